@@ -1,0 +1,469 @@
+// The one source of the data model. Migrations in /migrations are generated from this file
+// by drizzle-kit (`npm run db:generate`) and applied only by `wrangler d1 migrations apply`.
+//
+// Conventions: ids are prefixed random strings (usr_, ten_, ...); times are epoch milliseconds;
+// booleans are 0/1 integers with a CHECK. Enumerations are CHECK-constrained so the database
+// refuses a value the code does not know.
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const bool = (name: string) => integer(name, { mode: "boolean" }).notNull().default(false);
+const createdAt = () => integer("created_at").notNull();
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    isSystemAdmin: bool("is_system_admin"),
+    // The buyer's Stripe customer before they own a tenant (one per buyer, never two).
+    stripeCustomerId: text("stripe_customer_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("users_email_unique").on(t.email),
+    uniqueIndex("users_stripe_customer_unique").on(t.stripeCustomerId),
+    check("users_email_lower", sql`${t.email} = lower(${t.email})`),
+  ],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    // SHA-256 of the cookie token: a leaked table does not leak usable sessions.
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const TENANT_COMPLIANCE = ["ok", "over_limit"] as const;
+
+export const tenants = sqliteTable(
+  "tenants",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    joinCode: text("join_code").notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    complianceStatus: text("compliance_status", { enum: TENANT_COMPLIANCE }).notNull().default("ok"),
+    proUploadsEnabled: bool("pro_uploads_enabled"),
+    createdAt: createdAt(),
+    createdBy: text("created_by").references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex("tenants_slug_unique").on(t.slug),
+    uniqueIndex("tenants_join_code_unique").on(t.joinCode),
+    uniqueIndex("tenants_stripe_customer_unique").on(t.stripeCustomerId),
+    check("tenants_compliance_check", inList("compliance_status", TENANT_COMPLIANCE)),
+  ],
+);
+
+export const MEMBERSHIP_ROLES = ["owner", "admin", "member"] as const;
+export const MEMBERSHIP_STATUSES = ["pending", "active", "removed"] as const;
+
+export const tenantMemberships = sqliteTable(
+  "tenant_memberships",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: MEMBERSHIP_ROLES }).notNull(),
+    status: text("status", { enum: MEMBERSHIP_STATUSES }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("tenant_memberships_tenant_user_unique").on(t.tenantId, t.userId),
+    index("tenant_memberships_user_idx").on(t.userId),
+    check("tenant_memberships_role_check", inList("role", MEMBERSHIP_ROLES)),
+    check("tenant_memberships_status_check", inList("status", MEMBERSHIP_STATUSES)),
+  ],
+);
+
+export const PRODUCT_KINDS = ["subscription", "one_time"] as const;
+
+export const products = sqliteTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    kind: text("kind", { enum: PRODUCT_KINDS }).notNull(),
+    published: bool("published"),
+    seatBased: bool("seat_based"),
+    stripeProductId: text("stripe_product_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("products_key_unique").on(t.key),
+    uniqueIndex("products_stripe_product_unique").on(t.stripeProductId),
+    check("products_kind_check", inList("kind", PRODUCT_KINDS)),
+  ],
+);
+
+export const PRICE_INTERVALS = ["month", "year"] as const;
+
+// Prices are immutable: a change is a new row (and a new Stripe price); old rows are archived.
+export const productPrices = sqliteTable(
+  "product_prices",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    lookupKey: text("lookup_key").notNull(),
+    stripePriceId: text("stripe_price_id"),
+    currency: text("currency").notNull(),
+    unitAmount: integer("unit_amount").notNull(),
+    interval: text("interval", { enum: PRICE_INTERVALS }),
+    tier: text("tier"),
+    minSeats: integer("min_seats"),
+    maxSeats: integer("max_seats"),
+    // Days of access a one-time purchase grants; null = lifetime.
+    accessDays: integer("access_days"),
+    published: bool("published"),
+    archived: bool("archived"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("product_prices_lookup_key_unique").on(t.lookupKey),
+    uniqueIndex("product_prices_stripe_price_unique").on(t.stripePriceId),
+    index("product_prices_product_idx").on(t.productId),
+    check("product_prices_interval_check", sql`${t.interval} IS NULL OR ${inList("interval", PRICE_INTERVALS)}`),
+    check("product_prices_amount_check", sql`${t.unitAmount} >= 0`),
+    check("product_prices_currency_check", sql`length(${t.currency}) = 3 AND ${t.currency} = lower(${t.currency})`),
+    check(
+      "product_prices_seats_check",
+      sql`(${t.minSeats} IS NULL OR ${t.minSeats} >= 1) AND (${t.maxSeats} IS NULL OR ${t.minSeats} IS NULL OR ${t.maxSeats} >= ${t.minSeats})`,
+    ),
+    check("product_prices_access_days_check", sql`${t.accessDays} IS NULL OR ${t.accessDays} > 0`),
+  ],
+);
+
+export const PURCHASE_INTENT_STATES = [
+  "created",
+  "checkout_open",
+  "paid",
+  "provisioned",
+  "expired",
+  "canceled",
+  "failed",
+] as const;
+
+export const purchaseIntents = sqliteTable(
+  "purchase_intents",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    // Set when buying for an existing tenant; otherwise the tenant is created at provisioning.
+    tenantId: text("tenant_id").references(() => tenants.id),
+    organizationName: text("organization_name"),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    priceId: text("price_id")
+      .notNull()
+      .references(() => productPrices.id),
+    quantity: integer("quantity").notNull(),
+    state: text("state", { enum: PURCHASE_INTENT_STATES }).notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id"),
+    stripeSubscriptionId: text("stripe_subscription_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    // The Stripe event that caused the last transition.
+    lastEventId: text("last_event_id"),
+    failureReason: text("failure_reason"),
+    provisionedTenantId: text("provisioned_tenant_id").references(() => tenants.id),
+    expiresAt: integer("expires_at"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("purchase_intents_checkout_session_unique").on(t.stripeCheckoutSessionId),
+    index("purchase_intents_user_idx").on(t.userId),
+    index("purchase_intents_state_idx").on(t.state),
+    check("purchase_intents_state_check", inList("state", PURCHASE_INTENT_STATES)),
+    check("purchase_intents_quantity_check", sql`${t.quantity} >= 1`),
+  ],
+);
+
+export const SUBSCRIPTION_STATUSES = [
+  "incomplete",
+  "incomplete_expired",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "paused",
+] as const;
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    priceId: text("price_id").references(() => productPrices.id),
+    stripeSubscriptionId: text("stripe_subscription_id").notNull(),
+    stripeCustomerId: text("stripe_customer_id").notNull(),
+    status: text("status", { enum: SUBSCRIPTION_STATUSES }).notNull(),
+    quantity: integer("quantity").notNull(),
+    currentPeriodStart: integer("current_period_start"),
+    currentPeriodEnd: integer("current_period_end"),
+    cancelAtPeriodEnd: bool("cancel_at_period_end"),
+    trialEnd: integer("trial_end"),
+    canceledAt: integer("canceled_at"),
+    endedAt: integer("ended_at"),
+    trialWillEndNotifiedAt: integer("trial_will_end_notified_at"),
+    // Order independence: the Stripe object version last applied (see docs/decisions).
+    lastEventCreated: integer("last_event_created"),
+    lastEventId: text("last_event_id"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("subscriptions_stripe_unique").on(t.stripeSubscriptionId),
+    index("subscriptions_tenant_idx").on(t.tenantId),
+    check("subscriptions_status_check", inList("status", SUBSCRIPTION_STATUSES)),
+    check("subscriptions_quantity_check", sql`${t.quantity} >= 0`),
+  ],
+);
+
+export const ENTITLEMENT_STATUSES = ["active", "trialing", "past_due", "canceled", "expired", "revoked"] as const;
+export const ENTITLEMENT_SOURCES = ["stripe_subscription", "stripe_payment", "trial", "admin_grant"] as const;
+
+// The single source of truth for access.
+export const tenantProductEntitlements = sqliteTable(
+  "tenant_product_entitlements",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    status: text("status", { enum: ENTITLEMENT_STATUSES }).notNull(),
+    quantitySeats: integer("quantity_seats").notNull().default(0),
+    source: text("source", { enum: ENTITLEMENT_SOURCES }).notNull(),
+    // A Stripe id (sub_, pi_, cs_) or an audit row id for admin grants.
+    sourceRef: text("source_ref").notNull(),
+    tier: text("tier"),
+    validFrom: integer("valid_from").notNull(),
+    validUntil: integer("valid_until"),
+    // Past-due access ends here (first failed payment + grace period).
+    graceUntil: integer("grace_until"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("entitlements_source_unique").on(t.source, t.sourceRef),
+    index("entitlements_tenant_idx").on(t.tenantId, t.productId),
+    check("entitlements_status_check", inList("status", ENTITLEMENT_STATUSES)),
+    check("entitlements_source_check", inList("source", ENTITLEMENT_SOURCES)),
+    check("entitlements_quantity_check", sql`${t.quantitySeats} >= 0`),
+  ],
+);
+
+export const tenantEntitlementSeatAssignments = sqliteTable(
+  "tenant_entitlement_seat_assignments",
+  {
+    id: text("id").primaryKey(),
+    entitlementId: text("entitlement_id")
+      .notNull()
+      .references(() => tenantProductEntitlements.id),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    assignedBy: text("assigned_by"),
+    assignedAt: integer("assigned_at").notNull(),
+    releasedAt: integer("released_at"),
+    releasedBy: text("released_by"),
+  },
+  (t) => [
+    uniqueIndex("seat_assignments_active_unique")
+      .on(t.entitlementId, t.userId)
+      .where(sql`released_at IS NULL`),
+    index("seat_assignments_user_idx").on(t.userId),
+    index("seat_assignments_tenant_idx").on(t.tenantId),
+  ],
+);
+
+export const WEBHOOK_EVENT_STATUSES = ["processed", "ignored", "failed"] as const;
+
+// The Stripe event inbox, keyed by event id.
+export const processedWebhookEvents = sqliteTable(
+  "processed_webhook_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    type: text("type").notNull(),
+    status: text("status", { enum: WEBHOOK_EVENT_STATUSES }).notNull(),
+    stripeCreated: integer("stripe_created").notNull(),
+    objectId: text("object_id"),
+    tenantId: text("tenant_id"),
+    attempts: integer("attempts").notNull().default(1),
+    error: text("error"),
+    payload: text("payload"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [
+    index("webhook_events_status_idx").on(t.status, t.receivedAt),
+    index("webhook_events_tenant_idx").on(t.tenantId),
+    check("webhook_events_status_check", inList("status", WEBHOOK_EVENT_STATUSES)),
+  ],
+);
+
+export const AUDIT_ACTOR_TYPES = ["user", "stripe_event", "scheduler", "system"] as const;
+
+// Append-only: a trigger in the migrations refuses UPDATE and DELETE.
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actorType: text("actor_type", { enum: AUDIT_ACTOR_TYPES }).notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    tenantId: text("tenant_id"),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    before: text("before"),
+    after: text("after"),
+    reason: text("reason"),
+  },
+  (t) => [
+    index("audit_log_tenant_idx").on(t.tenantId, t.at),
+    index("audit_log_action_idx").on(t.action, t.at),
+    check("audit_log_actor_check", inList("actor_type", AUDIT_ACTOR_TYPES)),
+  ],
+);
+
+export const analyticsEvents = sqliteTable(
+  "analytics_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    userId: text("user_id"),
+    tenantId: text("tenant_id"),
+    properties: text("properties"),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("analytics_events_name_idx").on(t.name, t.at)],
+);
+
+export const JOB_STATUSES = ["running", "succeeded", "failed", "skipped"] as const;
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+    leaseUntil: integer("lease_until"),
+    counts: text("counts"),
+    log: text("log"),
+  },
+  (t) => [
+    index("jobs_type_idx").on(t.type, t.startedAt),
+    check("jobs_status_check", inList("status", JOB_STATUSES)),
+  ],
+);
+
+export const ROADMAP_COLUMNS = ["now", "next", "later"] as const;
+
+export const roadmaps = sqliteTable(
+  "roadmaps",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    title: text("title").notNull(),
+    published: bool("published"),
+    publishedAt: integer("published_at"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("roadmaps_tenant_unique").on(t.tenantId)],
+);
+
+export const roadmapItems = sqliteTable(
+  "roadmap_items",
+  {
+    id: text("id").primaryKey(),
+    roadmapId: text("roadmap_id")
+      .notNull()
+      .references(() => roadmaps.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    column: text("column", { enum: ROADMAP_COLUMNS }).notNull(),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("roadmap_items_roadmap_idx").on(t.roadmapId, t.column, t.position),
+    check("roadmap_items_column_check", inList("column", ROADMAP_COLUMNS)),
+  ],
+);
+
+// Accelerator course content, gated by the Accelerator entitlement.
+export const courseModules = sqliteTable(
+  "course_modules",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    summary: text("summary").notNull().default(""),
+    position: integer("position").notNull(),
+  },
+  (t) => [uniqueIndex("course_modules_slug_unique").on(t.productId, t.slug)],
+);
+
+export const courseLessons = sqliteTable(
+  "course_lessons",
+  {
+    id: text("id").primaryKey(),
+    moduleId: text("module_id")
+      .notNull()
+      .references(() => courseModules.id),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [uniqueIndex("course_lessons_slug_unique").on(t.moduleId, t.slug)],
+);
