@@ -1,0 +1,14 @@
+/** Only same-site relative paths are followed; anything else falls back to `fallback`. */
+export function safeRedirect(to: unknown, fallback = "/dashboard"): string {
+  if (typeof to !== "string" || to.length === 0 || to.length > 2048) return fallback;
+  if (!to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  // Control characters and backslashes let browsers reinterpret the path as another origin.
+  if (/[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  try {
+    const url = new URL(to, "http://gatehouse.invalid");
+    if (url.origin !== "http://gatehouse.invalid") return fallback;
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return fallback;
+  }
+}

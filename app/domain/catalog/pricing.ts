@@ -1,0 +1,53 @@
+// Pricing arithmetic shared by the server and the pricing page (no server imports here).
+
+export type PublicPrice = {
+  id: string;
+  lookupKey: string;
+  currency: string;
+  unitAmount: number;
+  interval: "month" | "year" | null;
+  tier: string | null;
+  minSeats: number | null;
+  maxSeats: number | null;
+};
+
+export type PublicProduct = {
+  key: string;
+  name: string;
+  description: string;
+  kind: "subscription" | "one_time";
+  seatBased: boolean;
+  prices: PublicPrice[];
+};
+
+/** The price whose seat range holds `seats` for the interval, or null when none does. */
+export function priceForSeats(prices: PublicPrice[], interval: "month" | "year", seats: number): PublicPrice | null {
+  return (
+    prices.find(
+      (p) =>
+        p.interval === interval &&
+        (p.minSeats === null || seats >= p.minSeats) &&
+        (p.maxSeats === null || seats <= p.maxSeats),
+    ) ?? null
+  );
+}
+
+/** The seat range that any price of this interval covers. */
+export function seatBounds(prices: PublicPrice[], interval: "month" | "year"): { min: number; max: number } | null {
+  const ofInterval = prices.filter((p) => p.interval === interval);
+  if (ofInterval.length === 0) return null;
+  return {
+    min: Math.min(...ofInterval.map((p) => p.minSeats ?? 1)),
+    max: Math.max(...ofInterval.map((p) => p.maxSeats ?? p.minSeats ?? 1)),
+  };
+}
+
+export const totalFor = (price: PublicPrice, seats: number) => price.unitAmount * seats;
+
+export function formatMoney(amountMinor: number, currency: string): string {
+  return new Intl.NumberFormat("en-IE", {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: amountMinor % 100 === 0 ? 0 : 2,
+  }).format(amountMinor / 100);
+}

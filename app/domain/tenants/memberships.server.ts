@@ -1,0 +1,26 @@
+import { and, eq, ne } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+
+export type MembershipSummary = {
+  tenantId: string;
+  tenantName: string;
+  tenantSlug: string;
+  role: "owner" | "admin" | "member";
+  status: "pending" | "active" | "removed";
+};
+
+/** A user's current memberships (removed ones are history, not membership). */
+export async function listMemberships(deps: { db: Db; userId: string }): Promise<MembershipSummary[]> {
+  return deps.db
+    .select({
+      tenantId: schema.tenants.id,
+      tenantName: schema.tenants.name,
+      tenantSlug: schema.tenants.slug,
+      role: schema.tenantMemberships.role,
+      status: schema.tenantMemberships.status,
+    })
+    .from(schema.tenantMemberships)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
+    .where(and(eq(schema.tenantMemberships.userId, deps.userId), ne(schema.tenantMemberships.status, "removed")))
+    .orderBy(schema.tenants.name);
+}

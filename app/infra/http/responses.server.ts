@@ -1,0 +1,101 @@
+import { type z } from "zod";
+import { AppError, badRequest, type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
+
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+export function jsonResponse(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+export function errorJson(status: number, code: string, message: string, fieldErrors?: FieldErrors): Response {
+  return jsonResponse({ error: code, message, ...(fieldErrors ? { fieldErrors } : {}) }, { status });
+}
+
+/** The boundary: an AppError becomes its JSON Response; anything else is rethrown. */
+export function appErrorToJson(e: unknown): Response {
+  if (isAppError(e)) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors);
+  throw e;
+}
+
+export const isJsonRequest = (request: Request) =>
+  (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("application/json");
+
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_form";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidInput("Some fields need attention.", fieldErrorsOf(parsed.error));
+  return parsed.data;
+}
+
+/** Form fields as plain strings; a file where text is expected is bad input. */
+export function formToObject(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of form.entries()) {
+    if (typeof value !== "string") throw badRequest(`Field "${key}" must be text.`);
+    if (!(key in out)) out[key] = value;
+  }
+  return out;
+}
+
+export async function readForm(request: Request): Promise<Record<string, string>> {
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    throw badRequest("The request body is not a valid form.");
+  }
+  return formToObject(form);
+}
+
+/** Reads a JSON body of at most `limit` bytes; garbage or oversize input is a 4xx, never a 500. */
+export async function readJson(request: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+  const text = await readTextLimited(request, limit);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest("The request body is not valid JSON.");
+  }
+}
+
+export async function readTextLimited(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > limit) throw payloadTooLarge(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw payloadTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
+}
+
+export const payloadTooLarge = (limit: number) =>
+  new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${limit} bytes.` });

@@ -1,0 +1,41 @@
+import { type AppLoadContext } from "@remix-run/cloudflare";
+import type Stripe from "stripe";
+import { type ActiveSession, getActiveSession } from "./infra/auth/session.server";
+import { type Db, createDb } from "./infra/d1/db.server";
+import { type AppConfig, readConfig } from "./infra/env.server";
+import { createStripeClient } from "./infra/stripe/client.server";
+
+declare module "@remix-run/cloudflare" {
+  interface AppLoadContext {
+    cloudflare: { env: Env; ctx: ExecutionContext };
+    config: AppConfig;
+    db: Db;
+    /** The signed-in user's session, resolved once per request. */
+    session: () => Promise<ActiveSession | null>;
+    stripe: () => Stripe;
+    now: () => number;
+  }
+}
+
+// Everything a loader or action needs, built per request from the bindings: no module-level clients.
+export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext }): AppLoadContext {
+  const config = readConfig(deps.env);
+  const db = createDb(deps.env.DB);
+  const now = () => Date.now();
+  let session: Promise<ActiveSession | null> | undefined;
+  let stripe: Stripe | undefined;
+  return {
+    cloudflare: { env: deps.env, ctx: deps.ctx },
+    config,
+    db,
+    now,
+    session: () =>
+      (session ??= getActiveSession({
+        db,
+        request: deps.request,
+        now: now(),
+        defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
+      })),
+    stripe: () => (stripe ??= createStripeClient(config)),
+  };
+}

@@ -1,0 +1,127 @@
+import { type LinksFunction, type LoaderFunctionArgs } from "@remix-run/cloudflare";
+import {
+  Form,
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import { type ReactNode } from "react";
+import styles from "./styles/app.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const session = await context.session();
+  return { viewer: session ? { email: session.user.email, isSystemAdmin: session.user.isSystemAdmin } : null };
+}
+
+function Nav() {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const viewer = data?.viewer ?? null;
+  return (
+    <header className="site-header">
+      <nav aria-label="Main" className="container nav">
+        <Link to="/" className="brand">
+          Gatehouse
+        </Link>
+        <ul>
+          <li>
+            <NavLink to="/pricing">Pricing</NavLink>
+          </li>
+          {viewer ? (
+            <>
+              <li>
+                <NavLink to="/dashboard">Dashboard</NavLink>
+              </li>
+              <li className="nav-user" aria-label="Signed in as">
+                {viewer.email}
+              </li>
+              <li>
+                <Form method="post" action="/logout">
+                  <button type="submit" className="link-button">
+                    Log out
+                  </button>
+                </Form>
+              </li>
+            </>
+          ) : (
+            <>
+              <li>
+                <NavLink to="/login">Log in</NavLink>
+              </li>
+              <li>
+                <NavLink to="/signup" className="button button-small">
+                  Sign up
+                </NavLink>
+              </li>
+            </>
+          )}
+        </ul>
+      </nav>
+    </header>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Nav />
+        <main id="main" className="container">
+          {children}
+        </main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error)) {
+    const message =
+      typeof error.data === "object" && error.data && "message" in error.data
+        ? String((error.data as { message: unknown }).message)
+        : typeof error.data === "string"
+          ? error.data
+          : error.statusText;
+    return (
+      <section className="card">
+        <h1>
+          {error.status} {error.statusText}
+        </h1>
+        <p>{message}</p>
+        <p>
+          <Link to="/">Go to the home page</Link>
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section className="card">
+      <h1>Something went wrong</h1>
+      <p>We could not complete that request. Please try again in a moment.</p>
+    </section>
+  );
+}

@@ -1,0 +1,19 @@
+import { type ActionFunctionArgs } from "@remix-run/cloudflare";
+import { verifyLogin } from "../domain/accounts/accounts.server";
+import { LoginInput } from "../domain/accounts/schemas";
+import { startSession } from "../infra/auth/start-session.server";
+import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
+import { appErrorToJson, parseWith, readJson } from "../infra/http/responses.server";
+
+// JSON login: the same credential check as the form, answering JSON.
+export async function action({ request, context }: ActionFunctionArgs) {
+  try {
+    const input = parseWith(LoginInput, await readJson(request));
+    const user = await verifyLogin({ db: context.db, email: input.email, password: input.password });
+    return await startSession({ context, request, user, redirectTo: input.redirectTo, json: true });
+  } catch (e) {
+    return appErrorToJson(e);
+  }
+}
+
+export const loader = () => methodNotAllowed("POST");

@@ -1,0 +1,41 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { useActionData, useSearchParams } from "@remix-run/react";
+import { createAuthenticator } from "../infra/auth/authenticator.server";
+import { redirectIfSignedIn } from "../infra/auth/guards.server";
+import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { badRequest } from "../domain/errors";
+import { AuthForm } from "../components/auth-form";
+
+export const meta: MetaFunction = () => [{ title: "Log in · Gatehouse" }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  await redirectIfSignedIn(context);
+  return null;
+}
+
+// The login form, through remix-auth's FormStrategy; JSON clients use POST /api/auth/login.
+export async function action({ request, context }: ActionFunctionArgs) {
+  // FormStrategy reads the body itself, so we read the email for re-display from a clone.
+  const email = await request
+    .clone()
+    .formData()
+    .then((f) => f.get("email"))
+    .catch(() => null);
+  try {
+    const user = await createAuthenticator({ db: context.db })
+      .authenticate("form", request)
+      .catch((e: unknown) => {
+        if (e instanceof TypeError) throw badRequest("The request body is not a valid form.");
+        throw e;
+      });
+    return await startSession({ context, request, user, redirectTo: user.redirectTo, json: false });
+  } catch (e) {
+    return authFailure(e, { json: false, email: typeof email === "string" ? email : undefined });
+  }
+}
+
+export default function Login() {
+  const errors = useActionData() as AuthFormErrors | undefined;
+  const [params] = useSearchParams();
+  return <AuthForm mode="login" redirectTo={params.get("redirectTo")} errors={errors} />;
+}

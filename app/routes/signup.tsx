@@ -1,0 +1,41 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { useActionData, useSearchParams } from "@remix-run/react";
+import { signUp } from "../domain/accounts/accounts.server";
+import { SignupInput } from "../domain/accounts/schemas";
+import { redirectIfSignedIn } from "../infra/auth/guards.server";
+import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { AuthForm } from "../components/auth-form";
+
+export const meta: MetaFunction = () => [{ title: "Sign up · Gatehouse" }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  await redirectIfSignedIn(context);
+  return null;
+}
+
+// The signup form; JSON clients use POST /api/auth/signup.
+export async function action({ request, context }: ActionFunctionArgs) {
+  let email: string | undefined;
+  try {
+    const raw = await readForm(request);
+    email = raw.email;
+    const input = parseWith(SignupInput, raw);
+    const user = await signUp({
+      db: context.db,
+      email: input.email,
+      password: input.password,
+      adminEmails: context.config.adminEmails,
+      now: context.now(),
+    });
+    return await startSession({ context, request, user, redirectTo: input.redirectTo, json: false });
+  } catch (e) {
+    return authFailure(e, { json: false, email });
+  }
+}
+
+export default function Signup() {
+  const errors = useActionData() as AuthFormErrors | undefined;
+  const [params] = useSearchParams();
+  return <AuthForm mode="signup" redirectTo={params.get("redirectTo")} errors={errors} />;
+}

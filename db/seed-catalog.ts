@@ -1,0 +1,160 @@
+// The catalog and course seed as SQL statements. Pure (no Node, no bindings) so the dev seed
+// script and the tests inside workerd apply exactly the same rows. Every statement is an upsert
+// keyed by a stable id, so running the seed twice changes nothing.
+
+type Price = {
+  id: string;
+  productId: string;
+  lookupKey: string;
+  unitAmount: number;
+  interval: "month" | "year" | null;
+  tier: string | null;
+  minSeats: number | null;
+  maxSeats: number | null;
+  accessDays: number | null;
+};
+
+const q = (v: string | number | boolean | null): string =>
+  v === null ? "NULL" : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "0") : `'${v.replace(/'/g, "''")}'`;
+
+export const SEED_PRODUCTS = [
+  {
+    id: "prd_organization",
+    key: "organization",
+    name: "Organization",
+    description: "Licences for your whole team: per-seat pricing that gets cheaper as you grow.",
+    kind: "subscription",
+    seatBased: true,
+  },
+  {
+    id: "prd_accelerator",
+    key: "accelerator",
+    name: "Accelerator",
+    description: "The self-paced course for launching a licensed SaaS, with lifetime access.",
+    kind: "one_time",
+    seatBased: false,
+  },
+] as const;
+
+const TIERS = [
+  { tier: "PRO", min: 1, max: 20, monthly: 3500 },
+  { tier: "MAX", min: 21, max: 50, monthly: 3000 },
+  { tier: "ULTRA", min: 51, max: 100, monthly: 2500 },
+] as const;
+
+export const SEED_PRICES: Price[] = [
+  ...TIERS.flatMap(({ tier, min, max, monthly }) =>
+    (["month", "year"] as const).map((interval) => ({
+      id: `prc_organization_${tier.toLowerCase()}_${interval}ly`,
+      productId: "prd_organization",
+      lookupKey: `organization_${tier.toLowerCase()}_${interval}ly`,
+      // Yearly is ten months' price: two months free.
+      unitAmount: interval === "month" ? monthly : monthly * 10,
+      interval,
+      tier,
+      minSeats: min,
+      maxSeats: max,
+      accessDays: null,
+    })),
+  ),
+  {
+    id: "prc_accelerator_lifetime",
+    productId: "prd_accelerator",
+    lookupKey: "accelerator_lifetime",
+    unitAmount: 49900,
+    interval: null,
+    tier: null,
+    minSeats: null,
+    maxSeats: null,
+    accessDays: null,
+  },
+];
+
+const MODULES = [
+  {
+    slug: "foundations",
+    title: "Foundations",
+    summary: "What you are selling, to whom, and how access should follow payment.",
+    lessons: [
+      {
+        slug: "pay-first",
+        title: "Pay first, provision second",
+        body: "Never create an account, a team or a licence before the money is confirmed.\n\nA checkout page returning to your site proves nothing: the buyer can close the tab, reload, or type the URL. Only the payment provider's signed notification says the payment happened. Build your provisioning on that notification, make it idempotent, and your books and your access list will always agree.",
+      },
+      {
+        slug: "entitlements",
+        title: "Entitlements are the key",
+        body: "An entitlement says: this organisation may use this product, with this many seats, until this date, because of this purchase or grant.\n\nEvery page and every API call asks the same question of the same table. Plans, coupons and trials only change entitlements; they never grant access directly.",
+      },
+    ],
+  },
+  {
+    slug: "pricing",
+    title: "Pricing that scales",
+    summary: "Seat tiers, yearly discounts and trials that convert.",
+    lessons: [
+      {
+        slug: "seat-tiers",
+        title: "Seat tiers",
+        body: "Per-seat pricing is easy to understand and grows with your customer. Tiers reward larger teams: PRO for up to 20 seats, MAX up to 50, ULTRA up to 100.\n\nShow the total live as the buyer picks a team size, and the tier they land in.",
+      },
+      {
+        slug: "trials",
+        title: "Trials that convert",
+        body: "Collect the payment method up front and a trial converts by itself when it ends. Without one, end the trial cleanly and tell the customer why access stopped.",
+      },
+    ],
+  },
+  {
+    slug: "operations",
+    title: "Operating it",
+    summary: "Webhooks, reconciliation and the audit trail.",
+    lessons: [
+      {
+        slug: "webhooks",
+        title: "Webhooks you can trust",
+        body: "Verify every signature. Record every event id before acting on it, in the same transaction as its effects. Expect duplicates, expect reordering, expect gaps, and run a reconciliation job that closes them.",
+      },
+      {
+        slug: "audit",
+        title: "The audit trail",
+        body: "Every grant, revoke and seat change answers four questions: who, what, when and why. Write it once, never edit it, and make it searchable for the people who support your customers.",
+      },
+    ],
+  },
+];
+
+export function catalogSeedStatements(now: number): string[] {
+  const out: string[] = [];
+  for (const p of SEED_PRODUCTS) {
+    out.push(
+      `INSERT INTO products (id, key, name, description, kind, published, seat_based, created_at) VALUES (${[
+        p.id, p.key, p.name, p.description, p.kind, true, p.seatBased, now,
+      ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
+    );
+  }
+  // Prices are immutable: an existing row is left exactly as it is.
+  for (const p of SEED_PRICES) {
+    out.push(
+      `INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, interval, tier, min_seats, max_seats, access_days, published, archived, created_at) VALUES (${[
+        p.id, p.productId, p.lookupKey, "eur", p.unitAmount, p.interval, p.tier, p.minSeats, p.maxSeats, p.accessDays, true, false, now,
+      ].map(q).join(", ")}) ON CONFLICT(id) DO NOTHING;`,
+    );
+  }
+  MODULES.forEach((m, mi) => {
+    const moduleId = `mod_${m.slug}`;
+    out.push(
+      `INSERT INTO course_modules (id, product_id, slug, title, summary, position) VALUES (${[
+        moduleId, "prd_accelerator", m.slug, m.title, m.summary, mi + 1,
+      ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, summary = excluded.summary, position = excluded.position;`,
+    );
+    m.lessons.forEach((l, li) => {
+      out.push(
+        `INSERT INTO course_lessons (id, module_id, slug, title, body, position) VALUES (${[
+          `les_${m.slug}_${l.slug}`, moduleId, l.slug, l.title, l.body, li + 1,
+        ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, body = excluded.body, position = excluded.position;`,
+      );
+    });
+  });
+  return out;
+}

@@ -1,0 +1,744 @@
+// The stateful core: customers, payments, subscriptions, invoices, clocks and the
+// events each state change emits, in the order Stripe emits them.
+import { StripeError, badRequest, resourceMissing } from "./errors";
+import {
+  chargeObj,
+  diff,
+  eventObj,
+  invoiceLineObj,
+  invoiceObj,
+  listObj,
+  paymentIntentObj,
+  paymentMethodObj,
+  publicView,
+  subscriptionItemObj,
+  subscriptionObj,
+  type Obj,
+} from "./objects";
+import { randomId, type DeliveryStatus, type Store } from "./store";
+import { addInterval, realNow, type Interval } from "./time";
+
+export interface RequestInfo {
+  requestId: string | null;
+  idempotencyKey: string | null;
+}
+
+export type DeliveryMode = "deliver" | "hold" | "drop";
+
+const KIND_BY_PREFIX: Record<string, string> = {
+  cus_: "customer",
+  prod_: "product",
+  price_: "price",
+  cs_: "checkout.session",
+  sub_: "subscription",
+  si_: "subscription item",
+  in_: "invoice",
+  pi_: "payment_intent",
+  pm_: "PaymentMethod",
+  ch_: "charge",
+  re_: "refund",
+  clock_: "test clock",
+  bps_: "billing portal session",
+  evt_: "event",
+};
+
+export interface ItemInput {
+  id?: string;
+  price?: string;
+  quantity?: number;
+  deleted?: boolean;
+  metadata?: Record<string, string>;
+}
+
+interface Period {
+  start: number;
+  end: number;
+}
+
+export class Billing {
+  /** Set by the API layer per request so events can carry request.id. */
+  request: RequestInfo = { requestId: null, idempotencyKey: null };
+  emitted = 0;
+
+  constructor(
+    readonly store: Store,
+    private readonly mode: () => DeliveryMode,
+  ) {}
+
+  // ---------- generic helpers ----------
+
+  load<T extends Obj = Obj>(id: string, expectedType?: string, param = "id"): T {
+    const obj = this.store.get<T>(id);
+    const prefix = Object.keys(KIND_BY_PREFIX).find((p) => id.startsWith(p));
+    const kind = expectedType ?? (prefix ? KIND_BY_PREFIX[prefix] : "object") ?? "object";
+    if (!obj || (expectedType && obj.object !== expectedType) || obj.deleted === true)
+      throw resourceMissing(kind, id, param);
+    return obj;
+  }
+
+  nowFor(customerId: string | null): number {
+    if (customerId) {
+      const c = this.store.get(customerId);
+      const clockId = c?.test_clock;
+      if (typeof clockId === "string") {
+        const clock = this.store.get(clockId);
+        if (clock) return Number(clock.frozen_time);
+      }
+    }
+    return realNow();
+  }
+
+  emit(type: string, obj: Obj, opts: { previous?: Record<string, unknown>; created?: number; customer?: string | null } = {}): void {
+    const customer =
+      opts.customer !== undefined
+        ? opts.customer
+        : obj.object === "customer"
+          ? obj.id
+          : typeof obj.customer === "string"
+            ? obj.customer
+            : null;
+    const event = eventObj({
+      id: randomId("evt_"),
+      type,
+      created: opts.created ?? this.nowFor(customer),
+      object: structuredClone(publicView(obj)),
+      previous_attributes: opts.previous,
+      request: { id: this.request.requestId, idempotency_key: this.request.idempotencyKey },
+    });
+    const mode = this.mode();
+    const status: DeliveryStatus = mode === "hold" ? "held" : mode === "drop" ? "dropped" : "pending";
+    this.store.insertEvent(event, customer, status);
+    this.emitted++;
+  }
+
+  /** Save and emit `<type>.updated` with previous_attributes if anything changed. */
+  update(before: Obj, after: Obj, eventType: string | null, created?: number): void {
+    this.store.put(after);
+    if (!eventType) return;
+    const previous = diff(before, after);
+    if (Object.keys(previous).length > 0) this.emit(eventType, after, { previous, created });
+  }
+
+  // ---------- payment methods and charges ----------
+
+  createPaymentMethod(customerId: string | null, email: string | null, now: number, declining = false): Obj {
+    const pm = paymentMethodObj({
+      id: randomId("pm_"),
+      created: now,
+      customer: customerId,
+      email,
+      last4: declining ? "0002" : "4242",
+    });
+    this.store.put(pm);
+    return pm;
+  }
+
+  isDeclining(customerId: string | null): boolean {
+    if (!customerId) return false;
+    const c = this.store.get(customerId);
+    return c?._decline_next_payment === true;
+  }
+
+  /**
+   * Creates a payment intent + charge. On decline the intent is left in
+   * requires_payment_method with last_payment_error, exactly what Stripe shows.
+   */
+  charge(args: {
+    customer: string | null;
+    amount: number;
+    currency: string;
+    paymentMethod: string | null;
+    description: string | null;
+    metadata?: Record<string, string>;
+    setupFutureUsage?: string | null;
+    invoice?: string | null;
+    now: number;
+    forceDecline?: boolean;
+  }): { pi: Obj; charge: Obj; ok: boolean } {
+    const declined = args.forceDecline === true || this.isDeclining(args.customer);
+    const pi = paymentIntentObj({
+      id: randomId("pi_"),
+      created: args.now,
+      amount: args.amount,
+      currency: args.currency,
+      customer: args.customer,
+      description: args.description,
+      metadata: args.metadata ?? {},
+      payment_method: declined ? null : args.paymentMethod,
+      setup_future_usage: args.setupFutureUsage ?? null,
+      _invoice: args.invoice ?? null,
+    });
+    const ch = chargeObj({
+      id: randomId("ch_"),
+      created: args.now,
+      amount: args.amount,
+      currency: args.currency,
+      customer: args.customer,
+      description: args.description,
+      metadata: args.metadata ?? {},
+      payment_intent: pi.id,
+      payment_method: args.paymentMethod,
+      last4: declined ? "0002" : "4242",
+    });
+    pi.latest_charge = ch.id;
+    if (declined) {
+      const error = {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: "generic_decline",
+        message: "Your card was declined.",
+        charge: ch.id,
+        doc_url: "https://stripe.com/docs/error-codes/card-declined",
+        payment_method: args.paymentMethod ? this.store.get(args.paymentMethod) : null,
+      };
+      pi.last_payment_error = error;
+      pi.status = "requires_payment_method";
+      Object.assign(ch, {
+        amount_captured: 0,
+        captured: false,
+        paid: false,
+        status: "failed",
+        failure_code: "card_declined",
+        failure_message: "Your card was declined.",
+        outcome: {
+          advice_code: "try_again_later",
+          network_advice_code: null,
+          network_decline_code: null,
+          network_status: "declined_by_network",
+          reason: "generic_decline",
+          risk_level: "normal",
+          seller_message: "The bank did not return any further details with this decline.",
+          type: "issuer_declined",
+        },
+      });
+      this.store.put(pi);
+      this.store.put(ch);
+      this.emit("charge.failed", ch, { created: args.now });
+      this.emit("payment_intent.payment_failed", pi, { created: args.now });
+      return { pi, charge: ch, ok: false };
+    }
+    Object.assign(pi, { status: "succeeded", amount_received: args.amount });
+    this.store.put(pi);
+    this.store.put(ch);
+    this.emit("charge.succeeded", ch, { created: args.now });
+    this.emit("payment_intent.succeeded", pi, { created: args.now });
+    return { pi, charge: ch, ok: true };
+  }
+
+  // ---------- subscriptions ----------
+
+  priceOf(id: string, param: string): Obj {
+    const price = this.store.get(id);
+    if (!price || price.object !== "price") throw resourceMissing("price", id, param);
+    return price;
+  }
+
+  intervalOf(sub: Obj): { interval: Interval; count: number } {
+    const items = (sub.items as { data: Obj[] }).data;
+    const price = items[0]?.price as Obj | undefined;
+    const rec = price?.recurring as { interval: Interval; interval_count: number } | null | undefined;
+    return { interval: rec?.interval ?? "month", count: rec?.interval_count ?? 1 };
+  }
+
+  period(sub: Obj): Period {
+    const item = (sub.items as { data: Obj[] }).data[0];
+    return { start: Number(item?.current_period_start ?? 0), end: Number(item?.current_period_end ?? 0) };
+  }
+
+  setPeriod(sub: Obj, p: Period): void {
+    for (const item of (sub.items as { data: Obj[] }).data) {
+      item.current_period_start = p.start;
+      item.current_period_end = p.end;
+      this.store.put(item);
+    }
+  }
+
+  syncItems(sub: Obj): void {
+    for (const item of (sub.items as { data: Obj[] }).data) this.store.put(item);
+  }
+
+  defaultPaymentMethod(sub: Obj): string | null {
+    if (typeof sub.default_payment_method === "string") return sub.default_payment_method;
+    const customer = this.store.get(String(sub.customer));
+    const settings = customer?.invoice_settings as { default_payment_method?: string | null } | undefined;
+    return settings?.default_payment_method ?? null;
+  }
+
+  createSubscription(args: {
+    customer: Obj;
+    items: { price: Obj; quantity: number; metadata?: Record<string, string> }[];
+    trialPeriodDays?: number;
+    trialEnd?: number;
+    missingPaymentMethod?: string;
+    defaultPaymentMethod?: string | null;
+    metadata?: Record<string, string>;
+    paymentBehavior?: string;
+    description?: string | null;
+  }): Obj {
+    const now = this.nowFor(args.customer.id);
+    const first = args.items[0];
+    if (!first) throw badRequest("Missing required param: items.", "items", "parameter_missing");
+    const currency = String(first.price.currency);
+    for (const [i, it] of args.items.entries()) {
+      if (it.price.type !== "recurring")
+        throw badRequest(
+          `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`,
+          `items[${i}][price]`,
+        );
+      if (it.price.currency !== currency) throw badRequest("All prices must share one currency.", `items[${i}][price]`);
+    }
+    const trialEnd =
+      args.trialEnd ?? (args.trialPeriodDays !== undefined && args.trialPeriodDays > 0 ? now + args.trialPeriodDays * 86400 : undefined);
+    const subId = randomId("sub_");
+    const rec = first.price.recurring as { interval: Interval; interval_count: number };
+    const period: Period = trialEnd ? { start: now, end: trialEnd } : { start: now, end: addInterval(now, rec.interval, rec.interval_count) };
+    const items = args.items.map((it) =>
+      subscriptionItemObj({
+        id: randomId("si_"),
+        created: now,
+        price: it.price,
+        quantity: it.quantity,
+        subscription: subId,
+        metadata: it.metadata ?? {},
+        current_period_start: period.start,
+        current_period_end: period.end,
+      }),
+    );
+    const pm = args.defaultPaymentMethod ?? null;
+    const customerDefault = (args.customer.invoice_settings as { default_payment_method: string | null }).default_payment_method;
+    if (args.paymentBehavior === "error_if_incomplete" && !trialEnd) {
+      if (!pm && !customerDefault)
+        throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
+      if (this.isDeclining(args.customer.id)) throw cardDeclined();
+    }
+    const sub = subscriptionObj({
+      id: subId,
+      created: now,
+      customer: args.customer.id,
+      currency,
+      billing_cycle_anchor: period.end,
+      start_date: now,
+      status: trialEnd ? "trialing" : "incomplete",
+      items: listObj(items, `/v1/subscription_items?subscription=${subId}`),
+      default_payment_method: pm,
+      metadata: args.metadata ?? {},
+      description: args.description ?? null,
+      test_clock: args.customer.test_clock ?? null,
+      trial_start: trialEnd ? now : null,
+      trial_end: trialEnd ?? null,
+      trial_settings: { end_behavior: { missing_payment_method: args.missingPaymentMethod ?? "create_invoice" } },
+      _trial_will_end_sent: false,
+    });
+    this.syncItems(sub);
+    this.store.put(sub);
+    this.emit("customer.subscription.created", sub, { created: now });
+
+    const lines = trialEnd
+      ? items.map((it) => this.line(sub, it, 0, `Trial period for ${this.productName(it.price as Obj)}`, period))
+      : items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
+    const invoice = this.createInvoice(sub, lines, "subscription_create", period, now);
+    const before = structuredClone(sub);
+    sub.latest_invoice = invoice.id;
+    const paid = this.payInvoice(invoice, now);
+    if (!trialEnd) sub.status = paid ? "active" : "incomplete";
+    this.update(before, sub, "customer.subscription.updated", now);
+    return sub;
+  }
+
+  productName(price: Obj): string {
+    const product = this.store.get(String(price.product));
+    return String(product?.name ?? "Product");
+  }
+
+  line(sub: Obj, item: Obj, amount: number, description: string | null, period: Period, proration = false, quantity?: number, price?: Obj): Obj {
+    const p = price ?? (item.price as Obj);
+    const qty = quantity ?? Number(item.quantity);
+    return invoiceLineObj({
+      id: randomId("il_"),
+      invoice: null,
+      amount,
+      quantity: qty,
+      price: p,
+      description: description ?? `${qty} × ${this.productName(p)} (at ${formatMoney(Number(p.unit_amount), String(p.currency))} / ${((p.recurring as { interval?: string } | null)?.interval) ?? "unit"})`,
+      period: { start: period.start, end: period.end },
+      subscription: sub.id,
+      parent: {
+        invoice_item_details: null,
+        subscription_item_details: {
+          invoice_item: null,
+          proration,
+          proration_details: { credited_items: null },
+          subscription: sub.id,
+          subscription_item: item.id,
+        },
+        type: "subscription_item_details",
+      },
+    });
+  }
+
+  /** Creates a draft invoice, finalizes it, emitting invoice.created and invoice.finalized. */
+  createInvoice(sub: Obj, lines: Obj[], billingReason: string, period: Period, now: number, opts: { preview?: boolean } = {}): Obj {
+    const customer = this.load(String(sub.customer), "customer");
+    // Pending proration items wait for the next invoice, as Stripe's do.
+    if (!opts.preview) {
+      for (const ii of this.store.all("invoiceitem")) {
+        if (ii.invoice === null && ii._subscription === sub.id) {
+          lines.push(ii._line as Obj);
+          ii.invoice = "pending";
+        }
+      }
+    }
+    const id = opts.preview ? `upcoming_${randomId("in_")}` : randomId("in_");
+    const total = lines.reduce((s, l) => s + Number(l.amount), 0);
+    for (const l of lines) l.invoice = opts.preview ? null : id;
+    const invoice = invoiceObj({
+      id,
+      created: now,
+      customer: customer.id,
+      currency: String(sub.currency ?? "usd"),
+      customer_email: customer.email ?? null,
+      customer_name: customer.name ?? null,
+      billing_reason: billingReason,
+      amount_due: Math.max(total, 0),
+      amount_remaining: Math.max(total, 0),
+      subtotal: total,
+      subtotal_excluding_tax: total,
+      total,
+      total_excluding_tax: total,
+      starting_balance: 0,
+      lines: listObj(lines, `/v1/invoices/${id}/lines`),
+      period_start: period.start,
+      period_end: period.end,
+      test_clock: customer.test_clock ?? null,
+      parent: {
+        quote_details: null,
+        subscription_details: { metadata: sub.metadata ?? {}, subscription: sub.id },
+        type: "subscription_details",
+      },
+      _payment_intent: null,
+    });
+    if (opts.preview) return invoice;
+    for (const ii of this.store.all("invoiceitem")) {
+      if (ii.invoice === "pending" && ii._subscription === sub.id) {
+        ii.invoice = id;
+        this.store.put(ii);
+      }
+    }
+    this.store.put(invoice);
+    this.emit("invoice.created", invoice, { created: now });
+    const before = structuredClone(invoice);
+    const seq = Number(customer.next_invoice_sequence ?? 1);
+    const custBefore = structuredClone(customer);
+    customer.next_invoice_sequence = seq + 1;
+    this.store.put(customer);
+    void custBefore;
+    Object.assign(invoice, {
+      status: "open",
+      number: `${String(customer.invoice_prefix)}-${String(seq).padStart(4, "0")}`,
+      effective_at: now,
+      hosted_invoice_url: null,
+      status_transitions: { ...(invoice.status_transitions as object), finalized_at: now },
+      next_payment_attempt: total > 0 ? now : null,
+      ending_balance: 0,
+    });
+    this.update(before, invoice, null);
+    this.emit("invoice.finalized", invoice, { created: now });
+    return invoice;
+  }
+
+  /** Attempts to pay an open invoice. Emits paid or payment_failed. */
+  payInvoice(invoice: Obj, now: number, opts: { paymentMethod?: string | null } = {}): boolean {
+    const parent = invoice.parent as { subscription_details?: { subscription?: string } } | null;
+    const subId = parent?.subscription_details?.subscription ?? null;
+    const sub = subId ? this.store.get(subId) : null;
+    const before = structuredClone(invoice);
+    const amount = Number(invoice.amount_due);
+    if (amount <= 0) {
+      Object.assign(invoice, {
+        status: "paid",
+        amount_paid: 0,
+        amount_remaining: 0,
+        attempted: true,
+        next_payment_attempt: null,
+        status_transitions: { ...(invoice.status_transitions as object), paid_at: now },
+      });
+      this.update(before, invoice, null);
+      this.emit("invoice.paid", invoice, { created: now });
+      this.emit("invoice.payment_succeeded", invoice, { created: now });
+      return true;
+    }
+    const pm = opts.paymentMethod ?? (sub ? this.defaultPaymentMethod(sub) : null);
+    invoice.attempt_count = Number(invoice.attempt_count) + 1;
+    invoice.attempted = true;
+    if (!pm) {
+      invoice.next_payment_attempt = null;
+      this.update(before, invoice, null);
+      this.emit("invoice.payment_failed", invoice, { created: now });
+      return false;
+    }
+    const result = this.charge({
+      customer: String(invoice.customer),
+      amount,
+      currency: String(invoice.currency),
+      paymentMethod: pm,
+      description: invoice.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
+      invoice: invoice.id,
+      now,
+    });
+    invoice._payment_intent = result.pi.id;
+    if (!result.ok) {
+      invoice.next_payment_attempt = now + 3 * 86400;
+      this.update(before, invoice, null);
+      this.emit("invoice.payment_failed", invoice, { created: now });
+      return false;
+    }
+    Object.assign(invoice, {
+      status: "paid",
+      amount_paid: amount,
+      amount_remaining: 0,
+      next_payment_attempt: null,
+      status_transitions: { ...(invoice.status_transitions as object), paid_at: now },
+    });
+    this.update(before, invoice, null);
+    this.emit("invoice.paid", invoice, { created: now });
+    this.emit("invoice.payment_succeeded", invoice, { created: now });
+    return true;
+  }
+
+  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested"): Obj {
+    const before = structuredClone(sub);
+    Object.assign(sub, {
+      status: "canceled",
+      canceled_at: sub.canceled_at ?? now,
+      ended_at: now,
+      cancellation_details: { comment: null, feedback: null, reason },
+    });
+    this.store.put(sub);
+    void before;
+    this.emit("customer.subscription.deleted", sub, { created: now });
+    return sub;
+  }
+
+  /** Proration lines for changing items from `before` quantities/prices at `at`. */
+  prorations(sub: Obj, changes: { item: Obj; oldPrice: Obj | null; oldQty: number; newPrice: Obj | null; newQty: number }[], at: number): Obj[] {
+    const { start, end } = this.period(sub);
+    const total = end - start;
+    if (total <= 0 || at >= end) return [];
+    const remaining = end - Math.max(at, start);
+    const lines: Obj[] = [];
+    const date = new Date(at * 1000).toISOString().slice(0, 10);
+    for (const c of changes) {
+      if (c.oldPrice && c.oldQty > 0 && sub.status !== "trialing") {
+        const amount = -Math.round((Number(c.oldPrice.unit_amount) * c.oldQty * remaining) / total);
+        lines.push(this.line(sub, c.item, amount, `Unused time on ${c.oldQty} × ${this.productName(c.oldPrice)} after ${date}`, { start: at, end }, true, c.oldQty, c.oldPrice));
+      }
+      if (c.newPrice && c.newQty > 0 && sub.status !== "trialing") {
+        const amount = Math.round((Number(c.newPrice.unit_amount) * c.newQty * remaining) / total);
+        lines.push(this.line(sub, c.item, amount, `Remaining time on ${c.newQty} × ${this.productName(c.newPrice)} after ${date}`, { start: at, end }, true, c.newQty, c.newPrice));
+      }
+    }
+    return lines;
+  }
+
+  /** Applies item changes (validated by the caller) and returns the proration inputs. */
+  applyItems(sub: Obj, inputs: ItemInput[], now: number) {
+    const items = (sub.items as { data: Obj[] }).data;
+    const changes: { item: Obj; oldPrice: Obj | null; oldQty: number; newPrice: Obj | null; newQty: number }[] = [];
+    const p = this.period(sub);
+    for (const [i, input] of inputs.entries()) {
+      if (input.id) {
+        const item = items.find((it) => it.id === input.id);
+        if (!item) throw resourceMissing("subscription item", input.id, `items[${i}][id]`);
+        const oldPrice = item.price as Obj;
+        const oldQty = Number(item.quantity);
+        if (input.deleted) {
+          items.splice(items.indexOf(item), 1);
+          this.store.delete(item.id);
+          changes.push({ item, oldPrice, oldQty, newPrice: null, newQty: 0 });
+          continue;
+        }
+        const newPrice = input.price ? this.priceOf(input.price, `items[${i}][price]`) : oldPrice;
+        const newQty = input.quantity ?? oldQty;
+        item.price = newPrice;
+        item.plan = subscriptionItemObj({ id: item.id, created: 0, price: newPrice, quantity: newQty, subscription: sub.id }).plan;
+        item.quantity = newQty;
+        if (input.metadata) item.metadata = input.metadata;
+        if (newPrice.id !== oldPrice.id || newQty !== oldQty) changes.push({ item, oldPrice, oldQty, newPrice, newQty });
+      } else {
+        if (!input.price) throw badRequest("Missing required param: items[" + i + "][price].", `items[${i}][price]`, "parameter_missing");
+        const price = this.priceOf(input.price, `items[${i}][price]`);
+        const item = subscriptionItemObj({
+          id: randomId("si_"),
+          created: now,
+          price,
+          quantity: input.quantity ?? 1,
+          subscription: sub.id,
+          metadata: input.metadata ?? {},
+          current_period_start: p.start,
+          current_period_end: p.end,
+        });
+        items.push(item);
+        changes.push({ item, oldPrice: null, oldQty: 0, newPrice: price, newQty: Number(item.quantity) });
+      }
+    }
+    if (items.length === 0) throw badRequest("A subscription must have at least one active plan.", "items");
+    return changes;
+  }
+
+  updateSubscription(
+    sub: Obj,
+    args: {
+      items?: ItemInput[];
+      prorationBehavior?: string;
+      prorationDate?: number;
+      cancelAtPeriodEnd?: boolean;
+      metadata?: Record<string, string>;
+      defaultPaymentMethod?: string | null;
+      description?: string | null;
+    },
+  ): Obj {
+    if (sub.status === "canceled" || sub.status === "incomplete_expired")
+      throw badRequest(`A canceled subscription can only update its cancellation_details and metadata.`, undefined);
+    const now = this.nowFor(String(sub.customer));
+    const before = structuredClone(sub);
+    let prorationLines: Obj[] = [];
+    if (args.items) {
+      const changes = this.applyItems(sub, args.items, now);
+      const behavior = args.prorationBehavior ?? "create_prorations";
+      if (behavior !== "none") prorationLines = this.prorations(sub, changes, args.prorationDate ?? now);
+      this.syncItems(sub);
+    }
+    if (args.cancelAtPeriodEnd !== undefined) {
+      sub.cancel_at_period_end = args.cancelAtPeriodEnd;
+      sub.cancel_at = args.cancelAtPeriodEnd ? this.period(sub).end : null;
+      sub.canceled_at = args.cancelAtPeriodEnd ? now : null;
+      sub.cancellation_details = { comment: null, feedback: null, reason: args.cancelAtPeriodEnd ? "cancellation_requested" : null };
+    }
+    if (args.metadata) sub.metadata = args.metadata;
+    if (args.defaultPaymentMethod !== undefined) sub.default_payment_method = args.defaultPaymentMethod;
+    if (args.description !== undefined) sub.description = args.description;
+    this.update(before, sub, "customer.subscription.updated", now);
+    if (prorationLines.length > 0) {
+      if (args.prorationBehavior === "always_invoice") {
+        const invoice = this.createInvoice(sub, prorationLines, "subscription_update", this.period(sub), now);
+        const b2 = structuredClone(sub);
+        sub.latest_invoice = invoice.id;
+        const paid = this.payInvoice(invoice, now);
+        if (!paid) sub.status = "past_due";
+        this.update(b2, sub, "customer.subscription.updated", now);
+      } else {
+        for (const l of prorationLines) {
+          this.store.put({
+            id: randomId("ii_"),
+            object: "invoiceitem",
+            created: now,
+            customer: sub.customer,
+            amount: l.amount,
+            invoice: null,
+            _subscription: sub.id,
+            _line: l,
+          });
+        }
+      }
+    }
+    return sub;
+  }
+
+  // ---------- time ----------
+
+  /** Runs the single next thing that happens to a subscription, at `at`. */
+  advanceSubscriptionOneStep(sub: Obj, at: number): void {
+    if (sub.status === "trialing") {
+      const trialEnd = Number(sub.trial_end);
+      if (!sub._trial_will_end_sent && at < trialEnd) {
+        sub._trial_will_end_sent = true;
+        this.store.put(sub);
+        this.emit("customer.subscription.trial_will_end", sub, { created: at });
+        return;
+      }
+      this.endTrial(sub, trialEnd);
+      return;
+    }
+    this.renew(sub, this.period(sub).end);
+  }
+
+  endTrial(sub: Obj, at: number): void {
+    const pm = this.defaultPaymentMethod(sub);
+    const behavior = (sub.trial_settings as { end_behavior: { missing_payment_method: string } }).end_behavior.missing_payment_method;
+    const before = structuredClone(sub);
+    if (!pm && behavior === "cancel") {
+      this.cancelSubscription(sub, at, "cancellation_requested");
+      return;
+    }
+    if (!pm && behavior === "pause") {
+      sub.status = "paused";
+      this.update(before, sub, "customer.subscription.updated", at);
+      this.emit("customer.subscription.paused", sub, { created: at });
+      return;
+    }
+    const { interval, count } = this.intervalOf(sub);
+    const period = { start: at, end: addInterval(at, interval, count) };
+    this.setPeriod(sub, period);
+    sub.status = "active";
+    sub.billing_cycle_anchor = at;
+    this.update(before, sub, "customer.subscription.updated", at);
+    this.bill(sub, period, at, "subscription_cycle");
+  }
+
+  renew(sub: Obj, at: number): void {
+    if (sub.cancel_at_period_end === true) {
+      this.cancelSubscription(sub, at, "cancellation_requested");
+      return;
+    }
+    const before = structuredClone(sub);
+    const { interval, count } = this.intervalOf(sub);
+    const period = { start: at, end: addInterval(at, interval, count) };
+    this.setPeriod(sub, period);
+    this.update(before, sub, "customer.subscription.updated", at);
+    this.bill(sub, period, at, "subscription_cycle");
+  }
+
+  bill(sub: Obj, period: Period, at: number, reason: string): void {
+    const items = (sub.items as { data: Obj[] }).data;
+    const lines = items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
+    const invoice = this.createInvoice(sub, lines, reason, period, at);
+    const before = structuredClone(sub);
+    sub.latest_invoice = invoice.id;
+    const paid = this.payInvoice(invoice, at);
+    sub.status = paid ? "active" : "past_due";
+    this.update(before, sub, "customer.subscription.updated", at);
+  }
+
+  /** Retry of an open invoice (POST /v1/invoices/:id/pay or a clock advance). */
+  retryInvoice(invoice: Obj, now: number, paymentMethod?: string | null): boolean {
+    if (invoice.status === "paid") throw badRequest("Invoice is already paid", undefined, "invoice_already_paid");
+    if (invoice.status !== "open") throw badRequest(`You can only pay an invoice that is open (status: ${String(invoice.status)}).`);
+    const paid = this.payInvoice(invoice, now, { paymentMethod });
+    const parent = invoice.parent as { subscription_details?: { subscription?: string } } | null;
+    const subId = parent?.subscription_details?.subscription;
+    const sub = subId ? this.store.get(subId) : null;
+    if (sub && paid && ["past_due", "incomplete", "unpaid"].includes(String(sub.status))) {
+      const before = structuredClone(sub);
+      sub.status = "active";
+      this.update(before, sub, "customer.subscription.updated", now);
+    }
+    return paid;
+  }
+}
+
+export function cardDeclined(extra: Record<string, unknown> = {}): StripeError {
+  return new StripeError(402, "card_error", "Your card was declined.", "card_declined", undefined, {
+    decline_code: "generic_decline",
+    ...extra,
+  });
+}
+
+export function formatMoney(amount: number, currency: string): string {
+  const zeroDecimal = ["jpy", "krw", "vnd", "clp"].includes(currency.toLowerCase());
+  const value = zeroDecimal ? amount : amount / 100;
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(value);
+  } catch {
+    return `${value.toFixed(zeroDecimal ? 0 : 2)} ${currency.toUpperCase()}`;
+  }
+}
