@@ -96,12 +96,13 @@ function expandOne(ctx: ApiContext, value: unknown, path: string[]): unknown {
 }
 
 function withExpand(ctx: ApiContext, p: Params, obj: unknown): unknown {
-  let out = obj && typeof obj === "object" ? publicView(obj as Record<string, unknown>) : obj;
+  // Expand first: line_items is built from internal fields that publicView strips.
+  let out = obj;
   for (const e of p.expand()) {
     if (e.split(".").length > 4) throw invalidParam("expand", `You cannot expand more than 4 levels of a property. Property: ${e}`);
     out = expandOne(ctx, out, e.split("."));
   }
-  return out;
+  return out && typeof out === "object" ? publicView(out as Record<string, unknown>) : out;
 }
 
 function sessionLineItems(ctx: ApiContext, session: Obj): Record<string, unknown> {

@@ -125,7 +125,7 @@ export class StripeEmulator extends DurableObject<Env> {
     }
     if (!key.startsWith("sk_test_") || key.length < 9) {
       const shown = key.length > 8 ? `${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : key;
-      return fail(new StripeError(401, "invalid_request_error", `Invalid API Key provided: ${shown}`, "api_key_invalid".length ? undefined : undefined));
+      return fail(new StripeError(401, "invalid_request_error", `Invalid API Key provided: ${shown}`));
     }
 
     const method = request.method.toUpperCase();

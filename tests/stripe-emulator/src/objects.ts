@@ -8,7 +8,7 @@ export type Obj = StripeObject;
 type Fields = Record<string, unknown>;
 
 function build(resource: string, fields: Fields): Obj {
-  return { ...template(resource), livemode: false, ...fields } as Obj;
+  return { ...template(resource), livemode: false, ...fields } as unknown as Obj;
 }
 
 export const API_VERSION = "2026-10-28.endive";
