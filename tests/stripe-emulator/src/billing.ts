@@ -341,7 +341,8 @@ export class Billing {
     sub.latest_invoice = invoice.id;
     const paid = this.payInvoice(invoice, now);
     if (!trialEnd) sub.status = paid ? "active" : "incomplete";
-    this.update(before, sub, "customer.subscription.updated", now);
+    // Stripe's created event already names the first invoice; only a status change is news.
+    this.update(before, sub, sub.status !== before.status ? "customer.subscription.updated" : null, now);
     return sub;
   }
 

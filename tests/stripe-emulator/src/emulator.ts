@@ -111,6 +111,8 @@ export class StripeEmulator extends DurableObject<Env> {
       "request-id": requestId,
       "stripe-version": request.headers.get("stripe-version") ?? API_VERSION,
     };
+    const idemHeader = request.headers.get("idempotency-key");
+    if (idemHeader && request.method.toUpperCase() === "POST") headers["idempotency-key"] = idemHeader;
     const fail = (e: StripeError) => json(e.toJSON(), e.status, headers);
     const auth = request.headers.get("authorization") ?? "";
     const key = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? "";

@@ -1,0 +1,186 @@
+// Core API behaviour: auth, errors, idempotency, lists, customers, products, prices.
+import Stripe from "stripe";
+import { beforeAll, describe, expect, it } from "vitest";
+import { control, emulatorUrl, makePrice, stripeClient } from "./helpers";
+
+const stripe = stripeClient();
+
+async function raw(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${emulatorUrl()}${path}`, {
+    method,
+    headers: { authorization: "Bearer sk_test_raw", "content-type": "application/x-www-form-urlencoded", ...headers },
+    body,
+  });
+  return { status: res.status, headers: res.headers, json: (await res.json()) as { error?: Record<string, string> } & Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  await control().reset();
+  await control().config({ webhookUrl: null });
+});
+
+describe("authentication and errors", () => {
+  it("rejects requests without an sk_test_ bearer key with 401", async () => {
+    const res = await fetch(`${emulatorUrl()}/v1/customers`);
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("invalid_request_error");
+    await expect(stripeClient("sk_live_nope").customers.list()).rejects.toMatchObject({ statusCode: 401, type: "StripeAuthenticationError" });
+    const bad = await raw("GET", "/v1/customers", undefined, { authorization: "Bearer rk_foo" });
+    expect(bad.status).toBe(401);
+    expect(bad.json.error?.message).toMatch(/Invalid API Key provided/);
+  });
+
+  it("names the missing and the unknown parameter", async () => {
+    await expect(stripe.prices.create({ currency: "usd", product: "prod_x" } as Stripe.PriceCreateParams)).rejects.toMatchObject({
+      statusCode: 400,
+      code: "parameter_missing",
+      param: "unit_amount",
+    });
+    await expect(stripe.customers.create({ nickname: "x" } as Stripe.CustomerCreateParams)).rejects.toMatchObject({
+      statusCode: 400,
+      code: "parameter_unknown",
+      param: "nickname",
+    });
+    await expect(
+      stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x" } as Stripe.Checkout.SessionCreateParams),
+    ).rejects.toMatchObject({ code: "parameter_missing", param: "line_items" });
+  });
+
+  it("returns 404 resource_missing with param id", async () => {
+    await expect(stripe.customers.retrieve("cus_doesnotexist")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+      param: "id",
+      type: "StripeInvalidRequestError",
+    });
+    await expect(stripe.subscriptions.retrieve("sub_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing" });
+  });
+
+  it("never crashes on bad input", async () => {
+    const unknownRoute = await raw("GET", "/v1/nonsense/thing");
+    expect(unknownRoute.status).toBe(404);
+    expect(unknownRoute.json.error?.type).toBe("invalid_request_error");
+    const garbage = await raw("POST", "/v1/customers", "%%%[[[]]]=&&&===");
+    expect([400]).toContain(garbage.status);
+    const huge = await raw("POST", "/v1/prices", "currency=usd&unit_amount=99999999999999999999999&product_data[name]=x");
+    expect(huge.status).toBe(400);
+    expect(huge.json.error?.param).toBe("unit_amount");
+    const wrongType = await raw("POST", "/v1/customers", "metadata=notahash&email[x]=y");
+    expect(wrongType.status).toBe(400);
+    const proto = await raw("POST", "/v1/customers", "__proto__[polluted]=1");
+    expect(proto.status).toBe(400);
+    const jsonBody = await raw("POST", "/v1/customers", '{"email":"a@b.c"}', { "content-type": "application/json" });
+    expect(jsonBody.status).toBe(400);
+    const page = await fetch(`${emulatorUrl()}/nope`);
+    expect(page.status).toBe(404);
+  });
+
+  it("sets Request-Id and echoes Stripe-Version", async () => {
+    const r = await raw("GET", "/v1/customers", undefined, { "stripe-version": "2026-10-28.endive" });
+    expect(r.headers.get("request-id")).toMatch(/^req_/);
+    expect(r.headers.get("stripe-version")).toBe("2026-10-28.endive");
+  });
+});
+
+describe("idempotency", () => {
+  it("replays the first response for the same key and params", async () => {
+    const key = `idem-${Date.now()}`;
+    const a = await stripe.customers.create({ email: "idem@example.com" }, { idempotencyKey: key });
+    const b = await stripe.customers.create({ email: "idem@example.com" }, { idempotencyKey: key });
+    expect(b.id).toBe(a.id);
+    expect(b.lastResponse.idempotencyKey).toBe(key);
+    const r1 = await raw("POST", "/v1/customers", "email=raw%40example.com", { "idempotency-key": `${key}-raw` });
+    const r2 = await raw("POST", "/v1/customers", "email=raw%40example.com", { "idempotency-key": `${key}-raw` });
+    expect(r2.status).toBe(r1.status);
+    expect(r2.json).toEqual(r1.json);
+    expect(r1.headers.get("idempotent-replayed")).toBeNull();
+    expect(r2.headers.get("idempotent-replayed")).toBe("true");
+    const list = await stripe.customers.list({ email: "idem@example.com" });
+    expect(list.data).toHaveLength(1);
+  });
+
+  it("replays errors too and rejects a reused key with different params", async () => {
+    const key = `idem-mismatch-${Date.now()}`;
+    await stripe.customers.create({ email: "one@example.com" }, { idempotencyKey: key });
+    await expect(stripe.customers.create({ email: "two@example.com" }, { idempotencyKey: key })).rejects.toMatchObject({
+      statusCode: 400,
+      type: "StripeIdempotencyError",
+    });
+    const errKey = `idem-err-${Date.now()}`;
+    const first = await raw("POST", "/v1/customers", "bogus=1", { "idempotency-key": errKey });
+    const second = await raw("POST", "/v1/customers", "bogus=1", { "idempotency-key": errKey });
+    expect(first.status).toBe(400);
+    expect(second.status).toBe(400);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+  });
+});
+
+describe("customers", () => {
+  it("creates, retrieves, updates, filters by email, deletes", async () => {
+    const c = await stripe.customers.create({ email: "ann@example.com", name: "Ann", metadata: { account: "acc_1" } });
+    expect(c.id).toMatch(/^cus_/);
+    expect(c.livemode).toBe(false);
+    const got = await stripe.customers.retrieve(c.id);
+    expect(got).toMatchObject({ id: c.id, email: "ann@example.com", metadata: { account: "acc_1" } });
+    const up = await stripe.customers.update(c.id, { name: "Ann B", metadata: { account: "", plan: "pro" } });
+    expect(up.name).toBe("Ann B");
+    expect(up.metadata).toEqual({ plan: "pro" });
+    const byEmail = await stripe.customers.list({ email: "ann@example.com" });
+    expect(byEmail.data.map((x) => x.id)).toEqual([c.id]);
+    const del = await stripe.customers.del(c.id);
+    expect(del).toMatchObject({ id: c.id, deleted: true });
+    const after = await stripe.customers.retrieve(c.id);
+    expect(after.deleted).toBe(true);
+    const updated = await stripe.events.list({ type: "customer.updated", limit: 5 });
+    const ev = updated.data.find((e) => (e.data.object as Stripe.Customer).id === c.id);
+    expect(ev?.data.previous_attributes).toMatchObject({ name: "Ann" });
+  });
+});
+
+describe("lists", () => {
+  it("paginates newest first with limit, starting_after, ending_before and has_more", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await stripe.customers.create({ email: `page${i}@example.com`, metadata: { batch: "p" } })).id);
+    const first = await stripe.customers.list({ limit: 2 });
+    expect(first.object).toBe("list");
+    expect(first.url).toBe("/v1/customers");
+    expect(first.data.map((c) => c.id)).toEqual([made[4], made[3]]);
+    expect(first.has_more).toBe(true);
+    const second = await stripe.customers.list({ limit: 2, starting_after: made[3] });
+    expect(second.data.map((c) => c.id)).toEqual([made[2], made[1]]);
+    const back = await stripe.customers.list({ limit: 2, ending_before: made[2] });
+    expect(back.data.map((c) => c.id)).toEqual([made[4], made[3]]);
+    const all: string[] = [];
+    for await (const c of stripe.customers.list({ limit: 2 })) all.push(c.id);
+    expect(all.slice(0, 5)).toEqual([...made].reverse());
+    await expect(stripe.customers.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, param: "limit" });
+    const def = await stripe.customers.list();
+    expect(def.data.length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe("products and prices", () => {
+  it("creates, updates and filters prices by lookup_keys, active and product", async () => {
+    const price = await makePrice(stripe, { unit_amount: 900, lookup_key: "team_monthly" });
+    expect(price).toMatchObject({ type: "recurring", unit_amount: 900, currency: "usd", lookup_key: "team_monthly" });
+    expect(price.recurring).toMatchObject({ interval: "month", interval_count: 1 });
+    const once = await makePrice(stripe, { unit_amount: 5000, recurring: false, lookup_key: "lifetime" });
+    expect(once.type).toBe("one_time");
+    expect(once.recurring).toBeNull();
+    const byKey = await stripe.prices.list({ lookup_keys: ["team_monthly", "lifetime"], expand: ["data.product"] });
+    expect(byKey.data.map((p) => p.id).sort()).toEqual([price.id, once.id].sort());
+    expect((byKey.data[0]?.product as Stripe.Product).object).toBe("product");
+    await expect(stripe.prices.create({ product: price.product as string, currency: "usd", unit_amount: 1, lookup_key: "team_monthly" })).rejects.toMatchObject({ statusCode: 400, param: "lookup_key" });
+    const off = await stripe.prices.update(price.id, { active: false, metadata: { tier: "team" } });
+    expect(off).toMatchObject({ active: false, metadata: { tier: "team" } });
+    const active = await stripe.prices.list({ active: true, product: price.product as string });
+    expect(active.data).toHaveLength(0);
+    const inactive = await stripe.prices.list({ active: false, product: price.product as string });
+    expect(inactive.data.map((p) => p.id)).toEqual([price.id]);
+    const product = await stripe.products.update(price.product as string, { active: false, metadata: { a: "b" } });
+    expect(product).toMatchObject({ active: false, metadata: { a: "b" } });
+    expect((await stripe.products.retrieve(product.id)).active).toBe(false);
+    expect((await stripe.prices.retrieve(once.id)).unit_amount).toBe(5000);
+  });
+});
