@@ -1,0 +1,95 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { agent, form, signedInAgent } from "../factories/http";
+
+type Pricing = {
+  products: {
+    key: string;
+    kind: string;
+    seatBased: boolean;
+    prices: { lookupKey: string; unitAmount: number; interval: string | null; tier: string | null; minSeats: number | null; maxSeats: number | null; currency: string }[];
+  }[];
+};
+
+const clicks = async () =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'pricing_upgrade_click'").first<{ n: number }>())!.n;
+
+test("the public pricing API serves the seeded catalog, anonymously and cacheably", async () => {
+  const res = await agent().fetch("/api/public/pricing");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("Cache-Control")).toContain("public");
+  const body = (await res.json()) as Pricing;
+  const org = body.products.find((p) => p.key === "organization")!;
+  expect(org).toMatchObject({ kind: "subscription", seatBased: true });
+  const monthly = org.prices.filter((p) => p.interval === "month").map((p) => [p.tier, p.minSeats, p.maxSeats, p.unitAmount]);
+  expect(monthly).toEqual([
+    ["PRO", 1, 20, 3500],
+    ["MAX", 21, 50, 3000],
+    ["ULTRA", 51, 100, 2500],
+  ]);
+  const yearly = org.prices.filter((p) => p.interval === "year").map((p) => p.unitAmount);
+  expect(yearly).toEqual([35000, 30000, 25000]);
+  expect(org.prices.every((p) => p.currency === "eur" && p.lookupKey.startsWith("organization_"))).toBe(true);
+  const acc = body.products.find((p) => p.key === "accelerator")!;
+  expect(acc).toMatchObject({ kind: "one_time", seatBased: false });
+  expect(acc.prices).toEqual([expect.objectContaining({ lookupKey: "accelerator_lifetime", unitAmount: 49900, interval: null })]);
+});
+
+test("unpublished products, unpublished prices and archived prices never appear", async () => {
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO products (id, key, name, kind, published, seat_based, created_at) VALUES ('prd_hidden', 'hidden', 'Hidden', 'one_time', 0, 0, ?)").bind(now),
+    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_hidden', 'prd_hidden', 'hidden_once', 'eur', 100, 1, 0, ?)").bind(now),
+    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_draft', 'prd_accelerator', 'accelerator_draft', 'eur', 100, 0, 0, ?)").bind(now),
+    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_old', 'prd_accelerator', 'accelerator_old', 'eur', 100, 1, 1, ?)").bind(now),
+  ]);
+  const text = await (await agent().fetch("/api/public/pricing")).text();
+  for (const secret of ["hidden", "accelerator_draft", "accelerator_old"]) expect(text).not.toContain(secret);
+  const page = await (await agent().fetch("/pricing")).text();
+  for (const secret of ["Hidden", "accelerator_draft", "accelerator_old"]) expect(page).not.toContain(secret);
+});
+
+test("the pricing page renders the catalog and both calls to action", async () => {
+  const res = await agent().fetch("/pricing");
+  expect(res.status).toBe(200);
+  const html = await res.text();
+  expect(html).toContain("Upgrade Organization");
+  expect(html).toContain("Enroll in Accelerator");
+  expect(html).toContain("€175"); // 5 seats x EUR 35 by default
+  expect(html).toContain("€499");
+});
+
+test("a CTA click is tracked and sends a signed-out buyer to signup, then back", async () => {
+  const before = await clicks();
+  const res = await agent().fetch("/pricing", form({ product: "organization", interval: "year", seats: "25" }));
+  expect(res.status).toBe(302);
+  const location = res.headers.get("Location")!;
+  expect(location.startsWith("/signup?redirectTo=")).toBe(true);
+  expect(decodeURIComponent(location)).toContain("/pricing?plan=organization&interval=year&seats=25");
+  expect(await clicks()).toBe(before + 1);
+  const row = await env.DB.prepare("SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ properties: string }>();
+  expect(JSON.parse(row!.properties)).toEqual({ product: "organization", interval: "year", seats: 25 });
+});
+
+test("a signed-in click is tracked with the user", async () => {
+  const { agent: a, user } = await signedInAgent();
+  const res = await a.fetch("/pricing", form({ product: "accelerator" }));
+  expect(res.status).toBe(302);
+  const row = await env.DB.prepare("SELECT user_id FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ user_id: string }>();
+  expect(row?.user_id).toBe(user.id);
+});
+
+for (const [name, fields] of [
+  ["an unknown product", { product: "gold" }],
+  ["seats outside every tier", { product: "organization", seats: "150" }],
+  ["non-numeric seats", { product: "organization", seats: "lots" }],
+  ["a missing product", {}],
+] as const) {
+  test(`a CTA click with ${name} is a 4xx and records nothing`, async () => {
+    const before = await clicks();
+    const res = await agent().fetch("/pricing", form(fields as Record<string, string>));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await clicks()).toBe(before);
+  });
+}

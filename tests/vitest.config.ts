@@ -1,0 +1,37 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// Unit tests (app/**/*.test.ts) and integration tests (tests/integration) run inside workerd with
+// the real worker entry, D1 and the Durable Object; migrations are applied by the setup file.
+export default defineConfig({
+  root,
+  plugins: [
+    cloudflareTest(async () => ({
+      main: "./app/worker.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
+          APP_URL: "http://127.0.0.1:8787",
+          STRIPE_SECRET_KEY: "sk_test_gatehouse_tests",
+          STRIPE_WEBHOOK_SECRET: "whsec_gatehouse_tests",
+          STRIPE_API_BASE: "http://127.0.0.1:12112",
+          ADMIN_EMAILS: "root@example.com",
+          PAST_DUE_GRACE_DAYS: "7",
+        },
+      },
+    })),
+  ],
+  resolve: {
+    alias: { "gatehouse-server-build": `${root}/build/server/index.js` },
+  },
+  test: {
+    include: ["app/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    setupFiles: ["./tests/setup/apply-migrations.ts"],
+    testTimeout: 30_000,
+    deps: { optimizer: { ssr: { enabled: true, include: ["@remix-run/cloudflare"] } } },
+  },
+});
