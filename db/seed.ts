@@ -1,33 +1,49 @@
-// Idempotent seed: `npm run db:seed` (local D1) or `tsx db/seed.ts --remote` (production D1).
-// Applies the catalog and course, and locally a demo system admin (admin@example.com / gatehouse-admin).
+// Idempotent seed of the catalog, the Accelerator course and (locally) a demo system admin.
+//   npm run db:seed                 local D1 (wrangler dev's default state)
+//   tsx db/seed.ts --remote         production D1
+//   tsx db/seed.ts --persist-to D   local D1 kept in directory D (tests, benchmark)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { hashPassword } from "../app/infra/auth/password.server";
 import { catalogSeedStatements } from "./seed-catalog";
 
-const remote = process.argv.includes("--remote");
-const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
+export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
 
-const statements = catalogSeedStatements(Date.now());
-if (!remote) {
-  const hash = await hashPassword(DEMO_ADMIN.password);
-  statements.push(
-    `INSERT INTO users (id, email, password_hash, is_system_admin, created_at) VALUES ('usr_demo_admin', '${DEMO_ADMIN.email}', '${hash}', 1, ${Date.now()}) ON CONFLICT(email) DO NOTHING;`,
-  );
+export async function seed(opts: { remote?: boolean; persistTo?: string; cwd?: string }): Promise<number> {
+  const now = Date.now();
+  const statements = catalogSeedStatements(now);
+  if (!opts.remote) {
+    const hash = await hashPassword(DEMO_ADMIN.password);
+    statements.push(
+      `INSERT INTO users (id, email, password_hash, is_system_admin, created_at) VALUES ('usr_demo_admin', '${DEMO_ADMIN.email}', '${hash}', 1, ${now}) ON CONFLICT(email) DO NOTHING;`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), "gatehouse-seed-"));
+  const file = join(dir, "seed.sql");
+  writeFileSync(file, statements.join("\n") + "\n");
+  const target = opts.remote ? ["--remote"] : ["--local", ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
+  const result = spawnSync("npx", ["wrangler", "d1", "execute", "DB", ...target, "--file", file], {
+    cwd: opts.cwd,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (result.status !== 0) throw new Error(`Seeding failed:\n${result.stdout}\n${result.stderr}`);
+  return statements.length;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "gatehouse-seed-"));
-const file = join(dir, "seed.sql");
-writeFileSync(file, statements.join("\n") + "\n");
-const result = spawnSync("npx", ["wrangler", "d1", "execute", "DB", remote ? "--remote" : "--local", "--file", file], {
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
-rmSync(dir, { recursive: true, force: true });
-if (result.status !== 0) {
-  console.error("Seeding failed.");
-  process.exit(result.status ?? 1);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const remote = process.argv.includes("--remote");
+  const at = process.argv.indexOf("--persist-to");
+  const persistTo = at > 0 ? process.argv[at + 1] : undefined;
+  try {
+    const n = await seed({ remote, persistTo });
+    console.log(`Seeded ${n} rows${remote ? " (remote)" : ` (local; demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password})`}.`);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(1);
+  }
 }
-console.log(`Seeded ${statements.length} rows${remote ? " (remote)" : " (local; demo admin: admin@example.com / gatehouse-admin)"}.`);

@@ -1,0 +1,81 @@
+// Node-side helpers to run wrangler for tests and the benchmark: one-shot commands and
+// `wrangler dev` servers that are stopped with their whole process group.
+import { spawn, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
+
+const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" });
+
+/** Runs a wrangler command to completion; throws with its output when it fails. */
+export function runWrangler(args: string[]): string {
+  const result = spawnSync("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+export type WranglerDev = { url: string; stop: () => Promise<void>; output: () => string };
+
+/** Starts `wrangler dev` and resolves once `healthPath` answers; rejects with the process output if it cannot. */
+export async function startWranglerDev(opts: {
+  port: number;
+  persistTo: string;
+  config?: string;
+  vars?: Record<string, string>;
+  healthPath: string;
+  timeoutMs?: number;
+}): Promise<WranglerDev> {
+  const url = `http://127.0.0.1:${opts.port}`;
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
+  args.push("--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn");
+  if (opts.config) args.push("-c", opts.config);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+
+  let output = "";
+  const child = spawn("npx", args, { cwd: repoRoot, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exitCode: number | null = null;
+  child.on("exit", (code) => {
+    exitCode = code ?? -1;
+  });
+
+  const stop = async () => {
+    if (exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  while (Date.now() < deadline) {
+    if (exitCode !== null) throw new Error(`wrangler dev exited (${exitCode}) before it was ready:\n${output}`);
+    try {
+      const res = await fetch(url + opts.healthPath, { signal: AbortSignal.timeout(2_000) });
+      if (res.status < 500) return { url, stop, output: () => output };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await stop();
+  throw new Error(`wrangler dev did not answer ${opts.healthPath} on ${url} in time:\n${output}`);
+}
