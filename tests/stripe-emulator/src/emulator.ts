@@ -342,32 +342,38 @@ export class StripeEmulator extends DurableObject<Env> {
   /** One delivery at a time, in emission order; failures wait for their backoff. */
   private pump(): Promise<void> {
     if (this.pumping) return this.pumping;
-    this.pumping = (async () => {
-      try {
-        for (let i = 0; i < 10_000; i++) {
-          const url = this.webhookUrl();
-          if (!url) break;
-          const due = this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now())[0];
-          if (!due) break;
-          const after = await this.attempt(due, url);
-          this.settle(after);
-        }
-      } finally {
-        this.pumping = null;
-      }
-      const waiting = this.store.deliveries("status = 'pending' AND next_at > ?", Date.now());
-      if (waiting.length > 0 && this.webhookUrl()) {
-        const at = Math.min(...waiting.map((d) => d.next_at));
-        await this.ctx.storage.setAlarm(at);
-      }
-    })();
-    return this.pumping;
+    const run = this.pumpLoop();
+    this.pumping = run;
+    // Cleared only after assignment: the loop may finish synchronously when idle.
+    void run.finally(() => {
+      if (this.pumping === run) this.pumping = null;
+    });
+    return run;
+  }
+
+  private async pumpLoop(): Promise<void> {
+    await Promise.resolve();
+    for (let i = 0; i < 10_000; i++) {
+      const url = this.webhookUrl();
+      if (!url) break;
+      const due = this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now())[0];
+      if (!due) break;
+      const after = await this.attempt(due, url);
+      this.settle(after);
+    }
+    const waiting = this.store.deliveries("status = 'pending' AND next_at > ?", Date.now());
+    if (waiting.length > 0 && this.webhookUrl()) {
+      const at = Math.min(...waiting.map((d) => d.next_at));
+      await this.ctx.storage.setAlarm(at);
+    }
   }
 
   private async flush(timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       await this.pump();
+      // A pump that was already running may have returned before later rows were due.
+      if (this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now()).length > 0) continue;
       const pending = this.store.deliveries("status = 'pending'");
       if (pending.length === 0 || !this.webhookUrl()) break;
       const wait = Math.min(Math.max(0, Math.min(...pending.map((d) => d.next_at)) - Date.now()), deadline - Date.now());
