@@ -666,24 +666,19 @@ export class Billing {
   endTrial(sub: Obj, at: number): void {
     const pm = this.defaultPaymentMethod(sub);
     const behavior = (sub.trial_settings as { end_behavior: { missing_payment_method: string } }).end_behavior.missing_payment_method;
-    const before = structuredClone(sub);
     if (!pm && behavior === "cancel") {
       this.cancelSubscription(sub, at, "cancellation_requested");
       return;
     }
     if (!pm && behavior === "pause") {
+      const before = structuredClone(sub);
       sub.status = "paused";
+      sub.pause_collection = null;
       this.update(before, sub, "customer.subscription.updated", at);
       this.emit("customer.subscription.paused", sub, { created: at });
       return;
     }
-    const { interval, count } = this.intervalOf(sub);
-    const period = { start: at, end: addInterval(at, interval, count) };
-    this.setPeriod(sub, period);
-    sub.status = "active";
-    sub.billing_cycle_anchor = at;
-    this.update(before, sub, "customer.subscription.updated", at);
-    this.bill(sub, period, at, "subscription_cycle");
+    this.startPeriod(sub, at, { status: "active", billing_cycle_anchor: at });
   }
 
   renew(sub: Obj, at: number): void {
@@ -691,23 +686,29 @@ export class Billing {
       this.cancelSubscription(sub, at, "cancellation_requested");
       return;
     }
+    this.startPeriod(sub, at, {});
+  }
+
+  /**
+   * A new billing period: the invoice is created and finalized, the subscription
+   * moves to the new period (one customer.subscription.updated), then payment.
+   */
+  startPeriod(sub: Obj, at: number, changes: Record<string, unknown>): void {
     const before = structuredClone(sub);
     const { interval, count } = this.intervalOf(sub);
     const period = { start: at, end: addInterval(at, interval, count) };
     this.setPeriod(sub, period);
-    this.update(before, sub, "customer.subscription.updated", at);
-    this.bill(sub, period, at, "subscription_cycle");
-  }
-
-  bill(sub: Obj, period: Period, at: number, reason: string): void {
     const items = (sub.items as { data: Obj[] }).data;
     const lines = items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
-    const invoice = this.createInvoice(sub, lines, reason, period, at);
-    const before = structuredClone(sub);
-    sub.latest_invoice = invoice.id;
-    const paid = this.payInvoice(invoice, at);
-    sub.status = paid ? "active" : "past_due";
+    const invoice = this.createInvoice(sub, lines, "subscription_cycle", period, at);
+    Object.assign(sub, changes, { latest_invoice: invoice.id });
     this.update(before, sub, "customer.subscription.updated", at);
+    const paid = this.payInvoice(invoice, at);
+    if (!paid) {
+      const b2 = structuredClone(sub);
+      sub.status = "past_due";
+      this.update(b2, sub, "customer.subscription.updated", at);
+    }
   }
 
   /** Retry of an open invoice (POST /v1/invoices/:id/pay or a clock advance). */
