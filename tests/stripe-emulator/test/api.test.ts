@@ -1,5 +1,5 @@
 // Core API behaviour: auth, errors, idempotency, lists, customers, products, prices.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { control, emulatorUrl, makePrice, stripeClient } from "./helpers";
 
