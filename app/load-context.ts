@@ -4,6 +4,8 @@ import { type ActiveSession, getActiveSession } from "./infra/auth/session.serve
 import { type Db, createDb } from "./infra/d1/db.server";
 import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
+import { createBillingGateway } from "./infra/stripe/gateway.server";
+import { type BillingGateway } from "./domain/billing/types";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -13,6 +15,8 @@ declare module "@remix-run/cloudflare" {
     /** The signed-in user's session, resolved once per request. */
     session: () => Promise<ActiveSession | null>;
     stripe: () => Stripe;
+    /** The domain's view of Stripe (official SDK underneath). */
+    billing: () => BillingGateway;
     now: () => number;
   }
 }
@@ -37,5 +41,6 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
         defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
       })),
     stripe: () => (stripe ??= createStripeClient(config)),
+    billing: () => createBillingGateway((stripe ??= createStripeClient(config))),
   };
 }

@@ -238,6 +238,8 @@ export const subscriptions = sqliteTable(
     canceledAt: integer("canceled_at"),
     endedAt: integer("ended_at"),
     trialWillEndNotifiedAt: integer("trial_will_end_notified_at"),
+    // When this row was copied from Stripe's current object: an older copy never overwrites a newer one.
+    stripeSyncedAt: integer("stripe_synced_at"),
     // Order independence: the Stripe object version last applied (see docs/decisions).
     lastEventCreated: integer("last_event_created"),
     lastEventId: text("last_event_id"),
@@ -276,6 +278,7 @@ export const tenantProductEntitlements = sqliteTable(
     validUntil: integer("valid_until"),
     // Past-due access ends here (first failed payment + grace period).
     graceUntil: integer("grace_until"),
+    stripeSyncedAt: integer("stripe_synced_at"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },

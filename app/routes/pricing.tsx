@@ -12,8 +12,8 @@ import { parseWith, readForm } from "../infra/http/responses.server";
 export const meta: MetaFunction = () => [{ title: "Pricing · Gatehouse" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const [pricing, session] = await Promise.all([getPublicPricing({ db: context.db }), context.session()]);
-  return { products: pricing.products, signedIn: session !== null };
+  const pricing = await getPublicPricing({ db: context.db });
+  return { products: pricing.products };
 }
 
 const UpgradeClick = z.object({
@@ -22,7 +22,7 @@ const UpgradeClick = z.object({
   seats: z.coerce.number({ error: "Seats must be a number." }).int("Seats must be a whole number.").min(1).max(1000).default(1),
 });
 
-// A CTA click is recorded, then the buyer continues: to signup when signed out.
+// A CTA click is recorded, then the buyer continues to checkout (through signup when signed out).
 export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const input = parseWith(UpgradeClick, await readForm(request));
@@ -40,9 +40,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       properties: { product: input.product, interval: input.interval, seats: input.seats },
       now: context.now(),
     });
-    const plan = new URLSearchParams({ plan: input.product, interval: input.interval, seats: String(input.seats) });
-    if (!session) return redirect(`/signup?redirectTo=${encodeURIComponent(`/pricing?${plan}`)}`);
-    return redirect(`/pricing?${plan}&chosen=1`);
+    const checkout = `/checkout/start?${new URLSearchParams({ plan: input.product, interval: input.interval, seats: String(input.seats) })}`;
+    if (!session) return redirect(`/signup?redirectTo=${encodeURIComponent(checkout)}`);
+    return redirect(checkout);
   } catch (e) {
     return authFailure(e, { json: false });
   }
@@ -172,22 +172,15 @@ function AcceleratorCard(props: { product: PublicProduct }) {
 }
 
 export default function Pricing() {
-  const { products, signedIn } = useLoaderData<typeof loader>();
+  const { products } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const [interval, setBillingInterval] = useState<"month" | "year">(params.get("interval") === "year" ? "year" : "month");
   const [seats, setSeats] = useState(() => Number(params.get("seats")) || 5);
   const organization = products.find((p) => p.key === "organization");
   const accelerator = products.find((p) => p.key === "accelerator");
-  const chosen = signedIn && params.get("chosen") === "1" ? params.get("plan") : null;
   return (
     <>
       <h1>Pricing</h1>
-      {chosen ? (
-        <p className="notice" role="status">
-          You chose {chosen === "accelerator" ? "Accelerator" : "Organization"}. Checkout opens here once payments are
-          switched on for this installation.
-        </p>
-      ) : null}
       {organization ? <IntervalSwitch value={interval} onChange={setBillingInterval} /> : null}
       <div className="pricing-grid">
         {organization ? (

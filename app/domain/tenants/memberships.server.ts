@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 
 export type MembershipSummary = {
@@ -22,5 +22,21 @@ export async function listMemberships(deps: { db: Db; userId: string }): Promise
     .from(schema.tenantMemberships)
     .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
     .where(and(eq(schema.tenantMemberships.userId, deps.userId), ne(schema.tenantMemberships.status, "removed")))
+    .orderBy(schema.tenants.name);
+}
+
+/** Tenants the user may buy for and manage: active owner or admin memberships. */
+export async function listManagedTenants(deps: { db: Db; userId: string }): Promise<{ id: string; name: string }[]> {
+  return deps.db
+    .select({ id: schema.tenants.id, name: schema.tenants.name })
+    .from(schema.tenantMemberships)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
+    .where(
+      and(
+        eq(schema.tenantMemberships.userId, deps.userId),
+        eq(schema.tenantMemberships.status, "active"),
+        inArray(schema.tenantMemberships.role, ["owner", "admin"]),
+      ),
+    )
     .orderBy(schema.tenants.name);
 }

@@ -1,0 +1,185 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { newId } from "../../infra/ids";
+import { track } from "../analytics/track.server";
+import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { AppError, conflict, invalidInput } from "../errors";
+import { listManagedTenants } from "../tenants/memberships.server";
+import { type BillingGateway } from "./types";
+
+export const StartCheckoutInput = z.object({
+  priceId: z.string({ error: "priceId is required." }).min(1).max(100),
+  quantity: z.coerce.number({ error: "quantity must be a number." }).int("quantity must be a whole number.").min(1).max(10_000).optional(),
+  organizationName: z.string().trim().min(2, "Organisation name must be at least 2 characters.").max(80).optional(),
+  tenantId: z.string().min(1).max(64).optional(),
+});
+export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
+
+const CHECKOUT_TTL_MS = 30 * 60 * 1000; // Stripe's minimum session lifetime
+
+const forbidden = (message: string) => new AppError({ code: "forbidden", status: 403, message });
+
+/**
+ * Opens a Stripe Checkout for a signed-in buyer. Pay first: this writes only the purchase intent
+ * (and remembers the Stripe customer); tenants, memberships and entitlements wait for the webhook.
+ */
+export async function startCheckout(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  user: { id: string; email: string };
+  input: StartCheckoutInput;
+  appUrl: string;
+  now: number;
+}): Promise<{ url: string; intentId: string }> {
+  const { db, gateway, user, input } = deps;
+  const price = await loadPrice(db, input.priceId);
+  if (!price || !price.published || price.archived || !price.product.published) {
+    throw invalidInput("That price is not on sale.", { priceId: ["That price is not on sale."] });
+  }
+  const quantity = input.quantity ?? (price.product.seatBased ? price.minSeats ?? 1 : 1);
+  if (price.product.seatBased) {
+    const min = price.minSeats ?? 1;
+    const max = price.maxSeats ?? 10_000;
+    if (quantity < min || quantity > max) {
+      throw invalidInput(`The ${price.tier ?? "selected"} tier covers ${min} to ${max} seats.`, {
+        quantity: [`Choose between ${min} and ${max} seats for this tier.`],
+      });
+    }
+  } else if (quantity !== 1) {
+    throw invalidInput("This product is bought once.", { quantity: ["Quantity must be 1."] });
+  }
+
+  const tenantId = await resolveTargetTenant(db, user.id, input);
+  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key);
+  const organizationName = tenantId ? null : input.organizationName!;
+
+  const stripePriceId = await ensureStripePrice({ db, gateway, price });
+  const customerId = tenantId
+    ? await tenantCustomer(db, gateway, tenantId, user.email)
+    : await buyerCustomer(db, gateway, user);
+
+  const intentId = newId("int");
+  const now = deps.now;
+  await db.insert(schema.purchaseIntents).values({
+    id: intentId,
+    userId: user.id,
+    tenantId,
+    organizationName,
+    productId: price.product.id,
+    priceId: price.id,
+    quantity,
+    state: "created",
+    stripeCustomerId: customerId,
+    createdAt: now,
+    updatedAt: now,
+  });
+
+  let session: { id: string; url: string; expiresAt: number | null };
+  try {
+    session = await gateway.createCheckoutSession({
+      idempotencyKey: `checkout-${intentId}`,
+      mode: price.product.kind === "subscription" ? "subscription" : "payment",
+      customerId,
+      stripePriceId,
+      quantity,
+      intentId,
+      metadata: { intent_id: intentId, user_id: user.id, ...(tenantId ? { tenant_id: tenantId } : {}) },
+      successUrl: `${deps.appUrl}/checkout/return?intent=${intentId}&session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${deps.appUrl}/checkout/cancel?intent=${intentId}`,
+      expiresAt: now + CHECKOUT_TTL_MS,
+    });
+  } catch (e) {
+    await db
+      .update(schema.purchaseIntents)
+      .set({ state: "failed", failureReason: `checkout session: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500), updatedAt: deps.now })
+      .where(eq(schema.purchaseIntents.id, intentId));
+    throw new AppError({ code: "payment_provider_unavailable", status: 502, message: "We could not reach the payment provider. Please try again." });
+  }
+
+  await db
+    .update(schema.purchaseIntents)
+    .set({ state: "checkout_open", stripeCheckoutSessionId: session.id, expiresAt: session.expiresAt, updatedAt: deps.now })
+    .where(and(eq(schema.purchaseIntents.id, intentId), eq(schema.purchaseIntents.state, "created")));
+  await track({ db, name: "checkout_started", userId: user.id, tenantId, properties: { intentId, priceId: price.id, quantity }, now });
+  return { url: session.url, intentId };
+}
+
+/** The tenant a purchase is for: the one named (if the buyer manages it), the buyer's only one, or a new one. */
+async function resolveTargetTenant(db: Db, userId: string, input: StartCheckoutInput): Promise<string | null> {
+  const managed = (await listManagedTenants({ db, userId })).map((t) => ({ tenantId: t.id }));
+  if (input.tenantId) {
+    if (!managed.some((m) => m.tenantId === input.tenantId)) {
+      throw forbidden("Only an owner or admin of that organisation can buy for it.");
+    }
+    return input.tenantId;
+  }
+  if (input.organizationName) return null;
+  if (managed.length === 1) return managed[0]!.tenantId;
+  if (managed.length > 1) {
+    throw invalidInput("Choose which organisation this purchase is for.", { tenantId: ["Choose an organisation."] });
+  }
+  throw invalidInput("Name the organisation this purchase creates.", {
+    organizationName: ["Organisation name is required."],
+  });
+}
+
+async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string) {
+  const live = await db
+    .select({ id: schema.tenantProductEntitlements.id })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .where(
+      and(
+        eq(schema.tenantProductEntitlements.tenantId, tenantId),
+        eq(schema.products.key, productKey),
+        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "stripe_payment", "trial"]),
+      ),
+    )
+    .get();
+  if (live) {
+    throw conflict(
+      "already_purchased",
+      productKey === "organization"
+        ? "This organisation already has an Organization subscription: change its seats on the billing page."
+        : "This organisation already has this product.",
+    );
+  }
+}
+
+// One Stripe customer per tenant, and one per buyer before they own a tenant. Concurrent clicks
+// send the same Idempotency-Key, so Stripe returns the same customer to both.
+async function tenantCustomer(db: Db, gateway: BillingGateway, tenantId: string, email: string): Promise<string> {
+  const tenant = await db.select().from(schema.tenants).where(eq(schema.tenants.id, tenantId)).get();
+  if (!tenant) throw forbidden("That organisation does not exist.");
+  if (tenant.stripeCustomerId) return tenant.stripeCustomerId;
+  const created = await gateway.ensureCustomer({
+    idempotencyKey: `customer-tenant-${tenantId}`,
+    email,
+    name: tenant.name,
+    metadata: { tenant_id: tenantId },
+  });
+  await db
+    .update(schema.tenants)
+    .set({ stripeCustomerId: created })
+    .where(and(eq(schema.tenants.id, tenantId), isNull(schema.tenants.stripeCustomerId)));
+  const stored = await db.select({ c: schema.tenants.stripeCustomerId }).from(schema.tenants).where(eq(schema.tenants.id, tenantId)).get();
+  return stored?.c ?? created;
+}
+
+async function buyerCustomer(db: Db, gateway: BillingGateway, user: { id: string; email: string }): Promise<string> {
+  const row = await db.select({ c: schema.users.stripeCustomerId }).from(schema.users).where(eq(schema.users.id, user.id)).get();
+  if (row?.c) return row.c;
+  const created = await gateway.ensureCustomer({
+    idempotencyKey: `customer-user-${user.id}`,
+    email: user.email,
+    metadata: { user_id: user.id },
+  });
+  await db
+    .update(schema.users)
+    .set({ stripeCustomerId: created })
+    .where(and(eq(schema.users.id, user.id), isNull(schema.users.stripeCustomerId)));
+  const stored = await db.select({ c: schema.users.stripeCustomerId }).from(schema.users).where(eq(schema.users.id, user.id)).get();
+  return stored?.c ?? created;
+}

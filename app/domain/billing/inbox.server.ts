@@ -1,0 +1,85 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { handleBillingEvent } from "./events.server";
+import { type Statement } from "./sync.server";
+import { type BillingEvent, type BillingGateway } from "./types";
+
+export type InboxResult = { outcome: "processed" | "ignored" | "duplicate"; tenantId: string | null };
+
+const isInboxConflict = (e: unknown) =>
+  /UNIQUE constraint failed: processed_webhook_events/i.test(`${e instanceof Error ? e.message : ""} ${String((e as { cause?: unknown })?.cause ?? "")}`);
+
+/**
+ * Runs a verified event exactly once. The event's effects and its inbox row are one D1 batch:
+ * a duplicate (sequential or concurrent) hits the inbox's primary key and changes nothing; a
+ * failure rolls everything back, is recorded as failed, and is rethrown so Stripe retries.
+ */
+export async function processStripeEvent(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  event: BillingEvent;
+  graceDays: number;
+  now: number;
+}): Promise<InboxResult> {
+  const { db, event } = deps;
+  if (await alreadyDone(db, event.id)) return { outcome: "duplicate", tenantId: null };
+  const started = Date.now();
+  try {
+    const outcome = await handleBillingEvent(deps);
+    const mark: Statement[] = [
+      db.delete(schema.processedWebhookEvents).where(and(eq(schema.processedWebhookEvents.eventId, event.id), eq(schema.processedWebhookEvents.status, "failed"))),
+      db.insert(schema.processedWebhookEvents).values({
+        eventId: event.id,
+        type: event.type,
+        status: outcome.status,
+        stripeCreated: event.created,
+        objectId: event.objectId,
+        tenantId: outcome.tenantId,
+        attempts: sql`1 + coalesce((SELECT attempts FROM processed_webhook_events WHERE event_id = ${event.id}), 0)` as unknown as number,
+        error: outcome.note ?? null,
+        payload: event.payload,
+        receivedAt: deps.now,
+        processedAt: Date.now(),
+        durationMs: Date.now() - started,
+      }),
+    ];
+    await db.batch([...mark, ...outcome.statements] as [Statement, ...Statement[]]);
+    return { outcome: outcome.status, tenantId: outcome.tenantId };
+  } catch (e) {
+    if (isInboxConflict(e) && (await alreadyDone(db, event.id))) return { outcome: "duplicate", tenantId: null };
+    await recordFailure(deps, e, Date.now() - started).catch((inner) => console.error("could not record webhook failure", inner));
+    throw e;
+  }
+}
+
+async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
+  const row = await db
+    .select({ status: schema.processedWebhookEvents.status })
+    .from(schema.processedWebhookEvents)
+    .where(and(eq(schema.processedWebhookEvents.eventId, eventId), inArray(schema.processedWebhookEvents.status, ["processed", "ignored"])))
+    .get();
+  return Boolean(row);
+}
+
+async function recordFailure(deps: { db: Db; event: BillingEvent; now: number }, error: unknown, durationMs: number) {
+  const message = (error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error)).slice(0, 2000);
+  await deps.db
+    .insert(schema.processedWebhookEvents)
+    .values({
+      eventId: deps.event.id,
+      type: deps.event.type,
+      status: "failed",
+      stripeCreated: deps.event.created,
+      objectId: deps.event.objectId,
+      attempts: 1,
+      error: message,
+      payload: deps.event.payload,
+      receivedAt: deps.now,
+      durationMs,
+    })
+    .onConflictDoUpdate({
+      target: schema.processedWebhookEvents.eventId,
+      set: { attempts: sql`${schema.processedWebhookEvents.attempts} + 1`, error: message, durationMs },
+      setWhere: sql`${schema.processedWebhookEvents.status} = 'failed'`,
+    });
+}

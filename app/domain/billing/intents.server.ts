@@ -1,0 +1,58 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { track } from "../analytics/track.server";
+import { statesBelow } from "./intent-state";
+import { type BillingGateway } from "./types";
+
+export type IntentView = {
+  id: string;
+  state: string;
+  product: { key: string; name: string };
+  quantity: number;
+  tenant: { id: string; name: string; slug: string } | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** An intent as its buyer sees it; anyone else gets null (and a 404 at the edge). */
+export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId: string }): Promise<IntentView | null> {
+  const row = await deps.db
+    .select({ intent: schema.purchaseIntents, product: schema.products, tenant: schema.tenants })
+    .from(schema.purchaseIntents)
+    .innerJoin(schema.products, eq(schema.products.id, schema.purchaseIntents.productId))
+    .leftJoin(schema.tenants, eq(schema.tenants.id, schema.purchaseIntents.provisionedTenantId))
+    .where(and(eq(schema.purchaseIntents.id, deps.intentId), eq(schema.purchaseIntents.userId, deps.userId)))
+    .get();
+  if (!row) return null;
+  return {
+    id: row.intent.id,
+    state: row.intent.state,
+    product: { key: row.product.key, name: row.product.name },
+    quantity: row.intent.quantity,
+    tenant: row.tenant ? { id: row.tenant.id, name: row.tenant.name, slug: row.tenant.slug } : null,
+    createdAt: row.intent.createdAt,
+    updatedAt: row.intent.updatedAt,
+  };
+}
+
+/**
+ * The buyer came back through Cancel: expire the Checkout Session so the old link cannot be paid
+ * later, then mark the intent canceled. If Stripe says it was paid after all, nothing is canceled.
+ */
+export async function cancelIntent(deps: { db: Db; gateway: BillingGateway; intentId: string; userId: string; now: number }): Promise<IntentView | null> {
+  const view = await getIntentForBuyer(deps);
+  if (!view) return null;
+  const intent = await deps.db.select().from(schema.purchaseIntents).where(eq(schema.purchaseIntents.id, deps.intentId)).get();
+  if (intent?.state === "checkout_open" && intent.stripeCheckoutSessionId) {
+    const session = await deps.gateway.retrieveCheckoutSession(intent.stripeCheckoutSessionId);
+    const final = session.status === "open" ? await deps.gateway.expireCheckoutSession(session.id) : session;
+    if (final.status === "expired") {
+      await deps.db
+        .update(schema.purchaseIntents)
+        .set({ state: "canceled", updatedAt: deps.now })
+        .where(and(eq(schema.purchaseIntents.id, intent.id), inArray(schema.purchaseIntents.state, statesBelow("canceled"))));
+    }
+    await track({ db: deps.db, name: "checkout_cancel", userId: deps.userId, properties: { intentId: intent.id }, now: deps.now });
+  }
+  return getIntentForBuyer(deps);
+}

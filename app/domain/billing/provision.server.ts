@@ -1,0 +1,261 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { CODE_ALPHABET, randomString } from "../../infra/ids";
+import { auditInsert, type Actor } from "../audit/audit.server";
+import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { statesBelow } from "./intent-state";
+import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "./sync.server";
+import { type BillingEvent, type BillingGateway, type CheckoutSnapshot } from "./types";
+
+export const BUNDLE_TRIAL_DAYS = 30;
+const BUNDLE_TRIAL_LOOKUP_KEY = "organization_pro_monthly";
+const DAY = 24 * 60 * 60 * 1000;
+
+export type Outcome = { status: "processed" | "ignored"; tenantId: string | null; statements: Statement[]; note?: string };
+
+type Deps = { db: Db; gateway: BillingGateway; event: BillingEvent; graceDays: number; now: number };
+
+/** The tenant id a paid intent provisions: derived from the intent, so every retry names the same tenant. */
+export const tenantIdForIntent = (intentId: string) => `ten_${intentId.replace(/^int_/, "")}`;
+
+export function slugify(name: string): string {
+  const base = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return base || "org";
+}
+
+/**
+ * Provisions what a confirmed payment bought, in one batch with the inbox mark: the tenant (new,
+ * or the buyer's existing one), the owner membership and seat, the subscription row, the
+ * entitlement, the Accelerator bundle trial, the intent -> provisioned, audit rows naming the event.
+ */
+export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): Promise<Outcome> {
+  const { db, event, now } = deps;
+  const intentId = session.metadata.intent_id ?? session.clientReferenceId;
+  if (!intentId) return { status: "ignored", tenantId: null, statements: [], note: "checkout session without an intent" };
+  const intent = await db.select().from(schema.purchaseIntents).where(eq(schema.purchaseIntents.id, intentId)).get();
+  if (!intent) return { status: "ignored", tenantId: null, statements: [], note: `unknown intent ${intentId}` };
+  if (intent.state === "provisioned") {
+    return { status: "processed", tenantId: intent.provisionedTenantId, statements: [], note: "already provisioned" };
+  }
+
+  // Stays visible as "paid" even if provisioning below fails; the retry picks it up from there.
+  await db
+    .update(schema.purchaseIntents)
+    .set({ state: "paid", lastEventId: event.id, updatedAt: now })
+    .where(and(eq(schema.purchaseIntents.id, intent.id), inArray(schema.purchaseIntents.state, statesBelow("paid"))));
+
+  const price = await loadPrice(db, intent.priceId);
+  if (!price) throw new Error(`intent ${intent.id} names unknown price ${intent.priceId}`);
+  const actor: Actor = { type: "stripe_event", id: event.id };
+  const customerId = session.customerId ?? intent.stripeCustomerId;
+  if (!customerId) throw new Error(`checkout ${session.id} has no customer`);
+
+  // Which tenant: the one the intent was for; else the one this buyer's customer already pays for
+  // (an earlier purchase made before either was provisioned); else a new one.
+  let tenantId = intent.tenantId;
+  if (!tenantId) {
+    const byCustomer = await db
+      .select({ id: schema.tenants.id })
+      .from(schema.tenants)
+      .where(eq(schema.tenants.stripeCustomerId, customerId))
+      .get();
+    tenantId = byCustomer?.id ?? null;
+  }
+  const statements: Statement[] = [];
+  const isNewTenant = tenantId === null;
+  if (tenantId === null) {
+    tenantId = tenantIdForIntent(intent.id);
+    const name = intent.organizationName ?? "My organisation";
+    const slug = await freeSlug(db, slugify(name), tenantId);
+    const joinCode = randomString(8, CODE_ALPHABET);
+    statements.push(
+      db
+        .insert(schema.tenants)
+        .values({ id: tenantId, name, slug, joinCode, stripeCustomerId: customerId, createdAt: now, createdBy: intent.userId })
+        .onConflictDoNothing(),
+      // The buyer's customer now belongs to the tenant; a future new organisation gets its own.
+      db
+        .update(schema.users)
+        .set({ stripeCustomerId: null })
+        .where(and(eq(schema.users.id, intent.userId), eq(schema.users.stripeCustomerId, customerId))),
+      auditInsert(db, {
+        actor,
+        action: "tenant.created",
+        tenantId,
+        target: { type: "tenant", id: tenantId },
+        after: { name, slug, ownerUserId: intent.userId, intentId: intent.id },
+        reason: `Paid checkout ${session.id}`,
+        at: now,
+      }),
+    );
+  }
+  statements.push(
+    db
+      .insert(schema.tenantMemberships)
+      .values({
+        id: `mem_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`,
+        tenantId,
+        userId: intent.userId,
+        role: "owner",
+        status: "active",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+  );
+  if (isNewTenant) {
+    statements.push(
+      auditInsert(db, {
+        actor,
+        action: "membership.created",
+        tenantId,
+        target: { type: "user", id: intent.userId },
+        after: { role: "owner", status: "active" },
+        reason: "Buyer becomes the owner",
+        at: now,
+      }),
+    );
+  }
+
+  let subscriptionId: string | null = null;
+  let paymentIntentId: string | null = null;
+  if (price.product.kind === "subscription") {
+    if (!session.subscriptionId) throw new Error(`subscription checkout ${session.id} has no subscription`);
+    subscriptionId = session.subscriptionId;
+    const sub = await deps.gateway.retrieveSubscription(subscriptionId);
+    statements.push(
+      ...(await subscriptionSyncStatements({
+        db, tenantId, sub, source: "stripe_subscription", actor, eventCreated: event.created,
+        graceDays: deps.graceDays, syncedAt: Date.now(), now,
+      })),
+      ...ownerSeatStatements(db, { entitlementId: entitlementIdFor(sub.id), tenantId, userId: intent.userId, actor, now }),
+    );
+  } else {
+    paymentIntentId = session.paymentIntentId;
+    if (!paymentIntentId) throw new Error(`payment checkout ${session.id} has no payment intent`);
+    const entitlementId = entitlementIdFor(paymentIntentId);
+    const validUntil = price.accessDays ? now + price.accessDays * DAY : null;
+    statements.push(
+      db
+        .insert(schema.tenantProductEntitlements)
+        .values({
+          id: entitlementId,
+          tenantId,
+          productId: price.product.id,
+          status: "active",
+          quantitySeats: 0,
+          source: "stripe_payment",
+          sourceRef: paymentIntentId,
+          tier: price.tier,
+          validFrom: now,
+          validUntil,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing(),
+      auditInsert(db, {
+        actor,
+        action: "entitlement.granted",
+        tenantId,
+        target: { type: "entitlement", id: entitlementId },
+        after: { product: price.product.key, status: "active", source: "stripe_payment", paymentIntentId, validUntil },
+        reason: `Paid checkout ${session.id}`,
+        at: now,
+      }),
+    );
+    statements.push(...(await bundleTrialStatements(deps, { session, tenantId, customerId, ownerUserId: intent.userId, actor })));
+  }
+
+  statements.push(
+    db
+      .update(schema.purchaseIntents)
+      .set({
+        state: "provisioned",
+        provisionedTenantId: tenantId,
+        stripeSubscriptionId: subscriptionId,
+        stripePaymentIntentId: paymentIntentId,
+        lastEventId: event.id,
+        updatedAt: now,
+      })
+      .where(and(eq(schema.purchaseIntents.id, intent.id), inArray(schema.purchaseIntents.state, statesBelow("provisioned")))),
+    auditInsert(db, {
+      actor,
+      action: "purchase.provisioned",
+      tenantId,
+      target: { type: "purchase_intent", id: intent.id },
+      after: { product: price.product.key, quantity: intent.quantity, checkoutSession: session.id },
+      at: now,
+    }),
+    db.insert(schema.analyticsEvents).values({
+      name: "checkout_success",
+      userId: intent.userId,
+      tenantId,
+      properties: JSON.stringify({ intentId: intent.id, product: price.product.key, quantity: intent.quantity }),
+      at: now,
+    }),
+  );
+  return { status: "processed", tenantId, statements };
+}
+
+/**
+ * Accelerator comes with a 30-day Organization trial unless the tenant already has a live
+ * Organization subscription. The Idempotency-Key is the Accelerator checkout session, so a retry
+ * or a duplicate event never starts a second trial. Without a saved payment method the trial
+ * ends in cancellation.
+ */
+async function bundleTrialStatements(
+  deps: Deps,
+  ctx: { session: CheckoutSnapshot; tenantId: string; customerId: string; ownerUserId: string; actor: Actor },
+): Promise<Statement[]> {
+  const { db } = deps;
+  const live = await db
+    .select({ id: schema.subscriptions.id })
+    .from(schema.subscriptions)
+    .innerJoin(schema.products, eq(schema.products.id, schema.subscriptions.productId))
+    .where(
+      and(
+        eq(schema.subscriptions.tenantId, ctx.tenantId),
+        eq(schema.products.key, "organization"),
+        inArray(schema.subscriptions.status, ["active", "trialing", "past_due"]),
+      ),
+    )
+    .get();
+  if (live) return [];
+  const trialPrice = await db
+    .select({ id: schema.productPrices.id })
+    .from(schema.productPrices)
+    .where(eq(schema.productPrices.lookupKey, BUNDLE_TRIAL_LOOKUP_KEY))
+    .get();
+  const price = trialPrice ? await loadPrice(db, trialPrice.id) : null;
+  if (!price) throw new Error(`the bundle trial price ${BUNDLE_TRIAL_LOOKUP_KEY} is missing`);
+  const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
+  const created = await deps.gateway.createTrialSubscription({
+    idempotencyKey: `bundle-trial-${ctx.session.id}`,
+    customerId: ctx.customerId,
+    stripePriceId,
+    trialDays: BUNDLE_TRIAL_DAYS,
+    defaultPaymentMethod: ctx.session.paymentMethodId,
+    metadata: { tenant_id: ctx.tenantId, bundle_checkout_session: ctx.session.id },
+  });
+  // An idempotent replay returns the first response; read the subscription as it is now.
+  const sub = await deps.gateway.retrieveSubscription(created.id);
+  return [
+    ...(await subscriptionSyncStatements({
+      db, tenantId: ctx.tenantId, sub, source: "trial", actor: ctx.actor, eventCreated: deps.event.created,
+      graceDays: deps.graceDays, syncedAt: Date.now(), now: deps.now,
+    })),
+    ...ownerSeatStatements(db, { entitlementId: entitlementIdFor(sub.id), tenantId: ctx.tenantId, userId: ctx.ownerUserId, actor: ctx.actor, now: deps.now }),
+  ];
+}
+
+async function freeSlug(db: Db, base: string, tenantId: string): Promise<string> {
+  const taken = await db.select({ id: schema.tenants.id }).from(schema.tenants).where(eq(schema.tenants.slug, base)).get();
+  if (!taken || taken.id === tenantId) return base;
+  return `${base}-${tenantId.slice(-6)}`;
+}

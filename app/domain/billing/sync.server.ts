@@ -1,0 +1,191 @@
+import { and, eq, sql } from "drizzle-orm";
+import { type BatchItem } from "drizzle-orm/batch";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { auditInsert, type Actor } from "../audit/audit.server";
+import { entitlementStatusFor, graceUntilFor, validUntilFor } from "../entitlements/from-subscription";
+import { type SubscriptionSnapshot } from "./types";
+
+export type Statement = BatchItem<"sqlite">;
+
+export const entitlementIdFor = (sourceRef: string) => `ent_${sourceRef}`;
+
+type SyncInput = {
+  db: Db;
+  tenantId: string;
+  sub: SubscriptionSnapshot;
+  source: "stripe_subscription" | "trial";
+  actor: Actor;
+  eventCreated: number;
+  graceDays: number;
+  syncedAt: number;
+  now: number;
+};
+
+/**
+ * Statements that copy Stripe's current subscription into D1: the subscription row and the
+ * Organization entitlement it implies. Guarded by stripe_synced_at so an older copy never
+ * overwrites a newer one; grace starts at the earliest failed payment seen (order independent).
+ */
+export async function subscriptionSyncStatements(input: SyncInput): Promise<Statement[]> {
+  const { db, sub, tenantId } = input;
+  const price = sub.priceId
+    ? await db
+        .select({ id: schema.productPrices.id, productId: schema.productPrices.productId, tier: schema.productPrices.tier })
+        .from(schema.productPrices)
+        .where(eq(schema.productPrices.stripePriceId, sub.priceId))
+        .get()
+    : undefined;
+  const productId =
+    price?.productId ??
+    (await db.select({ id: schema.products.id }).from(schema.products).where(eq(schema.products.key, "organization")).get())?.id;
+  if (!productId) throw new Error("The Organization product is missing from the catalog");
+
+  const entitlementId = entitlementIdFor(sub.id);
+  const existing = await db
+    .select()
+    .from(schema.tenantProductEntitlements)
+    .where(eq(schema.tenantProductEntitlements.id, entitlementId))
+    .get();
+  const status = entitlementStatusFor(sub.status);
+  const graceUntil = graceUntilFor({
+    status,
+    existing: existing?.graceUntil ?? null,
+    eventCreated: input.eventCreated,
+    graceDays: input.graceDays,
+  });
+  const validUntil = validUntilFor(sub, input.now);
+  const quantity = sub.quantity;
+
+  const statements: Statement[] = [
+    db
+      .insert(schema.subscriptions)
+      .values({
+        id: `sr_${sub.id}`,
+        tenantId,
+        productId,
+        priceId: price?.id ?? null,
+        stripeSubscriptionId: sub.id,
+        stripeCustomerId: sub.customerId,
+        status: sub.status,
+        quantity,
+        currentPeriodStart: sub.currentPeriodStart,
+        currentPeriodEnd: sub.currentPeriodEnd,
+        cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+        trialEnd: sub.trialEnd,
+        canceledAt: sub.canceledAt,
+        endedAt: sub.endedAt,
+        stripeSyncedAt: input.syncedAt,
+        createdAt: input.now,
+        updatedAt: input.now,
+      })
+      .onConflictDoUpdate({
+        target: schema.subscriptions.stripeSubscriptionId,
+        set: {
+          status: sql`excluded.status`,
+          quantity: sql`excluded.quantity`,
+          priceId: sql`excluded.price_id`,
+          currentPeriodStart: sql`excluded.current_period_start`,
+          currentPeriodEnd: sql`excluded.current_period_end`,
+          cancelAtPeriodEnd: sql`excluded.cancel_at_period_end`,
+          trialEnd: sql`excluded.trial_end`,
+          canceledAt: sql`excluded.canceled_at`,
+          endedAt: sql`excluded.ended_at`,
+          stripeSyncedAt: sql`excluded.stripe_synced_at`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+        setWhere: sql`${schema.subscriptions.stripeSyncedAt} IS NULL OR ${schema.subscriptions.stripeSyncedAt} <= excluded.stripe_synced_at`,
+      }),
+    db
+      .insert(schema.tenantProductEntitlements)
+      .values({
+        id: entitlementId,
+        tenantId,
+        productId,
+        status,
+        quantitySeats: quantity,
+        source: input.source,
+        sourceRef: sub.id,
+        tier: price?.tier ?? null,
+        validFrom: sub.currentPeriodStart ?? input.now,
+        validUntil,
+        graceUntil,
+        stripeSyncedAt: input.syncedAt,
+        createdAt: input.now,
+        updatedAt: input.now,
+      })
+      .onConflictDoUpdate({
+        target: [schema.tenantProductEntitlements.source, schema.tenantProductEntitlements.sourceRef],
+        set: {
+          status: sql`excluded.status`,
+          quantitySeats: sql`excluded.quantity_seats`,
+          tier: sql`excluded.tier`,
+          validUntil: sql`excluded.valid_until`,
+          graceUntil: sql`CASE WHEN excluded.status = 'past_due' THEN min(coalesce(${schema.tenantProductEntitlements.graceUntil}, excluded.grace_until), excluded.grace_until) ELSE NULL END`,
+          stripeSyncedAt: sql`excluded.stripe_synced_at`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+        setWhere: sql`${schema.tenantProductEntitlements.stripeSyncedAt} IS NULL OR ${schema.tenantProductEntitlements.stripeSyncedAt} <= excluded.stripe_synced_at`,
+      }),
+  ];
+
+  const before = existing
+    ? { status: existing.status, quantitySeats: existing.quantitySeats, validUntil: existing.validUntil, graceUntil: existing.graceUntil }
+    : null;
+  const after = { status, quantitySeats: quantity, validUntil, graceUntil };
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    statements.push(
+      auditInsert(db, {
+        actor: input.actor,
+        action: existing ? "entitlement.updated" : "entitlement.granted",
+        tenantId,
+        target: { type: "entitlement", id: entitlementId },
+        before,
+        after: { ...after, source: input.source, stripeSubscriptionId: sub.id, stripeStatus: sub.status },
+        reason: `Stripe subscription ${sub.id} is ${sub.status}`,
+        at: input.now,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** Gives `userId` a seat on the entitlement if they have none and one is free; audited only if it happened. */
+export function ownerSeatStatements(db: Db, opts: { entitlementId: string; tenantId: string; userId: string; actor: Actor; now: number }): Statement[] {
+  const seatId = `seat_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
+  return [
+    db.run(sql`
+      INSERT INTO tenant_entitlement_seat_assignments (id, entitlement_id, tenant_id, user_id, assigned_by, assigned_at)
+      SELECT ${seatId}, ${opts.entitlementId}, ${opts.tenantId}, ${opts.userId}, NULL, ${opts.now}
+      WHERE NOT EXISTS (
+          SELECT 1 FROM tenant_entitlement_seat_assignments
+          WHERE entitlement_id = ${opts.entitlementId} AND user_id = ${opts.userId} AND released_at IS NULL)
+        AND (SELECT quantity_seats FROM tenant_product_entitlements WHERE id = ${opts.entitlementId})
+          > (SELECT count(*) FROM tenant_entitlement_seat_assignments
+             WHERE entitlement_id = ${opts.entitlementId} AND released_at IS NULL)`),
+    db.run(sql`
+      INSERT INTO audit_log (at, actor_type, actor_id, action, tenant_id, target_type, target_id, before, after, reason)
+      SELECT ${opts.now}, ${opts.actor.type}, ${opts.actor.id ?? null}, 'seat.assigned', ${opts.tenantId}, 'seat', ${seatId},
+             NULL, ${JSON.stringify({ userId: opts.userId, entitlementId: opts.entitlementId })}, 'Owner seat at provisioning'
+      WHERE EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments WHERE id = ${seatId})`),
+  ];
+}
+
+/** The tenant a subscription belongs to, if it has been provisioned yet. */
+export async function tenantForSubscription(db: Db, sub: SubscriptionSnapshot): Promise<string | null> {
+  const row = await db
+    .select({ tenantId: schema.subscriptions.tenantId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.stripeSubscriptionId, sub.id))
+    .get();
+  if (row) return row.tenantId;
+  const intentId = sub.metadata.intent_id;
+  if (intentId) {
+    const intent = await db
+      .select({ tenantId: schema.purchaseIntents.provisionedTenantId })
+      .from(schema.purchaseIntents)
+      .where(and(eq(schema.purchaseIntents.id, intentId), eq(schema.purchaseIntents.state, "provisioned")))
+      .get();
+    if (intent?.tenantId) return intent.tenantId;
+  }
+  return null;
+}

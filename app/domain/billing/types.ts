@@ -1,0 +1,99 @@
+// Billing as the domain sees it: Stripe objects arrive here already mapped by infra/stripe.
+
+export type SubscriptionStatus =
+  | "incomplete"
+  | "incomplete_expired"
+  | "trialing"
+  | "active"
+  | "past_due"
+  | "canceled"
+  | "unpaid"
+  | "paused";
+
+export type SubscriptionSnapshot = {
+  id: string;
+  customerId: string;
+  status: SubscriptionStatus;
+  quantity: number;
+  priceId: string | null; // Stripe price id of the first item
+  currentPeriodStart: number | null; // epoch ms
+  currentPeriodEnd: number | null;
+  cancelAtPeriodEnd: boolean;
+  trialEnd: number | null;
+  canceledAt: number | null;
+  endedAt: number | null;
+  metadata: Record<string, string>;
+};
+
+export type CheckoutSnapshot = {
+  id: string;
+  status: "open" | "complete" | "expired";
+  paymentStatus: "paid" | "unpaid" | "no_payment_required";
+  mode: "subscription" | "payment" | "setup";
+  customerId: string | null;
+  subscriptionId: string | null;
+  paymentIntentId: string | null;
+  paymentMethodId: string | null; // the payment intent's payment method, when expanded
+  clientReferenceId: string | null;
+  metadata: Record<string, string>;
+  expiresAt: number | null;
+};
+
+export type ChargeSnapshot = {
+  id: string;
+  paymentIntentId: string | null;
+  amount: number;
+  amountRefunded: number;
+  refunded: boolean;
+};
+
+/** The Stripe event fields the domain relies on (validated at the edge). */
+export type BillingEvent = {
+  id: string;
+  type: string;
+  created: number; // epoch ms
+  objectId: string | null;
+  customerId: string | null;
+  subscriptionId: string | null; // for invoice events: the invoice's subscription
+  payload: string;
+};
+
+/** What the domain needs from Stripe; infra/stripe implements it with the official SDK. */
+export interface BillingGateway {
+  ensureCustomer(input: { idempotencyKey: string; email: string; name?: string; metadata: Record<string, string> }): Promise<string>;
+  ensurePrice(input: {
+    productKey: string;
+    productName: string;
+    productId: string;
+    priceId: string;
+    lookupKey: string;
+    currency: string;
+    unitAmount: number;
+    interval: "month" | "year" | null;
+    knownStripeProductId: string | null;
+  }): Promise<{ stripeProductId: string; stripePriceId: string }>;
+  createCheckoutSession(input: {
+    idempotencyKey: string;
+    mode: "subscription" | "payment";
+    customerId: string;
+    stripePriceId: string;
+    quantity: number;
+    intentId: string;
+    metadata: Record<string, string>;
+    successUrl: string;
+    cancelUrl: string;
+    expiresAt: number; // epoch ms
+  }): Promise<{ id: string; url: string; expiresAt: number | null }>;
+  retrieveCheckoutSession(id: string): Promise<CheckoutSnapshot>;
+  expireCheckoutSession(id: string): Promise<CheckoutSnapshot>;
+  retrieveSubscription(id: string): Promise<SubscriptionSnapshot>;
+  createTrialSubscription(input: {
+    idempotencyKey: string;
+    customerId: string;
+    stripePriceId: string;
+    trialDays: number;
+    defaultPaymentMethod: string | null;
+    metadata: Record<string, string>;
+  }): Promise<SubscriptionSnapshot>;
+  retrieveCharge(id: string): Promise<ChargeSnapshot>;
+}

@@ -1,0 +1,42 @@
+import { type SubscriptionSnapshot } from "../billing/types";
+
+export type EntitlementStatus = "active" | "trialing" | "past_due" | "canceled" | "expired" | "revoked";
+
+/**
+ * The entitlement a Stripe subscription implies. unpaid, canceled, incomplete_expired (and the
+ * not-yet-paid or paused states) end access; past_due keeps it until the grace period ends.
+ */
+export function entitlementStatusFor(status: SubscriptionSnapshot["status"]): EntitlementStatus {
+  switch (status) {
+    case "active":
+      return "active";
+    case "trialing":
+      return "trialing";
+    case "past_due":
+      return "past_due";
+    default:
+      return "canceled";
+  }
+}
+
+/**
+ * Grace for a past-due subscription runs from the first failed payment we learned of. Taking the
+ * minimum over events makes the result independent of delivery order.
+ */
+export function graceUntilFor(opts: {
+  status: EntitlementStatus;
+  existing: number | null;
+  eventCreated: number;
+  graceDays: number;
+}): number | null {
+  if (opts.status !== "past_due") return null;
+  const candidate = opts.eventCreated + opts.graceDays * 24 * 60 * 60 * 1000;
+  return opts.existing === null ? candidate : Math.min(opts.existing, candidate);
+}
+
+/** Access stops at period end once cancellation at period end is scheduled. */
+export function validUntilFor(sub: SubscriptionSnapshot, now: number): number | null {
+  if (entitlementStatusFor(sub.status) === "canceled") return sub.endedAt ?? sub.canceledAt ?? now;
+  if (sub.cancelAtPeriodEnd) return sub.currentPeriodEnd;
+  return null;
+}

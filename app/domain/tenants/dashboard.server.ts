@@ -1,0 +1,65 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { listMemberships, type MembershipSummary } from "./memberships.server";
+
+export type PlanSummary = {
+  entitlementId: string;
+  product: { key: string; name: string };
+  status: string;
+  source: string;
+  tier: string | null;
+  seatsTotal: number;
+  seatsUsed: number;
+  validUntil: number | null;
+  graceUntil: number | null;
+  renewsAt: number | null;
+  trialEndsAt: number | null;
+  cancelAtPeriodEnd: boolean;
+};
+
+export type TenantDashboard = MembershipSummary & { plans: PlanSummary[] };
+
+/** Each of the user's organisations with the plans it holds (history included, newest first). */
+export async function getDashboard(deps: { db: Db; userId: string }): Promise<TenantDashboard[]> {
+  const memberships = await listMemberships(deps);
+  const active = memberships.filter((m) => m.status === "active").map((m) => m.tenantId);
+  if (active.length === 0) return memberships.map((m) => ({ ...m, plans: [] }));
+  const rows = await deps.db
+    .select({
+      e: schema.tenantProductEntitlements,
+      productKey: schema.products.key,
+      productName: schema.products.name,
+      sub: schema.subscriptions,
+      seatsUsed: sql<number>`(SELECT count(*) FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${schema.tenantProductEntitlements.id} AND s.released_at IS NULL)`,
+    })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .leftJoin(
+      schema.subscriptions,
+      and(
+        eq(schema.subscriptions.stripeSubscriptionId, schema.tenantProductEntitlements.sourceRef),
+        inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "trial"]),
+      ),
+    )
+    .where(inArray(schema.tenantProductEntitlements.tenantId, active))
+    .orderBy(sql`${schema.tenantProductEntitlements.createdAt} DESC`);
+  return memberships.map((m) => ({
+    ...m,
+    plans: rows
+      .filter((r) => r.e.tenantId === m.tenantId && m.status === "active")
+      .map((r) => ({
+        entitlementId: r.e.id,
+        product: { key: r.productKey, name: r.productName },
+        status: r.e.status,
+        source: r.e.source,
+        tier: r.e.tier,
+        seatsTotal: r.e.quantitySeats,
+        seatsUsed: Number(r.seatsUsed),
+        validUntil: r.e.validUntil,
+        graceUntil: r.e.graceUntil,
+        renewsAt: r.sub && !r.sub.cancelAtPeriodEnd && r.sub.status === "active" ? r.sub.currentPeriodEnd : null,
+        trialEndsAt: r.sub?.status === "trialing" ? r.sub.trialEnd : null,
+        cancelAtPeriodEnd: r.sub?.cancelAtPeriodEnd ?? false,
+      })),
+  }));
+}

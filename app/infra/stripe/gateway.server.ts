@@ -1,0 +1,98 @@
+import Stripe from "stripe";
+import { type BillingGateway } from "../../domain/billing/types";
+import { toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSnapshot } from "./mappers.server";
+
+// The official SDK behind the domain's BillingGateway. Every write carries an Idempotency-Key
+// derived from our own ids, so a retry (ours or the SDK's) never creates a second object.
+export function createBillingGateway(stripe: Stripe): BillingGateway {
+  return {
+    async ensureCustomer({ idempotencyKey, email, name, metadata }) {
+      const customer = await stripe.customers.create({ email, name, metadata }, { idempotencyKey });
+      return customer.id;
+    },
+
+    async ensurePrice(p) {
+      // Look the price up by lookup key first: the catalog may already exist in this Stripe account.
+      const existing = await stripe.prices.list({ lookup_keys: [p.lookupKey], active: true, limit: 1 });
+      const found = existing.data[0];
+      if (found) {
+        const productId = typeof found.product === "string" ? found.product : found.product.id;
+        return { stripeProductId: productId, stripePriceId: found.id };
+      }
+      const stripeProductId =
+        p.knownStripeProductId ??
+        (
+          await stripe.products.create(
+            { name: p.productName, metadata: { gatehouse_product_id: p.productId, gatehouse_product_key: p.productKey } },
+            { idempotencyKey: `product-${p.productId}` },
+          )
+        ).id;
+      const price = await stripe.prices.create(
+        {
+          product: stripeProductId,
+          currency: p.currency,
+          unit_amount: p.unitAmount,
+          lookup_key: p.lookupKey,
+          ...(p.interval ? { recurring: { interval: p.interval } } : {}),
+          metadata: { gatehouse_price_id: p.priceId },
+        },
+        { idempotencyKey: `price-${p.priceId}` },
+      );
+      return { stripeProductId, stripePriceId: price.id };
+    },
+
+    async createCheckoutSession(i) {
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: i.mode,
+          customer: i.customerId,
+          line_items: [{ price: i.stripePriceId, quantity: i.quantity }],
+          client_reference_id: i.intentId,
+          metadata: i.metadata,
+          success_url: i.successUrl,
+          cancel_url: i.cancelUrl,
+          expires_at: Math.floor(i.expiresAt / 1000),
+          ...(i.mode === "subscription"
+            ? { subscription_data: { metadata: i.metadata } }
+            : { payment_intent_data: { setup_future_usage: "off_session", metadata: i.metadata } }),
+        },
+        { idempotencyKey: `checkout-${i.intentId}` },
+      );
+      if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a url`);
+      return { id: session.id, url: session.url, expiresAt: session.expires_at ? session.expires_at * 1000 : null };
+    },
+
+    async retrieveCheckoutSession(id) {
+      return toCheckoutSnapshot(await stripe.checkout.sessions.retrieve(id, { expand: ["payment_intent"] }));
+    },
+
+    async expireCheckoutSession(id) {
+      return toCheckoutSnapshot(await stripe.checkout.sessions.expire(id, {}, { idempotencyKey: `expire-${id}` }));
+    },
+
+    async retrieveSubscription(id) {
+      return toSubscriptionSnapshot(await stripe.subscriptions.retrieve(id));
+    },
+
+    async createTrialSubscription(i) {
+      const sub = await stripe.subscriptions.create(
+        {
+          customer: i.customerId,
+          items: [{ price: i.stripePriceId, quantity: 1 }],
+          trial_period_days: i.trialDays,
+          trial_settings: { end_behavior: { missing_payment_method: "cancel" } },
+          ...(i.defaultPaymentMethod ? { default_payment_method: i.defaultPaymentMethod } : {}),
+          metadata: i.metadata,
+        },
+        { idempotencyKey: i.idempotencyKey },
+      );
+      return toSubscriptionSnapshot(sub);
+    },
+
+    async retrieveCharge(id) {
+      return toChargeSnapshot(await stripe.charges.retrieve(id));
+    },
+  };
+}
+
+export const isStripeError = (e: unknown): e is Stripe.errors.StripeError => e instanceof Stripe.errors.StripeError;

@@ -1,0 +1,80 @@
+import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useEffect, useState } from "react";
+import { getIntentForBuyer, type IntentView } from "../domain/billing/intents.server";
+import { requireSession } from "../infra/auth/guards.server";
+
+export const meta: MetaFunction = () => [{ title: "Payment · Gatehouse" }];
+
+const POLL_MS = 2_000;
+const PATIENCE_MS = 60_000;
+
+// Arriving here proves nothing: the page only reads the intent, which the verified webhook moves.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const intentId = new URL(request.url).searchParams.get("intent") ?? "";
+  const intent = /^int_[0-9a-z]{20}$/.test(intentId) ? await getIntentForBuyer({ db: context.db, intentId, userId: user.id }) : null;
+  if (!intent) throw new Response("No such purchase.", { status: 404 });
+  return { intent };
+}
+
+export default function CheckoutReturn() {
+  const { intent: initial } = useLoaderData<typeof loader>();
+  const [intent, setIntent] = useState<IntentView>(initial);
+  const [waitedTooLong, setWaitedTooLong] = useState(false);
+  const done = ["provisioned", "expired", "canceled", "failed"].includes(intent.state);
+
+  useEffect(() => {
+    if (done) return;
+    const started = Date.now();
+    const timer = setInterval(async () => {
+      if (Date.now() - started > PATIENCE_MS) setWaitedTooLong(true);
+      try {
+        const res = await fetch(`/api/purchase-intents/${initial.id}`, { headers: { Accept: "application/json" } });
+        if (res.ok) setIntent(((await res.json()) as { intent: IntentView }).intent);
+      } catch {
+        // offline for a moment; the next tick tries again
+      }
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [done, initial.id]);
+
+  if (intent.state === "provisioned") {
+    return (
+      <section className="card narrow" aria-live="polite">
+        <h1>Payment confirmed</h1>
+        <p>
+          <strong>{intent.product.name}</strong> is unlocked for <strong>{intent.tenant?.name}</strong>
+          {intent.product.key === "organization" ? ` with ${intent.quantity} seats` : ""}.
+        </p>
+        {intent.product.key === "accelerator" ? <p>Your 30-day Organization trial has started too.</p> : null}
+        <Link to="/dashboard" className="button">
+          Go to your dashboard
+        </Link>
+      </section>
+    );
+  }
+  if (done) {
+    return (
+      <section className="card narrow" aria-live="polite">
+        <h1>{intent.state === "failed" ? "The payment failed" : "This checkout was not completed"}</h1>
+        <p>Nothing was charged for this checkout.</p>
+        <Link to="/pricing" className="button">
+          Try again
+        </Link>
+      </section>
+    );
+  }
+  return (
+    <section className="card narrow" aria-live="polite" aria-busy="true">
+      <h1>Processing payment...</h1>
+      <p>We are waiting for Stripe to confirm your payment. This page updates by itself.</p>
+      {waitedTooLong ? (
+        <p className="notice" role="status">
+          Stripe has not confirmed the payment yet. That can take a few minutes; we keep checking. You can also leave
+          this page: your purchase appears on your dashboard as soon as it is confirmed.
+        </p>
+      ) : null}
+    </section>
+  );
+}

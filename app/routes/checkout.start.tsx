@@ -1,0 +1,113 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
+import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
+import { getPublicPricing } from "../domain/catalog/public-pricing.server";
+import { isAppError } from "../domain/errors";
+import { listManagedTenants } from "../domain/tenants/memberships.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
+
+const Plan = z.object({
+  plan: z.enum(["organization", "accelerator"]).catch("organization"),
+  interval: z.enum(["month", "year"]).catch("month"),
+  seats: z.coerce.number().int().min(1).max(1000).catch(5),
+});
+
+// Confirms what is being bought and for which organisation, then hands over to Stripe Checkout.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const q = Plan.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const { products } = await getPublicPricing({ db: context.db });
+  const product = products.find((p) => p.key === q.plan);
+  if (!product) throw new Response("That product is not on sale.", { status: 404 });
+  const price = product.seatBased ? priceForSeats(product.prices, q.interval, q.seats) : (product.prices[0] ?? null);
+  if (!price) throw new Response("No price covers that choice.", { status: 404 });
+  const seats = product.seatBased ? q.seats : 1;
+  const tenants = await listManagedTenants({ db: context.db, userId: user.id });
+  return { product: { key: product.key, name: product.name, seatBased: product.seatBased }, price, seats, total: totalFor(price, seats), tenants };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  try {
+    const raw = await readForm(request);
+    if (raw.tenantId === "new") delete raw.tenantId;
+    const input = parseWith(StartCheckoutInput, raw);
+    const { url } = await startCheckout({ db: context.db, gateway: context.billing(), user, input, appUrl: context.config.APP_URL, now: context.now() });
+    return redirect(url, 303);
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data({ message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
+  }
+}
+
+export default function CheckoutStart() {
+  const { product, price, seats, total, tenants } = useLoaderData<typeof loader>();
+  const errors = useActionData() as { message: string; fieldErrors: Record<string, string[]> } | undefined;
+  const per = price.interval ? ` / ${price.interval}` : " once";
+  return (
+    <section className="card narrow">
+      <h1>Checkout</h1>
+      <p>
+        <strong>{product.name}</strong>
+        {product.seatBased ? ` · ${price.tier} tier · ${seats} seats` : ""}
+      </p>
+      <p className="price-big">
+        {formatMoney(total, price.currency)} <span className="muted">{per}</span>
+      </p>
+      {errors ? (
+        <p className="form-error" role="alert">
+          {errors.message}
+        </p>
+      ) : null}
+      <Form method="post" reloadDocument>
+        <input type="hidden" name="priceId" value={price.id} />
+        <input type="hidden" name="quantity" value={seats} />
+        {tenants.length > 0 ? (
+          <fieldset className="field">
+            <legend>For which organisation?</legend>
+            {tenants.map((t, i) => (
+              <label key={t.id}>
+                <input type="radio" name="tenantId" value={t.id} defaultChecked={i === 0} /> {t.name}
+              </label>
+            ))}
+            <label>
+              <input type="radio" name="tenantId" value="new" /> A new organisation (name it below)
+            </label>
+          </fieldset>
+        ) : null}
+        <div className="field">
+          <label htmlFor="organizationName">{tenants.length > 0 ? "New organisation name" : "Organisation name"}</label>
+          <input
+            id="organizationName"
+            name="organizationName"
+            type="text"
+            maxLength={80}
+            required={tenants.length === 0}
+            aria-invalid={errors?.fieldErrors.organizationName ? true : undefined}
+            aria-describedby={errors?.fieldErrors.organizationName ? "org-error" : "org-hint"}
+          />
+          {errors?.fieldErrors.organizationName ? (
+            <p className="field-error" id="org-error">
+              {errors.fieldErrors.organizationName[0]}
+            </p>
+          ) : (
+            <p className="muted" id="org-hint">
+              Your organisation is created once the payment is confirmed.
+            </p>
+          )}
+        </div>
+        <button type="submit" className="button">
+          Continue to payment
+        </button>
+      </Form>
+      <p>
+        <Link to="/pricing">Back to pricing</Link>
+      </p>
+    </section>
+  );
+}
