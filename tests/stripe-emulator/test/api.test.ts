@@ -76,6 +76,35 @@ describe("authentication and errors", () => {
     expect(page.status).toBe(404);
   });
 
+  it("answers random malformed requests with 4xx envelopes, never 5xx", async () => {
+    // Deterministic pseudo-random params over every create/list endpoint.
+    let seed = 12345;
+    const rnd = <T,>(a: T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return a[seed % a.length] as T;
+    };
+    const endpoints: [string, string][] = [
+      ["POST", "/v1/customers"], ["GET", "/v1/customers"], ["POST", "/v1/prices"], ["GET", "/v1/prices"],
+      ["POST", "/v1/checkout/sessions"], ["POST", "/v1/subscriptions"], ["GET", "/v1/subscriptions"],
+      ["POST", "/v1/invoices/create_preview"], ["POST", "/v1/refunds"], ["GET", "/v1/events"],
+      ["POST", "/v1/billing_portal/sessions"], ["POST", "/v1/test_helpers/test_clocks"],
+    ];
+    const keys = ["email", "metadata", "line_items", "items", "limit", "expand", "created", "mode", "unit_amount", "recurring", "customer", "subscription_details", "amount", "types"];
+    const suffixes = ["", "[0]", "[]", "[a]", "[0][price]", "[0][quantity]", "[gte]", "[items][0][id]"];
+    const values = ["", "x", "-1", "1e99", "99999999999999999999", "true", "cus_x"];
+    const statuses = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const [method, path] = rnd(endpoints);
+      const qs = new URLSearchParams();
+      for (let k = 0; k < 3; k++) qs.append(rnd(keys) + rnd(suffixes), rnd(values));
+      const r = method === "GET" ? await raw("GET", `${path}?${qs}`) : await raw("POST", path, qs.toString());
+      statuses.add(r.status);
+      expect(r.status, `${method} ${path} ${qs}`).toBeLessThan(500);
+      if (r.status >= 400) expect(r.json.error?.type).toBeTypeOf("string");
+    }
+    expect(statuses.has(400)).toBe(true);
+  });
+
   it("sets Request-Id and echoes Stripe-Version", async () => {
     const r = await raw("GET", "/v1/customers", undefined, { "stripe-version": "2026-10-28.endive" });
     expect(r.headers.get("request-id")).toMatch(/^req_/);

@@ -6,10 +6,17 @@ import { SECRET, control, startReceiver, stripeClient, waitFor, type Receiver } 
 const stripe = stripeClient();
 let receiver: Receiver;
 let failFirst = new Map<string, number>();
+let callBack = false;
+const seenDuringDelivery: string[] = [];
 
 beforeAll(async () => {
   await control().reset();
-  receiver = await startReceiver((event) => {
+  receiver = await startReceiver(async (event) => {
+    if (callBack) {
+      // Like the app: read the current state back from Stripe while handling the event.
+      const c = await stripe.customers.retrieve((event.data.object as { id: string }).id);
+      seenDuringDelivery.push(c.id);
+    }
     const left = failFirst.get(event.type) ?? 0;
     if (left > 0) {
       failFirst.set(event.type, left - 1);
@@ -31,6 +38,8 @@ beforeEach(async () => {
   await control().flush();
   receiver.clear();
   failFirst = new Map();
+  callBack = false;
+  seenDuringDelivery.length = 0;
 });
 
 const customerIdOf = (e: Stripe.Event) => (e.data.object as { id: string }).id;
@@ -89,6 +98,20 @@ describe("signed delivery", () => {
     const verified = await new Stripe("sk_test_x").webhooks.constructEventAsync(payload, header, SECRET, 300, Stripe.createSubtleCryptoProvider());
     expect(verified.id).toBe(ev.id);
     expect(verified.data.object).toEqual(ev.data.object);
+  });
+});
+
+describe("re-entrancy", () => {
+  it("a receiver can call the API while a delivery (or a release) is in flight", async () => {
+    callBack = true;
+    const c = await stripe.customers.create({ email: "reentrant@example.com" });
+    await waitFor(() => seenDuringDelivery.length, (n) => n >= 1, 10_000);
+    expect(seenDuringDelivery).toEqual([c.id]);
+    await control().setMode("hold");
+    const d = await stripe.customers.create({ email: "reentrant2@example.com" });
+    const result = await control().release({ customer: d.id, times: 2 });
+    expect(result.released[0]?.attempts.map((a) => a.status_code)).toEqual([200, 200]);
+    expect(seenDuringDelivery).toEqual([c.id, d.id, d.id]);
   });
 });
 
