@@ -162,8 +162,11 @@ export function emulatorControl(baseUrl: string) {
       call<{ customer: string; decline_next_payment: boolean }>("POST", `/_emulator/customers/${customerId}/decline_next_payment`, { decline }),
     attachClock: (customerId: string, testClock: string | null) =>
       call<{ customer: string; test_clock: string | null }>("POST", `/_emulator/customers/${customerId}/test_clock`, { test_clock: testClock }),
+    /** Settles a session completed with action=pay_async (payment mode). */
+    resolveAsyncPayment: (sessionId: string, outcome: "succeeded" | "failed") =>
+      call<Record<string, unknown>>("POST", `/_emulator/checkout/sessions/${sessionId}/async_payment`, { outcome }),
     /** Submits the hosted checkout form like the button does; returns status and redirect target. */
-    pay: async (sessionUrl: string, action: "pay" | "decline" | "cancel" = "pay") => {
+    pay: async (sessionUrl: string, action: "pay" | "decline" | "cancel" | "pay_async" = "pay") => {
       const res = await fetch(sessionUrl, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },

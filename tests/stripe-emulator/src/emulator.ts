@@ -6,8 +6,8 @@ import { type ApiContext, matchRoute } from "./api";
 import { Billing, type DeliveryMode } from "./billing";
 import { StripeError } from "./errors";
 import { FormDecodeError, decodeForm, type FormObject } from "./form";
-import { API_VERSION, type Obj } from "./objects";
-import { renderCheckout, renderPortal, submitCheckout, submitPortal } from "./pages";
+import { API_VERSION, publicView, type Obj } from "./objects";
+import { renderCheckout, renderPortal, resolveAsyncPayment, submitCheckout, submitPortal } from "./pages";
 import { Params } from "./params";
 import { Store, randomId, type DeliveryRow } from "./store";
 import { MAX_ATTEMPTS, backoffSeconds, postWebhook, shuffle, signPayload } from "./webhooks";
@@ -34,6 +34,7 @@ const ReleaseBody = z.object({
 });
 const DeclineBody = z.object({ decline: z.boolean().default(true) });
 const ClockBody = z.object({ test_clock: z.string().nullable() });
+const AsyncBody = z.object({ outcome: z.enum(["succeeded", "failed"]) });
 const FlushBody = z.object({ timeoutMs: z.number().int().min(0).max(120_000).default(15_000) });
 
 export class StripeEmulator extends DurableObject<Env> {
@@ -194,6 +195,8 @@ export class StripeEmulator extends DurableObject<Env> {
     }
     if ((checkout || portal) && request.method === "POST") {
       const form = new URLSearchParams(await request.text().catch(() => ""));
+      // Another request may have run while the body was read; page events carry no request id.
+      this.billing.request = { requestId: null, idempotencyKey: null };
       return checkout
         ? submitCheckout(ctx, checkout[1] as string, form.get("action") ?? "")
         : submitPortal(ctx, (portal as RegExpExecArray)[1] as string, form);
@@ -275,6 +278,13 @@ export class StripeEmulator extends DurableObject<Env> {
         c._decline_next_payment = flag;
         this.store.put(c);
         return json({ customer: c.id, decline_next_payment: flag });
+      }
+      const asyncPay = /^\/_emulator\/checkout\/sessions\/([^/]+)\/async_payment$/.exec(path);
+      if (asyncPay && method === "POST") {
+        const { outcome } = await readBody(AsyncBody);
+        const result = resolveAsyncPayment(this.apiContext(url.origin), asyncPay[1] as string, outcome === "succeeded");
+        if (typeof result === "string") return json({ error: result }, 400);
+        return json(publicView(result));
       }
       const clock = /^\/_emulator\/customers\/([^/]+)\/test_clock$/.exec(path);
       if (clock && method === "POST") {

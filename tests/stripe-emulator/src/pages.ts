@@ -2,7 +2,7 @@
 // They run inside the Durable Object, so a form POST is as serialized as an API call.
 import { type ApiContext, expireIfDue } from "./api";
 import { formatMoney } from "./billing";
-import { customerObj, type Obj } from "./objects";
+import { chargeObj, customerObj, paymentIntentObj, type Obj } from "./objects";
 import { randomId } from "./store";
 
 const esc = (s: unknown): string =>
@@ -80,6 +80,7 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   if (s.status === "expired") return page("Checkout expired", "<h1>This checkout session has expired</h1>", 410);
   if (s.status === "complete") return page("Checkout complete", "<h1>This checkout session is already complete</h1>", 409);
   if (action === "cancel") return redirect(String(s.cancel_url ?? s.success_url));
+  if (action === "pay_async") return payAsync(ctx, s);
   if (action !== "pay" && action !== "decline") return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Unknown action.</p>`), 400);
 
   const sd = s._subscription_data as { trial_period_days: number | null; trial_end: number | null; metadata: Record<string, string>; missing_payment_method: string | null; description: string | null } | null;
@@ -170,6 +171,104 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   b.store.put(s);
   b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
   return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));
+}
+
+// ---------- delayed (async) payments ----------
+
+/**
+ * Emulator-only `action=pay_async` (payment mode): the session completes unpaid with a
+ * processing payment intent, as with a bank debit; resolveAsyncPayment settles it later.
+ */
+function payAsync(ctx: ApiContext, s: Obj): Response {
+  const b = ctx.billing;
+  if (s.mode !== "payment")
+    return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Delayed payments are only emulated in payment mode.</p>`), 400);
+  const pid = s._payment_intent_data as { metadata: Record<string, string>; description: string | null } | null;
+  let customer = typeof s.customer === "string" ? b.store.get(s.customer) : null;
+  const email = String(customer?.email ?? s.customer_email ?? "customer@example.com");
+  if (!customer) {
+    customer = customerObj({ id: randomId("cus_", 14), created: b.nowFor(null), email, name: "Test Customer" });
+    b.store.put(customer);
+    b.emit("customer.created", customer);
+  }
+  const at = b.nowFor(customer.id);
+  const pm = b.createPaymentMethod(customer.id, email, at);
+  pm.customer = null;
+  b.store.put(pm);
+  const amount = ((s._line_items as Obj[]) ?? []).reduce((sum, li) => sum + Number(li.amount_total), 0);
+  const pi = paymentIntentObj({
+    id: randomId("pi_"),
+    created: at,
+    amount,
+    currency: s.currency,
+    customer: customer.id,
+    description: pid?.description ?? null,
+    metadata: pid?.metadata ?? {},
+    payment_method: pm.id,
+    status: "processing",
+    processing: { type: "card" },
+  });
+  b.store.put(pi);
+  b.emit("payment_intent.processing", pi, { created: at });
+  Object.assign(s, {
+    status: "complete",
+    payment_status: "unpaid",
+    payment_intent: pi.id,
+    customer: customer.id,
+    url: null,
+    customer_details: { address: null, email, name: customer.name ?? null, phone: null, tax_exempt: "none", tax_ids: [], business_name: null, individual_name: null },
+  });
+  b.store.put(s);
+  b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
+  return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));
+}
+
+/** Settles a pay_async session: async_payment_succeeded or async_payment_failed. */
+export function resolveAsyncPayment(ctx: ApiContext, sessionId: string, succeed: boolean): Obj | string {
+  const b = ctx.billing;
+  const s = b.store.get(sessionId);
+  if (!s || s.object !== "checkout.session") return `No such checkout session: ${sessionId}`;
+  const pi = typeof s.payment_intent === "string" ? b.store.get(s.payment_intent) : null;
+  if (s.status !== "complete" || s.payment_status !== "unpaid" || !pi || pi.status !== "processing")
+    return "This session has no delayed payment waiting (complete it with action=pay_async first).";
+  const customer = String(s.customer);
+  const at = b.nowFor(customer);
+  const ch = chargeObj({
+    id: randomId("ch_"),
+    created: at,
+    amount: Number(pi.amount),
+    currency: pi.currency,
+    customer,
+    payment_intent: pi.id,
+    payment_method: pi.payment_method,
+    last4: succeed ? "4242" : "0002",
+    metadata: pi.metadata,
+  });
+  pi.latest_charge = ch.id;
+  pi.processing = null;
+  if (succeed) {
+    Object.assign(pi, { status: "succeeded", amount_received: pi.amount });
+    b.store.put(ch);
+    b.store.put(pi);
+    s.payment_status = "paid";
+    b.store.put(s);
+    b.emit("charge.succeeded", ch, { created: at });
+    b.emit("payment_intent.succeeded", pi, { created: at });
+    b.emit("checkout.session.async_payment_succeeded", s, { created: at, customer });
+  } else {
+    Object.assign(ch, { status: "failed", paid: false, captured: false, amount_captured: 0, failure_code: "card_declined", failure_message: "Your card was declined." });
+    Object.assign(pi, {
+      status: "requires_payment_method",
+      payment_method: null,
+      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", charge: ch.id },
+    });
+    b.store.put(ch);
+    b.store.put(pi);
+    b.emit("charge.failed", ch, { created: at });
+    b.emit("payment_intent.payment_failed", pi, { created: at });
+    b.emit("checkout.session.async_payment_failed", s, { created: at, customer });
+  }
+  return s;
 }
 
 // ---------- billing portal ----------

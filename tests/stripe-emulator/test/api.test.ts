@@ -211,5 +211,8 @@ describe("products and prices", () => {
     expect(product).toMatchObject({ active: false, metadata: { a: "b" } });
     expect((await stripe.products.retrieve(product.id)).active).toBe(false);
     expect((await stripe.prices.retrieve(once.id)).unit_amount).toBe(5000);
+    const inactiveProducts = await stripe.products.list({ active: false });
+    expect(inactiveProducts.data.map((p) => p.id)).toEqual([product.id]);
+    expect((await stripe.products.list({ limit: 100 })).data.length).toBeGreaterThanOrEqual(2);
   });
 });

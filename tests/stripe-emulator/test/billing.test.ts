@@ -236,6 +236,17 @@ describe("payment intents, charges and refunds", () => {
   });
 });
 
+describe("payment methods", () => {
+  it("attaches a payment method and lists it by customer", async () => {
+    const c = await stripe.customers.create({ email: "attach-pm@example.com" });
+    const pm = await stripe.paymentMethods.attach("pm_card_visa", { customer: c.id });
+    expect(pm).toMatchObject({ object: "payment_method", customer: c.id, type: "card", card: { last4: "4242" } });
+    expect((await stripe.paymentMethods.list({ customer: c.id })).data.map((x) => x.id)).toEqual([pm.id]);
+    expect((await stripe.customers.listPaymentMethods(c.id)).data.map((x) => x.id)).toEqual([pm.id]);
+    await expect(stripe.paymentMethods.retrieve("pm_missing")).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
 describe("billing portal", () => {
   it("creates a session whose page changes quantity and cancels, emitting the events", async () => {
     const { customer, pm } = await payingCustomer("portal@example.com");

@@ -217,4 +217,41 @@ describe("checkout in payment mode", () => {
       stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://x" }),
     ).rejects.toMatchObject({ statusCode: 400, param: "line_items[0][price]" });
   });
+
+  it("delayed payments (emulator-only action=pay_async) emit async_payment_succeeded / failed", async () => {
+    const make = async (email: string) => {
+      const c = await stripe.customers.create({ email });
+      const s = await stripe.checkout.sessions.create({
+        mode: "payment",
+        customer: c.id,
+        line_items: [{ price: oneTime.id, quantity: 1 }],
+        success_url: "http://x/ok?id={CHECKOUT_SESSION_ID}",
+      });
+      expect((await control().pay(s.url as string, "pay_async")).location).toBe(`http://x/ok?id=${s.id}`);
+      const done = await stripe.checkout.sessions.retrieve(s.id, { expand: ["payment_intent"] });
+      expect(done).toMatchObject({ status: "complete", payment_status: "unpaid" });
+      expect((done.payment_intent as Stripe.PaymentIntent).status).toBe("processing");
+      return { c, s };
+    };
+    const ok = await make("async-ok@example.com");
+    await control().resolveAsyncPayment(ok.s.id, "succeeded");
+    expect((await stripe.checkout.sessions.retrieve(ok.s.id)).payment_status).toBe("paid");
+    expect(await eventTypesFor(stripe, ok.c.id)).toEqual([
+      "customer.created",
+      "payment_intent.processing",
+      "checkout.session.completed",
+      "charge.succeeded",
+      "payment_intent.succeeded",
+      "checkout.session.async_payment_succeeded",
+    ]);
+    const bad = await make("async-bad@example.com");
+    await control().resolveAsyncPayment(bad.s.id, "failed");
+    expect((await stripe.checkout.sessions.retrieve(bad.s.id)).payment_status).toBe("unpaid");
+    expect((await eventTypesFor(stripe, bad.c.id)).slice(-3)).toEqual([
+      "charge.failed",
+      "payment_intent.payment_failed",
+      "checkout.session.async_payment_failed",
+    ]);
+    await expect(control().resolveAsyncPayment(bad.s.id, "succeeded")).rejects.toThrow(/400/);
+  });
 });
