@@ -578,6 +578,9 @@ function itemInputs(list: Params[] | undefined, forCreate: boolean): ItemInput[]
 route("POST", "/v1/subscriptions", (ctx, p) => {
   p.allow("customer", "items", "trial_period_days", "trial_end", "trial_settings", "default_payment_method", "metadata", "payment_behavior", "description", "collection_method", "proration_behavior");
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
+  if (p.oneOf("collection_method", ["charge_automatically", "send_invoice"] as const) === "send_invoice")
+    throw badRequest("The local Stripe emulator only supports collection_method=charge_automatically.", "collection_method");
+  p.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const);
   const items = itemInputs(p.list("items"), true);
   if (!items || items.length === 0) throw missingParam("items");
   const ts = p.obj("trial_settings");
@@ -633,6 +636,7 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
     metadata: p.metadata("metadata", sub.metadata as Record<string, string>),
     defaultPaymentMethod: pmId,
     description: p.has("description") ? (p.nullableStr("description") ?? null) : undefined,
+    paymentBehavior: p.oneOf("payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const),
   });
   return withExpand(ctx, p, sub);
 });
@@ -685,6 +689,7 @@ route("POST", "/v1/subscription_items/:id", (ctx, p, [id]) => {
     items: [{ id, price: p.str("price"), quantity: p.int("quantity", 0, 999999), metadata: p.metadata() }],
     prorationBehavior: p.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const),
     prorationDate: p.int("proration_date", 0, 1e11),
+    paymentBehavior: p.oneOf("payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const),
   });
   return withExpand(ctx, p, subOfItem(ctx, id as string).item);
 });
@@ -749,11 +754,7 @@ route("POST", "/v1/invoices/create_preview", (ctx, p) => {
   const prorationDate = sd?.int("proration_date", 0, 1e11) ?? now;
   const inputs = itemInputs(sd?.list("items"), false) ?? [];
   // Apply the changes to a copy only; the preview must not mutate anything stored.
-  const savedPut = ctx.billing.store.put.bind(ctx.billing.store);
-  const savedDelete = ctx.billing.store.delete.bind(ctx.billing.store);
-  ctx.billing.store.put = () => undefined;
-  ctx.billing.store.delete = () => undefined;
-  try {
+  return ctx.billing.dryRun(() => {
     const changes = inputs.length ? ctx.billing.applyItems(sub, inputs, now) : [];
     const lines = behavior === "none" ? [] : ctx.billing.prorations(sub, changes, prorationDate);
     const period = ctx.billing.period(sub);
@@ -768,10 +769,7 @@ route("POST", "/v1/invoices/create_preview", (ctx, p) => {
     const inv = ctx.billing.createInvoice(sub, lines, behavior === "always_invoice" ? "subscription_update" : "upcoming", invoicePeriod, now, { preview: true });
     (inv.parent as { subscription_details: Record<string, unknown> }).subscription_details.subscription_proration_date = prorationDate;
     return withExpand(ctx, p, inv);
-  } finally {
-    ctx.billing.store.put = savedPut;
-    ctx.billing.store.delete = savedDelete;
-  }
+  });
 });
 
 

@@ -596,11 +596,25 @@ export class Billing {
       metadata?: Record<string, string>;
       defaultPaymentMethod?: string | null;
       description?: string | null;
+      paymentBehavior?: string;
     },
   ): Obj {
     if (sub.status === "canceled" || sub.status === "incomplete_expired")
       throw badRequest(`A canceled subscription can only update its cancellation_details and metadata.`, undefined);
     const now = this.nowFor(String(sub.customer));
+    if (args.items && args.prorationBehavior === "always_invoice" && args.paymentBehavior === "error_if_incomplete") {
+      // Stripe refuses the whole update when the immediate charge fails; check on a copy first.
+      const due = this.dryRun(() => {
+        const copy = structuredClone(sub);
+        const changes = this.applyItems(copy, args.items as ItemInput[], now);
+        return this.prorations(copy, changes, args.prorationDate ?? now).reduce((t, l) => t + Number(l.amount), 0);
+      });
+      if (due > 0) {
+        if (!this.defaultPaymentMethod(sub))
+          throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
+        if (this.isDeclining(String(sub.customer))) throw cardDeclined();
+      }
+    }
     const before = structuredClone(sub);
     let prorationLines: Obj[] = [];
     if (args.items) {
@@ -643,6 +657,20 @@ export class Billing {
       }
     }
     return sub;
+  }
+
+  /** Runs `fn` with store writes suppressed, for previews and pre-checks. */
+  dryRun<T>(fn: () => T): T {
+    const put = this.store.put;
+    const del = this.store.delete;
+    this.store.put = () => undefined;
+    this.store.delete = () => undefined;
+    try {
+      return fn();
+    } finally {
+      this.store.put = put;
+      this.store.delete = del;
+    }
   }
 
   // ---------- time ----------

@@ -92,7 +92,9 @@ export class StripeEmulator extends DurableObject<Env> {
       console.error("stripe-emulator: unhandled error", e);
       response = json(new StripeError(500, "api_error", "An unexpected error occurred in the local Stripe emulator.").toJSON(), 500);
     }
-    if (this.billing.emitted > 0) this.kick();
+    // Also kick when due deliveries exist but no loop runs (e.g. after a restart lost the loop).
+    if (this.billing.emitted > 0 || (!this.pumping && this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now()).length > 0))
+      this.kick();
     return response;
   }
 
@@ -333,6 +335,7 @@ export class StripeEmulator extends DurableObject<Env> {
     // Re-read: a reset or a concurrent release may have changed the row meanwhile.
     const fresh = this.store.deliveries("seq = ?", d.seq)[0];
     if (!fresh) return d;
+    console.info(`webhook ${d.type} ${d.event_id} -> ${result.status_code ?? result.error} (attempt ${fresh.attempts.length + 1})`);
     fresh.attempts.push(result);
     if (result.status_code !== null && result.status_code >= 200 && result.status_code < 300) fresh.status = "succeeded";
     this.store.updateDelivery(fresh);

@@ -106,6 +106,28 @@ describe("subscriptions", () => {
     });
   });
 
+  it("an upgrade with always_invoice + error_if_incomplete is refused with 402 when the card declines", async () => {
+    const { customer, pm } = await payingCustomer("upgrade-decline@example.com");
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 1 }], default_payment_method: pm });
+    const itemId = sub.items.data[0]?.id as string;
+    await control().declineNextPayment(customer.id);
+    await expect(
+      stripe.subscriptions.update(sub.id, {
+        items: [{ id: itemId, quantity: 3 }],
+        proration_behavior: "always_invoice",
+        payment_behavior: "error_if_incomplete",
+      }),
+    ).rejects.toMatchObject({ statusCode: 402, type: "StripeCardError", code: "card_declined" });
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(1);
+    // Without error_if_incomplete the change applies and the subscription goes past_due.
+    const applied = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, quantity: 3 }], proration_behavior: "always_invoice" });
+    expect(applied).toMatchObject({ status: "past_due" });
+    expect(applied.items.data[0]?.quantity).toBe(3);
+    await control().declineNextPayment(customer.id, false);
+    await stripe.invoices.pay(applied.latest_invoice as string);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
+  });
+
   it("cancels with DELETE and emits customer.subscription.deleted", async () => {
     const { customer, pm } = await payingCustomer("del@example.com");
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
