@@ -54,7 +54,7 @@ ${message}
 <p>Mode: ${esc(session.mode)}${session.customer_email ? ` · Email: ${esc(session.customer_email)}` : ""}</p>
 <table aria-label="Order summary"><thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
 <tbody>${rows}</tbody>
-<tfoot><tr><th scope="row" colspan="3">Total</th><td id="total">${esc(formatMoney(sd?.trial_period_days || sd?.trial_end ? 0 : subtotal, currency))}</td></tr></tfoot></table>
+<tfoot><tr><th scope="row" colspan="3">${sd?.trial_period_days || sd?.trial_end ? "Total due today" : "Total"}</th><td id="total">${esc(formatMoney(sd?.trial_period_days || sd?.trial_end ? 0 : subtotal, currency))}</td></tr></tfoot></table>
 ${trial}
 <form method="post">
 <button type="submit" name="action" value="pay">Pay</button>
