@@ -1,6 +1,6 @@
 // /v1 routes: parameter validation, list pagination, expansion, and the glue to Billing.
 import { cardDeclined, type Billing, type ItemInput } from "./billing";
-import { StripeError, badRequest, invalidParam, missingParam, resourceMissing } from "./errors";
+import { badRequest, invalidParam, missingParam, resourceMissing } from "./errors";
 import {
   checkoutItemObj,
   checkoutSessionObj,
@@ -40,16 +40,22 @@ function route(method: string, path: string, handler: Handler): void {
   routes.push({ method, pattern, handler });
 }
 
+/** Stripe answers an unknown method on a known path with the same 404 as an unknown path. */
 export function matchRoute(method: string, path: string): { handler: Handler; args: string[] } | null {
-  let pathMatched = false;
   for (const r of routes) {
+    if (r.method !== method) continue;
     const m = r.pattern.exec(path);
-    if (!m) continue;
-    pathMatched = true;
-    if (r.method === method) return { handler: r.handler, args: m.slice(1).map((s) => decodeURIComponent(s)) };
+    if (m) return { handler: r.handler, args: m.slice(1).map(safeDecode) };
   }
-  if (pathMatched) return null;
   return null;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 // ---------- lists and expansion ----------
@@ -1041,4 +1047,3 @@ function nextStepAt(b: Billing, sub: Obj): number | null {
   return b.period(sub).end;
 }
 
-export { StripeError };

@@ -429,10 +429,8 @@ export class Billing {
     this.emit("invoice.created", invoice, { created: now });
     const before = structuredClone(invoice);
     const seq = Number(customer.next_invoice_sequence ?? 1);
-    const custBefore = structuredClone(customer);
     customer.next_invoice_sequence = seq + 1;
     this.store.put(customer);
-    void custBefore;
     Object.assign(invoice, {
       status: "open",
       number: `${String(customer.invoice_prefix)}-${String(seq).padStart(4, "0")}`,
@@ -507,7 +505,6 @@ export class Billing {
   }
 
   cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested"): Obj {
-    const before = structuredClone(sub);
     Object.assign(sub, {
       status: "canceled",
       canceled_at: sub.canceled_at ?? now,
@@ -515,7 +512,6 @@ export class Billing {
       cancellation_details: { comment: null, feedback: null, reason },
     });
     this.store.put(sub);
-    void before;
     this.emit("customer.subscription.deleted", sub, { created: now });
     return sub;
   }

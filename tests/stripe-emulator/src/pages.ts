@@ -117,7 +117,6 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   const at = b.nowFor(customer.id);
   const pm = b.createPaymentMethod(customer.id, email, at);
   b.emit("payment_method.attached", pm, { created: at });
-  const before = structuredClone(s);
   if (s.mode === "subscription") {
     const sub = b.createSubscription({
       customer,
@@ -167,7 +166,6 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
       individual_name: null,
     },
   });
-  void before;
   b.store.put(s);
   b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
   return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));

@@ -72,6 +72,10 @@ describe("authentication and errors", () => {
     expect(proto.status).toBe(400);
     const jsonBody = await raw("POST", "/v1/customers", '{"email":"a@b.c"}', { "content-type": "application/json" });
     expect(jsonBody.status).toBe(400);
+    const badEscape = await raw("GET", "/v1/customers/%E0%A4%A");
+    expect(badEscape.status).toBe(404);
+    const wrongMethod = await raw("PUT", "/v1/customers", "email=x");
+    expect(wrongMethod.status).toBe(404);
     const page = await fetch(`${emulatorUrl()}/nope`);
     expect(page.status).toBe(404);
   });
