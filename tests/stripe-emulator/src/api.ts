@@ -1022,7 +1022,7 @@ function runClock(ctx: ApiContext, clock: Obj, target: number): void {
   for (let guard = 0; guard < 2000; guard++) {
     let next: { at: number; sub: Obj } | null = null;
     for (const sub of subs()) {
-      const at = nextStepAt(b, sub);
+      const at = b.nextStepAt(sub);
       if (at !== null && at <= target && (!next || at < next.at)) next = { at, sub };
     }
     if (!next) break;
@@ -1037,13 +1037,4 @@ function runClock(ctx: ApiContext, clock: Obj, target: number): void {
   b.emit("test_helpers.test_clock.ready", clock, { customer: null, created: target });
 }
 
-function nextStepAt(b: Billing, sub: Obj): number | null {
-  if (["canceled", "incomplete", "incomplete_expired", "paused"].includes(String(sub.status))) return null;
-  if (sub.status === "trialing") {
-    const trialEnd = Number(sub.trial_end);
-    if (!sub._trial_will_end_sent && trialEnd - 3 * 86400 > Number(sub.created)) return trialEnd - 3 * 86400;
-    return trialEnd;
-  }
-  return b.period(sub).end;
-}
 

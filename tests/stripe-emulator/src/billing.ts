@@ -671,6 +671,50 @@ export class Billing {
 
   // ---------- time ----------
 
+  /** When the next thing happens to a subscription (trial_will_end, trial end, period end), or null. */
+  nextStepAt(sub: Obj): number | null {
+    if (["canceled", "incomplete", "incomplete_expired", "paused"].includes(String(sub.status))) return null;
+    if (sub.status === "trialing") {
+      const trialEnd = Number(sub.trial_end);
+      if (!sub._trial_will_end_sent && trialEnd - 3 * 86400 > Number(sub.created)) return trialEnd - 3 * 86400;
+      return trialEnd;
+    }
+    return this.period(sub).end;
+  }
+
+  /**
+   * Real time for everything not on a test clock: due subscription steps run and
+   * open checkout sessions past expires_at expire. Returns when the next one is due.
+   */
+  tick(now: number): number | null {
+    this.request = { requestId: null, idempotencyKey: null };
+    for (let guard = 0; guard < 1000; guard++) {
+      let next: { at: number; sub: Obj } | null = null;
+      for (const sub of this.store.all("subscription")) {
+        if (sub.test_clock) continue;
+        const at = this.nextStepAt(sub);
+        if (at !== null && at <= now && (!next || at < next.at)) next = { at, sub };
+      }
+      if (!next) break;
+      this.advanceSubscriptionOneStep(next.sub, next.at);
+    }
+    let upcoming: number | null = null;
+    const consider = (t: number | null) => {
+      if (t !== null && t > now && (upcoming === null || t < upcoming)) upcoming = t;
+    };
+    for (const sub of this.store.all("subscription")) if (!sub.test_clock) consider(this.nextStepAt(sub));
+    for (const s of this.store.all("checkout.session")) {
+      if (s.status !== "open") continue;
+      if (Number(s.expires_at) <= now) {
+        s.status = "expired";
+        s.url = null;
+        this.store.put(s);
+        this.emit("checkout.session.expired", s, { customer: (s.customer as string | null) ?? null, created: Number(s.expires_at) });
+      } else consider(Number(s.expires_at));
+    }
+    return upcoming;
+  }
+
   /** Runs the single next thing that happens to a subscription, at `at`. */
   advanceSubscriptionOneStep(sub: Obj, at: number): void {
     if (sub.status === "trialing") {

@@ -82,6 +82,8 @@ export class StripeEmulator extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     this.billing.emitted = 0;
+    // Real time catches up before every request, so reads see renewals and expiries.
+    if (!url.pathname.startsWith("/_emulator/reset")) this.catchUp();
     this.billing.request = { requestId: null, idempotencyKey: null };
     let response: Response;
     try {
@@ -92,14 +94,45 @@ export class StripeEmulator extends DurableObject<Env> {
       console.error("stripe-emulator: unhandled error", e);
       response = json(new StripeError(500, "api_error", "An unexpected error occurred in the local Stripe emulator.").toJSON(), 500);
     }
+    // Again after the request: it may have created something with a real-time step ahead.
+    if (!url.pathname.startsWith("/_emulator/reset")) this.catchUp();
     // Also kick when due deliveries exist but no loop runs (e.g. after a restart lost the loop).
     if (this.billing.emitted > 0 || (!this.pumping && this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now()).length > 0))
       this.kick();
+    else this.ctx.waitUntil(this.scheduleAlarm());
     return response;
   }
 
   override async alarm(): Promise<void> {
+    this.billing.emitted = 0;
+    this.catchUp();
     await this.pump();
+    await this.scheduleAlarm();
+  }
+
+  /** Next real-time step (renewal, trial end, session expiry); null when none is pending. */
+  private nextRealTimeStep: number | null = null;
+
+  private catchUp(): void {
+    try {
+      this.nextRealTimeStep = this.billing.tick(Math.floor(Date.now() / 1000));
+    } catch (e) {
+      console.error("stripe-emulator: real-time step failed", e);
+    }
+  }
+
+  /** One alarm serves both delivery retries and real-time steps: the earlier wins. */
+  private async scheduleAlarm(): Promise<void> {
+    const candidates: number[] = [];
+    if (this.webhookUrl()) {
+      const waiting = this.store.deliveries("status = 'pending'");
+      if (waiting.length > 0) candidates.push(Math.max(Date.now() + 50, Math.min(...waiting.map((d) => d.next_at))));
+    }
+    if (this.nextRealTimeStep !== null) candidates.push(this.nextRealTimeStep * 1000 + 100);
+    if (candidates.length === 0) return;
+    const at = Math.min(...candidates);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
   }
 
   private kick(): void {
@@ -374,11 +407,7 @@ export class StripeEmulator extends DurableObject<Env> {
       const after = await this.attempt(due, url);
       this.settle(after);
     }
-    const waiting = this.store.deliveries("status = 'pending' AND next_at > ?", Date.now());
-    if (waiting.length > 0 && this.webhookUrl()) {
-      const at = Math.min(...waiting.map((d) => d.next_at));
-      await this.ctx.storage.setAlarm(at);
-    }
+    await this.scheduleAlarm();
   }
 
   private async flush(timeoutMs: number) {

@@ -101,6 +101,31 @@ describe("signed delivery", () => {
   });
 });
 
+describe("real time", () => {
+  it("a subscription not on a test clock ends its trial on time, driven by the alarm alone", async () => {
+    const c = await stripe.customers.create({ email: "realtime@example.com", payment_method: "pm_card_visa" });
+    const pm = (await stripe.paymentMethods.list({ customer: c.id })).data[0]?.id as string;
+    const product = await stripe.products.create({ name: "Realtime" });
+    const price = await stripe.prices.create({ product: product.id, currency: "usd", unit_amount: 700, recurring: { interval: "month" } });
+    const trialEnd = Math.floor(Date.now() / 1000) + 2;
+    const sub = await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }], trial_end: trialEnd, default_payment_method: pm });
+    expect(sub.status).toBe("trialing");
+    // No API calls while waiting: only the Durable Object alarm can move the subscription on.
+    const paid = await waitFor(
+      () =>
+        receiver.ok().find((r) => {
+          const inv = r.event.data.object as Stripe.Invoice;
+          return r.event.type === "invoice.paid" && inv.customer === c.id && inv.billing_reason === "subscription_cycle";
+        }),
+      (r) => r !== undefined,
+      15_000,
+    );
+    expect((paid?.event.data.object as Stripe.Invoice).amount_paid).toBe(700);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
+    await control().flush();
+  });
+});
+
 describe("re-entrancy", () => {
   it("a receiver can call the API while a delivery (or a release) is in flight", async () => {
     callBack = true;
