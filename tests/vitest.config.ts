@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { INTEGRATION_STRIPE_PORT } from "./setup/stripe-emulator.global";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -18,7 +19,7 @@ export default defineConfig({
           APP_URL: "http://127.0.0.1:8787",
           STRIPE_SECRET_KEY: "sk_test_gatehouse_tests",
           STRIPE_WEBHOOK_SECRET: "whsec_gatehouse_tests",
-          STRIPE_API_BASE: "http://127.0.0.1:12112",
+          STRIPE_API_BASE: `http://127.0.0.1:${INTEGRATION_STRIPE_PORT}`,
           ADMIN_EMAILS: "root@example.com",
           PAST_DUE_GRACE_DAYS: "7",
         },
@@ -31,6 +32,9 @@ export default defineConfig({
   test: {
     include: ["app/**/*.test.ts", "tests/integration/**/*.test.ts"],
     setupFiles: ["./tests/setup/apply-migrations.ts"],
+    globalSetup: ["./tests/setup/stripe-emulator.global.ts"],
+    // Files share one emulator; run them one at a time (2 cores) so their Stripe traffic stays apart.
+    fileParallelism: false,
     testTimeout: 30_000,
     deps: { optimizer: { ssr: { enabled: true, include: ["@remix-run/cloudflare"] } } },
   },

@@ -61,7 +61,7 @@ test("the pricing CTAs work from the keyboard alone", async () => {
   await screenshot(page, "pricing-cta-focused");
   await page.keyboard.press("Enter");
   await page.waitForURL(/\/signup\?redirectTo=/);
-  expect(decodeURIComponent(page.url())).toContain("/pricing?plan=organization&interval=month&seats=5");
+  expect(decodeURIComponent(page.url())).toContain("/checkout/start?plan=organization&interval=month&seats=5");
 
   await page.goto(`${appUrl()}/pricing`);
   await page.waitForLoadState("networkidle");

@@ -59,13 +59,13 @@ test("the pricing page renders the catalog and both calls to action", async () =
   expect(html).toContain("€499");
 });
 
-test("a CTA click is tracked and sends a signed-out buyer to signup, then back", async () => {
+test("a CTA click is tracked and sends a signed-out buyer to signup, then on to checkout", async () => {
   const before = await clicks();
   const res = await agent().fetch("/pricing", form({ product: "organization", interval: "year", seats: "25" }));
   expect(res.status).toBe(302);
   const location = res.headers.get("Location")!;
   expect(location.startsWith("/signup?redirectTo=")).toBe(true);
-  expect(decodeURIComponent(location)).toContain("/pricing?plan=organization&interval=year&seats=25");
+  expect(decodeURIComponent(location)).toContain("/checkout/start?plan=organization&interval=year&seats=25");
   expect(await clicks()).toBe(before + 1);
   const row = await env.DB.prepare("SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ properties: string }>();
   expect(JSON.parse(row!.properties)).toEqual({ product: "organization", interval: "year", seats: 25 });
@@ -75,6 +75,7 @@ test("a signed-in click is tracked with the user", async () => {
   const { agent: a, user } = await signedInAgent();
   const res = await a.fetch("/pricing", form({ product: "accelerator" }));
   expect(res.status).toBe(302);
+  expect(res.headers.get("Location")).toBe("/checkout/start?plan=accelerator&interval=month&seats=1");
   const row = await env.DB.prepare("SELECT user_id FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ user_id: string }>();
   expect(row?.user_id).toBe(user.id);
 });

@@ -152,21 +152,44 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
 /** Gives `userId` a seat on the entitlement if they have none and one is free; audited only if it happened. */
 export function ownerSeatStatements(db: Db, opts: { entitlementId: string; tenantId: string; userId: string; actor: Actor; now: number }): Statement[] {
   const seatId = `seat_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
+  const seats = schema.tenantEntitlementSeatAssignments;
+  const ent = schema.tenantProductEntitlements;
+  const activeSeats = sql`(SELECT count(*) FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${ent.id} AND s.released_at IS NULL)`;
+  const hasSeat = sql`EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${ent.id} AND s.user_id = ${opts.userId} AND s.released_at IS NULL)`;
   return [
-    db.run(sql`
-      INSERT INTO tenant_entitlement_seat_assignments (id, entitlement_id, tenant_id, user_id, assigned_by, assigned_at)
-      SELECT ${seatId}, ${opts.entitlementId}, ${opts.tenantId}, ${opts.userId}, NULL, ${opts.now}
-      WHERE NOT EXISTS (
-          SELECT 1 FROM tenant_entitlement_seat_assignments
-          WHERE entitlement_id = ${opts.entitlementId} AND user_id = ${opts.userId} AND released_at IS NULL)
-        AND (SELECT quantity_seats FROM tenant_product_entitlements WHERE id = ${opts.entitlementId})
-          > (SELECT count(*) FROM tenant_entitlement_seat_assignments
-             WHERE entitlement_id = ${opts.entitlementId} AND released_at IS NULL)`),
-    db.run(sql`
-      INSERT INTO audit_log (at, actor_type, actor_id, action, tenant_id, target_type, target_id, before, after, reason)
-      SELECT ${opts.now}, ${opts.actor.type}, ${opts.actor.id ?? null}, 'seat.assigned', ${opts.tenantId}, 'seat', ${seatId},
-             NULL, ${JSON.stringify({ userId: opts.userId, entitlementId: opts.entitlementId })}, 'Owner seat at provisioning'
-      WHERE EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments WHERE id = ${seatId})`),
+    db.insert(seats).select(
+      db
+        .select({
+          id: sql<string>`${seatId}`.as("id"),
+          entitlementId: ent.id,
+          tenantId: ent.tenantId,
+          userId: sql<string>`${opts.userId}`.as("user_id"),
+          assignedBy: sql<string | null>`NULL`.as("assigned_by"),
+          assignedAt: sql<number>`${opts.now}`.as("assigned_at"),
+          releasedAt: sql<number | null>`NULL`.as("released_at"),
+          releasedBy: sql<string | null>`NULL`.as("released_by"),
+        })
+        .from(ent)
+        .where(and(eq(ent.id, opts.entitlementId), sql`${ent.quantitySeats} > ${activeSeats}`, sql`NOT ${hasSeat}`)),
+    ),
+    db.insert(schema.auditLog).select(
+      db
+        .select({
+          id: sql<number | null>`NULL`.as("id"),
+          at: sql<number>`${opts.now}`.as("at"),
+          actorType: sql<Actor["type"]>`${opts.actor.type}`.as("actor_type"),
+          actorId: sql<string | null>`${opts.actor.id ?? null}`.as("actor_id"),
+          action: sql<string>`'seat.assigned'`.as("action"),
+          tenantId: sql<string>`${opts.tenantId}`.as("tenant_id"),
+          targetType: sql<string>`'seat'`.as("target_type"),
+          targetId: seats.id,
+          before: sql<string | null>`NULL`.as("before"),
+          after: sql<string>`${JSON.stringify({ userId: opts.userId, entitlementId: opts.entitlementId })}`.as("after"),
+          reason: sql<string>`'Owner seat at provisioning'`.as("reason"),
+        })
+        .from(seats)
+        .where(eq(seats.id, seatId)),
+    ),
   ];
 }
 

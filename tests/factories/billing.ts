@@ -1,0 +1,120 @@
+import { env, SELF } from "cloudflare:test";
+import Stripe from "stripe";
+import { emulatorControl } from "../stripe-emulator/control";
+import { type Agent, BASE, json } from "./http";
+
+// Billing test helpers. Inside workerd the app cannot receive HTTP, so the emulator keeps its
+// webhook deliveries pending and tests pull each event (signed by the emulator) and POST it to
+// the app themselves: the same bytes and signature Stripe would send.
+
+export const STRIPE_URL = env.STRIPE_API_BASE;
+export const control = emulatorControl(STRIPE_URL);
+
+/** The official SDK against the emulator, for what a test does "in Stripe" (refunds, cancels...). */
+export function stripe(): Stripe {
+  const url = new URL(STRIPE_URL);
+  return new Stripe(env.STRIPE_SECRET_KEY, {
+    host: url.hostname,
+    port: Number(url.port),
+    protocol: "http",
+    httpClient: Stripe.createFetchHttpClient(),
+  });
+}
+
+export const PRICE = {
+  pro: "prc_organization_pro_monthly",
+  max: "prc_organization_max_monthly",
+  accelerator: "prc_accelerator_lifetime",
+} as const;
+
+export async function startCheckout(a: Agent, body: Record<string, unknown>) {
+  const res = await a.fetch("/api/billing/create-checkout-session", json(body));
+  if (res.status !== 200) throw new Error(`checkout failed: ${res.status} ${await res.text()}`);
+  const out = (await res.json()) as { url: string; intentId: string };
+  const intent = await env.DB.prepare("SELECT stripe_customer_id, stripe_checkout_session_id FROM purchase_intents WHERE id = ?")
+    .bind(out.intentId)
+    .first<{ stripe_customer_id: string; stripe_checkout_session_id: string }>();
+  return { ...out, customerId: intent!.stripe_customer_id, sessionId: intent!.stripe_checkout_session_id };
+}
+
+/** Event ids the emulator emitted for a customer, oldest first, optionally only those after `since`. */
+export async function eventsFor(customerId: string, since: string[] = []): Promise<{ id: string; type: string }[]> {
+  const deliveries = await control.deliveries({ customer: customerId });
+  return deliveries.filter((d) => !since.includes(d.event_id)).map((d) => ({ id: d.event_id, type: d.type }));
+}
+
+const signed = new Map<string, Promise<{ payload: string; header: string }>>();
+
+/** Delivers one event to the app's webhook exactly as Stripe would (signed once, valid for 5 minutes). */
+export async function deliver(eventId: string): Promise<Response> {
+  if (!signed.has(eventId)) signed.set(eventId, control.signEvent(eventId));
+  const { payload, header } = await signed.get(eventId)!;
+  return SELF.fetch(`${BASE}/api/stripe/webhook`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Stripe-Signature": header },
+    body: payload,
+  });
+}
+
+export async function deliverAll(eventIds: string[]): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const id of eventIds) statuses.push((await deliver(id)).status);
+  return statuses;
+}
+
+const q = <T extends Record<string, unknown> = Record<string, unknown>>(sql: string, ...binds: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...binds)
+    .all<T>()
+    .then((r) => r.results);
+
+/** Everything a tenant's access depends on, without ids and times that differ between runs. */
+export async function tenantState(tenantId: string) {
+  return {
+    tenant: await q("SELECT name, slug, stripe_customer_id FROM tenants WHERE id = ?", tenantId),
+    memberships: await q("SELECT user_id, role, status FROM tenant_memberships WHERE tenant_id = ? ORDER BY user_id", tenantId),
+    subscriptions: await q(
+      "SELECT stripe_subscription_id, status, quantity, cancel_at_period_end, trial_end, current_period_end FROM subscriptions WHERE tenant_id = ? ORDER BY stripe_subscription_id",
+      tenantId,
+    ),
+    entitlements: await q(
+      "SELECT id, product_id, status, quantity_seats, source, source_ref, tier, valid_until IS NOT NULL AS has_end, grace_until FROM tenant_product_entitlements WHERE tenant_id = ? ORDER BY id",
+      tenantId,
+    ),
+    seats: await q(
+      "SELECT entitlement_id, user_id FROM tenant_entitlement_seat_assignments WHERE tenant_id = ? AND released_at IS NULL ORDER BY entitlement_id, user_id",
+      tenantId,
+    ),
+  };
+}
+
+export async function intentRow(intentId: string) {
+  return env.DB.prepare("SELECT * FROM purchase_intents WHERE id = ?").bind(intentId).first<Record<string, unknown>>();
+}
+
+/**
+ * Puts the app's side of one purchase back to "checkout open": the permutation tests replay the
+ * same Stripe events in another order against the same starting point. (Audit rows are
+ * append-only by design and stay; they are not part of the compared state.)
+ */
+export async function rewindPurchase(opts: { intentId: string; tenantId: string; userId: string; customerId: string; eventIds: string[] }) {
+  const marks = opts.eventIds.map(() => "?").join(",");
+  await env.DB.batch([
+    env.DB.prepare(`DELETE FROM processed_webhook_events WHERE event_id IN (${marks})`).bind(...opts.eventIds),
+    env.DB.prepare("DELETE FROM tenant_entitlement_seat_assignments WHERE tenant_id = ?").bind(opts.tenantId),
+    env.DB.prepare("DELETE FROM tenant_product_entitlements WHERE tenant_id = ?").bind(opts.tenantId),
+    env.DB.prepare("DELETE FROM subscriptions WHERE tenant_id = ?").bind(opts.tenantId),
+    env.DB.prepare("DELETE FROM tenant_memberships WHERE tenant_id = ?").bind(opts.tenantId),
+    env.DB.prepare("DELETE FROM analytics_events WHERE tenant_id = ?").bind(opts.tenantId),
+    env.DB.prepare(
+      "UPDATE purchase_intents SET state = 'checkout_open', provisioned_tenant_id = NULL, stripe_subscription_id = NULL, stripe_payment_intent_id = NULL, last_event_id = NULL WHERE id = ?",
+    ).bind(opts.intentId),
+    env.DB.prepare("DELETE FROM tenants WHERE id = ?").bind(opts.tenantId),
+    env.DB.prepare("UPDATE users SET stripe_customer_id = ? WHERE id = ?").bind(opts.customerId, opts.userId),
+  ]);
+}
+
+export function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
