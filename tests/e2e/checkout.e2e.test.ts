@@ -1,0 +1,80 @@
+import { type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function signUp(page: Page, prefix: string) {
+  await page.goto(`${appUrl()}/signup`);
+  await page.getByLabel("Email").fill(uniqueEmail(prefix));
+  await page.getByLabel("Password").fill("correct-horse-battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/dashboard$/);
+}
+
+/** From the pricing page to the emulator's hosted Checkout for `seats` Organization seats. */
+async function openCheckout(page: Page, seats: number, org: string) {
+  await page.goto(`${appUrl()}/pricing`);
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel(/Seats/).fill(String(seats));
+  await page.getByRole("button", { name: "Upgrade Organization" }).click();
+  await page.waitForURL(/\/checkout\/start/);
+  await page.getByLabel("Organisation name").fill(org);
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.waitForURL(/127\.0\.0\.1:12191\//);
+}
+
+test("a buyer pays for 5 Organization seats and lands on a dashboard that shows the plan", async () => {
+  const page = await browser.newPage();
+  await signUp(page, "e2e-buyer");
+  await openCheckout(page, 5, "Browser Buyers Ltd");
+  await page.getByText("€175").first().waitFor();
+  await screenshot(page, "checkout-emulator-page");
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.waitForURL(/\/checkout\/return\?intent=/);
+  // "Processing payment..." until the webhook has provisioned, then what was unlocked.
+  await page.getByRole("heading", { name: "Payment confirmed" }).waitFor({ timeout: 30_000 });
+  expect(await page.textContent("main")).toContain("Browser Buyers Ltd");
+  await screenshot(page, "checkout-confirmed");
+  await page.getByRole("link", { name: "Go to your dashboard" }).click();
+  await page.waitForURL(/\/dashboard$/);
+  const plan = page.getByTestId("plan-organization");
+  await plan.waitFor();
+  expect(await plan.textContent()).toContain("Active");
+  expect(await plan.textContent()).toContain("1 / 5");
+  await screenshot(page, "dashboard-with-plan");
+  await page.close();
+});
+
+test("a declined card shows the decline and provisions nothing", async () => {
+  const page = await browser.newPage();
+  await signUp(page, "e2e-declined");
+  await openCheckout(page, 3, "Declined Co");
+  await page.getByRole("button", { name: "Pay with a declined card" }).click();
+  await page.getByText(/declined/i).first().waitFor();
+  await screenshot(page, "checkout-declined");
+  await page.goto(`${appUrl()}/dashboard`);
+  await page.getByRole("heading", { name: "No organisation yet" }).waitFor();
+  await page.close();
+});
+
+test("Cancel on the Checkout page comes back to a friendly page with a retry link", async () => {
+  const page = await browser.newPage();
+  await signUp(page, "e2e-cancel");
+  await openCheckout(page, 2, "Undecided Co");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForURL(/\/checkout\/cancel\?intent=/);
+  await page.getByRole("heading", { name: "Checkout canceled" }).waitFor();
+  await screenshot(page, "checkout-canceled");
+  await page.getByRole("link", { name: "Back to pricing" }).click();
+  await page.waitForURL(/\/pricing$/);
+  await page.goto(`${appUrl()}/dashboard`);
+  await page.getByRole("heading", { name: "No organisation yet" }).waitFor();
+  await page.close();
+});
