@@ -53,8 +53,13 @@ export function emulatorControl(baseUrl: string) {
       return (await call<{ data: Delivery[] }>("GET", `/_emulator/deliveries?${qs}`)).data;
     },
     signEvent: (eventId: string) => call<{ payload: string; header: string }>("POST", `/_emulator/events/${eventId}/sign`),
-    declineNextPayment: (customerId: string, decline = true) =>
-      call<{ customer: string; decline_next_payment: boolean }>("POST", `/_emulator/customers/${customerId}/decline_next_payment`, { decline }),
+    /** Declines the customer's next `times` charges (default 1, or "always" until cleared with decline=false). */
+    declineNextPayment: (customerId: string, decline = true, times: number | "always" = 1) =>
+      call<{ customer: string; decline_next_payment: boolean; remaining: number | "always" }>(
+        "POST",
+        `/_emulator/customers/${customerId}/decline_next_payment`,
+        { decline, times },
+      ),
     attachClock: (customerId: string, testClock: string | null) =>
       call<{ customer: string; test_clock: string | null }>("POST", `/_emulator/customers/${customerId}/test_clock`, { test_clock: testClock }),
     /** Settles a session completed with action=pay_async (payment mode). */

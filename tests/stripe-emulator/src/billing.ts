@@ -133,10 +133,20 @@ export class Billing {
     return pm;
   }
 
+  /** Whether the customer's next charge must fail (control API decline_next_payment). */
   isDeclining(customerId: string | null): boolean {
     if (!customerId) return false;
+    const left = this.store.get(customerId)?._decline_remaining;
+    return left === "always" || (typeof left === "number" && left > 0);
+  }
+
+  /** A declined attempt uses up one of the requested declines. */
+  consumeDecline(customerId: string | null): void {
+    if (!customerId) return;
     const c = this.store.get(customerId);
-    return c?._decline_next_payment === true;
+    if (!c || typeof c._decline_remaining !== "number") return;
+    c._decline_remaining = Math.max(0, c._decline_remaining - 1);
+    this.store.put(c);
   }
 
   /**
@@ -155,7 +165,9 @@ export class Billing {
     now: number;
     forceDecline?: boolean;
   }): { pi: Obj; charge: Obj; ok: boolean } {
-    const declined = args.forceDecline === true || this.isDeclining(args.customer);
+    const flagged = this.isDeclining(args.customer);
+    if (flagged) this.consumeDecline(args.customer);
+    const declined = args.forceDecline === true || flagged;
     const pi = paymentIntentObj({
       id: randomId("pi_"),
       created: args.now,
@@ -309,7 +321,10 @@ export class Billing {
     if (args.paymentBehavior === "error_if_incomplete" && !trialEnd) {
       if (!pm && !customerDefault)
         throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
-      if (this.isDeclining(args.customer.id)) throw cardDeclined();
+      if (this.isDeclining(args.customer.id)) {
+        this.consumeDecline(args.customer.id);
+        throw cardDeclined();
+      }
     }
     const sub = subscriptionObj({
       id: subId,
@@ -608,7 +623,10 @@ export class Billing {
       if (due > 0) {
         if (!this.defaultPaymentMethod(sub))
           throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
-        if (this.isDeclining(String(sub.customer))) throw cardDeclined();
+        if (this.isDeclining(String(sub.customer))) {
+          this.consumeDecline(String(sub.customer));
+          throw cardDeclined();
+        }
       }
     }
     const before = structuredClone(sub);

@@ -32,7 +32,10 @@ const ReleaseBody = z.object({
   customer: z.string().optional(),
   seed: z.number().int().optional(),
 });
-const DeclineBody = z.object({ decline: z.boolean().default(true) });
+const DeclineBody = z.object({
+  decline: z.boolean().default(true),
+  times: z.union([z.number().int().min(1).max(1000), z.literal("always")]).default(1),
+});
 const ClockBody = z.object({ test_clock: z.string().nullable() });
 const AsyncBody = z.object({ outcome: z.enum(["succeeded", "failed"]) });
 const FlushBody = z.object({ timeoutMs: z.number().int().min(0).max(120_000).default(15_000) });
@@ -308,11 +311,11 @@ export class StripeEmulator extends DurableObject<Env> {
       }
       const decline = /^\/_emulator\/customers\/([^/]+)\/decline_next_payment$/.exec(path);
       if (decline && method === "POST") {
-        const { decline: flag } = await readBody(DeclineBody);
+        const { decline: flag, times } = await readBody(DeclineBody);
         const c = this.customerOr404(decline[1] as string);
-        c._decline_next_payment = flag;
+        c._decline_remaining = flag ? times : 0;
         this.store.put(c);
-        return json({ customer: c.id, decline_next_payment: flag });
+        return json({ customer: c.id, decline_next_payment: flag, remaining: c._decline_remaining });
       }
       const asyncPay = /^\/_emulator\/checkout\/sessions\/([^/]+)\/async_payment$/.exec(path);
       if (asyncPay && method === "POST") {

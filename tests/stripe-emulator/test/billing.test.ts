@@ -110,7 +110,7 @@ describe("subscriptions", () => {
     const { customer, pm } = await payingCustomer("upgrade-decline@example.com");
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 1 }], default_payment_method: pm });
     const itemId = sub.items.data[0]?.id as string;
-    await control().declineNextPayment(customer.id);
+    await control().declineNextPayment(customer.id, true, 2);
     await expect(
       stripe.subscriptions.update(sub.id, {
         items: [{ id: itemId, quantity: 3 }],
@@ -189,7 +189,8 @@ describe("invoices", () => {
 
   it("lists by customer/subscription, pays an open invoice, and a declined charge is a 402 card_error", async () => {
     const { customer, pm } = await payingCustomer("pay@example.com");
-    await control().declineNextPayment(customer.id);
+    // Three declines: the creation charge, the manual pay, the error_if_incomplete create.
+    await control().declineNextPayment(customer.id, true, 3);
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
     expect(sub.status).toBe("incomplete");
     const inv = await stripe.invoices.retrieve(sub.latest_invoice as string);
@@ -204,7 +205,6 @@ describe("invoices", () => {
     await expect(
       stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], payment_behavior: "error_if_incomplete" }),
     ).rejects.toMatchObject({ statusCode: 402, code: "card_declined" });
-    await control().declineNextPayment(customer.id, false);
     const paid = await stripe.invoices.pay(inv.id);
     expect(paid.status).toBe("paid");
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");

@@ -126,12 +126,15 @@ describe("checkout in subscription mode", () => {
     expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe("complete");
   });
 
-  it("the customer's decline flag makes Pay fail until it is cleared", async () => {
+  it("the customer's decline flag makes the next Pay fail (or every Pay until cleared)", async () => {
     const c = await stripe.customers.create({ email: "flag@example.com" });
     await control().declineNextPayment(c.id);
     const s = await subSession({ customer: c.id });
     expect((await control().pay(s.url as string, "pay")).status).toBe(402);
     expect((await stripe.subscriptions.list({ customer: c.id })).data).toHaveLength(0);
+    await control().declineNextPayment(c.id, true, "always");
+    expect((await control().pay(s.url as string, "pay")).status).toBe(402);
+    expect((await control().pay(s.url as string, "pay")).status).toBe(402);
     await control().declineNextPayment(c.id, false);
     expect((await control().pay(s.url as string, "pay")).status).toBe(303);
     expect((await stripe.subscriptions.list({ customer: c.id })).data[0]?.status).toBe("active");
