@@ -6,6 +6,8 @@ import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
 import { type BillingGateway } from "./domain/billing/types";
+import { type Access } from "./domain/entitlements/access";
+import { loadAccess } from "./domain/entitlements/access.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -15,6 +17,8 @@ declare module "@remix-run/cloudflare" {
     /** The signed-in user's session, resolved once per request. */
     session: () => Promise<ActiveSession | null>;
     stripe: () => Stripe;
+    /** The signed-in user's access, one D1 query, computed once per request (null when signed out). */
+    access: () => Promise<Access | null>;
     /** The domain's view of Stripe (official SDK underneath). */
     billing: () => BillingGateway;
     now: () => number;
@@ -26,20 +30,26 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
   const config = readConfig(deps.env);
   const db = createDb(deps.env.DB);
   const now = () => Date.now();
-  let session: Promise<ActiveSession | null> | undefined;
   let stripe: Stripe | undefined;
+  let access: Promise<Access | null> | undefined;
+  let sessionPromise: Promise<ActiveSession | null> | undefined;
+  const session = () =>
+    (sessionPromise ??= getActiveSession({
+      db,
+      request: deps.request,
+      now: now(),
+      defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
+    }));
   return {
     cloudflare: { env: deps.env, ctx: deps.ctx },
     config,
     db,
     now,
-    session: () =>
-      (session ??= getActiveSession({
-        db,
-        request: deps.request,
-        now: now(),
-        defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
-      })),
+    session,
+    access: () =>
+      (access ??= session().then((s) =>
+        s ? loadAccess({ db, userId: s.user.id, isSystemAdmin: s.user.isSystemAdmin, now: now() }) : null,
+      )),
     stripe: () => (stripe ??= createStripeClient(config)),
     billing: () => createBillingGateway((stripe ??= createStripeClient(config))),
   };

@@ -19,7 +19,16 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const session = await context.session();
-  return { viewer: session ? { email: session.user.email, isSystemAdmin: session.user.isSystemAdmin } : null };
+  if (!session) return { viewer: null };
+  // The nav only reflects access; every gated loader and action checks it again for itself.
+  const access = (await context.access())!;
+  return {
+    viewer: {
+      email: session.user.email,
+      isSystemAdmin: session.user.isSystemAdmin,
+      canSeeAccelerator: access.accelerator.granted,
+    },
+  };
 }
 
 function Nav() {
@@ -40,6 +49,11 @@ function Nav() {
               <li>
                 <NavLink to="/dashboard">Dashboard</NavLink>
               </li>
+              {viewer.canSeeAccelerator ? (
+                <li>
+                  <NavLink to="/accelerator">Accelerator</NavLink>
+                </li>
+              ) : null}
               <li className="nav-user" aria-label="Signed in as">
                 {viewer.email}
               </li>

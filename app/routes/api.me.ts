@@ -6,9 +6,25 @@ import { jsonResponse } from "../infra/http/responses.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
-  const memberships = await listMemberships({ db: context.db, userId: user.id });
+  const [memberships, access] = await Promise.all([listMemberships({ db: context.db, userId: user.id }), context.access()]);
   return jsonResponse(
-    { user: { id: user.id, email: user.email, isSystemAdmin: user.isSystemAdmin }, memberships },
+    {
+      user: { id: user.id, email: user.email, isSystemAdmin: user.isSystemAdmin },
+      memberships,
+      access: { organization: access!.organization.granted, accelerator: access!.accelerator.granted },
+      entitlements: access!.entitlements.map((e) => ({
+        id: e.entitlementId,
+        tenantId: e.tenantId,
+        product: e.productKey,
+        status: e.status,
+        source: e.source,
+        validUntil: e.validUntil,
+        graceUntil: e.graceUntil,
+        seatBased: e.seatBased,
+        hasSeat: e.hasSeat,
+        grantsAccess: e.grantsUser,
+      })),
+    },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }

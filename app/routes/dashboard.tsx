@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { type EntitlementView } from "../domain/entitlements/access";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { requireSession } from "../infra/auth/guards.server";
 
@@ -7,11 +8,23 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  const tenants = await getDashboard({ db: context.db, userId: user.id });
-  return { email: user.email, tenants };
+  const [tenants, access] = await Promise.all([getDashboard({ db: context.db, userId: user.id, now: context.now() }), context.access()]);
+  return {
+    email: user.email,
+    isSystemAdmin: user.isSystemAdmin,
+    tenants,
+    access: { organization: access!.organization, accelerator: access!.accelerator },
+  };
 }
 
-const date = (ms: number | null) => (ms ? new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" }) : "");
+const date = (ms: number | null) => (ms ? new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "");
+
+const SOURCE: Record<string, string> = {
+  stripe_subscription: "a paid subscription",
+  stripe_payment: "a one-time purchase",
+  trial: "the 30-day trial that came with Accelerator",
+  admin_grant: "a licence granted by an administrator",
+};
 
 function PlanStatus({ plan }: { plan: PlanSummary }) {
   switch (plan.status) {
@@ -19,7 +32,13 @@ function PlanStatus({ plan }: { plan: PlanSummary }) {
       return (
         <>
           <span className="badge">Active</span>{" "}
-          {plan.cancelAtPeriodEnd && plan.validUntil ? `ends ${date(plan.validUntil)}` : plan.renewsAt ? `renews ${date(plan.renewsAt)}` : plan.validUntil ? `until ${date(plan.validUntil)}` : "lifetime access"}
+          {plan.cancelAtPeriodEnd && plan.validUntil
+            ? `ends ${date(plan.validUntil)}`
+            : plan.renewsAt
+              ? `renews ${date(plan.renewsAt)}`
+              : plan.validUntil
+                ? `until ${date(plan.validUntil)}`
+                : "lifetime access"}
         </>
       );
     case "trialing":
@@ -31,7 +50,7 @@ function PlanStatus({ plan }: { plan: PlanSummary }) {
     case "past_due":
       return (
         <>
-          <span className="badge">Past due</span> access until {date(plan.graceUntil)} unless the payment succeeds
+          <span className="badge">Past due</span> access until {date(plan.graceUntil)}
         </>
       );
     default:
@@ -39,12 +58,43 @@ function PlanStatus({ plan }: { plan: PlanSummary }) {
   }
 }
 
+function Why({ label, decision }: { label: string; decision: { granted: boolean; via: string | null; entitlement: EntitlementView | null; reason: string | null } }) {
+  const e = decision.entitlement;
+  if (decision.via === "system_admin") return <li>{label}: yes, because you are a system administrator.</li>;
+  if (decision.granted && e) {
+    return (
+      <li>
+        {label}: yes. You are a member of <strong>{e.tenantName}</strong>, which has {label} through {SOURCE[e.source] ?? e.source}{" "}
+        (since {date(e.validFrom)}
+        {e.validUntil ? `, until ${date(e.validUntil)}` : ""}){e.seatBased ? ", and you hold one of its seats" : ""}.
+      </li>
+    );
+  }
+  return (
+    <li>
+      {label}: no.{" "}
+      {decision.reason === "needs_seat" && e
+        ? `${e.tenantName} has ${label}, but you do not have a seat yet.`
+        : decision.reason === "not_live" && e
+          ? `${e.tenantName}'s ${label} plan is ${e.status}.`
+          : `None of your organisations has ${label}.`}
+    </li>
+  );
+}
+
 export default function Dashboard() {
-  const { email, tenants } = useLoaderData<typeof loader>();
+  const { email, tenants, access } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>Dashboard</h1>
       <p className="muted">Signed in as {email}</p>
+      <section className="card" aria-labelledby="why-title">
+        <h2 id="why-title">Why you have access</h2>
+        <ul>
+          <Why label="Organization" decision={access.organization} />
+          <Why label="Accelerator" decision={access.accelerator} />
+        </ul>
+      </section>
       {tenants.length === 0 ? (
         <section className="card">
           <h2>No organisation yet</h2>
@@ -60,6 +110,20 @@ export default function Dashboard() {
               {t.tenantName} <span className="badge">{t.role}</span>
             </h2>
             {t.status === "pending" ? <p className="muted">Waiting for an admin to approve your request.</p> : null}
+            {t.plans
+              .filter((p) => p.status === "past_due")
+              .map((p) => (
+                <p className="banner-warning" role="alert" key={`pd-${p.entitlementId}`}>
+                  The last payment for {p.product.name} failed. Update your payment method before {date(p.graceUntil)} to keep access.
+                </p>
+              ))}
+            {t.plans
+              .filter((p) => p.trialEndingSoon)
+              .map((p) => (
+                <p className="notice" role="status" key={`tr-${p.entitlementId}`}>
+                  Your {p.product.name} trial ends on {date(p.trialEndsAt)}.
+                </p>
+              ))}
             {t.plans.length === 0 && t.status === "active" ? <p>No plans yet.</p> : null}
             {t.plans.length > 0 ? (
               <table className="tiers">
@@ -67,7 +131,7 @@ export default function Dashboard() {
                   <tr>
                     <th scope="col">Product</th>
                     <th scope="col">Status</th>
-                    <th scope="col">Seats</th>
+                    <th scope="col">Seats used</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -76,7 +140,7 @@ export default function Dashboard() {
                       <td>
                         {p.product.name}
                         {p.tier ? ` (${p.tier})` : ""}
-                        {p.source === "trial" ? " · trial with Accelerator" : ""}
+                        {p.source === "trial" ? " · trial with Accelerator" : p.source === "admin_grant" ? " · granted" : ""}
                       </td>
                       <td>
                         <PlanStatus plan={p} />
@@ -86,6 +150,18 @@ export default function Dashboard() {
                   ))}
                 </tbody>
               </table>
+            ) : null}
+            {t.status === "active" ? (
+              <p className="actions">
+                <Link to={`/org/${t.tenantSlug}/roadmap`}>Roadmap</Link>
+                {t.role !== "member" ? (
+                  <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
+                    <button type="submit" className="button button-secondary button-small">
+                      Manage billing
+                    </button>
+                  </Form>
+                ) : null}
+              </p>
             ) : null}
           </section>
         ))

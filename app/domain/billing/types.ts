@@ -96,4 +96,5 @@ export interface BillingGateway {
     metadata: Record<string, string>;
   }): Promise<SubscriptionSnapshot>;
   retrieveCharge(id: string): Promise<ChargeSnapshot>;
+  createPortalSession(input: { customerId: string; returnUrl: string }): Promise<{ url: string }>;
 }

@@ -15,12 +15,14 @@ export type PlanSummary = {
   renewsAt: number | null;
   trialEndsAt: number | null;
   cancelAtPeriodEnd: boolean;
+  trialEndingSoon: boolean;
+  validFrom: number;
 };
 
 export type TenantDashboard = MembershipSummary & { plans: PlanSummary[] };
 
 /** Each of the user's organisations with the plans it holds (history included, newest first). */
-export async function getDashboard(deps: { db: Db; userId: string }): Promise<TenantDashboard[]> {
+export async function getDashboard(deps: { db: Db; userId: string; now: number }): Promise<TenantDashboard[]> {
   const memberships = await listMemberships(deps);
   const active = memberships.filter((m) => m.status === "active").map((m) => m.tenantId);
   if (active.length === 0) return memberships.map((m) => ({ ...m, plans: [] }));
@@ -60,6 +62,11 @@ export async function getDashboard(deps: { db: Db; userId: string }): Promise<Te
         renewsAt: r.sub && !r.sub.cancelAtPeriodEnd && r.sub.status === "active" ? r.sub.currentPeriodEnd : null,
         trialEndsAt: r.sub?.status === "trialing" ? r.sub.trialEnd : null,
         cancelAtPeriodEnd: r.sub?.cancelAtPeriodEnd ?? false,
+        // Stripe's trial_will_end arrived (3 days before), or the trial ends within 3 days.
+        trialEndingSoon:
+          r.sub?.status === "trialing" &&
+          (r.sub.trialWillEndNotifiedAt !== null || (r.sub.trialEnd !== null && r.sub.trialEnd - deps.now < 3 * 86_400_000)),
+        validFrom: r.e.validFrom,
       })),
   }));
 }

@@ -92,6 +92,12 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
     async retrieveCharge(id) {
       return toChargeSnapshot(await stripe.charges.retrieve(id));
     },
+
+    async createPortalSession({ customerId, returnUrl }) {
+      // Portal sessions are short-lived and read-only to create; no idempotency key needed.
+      const session = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+      return { url: session.url };
+    },
   };
 }
 

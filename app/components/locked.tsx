@@ -1,0 +1,41 @@
+import { Form, isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+
+type Locked = { locked: true; product: "organization" | "accelerator"; message: string };
+
+const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== null && (d as Locked).locked === true;
+
+/** The 403 page for gated content: what is missing, and a way to get it. No protected data. */
+export function LockedBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 403 && isLocked(error.data)) {
+    const { product, message } = error.data;
+    const name = product === "accelerator" ? "Accelerator" : "Organization";
+    return (
+      <section className="card narrow" aria-labelledby="locked-title">
+        <h1 id="locked-title">{name} is locked</h1>
+        <p>{message}</p>
+        <Form method="post" action="/pricing">
+          <input type="hidden" name="product" value={product} />
+          <button type="submit" className="button">
+            {product === "accelerator" ? "Enroll in Accelerator" : "Upgrade Organization"}
+          </button>
+        </Form>
+        <p>
+          <Link to="/dashboard">Back to your dashboard</Link>
+        </p>
+      </section>
+    );
+  }
+  if (isRouteErrorResponse(error)) {
+    return (
+      <section className="card narrow">
+        <h1>
+          {error.status} {error.statusText || "Not found"}
+        </h1>
+        <p>{typeof error.data === "string" ? error.data : "This page does not exist."}</p>
+        <Link to="/">Go to the home page</Link>
+      </section>
+    );
+  }
+  throw error;
+}

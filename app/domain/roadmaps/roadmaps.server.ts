@@ -1,0 +1,131 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { newId } from "../../infra/ids";
+import { auditInsert } from "../audit/audit.server";
+import { isLive } from "../entitlements/access";
+import { AppError } from "../errors";
+
+export const RoadmapItemInput = z.object({
+  title: z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."),
+  description: z.string().trim().max(2000, "Keep the description under 2000 characters.").default(""),
+  column: z.enum(["now", "next", "later"], { error: "Pick now, next or later." }),
+});
+
+export type MemberTenant = { id: string; name: string; slug: string; role: "owner" | "admin" | "member" };
+
+/** The tenant behind `slug` if the user is an active member of it; otherwise null (a 404 at the edge). */
+export async function memberTenantBySlug(deps: { db: Db; userId: string; slug: string }): Promise<MemberTenant | null> {
+  const row = await deps.db
+    .select({ id: schema.tenants.id, name: schema.tenants.name, slug: schema.tenants.slug, role: schema.tenantMemberships.role })
+    .from(schema.tenants)
+    .innerJoin(schema.tenantMemberships, eq(schema.tenantMemberships.tenantId, schema.tenants.id))
+    .where(and(eq(schema.tenants.slug, deps.slug), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
+    .get();
+  return row ?? null;
+}
+
+/** Does the tenant hold a live entitlement for the product right now? (Public pages follow this.) */
+export async function tenantHasLiveProduct(deps: { db: Db; tenantId: string; productKey: string; now: number }): Promise<boolean> {
+  const rows = await deps.db
+    .select({
+      status: schema.tenantProductEntitlements.status,
+      validFrom: schema.tenantProductEntitlements.validFrom,
+      validUntil: schema.tenantProductEntitlements.validUntil,
+      graceUntil: schema.tenantProductEntitlements.graceUntil,
+    })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .where(
+      and(
+        eq(schema.tenantProductEntitlements.tenantId, deps.tenantId),
+        eq(schema.products.key, deps.productKey),
+        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+      ),
+    );
+  return rows.some((r) => isLive(r, deps.now));
+}
+
+export async function getRoadmap(deps: { db: Db; tenantId: string }) {
+  const roadmap = await deps.db.select().from(schema.roadmaps).where(eq(schema.roadmaps.tenantId, deps.tenantId)).get();
+  const items = roadmap
+    ? await deps.db
+        .select()
+        .from(schema.roadmapItems)
+        .where(eq(schema.roadmapItems.roadmapId, roadmap.id))
+        .orderBy(asc(schema.roadmapItems.column), asc(schema.roadmapItems.position), asc(schema.roadmapItems.createdAt))
+    : [];
+  return { roadmap: roadmap ?? null, items };
+}
+
+async function ensureRoadmap(db: Db, tenant: MemberTenant, now: number) {
+  await db
+    .insert(schema.roadmaps)
+    .values({ id: newId("rm"), tenantId: tenant.id, title: `${tenant.name} roadmap`, published: false, createdAt: now, updatedAt: now })
+    .onConflictDoNothing();
+  return (await db.select().from(schema.roadmaps).where(eq(schema.roadmaps.tenantId, tenant.id)).get())!;
+}
+
+export async function addRoadmapItem(deps: { db: Db; tenant: MemberTenant; input: z.infer<typeof RoadmapItemInput>; now: number }) {
+  const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
+  await deps.db.insert(schema.roadmapItems).values({
+    id: newId("rmi"),
+    roadmapId: roadmap.id,
+    title: deps.input.title,
+    description: deps.input.description,
+    column: deps.input.column,
+    position: deps.now,
+    createdAt: deps.now,
+    updatedAt: deps.now,
+  });
+}
+
+export async function updateRoadmapItem(deps: { db: Db; tenant: MemberTenant; itemId: string; input: z.infer<typeof RoadmapItemInput>; now: number }) {
+  const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
+  const res = await deps.db
+    .update(schema.roadmapItems)
+    .set({ ...deps.input, updatedAt: deps.now })
+    .where(and(eq(schema.roadmapItems.id, deps.itemId), eq(schema.roadmapItems.roadmapId, roadmap.id)))
+    .run();
+  if (res.meta.changes === 0) throw new AppError({ code: "not_found", status: 404, message: "No such roadmap item." });
+}
+
+export async function deleteRoadmapItem(deps: { db: Db; tenant: MemberTenant; itemId: string; now: number }) {
+  const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
+  const res = await deps.db
+    .delete(schema.roadmapItems)
+    .where(and(eq(schema.roadmapItems.id, deps.itemId), eq(schema.roadmapItems.roadmapId, roadmap.id)))
+    .run();
+  if (res.meta.changes === 0) throw new AppError({ code: "not_found", status: 404, message: "No such roadmap item." });
+}
+
+/** Publishing is an Organization feature: the caller checks the user's access before calling this. */
+export async function setRoadmapPublished(deps: { db: Db; tenant: MemberTenant; userId: string; published: boolean; now: number }) {
+  const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
+  if (roadmap.published === deps.published) return;
+  await deps.db.batch([
+    deps.db
+      .update(schema.roadmaps)
+      .set({ published: deps.published, publishedAt: deps.published ? deps.now : roadmap.publishedAt, updatedAt: deps.now })
+      .where(eq(schema.roadmaps.id, roadmap.id)),
+    auditInsert(deps.db, {
+      actor: { type: "user", id: deps.userId },
+      action: deps.published ? "roadmap.published" : "roadmap.unpublished",
+      tenantId: deps.tenant.id,
+      target: { type: "roadmap", id: roadmap.id },
+      before: { published: roadmap.published },
+      after: { published: deps.published },
+      at: deps.now,
+    }),
+  ]);
+}
+
+/** A published roadmap, only while its tenant still has Organization access. */
+export async function getPublicRoadmap(deps: { db: Db; slug: string; now: number }) {
+  const tenant = await deps.db.select().from(schema.tenants).where(eq(schema.tenants.slug, deps.slug)).get();
+  if (!tenant) return null;
+  const { roadmap, items } = await getRoadmap({ db: deps.db, tenantId: tenant.id });
+  if (!roadmap?.published) return null;
+  if (!(await tenantHasLiveProduct({ db: deps.db, tenantId: tenant.id, productKey: "organization", now: deps.now }))) return null;
+  return { tenantName: tenant.name, title: roadmap.title, items: items.map((i) => ({ title: i.title, description: i.description, column: i.column })) };
+}

@@ -1,0 +1,43 @@
+import { type AppLoadContext, data } from "@remix-run/cloudflare";
+import { track } from "../../domain/analytics/track.server";
+import { type Access, type ProductAccess, type ProductKey } from "../../domain/entitlements/access";
+import { errorJson } from "../http/responses.server";
+import { requireSession } from "./guards.server";
+import { type ActiveSession } from "./session.server";
+
+export type LockedData = { locked: true; product: ProductKey; reason: ProductAccess["reason"]; message: string };
+
+const MESSAGES: Record<NonNullable<ProductAccess["reason"]>, (p: string) => string> = {
+  no_entitlement: (p) => `${p} is not part of your plan yet.`,
+  not_live: (p) => `Your organisation's ${p} plan is not active.`,
+  needs_seat: (p) => `Your organisation has ${p}, but you do not have a seat yet. Ask an admin to assign you one.`,
+};
+const NAMES: Record<ProductKey, string> = { organization: "Organization", accelerator: "Accelerator" };
+
+/**
+ * Entitlements decide, on the server, in every loader and action that needs them: signed-out
+ * visitors go to login, everyone else without access gets a 403 that carries no protected data.
+ */
+export async function requireProductAccess(
+  context: AppLoadContext,
+  request: Request,
+  product: ProductKey,
+  opts: { api?: boolean } = {},
+): Promise<{ session: ActiveSession; access: Access; decision: ProductAccess }> {
+  const session = await requireSession(context, request, opts);
+  const access = (await context.access())!;
+  const decision = access[product];
+  if (decision.granted) return { session, access, decision };
+  if (product === "accelerator") {
+    await track({
+      db: context.db,
+      name: "accelerator_locked_view",
+      userId: session.user.id,
+      properties: { path: new URL(request.url).pathname.replace(/\.data$/, ""), reason: decision.reason },
+      now: context.now(),
+    });
+  }
+  const message = MESSAGES[decision.reason ?? "no_entitlement"](NAMES[product]);
+  if (opts.api) throw errorJson(403, "no_access", message);
+  throw data<LockedData>({ locked: true, product, reason: decision.reason, message }, { status: 403 });
+}

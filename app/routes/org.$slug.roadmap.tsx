@@ -1,0 +1,190 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
+import { isAppError } from "../domain/errors";
+import {
+  addRoadmapItem,
+  deleteRoadmapItem,
+  getRoadmap,
+  memberTenantBySlug,
+  RoadmapItemInput,
+  setRoadmapPublished,
+  updateRoadmapItem,
+} from "../domain/roadmaps/roadmaps.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
+
+async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
+  const { user } = await requireSession(context, request);
+  const tenant = slug ? await memberTenantBySlug({ db: context.db, userId: user.id, slug }) : null;
+  if (!tenant) throw new Response("No such organisation.", { status: 404 });
+  const access = (await context.access())!;
+  return {
+    user,
+    tenant,
+    canPublish: userHasAccessIn(access, tenant.id, "organization", user.isSystemAdmin),
+    tenantLive: tenantHasLive(access.entitlements, tenant.id, "organization"),
+  };
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { tenant, canPublish, tenantLive } = await memberContext(request, context, params.slug);
+  const { roadmap, items } = await getRoadmap({ db: context.db, tenantId: tenant.id });
+  return { tenant, canPublish, tenantLive, published: roadmap?.published ?? false, items };
+}
+
+const Intent = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("add") }).extend(RoadmapItemInput.shape),
+  z.object({ intent: z.literal("update"), itemId: z.string().min(1).max(64) }).extend(RoadmapItemInput.shape),
+  z.object({ intent: z.literal("delete"), itemId: z.string().min(1).max(64) }),
+  z.object({ intent: z.literal("publish"), published: z.enum(["true", "false"]) }),
+]);
+
+// Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
+  try {
+    const input = parseWith(Intent, await readForm(request));
+    const now = context.now();
+    switch (input.intent) {
+      case "add":
+        await addRoadmapItem({ db: context.db, tenant, input, now });
+        break;
+      case "update":
+        await updateRoadmapItem({ db: context.db, tenant, itemId: input.itemId, input, now });
+        break;
+      case "delete":
+        await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
+        break;
+      case "publish":
+        if (input.published === "true" && !canPublish) {
+          return data({ message: "Publishing a roadmap needs Organization access with a seat.", fieldErrors: {} }, { status: 403 });
+        }
+        await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
+        break;
+    }
+    return { ok: true as const };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data({ message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
+  }
+}
+
+const COLUMNS = [
+  { key: "now", label: "Now" },
+  { key: "next", label: "Next" },
+  { key: "later", label: "Later" },
+] as const;
+
+export default function RoadmapEditor() {
+  const { tenant, canPublish, tenantLive, published, items } = useLoaderData<typeof loader>();
+  const result = useActionData() as { message?: string; fieldErrors?: Record<string, string[]> } | { ok: true } | undefined;
+  const error = result && "message" in result ? result : null;
+  const stopped = published && !tenantLive;
+  const explanation = !tenantLive
+    ? stopped
+      ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
+      : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
+    : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
+  return (
+    <>
+      <h1>{tenant.name} roadmap</h1>
+      <section className="card" aria-labelledby="publish-title">
+        <h2 id="publish-title">Public page</h2>
+        {published && tenantLive ? (
+          <p>
+            Live at <Link to={`/r/${tenant.slug}`}>/r/{tenant.slug}</Link>
+          </p>
+        ) : null}
+        <Form method="post">
+          <input type="hidden" name="intent" value="publish" />
+          <input type="hidden" name="published" value={published ? "false" : "true"} />
+          <button
+            type="submit"
+            role="switch"
+            aria-checked={published && tenantLive}
+            aria-disabled={canPublish ? undefined : true}
+            aria-describedby={canPublish ? undefined : "publish-explanation"}
+            className={canPublish ? "button" : "button button-disabled"}
+            onClick={(e) => {
+              if (!canPublish) e.preventDefault();
+            }}
+          >
+            Make roadmap live: {published && tenantLive ? "on" : "off"}
+          </button>
+        </Form>
+        {canPublish ? null : (
+          <div className="notice">
+            <p id="publish-explanation">{explanation}</p>
+            {tenantLive ? null : (
+              <Form method="post" action="/pricing">
+                <input type="hidden" name="product" value="organization" />
+                <button type="submit" className="button button-secondary">
+                  Upgrade Organization
+                </button>
+              </Form>
+            )}
+          </div>
+        )}
+        {error?.message ? (
+          <p className="form-error" role="alert">
+            {error.message}
+          </p>
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="items-title">
+        <h2 id="items-title">Items</h2>
+        <div className="pricing-grid">
+          {COLUMNS.map((c) => (
+            <div key={c.key}>
+              <h3>{c.label}</h3>
+              <ul>
+                {items
+                  .filter((i) => i.column === c.key)
+                  .map((i) => (
+                    <li key={i.id}>
+                      <strong>{i.title}</strong> {i.description ? <span className="muted">{i.description}</span> : null}
+                      <Form method="post" className="inline-form">
+                        <input type="hidden" name="intent" value="delete" />
+                        <input type="hidden" name="itemId" value={i.id} />
+                        <button type="submit" className="link-button" aria-label={`Remove ${i.title}`}>
+                          Remove
+                        </button>
+                      </Form>
+                    </li>
+                  ))}
+              </ul>
+            </div>
+          ))}
+        </div>
+        <Form method="post">
+          <input type="hidden" name="intent" value="add" />
+          <div className="field">
+            <label htmlFor="item-title">Title</label>
+            <input id="item-title" name="title" type="text" required maxLength={120} />
+          </div>
+          <div className="field">
+            <label htmlFor="item-description">Description</label>
+            <input id="item-description" name="description" type="text" maxLength={2000} />
+          </div>
+          <div className="field">
+            <label htmlFor="item-column">Column</label>
+            <select id="item-column" name="column" defaultValue="now">
+              {COLUMNS.map((c) => (
+                <option key={c.key} value={c.key}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" className="button">
+            Add item
+          </button>
+        </Form>
+      </section>
+    </>
+  );
+}

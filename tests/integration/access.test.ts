@@ -1,0 +1,248 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { deliverAll, eventsFor, PRICE, stripe } from "../factories/billing";
+import { agent, type Agent, form, json, signedInAgent } from "../factories/http";
+import { addMember, cancelInStripe, ownerWithOrganization, purchase, systemAdmin } from "../factories/tenants";
+
+// Text that only an entitled reader may ever receive.
+const LESSON_SECRET = "Never create an account, a team or a licence before the money is confirmed";
+const OUTLINE_SECRET = "Pay first, provision second";
+const ROADMAP_SECRET = "Quantum widget launch";
+
+// The page's text as a reader sees it (React separates adjacent text with <!-- -->).
+const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
+
+type World = Awaited<ReturnType<typeof buildWorld>>;
+let worldPromise: Promise<World> | undefined;
+const world = () => (worldPromise ??= buildWorld());
+
+// Tenant A: Organization (3 seats) + Accelerator; owner (seated), a seated member, a seatless member.
+// Tenant B: Organization bought and then canceled; its owner and a member have nothing live.
+async function buildWorld() {
+  const a = await ownerWithOrganization(3, "Alpha Matrix");
+  await purchase(a.owner.agent, { priceId: PRICE.accelerator, tenantId: a.tenant.id });
+  const memberSeat = await addMember(a.tenant.id, { seat: true });
+  const memberNoSeat = await addMember(a.tenant.id);
+  const b = await ownerWithOrganization(2, "Beta Matrix");
+  await cancelInStripe(b.subscriptionId!, b.customerId);
+  const memberB = await addMember(b.tenant.id);
+  const noTenant = await signedInAgent();
+  const admin = await systemAdmin();
+  // A roadmap with an item, published by tenant A's owner.
+  await a.owner.agent.fetch(`/org/${a.tenant.slug}/roadmap`, form({ intent: "add", title: ROADMAP_SECRET, column: "now" }));
+  const published = await a.owner.agent.fetch(`/org/${a.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }));
+  if (published.status !== 200) throw new Error(`publish failed: ${published.status}`);
+  const roles: Record<string, Agent> = {
+    anonymous: agent(),
+    noTenant: noTenant.agent,
+    memberNoEntitlement: memberB.agent,
+    memberNoSeat: memberNoSeat.agent,
+    memberSeat: memberSeat.agent,
+    owner: a.owner.agent,
+    otherOwner: b.owner.agent,
+    systemAdmin: admin.agent,
+  };
+  return { a, b, roles };
+}
+
+const ROLES = ["anonymous", "noTenant", "memberNoEntitlement", "memberNoSeat", "memberSeat", "owner", "otherOwner", "systemAdmin"] as const;
+type Role = (typeof ROLES)[number];
+
+// Expected status per role. 302/202 = sent to login (page/data request), 403 = locked, 404 = not yours.
+const MATRIX: { name: string; request: (w: World) => [string, RequestInit?]; expect: Record<Role, number>; secret?: string }[] = [
+  {
+    name: "Accelerator index page",
+    request: () => ["/accelerator"],
+    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    secret: OUTLINE_SECRET,
+  },
+  {
+    name: "Accelerator lesson page",
+    request: () => ["/accelerator/foundations/pay-first"],
+    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    secret: LESSON_SECRET,
+  },
+  {
+    name: "Accelerator lesson data request",
+    request: () => ["/accelerator/foundations/pay-first.data"],
+    expect: { anonymous: 202, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    secret: LESSON_SECRET,
+  },
+  {
+    name: "Accelerator index data request",
+    request: () => ["/accelerator.data"],
+    expect: { anonymous: 202, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    secret: OUTLINE_SECRET,
+  },
+  {
+    name: "roadmap editor",
+    request: (w) => [`/org/${w.a.tenant.slug}/roadmap`],
+    expect: { anonymous: 302, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+    secret: ROADMAP_SECRET,
+  },
+  {
+    name: "roadmap editor data request",
+    request: (w) => [`/org/${w.a.tenant.slug}/roadmap.data`],
+    expect: { anonymous: 202, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+    secret: ROADMAP_SECRET,
+  },
+  {
+    name: "publishing the roadmap (action)",
+    request: (w) => [`/org/${w.a.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" })],
+    expect: { anonymous: 302, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 403, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+  },
+  {
+    name: "Manage billing",
+    request: (w) => [`/org/${w.a.tenant.slug}/billing-portal`, { method: "POST" }],
+    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 403, memberSeat: 403, owner: 303, otherOwner: 403, systemAdmin: 403 },
+  },
+  {
+    name: "dashboard",
+    request: () => ["/dashboard"],
+    expect: { anonymous: 302, noTenant: 200, memberNoEntitlement: 200, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 200, systemAdmin: 200 },
+  },
+  {
+    name: "GET /api/me",
+    request: () => ["/api/me"],
+    expect: { anonymous: 401, noTenant: 200, memberNoEntitlement: 200, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 200, systemAdmin: 200 },
+  },
+];
+
+for (const row of MATRIX) {
+  test(`authorization matrix: ${row.name}`, async () => {
+    const w = await world();
+    const [path, init] = row.request(w);
+    for (const role of ROLES) {
+      const res = await w.roles[role]!.fetch(path, init);
+      const body = await res.text();
+      expect(res.status, `${role} -> ${path}`).toBe(row.expect[role]);
+      if (row.secret && res.status !== 200) expect(body, `${role} must not see protected content`).not.toContain(row.secret);
+      if (row.secret && res.status === 200) expect(body).toContain(row.secret);
+      expect(res.headers.get("Cache-Control"), `${role} ${path}`).toContain(role === "anonymous" && res.status === 302 ? "" : "no-store");
+    }
+  }, 120_000);
+}
+
+test("/api/me reports access and the entitlements behind it", async () => {
+  const w = await world();
+  const me = async (role: Role) => (await (await w.roles[role]!.fetch("/api/me")).json()) as { access: Record<string, boolean>; entitlements: { product: string; grantsAccess: boolean }[] };
+  expect((await me("memberSeat")).access).toEqual({ organization: true, accelerator: true });
+  expect((await me("memberNoSeat")).access).toEqual({ organization: false, accelerator: true });
+  expect((await me("memberNoEntitlement")).access).toEqual({ organization: false, accelerator: false });
+  expect((await me("noTenant")).access).toEqual({ organization: false, accelerator: false });
+  expect((await me("systemAdmin")).access).toEqual({ organization: true, accelerator: true });
+  const owner = await me("owner");
+  expect(owner.entitlements.map((e) => e.product).sort()).toEqual(["accelerator", "organization"]);
+});
+
+test("the Accelerator nav item shows only with access", async () => {
+  const w = await world();
+  const nav = async (role: Role) => (await (await w.roles[role]!.fetch("/pricing")).text()).includes('href="/accelerator"');
+  expect(await nav("memberSeat")).toBe(true);
+  expect(await nav("memberNoEntitlement")).toBe(false);
+  expect(await nav("noTenant")).toBe(false);
+  expect(await nav("anonymous")).toBe(false);
+});
+
+test("a locked Accelerator view is recorded and offers the upgrade", async () => {
+  const w = await world();
+  const before = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{ n: number }>())!.n;
+  const res = await w.roles.noTenant!.fetch("/accelerator/foundations/pay-first");
+  expect(res.status).toBe(403);
+  const html = await pageText(res);
+  expect(html).toContain("Accelerator is locked");
+  expect(html).toContain("Enroll in Accelerator");
+  const after = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{ n: number }>())!.n;
+  expect(after).toBe(before + 1);
+});
+
+test("an unknown lesson is a 404 for those with access", async () => {
+  const w = await world();
+  expect((await w.roles.owner!.fetch("/accelerator/foundations/nope")).status).toBe(404);
+  expect((await w.roles.owner!.fetch("/accelerator/..%2F..%2Fetc/passwd")).status).toBe(404);
+});
+
+test("the public roadmap is up while the tenant has Organization, and goes away when it is canceled", async () => {
+  const o = await ownerWithOrganization(2, "Public Roadmap Co");
+  await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "add", title: "Launch day", column: "next" }));
+  expect((await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }))).status).toBe(200);
+  const live = await agent().fetch(`/r/${o.tenant.slug}`);
+  expect(live.status).toBe(200);
+  expect(await live.text()).toContain("Launch day");
+
+  await cancelInStripe(o.subscriptionId!, o.customerId);
+  const gone = await agent().fetch(`/r/${o.tenant.slug}`);
+  expect(gone.status).toBe(404);
+  expect(await gone.text()).not.toContain("Launch day");
+  const editor = await pageText(await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`));
+  expect(editor).toContain("Publishing stopped");
+  // Whatever the form sends, publishing again is refused.
+  expect((await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }))).status).toBe(403);
+});
+
+test("roadmap edits are checked: bad input is a 4xx and changes nothing", async () => {
+  const o = await ownerWithOrganization(1, "Edit Check Co");
+  const path = `/org/${o.tenant.slug}/roadmap`;
+  const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM roadmap_items").first<{ n: number }>())!.n;
+  const before = await count();
+  for (const body of [
+    { intent: "add", title: "", column: "now" },
+    { intent: "add", title: "x", column: "someday" },
+    { intent: "add", title: "x".repeat(200), column: "now" },
+    { intent: "explode" },
+    { intent: "delete", itemId: "rmi_not_mine" },
+    { intent: "publish", published: "maybe" },
+  ]) {
+    const res = await o.owner.agent.fetch(path, form(body as unknown as Record<string, string>));
+    expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  }
+  expect(await count()).toBe(before);
+});
+
+test("past due keeps access inside the grace period and ends it after; a trial ending without a card ends it", async () => {
+  const o = await ownerWithOrganization(2, "Grace Co");
+  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?").bind(o.tenant.id).first<{ id: string }>();
+  const me = async () => ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
+  expect(await me()).toBe(true);
+  // Drive the states through D1 as the webhook would have written them.
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET status = 'past_due', grace_until = ? WHERE id = ?").bind(Date.now() + 86_400_000, ent!.id).run();
+  expect(await me()).toBe(true);
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE id = ?").bind(Date.now() - 1, ent!.id).run();
+  expect(await me()).toBe(false);
+  const dash = await pageText(await o.owner.agent.fetch("/dashboard"));
+  expect(dash).toContain("Past due");
+});
+
+test("cancel at period end keeps access until the period ends", async () => {
+  const o = await ownerWithOrganization(2, "Period End Co");
+  const seen = (await eventsFor(o.customerId)).map((e) => e.id);
+  await stripe().subscriptions.update(o.subscriptionId!, { cancel_at_period_end: true });
+  await deliverAll((await eventsFor(o.customerId, seen)).map((e) => e.id));
+  const me = async () => ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
+  expect(await me()).toBe(true);
+  const dash = await pageText(await o.owner.agent.fetch("/dashboard"));
+  expect(dash).toMatch(/Active<\/span> ends \d+ /);
+  // Once the period end has passed, access ends even before Stripe's deletion arrives.
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET valid_until = ? WHERE tenant_id = ?").bind(Date.now() - 1, o.tenant.id).run();
+  expect(await me()).toBe(false);
+});
+
+test("the dashboard explains why a user has access", async () => {
+  const w = await world();
+  const seat = await pageText(await w.roles.memberSeat!.fetch("/dashboard"));
+  expect(seat).toContain("Alpha Matrix</strong>, which has Organization through a paid subscription");
+  expect(seat).toContain("you hold one of its seats");
+  const noSeat = await pageText(await w.roles.memberNoSeat!.fetch("/dashboard"));
+  expect(noSeat).toContain("Alpha Matrix has Organization, but you do not have a seat yet.");
+  expect(noSeat).toContain("Accelerator through a one-time purchase");
+  const admin = await pageText(await w.roles.systemAdmin!.fetch("/dashboard"));
+  expect(admin).toContain("because you are a system administrator");
+});
+
+test("JSON clients get a 403 JSON for a gated action they may not use", async () => {
+  const w = await world();
+  const res = await w.roles.memberNoSeat!.fetch(`/org/${w.a.tenant.slug}/roadmap`, json({ intent: "publish", published: "true" }));
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.status).toBeLessThan(500);
+});
