@@ -3,8 +3,9 @@ import { startStripeEmulator } from "../stripe-emulator/harness";
 import { startApp, TEST_WEBHOOK_SECRET } from "../support/app-server";
 import { findChromium } from "./browser";
 
-const APP_PORT = 8790;
-const STRIPE_PORT = 12191;
+// GATEHOUSE_E2E_APP_PORT / GATEHOUSE_E2E_STRIPE_PORT move them when two runs share a machine.
+const APP_PORT = Number(process.env.GATEHOUSE_E2E_APP_PORT ?? 8790);
+const STRIPE_PORT = Number(process.env.GATEHOUSE_E2E_STRIPE_PORT ?? 12191);
 
 declare module "vitest" {
   export interface ProvidedContext {
