@@ -470,3 +470,34 @@ export const courseLessons = sqliteTable(
   },
   (t) => [uniqueIndex("course_lessons_slug_unique").on(t.moduleId, t.slug)],
 );
+
+export const INVITATION_STATUSES = ["pending", "accepted", "revoked"] as const;
+export const INVITATION_ROLES = ["admin", "member"] as const;
+
+// An owner or admin invites an email address; whoever signs in with it sees and accepts it.
+export const tenantInvitations = sqliteTable(
+  "tenant_invitations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    email: text("email").notNull(),
+    role: text("role", { enum: INVITATION_ROLES }).notNull(),
+    status: text("status", { enum: INVITATION_STATUSES }).notNull(),
+    invitedBy: text("invited_by").references(() => users.id),
+    acceptedBy: text("accepted_by").references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // One open invitation per address and tenant; accepted and revoked ones are history.
+    uniqueIndex("tenant_invitations_pending_unique")
+      .on(t.tenantId, t.email)
+      .where(sql`status = 'pending'`),
+    index("tenant_invitations_email_idx").on(t.email, t.status),
+    check("tenant_invitations_email_lower", sql`${t.email} = lower(${t.email})`),
+    check("tenant_invitations_role_check", inList("role", INVITATION_ROLES)),
+    check("tenant_invitations_status_check", inList("status", INVITATION_STATUSES)),
+  ],
+);
