@@ -7,6 +7,8 @@ import {
   limitUndeclaredBody,
   withSecurityHeaders,
 } from "./infra/http/guards.server";
+import { countingD1 } from "./infra/d1/counting.server";
+import { BENCH_BARE_PATH, isBenchMode } from "./infra/env.server";
 import { createLoadContext } from "./load-context";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
@@ -15,6 +17,8 @@ const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild)
 
 export default {
   async fetch(request, env, ctx) {
+    // BENCH_MODE only: the bare-Worker ceiling for `npm run bench`, in the same workerd as the app.
+    if (isBenchMode(env) && new URL(request.url).pathname === BENCH_BARE_PATH) return new Response("ok");
     if (isCrossSiteWrite(request)) {
       return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."));
     }
@@ -22,7 +26,11 @@ export default {
       return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."));
     }
     const guarded = limitUndeclaredBody(request);
-    const response = await handleRemixRequest(guarded, createLoadContext({ request: guarded, env, ctx }));
-    return withSecurityHeaders(response);
+    // BENCH_MODE only: count this request's D1 statements and report them in X-D1-Queries.
+    const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
+    const requestEnv = d1 ? { ...env, DB: d1.db } : env;
+    const response = withSecurityHeaders(await handleRemixRequest(guarded, createLoadContext({ request: guarded, env: requestEnv, ctx })));
+    if (d1) response.headers.set("X-D1-Queries", String(d1.count()));
+    return response;
   },
 } satisfies ExportedHandler<Env>;

@@ -10,6 +10,8 @@ const EnvSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   ADMIN_EMAILS: z.string().default(""),
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  // Bench-only hooks (`npm run bench`): "1" turns them on, "" or "0" leaves them off; a typo fails loudly.
+  BENCH_MODE: z.enum(["", "0", "1"]).default(""),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema> & { adminEmails: ReadonlySet<string> };
@@ -27,3 +29,10 @@ export function readConfig(env: Env): AppConfig {
   );
   return { ...parsed.data, adminEmails };
 }
+
+/** Bench hooks (bare Worker, D1 query counts, unchecked lesson) exist only when BENCH_MODE is "1". */
+export const isBenchMode = (env: Pick<Env, "BENCH_MODE">): boolean => env.BENCH_MODE === "1";
+
+// Where the bench hooks answer (tests/bench/run.ts drives them).
+export const BENCH_BARE_PATH = "/__bench/bare";
+export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
