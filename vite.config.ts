@@ -23,5 +23,6 @@ export default defineConfig({
   ],
   ssr: { resolve: { conditions: ["workerd", "worker", "browser"] } },
   resolve: { mainFields: ["browser", "module", "main"] },
-  build: { minify: true },
+  // Runtime modules (e.g. the Durable Object base class) are provided by workerd and bundled by wrangler.
+  build: { minify: true, rollupOptions: { external: ["cloudflare:workers"] } },
 });
