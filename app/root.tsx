@@ -54,6 +54,11 @@ function Nav() {
                   <NavLink to="/accelerator">Accelerator</NavLink>
                 </li>
               ) : null}
+              {viewer.isSystemAdmin ? (
+                <li>
+                  <NavLink to="/admin">Admin</NavLink>
+                </li>
+              ) : null}
               <li className="nav-user" aria-label="Signed in as">
                 {viewer.email}
               </li>

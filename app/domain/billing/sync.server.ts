@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { type BatchItem } from "drizzle-orm/batch";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
+import { complianceStatements } from "../seats/compliance.server";
 import { entitlementStatusFor, graceUntilFor, validUntilFor } from "../entitlements/from-subscription";
 import { type SubscriptionSnapshot } from "./types";
 
@@ -124,7 +125,8 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
           stripeSyncedAt: sql`excluded.stripe_synced_at`,
           updatedAt: sql`excluded.updated_at`,
         },
-        setWhere: sql`${schema.tenantProductEntitlements.stripeSyncedAt} IS NULL OR ${schema.tenantProductEntitlements.stripeSyncedAt} <= excluded.stripe_synced_at`,
+        // An admin's revoke stands: Stripe's later events never resurrect a revoked entitlement.
+        setWhere: sql`${schema.tenantProductEntitlements.status} != 'revoked' AND (${schema.tenantProductEntitlements.stripeSyncedAt} IS NULL OR ${schema.tenantProductEntitlements.stripeSyncedAt} <= excluded.stripe_synced_at)`,
       }),
   ];
 
@@ -132,7 +134,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
     ? { status: existing.status, quantitySeats: existing.quantitySeats, validUntil: existing.validUntil, graceUntil: existing.graceUntil }
     : null;
   const after = { status, quantitySeats: quantity, validUntil, graceUntil };
-  if (JSON.stringify(before) !== JSON.stringify(after)) {
+  if (existing?.status !== "revoked" && JSON.stringify(before) !== JSON.stringify(after)) {
     statements.push(
       auditInsert(db, {
         actor: input.actor,
@@ -146,6 +148,8 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
       }),
     );
   }
+  // Seats over the new licence are kept, and the tenant is marked over_limit (computed after the upsert above).
+  statements.push(...complianceStatements(db, { tenantId, actor: input.actor, now: input.now, reason: `Stripe subscription ${sub.id} has ${quantity} seats` }));
   return statements;
 }
 

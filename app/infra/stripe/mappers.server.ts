@@ -132,3 +132,8 @@ export function toBillingEvent(event: Stripe.Event, payload: string): BillingEve
     o.object === "subscription" ? (o.id ?? null) : idOf(o.parent?.subscription_details?.subscription) ?? idOf(o.subscription);
   return { id: e.id, type: e.type, created: e.created * 1000, objectId: o.id ?? null, customerId, subscriptionId, payload };
 }
+
+/** A payload stored in the inbox (verified when it arrived) back into the domain's event shape. */
+export function parseStoredEvent(payload: string): BillingEvent {
+  return toBillingEvent(JSON.parse(payload) as Stripe.Event, payload);
+}

@@ -1,0 +1,60 @@
+import { isRouteErrorResponse, Link, NavLink, useActionData, useRouteError } from "@remix-run/react";
+
+/** The 403 page for /admin: says who may enter, and nothing else. */
+export function AdminBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 403) {
+    const signedIn = (error.data as { signedIn?: boolean } | null)?.signedIn;
+    return (
+      <section className="card narrow">
+        <h1>Admins only</h1>
+        <p>This area is for system administrators.</p>
+        {signedIn ? <Link to="/dashboard">Back to your dashboard</Link> : <Link to="/login?redirectTo=%2Fadmin">Log in</Link>}
+      </section>
+    );
+  }
+  if (isRouteErrorResponse(error)) {
+    return (
+      <section className="card narrow">
+        <h1>{error.status}</h1>
+        <p>{typeof error.data === "string" ? error.data : error.statusText}</p>
+      </section>
+    );
+  }
+  throw error;
+}
+
+export function AdminNav() {
+  const links = [
+    ["/admin/tenants", "Tenants"],
+    ["/admin/licences", "Licences"],
+    ["/admin/catalog", "Catalog"],
+    ["/admin/webhooks", "Webhook inbox"],
+    ["/admin/audit", "Audit log"],
+    ["/admin/funnel", "Funnel"],
+  ] as const;
+  return (
+    <nav aria-label="Admin" className="admin-nav">
+      <ul>
+        {links.map(([to, label]) => (
+          <li key={to}>
+            <NavLink to={to}>{label}</NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** Shows the last action's outcome, announced to screen readers. */
+export function ActionMessage() {
+  const result = useActionData() as { ok: boolean; message: string } | undefined;
+  if (!result) return null;
+  return (
+    <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
+      {result.message}
+    </p>
+  );
+}
+
+export const fmtDate = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") : "");

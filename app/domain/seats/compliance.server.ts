@@ -1,0 +1,52 @@
+import { and, eq, ne, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { type Actor } from "../audit/audit.server";
+
+// Seat-based entitlements of the tenant row in scope that are in force (seats on ended ones grant
+// nothing and do not count), with the seats in use on each.
+const LIVE_SEAT_ENTITLEMENTS = `
+  SELECT e.id, e.quantity_seats,
+         (SELECT count(*) FROM tenant_entitlement_seat_assignments s
+           WHERE s.entitlement_id = e.id AND s.released_at IS NULL) AS observed
+    FROM tenant_product_entitlements e JOIN products p ON p.id = e.product_id
+   WHERE e.tenant_id = "tenants"."id" AND p.seat_based = 1 AND e.status IN ('active', 'trialing', 'past_due')`;
+
+const computed = sql.raw(
+  `(CASE WHEN EXISTS (SELECT 1 FROM (${LIVE_SEAT_ENTITLEMENTS}) x WHERE x.observed > x.quantity_seats) THEN 'over_limit' ELSE 'ok' END)`,
+);
+const licensed = sql.raw(`(SELECT coalesce(sum(x.quantity_seats), 0) FROM (${LIVE_SEAT_ENTITLEMENTS}) x)`);
+const observed = sql.raw(`(SELECT coalesce(sum(x.observed), 0) FROM (${LIVE_SEAT_ENTITLEMENTS}) x)`);
+
+/**
+ * A tenant is over its licence when a live seat-based entitlement has more active seats than it
+ * was paid for. Computed in SQL from the rows as they are when the batch runs (after the batch's
+ * own changes), so whichever Stripe event is applied last decides, in any order. Audited on change.
+ */
+export function complianceStatements(db: Db, opts: { tenantId: string; actor: Actor; now: number; reason: string }) {
+  const t = schema.tenants;
+  const changes = and(eq(t.id, opts.tenantId), ne(t.complianceStatus, sql`${computed}`));
+  return [
+    db.insert(schema.auditLog).select(
+      db
+        .select({
+          id: sql<number | null>`NULL`.as("id"),
+          at: sql<number>`${opts.now}`.as("at"),
+          actorType: sql<Actor["type"]>`${opts.actor.type}`.as("actor_type"),
+          actorId: sql<string | null>`${opts.actor.id ?? null}`.as("actor_id"),
+          action: sql<string>`'tenant.compliance_changed'`.as("action"),
+          tenantId: t.id,
+          targetType: sql<string>`'tenant'`.as("target_type"),
+          targetId: t.id,
+          before: sql<string>`json_object('complianceStatus', ${t.complianceStatus})`.as("before"),
+          after: sql<string>`json_object('complianceStatus', ${computed}, 'licensedSeats', ${licensed}, 'observedSeats', ${observed})`.as("after"),
+          reason: sql<string>`${opts.reason}`.as("reason"),
+        })
+        .from(t)
+        .where(changes),
+    ),
+    db
+      .update(t)
+      .set({ complianceStatus: sql`${computed}` })
+      .where(changes),
+  ];
+}

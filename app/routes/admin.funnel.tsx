@@ -1,0 +1,84 @@
+import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { useLoaderData } from "@remix-run/react";
+import { FUNNEL_EVENTS } from "../domain/admin/funnel";
+import { funnelByDay } from "../domain/admin/queries.server";
+import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  await requireSystemAdmin(context);
+  return { days: await funnelByDay({ db: context.db, days: 30, now: context.now() }) };
+}
+
+const COLORS = ["#3b3bd6", "#1e7b34", "#b36b00", "#b3261e", "#6b3bb3"];
+const LABELS: Record<string, string> = {
+  pricing_upgrade_click: "Pricing CTA clicks",
+  checkout_started: "Checkouts started",
+  checkout_success: "Checkouts paid",
+  checkout_cancel: "Checkouts canceled",
+  accelerator_locked_view: "Locked Accelerator views",
+};
+
+// A server-rendered line chart: one polyline per event, 30 days on the x axis.
+function Chart({ days }: { days: { day: number; counts: Record<string, number> }[] }) {
+  const W = 720;
+  const H = 240;
+  const pad = 30;
+  const max = Math.max(1, ...days.flatMap((d) => Object.values(d.counts)));
+  const x = (i: number) => pad + (i * (W - 2 * pad)) / Math.max(1, days.length - 1);
+  const y = (v: number) => H - pad - (v * (H - 2 * pad)) / max;
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="funnel-title funnel-desc" width="100%">
+      <title id="funnel-title">Funnel events per day, last 30 days</title>
+      <desc id="funnel-desc">One line per event; the table below lists the same numbers.</desc>
+      <line x1={pad} y1={H - pad} x2={W - pad} y2={H - pad} stroke="#888" />
+      <line x1={pad} y1={pad} x2={pad} y2={H - pad} stroke="#888" />
+      <text x={4} y={pad} fontSize="11">
+        {max}
+      </text>
+      {FUNNEL_EVENTS.map((name, k) => (
+        <polyline key={name} fill="none" stroke={COLORS[k]} strokeWidth={2} points={days.map((d, i) => `${x(i)},${y(d.counts[name] ?? 0)}`).join(" ")} />
+      ))}
+    </svg>
+  );
+}
+
+export default function AdminFunnel() {
+  const { days } = useLoaderData<typeof loader>();
+  const recent = days.slice(-7).reverse();
+  return (
+    <section className="card">
+      <h2>Funnel</h2>
+      <Chart days={days} />
+      <ul className="legend">
+        {FUNNEL_EVENTS.map((name, k) => (
+          <li key={name} style={{ color: COLORS[k] }}>
+            ■ <span style={{ color: "var(--fg)" }}>{LABELS[name]}</span>
+          </li>
+        ))}
+      </ul>
+      <table className="data-table">
+        <caption>Last 7 days</caption>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            {FUNNEL_EVENTS.map((n) => (
+              <th scope="col" key={n}>
+                {LABELS[n]}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {recent.map((d) => (
+            <tr key={d.day} data-testid="funnel-day">
+              <td>{new Date(d.day).toISOString().slice(0, 10)}</td>
+              {FUNNEL_EVENTS.map((n) => (
+                <td key={n}>{d.counts[n]}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

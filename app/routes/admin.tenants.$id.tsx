@@ -1,0 +1,254 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { GrantInput, grantEntitlement, revokeEntitlement, RevokeInput } from "../domain/admin/grants.server";
+import { getTenantDetail } from "../domain/admin/queries.server";
+import { retryStuckIntent } from "../domain/admin/replay.server";
+import { badRequest } from "../domain/errors";
+import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
+import { runAction } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { parseStoredEvent } from "../infra/stripe/mappers.server";
+import { ActionMessage, fmtDate } from "../components/admin";
+
+export async function loader({ context, params }: LoaderFunctionArgs) {
+  await requireSystemAdmin(context);
+  const detail = await getTenantDetail({ db: context.db, tenantId: params.id ?? "", now: context.now() });
+  if (!detail) throw new Response("No such tenant.", { status: 404 });
+  return detail;
+}
+
+const Intent = z.object({ intent: z.enum(["grant", "revoke", "retry"], { error: "Unknown action." }) }).passthrough();
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user } = await requireSystemAdmin(context);
+  const tenantId = params.id ?? "";
+  const now = context.now();
+  return runAction(async () => {
+    const form = await readForm(request);
+    const { intent } = parseWith(Intent, form);
+    if (intent === "grant") {
+      await grantEntitlement({ db: context.db, adminId: user.id, tenantId, input: parseWith(GrantInput, form), now });
+      return "Licence granted.";
+    }
+    if (intent === "revoke") {
+      if (!form.entitlementId) throw badRequest("Which entitlement?");
+      await revokeEntitlement({ db: context.db, adminId: user.id, entitlementId: form.entitlementId, input: parseWith(RevokeInput, form), now });
+      return "Entitlement revoked.";
+    }
+    if (!form.intentId) throw badRequest("Which purchase?");
+    const { outcome } = await retryStuckIntent({
+      db: context.db,
+      gateway: context.billing(),
+      parse: parseStoredEvent,
+      adminId: user.id,
+      intentId: form.intentId,
+      graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      now,
+    });
+    return `Provisioning retried: ${outcome}.`;
+  }, "Done.");
+}
+
+export default function AdminTenant() {
+  const d = useLoaderData<typeof loader>();
+  return (
+    <>
+      <section className="card">
+        <h2>{d.tenant.name}</h2>
+        <p className="muted">
+          {d.tenant.id} · /{d.tenant.slug} · join code {d.tenant.joinCode} · Stripe customer {d.tenant.stripeCustomerId ?? "none"} · compliance{" "}
+          {d.tenant.complianceStatus}
+        </p>
+        <p>
+          <Link to={`/admin/audit?tenant=${d.tenant.id}`}>Audit trail for this tenant</Link>
+        </p>
+        <ActionMessage />
+      </section>
+
+      <section className="card" aria-labelledby="ents">
+        <h2 id="ents">Entitlements</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Product</th>
+              <th scope="col">Status</th>
+              <th scope="col">Seats</th>
+              <th scope="col">Why</th>
+              <th scope="col">Valid</th>
+              <th scope="col">Revoke</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.entitlements.map((e) => (
+              <tr key={e.id} data-testid={`entitlement-${e.productKey}-${e.source}`}>
+                <td>{e.productName}</td>
+                <td>
+                  {e.status}
+                  {e.live ? "" : " (no access)"}
+                </td>
+                <td>{e.quantitySeats > 0 ? `${e.seatsUsed} / ${e.quantitySeats}` : "-"}</td>
+                <td>{e.why}</td>
+                <td>
+                  {fmtDate(e.validFrom)} → {e.validUntil ? fmtDate(e.validUntil) : "no end"}
+                </td>
+                <td>
+                  {e.status === "revoked" ? (
+                    "revoked"
+                  ) : (
+                    <Form method="post" className="inline-fields">
+                      <input type="hidden" name="intent" value="revoke" />
+                      <input type="hidden" name="entitlementId" value={e.id} />
+                      <div className="field">
+                        <label htmlFor={`reason-${e.id}`}>Reason</label>
+                        <input id={`reason-${e.id}`} name="reason" type="text" required minLength={5} />
+                      </div>
+                      {e.source !== "admin_grant" ? (
+                        <div className="field">
+                          <label>
+                            <input type="checkbox" name="confirmStripe" value="yes" /> Revoke although Stripe keeps billing
+                          </label>
+                        </div>
+                      ) : null}
+                      <button type="submit" className="button button-small">
+                        Revoke
+                      </button>
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {d.entitlements.length === 0 ? <p>No entitlements.</p> : null}
+        <h3>Grant a licence (no Stripe)</h3>
+        <Form method="post" className="inline-fields">
+          <input type="hidden" name="intent" value="grant" />
+          <div className="field">
+            <label htmlFor="productKey">Product</label>
+            <select id="productKey" name="productKey" defaultValue="accelerator">
+              <option value="accelerator">Accelerator</option>
+              <option value="organization">Organization</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="seats">Seats (Organization)</label>
+            <input id="seats" name="seats" type="number" min={0} max={10000} defaultValue={0} />
+          </div>
+          <div className="field">
+            <label htmlFor="validUntil">Ends (optional)</label>
+            <input id="validUntil" name="validUntil" type="date" />
+          </div>
+          <div className="field">
+            <label htmlFor="grant-reason">Reason</label>
+            <input id="grant-reason" name="reason" type="text" required minLength={5} maxLength={500} />
+          </div>
+          <button type="submit" className="button">
+            Grant
+          </button>
+        </Form>
+      </section>
+
+      <section className="card" aria-labelledby="members">
+        <h2 id="members">Members</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Seat</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.members.map((m) => (
+              <tr key={m.userId}>
+                <td>{m.email}</td>
+                <td>{m.role}</td>
+                <td>{m.status}</td>
+                <td>{Number(m.seats) > 0 ? "yes" : "no"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="subs">
+        <h2 id="subs">Subscriptions</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Stripe subscription</th>
+              <th scope="col">Status</th>
+              <th scope="col">Quantity</th>
+              <th scope="col">Period end</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.subscriptions.map((s) => (
+              <tr key={s.id}>
+                <td>{s.stripeSubscriptionId}</td>
+                <td>
+                  {s.status}
+                  {s.cancelAtPeriodEnd ? " (cancels at period end)" : ""}
+                </td>
+                <td>{s.quantity}</td>
+                <td>{fmtDate(s.currentPeriodEnd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="intents">
+        <h2 id="intents">Purchases</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Purchase</th>
+              <th scope="col">State</th>
+              <th scope="col">Buyer</th>
+              <th scope="col">Created</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.intents.map((i) => (
+              <tr key={i.id} className={i.stuck ? "row-alert" : undefined}>
+                <td>
+                  {i.productName} × {i.quantity} <span className="muted">{i.id}</span>
+                </td>
+                <td>{i.stuck ? <strong>paid, not provisioned</strong> : i.state}</td>
+                <td>{i.buyer}</td>
+                <td>{fmtDate(i.createdAt)}</td>
+                <td>
+                  {i.stuck ? (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="retry" />
+                      <input type="hidden" name="intentId" value={i.id} />
+                      <button type="submit" className="button button-small">
+                        Retry provisioning
+                      </button>
+                    </Form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="events">
+        <h2 id="events">Stripe events</h2>
+        <ul>
+          {d.events.map((e) => (
+            <li key={e.eventId}>
+              {fmtDate(e.receivedAt)} {e.type} <span className="badge">{e.status}</span> <span className="muted">{e.eventId}</span>
+              {e.error && e.status === "failed" ? <span className="form-error"> {e.error}</span> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}

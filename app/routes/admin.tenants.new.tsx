@@ -1,0 +1,49 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, redirect } from "@remix-run/cloudflare";
+import { Form } from "@remix-run/react";
+import { createTenantForOwner, CreateTenantInput } from "../domain/admin/grants.server";
+import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
+import { runAction } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { ActionMessage } from "../components/admin";
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  await requireSystemAdmin(context);
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSystemAdmin(context);
+  let created: { tenantId: string } | undefined;
+  const result = await runAction(async () => {
+    const input = parseWith(CreateTenantInput, await readForm(request));
+    created = await createTenantForOwner({ db: context.db, adminId: user.id, input, now: context.now() });
+  }, "Tenant created.");
+  return created ? redirect(`/admin/tenants/${created.tenantId}`) : result;
+}
+
+export default function AdminNewTenant() {
+  return (
+    <section className="card narrow">
+      <h2>Create a tenant</h2>
+      <p className="muted">Only for a named owner who already has an account. Licences are granted on the tenant page.</p>
+      <ActionMessage />
+      <Form method="post">
+        <div className="field">
+          <label htmlFor="name">Organisation name</label>
+          <input id="name" name="name" type="text" required maxLength={80} />
+        </div>
+        <div className="field">
+          <label htmlFor="ownerEmail">Owner's email</label>
+          <input id="ownerEmail" name="ownerEmail" type="email" required />
+        </div>
+        <div className="field">
+          <label htmlFor="reason">Reason</label>
+          <input id="reason" name="reason" type="text" required minLength={5} maxLength={500} />
+        </div>
+        <button type="submit" className="button">
+          Create tenant
+        </button>
+      </Form>
+    </section>
+  );
+}

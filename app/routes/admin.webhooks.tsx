@@ -1,0 +1,96 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { listWebhookEvents } from "../domain/admin/queries.server";
+import { replayWebhookEvent } from "../domain/admin/replay.server";
+import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
+import { runAction } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { parseStoredEvent } from "../infra/stripe/mappers.server";
+import { ActionMessage, fmtDate } from "../components/admin";
+
+const Filter = z.object({ status: z.enum(["processed", "failed", "ignored", ""]).catch("") });
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireSystemAdmin(context);
+  const { status } = Filter.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return { status, events: await listWebhookEvents({ db: context.db, status: status || undefined }) };
+}
+
+const Replay = z.object({ eventId: z.string().regex(/^evt_[A-Za-z0-9]+$/, "Not an event id.") });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSystemAdmin(context);
+  return runAction(async () => {
+    const { eventId } = parseWith(Replay, await readForm(request));
+    const { outcome } = await replayWebhookEvent({
+      db: context.db,
+      gateway: context.billing(),
+      parse: parseStoredEvent,
+      adminId: user.id,
+      eventId,
+      graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      now: context.now(),
+    });
+    return `Replayed ${eventId}: ${outcome}.`;
+  }, "Replayed.");
+}
+
+export default function AdminWebhooks() {
+  const { status, events } = useLoaderData<typeof loader>();
+  return (
+    <section className="card">
+      <h2>Webhook inbox</h2>
+      <p>
+        {["", "failed", "processed", "ignored"].map((s) => (
+          <Link key={s} to={s ? `?status=${s}` : "?"} aria-current={status === s ? "page" : undefined} style={{ marginRight: "1rem" }}>
+            {s || "all"}
+          </Link>
+        ))}
+      </p>
+      <ActionMessage />
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Received</th>
+            <th scope="col">Event</th>
+            <th scope="col">Status</th>
+            <th scope="col">Timing</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.eventId} className={e.status === "failed" ? "row-alert" : undefined}>
+              <td>{fmtDate(e.receivedAt)}</td>
+              <td>
+                {e.type}
+                <br />
+                <span className="muted">{e.eventId}</span>
+              </td>
+              <td>
+                {e.status} ({e.attempts} attempt{e.attempts === 1 ? "" : "s"})
+                {e.status === "failed" ? (
+                  <Form method="post">
+                    <input type="hidden" name="eventId" value={e.eventId} />
+                    <button type="submit" className="button button-small">
+                      Replay
+                    </button>
+                  </Form>
+                ) : null}
+              </td>
+              <td>{e.durationMs !== null ? `${e.durationMs} ms` : ""}</td>
+              <td>
+                {e.error ? <p className={e.status === "failed" ? "form-error" : "muted"}>{e.error}</p> : null}
+                <details>
+                  <summary>Payload</summary>
+                  <pre className="payload">{e.payload}</pre>
+                </details>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

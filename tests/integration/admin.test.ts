@@ -1,0 +1,302 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { control, deliver, deliverAll, eventsFor, intentRow, PRICE, startCheckout, stripe } from "../factories/billing";
+import { agent, type Agent, form, json, signedInAgent } from "../factories/http";
+import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
+
+const auditRows = async (where: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(`SELECT action, actor_type, actor_id, tenant_id, target_id, reason, before, after FROM audit_log WHERE ${where} ORDER BY id`).bind(...binds).all())
+    .results;
+const maxAuditId = async () => (await env.DB.prepare("SELECT coalesce(max(id), 0) AS id FROM audit_log").first<{ id: number }>())!.id;
+
+type World = Awaited<ReturnType<typeof buildWorld>>;
+let worldPromise: Promise<World> | undefined;
+const world = () => (worldPromise ??= buildWorld());
+
+async function buildWorld() {
+  const org = await ownerWithOrganization(2, "Admin Target Co");
+  const member = await addMember(org.tenant.id);
+  const admin = await systemAdmin();
+  const user = await signedInAgent();
+  return { org, member, admin, user };
+}
+
+const ADMIN_READS = (w: World) => [
+  "/admin",
+  "/admin.data",
+  "/admin/tenants",
+  "/admin/tenants.data",
+  `/admin/tenants/${w.org.tenant.id}`,
+  `/admin/tenants/${w.org.tenant.id}.data`,
+  "/admin/tenants/new",
+  "/admin/licences",
+  "/admin/licences.csv",
+  "/admin/catalog",
+  "/admin/webhooks",
+  "/admin/audit",
+  "/admin/funnel",
+  "/api/admin/grants",
+];
+const ADMIN_WRITES = (w: World): [string, RequestInit][] => [
+  [`/admin/tenants/${w.org.tenant.id}`, form({ intent: "grant", productKey: "accelerator", seats: "0", reason: "sneaky grant" })],
+  ["/admin/tenants/new", form({ name: "Sneaky Co", ownerEmail: w.user.user.email, reason: "sneaky tenant" })],
+  ["/admin/catalog", form({ intent: "create_product", key: "sneaky", name: "Sneaky", kind: "one_time" })],
+  ["/admin/webhooks", form({ eventId: "evt_123" })],
+  ["/admin?index", form({ intentId: "int_aaaaaaaaaaaaaaaaaaaa" })],
+  ["/api/admin/grants", json({ tenantId: w.org.tenant.id, productKey: "accelerator", reason: "sneaky grant" })],
+  ["/api/admin/entitlements/ent_x/revoke", json({ reason: "sneaky revoke" })],
+];
+
+test("every admin page, data request, action and API answers 403 to non-admins, with no data", async () => {
+  const w = await world();
+  const nonAdmins: [string, Agent][] = [
+    ["anonymous", agent()],
+    ["user", w.user.agent],
+    ["tenant owner", w.org.owner.agent],
+    ["member", w.member.agent],
+  ];
+  const audit = await maxAuditId();
+  const entitlements = (await env.DB.prepare("SELECT count(*) AS n FROM tenant_product_entitlements").first<{ n: number }>())!.n;
+  for (const [who, a] of nonAdmins) {
+    for (const path of ADMIN_READS(w)) {
+      const res = await a.fetch(path);
+      const body = await res.text();
+      expect(res.status, `${who} GET ${path}`).toBe(403);
+      expect(body, `${who} GET ${path}`).not.toContain("Admin Target Co");
+      expect(body).not.toContain(w.org.customerId);
+    }
+    for (const [path, init] of ADMIN_WRITES(w)) {
+      const res = await a.fetch(path, init);
+      expect(res.status, `${who} POST ${path}`).toBe(403);
+    }
+  }
+  expect(await maxAuditId()).toBe(audit);
+  expect((await env.DB.prepare("SELECT count(*) AS n FROM tenant_product_entitlements").first<{ n: number }>())!.n).toBe(entitlements);
+  expect((await env.DB.prepare("SELECT count(*) AS n FROM products WHERE key = 'sneaky'").first<{ n: number }>())!.n).toBe(0);
+});
+
+test("a system admin can read every admin page", async () => {
+  const w = await world();
+  for (const path of ADMIN_READS(w).filter((p) => !p.startsWith("/api/"))) {
+    const res = await w.admin.agent.fetch(path);
+    expect(res.status, path).toBe(200);
+  }
+  const tenantPage = await (await w.admin.agent.fetch(`/admin/tenants/${w.org.tenant.id}`)).text();
+  expect(tenantPage).toContain("Admin Target Co");
+  expect(tenantPage).toContain(w.org.customerId);
+  const search = await (await w.admin.agent.fetch(`/admin/tenants?q=${encodeURIComponent(w.member.user.email)}`)).text();
+  expect(search).toContain("Admin Target Co");
+});
+
+test("a grant gives access at the next request, writes exactly its audit row, and a revoke takes it away", async () => {
+  const w = await world();
+  const me = async (a: Agent) => ((await (await a.fetch("/api/me")).json()) as { access: { accelerator: boolean } }).access.accelerator;
+  expect(await me(w.member.agent)).toBe(false);
+  const before = await maxAuditId();
+  const granted = await w.admin.agent.fetch(
+    `/admin/tenants/${w.org.tenant.id}`,
+    form({ intent: "grant", productKey: "accelerator", seats: "0", validUntil: "", reason: "Conference speaker gift" }),
+  );
+  expect(granted.status).toBe(200);
+  expect(await me(w.member.agent)).toBe(true);
+  const grantAudit = await auditRows("id > ?", before);
+  expect(grantAudit).toEqual([
+    expect.objectContaining({ action: "entitlement.granted", actor_type: "user", actor_id: w.admin.user.id, tenant_id: w.org.tenant.id, reason: "Conference speaker gift" }),
+  ]);
+  const entitlementId = grantAudit[0]!.target_id as string;
+  const row = await env.DB.prepare("SELECT source, source_ref, status FROM tenant_product_entitlements WHERE id = ?").bind(entitlementId).first();
+  expect(row).toMatchObject({ source: "admin_grant", status: "active", source_ref: expect.stringMatching(/^grant_/) });
+
+  const mid = await maxAuditId();
+  const revoked = await w.admin.agent.fetch(
+    `/admin/tenants/${w.org.tenant.id}`,
+    form({ intent: "revoke", entitlementId, reason: "Gift period over" }),
+  );
+  expect(revoked.status).toBe(200);
+  expect(await me(w.member.agent)).toBe(false);
+  expect(await auditRows("id > ?", mid)).toEqual([
+    expect.objectContaining({ action: "entitlement.revoked", actor_id: w.admin.user.id, target_id: entitlementId, reason: "Gift period over" }),
+  ]);
+  // Revoking twice is a clear 409 and writes nothing more.
+  const again = await w.admin.agent.fetch(`/admin/tenants/${w.org.tenant.id}`, form({ intent: "revoke", entitlementId, reason: "Gift period over" }));
+  expect(again.status).toBe(409);
+  expect(await maxAuditId()).toBe(mid + 1);
+});
+
+test("a seat-based grant seats the owner, audited", async () => {
+  const w = await world();
+  const before = await maxAuditId();
+  const res = await w.admin.agent.fetch("/api/admin/grants", json({ tenantId: w.org.tenant.id, productKey: "organization", seats: 3, reason: "Partner programme" }));
+  expect(res.status).toBe(201);
+  const { entitlementId } = (await res.json()) as { entitlementId: string };
+  expect((await auditRows("id > ?", before)).map((r) => r.action)).toEqual(["entitlement.granted", "seat.assigned"]);
+  const seats = await env.DB.prepare("SELECT user_id FROM tenant_entitlement_seat_assignments WHERE entitlement_id = ? AND released_at IS NULL").bind(entitlementId).all();
+  expect(seats.results).toEqual([{ user_id: w.org.owner.user.id }]);
+});
+
+test("revoking a Stripe-backed entitlement needs confirmation, and later Stripe events do not undo it", async () => {
+  const o = await ownerWithOrganization(2, "Stripe Revoke Co");
+  const admin = await systemAdmin();
+  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ? AND source = 'stripe_subscription'").bind(o.tenant.id).first<{ id: string }>();
+  const before = await maxAuditId();
+  const unconfirmed = await admin.agent.fetch(`/api/admin/entitlements/${ent!.id}/revoke`, json({ reason: "Chargeback fraud" }));
+  expect(unconfirmed.status).toBe(409);
+  expect(((await unconfirmed.json()) as { message: string }).message).toContain("Stripe keeps billing");
+  expect(await maxAuditId()).toBe(before);
+  const confirmed = await admin.agent.fetch(`/api/admin/entitlements/${ent!.id}/revoke`, json({ reason: "Chargeback fraud", confirmStripe: true }));
+  expect(confirmed.status).toBe(200);
+  // Stripe still has the subscription active; its next event must not bring access back.
+  const seen = (await eventsFor(o.customerId)).map((e) => e.id);
+  await stripe().subscriptions.update(o.subscriptionId!, { metadata: { touched: "yes" } });
+  await deliverAll((await eventsFor(o.customerId, seen)).map((e) => e.id));
+  const status = await env.DB.prepare("SELECT status FROM tenant_product_entitlements WHERE id = ?").bind(ent!.id).first<{ status: string }>();
+  expect(status!.status).toBe("revoked");
+});
+
+test("bad grant input is a 4xx and changes nothing", async () => {
+  const w = await world();
+  const before = await maxAuditId();
+  const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM tenant_product_entitlements").first<{ n: number }>())!.n;
+  const n = await count();
+  for (const body of [
+    { tenantId: w.org.tenant.id, productKey: "accelerator" },
+    { tenantId: w.org.tenant.id, productKey: "accelerator", reason: "no" },
+    { tenantId: w.org.tenant.id, productKey: "gold", reason: "a real reason" },
+    { tenantId: w.org.tenant.id, productKey: "organization", seats: 0, reason: "a real reason" },
+    { tenantId: w.org.tenant.id, productKey: "organization", seats: -4, reason: "a real reason" },
+    { tenantId: w.org.tenant.id, productKey: "organization", seats: 1e9, reason: "a real reason" },
+    { tenantId: w.org.tenant.id, productKey: "accelerator", validUntil: "2001-01-01", reason: "a real reason" },
+    { tenantId: w.org.tenant.id, productKey: "accelerator", validUntil: "tomorrow", reason: "a real reason" },
+    { tenantId: "ten_nope", productKey: "accelerator", reason: "a real reason" },
+    "{garbage",
+  ]) {
+    const res = await w.admin.agent.fetch("/api/admin/grants", json(body));
+    expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  }
+  expect(await count()).toBe(n);
+  expect(await maxAuditId()).toBe(before);
+});
+
+test("an admin creates a tenant only for a named existing owner, audited; the pay-first invariant accepts it", async () => {
+  const w = await world();
+  const owner = await signedInAgent();
+  const missing = await w.admin.agent.fetch("/admin/tenants/new", form({ name: "Ghost Co", ownerEmail: "ghost@example.com", reason: "pilot customer" }));
+  expect(missing.status).toBe(422);
+  const before = await maxAuditId();
+  const res = await w.admin.agent.fetch("/admin/tenants/new", form({ name: "Pilot Co", ownerEmail: owner.user.email, reason: "pilot customer" }));
+  expect(res.status).toBe(302);
+  const tenantId = res.headers.get("Location")!.split("/").pop()!;
+  expect((await auditRows("id > ?", before)).map((r) => [r.action, r.tenant_id])).toEqual([
+    ["tenant.created", tenantId],
+    ["membership.created", tenantId],
+  ]);
+  const me = (await (await owner.agent.fetch("/api/me")).json()) as { memberships: { role: string }[]; access: { organization: boolean } };
+  expect(me.memberships).toEqual([expect.objectContaining({ role: "owner" })]);
+  expect(me.access.organization).toBe(false); // a tenant is not a licence
+});
+
+test("catalog: a new price is created in Stripe with the same lookup key; publish and archive are audited", async () => {
+  const w = await world();
+  const key = `workshop_${Date.now().toString(36)}`;
+  const before = await maxAuditId();
+  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "create_product", key, name: "Workshop", kind: "one_time" }))).status).toBe(200);
+  const product = await env.DB.prepare("SELECT id, published FROM products WHERE key = ?").bind(key).first<{ id: string; published: number }>();
+  expect(product!.published).toBe(0);
+  const priceRes = await w.admin.agent.fetch(
+    "/admin/catalog",
+    form({ intent: "create_price", productId: product!.id, lookupKey: `${key}_once`, currency: "eur", unitAmount: "9900", interval: "", tier: "", minSeats: "", maxSeats: "", accessDays: "90" }),
+  );
+  expect(priceRes.status).toBe(200);
+  const price = await env.DB.prepare("SELECT id, stripe_price_id, published FROM product_prices WHERE lookup_key = ?").bind(`${key}_once`).first<{ id: string; stripe_price_id: string }>();
+  const inStripe = await stripe().prices.list({ lookup_keys: [`${key}_once`] });
+  expect(inStripe.data.map((p) => p.id)).toEqual([price!.stripe_price_id]);
+  expect(inStripe.data[0]!.unit_amount).toBe(9900);
+
+  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "product", id: product!.id, change: "publish" }))).status).toBe(200);
+  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status).toBe(200);
+  const pricing = await (await agent().fetch("/api/public/pricing")).text();
+  expect(pricing).toContain(`${key}_once`);
+  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "archive" }))).status).toBe(200);
+  expect(await (await agent().fetch("/api/public/pricing")).text()).not.toContain(`${key}_once`);
+  // An archived price stays archived; prices are never edited.
+  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status).toBe(409);
+  expect((await auditRows("id > ?", before)).map((r) => r.action)).toEqual([
+    "catalog.product_created",
+    "catalog.price_created",
+    "catalog.product_published",
+    "catalog.price_published",
+    "catalog.price_archived",
+  ]);
+  // Bad catalog input is refused.
+  for (const body of [
+    { intent: "create_product", key: "Bad Key", name: "X", kind: "one_time" },
+    { intent: "create_product", key, name: "Dup", kind: "one_time" },
+    { intent: "create_price", productId: product!.id, lookupKey: `${key}_m`, currency: "eur", unitAmount: "100", interval: "month" },
+    { intent: "create_price", productId: product!.id, lookupKey: `${key}_neg`, currency: "eur", unitAmount: "-1", interval: "" },
+  ]) {
+    const res = await w.admin.agent.fetch("/admin/catalog", form(body as unknown as Record<string, string>));
+    expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  }
+});
+
+test("a paid purchase whose provisioning failed stands out, and the admin's retry provisions it (audited)", async () => {
+  const w = await world();
+  const buyer = await signedInAgent();
+  const checkout = await startCheckout(buyer.agent, { priceId: PRICE.pro, quantity: 2, organizationName: "Stuck Co" });
+  await control.pay(checkout.url, "pay");
+  const completed = (await eventsFor(checkout.customerId)).find((e) => e.type === "checkout.session.completed")!;
+  await env.DB.prepare("CREATE TRIGGER test_fail_tenants BEFORE INSERT ON tenants BEGIN SELECT RAISE(ABORT, 'injected'); END").run();
+  try {
+    expect((await deliver(completed.id)).status).toBe(500);
+  } finally {
+    await env.DB.prepare("DROP TRIGGER test_fail_tenants").run();
+  }
+  expect((await intentRow(checkout.intentId))!.state).toBe("paid");
+  const overview = await (await w.admin.agent.fetch("/admin")).text();
+  expect(overview).toContain(checkout.intentId);
+  const inbox = await (await w.admin.agent.fetch("/admin/webhooks?status=failed")).text();
+  expect(inbox).toContain(completed.id);
+
+  const before = await maxAuditId();
+  const retry = await w.admin.agent.fetch("/admin?index", form({ intentId: checkout.intentId }));
+  expect(retry.status).toBe(200);
+  expect((await intentRow(checkout.intentId))!.state).toBe("provisioned");
+  const actions = (await auditRows("id > ?", before)).map((r) => r.action);
+  expect(actions).toContain("purchase.provisioned");
+  expect(actions.at(-1)).toBe("webhook.replayed");
+  // Replaying a processed event is refused.
+  expect((await w.admin.agent.fetch("/admin/webhooks", form({ eventId: completed.id }))).status).toBe(409);
+});
+
+test("licences: filters and a CSV export", async () => {
+  const w = await world();
+  const page = await (await w.admin.agent.fetch("/admin/licences?product=organization&status=active")).text();
+  expect(page).toContain("Admin Target Co");
+  const csv = await w.admin.agent.fetch("/admin/licences.csv?product=organization");
+  expect(csv.headers.get("Content-Type")).toContain("text/csv");
+  expect(csv.headers.get("Content-Disposition")).toContain("attachment");
+  const text = await csv.text();
+  const lines = text.trim().split("\r\n");
+  expect(lines[0]).toBe("entitlement_id,tenant_id,tenant,product,source,source_ref,status,seats_used,seats_total,valid_from,valid_until,grace_until");
+  expect(lines.some((l) => l.includes('"Admin Target Co"') && l.includes('"organization"'))).toBe(true);
+  expect(lines.slice(1).every((l) => l.includes('"organization"'))).toBe(true);
+});
+
+test("audit log filters by tenant, actor and action; the funnel counts events per day", async () => {
+  const w = await world();
+  const byTenant = await (await w.admin.agent.fetch(`/admin/audit?tenant=${w.org.tenant.id}`)).text();
+  expect(byTenant).toContain("tenant.created");
+  const byActor = await (await w.admin.agent.fetch(`/admin/audit?actor=stripe_event&action=purchase.`)).text();
+  expect(byActor).toContain("purchase.provisioned");
+  expect(byActor).not.toContain("entitlement.revoked");
+  await agent().fetch("/pricing", form({ product: "accelerator" }));
+  const funnel = await (await w.admin.agent.fetch("/admin/funnel")).text();
+  expect(funnel).toContain("<svg");
+  const today = new Date().toISOString().slice(0, 10);
+  const row = funnel.split('data-testid="funnel-day"').find((r) => r.includes(today))!;
+  const cells = [...row.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+  expect(cells[0]).toBeGreaterThanOrEqual(1); // pricing_upgrade_click
+  expect(cells[2]).toBeGreaterThanOrEqual(1); // checkout_success
+});
