@@ -1,0 +1,86 @@
+import { type Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { seriousA11yViolations } from "./a11y";
+import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+// The seed's local demo admin (db/seed.ts), also listed in ADMIN_EMAILS for the test app.
+const ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
+
+test("an admin grants a free Accelerator licence, the member unlocks it, the admin revokes it, the audit trail shows it", async () => {
+  const memberCtx = await browser.newContext();
+  const member = await memberCtx.newPage();
+  const memberEmail = uniqueEmail("e2e-gift");
+  await member.goto(`${appUrl()}/signup`);
+  await member.getByLabel("Email").fill(memberEmail);
+  await member.getByLabel("Password").fill("correct-horse-battery");
+  await member.getByRole("button", { name: "Create account" }).click();
+  await member.waitForURL(/\/dashboard$/);
+
+  const adminCtx = await browser.newContext();
+  const admin = await adminCtx.newPage();
+  await admin.goto(`${appUrl()}/login?redirectTo=%2Fadmin`);
+  await admin.getByLabel("Email").fill(ADMIN.email);
+  await admin.getByLabel("Password").fill(ADMIN.password);
+  await admin.getByRole("button", { name: "Log in" }).click();
+  await admin.waitForURL(/\/admin$/);
+  await admin.getByRole("link", { name: "Tenants" }).click();
+  await admin.getByRole("link", { name: "Create a tenant for a named owner" }).click();
+  await admin.waitForURL(/\/admin\/tenants\/new$/);
+  const org = `Gift Co ${Date.now().toString(36)}`;
+  await admin.getByLabel("Organisation name").fill(org);
+  await admin.getByLabel("Owner's email").fill(memberEmail);
+  await admin.getByLabel("Reason").fill("Speaker at our conference");
+  await admin.getByRole("button", { name: "Create tenant" }).click();
+  await admin.getByRole("heading", { name: org }).waitFor();
+  const tenantUrl = admin.url();
+
+  await admin.getByLabel("Product").selectOption("accelerator");
+  await admin.getByLabel("Reason", { exact: true }).last().fill("Free licence for speakers");
+  await admin.getByRole("button", { name: "Grant" }).click();
+  await admin.getByRole("status").filter({ hasText: "Licence granted." }).waitFor();
+  await admin.getByTestId("entitlement-accelerator-admin_grant").waitFor();
+  await screenshot(admin, "admin-granted");
+  const violations = await seriousA11yViolations(admin);
+  expect(violations, JSON.stringify(violations)).toEqual([]);
+
+  await member.goto(`${appUrl()}/accelerator`);
+  await member.getByRole("heading", { name: "Accelerator", exact: true }).waitFor();
+  await member.getByRole("link", { name: "Pay first, provision second" }).click();
+  await member.getByText("Never create an account").waitFor();
+  expect(await member.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Accelerator" }).count()).toBe(1);
+  await screenshot(member, "member-unlocked-accelerator");
+
+  await admin.goto(tenantUrl);
+  const row = admin.getByTestId("entitlement-accelerator-admin_grant");
+  await row.getByLabel("Reason").fill("Speaker programme ended");
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await admin.getByRole("status").filter({ hasText: "Entitlement revoked." }).waitFor();
+
+  await member.reload();
+  await member.getByRole("heading", { name: "Accelerator is locked" }).waitFor();
+
+  await admin.getByRole("link", { name: "Audit trail for this tenant" }).click();
+  await admin.getByText("entitlement.revoked").waitFor();
+  const actions = await admin.getByTestId("audit-row").locator("td:nth-child(3)").allTextContents();
+  expect(actions).toEqual(expect.arrayContaining(["tenant.created", "membership.created", "entitlement.granted", "entitlement.revoked"]));
+  expect(await admin.textContent("main")).toContain("Speaker programme ended");
+  await screenshot(admin, "admin-audit-trail");
+  await memberCtx.close();
+  await adminCtx.close();
+});
+
+test("non-admins see the admin-only page", async () => {
+  const page = await browser.newPage();
+  const res = await page.goto(`${appUrl()}/admin/tenants`);
+  expect(res?.status()).toBe(403);
+  await page.getByRole("heading", { name: "Admins only" }).waitFor();
+  await page.close();
+});
