@@ -2,15 +2,21 @@ import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflar
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { type EntitlementView } from "../domain/entitlements/access";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
+import { invitationsFor } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  const [tenants, access] = await Promise.all([getDashboard({ db: context.db, userId: user.id, now: context.now() }), context.access()]);
+  const [tenants, access, invitations] = await Promise.all([
+    getDashboard({ db: context.db, userId: user.id, now: context.now() }),
+    context.access(),
+    invitationsFor({ db: context.db, email: user.email }),
+  ]);
   return {
     email: user.email,
+    invitations,
     isSystemAdmin: user.isSystemAdmin,
     tenants,
     access: { organization: access!.organization, accelerator: access!.accelerator },
@@ -83,11 +89,26 @@ function Why({ label, decision }: { label: string; decision: { granted: boolean;
 }
 
 export default function Dashboard() {
-  const { email, tenants, access } = useLoaderData<typeof loader>();
+  const { email, tenants, access, invitations } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>Dashboard</h1>
       <p className="muted">Signed in as {email}</p>
+      {invitations.length > 0 ? (
+        <section className="card" aria-labelledby="invitations-title">
+          <h2 id="invitations-title">Invitations</h2>
+          <ul>
+            {invitations.map((i) => (
+              <li key={i.id}>
+                <strong>{i.tenantName}</strong> invited you to join as {i.role === "admin" ? "an admin" : "a member"}.
+              </li>
+            ))}
+          </ul>
+          <Link to="/invitations" className="button button-small">
+            Review invitations
+          </Link>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="why-title">
         <h2 id="why-title">Why you have access</h2>
         <ul>
@@ -102,6 +123,9 @@ export default function Dashboard() {
           <Link to="/pricing" className="button">
             See plans
           </Link>
+          <p>
+            Has your team already got one? <Link to="/join">Join with an organisation code</Link>.
+          </p>
         </section>
       ) : (
         tenants.map((t) => (
@@ -110,6 +134,26 @@ export default function Dashboard() {
               {t.tenantName} <span className="badge">{t.role}</span>
             </h2>
             {t.status === "pending" ? <p className="muted">Waiting for an admin to approve your request.</p> : null}
+            {t.status === "active" && t.seats.compliance === "over_limit" ? (
+              <p className="banner-warning" role="alert" data-testid="compliance">
+                Over licence: {t.seats.observed} seats are in use but {t.seats.licensed} are paid for.
+                {t.role !== "member"
+                  ? ` Release ${t.seats.observed - t.seats.licensed} or buy more seats; no new seats can be assigned until then.`
+                  : " An owner or admin needs to sort this out."}
+              </p>
+            ) : null}
+            {t.status === "active" && t.seats.licensed > 0 && !t.hasSeat ? (
+              <p className="notice" role="status" data-testid="needs-seat">
+                You do not have a seat in {t.tenantName} yet: Organization features need one.{" "}
+                {t.role === "member" ? "Ask an owner or admin to assign you one." : "Assign yourself one on the Members page."}
+              </p>
+            ) : null}
+            {t.status === "active" && t.seats.licensed > 0 ? (
+              <p data-testid="licence">
+                Seats: <strong>{t.seats.observed}</strong> in use of <strong>{t.seats.licensed}</strong> licensed ·{" "}
+                {t.seats.compliance === "ok" ? "within licence" : "over licence"}
+              </p>
+            ) : null}
             {t.plans
               .filter((p) => p.status === "past_due")
               .map((p) => (
@@ -155,6 +199,14 @@ export default function Dashboard() {
               <p className="actions">
                 <Link to={`/org/${t.tenantSlug}/roadmap`}>Roadmap</Link>
                 {t.role !== "member" ? (
+                  <>
+                    {" · "}
+                    <Link to={`/org/${t.tenantSlug}/members`}>Members</Link>
+                    {" · "}
+                    <Link to={`/org/${t.tenantSlug}/billing`}>Billing</Link>
+                  </>
+                ) : null}
+                {t.role !== "member" ? (
                   <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
                     <button type="submit" className="button button-secondary button-small">
                       Manage billing
@@ -166,6 +218,11 @@ export default function Dashboard() {
           </section>
         ))
       )}
+      {tenants.length > 0 ? (
+        <p className="muted">
+          Joining another team? <Link to="/join">Enter an organisation code</Link>.
+        </p>
+      ) : null}
     </>
   );
 }

@@ -97,4 +97,27 @@ export interface BillingGateway {
   }): Promise<SubscriptionSnapshot>;
   retrieveCharge(id: string): Promise<ChargeSnapshot>;
   createPortalSession(input: { customerId: string; returnUrl: string }): Promise<{ url: string }>;
+  /** What changing the subscription's (first) item to `quantity` on `stripePriceId` would invoice. */
+  previewSeatChange(input: SeatChangeInput): Promise<SeatChangePreview>;
+  /** Changes the subscription's item price and quantity together; a declined charge changes nothing. */
+  changeSeats(input: SeatChangeInput & { idempotencyKey: string }): Promise<SeatChangeOutcome>;
 }
+
+export type SeatChangeInput = {
+  subscriptionId: string;
+  stripePriceId: string;
+  quantity: number;
+  /** always_invoice charges the difference now; create_prorations credits it on the next invoice. */
+  proration: "always_invoice" | "create_prorations";
+};
+
+export type SeatChangePreview = {
+  currency: string;
+  /** Due now (always_invoice) or on the next invoice (create_prorations), in minor units. */
+  amountDue: number;
+  /** The proration lines alone (negative for a credit). */
+  prorationAmount: number;
+  lines: { description: string; amount: number; proration: boolean }[];
+};
+
+export type SeatChangeOutcome = { ok: true } | { ok: false; reason: "card_declined" | "rejected"; message: string };

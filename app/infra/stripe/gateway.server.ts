@@ -98,7 +98,55 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
       const session = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
       return { url: session.url };
     },
+
+    async previewSeatChange(i) {
+      const itemId = await firstItemId(stripe, i.subscriptionId);
+      const invoice = await stripe.invoices.createPreview({
+        subscription: i.subscriptionId,
+        subscription_details: { items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }], proration_behavior: i.proration },
+      });
+      const lines = invoice.lines.data.map((l) => ({
+        description: l.description ?? "",
+        amount: l.amount,
+        proration: Boolean(l.parent?.subscription_item_details?.proration),
+      }));
+      return {
+        currency: invoice.currency,
+        amountDue: invoice.amount_due,
+        prorationAmount: lines.filter((l) => l.proration).reduce((n, l) => n + l.amount, 0),
+        lines,
+      };
+    },
+
+    async changeSeats(i) {
+      const itemId = await firstItemId(stripe, i.subscriptionId);
+      try {
+        await stripe.subscriptions.update(
+          i.subscriptionId,
+          {
+            items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }],
+            proration_behavior: i.proration,
+            // Buying seats is paid first: a declined charge leaves the subscription as it was.
+            ...(i.proration === "always_invoice" ? { payment_behavior: "error_if_incomplete" as const } : {}),
+          },
+          { idempotencyKey: i.idempotencyKey },
+        );
+        return { ok: true };
+      } catch (e) {
+        if (e instanceof Stripe.errors.StripeCardError) return { ok: false, reason: "card_declined", message: e.message };
+        if (e instanceof Stripe.errors.StripeInvalidRequestError) return { ok: false, reason: "rejected", message: e.message };
+        throw e;
+      }
+    },
   };
 }
+
+async function firstItemId(stripe: Stripe, subscriptionId: string): Promise<string> {
+  const sub = await stripe.subscriptions.retrieve(subscriptionId);
+  const item = sub.items.data[0];
+  if (!item) throw new Error(`subscription ${subscriptionId} has no items`);
+  return item.id;
+}
+
 
 export const isStripeError = (e: unknown): e is Stripe.errors.StripeError => e instanceof Stripe.errors.StripeError;

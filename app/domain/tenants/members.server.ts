@@ -1,0 +1,235 @@
+import { and, eq, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { newId } from "../../infra/ids";
+import { auditInsert, type Actor } from "../audit/audit.server";
+import { AppError, conflict } from "../errors";
+import { type Role } from "../seats/rules";
+import { notFound, requireManagedTenant, unwrap } from "../seats/seats.server";
+import { type AllocatorFor } from "../seats/types";
+
+// Membership changes. Anything that touches a seat or the owner count goes through the tenant's
+// SeatAllocator, so it is serialized with every other seat change; the rest is one D1 batch here.
+
+/** A signed-in user asks to join the tenant whose join code they entered: a pending membership. */
+export async function requestToJoin(deps: { db: Db; userId: string; code: string; now: number }) {
+  const { db, now } = deps;
+  const tenant = await db
+    .select({ id: schema.tenants.id, name: schema.tenants.name })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.joinCode, deps.code))
+    .get();
+  if (!tenant) {
+    throw new AppError({ code: "unknown_code", status: 404, message: "No organisation has that join code.", details: { fieldErrors: { code: ["No organisation has that join code."] } } });
+  }
+  const existing = await db
+    .select({ status: schema.tenantMemberships.status })
+    .from(schema.tenantMemberships)
+    .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.userId, deps.userId)))
+    .get();
+  if (existing?.status === "active") throw conflict("already_member", `You are already a member of ${tenant.name}.`);
+  if (existing?.status === "pending") return { tenantName: tenant.name, status: "pending" as const, created: false };
+  await db.batch([
+    db
+      .insert(schema.tenantMemberships)
+      .values({ id: newId("mem"), tenantId: tenant.id, userId: deps.userId, role: "member", status: "pending", createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [schema.tenantMemberships.tenantId, schema.tenantMemberships.userId],
+        set: { status: "pending", role: "member", updatedAt: now },
+        setWhere: sql`${schema.tenantMemberships.status} = 'removed'`,
+      }),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.userId },
+      action: "membership.requested",
+      tenantId: tenant.id,
+      target: { type: "user", id: deps.userId },
+      before: existing ? { status: existing.status } : null,
+      after: { status: "pending", role: "member" },
+      reason: "Joined with the organisation code",
+      at: now,
+    }),
+  ]);
+  return { tenantName: tenant.name, status: "pending" as const, created: true };
+}
+
+type ManageDeps = { db: Db; allocators: AllocatorFor; actorUserId: string; slug: string; userId: string };
+
+/** Approving a request assigns a seat in the same batch; with no seat free it is a 409 and stays pending. */
+export async function approveMember(deps: ManageDeps) {
+  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
+  const actor: Actor = { type: "user", id: deps.actorUserId };
+  return unwrap(await deps.allocators(tenant.id).assign({ tenantId: tenant.id, userId: deps.userId, actor, approve: true }));
+}
+
+export async function rejectMember(deps: ManageDeps) {
+  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
+  const target = await deps.db
+    .select({ status: schema.tenantMemberships.status })
+    .from(schema.tenantMemberships)
+    .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.userId, deps.userId)))
+    .get();
+  if (target?.status !== "pending") throw conflict("not_pending", "There is no pending request from that user.");
+  const actor: Actor = { type: "user", id: deps.actorUserId };
+  return unwrap(
+    await deps.allocators(tenant.id).removeMember({ tenantId: tenant.id, userId: deps.userId, actor, actorRole: tenant.role, reason: "Request rejected" }),
+  );
+}
+
+/** Removing a member releases their seat; the last owner stays. */
+export async function removeMember(deps: ManageDeps) {
+  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
+  const actor: Actor = { type: "user", id: deps.actorUserId };
+  return unwrap(await deps.allocators(tenant.id).removeMember({ tenantId: tenant.id, userId: deps.userId, actor, actorRole: tenant.role }));
+}
+
+export async function changeMemberRole(deps: ManageDeps & { role: Role }) {
+  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
+  const actor: Actor = { type: "user", id: deps.actorUserId };
+  return unwrap(await deps.allocators(tenant.id).setRole({ tenantId: tenant.id, userId: deps.userId, role: deps.role, actor, actorRole: tenant.role }));
+}
+
+/** An owner or admin invites an address as a member or admin (owners are made, never invited). */
+export async function inviteMember(deps: { db: Db; actorUserId: string; slug: string; email: string; role: "admin" | "member"; now: number }) {
+  const { db, now } = deps;
+  const tenant = await requireManagedTenant({ db, userId: deps.actorUserId, slug: deps.slug });
+  const email = deps.email.trim().toLowerCase();
+  const already = await db
+    .select({ status: schema.tenantMemberships.status })
+    .from(schema.tenantMemberships)
+    .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
+    .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.users.email, email), eq(schema.tenantMemberships.status, "active")))
+    .get();
+  if (already) throw conflict("already_member", `${email} is already a member.`, { fieldErrors: { email: ["Already a member."] } });
+  const id = newId("inv");
+  const [inserted] = await db.batch([
+    db
+      .insert(schema.tenantInvitations)
+      .values({ id, tenantId: tenant.id, email, role: deps.role, status: "pending", invitedBy: deps.actorUserId, createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: schema.tenantInvitations.id }),
+    db.insert(schema.auditLog).select(
+      db
+        .select({
+          id: sql<number | null>`NULL`.as("id"),
+          at: sql<number>`${now}`.as("at"),
+          actorType: sql<"user">`'user'`.as("actor_type"),
+          actorId: sql<string>`${deps.actorUserId}`.as("actor_id"),
+          action: sql<string>`'invitation.created'`.as("action"),
+          tenantId: schema.tenantInvitations.tenantId,
+          targetType: sql<string>`'invitation'`.as("target_type"),
+          targetId: schema.tenantInvitations.id,
+          before: sql<string | null>`NULL`.as("before"),
+          after: sql<string>`json_object('email', ${schema.tenantInvitations.email}, 'role', ${schema.tenantInvitations.role})`.as("after"),
+          reason: sql<string | null>`NULL`.as("reason"),
+        })
+        .from(schema.tenantInvitations)
+        .where(eq(schema.tenantInvitations.id, id)),
+    ),
+  ]);
+  if (inserted.length === 0) throw conflict("already_invited", `${email} already has an open invitation.`, { fieldErrors: { email: ["Already invited."] } });
+  return { id, email };
+}
+
+export async function revokeInvitation(deps: { db: Db; actorUserId: string; slug: string; invitationId: string; now: number }) {
+  const { db, now } = deps;
+  const tenant = await requireManagedTenant({ db, userId: deps.actorUserId, slug: deps.slug });
+  const inv = await db
+    .select()
+    .from(schema.tenantInvitations)
+    .where(and(eq(schema.tenantInvitations.id, deps.invitationId), eq(schema.tenantInvitations.tenantId, tenant.id), eq(schema.tenantInvitations.status, "pending")))
+    .get();
+  if (!inv) throw notFound("No open invitation with that id.");
+  await db.batch([
+    db
+      .update(schema.tenantInvitations)
+      .set({ status: "revoked", updatedAt: now })
+      .where(and(eq(schema.tenantInvitations.id, inv.id), eq(schema.tenantInvitations.status, "pending"))),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.actorUserId },
+      action: "invitation.revoked",
+      tenantId: tenant.id,
+      target: { type: "invitation", id: inv.id },
+      before: { status: "pending", email: inv.email },
+      after: { status: "revoked" },
+      at: now,
+    }),
+  ]);
+}
+
+export type OpenInvitation = { id: string; tenantName: string; role: "admin" | "member"; createdAt: number };
+
+/** Open invitations addressed to this user's email. */
+export async function invitationsFor(deps: { db: Db; email: string }): Promise<OpenInvitation[]> {
+  return deps.db
+    .select({
+      id: schema.tenantInvitations.id,
+      tenantName: schema.tenants.name,
+      role: schema.tenantInvitations.role,
+      createdAt: schema.tenantInvitations.createdAt,
+    })
+    .from(schema.tenantInvitations)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantInvitations.tenantId))
+    .where(and(eq(schema.tenantInvitations.email, deps.email.toLowerCase()), eq(schema.tenantInvitations.status, "pending")))
+    .orderBy(schema.tenants.name);
+}
+
+/**
+ * Accepting makes the invitee an active member with the invited role (an admin already said yes).
+ * A seat is not implied: owners and admins assign seats on the members page.
+ */
+export async function respondToInvitation(deps: { db: Db; user: { id: string; email: string }; invitationId: string; accept: boolean; now: number }) {
+  const { db, now, user } = deps;
+  const inv = await db
+    .select({ id: schema.tenantInvitations.id, tenantId: schema.tenantInvitations.tenantId, role: schema.tenantInvitations.role, slug: schema.tenants.slug, name: schema.tenants.name })
+    .from(schema.tenantInvitations)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantInvitations.tenantId))
+    .where(
+      and(
+        eq(schema.tenantInvitations.id, deps.invitationId),
+        eq(schema.tenantInvitations.email, user.email.toLowerCase()),
+        eq(schema.tenantInvitations.status, "pending"),
+      ),
+    )
+    .get();
+  if (!inv) throw notFound("No open invitation for you with that id.");
+  const existing = await db
+    .select({ status: schema.tenantMemberships.status, role: schema.tenantMemberships.role })
+    .from(schema.tenantMemberships)
+    .where(and(eq(schema.tenantMemberships.tenantId, inv.tenantId), eq(schema.tenantMemberships.userId, user.id)))
+    .get();
+  const actor: Actor = { type: "user", id: user.id };
+  const close = db
+    .update(schema.tenantInvitations)
+    .set({ status: deps.accept ? "accepted" : "revoked", acceptedBy: deps.accept ? user.id : null, updatedAt: now })
+    .where(and(eq(schema.tenantInvitations.id, inv.id), eq(schema.tenantInvitations.status, "pending")));
+  if (!deps.accept) {
+    await db.batch([
+      close,
+      auditInsert(db, { actor, action: "invitation.declined", tenantId: inv.tenantId, target: { type: "invitation", id: inv.id }, before: { status: "pending" }, after: { status: "declined" }, at: now }),
+    ]);
+    return { tenantName: inv.name, slug: inv.slug, joined: false };
+  }
+  const becomesActive = existing?.status !== "active";
+  await db.batch([
+    close,
+    db
+      .insert(schema.tenantMemberships)
+      .values({ id: newId("mem"), tenantId: inv.tenantId, userId: user.id, role: inv.role, status: "active", createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [schema.tenantMemberships.tenantId, schema.tenantMemberships.userId],
+        set: { status: "active", role: inv.role, updatedAt: now },
+        // An active member keeps their role (an owner invited as member stays an owner).
+        setWhere: sql`${schema.tenantMemberships.status} <> 'active'`,
+      }),
+    auditInsert(db, {
+      actor,
+      action: "invitation.accepted",
+      tenantId: inv.tenantId,
+      target: { type: "user", id: user.id },
+      before: existing ? { status: existing.status, role: existing.role } : null,
+      after: becomesActive ? { status: "active", role: inv.role } : { status: "active", role: existing!.role },
+      reason: `Invitation ${inv.id}`,
+      at: now,
+    }),
+  ]);
+  return { tenantName: inv.name, slug: inv.slug, joined: true };
+}

@@ -1,0 +1,61 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { isAppError } from "../domain/errors";
+import { invitationsFor, respondToInvitation } from "../domain/tenants/members.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
+
+// Invitations addressed to the signed-in user's email, and nobody else's.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  return { invitations: await invitationsFor({ db: context.db, email: user.email }) };
+}
+
+const Respond = z.object({ invitationId: z.string().trim().min(1).max(64), intent: z.enum(["accept", "decline"]) });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  try {
+    const input = parseWith(Respond, await readForm(request));
+    const r = await respondToInvitation({ db: context.db, user, invitationId: input.invitationId, accept: input.intent === "accept", now: context.now() });
+    return { ok: true as const, message: r.joined ? `You are now a member of ${r.tenantName}.` : `Invitation from ${r.tenantName} declined.` };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data({ ok: false as const, message: e.message }, { status: e.status });
+  }
+}
+
+export default function Invitations() {
+  const { invitations } = useLoaderData<typeof loader>();
+  const result = useActionData<{ ok: boolean; message: string }>();
+  return (
+    <section className="card">
+      <h1>Invitations</h1>
+      {result ? (
+        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
+          {result.message} {result.ok ? <Link to="/dashboard">Go to your dashboard</Link> : null}
+        </p>
+      ) : null}
+      {invitations.length === 0 ? <p>You have no open invitations.</p> : null}
+      <ul>
+        {invitations.map((i) => (
+          <li key={i.id} data-testid={`invitation-${i.tenantName}`}>
+            <strong>{i.tenantName}</strong> invited you as {i.role === "admin" ? "an admin" : "a member"}.
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="invitationId" value={i.id} />
+              <button type="submit" name="intent" value="accept" className="button button-small">
+                Accept
+              </button>
+              <button type="submit" name="intent" value="decline" className="button button-small button-secondary">
+                Decline
+              </button>
+            </Form>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

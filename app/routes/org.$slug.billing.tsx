@@ -1,0 +1,226 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { useEffect, useState } from "react";
+import { z } from "zod";
+import { formatMoney } from "../domain/catalog/pricing";
+import { isAppError } from "../domain/errors";
+import { changeSeatQuantity, loadSeatPlan, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
+import { decideQuantityChange } from "../domain/seats/rules";
+import { requireManagedTenant } from "../domain/seats/seats.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
+
+const Quantity = z.coerce.number({ error: "Seats must be a number." }).int("Seats must be a whole number.").min(0).max(1000, "At most 1000 seats.");
+
+function guardError(e: unknown): never {
+  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
+  throw e;
+}
+
+// Owners and admins only; `?quantity=N` adds the live price and Stripe's proration preview for N seats.
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(guardError);
+  const plan = await loadSeatPlan({ db: context.db, tenant, now: context.now() });
+  const raw = new URL(request.url).searchParams.get("quantity");
+  let quote: SeatQuote | null = null;
+  let quoteError: string | null = null;
+  if (raw !== null && plan) {
+    const parsed = Quantity.safeParse(raw);
+    if (!parsed.success) quoteError = parsed.error.issues[0]?.message ?? "Invalid number of seats.";
+    else {
+      try {
+        quote = await quoteSeatChange({ db: context.db, gateway: context.billing(), tenant, quantity: parsed.data, now: context.now() });
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        quoteError = e.message;
+      }
+    }
+  }
+  return { tenant: { name: tenant.name, slug: tenant.slug }, plan, quote, quoteError, requested: raw };
+}
+
+const Change = z.object({ intent: z.literal("change"), quantity: Quantity });
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  try {
+    const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" });
+    const input = parseWith(Change, await readForm(request));
+    const r = await changeSeatQuantity({ db: context.db, gateway: context.billing(), tenant, actorUserId: user.id, quantity: input.quantity, now: context.now() });
+    return {
+      ok: true as const,
+      requested: r.quantity,
+      message: r.changed
+        ? `Stripe accepted ${r.quantity} seats. The new capacity appears here as soon as Stripe confirms the change.`
+        : `You already have ${r.quantity} seats.`,
+    };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data({ ok: false as const, message: e.message, requested: null }, { status: e.status });
+  }
+}
+
+const money = (amount: number, currency: string) => formatMoney(amount, currency);
+
+export default function Billing() {
+  const { tenant, plan, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const fetcher = useFetcher<typeof loader>();
+  const revalidator = useRevalidator();
+  const [seats, setSeats] = useState(plan?.quantity ?? 1);
+
+  // Ask Stripe for the proration preview shortly after the slider stops moving.
+  useEffect(() => {
+    if (!plan || seats === plan.quantity) return;
+    const t = setTimeout(() => fetcher.load(`/org/${tenant.slug}/billing?quantity=${seats}`), 250);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [seats, plan?.quantity, tenant.slug]);
+
+  // After a confirmed change, follow the page until Stripe's event has moved the capacity.
+  const waitingFor = result?.ok && plan && result.requested !== plan.quantity ? result.requested : null;
+  useEffect(() => {
+    if (waitingFor === null) return;
+    const t = setInterval(() => {
+      if (revalidator.state === "idle") revalidator.revalidate();
+    }, 1000);
+    return () => clearInterval(t);
+  }, [waitingFor, revalidator]);
+
+  if (!plan) {
+    return (
+      <section className="card">
+        <h1>{tenant.name}: billing</h1>
+        <p>This organisation has no active seat subscription. Choose a plan on the pricing page to buy seats.</p>
+        <Link to="/pricing" className="button">
+          See plans
+        </Link>
+      </section>
+    );
+  }
+
+  const decision = decideQuantityChange({
+    current: { quantity: plan.quantity, priceId: plan.price.id, interval: plan.price.interval },
+    requested: seats,
+    assigned: plan.assigned,
+    prices: plan.prices,
+  });
+  const fresh = fetcher.data && fetcher.data.requested === String(seats) ? fetcher.data : null;
+  const quote = fresh?.quote ?? (initialQuote?.quantity === seats ? initialQuote : null);
+  const quoteError = fresh?.quoteError ?? null;
+  const per = plan.price.interval === "year" ? "year" : "month";
+  const busy = navigation.state !== "idle";
+
+  return (
+    <>
+      <h1>{tenant.name}: billing and seats</h1>
+      <p className="actions">
+        <Link to="/dashboard">Dashboard</Link> · <Link to={`/org/${tenant.slug}/members`}>Members</Link>
+      </p>
+      <section className="card" aria-labelledby="current-title">
+        <h2 id="current-title">Current plan</h2>
+        <p data-testid="current-plan">
+          Organization {plan.price.tier ? `(${plan.price.tier})` : ""}: <strong>{plan.quantity} seats</strong> at {money(plan.price.unitAmount, plan.price.currency)} per
+          seat per {per}, {plan.assigned} assigned.
+        </p>
+        {plan.compliance === "over_limit" ? (
+          <p className="banner-warning" role="alert">
+            Over licence: {plan.assigned} seats are assigned but {plan.quantity} are paid for. Buy more seats or release {plan.assigned - plan.quantity}.
+          </p>
+        ) : null}
+        {waitingFor !== null ? (
+          <p className="notice" role="status" data-testid="waiting">
+            Waiting for Stripe to confirm {waitingFor} seats...
+          </p>
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="change-title">
+        <h2 id="change-title">Change seats</h2>
+        {result ? (
+          <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid="change-result">
+            {result.message}
+          </p>
+        ) : null}
+        <Form method="get" className="seat-slider">
+          <label htmlFor="seat-count">
+            Seats: <strong data-testid="seat-value">{seats}</strong>
+          </label>
+          <input
+            id="seat-count"
+            name="quantity"
+            type="range"
+            min={plan.bounds.min}
+            max={plan.bounds.max}
+            step={1}
+            value={seats}
+            onChange={(e) => setSeats(Number(e.currentTarget.value))}
+            aria-valuetext={`${seats} seats`}
+          />
+          <div className="inline-fields">
+            <div className="field">
+              <label htmlFor="seat-number">Exact number</label>
+              <input
+                id="seat-number"
+                type="number"
+                min={plan.bounds.min}
+                max={plan.bounds.max}
+                value={seats}
+                onChange={(e) => {
+                  const n = Number(e.currentTarget.value);
+                  if (Number.isFinite(n)) setSeats(Math.min(Math.max(Math.trunc(n), plan.bounds.min), plan.bounds.max));
+                }}
+              />
+            </div>
+            <noscript>
+              <button type="submit" className="button button-secondary">
+                Preview price
+              </button>
+            </noscript>
+          </div>
+        </Form>
+        <div className="seat-preview" aria-live="polite" data-testid="seat-preview">
+          {decision.ok && decision.action === "change" ? (
+            <>
+              <p>
+                {seats} seats on {decision.tier ?? "the plan"} at {money(decision.unitAmount, plan.price.currency)} per seat:{" "}
+                <strong>
+                  {money(decision.unitAmount * seats, plan.price.currency)} per {per}
+                </strong>
+                {decision.switchesTier ? ` (moves to the ${decision.tier} tier)` : ""}.
+              </p>
+              {quote ? (
+                <p data-testid="proration">
+                  {quote.proration === "always_invoice"
+                    ? `Due now, prorated for the rest of this period: ${money(quote.preview.amountDue, quote.preview.currency)}.`
+                    : `Credit for the rest of this period: ${money(-quote.preview.prorationAmount, quote.preview.currency)}, taken off your next invoice (${money(quote.preview.amountDue, quote.preview.currency)}).`}
+                </p>
+              ) : quoteError ? (
+                <p className="form-error">{quoteError}</p>
+              ) : (
+                <p className="muted">Asking Stripe for the prorated amount...</p>
+              )}
+            </>
+          ) : decision.ok ? (
+            <p className="muted">Move the slider to change the number of seats.</p>
+          ) : (
+            <p className="form-error" role="alert">
+              {decision.message}
+            </p>
+          )}
+          {initialError && !fresh ? <p className="form-error">{initialError}</p> : null}
+        </div>
+        <Form method="post">
+          <input type="hidden" name="intent" value="change" />
+          <input type="hidden" name="quantity" value={seats} />
+          <button type="submit" className="button" disabled={busy || !(decision.ok && decision.action === "change")}>
+            {decision.ok && decision.action === "change" && seats > plan.quantity ? `Buy ${seats - plan.quantity} more seats` : `Change to ${seats} seats`}
+          </button>
+        </Form>
+      </section>
+    </>
+  );
+}

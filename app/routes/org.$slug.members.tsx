@@ -1,0 +1,280 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { isAppError } from "../domain/errors";
+import { assignSeat, releaseSeat, requireManagedTenant, seatOverview } from "../domain/seats/seats.server";
+import {
+  approveMember,
+  changeMemberRole,
+  inviteMember,
+  rejectMember,
+  removeMember,
+  revokeInvitation,
+} from "../domain/tenants/members.server";
+import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
+
+/** Guard errors as responses the error boundary shows (404 outsiders, 403 plain members). */
+function asResponse(e: unknown): never {
+  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
+  throw e;
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  return { viewerId: user.id, ...(await seatOverview({ db: context.db, tenant, now: context.now() })) };
+}
+
+const UserId = z.string().trim().min(1).max(64);
+const Intent = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("assign"), userId: UserId }),
+  z.object({ intent: z.literal("release"), userId: UserId }),
+  z.object({ intent: z.literal("approve"), userId: UserId }),
+  z.object({ intent: z.literal("reject"), userId: UserId }),
+  z.object({ intent: z.literal("remove"), userId: UserId }),
+  z.object({ intent: z.literal("role"), userId: UserId, role: z.enum(["owner", "admin", "member"]) }),
+  z.object({ intent: z.literal("invite"), email: z.string().trim().toLowerCase().max(254).pipe(z.email("Enter a valid email address.")), role: z.enum(["admin", "member"]).default("member") }),
+  z.object({ intent: z.literal("revoke"), invitationId: z.string().trim().min(1).max(64) }),
+]);
+
+const DONE: Record<z.infer<typeof Intent>["intent"], string> = {
+  assign: "Seat assigned.",
+  release: "Seat released.",
+  approve: "Request approved and a seat assigned.",
+  reject: "Request rejected.",
+  remove: "Member removed.",
+  role: "Role updated.",
+  invite: "Invitation sent.",
+  revoke: "Invitation revoked.",
+};
+
+// Every intent re-checks that the user is an owner or admin of this tenant (inside the domain call).
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const slug = params.slug ?? "";
+  try {
+    const input = parseWith(Intent, await readForm(request));
+    const base = { db: context.db, allocators: seatAllocators(context.cloudflare.env), actorUserId: user.id, slug };
+    const now = context.now();
+    switch (input.intent) {
+      case "assign":
+        await assignSeat({ ...base, userId: input.userId });
+        break;
+      case "release":
+        await releaseSeat({ ...base, userId: input.userId });
+        break;
+      case "approve":
+        await approveMember({ ...base, userId: input.userId });
+        break;
+      case "reject":
+        await rejectMember({ ...base, userId: input.userId });
+        break;
+      case "remove":
+        await removeMember({ ...base, userId: input.userId });
+        break;
+      case "role":
+        await changeMemberRole({ ...base, userId: input.userId, role: input.role });
+        break;
+      case "invite":
+        await inviteMember({ db: context.db, actorUserId: user.id, slug, email: input.email, role: input.role, now });
+        break;
+      case "revoke":
+        await revokeInvitation({ db: context.db, actorUserId: user.id, slug, invitationId: input.invitationId, now });
+        break;
+    }
+    // Whoever stepped down or left can no longer see this page: back to their dashboard.
+    const leftManagement =
+      (input.intent === "remove" && input.userId === user.id) || (input.intent === "role" && input.userId === user.id && input.role === "member");
+    if (leftManagement) return redirect("/dashboard");
+    return { ok: true as const, message: DONE[input.intent] };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data({ ok: false as const, code: e.code, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
+  }
+}
+
+type ActionResult = { ok: true; message: string } | { ok: false; code: string; message: string; fieldErrors: Record<string, string[]> };
+
+function RowAction({ intent, userId, label, secondary }: { intent: string; userId: string; label: string; secondary?: boolean }) {
+  return (
+    <Form method="post" className="inline-form">
+      <input type="hidden" name="intent" value={intent} />
+      <input type="hidden" name="userId" value={userId} />
+      <button type="submit" className={`button button-small${secondary ? " button-secondary" : ""}`}>
+        {label}
+      </button>
+    </Form>
+  );
+}
+
+export default function Members() {
+  const { tenant, seats, members, pending, invitations, viewerId } = useLoaderData<typeof loader>();
+  const result = useActionData<ActionResult>();
+  const busy = useNavigation().state !== "idle";
+  const over = seats.compliance === "over_limit";
+  return (
+    <>
+      <h1>{tenant.name}: members</h1>
+      <p className="actions">
+        <Link to="/dashboard">Dashboard</Link> · <Link to={`/org/${tenant.slug}/billing`}>Billing and seats</Link>
+      </p>
+      {result ? (
+        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
+          {result.message}
+        </p>
+      ) : null}
+      <section className="card" aria-labelledby="seats-title">
+        <h2 id="seats-title">Seats</h2>
+        <p data-testid="seat-count">
+          <strong>
+            {seats.used} of {seats.licensed}
+          </strong>{" "}
+          seats assigned{seats.entitlementId ? `, ${seats.free} free` : " (no active plan with seats)"}.
+        </p>
+        {over ? (
+          <p className="banner-warning" role="alert" data-testid="compliance">
+            Over licence: {seats.used} seats are assigned but only {seats.licensed} are paid for. Release {seats.used - seats.licensed} or buy more
+            seats; no new seats can be assigned until then.
+          </p>
+        ) : null}
+        <p className="muted">
+          People can ask to join with the organisation code <strong data-testid="join-code">{tenant.joinCode}</strong> at <Link to="/join">/join</Link>.
+        </p>
+      </section>
+
+      {pending.length > 0 ? (
+        <section className="card" aria-labelledby="pending-title">
+          <h2 id="pending-title">Requests to join</h2>
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pending.map((p) => (
+                <tr key={p.userId} data-testid={`pending-${p.email}`}>
+                  <td>{p.email}</td>
+                  <td>
+                    <RowAction intent="approve" userId={p.userId} label="Approve" />
+                    <RowAction intent="reject" userId={p.userId} label="Reject" secondary />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+
+      <section className="card" aria-labelledby="members-title">
+        <h2 id="members-title">Members</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Seat</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.userId} data-testid={`member-${m.email}`}>
+                <td>
+                  {m.email}
+                  {m.userId === viewerId ? <span className="muted"> (you)</span> : null}
+                </td>
+                <td>
+                  <Form method="post" className="inline-fields">
+                    <input type="hidden" name="intent" value="role" />
+                    <input type="hidden" name="userId" value={m.userId} />
+                    <label className="sr-only" htmlFor={`role-${m.userId}`}>
+                      Role of {m.email}
+                    </label>
+                    <select id={`role-${m.userId}`} name="role" defaultValue={m.role}>
+                      <option value="owner">Owner</option>
+                      <option value="admin">Admin</option>
+                      <option value="member">Member</option>
+                    </select>
+                    <button type="submit" className="button button-small button-secondary" disabled={busy}>
+                      Save role
+                    </button>
+                  </Form>
+                </td>
+                <td>{m.hasSeat ? <span className="badge">Seat</span> : <span className="muted">No seat</span>}</td>
+                <td>
+                  {m.hasSeat ? (
+                    <RowAction intent="release" userId={m.userId} label="Release seat" secondary />
+                  ) : (
+                    <RowAction intent="assign" userId={m.userId} label="Assign seat" />
+                  )}
+                  <RowAction intent="remove" userId={m.userId} label="Remove" secondary />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="invite-title">
+        <h2 id="invite-title">Invite by email</h2>
+        <Form method="post" className="inline-fields">
+          <input type="hidden" name="intent" value="invite" />
+          <div className="field">
+            <label htmlFor="invite-email">Email</label>
+            <input id="invite-email" name="email" type="email" required maxLength={254} aria-describedby="invite-error" />
+          </div>
+          <div className="field">
+            <label htmlFor="invite-role">Role</label>
+            <select id="invite-role" name="role" defaultValue="member">
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          </div>
+          <button type="submit" className="button" disabled={busy}>
+            Invite
+          </button>
+        </Form>
+        {result && !result.ok && result.fieldErrors.email ? (
+          <p id="invite-error" className="field-error">
+            {result.fieldErrors.email.join(" ")}
+          </p>
+        ) : null}
+        <p className="muted">They see the invitation on their dashboard when they sign up or log in with that address.</p>
+        {invitations.length > 0 ? (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Invited</th>
+                <th scope="col">Role</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {invitations.map((i) => (
+                <tr key={i.id} data-testid={`invitation-${i.email}`}>
+                  <td>{i.email}</td>
+                  <td>{i.role}</td>
+                  <td>
+                    <Form method="post" className="inline-form">
+                      <input type="hidden" name="intent" value="revoke" />
+                      <input type="hidden" name="invitationId" value={i.id} />
+                      <button type="submit" className="button button-small button-secondary">
+                        Revoke
+                      </button>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+    </>
+  );
+}
