@@ -9,6 +9,7 @@ import {
 } from "./infra/http/guards.server";
 import { countingD1 } from "./infra/d1/counting.server";
 import { BENCH_BARE_PATH, isBenchMode } from "./infra/env.server";
+import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
@@ -32,5 +33,10 @@ export default {
     const response = withSecurityHeaders(await handleRemixRequest(guarded, createLoadContext({ request: guarded, env: requestEnv, ctx })));
     if (d1) response.headers.set("X-D1-Queries", String(d1.count()));
     return response;
+  },
+
+  // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduledJobs({ env, cron: controller.cron }));
   },
 } satisfies ExportedHandler<Env>;

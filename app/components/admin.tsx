@@ -32,6 +32,7 @@ export function AdminNav() {
     ["/admin/webhooks", "Webhook inbox"],
     ["/admin/audit", "Audit log"],
     ["/admin/funnel", "Funnel"],
+    ["/admin/jobs", "Jobs"],
   ] as const;
   return (
     <nav aria-label="Admin" className="admin-nav">

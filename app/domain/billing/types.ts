@@ -97,6 +97,8 @@ export interface BillingGateway {
   }): Promise<SubscriptionSnapshot>;
   retrieveCharge(id: string): Promise<ChargeSnapshot>;
   createPortalSession(input: { customerId: string; returnUrl: string }): Promise<{ url: string }>;
+  /** Stripe's events created at or after `sinceMs`, oldest first, at most `limit`. */
+  listEventsSince(input: { sinceMs: number; limit: number }): Promise<BillingEvent[]>;
   /** What changing the subscription's (first) item to `quantity` on `stripePriceId` would invoice. */
   previewSeatChange(input: SeatChangeInput): Promise<SeatChangePreview>;
   /** Changes the subscription's item price and quantity together; a declined charge changes nothing. */

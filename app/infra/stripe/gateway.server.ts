@@ -1,6 +1,6 @@
 import Stripe from "stripe";
-import { type BillingGateway } from "../../domain/billing/types";
-import { toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSnapshot } from "./mappers.server";
+import { type BillingEvent, type BillingGateway } from "../../domain/billing/types";
+import { toBillingEvent, toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSnapshot } from "./mappers.server";
 
 // The official SDK behind the domain's BillingGateway. Every write carries an Idempotency-Key
 // derived from our own ids, so a retry (ours or the SDK's) never creates a second object.
@@ -93,6 +93,16 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
       return toChargeSnapshot(await stripe.charges.retrieve(id));
     },
 
+    async listEventsSince({ sinceMs, limit }) {
+      const events: BillingEvent[] = [];
+      // Stripe lists newest first; collect the window, then process oldest first.
+      for await (const event of stripe.events.list({ created: { gte: Math.floor(sinceMs / 1000) }, limit: 100 })) {
+        events.push(toBillingEvent(event, JSON.stringify(event)));
+        if (events.length >= limit) break;
+      }
+      return events.reverse();
+    },
+
     async createPortalSession({ customerId, returnUrl }) {
       // Portal sessions are short-lived and read-only to create; no idempotency key needed.
       const session = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
@@ -147,6 +157,5 @@ async function firstItemId(stripe: Stripe, subscriptionId: string): Promise<stri
   if (!item) throw new Error(`subscription ${subscriptionId} has no items`);
   return item.id;
 }
-
 
 export const isStripeError = (e: unknown): e is Stripe.errors.StripeError => e instanceof Stripe.errors.StripeError;
