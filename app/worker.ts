@@ -27,11 +27,14 @@ export default {
       return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."));
     }
     const guarded = limitUndeclaredBody(request);
-    // BENCH_MODE only: count this request's D1 statements and report them in X-D1-Queries.
+    // BENCH_MODE only: count this request's D1 statements (and their wait) in response headers.
     const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
     const requestEnv = d1 ? { ...env, DB: d1.db } : env;
     const response = withSecurityHeaders(await handleRemixRequest(guarded, createLoadContext({ request: guarded, env: requestEnv, ctx })));
-    if (d1) response.headers.set("X-D1-Queries", String(d1.count()));
+    if (d1) {
+      response.headers.set("X-D1-Queries", String(d1.count()));
+      response.headers.set("X-D1-Wait-Ms", String(d1.waitedMs()));
+    }
     return response;
   },
 

@@ -17,6 +17,7 @@ test("bench hooks are off by default: no bare route, no query header, no uncheck
   const pricing = await agent().fetch("/api/public/pricing");
   expect(pricing.status).toBe(200);
   expect(pricing.headers.get("X-D1-Queries")).toBeNull();
+  expect(pricing.headers.get("X-D1-Wait-Ms")).toBeNull();
 
   const { agent: reader } = await signedInAgent();
   for (const path of [LESSON, `${LESSON}.data`]) {
@@ -45,6 +46,7 @@ test("with BENCH_MODE=1 the hooks answer and count D1 statements", async () => {
   const pricing = await call("/api/public/pricing");
   expect(pricing.status).toBe(200);
   expect(Number(pricing.headers.get("X-D1-Queries"))).toBeGreaterThan(0);
+  expect(Number(pricing.headers.get("X-D1-Wait-Ms"))).toBeGreaterThanOrEqual(0);
 
   const { agent: reader } = await signedInAgent();
   const unchecked = await call(LESSON, reader.cookie!);

@@ -1,11 +1,15 @@
-// BENCH_MODE only: counts the D1 statements a request executes, so the bench can report queries
-// per page (worker.ts puts the count in X-D1-Queries). Never installed in production.
+// BENCH_MODE only: counts the D1 statements a request executes and the time spent waiting on them,
+// so the bench can report queries per page (worker.ts sets X-D1-Queries, X-D1-Wait-Ms). Never
+// installed in production. Waits are summed (parallel loaders overlap) and, like every Workers
+// clock, only advance across I/O, which is exactly what a D1 call is.
 
 const EXECUTING = new Set<PropertyKey>(["first", "run", "all", "raw"]);
 
 /** Wraps a D1 binding; every executed statement counts once, a batch counts each of its statements. */
-export function countingD1(db: D1Database): { db: D1Database; count: () => number } {
+export function countingD1(db: D1Database): { db: D1Database; count: () => number; waitedMs: () => number } {
   let executed = 0;
+  let waited = 0;
+  const timed = <T>(work: Promise<T>, started = Date.now()) => work.finally(() => (waited += Date.now() - started));
   // db.batch() needs the binding's own statements, not our proxies.
   const originals = new WeakMap<object, D1PreparedStatement>();
   const unwrap = (s: D1PreparedStatement) => originals.get(s) ?? s;
@@ -19,7 +23,7 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
         if (!EXECUTING.has(prop)) return value.bind(target);
         return (...args: unknown[]) => {
           executed += 1;
-          return value.apply(target, args);
+          return timed(value.apply(target, args) as Promise<unknown>);
         };
       },
     });
@@ -33,12 +37,12 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) => {
           executed += statements.length;
-          return target.batch(statements.map(unwrap));
+          return timed(target.batch(statements.map(unwrap)));
         };
       }
       if (prop === "exec") {
         return async (query: string) => {
-          const result = await target.exec(query);
+          const result = await timed(target.exec(query));
           executed += result.count;
           return result;
         };
@@ -47,5 +51,5 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  return { db: counted, count: () => executed };
+  return { db: counted, count: () => executed, waitedMs: () => waited };
 }

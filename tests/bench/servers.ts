@@ -1,0 +1,95 @@
+// The bench's servers: the app built for production and run under `wrangler dev` with
+// BENCH_MODE=1 on a throwaway migrated + seeded D1, and the Stripe emulator delivering to it.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seed } from "../../db/seed";
+import { startStripeEmulator } from "../stripe-emulator/harness";
+import { TEST_WEBHOOK_SECRET } from "../support/app-server";
+import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "../support/wrangler";
+
+export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
+export const STRIPE_KEY = "sk_test_gatehouse_bench";
+
+export function buildApp(): void {
+  const result = spawnSync("npm", ["run", "build"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * Copies build/ aside and writes a wrangler config that points at the copy, so another engineer's
+ * `npm run build` during the run cannot swap the code under the load. Inside the repo (ignored
+ * .wrangler/) so the server build still resolves its packages from node_modules.
+ */
+export function snapshotBuild(): { dir: string; config: string } {
+  mkdirSync(join(repoRoot, ".wrangler"), { recursive: true });
+  const dir = mkdtempSync(join(repoRoot, ".wrangler", "bench-"));
+  cpSync(join(repoRoot, "build"), join(dir, "build"), { recursive: true });
+  let toml = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
+  const rewrites: [RegExp, string][] = [
+    [/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`],
+    [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${join(dir, "build/server/index.js")}"`],
+    [/^directory = "\.\/build\/client"$/m, `directory = "${join(dir, "build/client")}"`],
+    [/^migrations_dir = ".*"$/m, `migrations_dir = "${join(repoRoot, "migrations")}"`],
+  ];
+  for (const [pattern, line] of rewrites) {
+    if (!pattern.test(toml)) throw new Error(`wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`);
+    toml = toml.replace(pattern, line);
+  }
+  const config = join(dir, "wrangler.toml");
+  writeFileSync(config, toml);
+  return { dir, config };
+}
+
+export type Servers = { appUrl: string; stripeUrl: string; config: string; stop: () => Promise<void> };
+
+export async function startServers(opts: { appPort: number; stripePort: number }): Promise<Servers> {
+  const snapshot = snapshotBuild();
+  const persistTo = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => rmSync(persistTo, { recursive: true, force: true }),
+    () => rmSync(snapshot.dir, { recursive: true, force: true }),
+  ];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const appUrl = `http://127.0.0.1:${opts.appPort}`;
+    // The emulator delivers signed webhooks to the app, as Stripe would.
+    const stripe = await startStripeEmulator({ port: opts.stripePort, webhookUrl: `${appUrl}/api/stripe/webhook`, webhookSecret: WEBHOOK_SECRET });
+    cleanups.push(stripe.stop);
+    runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+    await seed({ persistTo, cwd: repoRoot });
+    const app: WranglerDev = await startWranglerDev({
+      port: opts.appPort,
+      persistTo,
+      config: snapshot.config,
+      healthPath: "/api/public/pricing",
+      vars: {
+        APP_URL: appUrl,
+        STRIPE_SECRET_KEY: STRIPE_KEY,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_BASE: stripe.url,
+        ADMIN_EMAILS: "admin@example.com",
+        PAST_DUE_GRACE_DAYS: "7",
+        BENCH_MODE: "1",
+      },
+    });
+    cleanups.push(app.stop);
+    const probe = await fetch(`${appUrl}/__bench/bare`);
+    if (probe.status !== 200) throw new Error(`BENCH_MODE did not reach the app: /__bench/bare answered ${probe.status}`);
+    return { appUrl, stripeUrl: stripe.url, config: snapshot.config, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** `wrangler deploy --dry-run --minify` of the same build; returns the files it wrote. */
+export function dryRunDeploy(config: string): { outdir: string; wranglerSummary: string | null; cleanup: () => void } {
+  const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
+  const stdout = runWrangler(["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config]);
+  const summary = /Total Upload: .*/.exec(stdout)?.[0] ?? null;
+  return { outdir, wranglerSummary: summary, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
