@@ -71,7 +71,8 @@ export default function Billing() {
   const navigation = useNavigation();
   const fetcher = useFetcher<typeof loader>();
   const revalidator = useRevalidator();
-  const [seats, setSeats] = useState(plan?.quantity ?? 1);
+  // Without JavaScript the GET form's ?quantity=N is the chosen count; the quote for it is already rendered.
+  const [seats, setSeats] = useState(initialQuote?.quantity ?? plan?.quantity ?? 1);
 
   // Ask Stripe for the proration preview shortly after the slider stops moving.
   useEffect(() => {
@@ -217,7 +218,7 @@ export default function Billing() {
           <input type="hidden" name="intent" value="change" />
           <input type="hidden" name="quantity" value={seats} />
           <button type="submit" className="button" disabled={busy || !(decision.ok && decision.action === "change")}>
-            {decision.ok && decision.action === "change" && seats > plan.quantity ? `Buy ${seats - plan.quantity} more seats` : `Change to ${seats} seats`}
+            {decision.ok && decision.action === "change" && seats > plan.quantity ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}` : `Change to ${seats} seats`}
           </button>
         </Form>
       </section>

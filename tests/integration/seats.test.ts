@@ -282,3 +282,75 @@ test("Stripe lowering the quantity below the assigned seats marks the tenant ove
   await deliverAll(events);
   expect(await complianceOf(org.tenant.id)).toBe("ok");
 });
+
+const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
+
+test("buying seats: live price and proration preview, Stripe updated with an Idempotency-Key, capacity grows only when Stripe's event arrives", async () => {
+  const org = await ownerWithOrganization(3, "Seat Buyers");
+  const billing = `/org/${org.tenant.slug}/billing`;
+  const preview = await pageText(await org.owner.agent.fetch(`${billing}?quantity=5`));
+  expect(preview).toContain("5 seats on PRO at €35 per seat");
+  expect(preview).toContain("€175 per month");
+  expect(preview).toMatch(/Due now, prorated for the rest of this period: €\d+/);
+  // A preview changes nothing in Stripe.
+  expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(3);
+
+  const seen = (await eventsFor(org.customerId)).map((e) => e.id);
+  // A double submit: the same decision on the same version of the subscription is one change in Stripe.
+  const [first, second] = [await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5" })), await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5" }))];
+  expect(first.status).toBe(200);
+  expect(second.status).toBe(200);
+  expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(5);
+  const invoices = await stripe().invoices.list({ subscription: org.subscriptionId!, limit: 100 });
+  expect(invoices.data.filter((i) => i.billing_reason === "subscription_update")).toHaveLength(1);
+  // D1 still says 3 until the webhook arrives.
+  expect(await capacityOf(org.tenant.id)).toBe(3);
+  await deliverAll((await eventsFor(org.customerId, seen)).map((e) => e.id));
+  expect(await capacityOf(org.tenant.id)).toBe(5);
+  const requested = await auditActions(org.tenant.id, "seats.quantity_change_requested");
+  expect(requested[0]).toMatchObject({ actor_type: "user", actor_id: org.owner.user.id, before: { quantity: 3 }, after: { quantity: 5 } });
+  expect((await auditActions(org.tenant.id, "entitlement.updated")).at(-1)).toMatchObject({ actor_type: "stripe_event", before: { quantitySeats: 3 }, after: { quantitySeats: 5 } });
+});
+
+test("crossing a tier boundary switches price and quantity together; going below the assigned seats is refused", async () => {
+  const org = await ownerWithOrganization(20, "Tier Crossers");
+  await addMember(org.tenant.id, { seat: true });
+  await addMember(org.tenant.id, { seat: true });
+  const billing = `/org/${org.tenant.slug}/billing`;
+  const seen = (await eventsFor(org.customerId)).map((e) => e.id);
+  expect(await pageText(await org.owner.agent.fetch(`${billing}?quantity=21`))).toContain("moves to the MAX tier");
+  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "21" }))).status).toBe(200);
+  const item = (await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!;
+  expect(item.quantity).toBe(21);
+  expect(item.price.lookup_key).toBe("organization_max_monthly");
+  await deliverAll((await eventsFor(org.customerId, seen)).map((e) => e.id));
+  const ent = await env.DB.prepare("SELECT quantity_seats, tier FROM tenant_product_entitlements WHERE tenant_id = ?").bind(org.tenant.id).first();
+  expect(ent).toEqual({ quantity_seats: 21, tier: "MAX" });
+
+  const below = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "2" }));
+  expect(below.status).toBe(409);
+  expect(await pageText(below)).toContain("3 seats are assigned: release 1 seat before going down to 2.");
+  for (const q of ["0", "-1", "101", "1e9", "abc", "2.5", ""]) {
+    expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: q }))).status, q).toBe(422);
+  }
+  expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(21);
+});
+
+test("a declined card for more seats changes nothing; only owners and admins reach the billing page", async () => {
+  const org = await ownerWithOrganization(3, "Declined Buyers");
+  const member = await addMember(org.tenant.id, { seat: true });
+  const outsider = await signedInAgent();
+  const billing = `/org/${org.tenant.slug}/billing`;
+  const { control } = await import("../factories/billing");
+  await control.declineNextPayment(org.customerId);
+  const declined = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "6" }));
+  expect(declined.status).toBe(402);
+  expect(await pageText(declined)).toContain("declined");
+  expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(3);
+  expect(await auditActions(org.tenant.id, "seats.quantity_change_requested")).toEqual([]);
+  expect((await member.agent.fetch(billing)).status).toBe(403);
+  expect((await member.agent.fetch(`${billing}.data`)).status).toBe(403);
+  expect((await member.agent.fetch(billing, form({ intent: "change", quantity: "6" }))).status).toBe(403);
+  expect((await outsider.agent.fetch(billing)).status).toBe(404);
+  expect((await outsider.agent.fetch(billing, form({ intent: "change", quantity: "6" }))).status).toBe(404);
+});

@@ -1,0 +1,126 @@
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { seatRaceWorld } from "../support/seat-race";
+import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function signedInContext(cookie: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  const [name, value] = cookie.split("=") as [string, string];
+  await context.addCookies([{ name, value, url: appUrl() }]);
+  return context;
+}
+
+async function signUp(page: Page, email: string) {
+  await page.goto(`${appUrl()}/signup`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct-horse-battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/dashboard$/);
+}
+
+async function askToJoin(page: Page, code: string) {
+  await page.goto(`${appUrl()}/join`);
+  await page.getByLabel("Organisation code").fill(code);
+  await page.getByRole("button", { name: "Ask to join" }).click();
+  await page.getByText(/Request sent to/).waitFor();
+}
+
+test("an admin approves a join request, runs out of seats, buys one more through Stripe and gives it to the next request", async () => {
+  // An organisation that paid for 2 seats on the emulator's Checkout; its owner holds one.
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 0 });
+  const owner = await (await signedInContext(world.cookie)).newPage();
+  await owner.goto(`${appUrl()}/org/${world.slug}/members`);
+  const code = (await owner.getByTestId("join-code").textContent())!.trim();
+  await owner.getByTestId("seat-count").filter({ hasText: "1 of 2" }).waitFor();
+
+  const alice = await (await browser.newContext()).newPage();
+  const bob = await (await browser.newContext()).newPage();
+  const aliceEmail = uniqueEmail("e2e-alice");
+  const bobEmail = uniqueEmail("e2e-bob");
+  await signUp(alice, aliceEmail);
+  await askToJoin(alice, code);
+  await signUp(bob, bobEmail);
+  await askToJoin(bob, code);
+  await screenshot(bob, "seats-join-requested");
+
+  // Approve Alice: she takes the last seat.
+  await owner.reload();
+  await owner.getByTestId(`pending-${aliceEmail}`).getByRole("button", { name: "Approve" }).click();
+  await owner.getByText("Request approved and a seat assigned.").waitFor();
+  await owner.getByTestId("seat-count").filter({ hasText: "2 of 2" }).waitFor();
+  expect(await owner.getByTestId(`member-${aliceEmail}`).textContent()).toContain("Seat");
+
+  // Bob: no seat left, so the approval is refused and his request stays.
+  await owner.getByTestId(`pending-${bobEmail}`).getByRole("button", { name: "Approve" }).click();
+  await owner.getByText("All 2 seats are taken: buy more or release one.").waitFor();
+  await owner.getByTestId(`pending-${bobEmail}`).waitFor();
+  await screenshot(owner, "seats-out-of-seats");
+
+  // Buy one more seat on the billing page: live price, Stripe's proration preview, confirm.
+  await owner.getByRole("link", { name: "Billing and seats" }).click();
+  await owner.waitForURL(/\/billing$/);
+  await owner.waitForLoadState("networkidle");
+  await owner.getByLabel("Exact number").fill("3");
+  expect(await owner.getByTestId("seat-value").textContent()).toBe("3");
+  await owner.getByTestId("proration").waitFor();
+  expect(await owner.getByTestId("seat-preview").textContent()).toContain("€105 per month");
+  expect(await owner.getByTestId("proration").textContent()).toMatch(/Due now, prorated for the rest of this period: €\d+/);
+  await screenshot(owner, "seats-billing-preview");
+  await owner.getByRole("button", { name: "Buy 1 more seat" }).click();
+  await owner.getByTestId("change-result").waitFor();
+  // Stripe's webhook arrives and the capacity grows; the page follows it.
+  await owner.waitForFunction(() => document.querySelector('[data-testid="current-plan"]')?.textContent?.includes("3 seats"), null, { timeout: 30_000 });
+  await screenshot(owner, "seats-bought");
+
+  // Now Bob's approval goes through with the new seat.
+  await owner.getByRole("link", { name: "Members" }).click();
+  await owner.waitForURL(/\/members$/);
+  await owner.getByTestId("seat-count").filter({ hasText: "2 of 3" }).waitFor();
+  await owner.getByTestId(`pending-${bobEmail}`).getByRole("button", { name: "Approve" }).click();
+  await owner.getByText("Request approved and a seat assigned.").waitFor();
+  await owner.getByTestId("seat-count").filter({ hasText: "3 of 3" }).waitFor();
+  expect(await owner.getByTestId(`member-${bobEmail}`).textContent()).toContain("Seat");
+  await screenshot(owner, "seats-new-seat-assigned");
+
+  // Bob's dashboard: a member with a seat, Organization access explained.
+  await bob.goto(`${appUrl()}/dashboard`);
+  expect(await bob.textContent("main")).toContain("you hold one of its seats");
+}, 180_000);
+
+test("a member without a seat sees that they need one; an admin can assign it from the members page", async () => {
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 3, members: 0 });
+  const owner = await (await signedInContext(world.cookie)).newPage();
+  const email = uniqueEmail("e2e-seatless");
+  await owner.goto(`${appUrl()}/org/${world.slug}/members`);
+  await owner.getByRole("textbox", { name: "Email" }).fill(email);
+  await owner.getByRole("button", { name: "Invite" }).click();
+  await owner.getByText("Invitation sent.").waitFor();
+
+  const member = await (await browser.newContext()).newPage();
+  await signUp(member, email);
+  await member.getByRole("link", { name: "Review invitations" }).click();
+  await member.getByRole("button", { name: "Accept" }).click();
+  await member.getByText(/You are now a member of/).waitFor();
+  await member.goto(`${appUrl()}/dashboard`);
+  const notice = member.getByTestId("needs-seat");
+  await notice.waitFor();
+  expect(await notice.textContent()).toContain("You do not have a seat in");
+  expect(await notice.textContent()).toContain("Ask an owner or admin to assign you one.");
+  expect(await member.textContent("main")).toContain("you do not have a seat yet");
+  await screenshot(member, "seats-member-needs-seat");
+
+  await owner.reload();
+  await owner.getByTestId(`member-${email}`).getByRole("button", { name: "Assign seat" }).click();
+  await owner.getByText("Seat assigned.").waitFor();
+  await member.reload();
+  expect(await member.getByTestId("needs-seat").count()).toBe(0);
+  expect(await member.textContent("main")).toContain("you hold one of its seats");
+}, 120_000);
