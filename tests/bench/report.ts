@@ -37,8 +37,8 @@ fair; absolute numbers depend on the machine and on what else runs on it.
   executed statement counts, a batch counts each statement) and read from the \`X-D1-Queries\`
   header. Queries run inside the SeatAllocator Durable Object are not part of a request's count.
 - **Access check**: the gated Accelerator lesson against the same page rendered by a bench-only
-  route without \`requireProductAccess\` (its nav skips the access query too, so the difference is
-  exactly the access decision). Cost = how much longer a request takes on average, from the
+  route that requires the session but skips the entitlement check (its nav skips the access query
+  too), so the two differ by exactly the access query and decision. Cost = how much longer a request takes on average, from the
   request rates (unchecked req/s ÷ checked req/s − 1).
 - **Rounds**: the page rows run round-robin in short rounds (rotating order) and each row pools its
   rounds, so drift in the machine's load hits every row alike.
