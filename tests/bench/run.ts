@@ -33,6 +33,8 @@ const CONFIG = {
   webhookEvents: num("BENCH_WEBHOOK_EVENTS", 4000),
   seats: num("BENCH_SEATS", 10),
   seatMembers: num("BENCH_SEAT_MEMBERS", 40),
+  /** Per page round: every load is bounded in requests as well as in time. */
+  maxRequests: num("BENCH_MAX_REQUESTS", 50_000),
   write: process.env.BENCH_WRITE !== "0",
 };
 const WARMUP_SECONDS = 2;
@@ -196,7 +198,13 @@ async function main() {
     } satisfies Record<string, { path: string; headers: Record<string, string> }>;
     type Page = keyof typeof pages;
     const names = Object.keys(pages) as Page[];
-    const spec = (name: Page, duration: number): LoadSpec => ({ ...base, url: `${appUrl}${pages[name].path}`, headers: pages[name].headers, duration });
+    const spec = (name: Page, duration: number): LoadSpec => ({
+      ...base,
+      url: `${appUrl}${pages[name].path}`,
+      headers: pages[name].headers,
+      duration,
+      amount: CONFIG.maxRequests,
+    });
 
     log("warming up, then probing each page on the idle app");
     for (const name of names) await load(spec(name, WARMUP_SECONDS));
@@ -241,6 +249,7 @@ async function main() {
     const dupeOutcomes: Outcomes = {};
     const duplicates = await load({
       ...base,
+      amount: CONFIG.maxRequests,
       requests: [{ path: "/api/stripe/webhook", ...postEvent(dupe), onResponse: (status, body) => countOutcome(dupeOutcomes, status, body) }],
     });
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
