@@ -136,7 +136,7 @@ export default function Dashboard() {
             {t.status === "pending" ? <p className="muted">Waiting for an admin to approve your request.</p> : null}
             {t.status === "active" && t.seats.compliance === "over_limit" ? (
               <p className="banner-warning" role="alert" data-testid="compliance">
-                Over licence: {t.seats.observed} seats are in use but {t.seats.licensed} are paid for.
+                Over licence: {t.seats.observed} seats are in use but {t.seats.licensed} {t.seats.licensed === 1 ? "is" : "are"} paid for.
                 {t.role !== "member"
                   ? ` Release ${t.seats.observed - t.seats.licensed} or buy more seats; no new seats can be assigned until then.`
                   : " An owner or admin needs to sort this out."}

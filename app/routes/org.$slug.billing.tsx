@@ -130,7 +130,7 @@ export default function Billing() {
         </p>
         {plan.compliance === "over_limit" ? (
           <p className="banner-warning" role="alert">
-            Over licence: {plan.assigned} seats are assigned but {plan.quantity} are paid for. Buy more seats or release {plan.assigned - plan.quantity}.
+            Over licence: {plan.assigned} seats are assigned but {plan.quantity} {plan.quantity === 1 ? "is" : "are"} paid for. Buy more seats or release {plan.assigned - plan.quantity}.
           </p>
         ) : null}
         {waitingFor !== null ? (

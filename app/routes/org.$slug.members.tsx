@@ -137,7 +137,7 @@ export default function Members() {
         </p>
         {over ? (
           <p className="banner-warning" role="alert" data-testid="compliance">
-            Over licence: {seats.used} seats are assigned but only {seats.licensed} are paid for. Release {seats.used - seats.licensed} or buy more
+            Over licence: {seats.used} seats are assigned but only {seats.licensed} {seats.licensed === 1 ? "is" : "are"} paid for. Release {seats.used - seats.licensed} or buy more
             seats; no new seats can be assigned until then.
           </p>
         ) : null}

@@ -124,3 +124,38 @@ test("a member without a seat sees that they need one; an admin can assign it fr
   expect(await member.getByTestId("needs-seat").count()).toBe(0);
   expect(await member.textContent("main")).toContain("you hold one of its seats");
 }, 120_000);
+
+test("lowering seats in Stripe's billing portal below the assigned seats marks the organisation over its licence; nobody loses a seat", async () => {
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 1 });
+  const assigned = await fetch(`${appUrl()}/api/orgs/${world.slug}/seats`, {
+    method: "POST",
+    headers: { Cookie: world.cookie, "Content-Type": "application/json", Origin: appUrl() },
+    body: JSON.stringify({ userId: world.userIds[0] }),
+  });
+  expect(assigned.status).toBe(200);
+  const owner = await (await signedInContext(world.cookie)).newPage();
+  await owner.goto(`${appUrl()}/dashboard`);
+  expect(await owner.getByTestId("licence").textContent()).toContain("2 in use of 2 licensed");
+  // Around the app: the portal on the emulator lowers the quantity to 1.
+  await owner.getByRole("button", { name: "Manage billing" }).click();
+  await owner.getByLabel("New quantity").fill("1");
+  await owner.getByRole("button", { name: "Update quantity" }).click();
+  await owner.getByRole("link", { name: /Return/ }).click();
+  await owner.waitForURL(/\/dashboard$/);
+  // The webhook arrives on its own; the dashboard shows licensed vs observed seats once it has.
+  for (let i = 0; i < 30 && (await owner.getByTestId("compliance").count()) === 0; i++) {
+    await owner.waitForTimeout(500);
+    await owner.reload();
+  }
+  expect(await owner.getByTestId("compliance").textContent()).toContain("Over licence: 2 seats are in use but 1 is paid for.");
+  expect(await owner.getByTestId("licence").textContent()).toContain("2 in use of 1 licensed · over licence");
+  await screenshot(owner, "seats-over-licence-dashboard");
+  // Releasing the member's seat brings the organisation back within its licence.
+  await owner.goto(`${appUrl()}/org/${world.slug}/members`);
+  await owner.getByRole("alert").filter({ hasText: "Over licence" }).waitFor();
+  await owner.getByRole("row").filter({ hasText: "race-member" }).getByRole("button", { name: "Release seat" }).click();
+  await owner.getByText("Seat released.").waitFor();
+  await owner.goto(`${appUrl()}/dashboard`);
+  expect(await owner.getByTestId("licence").textContent()).toContain("1 in use of 1 licensed · within licence");
+  expect(await owner.getByTestId("compliance").count()).toBe(0);
+}, 120_000);
