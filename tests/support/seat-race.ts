@@ -13,7 +13,9 @@ export type SeatRaceResult = {
   /** Seats beyond what was paid for: after the race, or granted beyond the free seats before it. Must be 0. */
   overAllocations: number;
   durationMs: number;
-  /** Answers that were neither (should be 0): status -> count. */
+  /** 200 answers for users who already held a seat (nothing changed). */
+  alreadySeated: number;
+  /** Answers that were none of these (should be 0): status -> count. */
   unexpected: Record<string, number>;
   before: { capacity: number; used: number };
   after: { capacity: number; used: number };
@@ -34,6 +36,7 @@ export async function seatRace(o: SeatRaceOptions): Promise<SeatRaceResult> {
   const queue = [...o.userIds];
   let succeeded = 0;
   let conflicts = 0;
+  let alreadySeated = 0;
   const unexpected: Record<string, number> = {};
   const started = performance.now();
   const worker = async () => {
@@ -45,6 +48,7 @@ export async function seatRace(o: SeatRaceOptions): Promise<SeatRaceResult> {
       });
       const body = (await res.json().catch(() => ({}))) as { changed?: boolean; error?: string };
       if (res.status === 200 && body.changed) succeeded++;
+      else if (res.status === 200) alreadySeated++;
       else if (res.status === 409 && body.error === "no_seats_available") conflicts++;
       else {
         const key = `${res.status}${body.error ? ` ${body.error}` : ""}`;
@@ -57,7 +61,7 @@ export async function seatRace(o: SeatRaceOptions): Promise<SeatRaceResult> {
   const after = await summary(o);
   const free = Math.max(before.capacity - before.used, 0);
   const overAllocations = Math.max(after.used - after.capacity, succeeded - free, 0);
-  return { attempted: o.userIds.length, succeeded, conflicts, overAllocations, durationMs, unexpected, before, after };
+  return { attempted: o.userIds.length, succeeded, conflicts, overAllocations, durationMs, alreadySeated, unexpected, before, after };
 }
 
 // ---- setting up a race: an owner who paid for `seats` seats, and `members` members without one ----

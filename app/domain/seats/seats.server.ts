@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Actor } from "../audit/audit.server";
 import { AppError } from "../errors";
@@ -124,19 +124,4 @@ export async function seatSummary(deps: { db: Db; actorUserId: string; slug: str
   const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
   const state = await loadSeatState({ db: deps.db, tenantId: tenant.id, now: deps.now });
   return { capacity: state.capacity, used: state.seated.length, compliance: state.compliance, seated: state.seated };
-}
-
-/** Tenants (by id) where `userId` is an active owner or admin. */
-export async function managedTenantIds(deps: { db: Db; userId: string }): Promise<string[]> {
-  const rows = await deps.db
-    .select({ id: schema.tenantMemberships.tenantId })
-    .from(schema.tenantMemberships)
-    .where(
-      and(
-        eq(schema.tenantMemberships.userId, deps.userId),
-        eq(schema.tenantMemberships.status, "active"),
-        inArray(schema.tenantMemberships.role, ["owner", "admin"]),
-      ),
-    );
-  return rows.map((r) => r.id);
 }
