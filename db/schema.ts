@@ -501,3 +501,102 @@ export const tenantInvitations = sqliteTable(
     check("tenant_invitations_status_check", inList("status", INVITATION_STATUSES)),
   ],
 );
+
+// Entitled downloads (ADR 008). A catalog belongs to the system (curated by system admins) or to
+// one tenant (its Pro uploads). Files live in R2 under `download_key`; there is no public URL.
+export const CATALOG_OWNER_TYPES = ["system", "tenant"] as const;
+
+export const catalogs = sqliteTable(
+  "catalogs",
+  {
+    id: text("id").primaryKey(),
+    ownerType: text("owner_type", { enum: CATALOG_OWNER_TYPES }).notNull(),
+    // The tenant id for a tenant catalog; "system" for the one system catalog.
+    ownerId: text("owner_id").notNull(),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("catalogs_owner_unique").on(t.ownerType, t.ownerId),
+    check("catalogs_owner_type_check", inList("owner_type", CATALOG_OWNER_TYPES)),
+  ],
+);
+
+export const applications = sqliteTable(
+  "applications",
+  {
+    id: text("id").primaryKey(),
+    catalogId: text("catalog_id")
+      .notNull()
+      .references(() => catalogs.id),
+    // Stable, URL-safe name: the version feed of a system application is feeds/<slug>.json in R2.
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    vendor: text("vendor").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("applications_catalog_slug_unique").on(t.catalogId, t.slug)],
+);
+
+export const VERSION_SOURCES = ["admin", "upload", "feed", "seed"] as const;
+
+export const versions = sqliteTable(
+  "versions",
+  {
+    id: text("id").primaryKey(),
+    applicationId: text("application_id")
+      .notNull()
+      .references(() => applications.id),
+    version: text("version").notNull(),
+    downloadKey: text("download_key").notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    fileName: text("file_name").notNull(),
+    // The version that replaced this one; null = the application's latest.
+    supersededBy: text("superseded_by"),
+    source: text("source", { enum: VERSION_SOURCES }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // A version string is published once per application (so a version+checksum pair is unique too);
+    // this is what makes the feed job idempotent.
+    uniqueIndex("versions_application_version_unique").on(t.applicationId, t.version),
+    index("versions_latest_idx").on(t.applicationId, t.supersededBy),
+    check("versions_sha256_check", sql`length(${t.sha256}) = 64 AND ${t.sha256} = lower(${t.sha256})`),
+    check("versions_size_check", sql`${t.size} >= 0`),
+    check("versions_source_check", inList("source", VERSION_SOURCES)),
+  ],
+);
+
+// One client licence token per tenant, stored as its SHA-256: shown once to an owner/admin, rotatable.
+export const clientLicenceTokens = sqliteTable(
+  "client_licence_tokens",
+  {
+    tenantId: text("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("client_licence_tokens_hash_unique").on(t.tokenHash)],
+);
+
+// Clients that checked in with a tenant's licence token: observed installs for licence compliance.
+export const clientCheckins = sqliteTable(
+  "client_checkins",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    clientId: text("client_id").notNull(),
+    firstSeenAt: integer("first_seen_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("client_checkins_tenant_client_unique").on(t.tenantId, t.clientId),
+    index("client_checkins_tenant_seen_idx").on(t.tenantId, t.lastSeenAt),
+  ],
+);

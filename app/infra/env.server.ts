@@ -10,6 +10,8 @@ const EnvSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   ADMIN_EMAILS: z.string().default(""),
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  // Largest software upload accepted (bytes); 200 MB unless configured.
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 * 1024 ** 3).default(209_715_200),
   // Bench-only hooks (`npm run bench`): "1" turns them on, "" or "0" leaves them off; a typo fails loudly.
   BENCH_MODE: z.enum(["", "0", "1"]).default(""),
 });

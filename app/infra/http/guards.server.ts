@@ -20,9 +20,14 @@ export function isCrossSiteWrite(request: Request): boolean {
 // Bodies above this are refused before any route reads them (uploads get their own limit).
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
+// Package uploads enforce their own, configurable limit (UPLOAD_MAX_BYTES) while reading the form.
+const isUploadPath = (path: string) => path === "/api/pro/uploads" || path === "/admin/software" || /^\/org\/[^/]+\/software$/.test(path);
+
 export function declaredBodyTooLarge(request: Request, limit = DEFAULT_BODY_LIMIT): boolean {
-  // The webhook reads its body with its own limit and answers 400, as Stripe's docs expect.
-  if (new URL(request.url).pathname === "/api/stripe/webhook") return false;
+  // The webhook reads its body with its own limit and answers 400, as Stripe's docs expect; uploads
+  // check UPLOAD_MAX_BYTES themselves.
+  const path = new URL(request.url).pathname;
+  if (path === "/api/stripe/webhook" || isUploadPath(path)) return false;
   const length = request.headers.get("Content-Length");
   return length !== null && Number(length) > limit;
 }
@@ -40,6 +45,8 @@ export function withSecurityHeaders(response: Response): Response {
 /** A body without Content-Length is streamed through a counter that fails past `limit`. */
 export function limitUndeclaredBody(request: Request, limit = DEFAULT_BODY_LIMIT): Request {
   if (!request.body || request.headers.has("Content-Length")) return request;
+  // Uploads count their own bytes against UPLOAD_MAX_BYTES.
+  if (isUploadPath(new URL(request.url).pathname)) return request;
   let seen = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {

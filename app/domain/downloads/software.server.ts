@@ -1,0 +1,459 @@
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { rawStatement } from "../../infra/d1/raw-statement.server";
+import { newId, randomString } from "../../infra/ids";
+import { auditInsert, type Actor } from "../audit/audit.server";
+import { type Access, isLive, userHasAccessIn } from "../entitlements/access";
+import { AppError, conflict, invalidInput } from "../errors";
+import {
+  clientCompliance,
+  type FeedEntry,
+  hex,
+  isSaneVersion,
+  newFeedEntries,
+  planSupersede,
+  safeFileName,
+  sniffPackage,
+} from "./software";
+
+export const SYSTEM_CATALOG_ID = "cat_system";
+export const PRO_TIERS = ["MAX", "ULTRA"] as const;
+export const VERSION_FEED_JOB = "version_feed";
+const LEASE_MS = 10 * 60 * 1000;
+// A client counts as observed while it has checked in within this window.
+export const CLIENT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+const notFound = (what = "version") => new AppError({ code: "not_found", status: 404, message: `No such ${what}.` });
+const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
+
+type Viewer = { userId: string; isSystemAdmin: boolean; access: Access };
+
+/** Tenants whose catalog this viewer may read: those where they hold Organization access (a seat). */
+const seatedTenants = (v: Viewer) => [
+  ...new Set(v.access.entitlements.filter((e) => e.productKey === "organization" && e.grantsUser).map((e) => e.tenantId)),
+];
+
+/** May this viewer download from this catalog? System: Organization access anywhere. Tenant: a seat there. */
+export function mayRead(v: Viewer, catalog: { ownerType: "system" | "tenant"; ownerId: string }): boolean {
+  if (catalog.ownerType === "system") return v.access.organization.granted;
+  return userHasAccessIn(v.access, catalog.ownerId, "organization", v.isSystemAdmin);
+}
+
+export type LatestApplication = {
+  id: string;
+  name: string;
+  vendor: string;
+  catalog: { id: string; ownerType: "system" | "tenant"; name: string };
+  latest: { id: string; version: string; sha256: string; size: number; createdAt: number; downloadUrl: string };
+};
+
+/** The latest non-superseded version of every application the viewer may see (403 without Organization access). */
+export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<LatestApplication[]> {
+  // Organization access (a seat anywhere, or system admin) is what downloads need at all.
+  if (!deps.viewer.access.organization.granted) throw forbidden("Downloads come with the Organization plan and a seat on it.");
+  // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
+  const tenantIds = seatedTenants(deps.viewer);
+  const inTenants = tenantIds.length ? sql`(${sql.join(tenantIds.map((t) => sql`${t}`), sql`, `)})` : sql`(NULL)`;
+  const visible = sql`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${inTenants}))`;
+  const rows = await deps.db.all<{
+    id: string; name: string; vendor: string; catalog_id: string; owner_type: "system" | "tenant"; catalog_name: string;
+    version_id: string; version: string; sha256: string; size: number; created_at: number;
+  }>(sql`
+    SELECT a.id, a.name, a.vendor, c.id AS catalog_id, c.owner_type, c.name AS catalog_name,
+           v.id AS version_id, v.version, v.sha256, v.size, v.created_at
+    FROM applications a
+    JOIN catalogs c ON c.id = a.catalog_id
+    JOIN versions v ON v.application_id = a.id AND v.superseded_by IS NULL
+    WHERE ${visible}
+    ORDER BY c.owner_type, a.name`);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    vendor: r.vendor,
+    catalog: { id: r.catalog_id, ownerType: r.owner_type, name: r.catalog_name },
+    latest: { id: r.version_id, version: r.version, sha256: r.sha256, size: r.size, createdAt: r.created_at, downloadUrl: `/downloads/${r.version_id}` },
+  }));
+}
+
+/**
+ * A download is streamed from R2 only after this request's access check: Organization access for
+ * the system catalog, a seat in the owning tenant for a tenant catalog. Another tenant's file is a 404.
+ */
+export async function openDownload(deps: { db: Db; files: R2Bucket; viewer: Viewer; versionId: string }): Promise<Response> {
+  const row = await deps.db
+    .select({ v: schema.versions, ownerType: schema.catalogs.ownerType, ownerId: schema.catalogs.ownerId })
+    .from(schema.versions)
+    .innerJoin(schema.applications, eq(schema.applications.id, schema.versions.applicationId))
+    .innerJoin(schema.catalogs, eq(schema.catalogs.id, schema.applications.catalogId))
+    .where(eq(schema.versions.id, deps.versionId))
+    .get();
+  if (!row) throw notFound();
+  if (!mayRead(deps.viewer, row)) {
+    if (row.ownerType === "tenant" && !deps.viewer.access.entitlements.some((e) => e.tenantId === row.ownerId)) throw notFound();
+    throw forbidden("Downloads come with the Organization plan and a seat on it.");
+  }
+  const object = await deps.files.get(row.v.downloadKey);
+  if (!object) throw new AppError({ code: "file_missing", status: 404, message: "The file for this version is not in storage." });
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": "application/octet-stream",
+      "Content-Length": String(object.size),
+      "Content-Disposition": `attachment; filename="${row.v.fileName}"`,
+      "X-Checksum-SHA256": row.v.sha256,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}
+
+export type PackageFile = { name: string; bytes: Uint8Array<ArrayBuffer> };
+
+/** Everything about a package file that can be checked before anything is stored. */
+export async function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: number }) {
+  const fieldErrors: Record<string, string[]> = {};
+  if (!isSaneVersion(input.version)) fieldErrors.version = ["Use a version like 1.2.3 (2 to 4 numbers, optional -suffix)."];
+  if (!input.file) fieldErrors.file = ["Choose an .msi or .exe file."];
+  if (Object.keys(fieldErrors).length || !input.file) throw invalidInput("Some fields need attention.", fieldErrors);
+  const { file } = input;
+  if (file.bytes.byteLength > input.maxBytes) {
+    throw new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${input.maxBytes} bytes.` });
+  }
+  const name = safeFileName(file.name);
+  if (!name.ok) throw invalidInput(name.reason, { file: [name.reason] });
+  const kind = sniffPackage(file.bytes.subarray(0, 8));
+  if (kind !== name.kind) {
+    const message = `The file is not a valid ${name.kind.toUpperCase()} package (its first bytes do not match).`;
+    throw new AppError({ code: "bad_signature", status: 415, message, details: { fieldErrors: { file: [message] } } });
+  }
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", file.bytes));
+  return { version: input.version, fileName: file.name, sha256, size: file.bytes.byteLength, bytes: file.bytes };
+}
+
+type Checked = Awaited<ReturnType<typeof checkPackage>>;
+
+/**
+ * Publishes a checked package as the application's new version: R2 first, then one D1 batch (version,
+ * supersede, audit). A duplicate version is refused before R2; if the batch fails the object is removed.
+ */
+async function publishVersion(deps: {
+  db: Db; files: R2Bucket; actor: Actor; tenantId: string | null; applicationId: string; keyPrefix: string;
+  source: "admin" | "upload"; pkg: Checked; now: number;
+}) {
+  const existing = await deps.db
+    .select({ id: schema.versions.id, version: schema.versions.version, supersededBy: schema.versions.supersededBy, sha256: schema.versions.sha256 })
+    .from(schema.versions)
+    .where(eq(schema.versions.applicationId, deps.applicationId));
+  if (existing.some((v) => v.version === deps.pkg.version)) {
+    throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`, {
+      fieldErrors: { version: ["This version is already published."] },
+    });
+  }
+  const id = newId("ver");
+  const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
+  const plan = planSupersede([...existing, { id, version: deps.pkg.version, supersededBy: null }]);
+  await deps.files.put(key, deps.pkg.bytes, { sha256: deps.pkg.sha256, httpMetadata: { contentType: "application/octet-stream" } });
+  try {
+    await deps.db.batch([
+      deps.db.insert(schema.versions).values({
+        id,
+        applicationId: deps.applicationId,
+        version: deps.pkg.version,
+        downloadKey: key,
+        sha256: deps.pkg.sha256,
+        size: deps.pkg.size,
+        fileName: deps.pkg.fileName,
+        supersededBy: plan.updates.find((u) => u.id === id)?.supersededBy ?? (plan.latestId === id ? null : plan.latestId),
+        source: deps.source,
+        createdBy: deps.actor.id ?? null,
+        createdAt: deps.now,
+      }),
+      ...plan.updates
+        .filter((u) => u.id !== id)
+        .map((u) => deps.db.update(schema.versions).set({ supersededBy: u.supersededBy }).where(eq(schema.versions.id, u.id))),
+      auditInsert(deps.db, {
+        actor: deps.actor,
+        action: deps.source === "upload" ? "software.upload" : "software.version.add",
+        tenantId: deps.tenantId,
+        target: { type: "version", id },
+        after: { applicationId: deps.applicationId, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, key },
+        at: deps.now,
+      }),
+    ]);
+  } catch (e) {
+    await deps.files.delete(key);
+    if (e instanceof Error && /UNIQUE/.test(e.message)) throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
+    throw e;
+  }
+  return { id, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, latest: plan.latestId === id };
+}
+
+const slugify = (name: string) =>
+  name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+
+function systemCatalogInsert(db: Db, now: number) {
+  return db.insert(schema.catalogs).values({ id: SYSTEM_CATALOG_ID, ownerType: "system", ownerId: "system", name: "Gatehouse software", createdAt: now }).onConflictDoNothing();
+}
+
+/** System admins add an application to the system catalog (audited). */
+export async function addSystemApplication(deps: { db: Db; actor: Actor; name: string; vendor: string; now: number }) {
+  const slug = slugify(deps.name);
+  if (!slug) throw invalidInput("Some fields need attention.", { name: ["Use letters or digits in the name."] });
+  const taken = await deps.db
+    .select({ id: schema.applications.id })
+    .from(schema.applications)
+    .where(and(eq(schema.applications.catalogId, SYSTEM_CATALOG_ID), eq(schema.applications.slug, slug)))
+    .get();
+  if (taken) throw conflict("duplicate_application", `An application called "${deps.name}" already exists.`, { fieldErrors: { name: ["Already in the catalog."] } });
+  const id = newId("app");
+  await deps.db.batch([
+    systemCatalogInsert(deps.db, deps.now),
+    deps.db.insert(schema.applications).values({ id, catalogId: SYSTEM_CATALOG_ID, slug, name: deps.name, vendor: deps.vendor, createdAt: deps.now }),
+    auditInsert(deps.db, { actor: deps.actor, action: "software.application.add", target: { type: "application", id }, after: { name: deps.name, vendor: deps.vendor, slug }, at: deps.now }),
+  ]);
+  return { id, slug };
+}
+
+/** System admins add a version (file upload) to a system application. */
+export async function addSystemVersion(deps: { db: Db; files: R2Bucket; actor: Actor; applicationId: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+  const app = await deps.db
+    .select()
+    .from(schema.applications)
+    .where(and(eq(schema.applications.id, deps.applicationId), eq(schema.applications.catalogId, SYSTEM_CATALOG_ID)))
+    .get();
+  if (!app) throw invalidInput("Some fields need attention.", { applicationId: ["Choose an application of the system catalog."] });
+  const pkg = await checkPackage(deps);
+  return publishVersion({ ...deps, tenantId: null, applicationId: app.id, keyPrefix: `system/${app.slug}`, source: "admin", pkg });
+}
+
+/** Why a tenant may or may not upload: Pro (a live MAX/ULTRA Organization entitlement) and the admin switch. */
+export async function proUploadStatus(deps: { db: Db; tenantId: string; now: number }) {
+  const tenant = await deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
+  const ents = await deps.db
+    .select({ tier: schema.tenantProductEntitlements.tier, status: schema.tenantProductEntitlements.status, validFrom: schema.tenantProductEntitlements.validFrom, validUntil: schema.tenantProductEntitlements.validUntil, graceUntil: schema.tenantProductEntitlements.graceUntil })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
+  const pro = ents.some((e) => isLive(e, deps.now) && (PRO_TIERS as readonly string[]).includes(e.tier ?? ""));
+  return { pro, enabled: Boolean(tenant?.enabled) };
+}
+
+/**
+ * A Pro upload: the user is an owner or admin of the tenant, the tenant is on MAX/ULTRA and has the
+ * switch on, and the package passes every check. A refusal stores nothing in R2 or D1.
+ */
+export async function proUpload(deps: { db: Db; files: R2Bucket; userId: string; tenantSlug: string; application: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+  const membership = await deps.db
+    .select({ tenantId: schema.tenants.id, tenantName: schema.tenants.name, role: schema.tenantMemberships.role })
+    .from(schema.tenantMemberships)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
+    .where(and(eq(schema.tenants.slug, deps.tenantSlug), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
+    .get();
+  if (!membership) throw notFound("organisation");
+  if (membership.role === "member") throw forbidden("Only owners and admins can upload packages.");
+  const status = await proUploadStatus({ db: deps.db, tenantId: membership.tenantId, now: deps.now });
+  if (!status.pro) throw forbidden("Uploads are part of the Pro plan (the MAX or ULTRA tier of Organization).");
+  if (!status.enabled) throw forbidden("Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.");
+  const appName = deps.application.trim();
+  const slug = slugify(appName);
+  if (!slug || appName.length > 80) throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
+  const pkg = await checkPackage(deps);
+  const catalogId = `cat_${membership.tenantId}`;
+  let app = await deps.db
+    .select({ id: schema.applications.id })
+    .from(schema.applications)
+    .where(and(eq(schema.applications.catalogId, catalogId), eq(schema.applications.slug, slug)))
+    .get();
+  if (!app) {
+    const id = newId("app");
+    // Creating the tenant's catalog and application is idempotent; a refused upload below leaves
+    // at most this empty application behind, never a file or a version.
+    await deps.db.batch([
+      deps.db.insert(schema.catalogs).values({ id: catalogId, ownerType: "tenant", ownerId: membership.tenantId, name: `${membership.tenantName} software`, createdAt: deps.now }).onConflictDoNothing(),
+      deps.db.insert(schema.applications).values({ id, catalogId, slug, name: appName, vendor: membership.tenantName, createdAt: deps.now }).onConflictDoNothing(),
+    ]);
+    app = (await deps.db.select({ id: schema.applications.id }).from(schema.applications).where(and(eq(schema.applications.catalogId, catalogId), eq(schema.applications.slug, slug))).get())!;
+  }
+  return publishVersion({
+    db: deps.db, files: deps.files, actor: { type: "user", id: deps.userId }, tenantId: membership.tenantId,
+    applicationId: app.id, keyPrefix: `tenants/${membership.tenantId}/${slug}`, source: "upload", pkg, now: deps.now,
+  });
+}
+
+/** System admins switch Pro uploads on or off for a tenant (audited). */
+export async function setProUploads(deps: { db: Db; actor: Actor; tenantId: string; enabled: boolean; now: number }) {
+  const tenant = await deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
+  if (!tenant) throw notFound("tenant");
+  if (tenant.enabled === deps.enabled) return { changed: false };
+  await deps.db.batch([
+    deps.db.update(schema.tenants).set({ proUploadsEnabled: deps.enabled }).where(eq(schema.tenants.id, deps.tenantId)),
+    auditInsert(deps.db, { actor: deps.actor, action: "tenant.pro_uploads", tenantId: deps.tenantId, target: { type: "tenant", id: deps.tenantId }, before: { enabled: tenant.enabled }, after: { enabled: deps.enabled }, at: deps.now }),
+  ]);
+  return { changed: true };
+}
+
+// ---- the version job ------------------------------------------------------------------------
+
+export type FeedCounts = { applications: number; feedsRead: number; versionsAdded: number; entriesRejected: number; filesMissing: number };
+
+const parseFeed = (text: string): FeedEntry[] | null => {
+  try {
+    const json: unknown = JSON.parse(text);
+    const list = Array.isArray(json) ? json : (json as { versions?: unknown })?.versions;
+    if (!Array.isArray(list)) return null;
+    return list
+      .filter((e): e is Record<string, unknown> => typeof e === "object" && e !== null)
+      .map((e) => ({ version: String(e.version ?? ""), key: String(e.key ?? e.file ?? ""), sha256: String(e.sha256 ?? "").toLowerCase() }));
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Reads feeds/<slug>.json from R2 for each system application and records versions it has not
+ * published yet. Idempotent: the unique (application, version) index and INSERT OR IGNORE mean a
+ * second run, or an unchanged feed, publishes nothing. One run at a time (a lease in `jobs`).
+ */
+export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: () => number }) {
+  const { db } = deps;
+  const startedAt = deps.now();
+  const jobId = newId("job");
+  await db
+    .update(schema.jobs)
+    .set({ status: "failed", finishedAt: startedAt, log: "lease expired before the run finished" })
+    .where(and(eq(schema.jobs.type, VERSION_FEED_JOB), eq(schema.jobs.status, "running"), lte(schema.jobs.leaseUntil, startedAt)));
+  const leased = await db.run(sql`
+    INSERT INTO jobs (id, type, status, started_at, lease_until)
+    SELECT ${jobId}, ${VERSION_FEED_JOB}, 'running', ${startedAt}, ${startedAt + LEASE_MS}
+    WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE type = ${VERSION_FEED_JOB} AND status = 'running' AND lease_until > ${startedAt})`);
+  if (leased.meta.changes !== 1) return { jobId: null, status: "skipped" as const };
+
+  const counts: FeedCounts = { applications: 0, feedsRead: 0, versionsAdded: 0, entriesRejected: 0, filesMissing: 0 };
+  const log: string[] = [];
+  let status: "succeeded" | "failed" = "succeeded";
+  try {
+    const apps = await db.select().from(schema.applications).where(eq(schema.applications.catalogId, SYSTEM_CATALOG_ID));
+    counts.applications = apps.length;
+    for (const app of apps) {
+      const feedObject = await deps.files.get(`feeds/${app.slug}.json`);
+      if (!feedObject) continue;
+      const feed = parseFeed(await feedObject.text());
+      if (!feed) {
+        log.push(`${app.slug}: feed is not valid JSON`);
+        continue;
+      }
+      counts.feedsRead++;
+      const existing = await db
+        .select({ id: schema.versions.id, version: schema.versions.version, supersededBy: schema.versions.supersededBy })
+        .from(schema.versions)
+        .where(eq(schema.versions.applicationId, app.id));
+      const { add, rejected } = newFeedEntries(existing.map((v) => v.version), feed);
+      counts.entriesRejected += rejected.length;
+      for (const r of rejected) log.push(`${app.slug}: rejected entry ${JSON.stringify(r)}`);
+      const rows: { id: string; entry: FeedEntry; size: number; fileName: string }[] = [];
+      for (const entry of add) {
+        const head = await deps.files.head(entry.key);
+        if (!head) {
+          counts.filesMissing++;
+          log.push(`${app.slug} ${entry.version}: ${entry.key} is not in the bucket; skipped`);
+          continue;
+        }
+        rows.push({ id: newId("ver"), entry, size: head.size, fileName: entry.key.split("/").pop() ?? `${app.slug}-${entry.version}` });
+      }
+      if (rows.length === 0) continue;
+      const now = deps.now();
+      const plan = planSupersede([...existing, ...rows.map((r) => ({ id: r.id, version: r.entry.version, supersededBy: null }))]);
+      const supersededOf = (id: string) => (id === plan.latestId ? null : plan.latestId);
+      await db.batch([
+        auditInsert(db, { actor: { type: "scheduler", id: jobId }, action: "software.feed.publish", target: { type: "application", id: app.id }, after: { versions: rows.map((r) => r.entry.version) }, at: now }),
+        ...rows.map((r) =>
+          rawStatement(db, sql`
+            INSERT OR IGNORE INTO versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at)
+            VALUES (${r.id}, ${app.id}, ${r.entry.version}, ${r.entry.key}, ${r.entry.sha256}, ${r.size}, ${r.fileName}, ${supersededOf(r.id)}, 'feed', ${jobId}, ${now})`),
+        ),
+        // Only rows that exist are re-pointed, and only while the new latest really was inserted.
+        ...plan.updates
+          .filter((u) => existing.some((e) => e.id === u.id))
+          .map((u) =>
+            rawStatement(db, sql`UPDATE versions SET superseded_by = ${u.supersededBy} WHERE id = ${u.id}
+              AND (${u.supersededBy} IS NULL OR EXISTS (SELECT 1 FROM versions WHERE id = ${u.supersededBy}))`),
+          ),
+      ]);
+      counts.versionsAdded += rows.length;
+      log.push(`${app.slug}: published ${rows.map((r) => r.entry.version).join(", ")}`);
+    }
+  } catch (e) {
+    status = "failed";
+    log.push(`failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  await db
+    .update(schema.jobs)
+    .set({ status, finishedAt: deps.now(), leaseUntil: null, counts: JSON.stringify(counts), log: log.join("\n").slice(0, 20_000) })
+    .where(eq(schema.jobs.id, jobId));
+  return { jobId, counts, status };
+}
+
+// ---- client licence compliance ---------------------------------------------------------------
+
+const sha256Hex = async (s: string) => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
+
+/** Owners and admins (re)generate the tenant's client licence token; the old one stops working. Shown once. */
+export async function rotateLicenceToken(deps: { db: Db; userId: string; tenantId: string; now: number }) {
+  const role = await deps.db
+    .select({ role: schema.tenantMemberships.role })
+    .from(schema.tenantMemberships)
+    .where(and(eq(schema.tenantMemberships.tenantId, deps.tenantId), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
+    .get();
+  if (!role) throw notFound("organisation");
+  if (role.role === "member") throw forbidden("Only owners and admins can rotate the licence token.");
+  const token = `glt_${randomString(40)}`;
+  const tokenHash = await sha256Hex(token);
+  await deps.db.batch([
+    deps.db
+      .insert(schema.clientLicenceTokens)
+      .values({ tenantId: deps.tenantId, tokenHash, createdBy: deps.userId, createdAt: deps.now })
+      .onConflictDoUpdate({ target: schema.clientLicenceTokens.tenantId, set: { tokenHash, createdBy: deps.userId, createdAt: deps.now } }),
+    auditInsert(deps.db, { actor: { type: "user", id: deps.userId }, action: "licence_token.rotate", tenantId: deps.tenantId, target: { type: "tenant", id: deps.tenantId }, at: deps.now }),
+  ]);
+  return { token };
+}
+
+/** Licensed clients = the Organization seats of the tenant's live entitlements; observed = clients seen in 30 days. */
+export async function clientSummary(deps: { db: Db; tenantId: string; now: number }) {
+  const ents = await deps.db
+    .select({ seats: schema.tenantProductEntitlements.quantitySeats, status: schema.tenantProductEntitlements.status, validFrom: schema.tenantProductEntitlements.validFrom, validUntil: schema.tenantProductEntitlements.validUntil, graceUntil: schema.tenantProductEntitlements.graceUntil })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
+  const licensed = ents.filter((e) => isLive(e, deps.now)).reduce((n, e) => n + e.seats, 0);
+  const observed = await deps.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`);
+  const hasToken = Boolean(await deps.db.select({ t: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tenantId, deps.tenantId)).get());
+  const n = observed?.n ?? 0;
+  return { licensed, observed: n, compliance: clientCompliance(licensed, n), hasToken };
+}
+
+export async function clientSummaries(deps: { db: Db; tenantIds: string[]; now: number }) {
+  const out: Record<string, Awaited<ReturnType<typeof clientSummary>>> = {};
+  for (const tenantId of deps.tenantIds) out[tenantId] = await clientSummary({ ...deps, tenantId });
+  return out;
+}
+
+/** A client checks in with its tenant's licence token; each distinct client id counts once. */
+export async function clientCheckIn(deps: { db: Db; token: string; clientId: string; now: number }) {
+  const tokenHash = await sha256Hex(deps.token);
+  const row = await deps.db.select({ tenantId: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tokenHash, tokenHash)).get();
+  if (!row) throw new AppError({ code: "invalid_token", status: 401, message: "Unknown or rotated licence token." });
+  await deps.db
+    .insert(schema.clientCheckins)
+    .values({ id: newId("cli"), tenantId: row.tenantId, clientId: deps.clientId, firstSeenAt: deps.now, lastSeenAt: deps.now })
+    .onConflictDoUpdate({ target: [schema.clientCheckins.tenantId, schema.clientCheckins.clientId], set: { lastSeenAt: deps.now } });
+  const summary = await clientSummary({ db: deps.db, tenantId: row.tenantId, now: deps.now });
+  return { licensed: summary.licensed, observed: summary.observed, compliance: summary.compliance };
+}
+
+/** System catalog for the admin console: applications with all their versions. */
+export async function listSystemCatalog(deps: { db: Db }) {
+  const apps = await deps.db.select().from(schema.applications).where(eq(schema.applications.catalogId, SYSTEM_CATALOG_ID)).orderBy(schema.applications.name);
+  const vers = apps.length
+    ? await deps.db.select().from(schema.versions).where(inArray(schema.versions.applicationId, apps.map((a) => a.id)))
+    : [];
+  return apps.map((a) => ({ ...a, versions: vers.filter((v) => v.applicationId === a.id).sort((x, y) => y.createdAt - x.createdAt) }));
+}

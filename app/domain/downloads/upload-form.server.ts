@@ -1,0 +1,52 @@
+import { AppError, badRequest } from "../errors";
+import { type PackageFile } from "./software.server";
+
+// Room for the multipart boundaries and the text fields around the file.
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+const tooLarge = (limit: number) =>
+  new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${limit} bytes.` });
+
+/**
+ * Reads a multipart upload of at most `maxBytes` of file: a larger declared body is refused before
+ * it is read, an undeclared one is counted while it streams. Text fields come back as strings.
+ * The body is buffered (request.formData), so SHA-256 and the signature are checked before R2 sees it.
+ */
+export async function readUploadForm(request: Request, maxBytes: number): Promise<{ fields: Record<string, string>; file: PackageFile | null }> {
+  const limit = maxBytes + MULTIPART_OVERHEAD;
+  const declared = request.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge(maxBytes);
+  if (!(request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
+    throw badRequest("Send the upload as multipart/form-data.");
+  }
+  let source = request;
+  if (declared === null && request.body) {
+    let seen = 0;
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) controller.error(tooLarge(maxBytes));
+        else controller.enqueue(chunk);
+      },
+    });
+    source = new Request(request, { body: request.body.pipeThrough(counter) });
+  }
+  let form: FormData;
+  try {
+    form = await source.formData();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw badRequest("The request body is not a valid multipart form.");
+  }
+  const fields: Record<string, string> = {};
+  let file: PackageFile | null = null;
+  for (const [key, value] of form.entries()) {
+    if (typeof value === "string") {
+      if (!(key in fields)) fields[key] = value;
+    } else if (key === "file" && !file && value.size > 0) {
+      if (value.size > maxBytes) throw tooLarge(maxBytes);
+      file = { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) };
+    }
+  }
+  return { fields, file };
+}
