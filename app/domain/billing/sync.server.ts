@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { type BatchItem } from "drizzle-orm/batch";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { auditInsert, type Actor } from "../audit/audit.server";
+import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
 import { complianceStatements } from "../seats/compliance.server";
 import { entitlementStatusFor, graceUntilFor, validUntilFor } from "../entitlements/from-subscription";
 import { type SubscriptionSnapshot } from "./types";
@@ -176,23 +176,18 @@ export function ownerSeatStatements(db: Db, opts: { entitlementId: string; tenan
         .from(ent)
         .where(and(eq(ent.id, opts.entitlementId), sql`${ent.quantitySeats} > ${activeSeats}`, sql`NOT ${hasSeat}`)),
     ),
-    db.insert(schema.auditLog).select(
-      db
-        .select({
-          id: sql<number | null>`NULL`.as("id"),
-          at: sql<number>`${opts.now}`.as("at"),
-          actorType: sql<Actor["type"]>`${opts.actor.type}`.as("actor_type"),
-          actorId: sql<string | null>`${opts.actor.id ?? null}`.as("actor_id"),
-          action: sql<string>`'seat.assigned'`.as("action"),
-          tenantId: sql<string>`${opts.tenantId}`.as("tenant_id"),
-          targetType: sql<string>`'seat'`.as("target_type"),
-          targetId: seats.id,
-          before: sql<string | null>`NULL`.as("before"),
-          after: sql<string>`${JSON.stringify({ userId: opts.userId, entitlementId: opts.entitlementId })}`.as("after"),
-          reason: sql<string>`'Owner seat at provisioning'`.as("reason"),
-        })
-        .from(seats)
-        .where(eq(seats.id, seatId)),
+    auditInsertWhen(
+      db,
+      {
+        actor: opts.actor,
+        action: "seat.assigned",
+        at: opts.now,
+        tenantId: opts.tenantId,
+        target: { type: "seat", id: seats.id },
+        after: { userId: opts.userId, entitlementId: opts.entitlementId },
+        reason: "Owner seat at provisioning",
+      },
+      { from: seats, where: eq(seats.id, seatId) },
     ),
   ];
 }

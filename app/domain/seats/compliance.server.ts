@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type Actor } from "../audit/audit.server";
+import { type Actor, auditInsertWhen } from "../audit/audit.server";
 
 // Seat-based entitlements of the tenant row in scope that are in force (seats on ended ones grant
 // nothing and do not count), with the seats in use on each.
@@ -26,23 +26,19 @@ export function complianceStatements(db: Db, opts: { tenantId: string; actor: Ac
   const t = schema.tenants;
   const changes = and(eq(t.id, opts.tenantId), ne(t.complianceStatus, sql`${computed}`));
   return [
-    db.insert(schema.auditLog).select(
-      db
-        .select({
-          id: sql<number | null>`NULL`.as("id"),
-          at: sql<number>`${opts.now}`.as("at"),
-          actorType: sql<Actor["type"]>`${opts.actor.type}`.as("actor_type"),
-          actorId: sql<string | null>`${opts.actor.id ?? null}`.as("actor_id"),
-          action: sql<string>`'tenant.compliance_changed'`.as("action"),
-          tenantId: t.id,
-          targetType: sql<string>`'tenant'`.as("target_type"),
-          targetId: t.id,
-          before: sql<string>`json_object('complianceStatus', ${t.complianceStatus})`.as("before"),
-          after: sql<string>`json_object('complianceStatus', ${computed}, 'licensedSeats', ${licensed}, 'observedSeats', ${observed})`.as("after"),
-          reason: sql<string>`${opts.reason}`.as("reason"),
-        })
-        .from(t)
-        .where(changes),
+    auditInsertWhen(
+      db,
+      {
+        actor: opts.actor,
+        action: "tenant.compliance_changed",
+        at: opts.now,
+        tenantId: t.id,
+        target: { type: "tenant", id: t.id },
+        before: sql`json_object('complianceStatus', ${t.complianceStatus})`,
+        after: sql`json_object('complianceStatus', ${computed}, 'licensedSeats', ${licensed}, 'observedSeats', ${observed})`,
+        reason: opts.reason,
+      },
+      { from: t, where: changes },
     ),
     db
       .update(t)

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
-import { auditInsert, type Actor } from "../audit/audit.server";
+import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
 import { AppError, conflict } from "../errors";
 import { type Role } from "../seats/rules";
 import { notFound, requireManagedTenant, unwrap } from "../seats/seats.server";
@@ -106,23 +106,17 @@ export async function inviteMember(deps: { db: Db; actorUserId: string; slug: st
       .values({ id, tenantId: tenant.id, email, role: deps.role, status: "pending", invitedBy: deps.actorUserId, createdAt: now, updatedAt: now })
       .onConflictDoNothing()
       .returning({ id: schema.tenantInvitations.id }),
-    db.insert(schema.auditLog).select(
-      db
-        .select({
-          id: sql<number | null>`NULL`.as("id"),
-          at: sql<number>`${now}`.as("at"),
-          actorType: sql<"user">`'user'`.as("actor_type"),
-          actorId: sql<string>`${deps.actorUserId}`.as("actor_id"),
-          action: sql<string>`'invitation.created'`.as("action"),
-          tenantId: schema.tenantInvitations.tenantId,
-          targetType: sql<string>`'invitation'`.as("target_type"),
-          targetId: schema.tenantInvitations.id,
-          before: sql<string | null>`NULL`.as("before"),
-          after: sql<string>`json_object('email', ${schema.tenantInvitations.email}, 'role', ${schema.tenantInvitations.role})`.as("after"),
-          reason: sql<string | null>`NULL`.as("reason"),
-        })
-        .from(schema.tenantInvitations)
-        .where(eq(schema.tenantInvitations.id, id)),
+    auditInsertWhen(
+      db,
+      {
+        actor: { type: "user", id: deps.actorUserId },
+        action: "invitation.created",
+        at: now,
+        tenantId: schema.tenantInvitations.tenantId,
+        target: { type: "invitation", id: schema.tenantInvitations.id },
+        after: sql`json_object('email', ${schema.tenantInvitations.email}, 'role', ${schema.tenantInvitations.role})`,
+      },
+      { from: schema.tenantInvitations, where: eq(schema.tenantInvitations.id, id) },
     ),
   ]);
   if (inserted.length === 0) throw conflict("already_invited", `${email} already has an open invitation.`, { fieldErrors: { email: ["Already invited."] } });
