@@ -22,6 +22,8 @@ export default defineConfig({
           STRIPE_API_BASE: `http://127.0.0.1:${INTEGRATION_STRIPE_PORT}`,
           ADMIN_EMAILS: "root@example.com",
           PAST_DUE_GRACE_DAYS: "7",
+          // Small, so upload tests can send limit + 1 bytes.
+          UPLOAD_MAX_BYTES: "4096",
         },
       },
     })),

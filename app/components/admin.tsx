@@ -29,6 +29,7 @@ export function AdminNav() {
     ["/admin/tenants", "Tenants"],
     ["/admin/licences", "Licences"],
     ["/admin/catalog", "Catalog"],
+    ["/admin/software", "Software"],
     ["/admin/webhooks", "Webhook inbox"],
     ["/admin/audit", "Audit log"],
     ["/admin/funnel", "Funnel"],

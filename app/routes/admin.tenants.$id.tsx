@@ -4,6 +4,7 @@ import { z } from "zod";
 import { GrantInput, grantEntitlement, revokeEntitlement, RevokeInput } from "../domain/admin/grants.server";
 import { getTenantDetail } from "../domain/admin/queries.server";
 import { retryStuckIntent } from "../domain/admin/replay.server";
+import { proUploadStatus, setProUploads } from "../domain/downloads/software.server";
 import { badRequest } from "../domain/errors";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -15,10 +16,11 @@ export async function loader({ context, params }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const detail = await getTenantDetail({ db: context.db, tenantId: params.id ?? "", now: context.now() });
   if (!detail) throw new Response("No such tenant.", { status: 404 });
-  return detail;
+  return { ...detail, proUploads: await proUploadStatus({ db: context.db, tenantId: detail.tenant.id, now: context.now() }) };
 }
 
-const Intent = z.object({ intent: z.enum(["grant", "revoke", "retry"], { error: "Unknown action." }) }).passthrough();
+const Intent = z.object({ intent: z.enum(["grant", "revoke", "retry", "pro_uploads"], { error: "Unknown action." }) }).passthrough();
+const ProUploads = z.object({ enabled: z.enum(["true", "false"], { error: "enabled must be true or false." }) });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
@@ -35,6 +37,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       if (!form.entitlementId) throw badRequest("Which entitlement?");
       await revokeEntitlement({ db: context.db, adminId: user.id, entitlementId: form.entitlementId, input: parseWith(RevokeInput, form), now });
       return "Entitlement revoked.";
+    }
+    if (intent === "pro_uploads") {
+      const enabled = parseWith(ProUploads, form).enabled === "true";
+      const { changed } = await setProUploads({ db: context.db, actor: { type: "user", id: user.id }, tenantId, enabled, now });
+      return changed ? `Pro uploads switched ${enabled ? "on" : "off"}.` : `Pro uploads were already ${enabled ? "on" : "off"}.`;
     }
     if (!form.intentId) throw badRequest("Which purchase?");
     const { outcome } = await retryStuckIntent({
@@ -64,6 +71,21 @@ export default function AdminTenant() {
           <Link to={`/admin/audit?tenant=${d.tenant.id}`}>Audit trail for this tenant</Link>
         </p>
         <ActionMessage />
+      </section>
+
+      <section className="card" aria-labelledby="pro-uploads">
+        <h2 id="pro-uploads">Pro uploads</h2>
+        <p>
+          {d.proUploads.enabled ? "Switched on" : "Switched off"} ·{" "}
+          {d.proUploads.pro ? "on the Pro plan (MAX or ULTRA tier)" : "not on the Pro plan: uploads stay refused until it buys MAX or ULTRA"}
+        </p>
+        <Form method="post" className="inline-form">
+          <input type="hidden" name="intent" value="pro_uploads" />
+          <input type="hidden" name="enabled" value={d.proUploads.enabled ? "false" : "true"} />
+          <button type="submit" className="button button-small">
+            {d.proUploads.enabled ? "Switch Pro uploads off" : "Switch Pro uploads on"}
+          </button>
+        </Form>
       </section>
 
       <section className="card" aria-labelledby="ents">

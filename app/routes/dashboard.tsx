@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { clientSummaries, listLatest } from "../domain/downloads/software.server";
 import { type EntitlementView } from "../domain/entitlements/access";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
@@ -14,9 +15,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     context.access(),
     invitationsFor({ db: context.db, email: user.email }),
   ]);
+  // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
+  const downloads = access!.organization.granted
+    ? await listLatest({ db: context.db, viewer: { userId: user.id, isSystemAdmin: user.isSystemAdmin, access: access! } })
+    : null;
+  const activeIds = tenants.filter((t) => t.status === "active").map((t) => t.tenantId);
+  const clients = await clientSummaries({ db: context.db, tenantIds: activeIds, now: context.now() });
   return {
     email: user.email,
     invitations,
+    downloads,
+    clients,
     isSystemAdmin: user.isSystemAdmin,
     tenants,
     access: { organization: access!.organization, accelerator: access!.accelerator },
@@ -89,7 +98,7 @@ function Why({ label, decision }: { label: string; decision: { granted: boolean;
 }
 
 export default function Dashboard() {
-  const { email, tenants, access, invitations } = useLoaderData<typeof loader>();
+  const { email, tenants, access, invitations, downloads, clients } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>Dashboard</h1>
@@ -116,6 +125,45 @@ export default function Dashboard() {
           <Why label="Accelerator" decision={access.accelerator} />
         </ul>
       </section>
+      {downloads ? (
+        <section className="card" aria-labelledby="downloads-title">
+          <h2 id="downloads-title">Downloads</h2>
+          {downloads.length === 0 ? <p>No software has been published yet.</p> : null}
+          {downloads.length > 0 ? (
+            <table className="tiers" data-testid="downloads">
+              <thead>
+                <tr>
+                  <th scope="col">Application</th>
+                  <th scope="col">Latest version</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">SHA-256</th>
+                  <th scope="col">Download</th>
+                </tr>
+              </thead>
+              <tbody>
+                {downloads.map((a) => (
+                  <tr key={a.id}>
+                    <td>
+                      {a.name} <span className="muted">by {a.vendor}</span>
+                      {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
+                    </td>
+                    <td>{a.latest.version}</td>
+                    <td>{(a.latest.size / 1024 / 1024).toFixed(1)} MB</td>
+                    <td>
+                      <code className="wrap">{a.latest.sha256}</code>
+                    </td>
+                    <td>
+                      <a href={a.latest.downloadUrl} download>
+                        Download {a.name} {a.latest.version}
+                      </a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </section>
+      ) : null}
       {tenants.length === 0 ? (
         <section className="card">
           <h2>No organisation yet</h2>
@@ -152,6 +200,12 @@ export default function Dashboard() {
               <p data-testid="licence">
                 Seats: <strong>{t.seats.observed}</strong> in use of <strong>{t.seats.licensed}</strong> licensed ·{" "}
                 {t.seats.compliance === "ok" ? "within licence" : "over licence"}
+              </p>
+            ) : null}
+            {t.status === "active" && clients[t.tenantId] && (clients[t.tenantId]!.licensed > 0 || clients[t.tenantId]!.observed > 0) ? (
+              <p data-testid="clients">
+                Clients: <strong>{clients[t.tenantId]!.observed}</strong> observed of <strong>{clients[t.tenantId]!.licensed}</strong> licensed ·{" "}
+                {clients[t.tenantId]!.compliance === "ok" ? "within licence" : "over licence"}
               </p>
             ) : null}
             {t.plans
@@ -204,6 +258,8 @@ export default function Dashboard() {
                     <Link to={`/org/${t.tenantSlug}/members`}>Members</Link>
                     {" · "}
                     <Link to={`/org/${t.tenantSlug}/billing`}>Billing</Link>
+                    {" · "}
+                    <Link to={`/org/${t.tenantSlug}/software`}>Software</Link>
                   </>
                 ) : null}
                 {t.role !== "member" ? (

@@ -457,3 +457,15 @@ export async function listSystemCatalog(deps: { db: Db }) {
     : [];
   return apps.map((a) => ({ ...a, versions: vers.filter((v) => v.applicationId === a.id).sort((x, y) => y.createdAt - x.createdAt) }));
 }
+
+/** The tenant software page: Pro upload status, client compliance and the tenant catalog's versions. */
+export async function tenantSoftware(deps: { db: Db; tenantId: string; now: number }) {
+  const catalogId = `cat_${deps.tenantId}`;
+  const apps = await deps.db.select().from(schema.applications).where(eq(schema.applications.catalogId, catalogId)).orderBy(schema.applications.name);
+  const vers = apps.length ? await deps.db.select().from(schema.versions).where(inArray(schema.versions.applicationId, apps.map((a) => a.id))) : [];
+  return {
+    proUploads: await proUploadStatus(deps),
+    clients: await clientSummary(deps),
+    applications: apps.map((a) => ({ ...a, versions: vers.filter((v) => v.applicationId === a.id).sort((x, y) => y.createdAt - x.createdAt) })),
+  };
+}

@@ -26,23 +26,25 @@ test("compareVersions is numeric and puts pre-releases first", () => {
   expect(compareVersions("1.2.3", "1.2.4")).toBe(-1);
 });
 
-test("planSupersede makes the highest version latest and supersedes the rest once", () => {
+test("planSupersede makes the highest version latest; versions already superseded keep their pointer", () => {
   const plan = planSupersede([
     { id: "a", version: "1.0.0", supersededBy: null },
     { id: "b", version: "1.1.0", supersededBy: null },
     { id: "c", version: "0.9.0", supersededBy: "a" },
   ]);
   expect(plan.latestId).toBe("b");
-  expect(plan.updates).toEqual([
-    { id: "a", supersededBy: "b" },
-    { id: "c", supersededBy: "b" },
-  ]);
+  expect(plan.updates).toEqual([{ id: "a", supersededBy: "b" }]);
   // Applying it leaves nothing to do.
   expect(planSupersede([
     { id: "a", version: "1.0.0", supersededBy: "b" },
     { id: "b", version: "1.1.0", supersededBy: null },
-    { id: "c", version: "0.9.0", supersededBy: "b" },
+    { id: "c", version: "0.9.0", supersededBy: "a" },
   ]).updates).toEqual([]);
+  // A re-published older latest is demoted when a higher version exists.
+  expect(planSupersede([
+    { id: "a", version: "2.0.0", supersededBy: null },
+    { id: "b", version: "1.0.0", supersededBy: null },
+  ]).updates).toEqual([{ id: "b", supersededBy: "a" }]);
 });
 
 test("newFeedEntries skips published versions, duplicates and malformed entries", () => {

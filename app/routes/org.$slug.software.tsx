@@ -1,0 +1,153 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { z } from "zod";
+import { proUpload, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
+import { readUploadForm } from "../domain/downloads/upload-form.server";
+import { isAppError } from "../domain/errors";
+import { requireManagedTenant } from "../domain/seats/seats.server";
+import { requireSession } from "../infra/auth/guards.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+
+export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
+
+type Result = { ok: boolean; message: string; token?: string; fieldErrors?: Record<string, string[]> };
+
+function asResponse(e: unknown): never {
+  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
+  throw e;
+}
+
+// Owners and admins only: the client licence token, client compliance and Pro uploads.
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  return { tenant, maxBytes: context.config.UPLOAD_MAX_BYTES, ...(await tenantSoftware({ db: context.db, tenantId: tenant.id, now: context.now() })) };
+}
+
+const Upload = z.object({
+  application: z.string().trim().min(1, "Name the application.").max(80),
+  version: z.string().trim().min(1, "Give a version.").max(64),
+});
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  const now = context.now();
+  try {
+    const multipart = (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
+    if (!multipart) {
+      const form = await readForm(request);
+      parseWith(z.object({ intent: z.literal("rotate_token", { error: "Unknown action." }) }), form);
+      const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenantId: tenant.id, now });
+      return data<Result>({ ok: true, message: "New licence token created. Copy it now: it is shown only once.", token });
+    }
+    const { fields, file } = await readUploadForm(request, context.config.UPLOAD_MAX_BYTES);
+    const input = parseWith(Upload, fields);
+    const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, userId: user.id, tenantSlug: tenant.slug, ...input, file, maxBytes: context.config.UPLOAD_MAX_BYTES, now });
+    return data<Result>({ ok: true, message: `Uploaded version ${v.version} (SHA-256 ${v.sha256}).` });
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return data<Result>({ ok: false, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
+  }
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+export default function TenantSoftware() {
+  const d = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const canUpload = d.proUploads.pro && d.proUploads.enabled;
+  return (
+    <main className="stack">
+      <p>
+        <Link to="/dashboard">← Dashboard</Link>
+      </p>
+      <h1>{d.tenant.name}: software</h1>
+      {result ? (
+        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
+          {result.message}
+        </p>
+      ) : null}
+
+      <section className="card" aria-labelledby="clients">
+        <h2 id="clients">Licensed clients</h2>
+        <p>
+          <strong data-testid="clients-observed">{d.clients.observed}</strong> clients observed in the last 30 days of{" "}
+          <strong data-testid="clients-licensed">{d.clients.licensed}</strong> licensed ·{" "}
+          {d.clients.compliance === "ok" ? "within your licence" : "over your licence: buy more seats or retire clients"}
+        </p>
+        <p className="muted">
+          Installed clients check in with POST /api/clients/check-in {"{ token, clientId }"}. {d.clients.hasToken ? "A token is set." : "No token yet."}
+        </p>
+        {result?.token ? (
+          <p>
+            Licence token: <code data-testid="licence-token">{result.token}</code>
+          </p>
+        ) : null}
+        <Form method="post">
+          <input type="hidden" name="intent" value="rotate_token" />
+          <button type="submit" className="button button-secondary" disabled={busy}>
+            {d.clients.hasToken ? "Rotate licence token" : "Create licence token"}
+          </button>
+        </Form>
+      </section>
+
+      <section className="card" aria-labelledby="uploads">
+        <h2 id="uploads">Upload a package</h2>
+        {!d.proUploads.pro ? <p>Uploading your own MSI or EXE packages is part of the Pro plan (the MAX or ULTRA tier).</p> : null}
+        {d.proUploads.pro && !d.proUploads.enabled ? <p>Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.</p> : null}
+        {canUpload ? (
+          <Form method="post" encType="multipart/form-data" className="stack">
+            <label>
+              Application <input name="application" required maxLength={80} />
+            </label>
+            {result?.fieldErrors?.application ? <p className="form-error">{result.fieldErrors.application.join(" ")}</p> : null}
+            <label>
+              Version <input name="version" required placeholder="1.2.3" maxLength={64} />
+            </label>
+            {result?.fieldErrors?.version ? <p className="form-error">{result.fieldErrors.version.join(" ")}</p> : null}
+            <label>
+              Package (.msi or .exe, at most {mb(d.maxBytes)}) <input type="file" name="file" accept=".msi,.exe" required />
+            </label>
+            {result?.fieldErrors?.file ? <p className="form-error">{result.fieldErrors.file.join(" ")}</p> : null}
+            <button type="submit" className="button" disabled={busy}>
+              Upload
+            </button>
+          </Form>
+        ) : null}
+      </section>
+
+      <section className="card" aria-labelledby="tenant-catalog">
+        <h2 id="tenant-catalog">Your catalog</h2>
+        {d.applications.length === 0 ? <p>No packages uploaded yet.</p> : null}
+        {d.applications.map((a) => (
+          <div key={a.id}>
+            <h3>{a.name}</h3>
+            <ul>
+              {a.versions.map((v) => (
+                <li key={v.id}>
+                  {v.version} · {mb(v.size)} · {v.supersededBy ? "superseded" : "latest"} · <a href={`/downloads/${v.id}`}>Download</a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+      </section>
+    </main>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error)) {
+    return (
+      <section className="card narrow">
+        <h1>{error.status === 404 ? "Not found" : "Not allowed"}</h1>
+        <p>{(error.data as { message?: string } | null)?.message ?? error.statusText}</p>
+        <Link to="/dashboard">Back to your dashboard</Link>
+      </section>
+    );
+  }
+  throw error;
+}
