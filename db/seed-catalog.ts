@@ -158,3 +158,38 @@ export function catalogSeedStatements(now: number): string[] {
   });
   return out;
 }
+
+// Entitled downloads (ADR 008): one sample application in the system catalog with one version and
+// its version feed, so a fresh dev app has something to download. The file is a few bytes that
+// start with the EXE signature; it is not a program. Not applied by the integration tests' setup.
+export const SAMPLE_SOFTWARE = {
+  catalogId: "cat_system",
+  applicationId: "app_sampleagent",
+  slug: "gatehouse-sample-agent",
+  name: "Gatehouse Sample Agent",
+  vendor: "Gatehouse",
+  versionId: "ver_sampleagent100",
+  version: "1.0.0",
+  fileName: "gatehouse-sample-agent-1.0.0.exe",
+  key: "system/gatehouse-sample-agent/gatehouse-sample-agent-1.0.0.exe",
+  feedKey: "feeds/gatehouse-sample-agent.json",
+} as const;
+
+/** The sample package's bytes: "MZ" then a plain-text note. */
+export const sampleSoftwareBytes = (): Uint8Array =>
+  new TextEncoder().encode("MZ\nGatehouse sample package 1.0.0. Not a program: it shows that entitled downloads work.\n");
+
+/** The version feed the scheduled job reads for the sample application. */
+export const sampleSoftwareFeed = (sha256: string) =>
+  JSON.stringify({ versions: [{ version: SAMPLE_SOFTWARE.version, key: SAMPLE_SOFTWARE.key, sha256 }] }, null, 2);
+
+export function softwareSeedStatements(now: number, file: { sha256: string; size: number }): string[] {
+  const s = SAMPLE_SOFTWARE;
+  return [
+    `INSERT INTO catalogs (id, owner_type, owner_id, name, created_at) VALUES (${[s.catalogId, "system", "system", "Gatehouse software", now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+    `INSERT INTO applications (id, catalog_id, slug, name, vendor, created_at) VALUES (${[s.applicationId, s.catalogId, s.slug, s.name, s.vendor, now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+    `INSERT INTO versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at) VALUES (${[
+      s.versionId, s.applicationId, s.version, s.key, file.sha256, file.size, s.fileName, null, "seed", null, now,
+    ].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+  ];
+}

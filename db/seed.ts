@@ -3,12 +3,13 @@
 //   tsx db/seed.ts --remote         production D1
 //   tsx db/seed.ts --persist-to D   local D1 kept in directory D (tests, benchmark)
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { hashPassword } from "../app/infra/auth/password.server";
-import { catalogSeedStatements } from "./seed-catalog";
+import { catalogSeedStatements, SAMPLE_SOFTWARE, sampleSoftwareBytes, sampleSoftwareFeed, softwareSeedStatements } from "./seed-catalog";
 
 export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
 
@@ -23,8 +24,22 @@ export async function seed(opts: { remote?: boolean; persistTo?: string; cwd?: s
   }
   const dir = mkdtempSync(join(tmpdir(), "gatehouse-seed-"));
   const file = join(dir, "seed.sql");
-  writeFileSync(file, statements.join("\n") + "\n");
   const target = opts.remote ? ["--remote"] : ["--local", ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
+  // The sample download (ADR 008): its file and version feed go to R2 (put is idempotent), its rows to D1.
+  const sample = sampleSoftwareBytes();
+  const sha256 = createHash("sha256").update(sample).digest("hex");
+  writeFileSync(join(dir, "sample.exe"), sample);
+  writeFileSync(join(dir, "feed.json"), sampleSoftwareFeed(sha256));
+  for (const [key, path] of [[SAMPLE_SOFTWARE.key, "sample.exe"], [SAMPLE_SOFTWARE.feedKey, "feed.json"]] as const) {
+    const put = spawnSync("npx", ["wrangler", "r2", "object", "put", `gatehouse-files/${key}`, "--file", join(dir, path), ...target], {
+      cwd: opts.cwd,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    if (put.status !== 0) throw new Error(`Seeding R2 failed:\n${put.stdout}\n${put.stderr}`);
+  }
+  statements.push(...softwareSeedStatements(now, { sha256, size: sample.byteLength }));
+  writeFileSync(file, statements.join("\n") + "\n");
   const result = spawnSync("npx", ["wrangler", "d1", "execute", "DB", ...target, "--file", file], {
     cwd: opts.cwd,
     encoding: "utf8",

@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/clo
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { addSystemApplication, addSystemVersion, listSystemCatalog } from "../domain/downloads/software.server";
+import { formatBytes } from "../domain/downloads/software";
 import { readUploadForm } from "../domain/downloads/upload-form.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -38,7 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }, "Done.");
 }
 
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mb = formatBytes;
 
 export default function AdminSoftware() {
   const { applications, maxBytes } = useLoaderData<typeof loader>();

@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { formatBytes } from "../domain/downloads/software";
 import { clientSummaries, listLatest } from "../domain/downloads/software.server";
 import { type EntitlementView } from "../domain/entitlements/access";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
@@ -148,7 +149,7 @@ export default function Dashboard() {
                       {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
                     </td>
                     <td>{a.latest.version}</td>
-                    <td>{(a.latest.size / 1024 / 1024).toFixed(1)} MB</td>
+                    <td>{formatBytes(a.latest.size)}</td>
                     <td>
                       <code className="wrap">{a.latest.sha256}</code>
                     </td>

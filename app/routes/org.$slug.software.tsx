@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { z } from "zod";
 import { proUpload, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
+import { formatBytes } from "../domain/downloads/software";
 import { readUploadForm } from "../domain/downloads/upload-form.server";
 import { isAppError } from "../domain/errors";
 import { requireManagedTenant } from "../domain/seats/seats.server";
@@ -51,7 +52,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   }
 }
 
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mb = formatBytes;
 
 export default function TenantSoftware() {
   const d = useLoaderData<typeof loader>();

@@ -87,3 +87,10 @@ export const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.t
 export function clientCompliance(licensed: number, observed: number): "ok" | "over_limit" {
   return observed > licensed ? "over_limit" : "ok";
 }
+
+/** 512 B, 4.9 KB, 12.3 MB: sizes for people. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
