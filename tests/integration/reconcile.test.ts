@@ -116,12 +116,16 @@ test("abandoned checkouts expire and lapsed grants end, audited", async () => {
 
 test("the Worker's scheduled() handler runs the job and records it", async () => {
   await lastRunAt(Date.now());
-  const before = (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'succeeded'").first<{ n: number }>())!.n;
+  // The cron runs reconciliation and then the version feed job (ADR 008): one succeeded run of each.
+  const succeeded = async (type: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'succeeded' AND type = ?").bind(type).first<{ n: number }>())!.n;
+  const before = await succeeded("reconcile");
+  const feedsBefore = await succeeded("version_feed");
   const ctx = createExecutionContext();
   await worker.scheduled!(createScheduledController({ cron: "*/15 * * * *", scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
-  const after = (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'succeeded'").first<{ n: number }>())!.n;
-  expect(after).toBe(before + 1);
+  expect(await succeeded("reconcile")).toBe(before + 1);
+  expect(await succeeded("version_feed")).toBe(feedsBefore + 1);
   const admin = await systemAdmin();
   const page = await (await admin.agent.fetch("/admin/jobs")).text();
   expect(page).toContain("reconcile");
