@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
+import { seriousA11yViolations } from "./a11y";
 import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
 
 const ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
@@ -15,6 +16,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+async function expectNoSeriousViolations(page: Page, name: string) {
+  const violations = await seriousA11yViolations(page);
+  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -108,6 +114,7 @@ test("an admin publishes a version; a member with a seat sees it on the dashboar
   await admin.getByRole("button", { name: "Publish version" }).click();
   await admin.getByText(`Version 3.1.4 published (SHA-256 ${sha256(bytes)}).`).waitFor();
   await screenshot(admin, "downloads-admin-version");
+  await expectNoSeriousViolations(admin, "admin software");
 
   const memberCookie = await login(`race-member-${tag}-0@example.com`, PASSWORD);
   const member = await (await signedInContext(memberCookie)).newPage();
@@ -116,6 +123,7 @@ test("an admin publishes a version; a member with a seat sees it on the dashboar
   await link.waitFor();
   expect(await member.getByTestId("downloads").textContent()).toContain(sha256(bytes));
   await screenshot(member, "downloads-dashboard");
+  await expectNoSeriousViolations(member, "dashboard with downloads");
   const [download] = await Promise.all([member.waitForEvent("download"), link.click()]);
   expect(download.suggestedFilename()).toBe("e2e-tool.exe");
   const saved = readFileSync((await download.path())!);
@@ -148,6 +156,7 @@ test("a Pro tenant's owner uploads an EXE once an admin switches uploads on", as
   await owner.getByRole("button", { name: "Upload" }).click();
   await owner.getByText("Version 1.0.0 is already published for this application.").waitFor();
   await screenshot(owner, "downloads-pro-upload");
+  await expectNoSeriousViolations(owner, "software page");
   // The owner holds a seat, so the upload is on their dashboard too.
   await owner.goto(`${appUrl()}/dashboard`);
   await owner.getByRole("link", { name: "Download Field Agent 1.0.0" }).waitFor();
