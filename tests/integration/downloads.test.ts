@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { runVersionFeedJob } from "../../app/domain/downloads/software.server";
+import { declaredBodyTooLarge, DEFAULT_BODY_LIMIT, limitUndeclaredBody } from "../../app/infra/http/guards.server";
 import { createDb } from "../../app/infra/d1/db.server";
 import { PRICE } from "../factories/billing";
 import { packageBytes, multipart, sha256Hex, storedFor, systemApplication } from "../factories/downloads";
@@ -225,10 +226,15 @@ test("the version feed job publishes new feed versions once, however often it ru
   expect(rows.filter((r) => r.superseded_by === null).map((r) => r.version)).toEqual(["1.1.0"]);
 
   // A new entry (and an entry whose file is missing) on the next run: one more version, now the latest.
-  feed.versions.push(await entry("1.2.0", 2), { version: "1.3.0", key: "releases/feed-tool/missing.exe", sha256: "b".repeat(64) });
+  // A new entry, one whose file is missing and one whose checksum does not match its file: one more version.
+  feed.versions.push(
+    await entry("1.2.0", 2),
+    { version: "1.3.0", key: "releases/feed-tool/missing.exe", sha256: "b".repeat(64) },
+    { version: "1.4.0", key: "releases/feed-tool/0.exe", sha256: await sha256Hex(files[1]!) },
+  );
   await env.FILES.put(`feeds/${app.slug}.json`, JSON.stringify(feed));
   const third = await runVersionFeedJob({ db, files: env.FILES, now: () => Date.now() });
-  expect(third.counts).toMatchObject({ versionsAdded: 1, filesMissing: 1 });
+  expect(third.counts).toMatchObject({ versionsAdded: 1, filesMissing: 1, checksumMismatches: 1 });
   await runVersionFeedJob({ db, files: env.FILES, now: () => Date.now() });
   rows = (await versionsOf()).results;
   expect(rows.map((r) => r.version)).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
@@ -273,4 +279,12 @@ test("the dashboard lists the latest downloads for a seated member and not for a
   expect(seated).toContain(`/downloads/${w.sysApp.versions[0]!.id}`);
   const seatless = await (await w.roles.memberNoSeat.fetch("/dashboard")).text();
   expect(seatless).not.toContain("/downloads/");
+});
+
+test("upload paths are exempt from the 256 KiB request limit (they enforce UPLOAD_MAX_BYTES), other paths are not", () => {
+  const big = (path: string) => new Request(`http://127.0.0.1:8787${path}`, { method: "POST", headers: { "Content-Length": String(DEFAULT_BODY_LIMIT + 1) }, body: "x" });
+  for (const path of ["/api/pro/uploads", "/admin/software", "/org/acme/software"]) expect(declaredBodyTooLarge(big(path)), path).toBe(false);
+  for (const path of ["/api/clients/check-in", "/org/acme/members", "/admin/tenants/x", "/org/acme/software/x"]) expect(declaredBodyTooLarge(big(path)), path).toBe(true);
+  const undeclared = new Request("http://127.0.0.1:8787/api/pro/uploads", { method: "POST", body: new Blob(["x"]).stream(), duplex: "half" } as RequestInit);
+  expect(limitUndeclaredBody(undeclared)).toBe(undeclared);
 });

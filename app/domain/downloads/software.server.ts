@@ -292,7 +292,10 @@ export async function setProUploads(deps: { db: Db; actor: Actor; tenantId: stri
 
 // ---- the version job ------------------------------------------------------------------------
 
-export type FeedCounts = { applications: number; feedsRead: number; versionsAdded: number; entriesRejected: number; filesMissing: number };
+// workerd's crypto has DigestStream; the DOM lib's Crypto type (from vite/client) hides it.
+type WorkersCrypto = { DigestStream: typeof DigestStream };
+
+export type FeedCounts = { applications: number; feedsRead: number; versionsAdded: number; entriesRejected: number; filesMissing: number; checksumMismatches: number };
 
 const parseFeed = (text: string): FeedEntry[] | null => {
   try {
@@ -326,7 +329,7 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
     WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE type = ${VERSION_FEED_JOB} AND status = 'running' AND lease_until > ${startedAt})`);
   if (leased.meta.changes !== 1) return { jobId: null, status: "skipped" as const };
 
-  const counts: FeedCounts = { applications: 0, feedsRead: 0, versionsAdded: 0, entriesRejected: 0, filesMissing: 0 };
+  const counts: FeedCounts = { applications: 0, feedsRead: 0, versionsAdded: 0, entriesRejected: 0, filesMissing: 0, checksumMismatches: 0 };
   const log: string[] = [];
   let status: "succeeded" | "failed" = "succeeded";
   try {
@@ -350,13 +353,21 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
       for (const r of rejected) log.push(`${app.slug}: rejected entry ${JSON.stringify(r)}`);
       const rows: { id: string; entry: FeedEntry; size: number; fileName: string }[] = [];
       for (const entry of add) {
-        const head = await deps.files.head(entry.key);
-        if (!head) {
+        const object = await deps.files.get(entry.key);
+        if (!object) {
           counts.filesMissing++;
           log.push(`${app.slug} ${entry.version}: ${entry.key} is not in the bucket; skipped`);
           continue;
         }
-        rows.push({ id: newId("ver"), entry, size: head.size, fileName: entry.key.split("/").pop() ?? `${app.slug}-${entry.version}` });
+        // The feed's checksum is verified against the stored bytes (streamed, never buffered whole).
+        const digest = new (crypto as unknown as WorkersCrypto).DigestStream("SHA-256");
+        await object.body.pipeTo(digest);
+        if (hex(await digest.digest) !== entry.sha256) {
+          counts.checksumMismatches++;
+          log.push(`${app.slug} ${entry.version}: ${entry.key} does not match the feed's sha256; skipped`);
+          continue;
+        }
+        rows.push({ id: newId("ver"), entry, size: object.size, fileName: entry.key.split("/").pop() ?? `${app.slug}-${entry.version}` });
       }
       if (rows.length === 0) continue;
       const now = deps.now();
