@@ -43,12 +43,15 @@ export async function eventsFor(customerId: string, since: string[] = []): Promi
   return deliveries.filter((d) => !since.includes(d.event_id)).map((d) => ({ id: d.event_id, type: d.type }));
 }
 
-const signed = new Map<string, Promise<{ payload: string; header: string }>>();
+const signed = new Map<string, { at: number; signature: Promise<{ payload: string; header: string }> }>();
+// Signatures are valid for 300 s at the app; re-sign well before that.
+const SIGNATURE_REUSE_MS = 240_000;
 
-/** Delivers one event to the app's webhook exactly as Stripe would (signed once, valid for 5 minutes). */
+/** Delivers one event to the app's webhook exactly as Stripe would (signed by the emulator). */
 export async function deliver(eventId: string): Promise<Response> {
-  if (!signed.has(eventId)) signed.set(eventId, control.signEvent(eventId));
-  const { payload, header } = await signed.get(eventId)!;
+  const cached = signed.get(eventId);
+  if (!cached || Date.now() - cached.at > SIGNATURE_REUSE_MS) signed.set(eventId, { at: Date.now(), signature: control.signEvent(eventId) });
+  const { payload, header } = await signed.get(eventId)!.signature;
   return SELF.fetch(`${BASE}/api/stripe/webhook`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "Stripe-Signature": header },
@@ -112,6 +115,49 @@ export async function rewindPurchase(opts: { intentId: string; tenantId: string;
     env.DB.prepare("DELETE FROM tenants WHERE id = ?").bind(opts.tenantId),
     env.DB.prepare("UPDATE users SET stripe_customer_id = ? WHERE id = ?").bind(opts.customerId, opts.userId),
   ]);
+}
+
+/** The events a flow's handlers act on (the rest are recorded as ignored and change nothing). */
+export const isActedOn = (type: string) =>
+  type.startsWith("checkout.session") || type.startsWith("customer.subscription") || type === "invoice.paid" || type === "invoice.payment_failed" || type === "charge.refunded";
+
+/**
+ * Replays a finished flow's events in every order, then each three times at once, from the same
+ * starting point, and checks that D1 always ends in `reference` (the in-order state). `prefix`
+ * events (e.g. the purchase before a cancellation) are replayed first, in order, every time.
+ */
+export async function expectOrderIndependent(flow: {
+  intentId: string;
+  tenantId: string;
+  userId: string;
+  customerId: string;
+  events: { id: string; type: string }[];
+  prefix?: { id: string; type: string }[];
+  reference: Awaited<ReturnType<typeof tenantState>>;
+}): Promise<number> {
+  const acted = flow.events.filter((e) => isActedOn(e.type)).map((e) => e.id);
+  const prefix = (flow.prefix ?? []).filter((e) => isActedOn(e.type)).map((e) => e.id);
+  const rewind = async () => {
+    await rewindPurchase({ intentId: flow.intentId, tenantId: flow.tenantId, userId: flow.userId, customerId: flow.customerId, eventIds: [...prefix, ...acted] });
+    await deliverAll(prefix);
+  };
+  const orders = permutations(acted);
+  for (const order of orders) {
+    await rewind();
+    const statuses = await deliverAll(order);
+    if (!statuses.every((s) => s === 200)) throw new Error(`order ${order.join(" ")} answered ${statuses.join(",")}`);
+    const state = await tenantState(flow.tenantId);
+    if (JSON.stringify(state) !== JSON.stringify(flow.reference)) {
+      throw new Error(`order ${order.join(" ")} ended in ${JSON.stringify(state)}, not ${JSON.stringify(flow.reference)}`);
+    }
+  }
+  await rewind();
+  for (const id of acted) {
+    const results = await Promise.all([deliver(id), deliver(id), deliver(id)]);
+    if (!results.every((r) => r.status === 200)) throw new Error(`concurrent duplicates of ${id} answered ${results.map((r) => r.status)}`);
+  }
+  if (JSON.stringify(await tenantState(flow.tenantId)) !== JSON.stringify(flow.reference)) throw new Error("concurrent duplicates changed the state");
+  return orders.length;
 }
 
 export function permutations<T>(items: T[]): T[][] {

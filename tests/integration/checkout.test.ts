@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import {
   control,
+  expectOrderIndependent,
   deliver,
   deliverAll,
   eventsFor,
@@ -256,6 +257,56 @@ test("every delivery order of a new Organization purchase ends in the same state
   expect(await tenantState(tenantId)).toEqual(reference);
   expect(ignored.length).toBeGreaterThan(0);
 }, 180_000);
+
+test("every delivery order of an Accelerator purchase (with its bundled trial) ends in the same state", async () => {
+  const buyer = await signedInAgent();
+  const { intentId, url, customerId } = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "Order Trial Co" });
+  await control.pay(url, "pay");
+  // In order: provisioning starts the trial, whose own events follow.
+  await deliverAll((await eventsFor(customerId)).map((e) => e.id));
+  const events = await eventsFor(customerId);
+  await deliverAll(events.map((e) => e.id));
+  const tenantId = await tenantOf(intentId);
+  const reference = await tenantState(tenantId);
+  expect(reference.entitlements).toHaveLength(2);
+  const orders = await expectOrderIndependent({ intentId, tenantId, userId: buyer.user.id, customerId, events, reference });
+  expect(orders).toBeGreaterThanOrEqual(2);
+  // Replays never started a second trial in Stripe.
+  expect((await stripe().subscriptions.list({ customer: customerId })).data).toHaveLength(1);
+}, 240_000);
+
+test("every delivery order of a cancellation (at period end, then now) ends canceled", async () => {
+  const { user, intentId, url, customerId } = await buyOrganization(2);
+  const purchase = await payAndDeliver(url, customerId);
+  const subId = (await intentRow(intentId))!.stripe_subscription_id as string;
+  await stripe().subscriptions.update(subId, { cancel_at_period_end: true });
+  await stripe().subscriptions.cancel(subId);
+  const events = await eventsFor(customerId, purchase.map((e) => e.id));
+  await deliverAll(events.map((e) => e.id));
+  const tenantId = await tenantOf(intentId);
+  const reference = await tenantState(tenantId);
+  expect(reference.entitlements[0]).toMatchObject({ status: "canceled" });
+  expect(await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference })).toBeGreaterThanOrEqual(2);
+}, 240_000);
+
+test("every delivery order of a failed renewal and its recovery ends active", async () => {
+  const { user, intentId, url, customerId } = await buyOrganization(2);
+  const clock = await stripe().testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+  await control.attachClock(customerId, clock.id);
+  const purchase = await payAndDeliver(url, customerId);
+  await control.declineNextPayment(customerId, true);
+  await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 32 * 86_400 });
+  await control.declineNextPayment(customerId, false);
+  const invoice = (await stripe().invoices.list({ customer: customerId, status: "open" })).data[0]!;
+  await stripe().invoices.pay(invoice.id);
+  const events = await eventsFor(customerId, purchase.map((e) => e.id));
+  expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["invoice.payment_failed", "invoice.paid"]));
+  await deliverAll(events.map((e) => e.id));
+  const tenantId = await tenantOf(intentId);
+  const reference = await tenantState(tenantId);
+  expect(reference.entitlements[0]).toMatchObject({ status: "active", grace_until: null });
+  expect(await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference })).toBeGreaterThanOrEqual(2);
+}, 240_000);
 
 test("a D1 failure half-way answers 500, leaves nothing half-written, and the retry succeeds", async () => {
   const { intentId, url, customerId } = await buyOrganization(2);
