@@ -25,20 +25,9 @@ export async function seed(opts: { remote?: boolean; persistTo?: string; cwd?: s
   const dir = mkdtempSync(join(tmpdir(), "gatehouse-seed-"));
   const file = join(dir, "seed.sql");
   const target = opts.remote ? ["--remote"] : ["--local", ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
-  // The sample download (ADR 008): its file and version feed go to R2 (put is idempotent), its rows to D1.
-  const sample = sampleSoftwareBytes();
-  const sha256 = createHash("sha256").update(sample).digest("hex");
-  writeFileSync(join(dir, "sample.exe"), sample);
-  writeFileSync(join(dir, "feed.json"), sampleSoftwareFeed(sha256));
-  for (const [key, path] of [[SAMPLE_SOFTWARE.key, "sample.exe"], [SAMPLE_SOFTWARE.feedKey, "feed.json"]] as const) {
-    const put = spawnSync("npx", ["wrangler", "r2", "object", "put", `gatehouse-files/${key}`, "--file", join(dir, path), ...target], {
-      cwd: opts.cwd,
-      encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-    if (put.status !== 0) throw new Error(`Seeding R2 failed:\n${put.stdout}\n${put.stderr}`);
-  }
-  statements.push(...softwareSeedStatements(now, { sha256, size: sample.byteLength }));
+  // The sample download (ADR 008), local only like the demo admin: its file and version feed go to
+  // R2 (put is idempotent), its rows to D1.
+  if (!opts.remote) seedSampleSoftware({ dir, target, cwd: opts.cwd, statements, now });
   writeFileSync(file, statements.join("\n") + "\n");
   const result = spawnSync("npx", ["wrangler", "d1", "execute", "DB", ...target, "--file", file], {
     cwd: opts.cwd,
@@ -48,6 +37,22 @@ export async function seed(opts: { remote?: boolean; persistTo?: string; cwd?: s
   rmSync(dir, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`Seeding failed:\n${result.stdout}\n${result.stderr}`);
   return statements.length;
+}
+
+function seedSampleSoftware(o: { dir: string; target: string[]; cwd?: string; statements: string[]; now: number }) {
+  const sample = sampleSoftwareBytes();
+  const sha256 = createHash("sha256").update(sample).digest("hex");
+  writeFileSync(join(o.dir, "sample.exe"), sample);
+  writeFileSync(join(o.dir, "feed.json"), sampleSoftwareFeed(sha256));
+  for (const [key, path] of [[SAMPLE_SOFTWARE.key, "sample.exe"], [SAMPLE_SOFTWARE.feedKey, "feed.json"]] as const) {
+    const put = spawnSync("npx", ["wrangler", "r2", "object", "put", `gatehouse-files/${key}`, "--file", join(o.dir, path), ...o.target], {
+      cwd: o.cwd,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    if (put.status !== 0) throw new Error(`Seeding R2 failed:\n${put.stdout}\n${put.stderr}`);
+  }
+  o.statements.push(...softwareSeedStatements(o.now, { sha256, size: sample.byteLength }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
