@@ -204,7 +204,11 @@ export default function Dashboard() {
               </p>
             ) : null}
             {t.status === "active" && clients[t.tenantId] && (clients[t.tenantId]!.licensed > 0 || clients[t.tenantId]!.observed > 0) ? (
-              <p data-testid="clients">
+              <p
+                data-testid="clients"
+                className={clients[t.tenantId]!.compliance === "over_limit" ? "banner-warning" : undefined}
+                role={clients[t.tenantId]!.compliance === "over_limit" ? "alert" : undefined}
+              >
                 Clients: <strong>{clients[t.tenantId]!.observed}</strong> observed of <strong>{clients[t.tenantId]!.licensed}</strong> licensed ·{" "}
                 {clients[t.tenantId]!.compliance === "ok" ? "within licence" : "over licence"}
               </p>
