@@ -1,23 +1,9 @@
-import { type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { seriousA11yViolations } from "./a11y";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { type Page } from "playwright-core";
+import { expect, inject, test } from "vitest";
+import { expectNoSeriousViolations, seriousA11yViolations } from "./a11y";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function signUp(page: Page, prefix: string) {
-  await page.goto(`${appUrl()}/signup`);
-  await page.getByLabel("Email").fill(uniqueEmail(prefix));
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/dashboard$/);
-}
+const browser = browserForFile();
 
 async function buyOrganization(page: Page, org: string, seats = 2) {
   await page.goto(`${appUrl()}/pricing`);
@@ -33,14 +19,9 @@ async function buyOrganization(page: Page, org: string, seats = 2) {
 
 const slugOf = (org: string) => org.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 
-async function expectNoSeriousViolations(page: Page, name: string) {
-  const violations = await seriousA11yViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
-
 test("without Accelerator: the nav item is hidden and the page is locked with an upgrade", async () => {
-  const page = await browser.newPage();
-  await signUp(page, "e2e-locked");
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-locked"));
   expect(await page.getByRole("link", { name: "Accelerator" }).count()).toBe(0);
   await page.goto(`${appUrl()}/accelerator/foundations/pay-first`);
   await page.getByRole("heading", { name: "Accelerator is locked" }).waitFor();
@@ -53,9 +34,9 @@ test("without Accelerator: the nav item is hidden and the page is locked with an
 });
 
 test("a subscribed tenant publishes its roadmap; canceling takes the public page down and the switch explains why", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   const org = `Roadmap Rocket ${Date.now().toString(36)}`;
-  await signUp(page, "e2e-roadmap");
+  await signUp(page, uniqueEmail("e2e-roadmap"));
   await buyOrganization(page, org);
   await page.goto(`${appUrl()}/dashboard`);
   await page.getByRole("link", { name: "Roadmap" }).click();
@@ -69,7 +50,7 @@ test("a subscribed tenant publishes its roadmap; canceling takes the public page
   await page.getByRole("link", { name: /\/r\// }).waitFor();
   await screenshot(page, "roadmap-published");
 
-  const publicPage = await browser.newPage();
+  const publicPage = await browser().newPage();
   const res = await publicPage.goto(`${appUrl()}/r/${slugOf(org)}`);
   expect(res?.status()).toBe(200);
   await publicPage.getByText("Self-serve seat upgrades").waitFor();
@@ -114,7 +95,7 @@ test("a subscribed tenant publishes its roadmap; canceling takes the public page
 });
 
 test("pricing has no serious accessibility violations", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   await page.goto(`${appUrl()}/pricing`);
   await page.waitForLoadState("networkidle");
   await expectNoSeriousViolations(page, "pricing");
@@ -122,7 +103,7 @@ test("pricing has no serious accessibility violations", async () => {
 });
 
 test("the accessibility check itself catches serious violations (control)", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   await page.setContent('<html><body><main><button></button><input type="text"><p style="color:#eee;background:#fff">faint</p></main></body></html>');
   const ids = (await seriousA11yViolations(page)).map((v) => v.id);
   expect(ids).toEqual(expect.arrayContaining(["button-name", "label", "color-contrast"]));

@@ -1,17 +1,10 @@
-import { type Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { expect, test } from "vitest";
+import { appUrl, screenshot, uniqueEmail, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
 test("a visitor signs up, logs out and logs back in", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   const email = uniqueEmail("e2e-signup");
   await page.goto(`${appUrl()}/signup`);
   await page.getByLabel("Email").fill(email);
@@ -41,7 +34,7 @@ test("a visitor signs up, logs out and logs back in", async () => {
 });
 
 test("signup explains each bad field next to it", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   await page.goto(`${appUrl()}/signup`);
   await page.getByLabel("Email").fill("not-an-email");
   await page.getByLabel("Password").fill("short");
@@ -54,7 +47,7 @@ test("signup explains each bad field next to it", async () => {
 });
 
 test("a protected page sends a visitor to login and back afterwards", async () => {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   const page = await context.newPage();
   const email = uniqueEmail("e2e-return");
   await page.goto(`${appUrl()}/signup`);

@@ -1,21 +1,13 @@
-import { type Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { seriousA11yViolations } from "./a11y";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { appUrl, DEMO_ADMIN, screenshot, uniqueEmail, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
-// The seed's local demo admin (db/seed.ts), also listed in ADMIN_EMAILS for the test app.
-const ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
+const ADMIN = DEMO_ADMIN;
 
 test("an admin grants a free Accelerator licence, the member unlocks it, the admin revokes it, the audit trail shows it", async () => {
-  const memberCtx = await browser.newContext();
+  const memberCtx = await browser().newContext();
   const member = await memberCtx.newPage();
   const memberEmail = uniqueEmail("e2e-gift");
   await member.goto(`${appUrl()}/signup`);
@@ -24,7 +16,7 @@ test("an admin grants a free Accelerator licence, the member unlocks it, the adm
   await member.getByRole("button", { name: "Create account" }).click();
   await member.waitForURL(/\/dashboard$/);
 
-  const adminCtx = await browser.newContext();
+  const adminCtx = await browser().newContext();
   const admin = await adminCtx.newPage();
   await admin.goto(`${appUrl()}/login?redirectTo=%2Fadmin`);
   await admin.getByLabel("Email").fill(ADMIN.email);
@@ -78,7 +70,7 @@ test("an admin grants a free Accelerator licence, the member unlocks it, the adm
 });
 
 test("non-admins see the admin-only page", async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   const res = await page.goto(`${appUrl()}/admin/tenants`);
   expect(res?.status()).toBe(403);
   await page.getByRole("heading", { name: "Admins only" }).waitFor();

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { repoRoot } from "../support/wrangler";
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -48,3 +48,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 let n = 0;
 export const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++n}@example.com`;
+
+/** One browser per test file, launched before its tests and closed after them. */
+export function browserForFile(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("the browser is not running yet");
+    return browser;
+  };
+}
+
+export const PASSWORD = "correct-horse-battery";
+// The seed's local demo admin (db/seed.ts), also listed in ADMIN_EMAILS for the test app.
+export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
+
+/** Signs a new user up through the form and waits for the dashboard. */
+export async function signUp(page: Page, email: string): Promise<void> {
+  await page.goto(`${appUrl()}/signup`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/dashboard$/);
+}

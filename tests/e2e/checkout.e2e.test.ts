@@ -1,22 +1,8 @@
-import { type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { type Page } from "playwright-core";
+import { expect, inject, test } from "vitest";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function signUp(page: Page, prefix: string) {
-  await page.goto(`${appUrl()}/signup`);
-  await page.getByLabel("Email").fill(uniqueEmail(prefix));
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/dashboard$/);
-}
+const browser = browserForFile();
 
 /** From the pricing page to the emulator's hosted Checkout for `seats` Organization seats. */
 async function openCheckout(page: Page, seats: number, org: string) {
@@ -31,8 +17,8 @@ async function openCheckout(page: Page, seats: number, org: string) {
 }
 
 test("a buyer pays for 5 Organization seats and lands on a dashboard that shows the plan", async () => {
-  const page = await browser.newPage();
-  await signUp(page, "e2e-buyer");
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-buyer"));
   await openCheckout(page, 5, "Browser Buyers Ltd");
   await page.getByText("€175").first().waitFor();
   await screenshot(page, "checkout-emulator-page");
@@ -53,8 +39,8 @@ test("a buyer pays for 5 Organization seats and lands on a dashboard that shows 
 });
 
 test("a declined card shows the decline and provisions nothing", async () => {
-  const page = await browser.newPage();
-  await signUp(page, "e2e-declined");
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-declined"));
   await openCheckout(page, 3, "Declined Co");
   await page.getByRole("button", { name: "Pay with a declined card" }).click();
   await page.getByText(/declined/i).first().waitFor();
@@ -65,8 +51,8 @@ test("a declined card shows the decline and provisions nothing", async () => {
 });
 
 test("Cancel on the Checkout page comes back to a friendly page with a retry link", async () => {
-  const page = await browser.newPage();
-  await signUp(page, "e2e-cancel");
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-cancel"));
   await openCheckout(page, 2, "Undecided Co");
   await page.getByRole("button", { name: "Cancel" }).click();
   await page.waitForURL(/\/checkout\/cancel\?intent=/);

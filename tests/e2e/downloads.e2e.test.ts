@@ -1,26 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { type BrowserContext, type Page } from "playwright-core";
+import { expect, test } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
-import { seriousA11yViolations } from "./a11y";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { expectNoSeriousViolations } from "./a11y";
+import { appUrl, DEMO_ADMIN, PASSWORD, screenshot, uniqueEmail, browserForFile } from "./browser";
 
-const ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
-const PASSWORD = "correct-horse-battery";
+const ADMIN = DEMO_ADMIN;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function expectNoSeriousViolations(page: Page, name: string) {
-  const violations = await seriousA11yViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
+const browser = browserForFile();
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -34,7 +22,7 @@ function exe(size: number, seed: number): Buffer {
 }
 
 async function signedInContext(cookie: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await browser().newContext({ acceptDownloads: true });
   const [name, value] = cookie.split("=") as [string, string];
   await context.addCookies([{ name, value, url: appUrl() }]);
   return context;
@@ -79,7 +67,7 @@ async function proTenant() {
 }
 
 async function adminPage(): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser().newContext()).newPage();
   await page.goto(`${appUrl()}/login?redirectTo=%2Fadmin`);
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password").fill(ADMIN.password);

@@ -1,20 +1,14 @@
-import { type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { appUrl, launchBrowser, screenshot } from "./browser";
+import { type Page } from "playwright-core";
+import { expect, test } from "vitest";
+import { appUrl, screenshot, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
 const total = (page: Page) => page.getByTestId("organization-total").textContent();
 const tier = (page: Page) => page.getByTestId("organization-tier").textContent();
 
 async function openPricing(): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   await page.goto(`${appUrl()}/pricing`);
   // Wait for hydration: the slider only reacts once React is running.
   await page.waitForFunction(() => Boolean((window as unknown as { __remixRouteModules?: unknown }).__remixRouteModules));

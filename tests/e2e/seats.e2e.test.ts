@@ -1,29 +1,15 @@
-import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { type BrowserContext, type Page } from "playwright-core";
+import { expect, test } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
-import { appUrl, launchBrowser, screenshot, uniqueEmail } from "./browser";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
 async function signedInContext(cookie: string): Promise<BrowserContext> {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   const [name, value] = cookie.split("=") as [string, string];
   await context.addCookies([{ name, value, url: appUrl() }]);
   return context;
-}
-
-async function signUp(page: Page, email: string) {
-  await page.goto(`${appUrl()}/signup`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/dashboard$/);
 }
 
 async function askToJoin(page: Page, code: string) {
@@ -41,8 +27,8 @@ test("an admin approves a join request, runs out of seats, buys one more through
   const code = (await owner.getByTestId("join-code").textContent())!.trim();
   await owner.getByTestId("seat-count").filter({ hasText: "1 of 2" }).waitFor();
 
-  const alice = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
+  const alice = await (await browser().newContext()).newPage();
+  const bob = await (await browser().newContext()).newPage();
   const aliceEmail = uniqueEmail("e2e-alice");
   const bobEmail = uniqueEmail("e2e-bob");
   await signUp(alice, aliceEmail);
@@ -104,7 +90,7 @@ test("a member without a seat sees that they need one; an admin can assign it fr
   await owner.getByRole("button", { name: "Invite" }).click();
   await owner.getByText("Invitation sent.").waitFor();
 
-  const member = await (await browser.newContext()).newPage();
+  const member = await (await browser().newContext()).newPage();
   await signUp(member, email);
   await member.getByRole("link", { name: "Review invitations" }).click();
   await member.getByRole("button", { name: "Accept" }).click();
