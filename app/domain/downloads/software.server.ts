@@ -1,7 +1,8 @@
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { rawStatement } from "../../infra/d1/raw-statement.server";
 import { newId, randomString } from "../../infra/ids";
+import { runLeasedJob } from "../jobs/leased-run.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { type Access, isLive, userHasAccessIn } from "../entitlements/access";
 import { AppError, conflict, invalidInput } from "../errors";
@@ -317,22 +318,8 @@ const parseFeed = (text: string): FeedEntry[] | null => {
  */
 export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: () => number }) {
   const { db } = deps;
-  const startedAt = deps.now();
-  const jobId = newId("job");
-  await db
-    .update(schema.jobs)
-    .set({ status: "failed", finishedAt: startedAt, log: "lease expired before the run finished" })
-    .where(and(eq(schema.jobs.type, VERSION_FEED_JOB), eq(schema.jobs.status, "running"), lte(schema.jobs.leaseUntil, startedAt)));
-  const leased = await db.run(sql`
-    INSERT INTO jobs (id, type, status, started_at, lease_until)
-    SELECT ${jobId}, ${VERSION_FEED_JOB}, 'running', ${startedAt}, ${startedAt + LEASE_MS}
-    WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE type = ${VERSION_FEED_JOB} AND status = 'running' AND lease_until > ${startedAt})`);
-  if (leased.meta.changes !== 1) return { jobId: null, status: "skipped" as const };
-
   const counts: FeedCounts = { applications: 0, feedsRead: 0, versionsAdded: 0, entriesRejected: 0, filesMissing: 0, checksumMismatches: 0 };
-  const log: string[] = [];
-  let status: "succeeded" | "failed" = "succeeded";
-  try {
+  return runLeasedJob({ db, type: VERSION_FEED_JOB, now: deps.now, leaseMs: LEASE_MS }, counts, async ({ jobId, log }) => {
     const apps = await db.select().from(schema.applications).where(eq(schema.applications.catalogId, SYSTEM_CATALOG_ID));
     counts.applications = apps.length;
     for (const app of apps) {
@@ -391,15 +378,7 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
       counts.versionsAdded += rows.length;
       log.push(`${app.slug}: published ${rows.map((r) => r.entry.version).join(", ")}`);
     }
-  } catch (e) {
-    status = "failed";
-    log.push(`failed: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  await db
-    .update(schema.jobs)
-    .set({ status, finishedAt: deps.now(), leaseUntil: null, counts: JSON.stringify(counts), log: log.join("\n").slice(0, 20_000) })
-    .where(eq(schema.jobs.id, jobId));
-  return { jobId, counts, status };
+  });
 }
 
 // ---- client licence compliance ---------------------------------------------------------------

@@ -1,11 +1,11 @@
-import { and, desc, eq, gt, inArray, isNotNull, lte, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, lte, notInArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { processStripeEvent } from "../billing/inbox.server";
 import { statesBelow } from "../billing/intent-state";
 import { type Statement, subscriptionSyncStatements } from "../billing/sync.server";
 import { type BillingGateway } from "../billing/types";
+import { runLeasedJob } from "./leased-run.server";
 
 export const RECONCILE_JOB = "reconcile";
 const LEASE_MS = 10 * 60 * 1000;
@@ -35,26 +35,11 @@ type Deps = {
 };
 
 /**
- * The scheduled reconciliation. One run at a time (a lease in `jobs`); each run is a row with its
- * counts and log. Everything it repairs goes through the same idempotent paths as the webhook,
- * so running it twice, or next to webhook deliveries, changes nothing more.
+ * The scheduled reconciliation, as a leased run (runLeasedJob). Everything it repairs goes through
+ * the same idempotent paths as the webhook, so running it twice, or next to webhook deliveries,
+ * changes nothing more.
  */
-export async function runReconciliation(deps: Deps): Promise<{ jobId: string | null; counts?: ReconcileCounts; status: string }> {
-  const { db } = deps;
-  const startedAt = deps.now();
-  const jobId = newId("job");
-  // A run that died without finishing keeps its row; once its lease is over it is marked failed.
-  await db
-    .update(schema.jobs)
-    .set({ status: "failed", finishedAt: startedAt, log: "lease expired before the run finished" })
-    .where(and(eq(schema.jobs.type, RECONCILE_JOB), eq(schema.jobs.status, "running"), lte(schema.jobs.leaseUntil, startedAt)));
-  const leased = await db.run(sql`
-    INSERT INTO jobs (id, type, status, started_at, lease_until)
-    SELECT ${jobId}, ${RECONCILE_JOB}, 'running', ${startedAt}, ${startedAt + LEASE_MS}
-    WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE type = ${RECONCILE_JOB} AND status = 'running' AND lease_until > ${startedAt})`);
-  if (leased.meta.changes !== 1) return { jobId: null, status: "skipped" };
-
-  const log: string[] = [];
+export async function runReconciliation(deps: Deps) {
   const counts: ReconcileCounts = {
     eventsSeen: 0,
     eventsRecovered: 0,
@@ -64,26 +49,17 @@ export async function runReconciliation(deps: Deps): Promise<{ jobId: string | n
     intentsExpired: 0,
     entitlementsEnded: 0,
   };
-  const actor: Actor = { type: "scheduler", id: jobId };
-  let status: "succeeded" | "failed" = "succeeded";
-  try {
-    await recoverMissedEvents(deps, { jobId, startedAt, counts, log });
-    await repairSubscriptionDrift(deps, { actor, counts, log });
-    await expireAbandonedIntents(deps, { counts, log });
-    await endLapsedEntitlements(deps, { actor, counts, log });
-  } catch (e) {
-    status = "failed";
-    log.push(`failed: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  await db
-    .update(schema.jobs)
-    .set({ status, finishedAt: deps.now(), leaseUntil: null, counts: JSON.stringify(counts), log: log.join("\n").slice(0, 20_000) })
-    .where(eq(schema.jobs.id, jobId));
-  return { jobId, counts, status };
+  return runLeasedJob({ db: deps.db, type: RECONCILE_JOB, now: deps.now, leaseMs: LEASE_MS }, counts, async (run) => {
+    const actor: Actor = { type: "scheduler", id: run.jobId };
+    await recoverMissedEvents(deps, run);
+    await repairSubscriptionDrift(deps, { actor, counts, log: run.log });
+    await expireAbandonedIntents(deps, { counts, log: run.log });
+    await endLapsedEntitlements(deps, { actor, counts, log: run.log });
+  });
 }
 
 /** 4. Stripe events since the last successful run that the inbox never processed, through the webhook's path. */
-async function recoverMissedEvents(deps: Deps, ctx: { jobId: string; startedAt: number; counts: ReconcileCounts; log: string[] }) {
+async function recoverMissedEvents(deps: Deps, ctx: { startedAt: number; counts: ReconcileCounts; log: string[] }) {
   const last = await deps.db
     .select({ startedAt: schema.jobs.startedAt })
     .from(schema.jobs)
