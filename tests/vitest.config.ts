@@ -37,7 +37,7 @@ export default defineConfig({
     globalSetup: ["./tests/setup/stripe-emulator.global.ts"],
     // Files share one emulator; run them one at a time (2 cores) so their Stripe traffic stays apart.
     fileParallelism: false,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     deps: { optimizer: { ssr: { enabled: true, include: ["@remix-run/cloudflare"] } } },
   },
 });
