@@ -73,10 +73,10 @@ export class StripeEmulator extends DurableObject<Env> {
       billing: this.billing,
       origin,
       pendingWebhooks: (id) => {
-        const d = this.store.deliveries("event_id = ?", id)[0];
+        const d = this.store.firstDelivery("event_id = ?", id);
         return d && d.status !== "succeeded" ? 1 : 0;
       },
-      deliverySucceeded: (id) => this.store.deliveries("event_id = ?", id)[0]?.status === "succeeded",
+      deliverySucceeded: (id) => this.store.firstDelivery("event_id = ?", id)?.status === "succeeded",
     };
   }
 
@@ -100,7 +100,7 @@ export class StripeEmulator extends DurableObject<Env> {
     // Again after the request: it may have created something with a real-time step ahead.
     if (!url.pathname.startsWith("/_emulator/reset")) this.catchUp();
     // Also kick when due deliveries exist but no loop runs (e.g. after a restart lost the loop).
-    if (this.billing.emitted > 0 || (!this.pumping && this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now()).length > 0))
+    if (this.billing.emitted > 0 || (!this.pumping && this.store.firstDelivery("status = 'pending' AND next_at <= ?", Date.now())))
       this.kick();
     else this.ctx.waitUntil(this.scheduleAlarm());
     return response;
@@ -115,10 +115,16 @@ export class StripeEmulator extends DurableObject<Env> {
 
   /** Next real-time step (renewal, trial end, session expiry); null when none is pending. */
   private nextRealTimeStep: number | null = null;
+  /** store.timedVersion when nextRealTimeStep was computed (-1: never, e.g. after a restart). */
+  private tickedAt = -1;
 
   private catchUp(): void {
+    const now = Math.floor(Date.now() / 1000);
+    // Nothing timed was written since the last scan and its next step is still ahead: nothing is due.
+    if (this.tickedAt === this.store.timedVersion && (this.nextRealTimeStep === null || now < this.nextRealTimeStep)) return;
     try {
-      this.nextRealTimeStep = this.billing.tick(Math.floor(Date.now() / 1000));
+      this.nextRealTimeStep = this.billing.tick(now);
+      this.tickedAt = this.store.timedVersion;
     } catch (e) {
       console.error("stripe-emulator: real-time step failed", e);
     }
@@ -128,8 +134,8 @@ export class StripeEmulator extends DurableObject<Env> {
   private async scheduleAlarm(): Promise<void> {
     const candidates: number[] = [];
     if (this.webhookUrl()) {
-      const waiting = this.store.deliveries("status = 'pending'");
-      if (waiting.length > 0) candidates.push(Math.max(Date.now() + 50, Math.min(...waiting.map((d) => d.next_at))));
+      const due = this.store.nextPendingAt();
+      if (due !== null) candidates.push(Math.max(Date.now() + 50, due));
     }
     if (this.nextRealTimeStep !== null) candidates.push(this.nextRealTimeStep * 1000 + 100);
     if (candidates.length === 0) return;
@@ -293,12 +299,16 @@ export class StripeEmulator extends DurableObject<Env> {
       }
       if (path === "/_emulator/deliveries" && method === "GET") {
         const q = url.searchParams;
-        const rows = this.store
-          .deliveries()
-          .filter((d) => !q.get("customer") || d.customer === q.get("customer"))
-          .filter((d) => !q.get("type") || d.type === q.get("type"))
-          .filter((d) => !q.get("status") || d.status === q.get("status"))
-          .map(deliveryView);
+        const where: string[] = [];
+        const args: string[] = [];
+        for (const column of ["customer", "type", "status"] as const) {
+          const value = q.get(column);
+          if (value) {
+            where.push(`${column} = ?`);
+            args.push(value);
+          }
+        }
+        const rows = this.store.deliveries(where.join(" AND ") || "1 = 1", ...args).map(deliveryView);
         return json({ data: rows });
       }
       const sign = /^\/_emulator\/events\/([^/]+)\/sign$/.exec(path);
@@ -360,7 +370,7 @@ export class StripeEmulator extends DurableObject<Env> {
   // ---------- webhook delivery ----------
 
   private payload(event: Obj): string {
-    const d = this.store.deliveries("event_id = ?", event.id)[0];
+    const d = this.store.firstDelivery("event_id = ?", event.id);
     return JSON.stringify({ ...event, pending_webhooks: d && d.status !== "succeeded" ? 1 : 0 }, null, 2);
   }
 
@@ -369,7 +379,7 @@ export class StripeEmulator extends DurableObject<Env> {
     if (!event) return d;
     const result = await postWebhook(url, this.payload(event), this.webhookSecret());
     // Re-read: a reset or a concurrent release may have changed the row meanwhile.
-    const fresh = this.store.deliveries("seq = ?", d.seq)[0];
+    const fresh = this.store.firstDelivery("seq = ?", d.seq);
     if (!fresh) return d;
     console.info(`webhook ${d.type} ${d.event_id} -> ${result.status_code ?? result.error} (attempt ${fresh.attempts.length + 1})`);
     fresh.attempts.push(result);
@@ -405,7 +415,7 @@ export class StripeEmulator extends DurableObject<Env> {
     for (let i = 0; i < 10_000; i++) {
       const url = this.webhookUrl();
       if (!url) break;
-      const due = this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now())[0];
+      const due = this.store.firstDelivery("status = 'pending' AND next_at <= ?", Date.now());
       if (!due) break;
       const after = await this.attempt(due, url);
       this.settle(after);
@@ -418,7 +428,7 @@ export class StripeEmulator extends DurableObject<Env> {
     while (Date.now() < deadline) {
       await this.pump();
       // A pump that was already running may have returned before later rows were due.
-      if (this.store.deliveries("status = 'pending' AND next_at <= ?", Date.now()).length > 0) continue;
+      if (this.store.firstDelivery("status = 'pending' AND next_at <= ?", Date.now())) continue;
       const pending = this.store.deliveries("status = 'pending'");
       if (pending.length === 0 || !this.webhookUrl()) break;
       const wait = Math.min(Math.max(0, Math.min(...pending.map((d) => d.next_at)) - Date.now()), deadline - Date.now());
@@ -442,7 +452,7 @@ export class StripeEmulator extends DurableObject<Env> {
           return postWebhook(url, this.payload(event), this.webhookSecret());
         }),
       );
-      const fresh = this.store.deliveries("seq = ?", d.seq)[0];
+      const fresh = this.store.firstDelivery("seq = ?", d.seq);
       const attempts = results.filter((r) => r !== null);
       released.push({ event_id: d.event_id, type: d.type, customer: d.customer, attempts: attempts.map((a) => ({ status_code: a.status_code, error: a.error })) });
       if (!fresh) continue;

@@ -28,7 +28,13 @@ export function randomId(prefix: string, length = 24): string {
   return `${prefix}${out}`;
 }
 
+// Object types whose changes can move the next real-time step (renewal, trial end, expiry).
+const TIMED_TYPES = new Set(["subscription", "checkout.session"]);
+
 export class Store {
+  /** Bumped whenever a subscription or checkout session is written, so callers can skip rescans. */
+  timedVersion = 0;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS objects (
       id TEXT PRIMARY KEY, type TEXT NOT NULL, json TEXT NOT NULL, created INTEGER NOT NULL, customer TEXT)`);
@@ -39,12 +45,17 @@ export class Store {
     sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, type TEXT NOT NULL, customer TEXT,
       status TEXT NOT NULL, attempts TEXT NOT NULL DEFAULT '[]', next_at INTEGER NOT NULL DEFAULT 0)`);
+    // Lookups by event and "is anything due?" run on every request: keep them off full scans.
+    sql.exec(`CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries(event_id)`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_at)`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS deliveries_customer ON deliveries(customer, seq)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
   }
 
   reset(): void {
+    this.timedVersion++;
     for (const t of ["objects", "events", "deliveries", "idempotency", "config"]) this.sql.exec(`DELETE FROM ${t}`);
   }
 
@@ -54,6 +65,7 @@ export class Store {
   }
 
   put(obj: StripeObject): void {
+    if (TIMED_TYPES.has(obj.object)) this.timedVersion++;
     const customer = typeof obj.customer === "string" ? obj.customer : obj.object === "customer" ? obj.id : null;
     const created = typeof obj.created === "number" ? obj.created : 0;
     this.sql.exec(
@@ -68,6 +80,7 @@ export class Store {
   }
 
   delete(id: string): void {
+    this.timedVersion++;
     this.sql.exec("DELETE FROM objects WHERE id = ?", id);
   }
 
@@ -119,6 +132,22 @@ export class Store {
       )
       .toArray()
       .map((r) => ({ ...r, status: r.status as DeliveryStatus, attempts: JSON.parse(r.attempts) as Attempt[] }));
+  }
+
+  /** The first matching delivery (oldest first), without reading the rest. */
+  firstDelivery(where: string, ...args: (string | number)[]): DeliveryRow | null {
+    const row = this.sql
+      .exec<{ seq: number; event_id: string; type: string; customer: string | null; status: string; attempts: string; next_at: number }>(
+        `SELECT * FROM deliveries WHERE ${where} ORDER BY seq ASC LIMIT 1`,
+        ...args,
+      )
+      .toArray()[0];
+    return row ? { ...row, status: row.status as DeliveryStatus, attempts: JSON.parse(row.attempts) as Attempt[] } : null;
+  }
+
+  /** When the earliest pending delivery is due (null when none is pending). */
+  nextPendingAt(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT min(next_at) AS at FROM deliveries WHERE status = 'pending'").toArray()[0]?.at ?? null;
   }
 
   updateDelivery(d: DeliveryRow): void {
