@@ -1,13 +1,13 @@
 import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
-import { type ActiveSession, getActiveSession } from "./infra/auth/session.server";
+import { type ActiveSession, type SessionLookup, lookupSession } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
 import { type AppConfig, BENCH_UNCHECKED_LESSON_PREFIX, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
 import { type BillingGateway } from "./domain/billing/types";
 import { type Access, decideAccess } from "./domain/entitlements/access";
-import { loadAccess } from "./domain/entitlements/access.server";
+import { accessFromRows, accessStatement, loadAccess } from "./domain/entitlements/access.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -32,18 +32,23 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
   const now = () => Date.now();
   let stripe: Stripe | undefined;
   let access: Promise<Access | null> | undefined;
-  let sessionPromise: Promise<ActiveSession | null> | undefined;
+  let lookup: Promise<SessionLookup> | undefined;
   // BENCH_MODE only: the unchecked bench lesson prices the access query, so its nav must not run it
   // either; it renders as for an entitled user without touching D1.
   const benchSkipsAccess =
     config.BENCH_MODE === "1" && new URL(deps.request.url).pathname.startsWith(BENCH_UNCHECKED_LESSON_PREFIX);
-  const session = () =>
-    (sessionPromise ??= getActiveSession({
+  // A read fetches the user's access in the session lookup's round trip (every page's nav needs
+  // it). A write computes it when first asked, so loaders after an action see what the action did.
+  const prefetchAccess = (deps.request.method === "GET" || deps.request.method === "HEAD") && !benchSkipsAccess;
+  const lookupOnce = () =>
+    (lookup ??= lookupSession({
       db,
       request: deps.request,
       now: now(),
       defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
+      alongside: prefetchAccess ? (sessionId) => accessStatement(db.$client, { sessionId }) : undefined,
     }));
+  const session = () => lookupOnce().then((l) => l.session);
   return {
     cloudflare: { env: deps.env, ctx: deps.ctx },
     config,
@@ -51,13 +56,12 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     now,
     session,
     access: () =>
-      (access ??= session().then((s) =>
-        !s
-          ? null
-          : benchSkipsAccess
-            ? decideAccess([], { now: now(), isSystemAdmin: true })
-            : loadAccess({ db, userId: s.user.id, isSystemAdmin: s.user.isSystemAdmin, now: now() }),
-      )),
+      (access ??= lookupOnce().then(({ session: s, alongside }) => {
+        if (!s) return null;
+        const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now() };
+        if (benchSkipsAccess) return decideAccess([], { now: opts.now, isSystemAdmin: true });
+        return alongside ? accessFromRows(alongside, opts) : loadAccess({ db, userId: s.user.id, ...opts });
+      })),
     stripe: () => (stripe ??= createStripeClient(config)),
     billing: () => createBillingGateway((stripe ??= createStripeClient(config))),
   };

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { type Db } from "../../infra/d1/db.server";
 import { type Access, type AccessRow, decideAccess } from "./access";
 
@@ -20,9 +19,9 @@ type RawRow = {
   has_seat: number;
 };
 
-/** All of a user's access in exactly one D1 query: memberships, entitlements, products and seats. */
-export async function loadAccess(deps: { db: Db; userId: string; isSystemAdmin: boolean; now: number }): Promise<Access> {
-  const rows = await deps.db.all<RawRow>(sql`
+// Memberships, entitlements, products and seats for one user, picked by `?` (USER) or by the
+// user behind a session id (SESSION), so a read can fetch it in the session lookup's round trip.
+const accessSql = (who: string) => `
     SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role,
            e.id AS entitlement_id, p.key AS product_key, p.seat_based, e.status, e.source, e.source_ref,
            e.quantity_seats, e.valid_from, e.valid_until, e.grace_until,
@@ -32,10 +31,26 @@ export async function loadAccess(deps: { db: Db; userId: string; isSystemAdmin: 
     JOIN tenants t ON t.id = m.tenant_id
     LEFT JOIN tenant_product_entitlements e ON e.tenant_id = m.tenant_id
     LEFT JOIN products p ON p.id = e.product_id
-    WHERE m.user_id = ${deps.userId} AND m.status = 'active'
-    ORDER BY e.created_at DESC`);
+    WHERE m.user_id = ${who} AND m.status = 'active'
+    ORDER BY e.created_at DESC`;
+const BY_USER = accessSql("?");
+const BY_SESSION = accessSql("(SELECT user_id FROM sessions WHERE id = ?)");
+
+/** The access query as one D1 statement, for the user or for the user behind a session id. */
+export function accessStatement(d1: D1Database, who: { userId: string } | { sessionId: string }): D1PreparedStatement {
+  return "userId" in who ? d1.prepare(BY_USER).bind(who.userId) : d1.prepare(BY_SESSION).bind(who.sessionId);
+}
+
+/** All of a user's access in exactly one D1 query: memberships, entitlements, products and seats. */
+export async function loadAccess(deps: { db: Db; userId: string; isSystemAdmin: boolean; now: number }): Promise<Access> {
+  const { results } = await accessStatement(deps.db.$client, { userId: deps.userId }).all<RawRow>();
+  return accessFromRows(results, deps);
+}
+
+/** The access decision over rows of the access statement. */
+export function accessFromRows(rows: unknown[], opts: { isSystemAdmin: boolean; now: number }): Access {
   return decideAccess(
-    rows.map((r) => ({
+    (rows as RawRow[]).map((r) => ({
       tenantId: r.tenant_id,
       tenantName: r.tenant_name,
       tenantSlug: r.tenant_slug,
@@ -52,6 +67,6 @@ export async function loadAccess(deps: { db: Db; userId: string; isSystemAdmin: 
       graceUntil: r.grace_until,
       hasSeat: Boolean(r.has_seat),
     })),
-    { now: deps.now, isSystemAdmin: deps.isSystemAdmin },
+    { now: opts.now, isSystemAdmin: opts.isSystemAdmin },
   );
 }

@@ -52,39 +52,48 @@ export async function createSession(deps: { db: Db; userId: string; userAgent: s
   return { token, expiresAt };
 }
 
-/** Resolves the request's session; expired or idle sessions are deleted and count as none. */
-export async function getActiveSession(deps: {
+const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email, u.is_system_admin
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
+type SessionRow = { last_seen_at: number; expires_at: number; user_id: string; email: string; is_system_admin: number };
+
+export type SessionLookup = { session: ActiveSession | null; alongside: unknown[] | null };
+
+/**
+ * Resolves the request's session; expired or idle sessions are deleted and count as none. With
+ * `alongside`, a statement keyed by the session id runs in the same D1 round trip (one batch) and
+ * its rows come back only when the session is active.
+ */
+export async function lookupSession(deps: {
   db: Db;
   request: Request;
   now: number;
   defer: (p: Promise<unknown>) => void;
-}): Promise<ActiveSession | null> {
+  alongside?: (sessionId: string) => D1PreparedStatement;
+}): Promise<SessionLookup> {
+  const none = { session: null, alongside: null };
   const token = readSessionToken(deps.request);
-  if (!token) return null;
+  if (!token) return none;
   const id = await hashToken(token);
-  const row = await deps.db
-    .select({
-      lastSeenAt: schema.sessions.lastSeenAt,
-      expiresAt: schema.sessions.expiresAt,
-      userId: schema.users.id,
-      email: schema.users.email,
-      isSystemAdmin: schema.users.isSystemAdmin,
-    })
-    .from(schema.sessions)
-    .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
-    .where(eq(schema.sessions.id, id))
-    .get();
-  if (!row) return null;
-  if (row.expiresAt <= deps.now || row.lastSeenAt + SESSION_IDLE_MS <= deps.now) {
+  const d1 = deps.db.$client;
+  const lookup = d1.prepare(SESSION_SQL).bind(id);
+  const [sessionResult, alongsideResult] = deps.alongside
+    ? await d1.batch([lookup, deps.alongside(id)])
+    : [await lookup.all<SessionRow>()];
+  const row = sessionResult?.results[0] as SessionRow | undefined;
+  if (!row) return none;
+  if (row.expires_at <= deps.now || row.last_seen_at + SESSION_IDLE_MS <= deps.now) {
     deps.defer(deps.db.delete(schema.sessions).where(eq(schema.sessions.id, id)).run());
-    return null;
+    return none;
   }
-  if (deps.now - row.lastSeenAt > TOUCH_EVERY_MS) {
+  if (deps.now - row.last_seen_at > TOUCH_EVERY_MS) {
     deps.defer(
       deps.db.update(schema.sessions).set({ lastSeenAt: deps.now }).where(eq(schema.sessions.id, id)).run(),
     );
   }
-  return { sessionId: id, user: { id: row.userId, email: row.email, isSystemAdmin: row.isSystemAdmin } };
+  return {
+    session: { sessionId: id, user: { id: row.user_id, email: row.email, isSystemAdmin: Boolean(row.is_system_admin) } },
+    alongside: alongsideResult?.results ?? null,
+  };
 }
 
 export async function destroySession(deps: { db: Db; request: Request }) {
