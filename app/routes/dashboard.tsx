@@ -255,7 +255,9 @@ export default function Dashboard() {
               </table>
             ) : null}
             {t.status === "active" ? (
-              <p className="actions">
+              // A div, not a p: the billing form cannot sit inside a paragraph (the browser would
+              // close the p before it and React's hydration would no longer match the server's HTML).
+              <div className="actions">
                 <Link to={`/org/${t.tenantSlug}/roadmap`}>Roadmap</Link>
                 {t.role !== "member" ? (
                   <>
@@ -274,7 +276,7 @@ export default function Dashboard() {
                     </button>
                   </Form>
                 ) : null}
-              </p>
+              </div>
             ) : null}
           </section>
         ))

@@ -120,8 +120,13 @@ test("lowering seats in Stripe's billing portal below the assigned seats marks t
   });
   expect(assigned.status).toBe(200);
   const owner = await (await signedInContext(world.cookie)).newPage();
+  const pageErrors: string[] = [];
+  owner.on("pageerror", (e) => pageErrors.push(String(e)));
   await owner.goto(`${appUrl()}/dashboard`);
   expect(await owner.getByTestId("licence").textContent()).toContain("2 in use of 2 licensed");
+  // The dashboard hydrates cleanly (a hydration mismatch re-renders it and can swallow this click).
+  await owner.waitForLoadState("networkidle");
+  expect(pageErrors).toEqual([]);
   // Around the app: the portal on the emulator lowers the quantity to 1.
   await owner.getByRole("button", { name: "Manage billing" }).click();
   await owner.getByLabel("New quantity").fill("1");
