@@ -285,9 +285,20 @@ test("webhook refuses bad signatures, stale timestamps, garbage and oversize bod
 test("unknown event types are acknowledged and recorded as ignored", async () => {
   const { customerId } = await buyOrganization();
   const created = (await eventsFor(customerId)).find((e) => e.type === "customer.created")!;
-  expect((await deliver(created.id)).status).toBe(200);
-  const row = await env.DB.prepare("SELECT status FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
-  expect(row!.status).toBe("ignored");
+  const first = await deliver(created.id);
+  expect(first.status).toBe(200);
+  expect(await first.json()).toMatchObject({ outcome: "ignored" });
+  const row = () => env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
+  expect(await row()).toMatchObject({ status: "ignored", attempts: 1, error: "customer.created is not used" });
+  // A duplicate is acknowledged and changes nothing.
+  const again = await deliver(created.id);
+  expect(again.status).toBe(200);
+  expect(await again.json()).toMatchObject({ outcome: "duplicate" });
+  expect(await row()).toMatchObject({ status: "ignored", attempts: 1 });
+  // A row an earlier attempt left failed is taken over by the next delivery.
+  await env.DB.prepare("UPDATE processed_webhook_events SET status = 'failed', error = 'D1 was down' WHERE event_id = ?").bind(created.id).run();
+  expect(await (await deliver(created.id)).json()).toMatchObject({ outcome: "ignored" });
+  expect(await row()).toMatchObject({ status: "ignored", attempts: 2, error: "customer.created is not used" });
 });
 
 test("full refund of Accelerator revokes it; a partial refund keeps it", async () => {

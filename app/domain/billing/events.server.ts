@@ -17,6 +17,18 @@ const SUBSCRIPTION_EVENTS = new Set([
   "invoice.payment_failed",
 ]);
 
+const HANDLED = new Set([
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+  "charge.refunded",
+  ...SUBSCRIPTION_EVENTS,
+]);
+
+/** Whether any handler below acts on this event type; every other type is recorded as ignored. */
+export const actsOn = (type: string) => HANDLED.has(type);
+
 /**
  * What one verified Stripe event changes. Order independence: every handler reads the object's
  * current state from Stripe rather than trusting the event's copy, intents only move forward, and

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { handleBillingEvent } from "./events.server";
+import { actsOn, handleBillingEvent } from "./events.server";
 import { type Statement } from "./sync.server";
 import { type BillingEvent, type BillingGateway } from "./types";
 
@@ -22,6 +22,7 @@ export async function processStripeEvent(deps: {
   now: number;
 }): Promise<InboxResult> {
   const { db, event } = deps;
+  if (!actsOn(event.type)) return recordIgnored(deps);
   if (await alreadyDone(db, event.id)) return { outcome: "duplicate", tenantId: null };
   const started = Date.now();
   try {
@@ -50,6 +51,37 @@ export async function processStripeEvent(deps: {
     await recordFailure(deps, e, Date.now() - started).catch((inner) => console.error("could not record webhook failure", inner));
     throw e;
   }
+}
+
+/**
+ * A type no handler acts on has no effects to run: its inbox row is the whole write, one statement.
+ * A duplicate changes nothing; only a row left "failed" by an earlier attempt is taken over.
+ */
+async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number }): Promise<InboxResult> {
+  const { db, event } = deps;
+  const t = schema.processedWebhookEvents;
+  const result = await db
+    .insert(t)
+    .values({
+      eventId: event.id,
+      type: event.type,
+      status: "ignored",
+      stripeCreated: event.created,
+      objectId: event.objectId,
+      attempts: 1,
+      error: `${event.type} is not used`,
+      payload: event.payload,
+      receivedAt: deps.now,
+      processedAt: Date.now(),
+      durationMs: 0,
+    })
+    .onConflictDoUpdate({
+      target: t.eventId,
+      set: { status: "ignored", attempts: sql`${t.attempts} + 1`, error: sql`excluded.error`, processedAt: sql`excluded.processed_at` },
+      setWhere: sql`${t.status} = 'failed'`,
+    })
+    .run();
+  return { outcome: result.meta.changes > 0 ? "ignored" : "duplicate", tenantId: null };
 }
 
 async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
