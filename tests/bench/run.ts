@@ -340,7 +340,7 @@ async function main() {
       "",
       `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, wrangler dev (local workerd).` +
         ` Load average before the build ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}, after the run ${loadAtEnd.map((l) => l.toFixed(2)).join(" ")}.` +
-        (busy ? " **Taken on a shared, busy machine** (other engineers' builds and tests were running): compare ratios, not absolute numbers." : ""),
+        (busy ? " **The machine was not idle** (load average above the bench's threshold: other work was running on it): compare ratios, not absolute numbers." : ""),
       "",
       `Load: autocannon, ${CONFIG.connections} connections from the bench process to 127.0.0.1. Pages: ${CONFIG.duration} s each after a ${WARMUP_SECONDS} s warm-up,` +
         ` as ${CONFIG.rounds} round-robin rounds of ${roundSeconds.toFixed(1)} s (rotating order) pooled per row. Webhooks: unique events bounded by count and ${CONFIG.duration * 2} s, duplicates ${CONFIG.duration} s. Seeded: ${world.users} users, ${world.tenants.length} tenants` +
