@@ -1,4 +1,4 @@
-import { isRouteErrorResponse, Link, NavLink, useActionData, useRouteError } from "@remix-run/react";
+import { isRouteErrorResponse, Link, NavLink, useActionData, useNavigation, useRouteError } from "@remix-run/react";
 
 /** The 403 page for /admin: says who may enter, and nothing else. */
 export function AdminBoundary() {
@@ -48,10 +48,13 @@ export function AdminNav() {
   );
 }
 
-/** Shows the last action's outcome, announced to screen readers. */
+/** Shows the last action's outcome, announced to screen readers, once the page shows it too. */
 export function ActionMessage() {
   const result = useActionData() as { ok: boolean; message: string } | undefined;
-  if (!result) return null;
+  // Remix commits an action's data before the loaders it revalidates have answered: wait for
+  // them, so "Licence granted." never stands above a table that does not show the licence yet.
+  const loading = useNavigation().state === "loading";
+  if (!result || loading) return null;
   return (
     <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
       {result.message}
