@@ -36,7 +36,15 @@ function Chart({ days }: { days: { day: number; counts: Record<string, number> }
         {max}
       </text>
       {FUNNEL_EVENTS.map((name, k) => (
-        <polyline key={name} fill="none" stroke={COLORS[k]} strokeWidth={2} points={days.map((d, i) => `${x(i)},${y(d.counts[name] ?? 0)}`).join(" ")} />
+        // Earlier series are drawn wider, so where counts are equal each shows as an edge of the next.
+        <polyline
+          key={name}
+          fill="none"
+          stroke={COLORS[k]}
+          strokeWidth={1.5 + 1.25 * (FUNNEL_EVENTS.length - 1 - k)}
+          strokeLinejoin="round"
+          points={days.map((d, i) => `${x(i)},${y(d.counts[name] ?? 0)}`).join(" ")}
+        />
       ))}
     </svg>
   );
@@ -52,7 +60,7 @@ export default function AdminFunnel() {
       <ul className="legend">
         {FUNNEL_EVENTS.map((name, k) => (
           <li key={name} style={{ color: COLORS[k] }}>
-            ■ <span style={{ color: "var(--fg)" }}>{LABELS[name]}</span>
+            <span aria-hidden="true">■</span> <span style={{ color: "var(--fg)" }}>{LABELS[name]}</span>
           </li>
         ))}
       </ul>
