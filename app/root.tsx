@@ -15,7 +15,11 @@ import {
 import { type ReactNode } from "react";
 import styles from "./styles/app.css?url";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+// The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: styles },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const session = await context.session();
