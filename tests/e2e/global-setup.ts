@@ -1,7 +1,9 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type TestProject } from "vitest/node";
 import { startStripeEmulator } from "../stripe-emulator/harness";
 import { startApp, TEST_WEBHOOK_SECRET } from "../support/app-server";
-import { findChromium } from "./browser";
+import { ARTIFACTS, findChromium } from "./browser";
 
 // GATEHOUSE_E2E_APP_PORT / GATEHOUSE_E2E_STRIPE_PORT move them when two runs share a machine.
 const APP_PORT = Number(process.env.GATEHOUSE_E2E_APP_PORT ?? 8790);
@@ -29,6 +31,10 @@ export default async function setup(project: TestProject) {
   project.provide("appUrl", app.url);
   project.provide("stripeUrl", stripe.url);
   return async () => {
+    // The app's warnings and errors (wrangler dev runs it at --log-level warn), kept beside the
+    // screenshots so a failed browser test in CI can be read afterwards.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, "app-server.log"), app.output());
     await app.stop();
     await stripe.stop();
   };
