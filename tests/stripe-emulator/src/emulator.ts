@@ -429,9 +429,9 @@ export class StripeEmulator extends DurableObject<Env> {
       await this.pump();
       // A pump that was already running may have returned before later rows were due.
       if (this.store.firstDelivery("status = 'pending' AND next_at <= ?", Date.now())) continue;
-      const pending = this.store.deliveries("status = 'pending'");
-      if (pending.length === 0 || !this.webhookUrl()) break;
-      const wait = Math.min(Math.max(0, Math.min(...pending.map((d) => d.next_at)) - Date.now()), deadline - Date.now());
+      const next = this.store.nextPendingAt();
+      if (next === null || !this.webhookUrl()) break;
+      const wait = Math.min(Math.max(0, next - Date.now()), deadline - Date.now());
       await new Promise((r) => setTimeout(r, Math.max(wait, 10)));
     }
     return { pending: this.store.deliveries("status = 'pending'").length };

@@ -125,24 +125,22 @@ export class Store {
   }
 
   deliveries(where = "1 = 1", ...args: (string | number)[]): DeliveryRow[] {
-    return this.sql
-      .exec<{ seq: number; event_id: string; type: string; customer: string | null; status: string; attempts: string; next_at: number }>(
-        `SELECT * FROM deliveries WHERE ${where} ORDER BY seq ASC`,
-        ...args,
-      )
-      .toArray()
-      .map((r) => ({ ...r, status: r.status as DeliveryStatus, attempts: JSON.parse(r.attempts) as Attempt[] }));
+    return this.selectDeliveries(where, "", args);
   }
 
   /** The first matching delivery (oldest first), without reading the rest. */
   firstDelivery(where: string, ...args: (string | number)[]): DeliveryRow | null {
-    const row = this.sql
+    return this.selectDeliveries(where, "LIMIT 1", args)[0] ?? null;
+  }
+
+  private selectDeliveries(where: string, limit: string, args: (string | number)[]): DeliveryRow[] {
+    return this.sql
       .exec<{ seq: number; event_id: string; type: string; customer: string | null; status: string; attempts: string; next_at: number }>(
-        `SELECT * FROM deliveries WHERE ${where} ORDER BY seq ASC LIMIT 1`,
+        `SELECT * FROM deliveries WHERE ${where} ORDER BY seq ASC ${limit}`,
         ...args,
       )
-      .toArray()[0];
-    return row ? { ...row, status: row.status as DeliveryStatus, attempts: JSON.parse(row.attempts) as Attempt[] } : null;
+      .toArray()
+      .map((r) => ({ ...r, status: r.status as DeliveryStatus, attempts: JSON.parse(r.attempts) as Attempt[] }));
   }
 
   /** When the earliest pending delivery is due (null when none is pending). */
