@@ -30,16 +30,11 @@ export async function processStripeEvent(deps: {
     const mark: Statement[] = [
       db.delete(schema.processedWebhookEvents).where(and(eq(schema.processedWebhookEvents.eventId, event.id), eq(schema.processedWebhookEvents.status, "failed"))),
       db.insert(schema.processedWebhookEvents).values({
-        eventId: event.id,
-        type: event.type,
+        ...inboxColumns(deps),
         status: outcome.status,
-        stripeCreated: event.created,
-        objectId: event.objectId,
         tenantId: outcome.tenantId,
         attempts: sql`1 + coalesce((SELECT attempts FROM processed_webhook_events WHERE event_id = ${event.id}), 0)` as unknown as number,
         error: outcome.note ?? null,
-        payload: event.payload,
-        receivedAt: deps.now,
         processedAt: Date.now(),
         durationMs: Date.now() - started,
       }),
@@ -63,15 +58,10 @@ async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number })
   const result = await db
     .insert(t)
     .values({
-      eventId: event.id,
-      type: event.type,
+      ...inboxColumns(deps),
       status: "ignored",
-      stripeCreated: event.created,
-      objectId: event.objectId,
       attempts: 1,
       error: `${event.type} is not used`,
-      payload: event.payload,
-      receivedAt: deps.now,
       processedAt: Date.now(),
       durationMs: 0,
     })
@@ -83,6 +73,16 @@ async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number })
     .run();
   return { outcome: result.meta.changes > 0 ? "ignored" : "duplicate", tenantId: null };
 }
+
+/** The inbox row's columns that come from the event itself, whatever its outcome. */
+const inboxColumns = ({ event, now }: { event: BillingEvent; now: number }) => ({
+  eventId: event.id,
+  type: event.type,
+  stripeCreated: event.created,
+  objectId: event.objectId,
+  payload: event.payload,
+  receivedAt: now,
+});
 
 async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
   const row = await db
@@ -98,15 +98,10 @@ async function recordFailure(deps: { db: Db; event: BillingEvent; now: number },
   await deps.db
     .insert(schema.processedWebhookEvents)
     .values({
-      eventId: deps.event.id,
-      type: deps.event.type,
+      ...inboxColumns(deps),
       status: "failed",
-      stripeCreated: deps.event.created,
-      objectId: deps.event.objectId,
       attempts: 1,
       error: message,
-      payload: deps.event.payload,
-      receivedAt: deps.now,
       durationMs,
     })
     .onConflictDoUpdate({
