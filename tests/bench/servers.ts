@@ -66,6 +66,9 @@ export async function startServers(opts: { appPort: number; stripePort: number }
       persistTo,
       config: snapshot.config,
       healthPath: "/api/public/pricing",
+      // wrangler dev's devtools inspector costs the wrangler process several ms per D1 call (see
+      // tests/support/dev-worker.ts): off, so the rows price the app rather than the dev tooling.
+      inspector: false,
       vars: {
         APP_URL: appUrl,
         STRIPE_SECRET_KEY: STRIPE_KEY,

@@ -27,12 +27,21 @@ export async function startWranglerDev(opts: {
   vars?: Record<string, string>;
   healthPath: string;
   timeoutMs?: number;
+  /** false: wrangler's dev server without the devtools inspector (tests/support/dev-worker.ts); needs `config`. */
+  inspector?: false;
 }): Promise<WranglerDev> {
   const url = `http://127.0.0.1:${opts.port}`;
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
-  args.push("--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn");
-  if (opts.config) args.push("-c", opts.config);
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  let args: string[];
+  if (opts.inspector === false) {
+    if (!opts.config) throw new Error("startWranglerDev: inspector false needs an explicit config path");
+    const launch = { config: opts.config, port: opts.port, persistTo: opts.persistTo, vars: opts.vars ?? {} };
+    args = ["tsx", resolve(repoRoot, "tests/support/dev-worker.ts"), JSON.stringify(launch)];
+  } else {
+    args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
+    args.push("--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn");
+    if (opts.config) args.push("-c", opts.config);
+    for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  }
 
   let output = "";
   const child = spawn("npx", args, { cwd: repoRoot, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
