@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Env is validated once per request: a misconfigured deploy fails loudly, not half-way.
+// Env is validated on an isolate's first request: a misconfigured deploy fails loudly, not half-way.
 const optionalUrl = z.union([z.literal(""), z.url()]).default("");
 
 const EnvSchema = z.object({
@@ -18,7 +18,21 @@ const EnvSchema = z.object({
 
 export type AppConfig = z.infer<typeof EnvSchema> & { adminEmails: ReadonlySet<string> };
 
+// Bindings and secrets are fixed for an isolate's life (a new deploy or secret starts new isolates),
+// so each env object is validated once, not on every request.
+const validated = new WeakMap<Env, AppConfig>();
+
+/** The validated configuration for these bindings; throws, naming every bad field, when it is invalid. */
 export function readConfig(env: Env): AppConfig {
+  let config = validated.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    validated.set(env, config);
+  }
+  return config;
+}
+
+function parseConfig(env: Env): AppConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
@@ -29,7 +43,7 @@ export function readConfig(env: Env): AppConfig {
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
   );
-  return { ...parsed.data, adminEmails };
+  return Object.freeze({ ...parsed.data, adminEmails });
 }
 
 /** Bench hooks (bare Worker, D1 query counts, unchecked lesson) exist only when BENCH_MODE is "1". */

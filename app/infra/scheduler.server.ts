@@ -10,7 +10,7 @@ export async function runScheduledJobs(deps: { env: Env; cron: string }) {
   const config = readConfig(deps.env);
   const result = await runReconciliation({
     db: createDb(deps.env.DB),
-    gateway: createBillingGateway(createStripeClient(config)),
+    gateway: createBillingGateway(() => createStripeClient(config)),
     graceDays: config.PAST_DUE_GRACE_DAYS,
     now: () => Date.now(),
   });

@@ -15,7 +15,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const payload = await readTextLimited(request, WEBHOOK_BODY_LIMIT);
     event = await verifyWebhook({
-      stripe: context.stripe(),
       payload,
       signature: request.headers.get("Stripe-Signature"),
       secret: context.config.STRIPE_WEBHOOK_SECRET,

@@ -20,7 +20,7 @@ async function lastRunAt(ms: number) {
 const run = () =>
   runReconciliation({
     db: createDb(env.DB),
-    gateway: createBillingGateway(createStripeClient({ STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY, STRIPE_API_BASE: env.STRIPE_API_BASE })),
+    gateway: createBillingGateway(() => createStripeClient({ STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY, STRIPE_API_BASE: env.STRIPE_API_BASE })),
     graceDays: 7,
     now: () => Date.now(),
     overlapMs: 0,

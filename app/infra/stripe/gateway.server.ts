@@ -4,16 +4,19 @@ import { toBillingEvent, toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSna
 
 // The official SDK behind the domain's BillingGateway. Every write carries an Idempotency-Key
 // derived from our own ids, so a retry (ours or the SDK's) never creates a second object.
-export function createBillingGateway(stripe: Stripe): BillingGateway {
+// `client` is called on the first Stripe call, so a gateway nobody uses builds no SDK client.
+export function createBillingGateway(client: () => Stripe): BillingGateway {
+  let sdk: Stripe | undefined;
+  const stripe = () => (sdk ??= client());
   return {
     async ensureCustomer({ idempotencyKey, email, name, metadata }) {
-      const customer = await stripe.customers.create({ email, name, metadata }, { idempotencyKey });
+      const customer = await stripe().customers.create({ email, name, metadata }, { idempotencyKey });
       return customer.id;
     },
 
     async ensurePrice(p) {
       // Look the price up by lookup key first: the catalog may already exist in this Stripe account.
-      const existing = await stripe.prices.list({ lookup_keys: [p.lookupKey], active: true, limit: 1 });
+      const existing = await stripe().prices.list({ lookup_keys: [p.lookupKey], active: true, limit: 1 });
       const found = existing.data[0];
       if (found) {
         const productId = typeof found.product === "string" ? found.product : found.product.id;
@@ -22,12 +25,12 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
       const stripeProductId =
         p.knownStripeProductId ??
         (
-          await stripe.products.create(
+          await stripe().products.create(
             { name: p.productName, metadata: { gatehouse_product_id: p.productId, gatehouse_product_key: p.productKey } },
             { idempotencyKey: `product-${p.productId}` },
           )
         ).id;
-      const price = await stripe.prices.create(
+      const price = await stripe().prices.create(
         {
           product: stripeProductId,
           currency: p.currency,
@@ -42,7 +45,7 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
     },
 
     async createCheckoutSession(i) {
-      const session = await stripe.checkout.sessions.create(
+      const session = await stripe().checkout.sessions.create(
         {
           mode: i.mode,
           customer: i.customerId,
@@ -63,19 +66,19 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
     },
 
     async retrieveCheckoutSession(id) {
-      return toCheckoutSnapshot(await stripe.checkout.sessions.retrieve(id, { expand: ["payment_intent"] }));
+      return toCheckoutSnapshot(await stripe().checkout.sessions.retrieve(id, { expand: ["payment_intent"] }));
     },
 
     async expireCheckoutSession(id) {
-      return toCheckoutSnapshot(await stripe.checkout.sessions.expire(id, {}, { idempotencyKey: `expire-${id}` }));
+      return toCheckoutSnapshot(await stripe().checkout.sessions.expire(id, {}, { idempotencyKey: `expire-${id}` }));
     },
 
     async retrieveSubscription(id) {
-      return toSubscriptionSnapshot(await stripe.subscriptions.retrieve(id));
+      return toSubscriptionSnapshot(await stripe().subscriptions.retrieve(id));
     },
 
     async createTrialSubscription(i) {
-      const sub = await stripe.subscriptions.create(
+      const sub = await stripe().subscriptions.create(
         {
           customer: i.customerId,
           items: [{ price: i.stripePriceId, quantity: 1 }],
@@ -90,13 +93,13 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
     },
 
     async retrieveCharge(id) {
-      return toChargeSnapshot(await stripe.charges.retrieve(id));
+      return toChargeSnapshot(await stripe().charges.retrieve(id));
     },
 
     async listEventsSince({ sinceMs, limit }) {
       const events: BillingEvent[] = [];
       // Stripe lists newest first; collect the window, then process oldest first.
-      for await (const event of stripe.events.list({ created: { gte: Math.floor(sinceMs / 1000) }, limit: 100 })) {
+      for await (const event of stripe().events.list({ created: { gte: Math.floor(sinceMs / 1000) }, limit: 100 })) {
         events.push(toBillingEvent(event, JSON.stringify(event)));
         if (events.length >= limit) break;
       }
@@ -105,13 +108,13 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
 
     async createPortalSession({ customerId, returnUrl }) {
       // Portal sessions are short-lived and read-only to create; no idempotency key needed.
-      const session = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+      const session = await stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
       return { url: session.url };
     },
 
     async previewSeatChange(i) {
-      const itemId = await firstItemId(stripe, i.subscriptionId);
-      const invoice = await stripe.invoices.createPreview({
+      const itemId = await firstItemId(stripe(), i.subscriptionId);
+      const invoice = await stripe().invoices.createPreview({
         subscription: i.subscriptionId,
         subscription_details: { items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }], proration_behavior: i.proration },
       });
@@ -129,9 +132,9 @@ export function createBillingGateway(stripe: Stripe): BillingGateway {
     },
 
     async changeSeats(i) {
-      const itemId = await firstItemId(stripe, i.subscriptionId);
+      const itemId = await firstItemId(stripe(), i.subscriptionId);
       try {
-        await stripe.subscriptions.update(
+        await stripe().subscriptions.update(
           i.subscriptionId,
           {
             items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }],

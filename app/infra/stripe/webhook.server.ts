@@ -4,10 +4,11 @@ import { AppError } from "../../domain/errors";
 import { toBillingEvent } from "./mappers.server";
 
 const TOLERANCE_SECONDS = 300;
+// Stateless: the SDK's signature check and Web Crypto, no client, key or connection behind them.
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
 
 /** A webhook counts only if its Stripe-Signature verifies over the raw body, within 5 minutes. */
 export async function verifyWebhook(deps: {
-  stripe: Stripe;
   payload: string;
   signature: string | null;
   secret: string;
@@ -15,13 +16,8 @@ export async function verifyWebhook(deps: {
   if (!deps.signature) throw invalidSignature("The Stripe-Signature header is missing.");
   let event: Stripe.Event;
   try {
-    event = await deps.stripe.webhooks.constructEventAsync(
-      deps.payload,
-      deps.signature,
-      deps.secret,
-      TOLERANCE_SECONDS,
-      Stripe.createSubtleCryptoProvider(),
-    );
+    // The SDK's static verifier: checking a signature needs the secret, not an API client.
+    event = await Stripe.webhooks.constructEventAsync(deps.payload, deps.signature, deps.secret, TOLERANCE_SECONDS, cryptoProvider);
   } catch (e) {
     throw invalidSignature(e instanceof Error ? e.message : "The signature could not be verified.");
   }
