@@ -8,6 +8,7 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { countingD1 } from "./infra/d1/counting.server";
+import { directRoutes } from "./infra/http/direct-routes.server";
 import { BENCH_BARE_PATH, isBenchMode } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
@@ -15,6 +16,7 @@ import { createLoadContext } from "./load-context";
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+const directRoute = directRoutes(build);
 
 export default {
   async fetch(request, env, ctx) {
@@ -29,8 +31,9 @@ export default {
     const guarded = limitUndeclaredBody(request);
     // BENCH_MODE only: count this request's D1 statements (and their wait) in response headers.
     const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
-    const requestEnv = d1 ? { ...env, DB: d1.db } : env;
-    const response = withSecurityHeaders(await handleRemixRequest(guarded, createLoadContext({ request: guarded, env: requestEnv, ctx })));
+    const context = createLoadContext({ request: guarded, env, ctx, d1: d1?.db });
+    const direct = directRoute(guarded);
+    const response = withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)));
     if (d1) {
       response.headers.set("X-D1-Queries", String(d1.count()));
       response.headers.set("X-D1-Wait-Ms", String(d1.waitedMs()));
