@@ -290,6 +290,14 @@ test("unknown event types are acknowledged and recorded as ignored", async () =>
   expect(await first.json()).toMatchObject({ outcome: "ignored" });
   const row = () => env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
   expect(await row()).toMatchObject({ status: "ignored", attempts: 1, error: "customer.created is not used" });
+  // The row keeps the event's own columns (it is written by a hand-built statement).
+  const stored = await env.DB.prepare("SELECT type, object_id, stripe_created, payload, received_at, processed_at, duration_ms, tenant_id FROM processed_webhook_events WHERE event_id = ?")
+    .bind(created.id)
+    .first<Record<string, unknown>>();
+  expect(stored).toMatchObject({ type: "customer.created", object_id: customerId, stripe_created: expect.any(Number), duration_ms: 0, tenant_id: null });
+  expect(JSON.parse(String(stored!.payload))).toMatchObject({ id: created.id, type: "customer.created" });
+  expect(stored!.received_at).toEqual(expect.any(Number));
+  expect(stored!.processed_at).toEqual(expect.any(Number));
   // A duplicate is acknowledged and changes nothing.
   const again = await deliver(created.id);
   expect(again.status).toBe(200);

@@ -1,49 +1,68 @@
-import { and, asc, eq } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq } from "drizzle-orm";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type PublicProduct } from "./pricing";
 
+const { products: p, productPrices: pp } = schema;
+
+// The columns the public may see, in the order the statement returns them.
+const FIELDS = {
+  key: p.key,
+  name: p.name,
+  description: p.description,
+  kind: p.kind,
+  seatBased: p.seatBased,
+  priceId: pp.id,
+  lookupKey: pp.lookupKey,
+  currency: pp.currency,
+  unitAmount: pp.unitAmount,
+  interval: pp.interval,
+  tier: pp.tier,
+  minSeats: pp.minSeats,
+  maxSeats: pp.maxSeats,
+};
+const COLUMNS = Object.entries(FIELDS) as [keyof typeof FIELDS, AnyColumn][];
+
+// Built once from the schema, not per request: the statement has no per-request input, and
+// building it with drizzle cost more CPU than running it (ADR 009, docs/benchmarks.md).
+const query = new QueryBuilder()
+  .select(FIELDS)
+  .from(p)
+  .innerJoin(pp, eq(pp.productId, p.id))
+  .where(and(eq(p.published, true), eq(pp.published, true), eq(pp.archived, false)))
+  .orderBy(asc(p.createdAt), asc(p.key), asc(pp.unitAmount));
+const PUBLIC_PRICING = query.toSQL();
+type Row = (typeof query)["_"]["result"][number];
+
 /** Only published products with their published, unarchived prices: nothing else is public. */
 export async function getPublicPricing(deps: { db: Db }): Promise<{ products: PublicProduct[] }> {
-  const rows = await deps.db
-    .select({ product: schema.products, price: schema.productPrices })
-    .from(schema.products)
-    .innerJoin(schema.productPrices, eq(schema.productPrices.productId, schema.products.id))
-    .where(
-      and(
-        eq(schema.products.published, true),
-        eq(schema.productPrices.published, true),
-        eq(schema.productPrices.archived, false),
-      ),
-    )
-    .orderBy(asc(schema.products.createdAt), asc(schema.products.key), asc(schema.productPrices.unitAmount));
+  const raw = await deps.db.$client
+    .prepare(PUBLIC_PRICING.sql)
+    .bind(...PUBLIC_PRICING.params)
+    .raw();
+  // Each value decoded by its column, as drizzle would (integer booleans, enums).
+  const rows = raw.map((r) => Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row);
 
   const byKey = new Map<string, PublicProduct>();
-  for (const { product, price } of rows) {
-    let entry = byKey.get(product.key);
+  for (const row of rows) {
+    let entry = byKey.get(row.key);
     if (!entry) {
-      entry = {
-        key: product.key,
-        name: product.name,
-        description: product.description,
-        kind: product.kind,
-        seatBased: product.seatBased,
-        prices: [],
-      };
-      byKey.set(product.key, entry);
+      entry = { key: row.key, name: row.name, description: row.description, kind: row.kind, seatBased: row.seatBased, prices: [] };
+      byKey.set(row.key, entry);
     }
     entry.prices.push({
-      id: price.id,
-      lookupKey: price.lookupKey,
-      currency: price.currency,
-      unitAmount: price.unitAmount,
-      interval: price.interval,
-      tier: price.tier,
-      minSeats: price.minSeats,
-      maxSeats: price.maxSeats,
+      id: row.priceId,
+      lookupKey: row.lookupKey,
+      currency: row.currency,
+      unitAmount: row.unitAmount,
+      interval: row.interval,
+      tier: row.tier,
+      minSeats: row.minSeats,
+      maxSeats: row.maxSeats,
     });
   }
-  for (const p of byKey.values()) {
-    p.prices.sort((a, b) => (a.interval ?? "").localeCompare(b.interval ?? "") || (a.minSeats ?? 0) - (b.minSeats ?? 0));
+  for (const product of byKey.values()) {
+    product.prices.sort((a, b) => (a.interval ?? "").localeCompare(b.interval ?? "") || (a.minSeats ?? 0) - (b.minSeats ?? 0));
   }
   return { products: [...byKey.values()] };
 }
