@@ -9,7 +9,8 @@ import {
 } from "./infra/http/guards.server";
 import { countingD1 } from "./infra/d1/counting.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
-import { BENCH_BARE_PATH, isBenchMode } from "./infra/env.server";
+import { benchCeiling } from "./infra/bench.server";
+import { isBenchMode } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
 
@@ -20,8 +21,9 @@ const directRoute = directRoutes(build);
 
 export default {
   async fetch(request, env, ctx) {
-    // BENCH_MODE only: the bare-Worker ceiling for `npm run bench`, in the same workerd as the app.
-    if (isBenchMode(env) && new URL(request.url).pathname === BENCH_BARE_PATH) return new Response("ok");
+    // BENCH_MODE only: the ceilings for `npm run bench` (bare Worker, one D1 read, one D1 write).
+    const ceiling = isBenchMode(env) ? await benchCeiling(request, env) : null;
+    if (ceiling) return ceiling;
     if (isCrossSiteWrite(request)) {
       return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."));
     }

@@ -51,4 +51,6 @@ export const isBenchMode = (env: Pick<Env, "BENCH_MODE">): boolean => env.BENCH_
 
 // Where the bench hooks answer (tests/bench/run.ts drives them).
 export const BENCH_BARE_PATH = "/__bench/bare";
+export const BENCH_D1_READ_PATH = "/__bench/d1-read";
+export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
 export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";

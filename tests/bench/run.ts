@@ -188,20 +188,25 @@ async function main() {
     const asReader = { Cookie: cookie };
 
     const base = { url: appUrl, connections: CONFIG.connections, duration: CONFIG.duration };
+    type PageSpec = { path: string; headers: Record<string, string>; method?: string };
     const pages = {
       bare: { path: "/__bench/bare", headers: {} },
+      d1Read: { path: "/__bench/d1-read", headers: {} },
+      d1Write: { path: "/__bench/d1-write", headers: {}, method: "POST" },
       apiPricing: { path: "/api/public/pricing", headers: {} },
       pricing: { path: "/pricing", headers: {} },
       dashboard: { path: "/dashboard", headers: asReader },
       lesson: { path: LESSON_PATH, headers: asReader },
       unchecked: { path: UNCHECKED_LESSON_PATH, headers: asReader },
-    } satisfies Record<string, { path: string; headers: Record<string, string> }>;
+    } satisfies Record<string, PageSpec>;
     type Page = keyof typeof pages;
+    const page = (name: Page): PageSpec => pages[name];
     const names = Object.keys(pages) as Page[];
     const spec = (name: Page, duration: number): LoadSpec => ({
       ...base,
       url: `${appUrl}${pages[name].path}`,
-      headers: pages[name].headers,
+      headers: page(name).headers,
+      ...(page(name).method ? { method: page(name).method } : {}),
       duration,
       amount: CONFIG.maxRequests,
     });
@@ -209,7 +214,10 @@ async function main() {
     log("warming up, then probing each page on the idle app");
     for (const name of names) await load(spec(name, WARMUP_SECONDS));
     const q = {} as Record<Page, Idle>;
-    for (const name of names) q[name] = await idle(appUrl, pages[name].path, { headers: pages[name].headers });
+    for (const name of names) {
+      const { path, headers, method } = page(name);
+      q[name] = await idle(appUrl, path, { headers, ...(method ? { method } : {}) });
+    }
     for (const name of names) if (q[name].status !== 200) throw new Error(`${pages[name].path} answered ${q[name].status} before the load`);
     for (const name of ["lesson", "unchecked"] as const) {
       if (!q[name].body.replace(/<!-- -->/g, "").includes(LESSON_TEXT)) throw new Error(`${pages[name].path} did not render the lesson`);
@@ -229,7 +237,7 @@ async function main() {
       const x = r[name];
       log(`${name}: ${fmt.rps(x.rps)} req/s, p50 ${fmt.ms(x.p50)} ms, p99 ${fmt.ms(x.p99)} ms, non-2xx ${x.non2xx}, errors ${x.errors}`);
     }
-    const { bare, apiPricing, pricing, dashboard, lesson, unchecked } = r;
+    const { bare, d1Read, d1Write, apiPricing, pricing, dashboard, lesson, unchecked } = r;
 
     // Webhooks: unique signed events, then one processed event posted again and again.
     log("webhooks: preparing signed events");
@@ -289,6 +297,8 @@ async function main() {
     const header = ["Scenario", "req/s", "p50 ms", "p99 ms", "vs bare", "D1 queries/req", "idle ms (D1 wait ms)", "non-2xx / errors", "Target", "Result"];
     const loadRows: string[][] = [
       row("Bare Worker (static string, same workerd)", bare, q.bare, "ceiling", "–"),
+      row("Bare Worker + one D1 read (`SELECT 1`)", d1Read, q.d1Read, "ceiling for one read", "–"),
+      row("Bare Worker + one D1 write (an inbox row, POST)", d1Write, q.d1Write, "ceiling for one write", "–"),
       row("GET /api/public/pricing (anonymous)", apiPricing, q.apiPricing, "≥ 50% of bare", verdict(apiRatio >= 0.5)),
       row("GET /pricing (anonymous, HTML)", pricing, q.pricing, "–", "–"),
       row("GET /dashboard (entitled user)", dashboard, q.dashboard, "–", "–"),
@@ -316,7 +326,7 @@ async function main() {
         idleCell(webhookIdle),
         failures(unique),
         "≥ 300 events/s, all recorded",
-        verdict(webhookOk),
+        `${verdict(webhookOk)} (${fmt.pct((uniqueRate / d1Write.rps) * 100)} of one D1 write)`,
       ],
       row("Webhooks: duplicates (one processed event, reposted)", duplicates, dupeIdle, "–", "–"),
       seats.row,

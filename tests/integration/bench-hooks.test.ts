@@ -13,6 +13,10 @@ test("bench hooks are off by default: no bare route, no query header, no uncheck
   const bare = await agent().fetch("/__bench/bare");
   expect(bare.status).toBe(404);
   expect(await bare.text()).not.toBe("ok");
+  expect((await agent().fetch("/__bench/d1-read")).status).toBe(404);
+  const inbox = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first<{ n: number }>();
+  expect((await agent().fetch("/__bench/d1-write", { method: "POST" })).status).not.toBe(200);
+  expect(await inbox()).toEqual({ n: 0 });
 
   const pricing = await agent().fetch("/api/public/pricing");
   expect(pricing.status).toBe(200);
@@ -42,6 +46,12 @@ test("with BENCH_MODE=1 the hooks answer and count D1 statements", async () => {
   const bare = await call("/__bench/bare");
   expect(bare.status).toBe(200);
   expect(await bare.text()).toBe("ok");
+  expect(await (await call("/__bench/d1-read")).text()).toBe("ok");
+  const ctx = createExecutionContext();
+  const write = await worker.fetch(new Request(`${BASE}/__bench/d1-write`, { method: "POST" }) as Parameters<typeof worker.fetch>[0], benchEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  expect(write.status).toBe(200);
+  expect(await env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first()).toEqual({ n: 1 });
 
   const pricing = await call("/api/public/pricing");
   expect(pricing.status).toBe(200);
