@@ -19,11 +19,21 @@ export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
 const directRoute = directRoutes(build);
 
+const withD1Counts = (response: Response, d1: ReturnType<typeof countingD1> | null): Response => {
+  if (d1) {
+    response.headers.set("X-D1-Queries", String(d1.count()));
+    response.headers.set("X-D1-Wait-Ms", String(d1.waitedMs()));
+  }
+  return response;
+};
+
 export default {
   async fetch(request, env, ctx) {
-    // BENCH_MODE only: the ceilings for `npm run bench` (bare Worker, one D1 read, one D1 write).
-    const ceiling = isBenchMode(env) ? await benchCeiling(request, env) : null;
-    if (ceiling) return ceiling;
+    // BENCH_MODE only: count this request's D1 statements (and their wait) in response headers,
+    // and answer the ceilings for `npm run bench` (bare Worker, one D1 read, one D1 write).
+    const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
+    const ceiling = d1 ? await benchCeiling(request, { DB: d1.db }) : null;
+    if (ceiling) return withD1Counts(ceiling, d1);
     if (isCrossSiteWrite(request)) {
       return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."));
     }
@@ -31,16 +41,10 @@ export default {
       return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."));
     }
     const guarded = limitUndeclaredBody(request);
-    // BENCH_MODE only: count this request's D1 statements (and their wait) in response headers.
-    const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
     const context = createLoadContext({ request: guarded, env, ctx, d1: d1?.db });
     const direct = directRoute(guarded);
     const response = withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)));
-    if (d1) {
-      response.headers.set("X-D1-Queries", String(d1.count()));
-      response.headers.set("X-D1-Wait-Ms", String(d1.waitedMs()));
-    }
-    return response;
+    return withD1Counts(response, d1);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

@@ -46,11 +46,15 @@ test("with BENCH_MODE=1 the hooks answer and count D1 statements", async () => {
   const bare = await call("/__bench/bare");
   expect(bare.status).toBe(200);
   expect(await bare.text()).toBe("ok");
-  expect(await (await call("/__bench/d1-read")).text()).toBe("ok");
+  expect(bare.headers.get("X-D1-Queries")).toBe("0");
+  const read = await call("/__bench/d1-read");
+  expect(await read.text()).toBe("ok");
+  expect(read.headers.get("X-D1-Queries")).toBe("1");
   const ctx = createExecutionContext();
   const write = await worker.fetch(new Request(`${BASE}/__bench/d1-write`, { method: "POST" }) as Parameters<typeof worker.fetch>[0], benchEnv, ctx);
   await waitOnExecutionContext(ctx);
   expect(write.status).toBe(200);
+  expect(write.headers.get("X-D1-Queries")).toBe("1");
   expect(await env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first()).toEqual({ n: 1 });
 
   const pricing = await call("/api/public/pricing");
