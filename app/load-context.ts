@@ -16,7 +16,6 @@ declare module "@remix-run/cloudflare" {
     db: Db;
     /** The signed-in user's session, resolved once per request. */
     session: () => Promise<ActiveSession | null>;
-    stripe: () => Stripe;
     /** The signed-in user's access, one D1 query, computed once per request (null when signed out). */
     access: () => Promise<Access | null>;
     /** The domain's view of Stripe (official SDK underneath). */
@@ -63,7 +62,6 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
         if (benchSkipsAccess) return decideAccess([], { now: opts.now, isSystemAdmin: true });
         return alongside ? accessFromRows(alongside, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
-    stripe: () => (stripe ??= createStripeClient(config)),
     // The SDK client is built on the gateway's first Stripe call: most requests that take a
     // gateway (a webhook that needs no Stripe read, for one) never make one.
     billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),

@@ -202,14 +202,10 @@ async function main() {
     type Page = keyof typeof pages;
     const page = (name: Page): PageSpec => pages[name];
     const names = Object.keys(pages) as Page[];
-    const spec = (name: Page, duration: number): LoadSpec => ({
-      ...base,
-      url: `${appUrl}${pages[name].path}`,
-      headers: page(name).headers,
-      ...(page(name).method ? { method: page(name).method } : {}),
-      duration,
-      amount: CONFIG.maxRequests,
-    });
+    const spec = (name: Page, duration: number): LoadSpec => {
+      const { path, headers, method } = page(name);
+      return { ...base, url: `${appUrl}${path}`, headers, ...(method ? { method } : {}), duration, amount: CONFIG.maxRequests };
+    };
 
     log("warming up, then probing each page on the idle app");
     for (const name of names) await load(spec(name, WARMUP_SECONDS));

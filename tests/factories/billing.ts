@@ -1,8 +1,7 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import worker from "../../app/worker";
+import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { emulatorControl } from "../stripe-emulator/control";
-import { type Agent, BASE, json } from "./http";
+import { type Agent, BASE, callWorker, json } from "./http";
 
 // Billing test helpers. Inside workerd the app cannot receive HTTP, so the emulator keeps its
 // webhook deliveries pending and tests pull each event (signed by the emulator) and POST it to
@@ -50,9 +49,8 @@ const SIGNATURE_REUSE_MS = 240_000;
 
 /**
  * Delivers one event to the app's webhook exactly as Stripe would (signed by the emulator), into
- * the Worker's own fetch handler. Not through SELF: the permutation tests make thousands of
- * deliveries, and under vitest-pool-workers every SELF.fetch gets slower as a workerd instance
- * serves more of them (cloudflare/workers-sdk#15446), from ~40 ms to ~250 ms per delivery here.
+ * the Worker's own fetch handler: the permutation tests make thousands of deliveries, and through
+ * SELF each took from ~40 ms to ~250 ms as the file went on (see callWorker).
  */
 export async function deliver(eventId: string): Promise<Response> {
   const cached = signed.get(eventId);
@@ -63,10 +61,7 @@ export async function deliver(eventId: string): Promise<Response> {
     headers: { "Content-Type": "application/json", "Stripe-Signature": header },
     body: payload,
   });
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  return callWorker(request);
 }
 
 export async function deliverAll(eventIds: string[]): Promise<number[]> {

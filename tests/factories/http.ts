@@ -1,6 +1,20 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../app/worker";
 
 export const BASE = "http://127.0.0.1:8787";
+
+/**
+ * One request into the Worker's own fetch handler, not through SELF, waiting for its waitUntil
+ * work. For files that make thousands of requests (under vitest-pool-workers every SELF.fetch gets
+ * slower as a workerd instance serves more of them, cloudflare/workers-sdk#15446) and for an env
+ * other than the test's own.
+ */
+export async function callWorker(request: Request, workerEnv: Env = env): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], workerEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
 
 export type Agent = { cookie: string | null; fetch: (path: string, init?: RequestInit) => Promise<Response> };
 

@@ -1,12 +1,13 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import worker from "../../app/worker";
-import { agent, BASE, signedInAgent } from "../factories/http";
+import { agent, BASE, callWorker, signedInAgent } from "../factories/http";
 
 // The bench hooks (bare Worker, X-D1-Queries, a lesson without its access check) must never exist
 // unless BENCH_MODE is "1". This user has no Accelerator, so the lesson text must stay hidden.
 const LESSON = "/__bench/unchecked-lesson/foundations/pay-first";
 const LESSON_SECRET = "Never create an account, a team or a licence before the money is confirmed";
+// Rows the bench's one-D1-write ceiling inserts.
+const benchWrites = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first<{ n: number }>();
 
 test("bench hooks are off by default: no bare route, no query header, no unchecked lesson", async () => {
   expect(env.BENCH_MODE).toBe("");
@@ -14,9 +15,8 @@ test("bench hooks are off by default: no bare route, no query header, no uncheck
   expect(bare.status).toBe(404);
   expect(await bare.text()).not.toBe("ok");
   expect((await agent().fetch("/__bench/d1-read")).status).toBe(404);
-  const inbox = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first<{ n: number }>();
   expect((await agent().fetch("/__bench/d1-write", { method: "POST" })).status).not.toBe(200);
-  expect(await inbox()).toEqual({ n: 0 });
+  expect(await benchWrites()).toEqual({ n: 0 });
 
   const pricing = await agent().fetch("/api/public/pricing");
   expect(pricing.status).toBe(200);
@@ -35,13 +35,8 @@ test("bench hooks are off by default: no bare route, no query header, no uncheck
 // The control: the same requests with BENCH_MODE=1 do reach the hooks, so the test above can fail.
 test("with BENCH_MODE=1 the hooks answer and count D1 statements", async () => {
   const benchEnv = { ...env, BENCH_MODE: "1" };
-  const call = async (path: string, cookie?: string) => {
-    const ctx = createExecutionContext();
-    const request = new Request(`${BASE}${path}`, { headers: cookie ? { Cookie: cookie } : {} });
-    const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], benchEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
+  const call = (path: string, cookie?: string, method = "GET") =>
+    callWorker(new Request(`${BASE}${path}`, { method, headers: cookie ? { Cookie: cookie } : {} }), benchEnv);
 
   const bare = await call("/__bench/bare");
   expect(bare.status).toBe(200);
@@ -50,12 +45,10 @@ test("with BENCH_MODE=1 the hooks answer and count D1 statements", async () => {
   const read = await call("/__bench/d1-read");
   expect(await read.text()).toBe("ok");
   expect(read.headers.get("X-D1-Queries")).toBe("1");
-  const ctx = createExecutionContext();
-  const write = await worker.fetch(new Request(`${BASE}/__bench/d1-write`, { method: "POST" }) as Parameters<typeof worker.fetch>[0], benchEnv, ctx);
-  await waitOnExecutionContext(ctx);
+  const write = await call("/__bench/d1-write", undefined, "POST");
   expect(write.status).toBe(200);
   expect(write.headers.get("X-D1-Queries")).toBe("1");
-  expect(await env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = 'bench.d1_write'").first()).toEqual({ n: 1 });
+  expect(await benchWrites()).toEqual({ n: 1 });
 
   const pricing = await call("/api/public/pricing");
   expect(pricing.status).toBe(200);
