@@ -8,6 +8,9 @@ import { createBillingGateway } from "./infra/stripe/gateway.server";
 import { type BillingGateway } from "./domain/billing/types";
 import { type Access, decideAccess } from "./domain/entitlements/access";
 import { accessFromRows, accessStatement, loadAccess } from "./domain/entitlements/access.server";
+import { deliverOutbox } from "./domain/email/outbox.server";
+import { cloudflareEmailSender } from "./infra/email/sender.server";
+import { clientAddress, enforceRateLimit, type RateLimitPolicy, withinRateLimit } from "./infra/http/rate-limit.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -21,11 +24,21 @@ declare module "@remix-run/cloudflare" {
     /** The domain's view of Stripe (official SDK underneath). */
     billing: () => BillingGateway;
     now: () => number;
+    /** This response's Content-Security-Policy nonce, for the inline scripts the document renders. */
+    nonce: string;
+    /** Counts an attempt against a rate-limit policy for `key`; throws a 429 AppError past the limit. */
+    limit: (policy: RateLimitPolicy, key: string) => Promise<void>;
+    /** Counts an attempt like `limit`, answering whether it is within the limit instead of throwing. */
+    withinLimit: (policy: RateLimitPolicy, key: string) => Promise<boolean>;
+    /** The client's address (CF-Connecting-IP), the key of per-client limits. */
+    clientAddress: string;
+    /** Sends these outbox rows after the response (the cron retries what fails). */
+    sendEmails: (ids: readonly string[]) => void;
   }
 }
 
 // Everything a loader or action needs, built per request from the bindings: no module-level clients.
-export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; d1?: D1Database }): AppLoadContext {
+export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; d1?: D1Database; nonce?: string }): AppLoadContext {
   const config = readConfig(deps.env);
   // `d1` replaces env.DB for this request only (BENCH_MODE's counting wrapper).
   const db = createDb(deps.d1 ?? deps.env.DB);
@@ -54,6 +67,7 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     config,
     db,
     now,
+    nonce: deps.nonce ?? "",
     session,
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
@@ -65,5 +79,15 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     // The SDK client is built on the gateway's first Stripe call: most requests that take a
     // gateway (a webhook that needs no Stripe read, for one) never make one.
     billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),
+    limit: (policy, key) => enforceRateLimit(deps.env, policy, key),
+    withinLimit: (policy, key) => withinRateLimit(deps.env, policy, key),
+    clientAddress: clientAddress(deps.request),
+    sendEmails: (ids) => {
+      if (ids.length === 0) return;
+      const sender = cloudflareEmailSender(deps.env.EMAIL, config.EMAIL_FROM);
+      deps.ctx.waitUntil(
+        deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)),
+      );
+    },
   };
 }

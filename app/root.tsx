@@ -13,6 +13,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { type ReactNode } from "react";
+import { useNonce } from "./components/nonce-provider";
 import styles from "./styles/app.css?url";
 
 // The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
@@ -93,6 +94,7 @@ function Nav() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -109,8 +111,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <main id="main" className="container">
           {children}
         </main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -3,14 +3,16 @@ import * as build from "gatehouse-server-build";
 import { errorJson } from "./infra/http/responses.server";
 import {
   declaredBodyTooLarge,
+  type HeaderPolicy,
   isCrossSiteWrite,
   limitUndeclaredBody,
+  newNonce,
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { countingD1 } from "./infra/d1/counting.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
 import { benchCeiling } from "./infra/bench.server";
-import { isBenchMode } from "./infra/env.server";
+import { isBenchMode, readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
 
@@ -34,16 +36,19 @@ export default {
     const d1 = isBenchMode(env) ? countingD1(env.DB) : null;
     const ceiling = d1 ? await benchCeiling(request, { DB: d1.db }) : null;
     if (ceiling) return withD1Counts(ceiling, d1);
+    // A fresh CSP nonce per request: the document's inline scripts carry it (load context -> entry.server).
+    const config = readConfig(env);
+    const policy: HeaderPolicy = { nonce: newNonce(), appUrl: config.APP_URL, stripeApiBase: config.STRIPE_API_BASE };
     if (isCrossSiteWrite(request)) {
-      return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."));
+      return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."), policy);
     }
     if (declaredBodyTooLarge(request)) {
-      return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."));
+      return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."), policy);
     }
     const guarded = limitUndeclaredBody(request);
-    const context = createLoadContext({ request: guarded, env, ctx, d1: d1?.db });
+    const context = createLoadContext({ request: guarded, env, ctx, d1: d1?.db, nonce: policy.nonce });
     const direct = directRoute(guarded);
-    const response = withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)));
+    const response = withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)), policy);
     return withD1Counts(response, d1);
   },
 

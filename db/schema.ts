@@ -19,6 +19,9 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
     isSystemAdmin: bool("is_system_admin"),
+    // When the owner of `email` proved it by opening a link sent there; null = not proven.
+    // Anything that hinges on owning the address (admin rights, invitations) waits for it.
+    emailVerifiedAt: integer("email_verified_at"),
     // The buyer's Stripe customer before they own a tenant (one per buyer, never two).
     stripeCustomerId: text("stripe_customer_id"),
     createdAt: createdAt(),
@@ -598,5 +601,77 @@ export const clientCheckins = sqliteTable(
   (t) => [
     uniqueIndex("client_checkins_tenant_client_unique").on(t.tenantId, t.clientId),
     index("client_checkins_tenant_seen_idx").on(t.tenantId, t.lastSeenAt),
+  ],
+);
+
+export const USER_TOKEN_PURPOSES = ["verify_email", "change_email", "reset_password"] as const;
+
+// Single-use links sent by email. The id is the SHA-256 of the token in the link: the table never
+// holds a usable token. `email` is the address the link was sent to (for change_email, the new one).
+export const userTokens = sqliteTable(
+  "user_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: USER_TOKEN_PURPOSES }).notNull(),
+    email: text("email").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [
+    index("user_tokens_user_idx").on(t.userId, t.purpose),
+    check("user_tokens_purpose_check", inList("purpose", USER_TOKEN_PURPOSES)),
+  ],
+);
+
+export const EMAIL_TEMPLATES = [
+  "verify_email",
+  "change_email",
+  "email_changed",
+  "reset_password",
+  "invitation",
+  "trial_ending",
+  "payment_failed",
+] as const;
+export const EMAIL_STATUSES = ["pending", "sending", "sent", "failed"] as const;
+
+// The transactional outbox: a row is written in the same batch as the change that causes it and
+// delivered afterwards (docs/decisions/010-identity-and-email.md). A row is sent at most once:
+// `sending` is claimed atomically, and a claim that outlives its lease is marked failed, not resent.
+export const emailOutbox = sqliteTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    // Makes an email caused by a retried event or job idempotent (e.g. "<event id>:<user id>").
+    dedupeKey: text("dedupe_key"),
+    toAddress: text("to_address").notNull(),
+    template: text("template", { enum: EMAIL_TEMPLATES }).notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    userId: text("user_id"),
+    tenantId: text("tenant_id"),
+    status: text("status", { enum: EMAIL_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    leaseUntil: integer("lease_until"),
+    lastError: text("last_error"),
+    providerMessageId: text("provider_message_id"),
+    // An admin's resend is a new row that names the one it repeats.
+    resendOf: text("resend_of"),
+    createdAt: createdAt(),
+    sentAt: integer("sent_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("email_outbox_dedupe_unique").on(t.dedupeKey),
+    index("email_outbox_due_idx").on(t.status, t.nextAttemptAt),
+    index("email_outbox_created_idx").on(t.createdAt),
+    check("email_outbox_template_check", inList("template", EMAIL_TEMPLATES)),
+    check("email_outbox_status_check", inList("status", EMAIL_STATUSES)),
+    check("email_outbox_attempts_check", sql`${t.attempts} >= 0`),
   ],
 );

@@ -25,6 +25,9 @@ export default defineConfig({
           // Small, so upload tests can send limit + 1 bytes.
           UPLOAD_MAX_BYTES: "4096",
         },
+        // The login lockout's window is 10 s here instead of 60 s, so "a correct password works
+        // again after the window" is a 10-second test, not a minute. Limits are as in wrangler.toml.
+        ratelimits: { RL_LOGIN_ACCOUNT: { simple: { limit: 5, period: 10 } } },
       },
     })),
   ],

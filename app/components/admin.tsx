@@ -31,6 +31,7 @@ export function AdminNav() {
     ["/admin/catalog", "Catalog"],
     ["/admin/software", "Software"],
     ["/admin/webhooks", "Webhook inbox"],
+    ["/admin/emails", "Email outbox"],
     ["/admin/audit", "Audit log"],
     ["/admin/funnel", "Funnel"],
     ["/admin/jobs", "Jobs"],

@@ -51,7 +51,7 @@ export function AuthForm(props: {
             type="password"
             autoComplete={isSignup ? "new-password" : "current-password"}
             required
-            minLength={isSignup ? 8 : undefined}
+            minLength={isSignup ? 10 : undefined}
             maxLength={256}
             aria-invalid={fe.password ? true : undefined}
             aria-describedby={fe.password ? "password-error" : isSignup ? "password-hint" : undefined}
@@ -62,7 +62,7 @@ export function AuthForm(props: {
             </p>
           ) : isSignup ? (
             <p className="muted" id="password-hint">
-              At least 8 characters.
+              At least 10 characters, and not a commonly used password.
             </p>
           ) : null}
         </div>
@@ -70,6 +70,11 @@ export function AuthForm(props: {
           {isSignup ? (busy ? "Creating account..." : "Create account") : busy ? "Logging in..." : "Log in"}
         </button>
       </Form>
+      {isSignup ? null : (
+        <p>
+          <Link to="/forgot-password">Forgot password?</Link>
+        </p>
+      )}
       <p className="muted">
         {isSignup ? "Already have an account? " : "New to Gatehouse? "}
         <Link to={otherHref}>{isSignup ? "Log in" : "Create an account"}</Link>

@@ -24,4 +24,9 @@ export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
 export const conflict = (code: string, message: string, details?: AppError["details"]) =>
   new AppError({ code, status: 409, message, details });
 
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+// By shape as well as by class: the Worker entry and load context are one module graph and the
+// Remix server build another (under vitest-pool-workers they are two copies of this class), so an
+// AppError thrown by a load-context helper must still be recognised at a route's boundary.
+export const isAppError = (e: unknown): e is AppError =>
+  e instanceof AppError ||
+  (e instanceof Error && e.name === "AppError" && typeof (e as AppError).code === "string" && typeof (e as AppError).status === "number");

@@ -9,6 +9,8 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_"),
   STRIPE_API_BASE: optionalUrl,
   ADMIN_EMAILS: z.string().default(""),
+  // The sender of every email: "Name <address>" or an address (an onboarded domain in production).
+  EMAIL_FROM: z.string().min(3).default("Gatehouse <no-reply@gatehouse.localhost>"),
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   // Largest software upload accepted (bytes); 200 MB unless configured.
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 * 1024 ** 3).default(209_715_200),

@@ -28,6 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       adminId: user.id,
       intentId,
       graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      appUrl: context.config.APP_URL,
       now: context.now(),
     });
     return `Provisioning retried: ${outcome}.`;

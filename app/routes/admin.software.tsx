@@ -3,6 +3,7 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { addSystemApplication, addSystemVersion, listSystemCatalog } from "../domain/downloads/software.server";
 import { formatBytes } from "../domain/downloads/software";
+import { safeText } from "../domain/input";
 import { readUploadForm } from "../domain/downloads/upload-form.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -16,8 +17,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 const Intent = z.object({ intent: z.enum(["add_application", "add_version"], { error: "Unknown action." }) }).passthrough();
 const AddApplication = z.object({
-  name: z.string().trim().min(1, "Name the application.").max(80),
-  vendor: z.string().trim().min(1, "Name the vendor.").max(80),
+  name: safeText(z.string().trim().min(1, "Name the application.").max(80), { label: "Application name" }),
+  vendor: safeText(z.string().trim().min(1, "Name the vendor.").max(80), { label: "Vendor" }),
 });
 const AddVersion = z.object({ applicationId: z.string().min(1, "Choose an application.").max(64), version: z.string().trim().min(1, "Give a version.").max(64) });
 

@@ -51,6 +51,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       adminId: user.id,
       intentId: form.intentId,
       graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      appUrl: context.config.APP_URL,
       now,
     });
     return `Provisioning retried: ${outcome}.`;

@@ -30,6 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       adminId: user.id,
       eventId,
       graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      appUrl: context.config.APP_URL,
       now: context.now(),
     });
     return `Replayed ${eventId}: ${outcome}.`;

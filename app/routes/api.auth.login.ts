@@ -8,7 +8,9 @@ import { appErrorToJson, parseWith, readJson } from "../infra/http/responses.ser
 // JSON login: the same credential check as the form, answering JSON.
 export async function action({ request, context }: ActionFunctionArgs) {
   try {
+    await context.limit("loginClient", context.clientAddress);
     const input = parseWith(LoginInput, await readJson(request));
+    await context.limit("loginAccount", input.email);
     const user = await verifyLogin({ db: context.db, email: input.email, password: input.password });
     return await startSession({ context, request, user, redirectTo: input.redirectTo, json: true });
   } catch (e) {

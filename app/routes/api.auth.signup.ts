@@ -5,17 +5,20 @@ import { startSession } from "../infra/auth/start-session.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { appErrorToJson, parseWith, readJson } from "../infra/http/responses.server";
 
-// JSON signup: { email, password } -> 200 { user } with the session cookie, or a 4xx { error, message, fieldErrors }.
+// JSON signup: { email, password } -> 200 { user } with the session cookie (the account starts unverified and a
+// verification email is sent), or a 4xx { error, message, fieldErrors }; 429 rate_limited with Retry-After.
 export async function action({ request, context }: ActionFunctionArgs) {
   try {
+    await context.limit("signup", context.clientAddress);
     const input = parseWith(SignupInput, await readJson(request));
-    const user = await signUp({
+    const { user, emailIds } = await signUp({
       db: context.db,
       email: input.email,
       password: input.password,
-      adminEmails: context.config.adminEmails,
+      appUrl: context.config.APP_URL,
       now: context.now(),
     });
+    context.sendEmails(emailIds);
     return await startSession({ context, request, user, redirectTo: input.redirectTo, json: true });
   } catch (e) {
     return appErrorToJson(e);

@@ -14,7 +14,9 @@ const Body = z.object({
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
   try {
+    await context.limit("checkIn", `client:${context.clientAddress}`);
     const body = parseWith(Body, await readJson(request, 4096));
+    await context.limit("checkIn", `token:${body.token}`);
     return jsonResponse(await clientCheckIn({ db: context.db, token: body.token, clientId: body.clientId, now: context.now() }));
   } catch (e) {
     return appErrorToJson(e);

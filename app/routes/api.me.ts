@@ -9,7 +9,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const [memberships, access] = await Promise.all([listMemberships({ db: context.db, userId: user.id }), context.access()]);
   return jsonResponse(
     {
-      user: { id: user.id, email: user.email, isSystemAdmin: user.isSystemAdmin },
+      user: { id: user.id, email: user.email, emailVerified: user.emailVerified, isSystemAdmin: user.isSystemAdmin },
       memberships,
       access: { organization: access!.organization.granted, accelerator: access!.accelerator.granted },
       entitlements: access!.entitlements.map((e) => ({

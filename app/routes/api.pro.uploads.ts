@@ -1,30 +1,41 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { proUpload } from "../domain/downloads/software.server";
-import { readUploadForm } from "../domain/downloads/upload-form.server";
+import { proUpload, requireUploadTarget } from "../domain/downloads/software.server";
+import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/upload-form.server";
+import { safeText } from "../domain/input";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { appErrorToJson, jsonResponse, parseWith } from "../infra/http/responses.server";
 
-const Fields = z.object({
-  tenant: z.string({ error: "tenant (the organisation's slug) is required." }).min(1).max(80),
-  application: z.string({ error: "application is required." }).min(1).max(80),
-  version: z.string({ error: "version is required." }).min(1).max(64),
+const Query = z.object({
+  tenant: z.string({ error: "tenant (the organisation's slug) is required in the query: /api/pro/uploads?tenant=<slug>." }).min(1).max(80),
 });
 
-// POST multipart { tenant, application, version, file } -> 201 { id, version, sha256, size }.
+const Fields = z.object({
+  // Optional in the body (older clients send it there); when present it must match the query.
+  tenant: z.string().max(80).optional(),
+  application: safeText(z.string({ error: "application is required." }).min(1).max(80), { label: "application" }),
+  version: z.string({ error: "version is required." }).min(1).max(64),
+});
+const fieldsFor = (tenant: string) =>
+  Fields.refine((f) => f.tenant === undefined || f.tenant === tenant, { path: ["tenant"], message: "The form's tenant does not match ?tenant= in the URL." });
+
+// POST /api/pro/uploads?tenant=<slug>, multipart { application, version, file } -> 201 { id, version, sha256, size }.
+// Who may upload, and the declared size, are checked before a byte of the body is read.
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
   if (request.method !== "POST") return methodNotAllowed("POST");
   try {
     const maxBytes = context.config.UPLOAD_MAX_BYTES;
+    const query = parseWith(Query, Object.fromEntries(new URL(request.url).searchParams));
+    refuseDeclaredOversize(request, maxBytes);
+    const target = await requireUploadTarget({ db: context.db, userId: session.user.id, tenantSlug: query.tenant, now: context.now() });
     const { fields, file } = await readUploadForm(request, maxBytes);
-    const input = parseWith(Fields, fields);
+    const input = parseWith(fieldsFor(query.tenant), fields);
     const result = await proUpload({
       db: context.db,
       files: context.cloudflare.env.FILES,
-      userId: session.user.id,
-      tenantSlug: input.tenant,
+      target,
       application: input.application,
       version: input.version,
       file,

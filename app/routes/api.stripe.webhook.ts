@@ -18,6 +18,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       payload,
       signature: request.headers.get("Stripe-Signature"),
       secret: context.config.STRIPE_WEBHOOK_SECRET,
+      now: context.now(),
     });
   } catch (e) {
     if (isAppError(e)) return errorJson(400, e.code, e.message);
@@ -29,6 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       gateway: context.billing(),
       event,
       graceDays: context.config.PAST_DUE_GRACE_DAYS,
+      appUrl: context.config.APP_URL,
       now: context.now(),
     });
     return jsonResponse({ received: true, event: event.id, outcome: result.outcome });

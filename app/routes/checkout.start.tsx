@@ -5,6 +5,7 @@ import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.se
 import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { isAppError } from "../domain/errors";
+import { strictInt } from "../domain/input";
 import { listManagedTenants } from "../domain/tenants/memberships.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -14,7 +15,7 @@ export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
 const Plan = z.object({
   plan: z.enum(["organization", "accelerator"]).catch("organization"),
   interval: z.enum(["month", "year"]).catch("month"),
-  seats: z.coerce.number().int().min(1).max(1000).catch(5),
+  seats: strictInt({ min: 1, max: 1000, label: "Seats" }).catch(5),
 });
 
 // Confirms what is being bought and for which organisation, then hands over to Stripe Checkout.

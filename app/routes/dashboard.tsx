@@ -1,5 +1,5 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatBytes } from "../domain/downloads/software";
 import { clientSummaries, listLatest } from "../domain/downloads/software.server";
 import { type EntitlementView } from "../domain/entitlements/access";
@@ -14,7 +14,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const [tenants, access, invitations] = await Promise.all([
     getDashboard({ db: context.db, userId: user.id, now: context.now() }),
     context.access(),
-    invitationsFor({ db: context.db, email: user.email }),
+    invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
   ]);
   // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
   const downloads = access!.organization.granted
@@ -24,6 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const clients = await clientSummaries({ db: context.db, tenantIds: activeIds, now: context.now() });
   return {
     email: user.email,
+    emailVerified: user.emailVerified,
     invitations,
     downloads,
     clients,
@@ -99,11 +100,33 @@ function Why({ label, decision }: { label: string; decision: { granted: boolean;
 }
 
 export default function Dashboard() {
-  const { email, tenants, access, invitations, downloads, clients } = useLoaderData<typeof loader>();
+  const { email, emailVerified, tenants, access, invitations, downloads, clients } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
   return (
     <>
       <h1>Dashboard</h1>
-      <p className="muted">Signed in as {email}</p>
+      <p className="muted">
+        Signed in as {email} · <Link to="/account">Account settings</Link>
+      </p>
+      {params.get("reset") === "1" ? (
+        <p className="notice" role="status">
+          Your new password is set. Every other session was signed out.
+        </p>
+      ) : null}
+      {emailVerified ? null : (
+        <section className="card callout" aria-labelledby="verify-title">
+          <h2 id="verify-title">Verify your email address</h2>
+          <p>
+            We sent a link to {email}. You can buy and use what you bought already; accepting invitations to an organisation
+            (and admin rights for an address listed as an administrator) waits until you open it.
+          </p>
+          <Form method="post" action="/account">
+            <button type="submit" name="intent" value="resend-verification" className="button button-small button-secondary">
+              Send the link again
+            </button>
+          </Form>
+        </section>
+      )}
       {invitations.length > 0 ? (
         <section className="card" aria-labelledby="invitations-title">
           <h2 id="invitations-title">Invitations</h2>

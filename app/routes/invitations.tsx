@@ -11,7 +11,7 @@ export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
 // Invitations addressed to the signed-in user's email, and nobody else's.
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  return { invitations: await invitationsFor({ db: context.db, email: user.email }) };
+  return { emailVerified: user.emailVerified, invitations: await invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }) };
 }
 
 const Respond = z.object({ invitationId: z.string().trim().min(1).max(64), intent: z.enum(["accept", "decline"]) });
@@ -29,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Invitations() {
-  const { invitations } = useLoaderData<typeof loader>();
+  const { invitations, emailVerified } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok: boolean; message: string }>();
   return (
     <section className="card">
@@ -39,7 +39,14 @@ export default function Invitations() {
           {result.message} {result.ok ? <Link to="/dashboard">Go to your dashboard</Link> : null}
         </p>
       ) : null}
-      {invitations.length === 0 ? <p>You have no open invitations.</p> : null}
+      {!emailVerified ? (
+        <p className="notice">
+          Invitations are addressed to an email address. Verify yours to see and accept them: open the link we sent you, or{" "}
+          <Link to="/account">send it again</Link>.
+        </p>
+      ) : invitations.length === 0 ? (
+        <p>You have no open invitations.</p>
+      ) : null}
       <ul>
         {invitations.map((i) => (
           <li key={i.id} data-testid={`invitation-${i.tenantName}`}>

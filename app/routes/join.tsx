@@ -4,7 +4,10 @@ import { z } from "zod";
 import { isAppError } from "../domain/errors";
 import { requestToJoin } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { appErrorHeaders, parseWith, readForm } from "../infra/http/responses.server";
+import { actionRetryAfter } from "../infra/http/action-result.server";
+
+export const headers = actionRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Join an organisation · Gatehouse" }];
 
@@ -25,12 +28,14 @@ const JoinInput = z.object({
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   try {
+    // Join codes are 8 symbols from 32: slow down anyone trying them in turn.
+    await context.limit("join", user.id);
     const { code } = parseWith(JoinInput, await readForm(request));
     const result = await requestToJoin({ db: context.db, userId: user.id, code, now: context.now() });
     return { ok: true as const, tenantName: result.tenantName };
   } catch (e) {
     if (!isAppError(e)) throw e;
-    return data({ ok: false as const, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
+    return data({ ok: false as const, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status, headers: appErrorHeaders(e) });
   }
 }
 

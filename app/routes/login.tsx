@@ -5,6 +5,9 @@ import { redirectIfSignedIn } from "../infra/auth/guards.server";
 import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { badRequest } from "../domain/errors";
 import { AuthForm } from "../components/auth-form";
+import { actionRetryAfter } from "../infra/http/action-result.server";
+
+export const headers = actionRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Log in · Gatehouse" }];
 
@@ -22,6 +25,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     .then((f) => f.get("email"))
     .catch(() => null);
   try {
+    // Guessing is slowed per client address and per account, before the password is checked.
+    await context.limit("loginClient", context.clientAddress);
+    if (typeof email === "string" && email.trim()) await context.limit("loginAccount", email.trim().toLowerCase());
     const user = await createAuthenticator({ db: context.db })
       .authenticate("form", request)
       .catch((e: unknown) => {

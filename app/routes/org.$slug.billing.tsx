@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { z } from "zod";
 import { formatMoney } from "../domain/catalog/pricing";
 import { isAppError } from "../domain/errors";
+import { strictInt } from "../domain/input";
 import { changeSeatQuantity, loadSeatPlan, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
 import { decideQuantityChange } from "../domain/seats/rules";
 import { requireManagedTenant } from "../domain/seats/seats.server";
@@ -12,7 +13,7 @@ import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
 
-const Quantity = z.coerce.number({ error: "Seats must be a number." }).int("Seats must be a whole number.").min(0).max(1000, "At most 1000 seats.");
+const Quantity = strictInt({ min: 0, max: 1000, label: "Seats" });
 
 function guardError(e: unknown): never {
   if (isAppError(e)) throw data({ message: e.message }, { status: e.status });

@@ -79,9 +79,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case "role":
         await changeMemberRole({ ...base, userId: input.userId, role: input.role });
         break;
-      case "invite":
-        await inviteMember({ db: context.db, actorUserId: user.id, slug, email: input.email, role: input.role, now });
+      case "invite": {
+        const r = await inviteMember({ db: context.db, actorUserId: user.id, actorEmail: user.email, slug, email: input.email, role: input.role, appUrl: context.config.APP_URL, now });
+        context.sendEmails(r.emailIds);
         break;
+      }
       case "revoke":
         await revokeInvitation({ db: context.db, actorUserId: user.id, slug, invitationId: input.invitationId, now });
         break;
@@ -209,7 +211,8 @@ export default function Members() {
                 <td>{m.hasSeat ? <span className="badge">Seat</span> : <span className="muted">No seat</span>}</td>
                 <td>
                   {m.hasSeat ? (
-                    <RowAction intent="release" userId={m.userId} label="Release seat" secondary />
+                    // Only owners release an owner's seat (the allocator refuses it anyway).
+                    m.role !== "owner" || tenant.role === "owner" ? <RowAction intent="release" userId={m.userId} label="Release seat" secondary /> : null
                   ) : (
                     <RowAction intent="assign" userId={m.userId} label="Assign seat" />
                   )}

@@ -1,10 +1,11 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { z } from "zod";
-import { proUpload, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
+import { proUpload, requireUploadTarget, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
 import { formatBytes } from "../domain/downloads/software";
-import { readUploadForm } from "../domain/downloads/upload-form.server";
+import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/upload-form.server";
 import { isAppError } from "../domain/errors";
+import { safeText } from "../domain/input";
 import { requireManagedTenant } from "../domain/seats/seats.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -26,7 +27,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 const Upload = z.object({
-  application: z.string().trim().min(1, "Name the application.").max(80),
+  application: safeText(z.string().trim().min(1, "Name the application.").max(80), { label: "Application name" }),
   version: z.string().trim().min(1, "Give a version.").max(64),
 });
 
@@ -35,6 +36,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
   const now = context.now();
   try {
+    // The declared size, and for uploads the plan and the upload switch, are checked before the body is read.
+    const maxBytes = context.config.UPLOAD_MAX_BYTES;
+    refuseDeclaredOversize(request, maxBytes);
     const multipart = (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
     if (!multipart) {
       const form = await readForm(request);
@@ -42,9 +46,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenantId: tenant.id, now });
       return data<Result>({ ok: true, message: "New licence token created. Copy it now: it is shown only once.", token });
     }
-    const { fields, file } = await readUploadForm(request, context.config.UPLOAD_MAX_BYTES);
+    const { fields, file } = await readUploadForm(request, maxBytes);
+    const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
     const input = parseWith(Upload, fields);
-    const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, userId: user.id, tenantSlug: tenant.slug, ...input, file, maxBytes: context.config.UPLOAD_MAX_BYTES, now });
+    const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, target, ...input, file, maxBytes, now });
     return data<Result>({ ok: true, message: `Uploaded version ${v.version} (SHA-256 ${v.sha256}).` });
   } catch (e) {
     if (!isAppError(e)) throw e;

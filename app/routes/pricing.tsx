@@ -6,6 +6,7 @@ import { track } from "../domain/analytics/track.server";
 import { formatMoney, priceForSeats, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { badRequest } from "../domain/errors";
+import { strictInt } from "../domain/input";
 import { authFailure } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
@@ -19,7 +20,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 const UpgradeClick = z.object({
   product: z.enum(["organization", "accelerator"], { error: "Choose a product." }),
   interval: z.enum(["month", "year"]).default("month"),
-  seats: z.coerce.number({ error: "Seats must be a number." }).int("Seats must be a whole number.").min(1).max(1000).default(1),
+  seats: strictInt({ min: 1, max: 1000, label: "Seats" }).default(1),
 });
 
 // A CTA click is recorded, then the buyer continues to checkout (through signup when signed out).
@@ -33,7 +34,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       throw badRequest("No price covers that number of seats.", { seats: ["No price covers that number of seats."] });
     }
     const session = await context.session();
-    await track({
+    // The click is counted only within the analytics limit; the buyer goes on to checkout either way.
+    if (await context.withinLimit("analytics", session?.user.id ?? context.clientAddress)) await track({
       db: context.db,
       name: "pricing_upgrade_click",
       userId: session?.user.id,

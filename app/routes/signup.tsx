@@ -6,6 +6,9 @@ import { redirectIfSignedIn } from "../infra/auth/guards.server";
 import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { AuthForm } from "../components/auth-form";
+import { actionRetryAfter } from "../infra/http/action-result.server";
+
+export const headers = actionRetryAfter;
 
 export const meta: MetaFunction = () => [{ title: "Sign up · Gatehouse" }];
 
@@ -20,14 +23,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const raw = await readForm(request);
     email = raw.email;
+    await context.limit("signup", context.clientAddress);
     const input = parseWith(SignupInput, raw);
-    const user = await signUp({
+    const { user, emailIds } = await signUp({
       db: context.db,
       email: input.email,
       password: input.password,
-      adminEmails: context.config.adminEmails,
+      appUrl: context.config.APP_URL,
       now: context.now(),
     });
+    context.sendEmails(emailIds);
     return await startSession({ context, request, user, redirectTo: input.redirectTo, json: false });
   } catch (e) {
     return authFailure(e, { json: false, email });

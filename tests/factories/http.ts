@@ -16,15 +16,27 @@ export async function callWorker(request: Request, workerEnv: Env = env): Promis
   return response;
 }
 
-export type Agent = { cookie: string | null; fetch: (path: string, init?: RequestInit) => Promise<Response> };
+export type Agent = { cookie: string | null; ip: string; fetch: (path: string, init?: RequestInit) => Promise<Response> };
 
-/** A test client that keeps the session cookie like a browser and sends same-origin headers. */
-export function agent(): Agent {
+let clients = 0;
+/** A distinct client address (TEST-NET-2), as Cloudflare would put in CF-Connecting-IP. */
+export const nextClientAddress = () => {
+  clients++;
+  return `198.51.${(clients >> 8) & 255}.${clients & 255}`;
+};
+
+/**
+ * A test client that keeps the session cookie like a browser and sends same-origin headers. Each
+ * agent is its own client address, so per-client rate limits apply to it as to one browser.
+ */
+export function agent(ip = nextClientAddress()): Agent {
   const a: Agent = {
     cookie: null,
+    ip,
     async fetch(path, init = {}) {
       const headers = new Headers(init.headers);
       if (a.cookie) headers.set("Cookie", a.cookie);
+      if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", a.ip);
       // Browsers always send Host; Remix compares it with Origin on document actions.
       if (!headers.has("Host")) headers.set("Host", new URL(BASE).host);
       if (init.method && init.method !== "GET" && !headers.has("Origin")) headers.set("Origin", BASE);
@@ -55,11 +67,37 @@ export const json = (body: unknown, method = "POST") => ({
 let counter = 0;
 export const uniqueEmail = (prefix = "user") => `${prefix}-${Date.now().toString(36)}-${++counter}@example.com`;
 
-/** Signs up a fresh user through the JSON API and returns a signed-in agent. */
+/** Signs up a fresh (unverified) user through the JSON API and returns a signed-in agent. */
 export async function signedInAgent(email = uniqueEmail(), password = "correct-horse-battery") {
   const a = agent();
   const res = await a.fetch("/api/auth/signup", json({ email, password }));
   if (res.status !== 200) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { user: { id: string; email: string } };
   return { agent: a, user: body.user, password };
+}
+
+/** The link in the newest email of `template` to `to`, as its recipient would click it (read from the outbox). */
+export async function linkFromOutbox(to: string, template: string): Promise<string> {
+  const row = await env.DB.prepare("SELECT text_body FROM email_outbox WHERE to_address = ? AND template = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+    .bind(to, template)
+    .first<{ text_body: string }>();
+  if (!row) throw new Error(`no ${template} email to ${to} in the outbox`);
+  const url = /https?:\/\/\S+[?&]token=[A-Za-z0-9_-]{43}/.exec(row.text_body)?.[0];
+  if (!url) throw new Error(`the ${template} email to ${to} has no link`);
+  return url;
+}
+
+/** Opens the verification link sent to `email` and confirms it, as its owner would. */
+export async function verifyEmail(a: Agent, email: string, template: "verify_email" | "change_email" = "verify_email") {
+  const link = new URL(await linkFromOutbox(email, template));
+  const res = await a.fetch("/verify-email", form({ token: link.searchParams.get("token")! }));
+  if (res.status !== 200) throw new Error(`verification failed: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** A signed-up user who has verified their address. */
+export async function verifiedAgent(email = uniqueEmail(), password = "correct-horse-battery") {
+  const signedIn = await signedInAgent(email, password);
+  await verifyEmail(signedIn.agent, signedIn.user.email);
+  return signedIn;
 }

@@ -37,7 +37,7 @@ async function buildWorld() {
   const sysApp = await systemApplication(admin.user.id, "Gatehouse Agent", [{ version: "1.0.0", bytes: systemFile }]);
   await switchProUploads(admin.agent, a.tenant.id, true);
   const tenantFile = packageBytes("msi", 1500, 2);
-  const up = await ownerA.agent.fetch("/api/pro/uploads", multipart({ tenant: a.tenant.slug, application: "Alpha Tool", version: "2.1.0" }, { name: "AlphaTool-2.1.0.msi", bytes: tenantFile }));
+  const up = await ownerA.agent.fetch(`/api/pro/uploads?tenant=${a.tenant.slug}`, multipart({ application: "Alpha Tool", version: "2.1.0" }, { name: "AlphaTool-2.1.0.msi", bytes: tenantFile }));
   if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
   const uploaded = (await up.json()) as { id: string; sha256: string };
 
@@ -142,15 +142,19 @@ test("Pro uploads refuse bad packages with a clear 4xx and store nothing", async
     { name: "another tenant's owner", as: w.b.owner.agent, file: exe(), status: 404, error: "not_found" },
   ];
   for (const c of cases) {
-    const fields = { tenant: slug, application: "Another Tool", version: "3.0.0", ...c.fields };
-    const res = await (c.as ?? w.ownerA.agent).fetch("/api/pro/uploads", multipart(fields, c.file));
+    const fields = { application: "Another Tool", version: "3.0.0", ...c.fields };
+    const res = await (c.as ?? w.ownerA.agent).fetch(`/api/pro/uploads?tenant=${slug}`, multipart(fields, c.file));
     expect(res.status, c.name).toBe(c.status);
     expect(((await res.json()) as { error: string }).error, c.name).toBe(c.error);
     expect(await storedFor(w.a.tenant.id), c.name).toEqual(before);
   }
-  // Signed out: 401. A body that is not multipart: 400.
-  expect((await agent().fetch("/api/pro/uploads", multipart({ tenant: slug }))).status).toBe(401);
-  expect((await w.ownerA.agent.fetch("/api/pro/uploads", json({ tenant: slug }))).status).toBe(400);
+  // Signed out: 401. A body that is not multipart: 400. No ?tenant=, or a body naming another tenant: 422.
+  expect((await agent().fetch(`/api/pro/uploads?tenant=${slug}`, multipart({}))).status).toBe(401);
+  expect((await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${slug}`, json({ tenant: slug }))).status).toBe(400);
+  expect((await w.ownerA.agent.fetch("/api/pro/uploads", multipart({ tenant: slug, application: "Another Tool", version: "3.0.0" }, exe()))).status).toBe(422);
+  const mismatch = await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${slug}`, multipart({ tenant: w.b.tenant.slug, application: "Another Tool", version: "3.0.0" }, exe()));
+  expect(mismatch.status).toBe(422);
+  expect(await mismatch.json()).toMatchObject({ fieldErrors: { tenant: [expect.stringContaining("does not match")] } });
   expect(await storedFor(w.a.tenant.id)).toEqual(before);
 });
 
@@ -159,7 +163,7 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   const file = { name: "Tool.exe", bytes: packageBytes("exe", 900, 9) };
   // Tenant B is on the PRO tier (not the Pro plan): refused even with the switch on.
   await switchProUploads(w.admin.agent, w.b.tenant.id, true);
-  const notPro = await w.b.owner.agent.fetch("/api/pro/uploads", multipart({ tenant: w.b.tenant.slug, application: "Beta", version: "1.0" }, file));
+  const notPro = await w.b.owner.agent.fetch(`/api/pro/uploads?tenant=${w.b.tenant.slug}`, multipart({ application: "Beta", version: "1.0" }, file));
   expect(notPro.status).toBe(403);
   expect(((await notPro.json()) as { message: string }).message).toMatch(/Pro plan/);
   expect(await storedFor(w.b.tenant.id)).toEqual({ versions: 0, objects: 0 });
@@ -167,7 +171,7 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   // Tenant A with the switch off: refused; the switch is audited.
   await switchProUploads(w.admin.agent, w.a.tenant.id, false);
   const before = await storedFor(w.a.tenant.id);
-  const off = await w.ownerA.agent.fetch("/api/pro/uploads", multipart({ tenant: w.a.tenant.slug, application: "Alpha Tool", version: "2.2.0" }, file));
+  const off = await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${w.a.tenant.slug}`, multipart({ application: "Alpha Tool", version: "2.2.0" }, file));
   expect(off.status).toBe(403);
   expect(((await off.json()) as { message: string }).message).toMatch(/not switched on/);
   expect(await storedFor(w.a.tenant.id)).toEqual(before);

@@ -22,6 +22,7 @@ const run = () =>
     db: createDb(env.DB),
     gateway: createBillingGateway(() => createStripeClient({ STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY, STRIPE_API_BASE: env.STRIPE_API_BASE })),
     graceDays: 7,
+    appUrl: env.APP_URL,
     now: () => Date.now(),
     overlapMs: 0,
   });

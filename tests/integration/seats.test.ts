@@ -55,7 +55,7 @@ test("interleaved assign, release and setCapacity keep active seats within capac
     const kind = rand(10);
     const userId = users[rand(users.length)]!;
     if (kind < 5) return () => stub.assign({ tenantId, userId, actor });
-    if (kind < 8) return () => stub.release({ tenantId, userId, actor });
+    if (kind < 8) return () => stub.release({ tenantId, userId, actor, actorRole: "owner" });
     return () => stub.setCapacity({ tenantId, quantity: 3 + rand(10), actor });
   });
   const violations: string[] = [];

@@ -1,44 +1,56 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { hashPassword, needsRehash, TIMING_DUMMY_HASH, verifyPassword } from "../../infra/auth/password.server";
 import { type SessionUser } from "../../infra/auth/session.server";
 import { newId } from "../../infra/ids";
-import { AppError, conflict } from "../errors";
+import { auditInsert, type Actor } from "../audit/audit.server";
+import { outboxInsert } from "../email/outbox.server";
+import { emails } from "../email/templates";
+import { AppError, conflict, invalidInput } from "../errors";
+import { issueToken } from "./tokens.server";
+
+// Accounts: signup, login and the changes a signed-in user makes to their own account. What needs
+// a proven address (admin rights, invitations) reads users.email_verified_at; see email-links.server.ts
+// for the links that set it.
 
 export const INVALID_CREDENTIALS = "Email or password is incorrect.";
+export const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
 
-const isUniqueViolation = (e: unknown) =>
+type UserRow = typeof schema.users.$inferSelect;
+
+export const toSessionUser = (u: Pick<UserRow, "id" | "email" | "isSystemAdmin" | "emailVerifiedAt">): SessionUser => ({
+  id: u.id,
+  email: u.email,
+  isSystemAdmin: u.isSystemAdmin,
+  emailVerified: u.emailVerifiedAt !== null,
+});
+
+export const isUniqueViolation = (e: unknown) =>
   e instanceof Error && /UNIQUE constraint failed/i.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`);
 
-/** Creates an account; one per email, and emails listed in ADMIN_EMAILS become system admins. */
-export async function signUp(deps: {
-  db: Db;
-  email: string;
-  password: string;
-  adminEmails: ReadonlySet<string>;
-  now: number;
-}): Promise<SessionUser> {
-  const existing = await deps.db
-    .select({ id: schema.users.id })
-    .from(schema.users)
-    .where(eq(schema.users.email, deps.email))
-    .get();
+/**
+ * Creates an unverified account and, in the same batch, its verification email. Nothing is
+ * conferred by the address until it is verified: not even an ADMIN_EMAILS listing.
+ */
+export async function signUp(deps: { db: Db; email: string; password: string; appUrl: string; now: number }): Promise<{ user: SessionUser; emailIds: string[] }> {
+  const { db, now } = deps;
+  const existing = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
   if (existing) throw emailTaken();
-  const user = {
-    id: newId("usr"),
-    email: deps.email,
-    passwordHash: await hashPassword(deps.password),
-    isSystemAdmin: deps.adminEmails.has(deps.email),
-    createdAt: deps.now,
-  };
+  const user = { id: newId("usr"), email: deps.email, passwordHash: await hashPassword(deps.password), isSystemAdmin: false, emailVerifiedAt: null, createdAt: now };
+  const token = await issueToken(db, { userId: user.id, purpose: "verify_email", email: user.email, ttlMs: VERIFY_TTL_MS, now });
+  const emailId = newId("eml");
   try {
-    await deps.db.insert(schema.users).values(user);
+    await db.batch([
+      db.insert(schema.users).values(user),
+      token.insert,
+      outboxInsert(db, { id: emailId, to: user.email, email: emails.verifyEmail({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
+    ]);
   } catch (e) {
     // Two signups racing for one email: the unique index decides, the loser gets the same answer.
     if (isUniqueViolation(e)) throw emailTaken();
     throw e;
   }
-  return { id: user.id, email: user.email, isSystemAdmin: user.isSystemAdmin };
+  return { user: toSessionUser(user), emailIds: [emailId] };
 }
 
 const emailTaken = () =>
@@ -59,5 +71,96 @@ export async function verifyLogin(deps: { db: Db; email: string; password: strin
       .set({ passwordHash: await hashPassword(deps.password) })
       .where(eq(schema.users.id, user.id));
   }
-  return { id: user.id, email: user.email, isSystemAdmin: user.isSystemAdmin };
+  return toSessionUser(user);
+}
+
+async function requireUser(db: Db, userId: string): Promise<UserRow> {
+  const user = await db.select().from(schema.users).where(eq(schema.users.id, userId)).get();
+  if (!user) throw new AppError({ code: "unauthorized", status: 401, message: "Sign in to continue." });
+  return user;
+}
+
+async function requireCurrentPassword(user: UserRow, password: string) {
+  if (!(await verifyPassword(password, user.passwordHash))) {
+    throw invalidInput("Your current password is not correct.", { currentPassword: ["Your current password is not correct."] });
+  }
+}
+
+/** Statements that end sessions of `userId`: all of them, or all but `keep`. */
+export const endSessions = (db: Db, userId: string, keep?: string) =>
+  db.delete(schema.sessions).where(and(eq(schema.sessions.userId, userId), keep ? ne(schema.sessions.id, keep) : undefined));
+
+/** Statements that make every unused link of these purposes useless (a newer one, or a change that supersedes them). */
+export const retireTokens = (db: Db, userId: string, purposes: (typeof schema.USER_TOKEN_PURPOSES)[number][], now: number) =>
+  db
+    .update(schema.userTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(schema.userTokens.userId, userId),
+        isNull(schema.userTokens.usedAt),
+        sql`${schema.userTokens.purpose} IN (${sql.join(purposes.map((p) => sql`${p}`), sql`, `)})`,
+      ),
+    );
+
+/** A password change needs the current one; every other session of the user ends with it. */
+export async function changePassword(deps: { db: Db; userId: string; sessionId: string; currentPassword: string; password: string; now: number }) {
+  const { db, now } = deps;
+  const user = await requireUser(db, deps.userId);
+  await requireCurrentPassword(user, deps.currentPassword);
+  if (deps.password.toLowerCase() === user.email) {
+    throw invalidInput("Password must not be your email address.", { password: ["Password must not be your email address."] });
+  }
+  const actor: Actor = { type: "user", id: user.id };
+  await db.batch([
+    db.update(schema.users).set({ passwordHash: await hashPassword(deps.password) }).where(eq(schema.users.id, user.id)),
+    endSessions(db, user.id, deps.sessionId),
+    retireTokens(db, user.id, ["reset_password"], now),
+    auditInsert(db, { actor, action: "user.password_changed", target: { type: "user", id: user.id }, reason: "Changed on /account; other sessions ended", at: now }),
+  ]);
+}
+
+/** Ends every session of the user, this one included. */
+export async function signOutEverywhere(deps: { db: Db; userId: string; now: number }) {
+  const { db } = deps;
+  await db.batch([
+    endSessions(db, deps.userId),
+    auditInsert(db, { actor: { type: "user", id: deps.userId }, action: "user.sessions_revoked", target: { type: "user", id: deps.userId }, reason: "Signed out everywhere", at: deps.now }),
+  ]);
+}
+
+/** A new verification link for an unverified address; older ones stop working. */
+export async function resendVerification(deps: { db: Db; userId: string; appUrl: string; now: number }): Promise<{ emailIds: string[]; email: string }> {
+  const { db, now } = deps;
+  const user = await requireUser(db, deps.userId);
+  if (user.emailVerifiedAt !== null) throw conflict("already_verified", "Your email address is already verified.");
+  const token = await issueToken(db, { userId: user.id, purpose: "verify_email", email: user.email, ttlMs: VERIFY_TTL_MS, now });
+  const emailId = newId("eml");
+  await db.batch([
+    retireTokens(db, user.id, ["verify_email"], now),
+    token.insert,
+    outboxInsert(db, { id: emailId, to: user.email, email: emails.verifyEmail({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
+  ]);
+  return { emailIds: [emailId], email: user.email };
+}
+
+/**
+ * Asks to move the account to another address: a link goes to the new address, and the account
+ * keeps its current one until that link is opened (the old address is told when it changes).
+ */
+export async function requestEmailChange(deps: { db: Db; userId: string; currentPassword: string; email: string; appUrl: string; now: number }): Promise<{ emailIds: string[] }> {
+  const { db, now } = deps;
+  const user = await requireUser(db, deps.userId);
+  await requireCurrentPassword(user, deps.currentPassword);
+  if (deps.email === user.email) throw invalidInput("That is already your email address.", { email: ["That is already your email address."] });
+  const taken = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
+  if (taken) throw conflict("email_taken", "Another account uses that address.", { fieldErrors: { email: ["Another account uses that address."] } });
+  const token = await issueToken(db, { userId: user.id, purpose: "change_email", email: deps.email, ttlMs: VERIFY_TTL_MS, now });
+  const emailId = newId("eml");
+  await db.batch([
+    retireTokens(db, user.id, ["change_email"], now),
+    token.insert,
+    outboxInsert(db, { id: emailId, to: deps.email, email: emails.changeEmail({ appUrl: deps.appUrl, token: token.token, newEmail: deps.email }), userId: user.id, now }),
+  ]);
+  return { emailIds: [emailId] };
 }

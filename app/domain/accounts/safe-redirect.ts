@@ -1,17 +1,34 @@
-/** Only same-site relative paths are followed; anything else falls back to `fallback`. */
+const BASE = "http://gatehouse.invalid";
+
+// Controls, backslashes and their percent-encodings: browsers read "\" as "/", and a path
+// segment that decodes to "/" or "\" can become "//host" once something decodes it again.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_CHAR = /[\u0000-\u001f\u007f\\]/;
+const ENCODED_SEPARATOR = /%(2f|5c)/i;
+
+/** Only same-site paths are followed, decided on the value returned; anything else is `fallback`. */
 export function safeRedirect(to: unknown, fallback = "/dashboard"): string {
   if (typeof to !== "string" || to.length === 0 || to.length > 2048) return fallback;
-  if (!to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  // Control characters and backslashes let browsers reinterpret the path as another origin.
-  for (let i = 0; i < to.length; i++) {
-    const c = to.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x5c) return fallback;
-  }
+  if (!isSafePath(to)) return fallback;
+  let url: URL;
   try {
-    const url = new URL(to, "http://gatehouse.invalid");
-    if (url.origin !== "http://gatehouse.invalid") return fallback;
-    return url.pathname + url.search + url.hash;
+    url = new URL(to, BASE);
   } catch {
     return fallback;
   }
+  if (url.origin !== BASE) return fallback;
+  // URL normalisation ("/..//evil.example" -> "//evil.example") can make a safe-looking value
+  // unsafe: the value returned is checked again, whole.
+  const out = url.pathname + url.search + url.hash;
+  return isSafePath(out) && new URL(out, BASE).origin === BASE ? out : fallback;
+}
+
+function isSafePath(path: string): boolean {
+  if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return false;
+  if (UNSAFE_CHAR.test(path)) return false;
+  // The path without its query and fragment: an encoded separator or dot segment there is never
+  // a page of ours, and a later decode could turn it into "//host" or "/\host".
+  const pathname = path.split(/[?#]/, 1)[0]!;
+  if (ENCODED_SEPARATOR.test(pathname) || /%2e/i.test(pathname)) return false;
+  return true;
 }

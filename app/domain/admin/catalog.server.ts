@@ -5,6 +5,7 @@ import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { type BillingGateway } from "../billing/types";
 import { AppError, conflict, invalidInput } from "../errors";
+import { safeText, strictInt } from "../input";
 
 const Key = z
   .string({ error: "A key is required." })
@@ -13,8 +14,8 @@ const Key = z
 
 export const CreateProductInput = z.object({
   key: Key,
-  name: z.string({ error: "A name is required." }).trim().min(2).max(80),
-  description: z.string().trim().max(500).default(""),
+  name: safeText(z.string({ error: "A name is required." }).trim().min(2).max(80), { label: "Name" }),
+  description: safeText(z.string().trim().max(500), { label: "Description", multiline: true }).default(""),
   kind: z.enum(["subscription", "one_time"], { error: "Pick subscription or one-time." }),
   seatBased: z
     .union([z.literal("on"), z.literal("true"), z.literal("false"), z.boolean()])
@@ -22,10 +23,10 @@ export const CreateProductInput = z.object({
     .transform((v) => v === true || v === "on" || v === "true"),
 });
 
-const optionalInt = (min: number, max: number) =>
+// An empty form field means "none"; anything else must be a whole number in range.
+const optionalInt = (min: number, max: number, label: string) =>
   z
-    .union([z.literal("").transform(() => null), z.coerce.number().int().min(min).max(max)])
-    .nullable()
+    .preprocess((v) => (v === "" ? null : v), strictInt({ min, max, label }).nullable())
     .default(null);
 
 export const CreatePriceInput = z
@@ -33,12 +34,12 @@ export const CreatePriceInput = z
     productId: z.string().min(1).max(64),
     lookupKey: Key,
     currency: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, "Use a 3-letter currency code."),
-    unitAmount: z.coerce.number({ error: "Amount must be a number of cents." }).int().min(0).max(100_000_000),
+    unitAmount: strictInt({ min: 0, max: 100_000_000, label: "Amount (in cents)" }),
     interval: z.union([z.literal("").transform(() => null), z.enum(["month", "year"])]).nullable().default(null),
     tier: z.string().trim().max(20).optional().transform((v) => v || null),
-    minSeats: optionalInt(1, 10_000),
-    maxSeats: optionalInt(1, 10_000),
-    accessDays: optionalInt(1, 36_500),
+    minSeats: optionalInt(1, 10_000, "Minimum seats"),
+    maxSeats: optionalInt(1, 10_000, "Maximum seats"),
+    accessDays: optionalInt(1, 36_500, "Access days"),
   })
   .refine((p) => p.minSeats === null || p.maxSeats === null || p.minSeats <= p.maxSeats, {
     message: "The smallest seat count must not exceed the largest.",

@@ -6,6 +6,7 @@ import { auditInsert } from "../audit/audit.server";
 import { ownerSeatStatements, type Statement } from "../billing/sync.server";
 import { slugify } from "../billing/provision.server";
 import { AppError, conflict, invalidInput } from "../errors";
+import { safeText, strictInt } from "../input";
 
 const Reason = z
   .string({ error: "A reason is required." })
@@ -21,7 +22,7 @@ const DateOnly = z
 
 export const GrantInput = z.object({
   productKey: z.string({ error: "Choose a product." }).min(1).max(64),
-  seats: z.coerce.number({ error: "Seats must be a number." }).int("Seats must be a whole number.").min(0).max(10_000).default(0),
+  seats: strictInt({ min: 0, max: 10_000, label: "Seats" }).default(0),
   validUntil: z.union([z.literal("").transform(() => null), DateOnly]).nullable().default(null),
   reason: Reason,
 });
@@ -35,7 +36,7 @@ export const RevokeInput = z.object({
 });
 
 export const CreateTenantInput = z.object({
-  name: z.string({ error: "Name the organisation." }).trim().min(2, "Name the organisation.").max(80),
+  name: safeText(z.string({ error: "Name the organisation." }).trim().min(2, "Name the organisation.").max(80), { label: "Organisation name" }),
   ownerEmail: z.string({ error: "Owner email is required." }).trim().toLowerCase().pipe(z.email("Enter the owner's email.")),
   reason: Reason,
 });

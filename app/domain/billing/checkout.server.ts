@@ -5,13 +5,14 @@ import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { AppError, conflict, invalidInput } from "../errors";
+import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
 import { type BillingGateway } from "./types";
 
 export const StartCheckoutInput = z.object({
   priceId: z.string({ error: "priceId is required." }).min(1).max(100),
-  quantity: z.coerce.number({ error: "quantity must be a number." }).int("quantity must be a whole number.").min(1).max(10_000).optional(),
-  organizationName: z.string().trim().min(2, "Organisation name must be at least 2 characters.").max(80).optional(),
+  quantity: strictInt({ min: 1, max: 10_000, label: "quantity" }).optional(),
+  organizationName: safeText(z.string().trim().min(2, "Organisation name must be at least 2 characters.").max(80), { label: "Organisation name" }).optional(),
   tenantId: z.string().min(1).max(64).optional(),
 });
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;

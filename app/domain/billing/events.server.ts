@@ -2,11 +2,12 @@ import { and, eq, inArray, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
 import { type IntentState, statesBelow } from "./intent-state";
+import { billingNoticeStatements } from "./notices.server";
 import { type Outcome, provisionCheckout } from "./provision.server";
 import { entitlementIdFor, subscriptionSyncStatements, tenantForSubscription } from "./sync.server";
 import { type BillingEvent, type BillingGateway } from "./types";
 
-type Deps = { db: Db; gateway: BillingGateway; event: BillingEvent; graceDays: number; now: number };
+type Deps = { db: Db; gateway: BillingGateway; event: BillingEvent; graceDays: number; appUrl: string; now: number };
 
 const SUBSCRIPTION_EVENTS = new Set([
   "customer.subscription.created",
@@ -100,6 +101,7 @@ async function syncSubscription(deps: Deps, subscriptionId: string): Promise<Out
     syncedAt: Date.now(),
     now: deps.now,
   });
+  statements.push(...(await billingNoticeStatements({ db, event, tenantId, sub, graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now })));
   if (event.type === "customer.subscription.trial_will_end") {
     statements.push(
       db

@@ -19,6 +19,8 @@ export async function processStripeEvent(deps: {
   gateway: BillingGateway;
   event: BillingEvent;
   graceDays: number;
+  /** The app's origin, for links in the emails an event causes. */
+  appUrl: string;
   now: number;
 }): Promise<InboxResult> {
   const { db, event } = deps;

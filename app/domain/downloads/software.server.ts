@@ -237,11 +237,14 @@ export async function proUploadStatus(deps: { db: Db; tenantId: string; now: num
   return { pro, enabled: Boolean(tenant?.enabled) };
 }
 
+export type UploadTarget = { tenantId: string; tenantName: string; userId: string };
+
 /**
- * A Pro upload: the user is an owner or admin of the tenant, the tenant is on MAX/ULTRA and has the
- * switch on, and the package passes every check. A refusal stores nothing in R2 or D1.
+ * Who may upload where, decided before the request body is read: an active owner or admin of the
+ * tenant (404 for anyone else), on the Pro plan (a live MAX/ULTRA Organization) with the admin's
+ * switch on (403 otherwise).
  */
-export async function proUpload(deps: { db: Db; files: R2Bucket; userId: string; tenantSlug: string; application: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+export async function requireUploadTarget(deps: { db: Db; userId: string; tenantSlug: string; now: number }): Promise<UploadTarget> {
   const membership = await deps.db
     .select({ tenantId: schema.tenants.id, tenantName: schema.tenants.name, role: schema.tenantMemberships.role })
     .from(schema.tenantMemberships)
@@ -253,11 +256,17 @@ export async function proUpload(deps: { db: Db; files: R2Bucket; userId: string;
   const status = await proUploadStatus({ db: deps.db, tenantId: membership.tenantId, now: deps.now });
   if (!status.pro) throw forbidden("Uploads are part of the Pro plan (the MAX or ULTRA tier of Organization).");
   if (!status.enabled) throw forbidden("Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.");
+  return { tenantId: membership.tenantId, tenantName: membership.tenantName, userId: deps.userId };
+}
+
+/** A Pro upload to a target from requireUploadTarget: the package passes every check, and a refusal stores nothing in R2 or D1. */
+export async function proUpload(deps: { db: Db; files: R2Bucket; target: UploadTarget; application: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+  const { target } = deps;
   const appName = deps.application.trim();
   const slug = slugify(appName);
   if (!slug || appName.length > 80) throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
   const pkg = await checkPackage(deps);
-  const catalogId = `cat_${membership.tenantId}`;
+  const catalogId = `cat_${target.tenantId}`;
   let app = await deps.db
     .select({ id: schema.applications.id })
     .from(schema.applications)
@@ -268,14 +277,14 @@ export async function proUpload(deps: { db: Db; files: R2Bucket; userId: string;
     // Creating the tenant's catalog and application is idempotent; a refused upload below leaves
     // at most this empty application behind, never a file or a version.
     await deps.db.batch([
-      deps.db.insert(schema.catalogs).values({ id: catalogId, ownerType: "tenant", ownerId: membership.tenantId, name: `${membership.tenantName} software`, createdAt: deps.now }).onConflictDoNothing(),
-      deps.db.insert(schema.applications).values({ id, catalogId, slug, name: appName, vendor: membership.tenantName, createdAt: deps.now }).onConflictDoNothing(),
+      deps.db.insert(schema.catalogs).values({ id: catalogId, ownerType: "tenant", ownerId: target.tenantId, name: `${target.tenantName} software`, createdAt: deps.now }).onConflictDoNothing(),
+      deps.db.insert(schema.applications).values({ id, catalogId, slug, name: appName, vendor: target.tenantName, createdAt: deps.now }).onConflictDoNothing(),
     ]);
     app = (await deps.db.select({ id: schema.applications.id }).from(schema.applications).where(and(eq(schema.applications.catalogId, catalogId), eq(schema.applications.slug, slug))).get())!;
   }
   return publishVersion({
-    db: deps.db, files: deps.files, actor: { type: "user", id: deps.userId }, tenantId: membership.tenantId,
-    applicationId: app.id, keyPrefix: `tenants/${membership.tenantId}/${slug}`, source: "upload", pkg, now: deps.now,
+    db: deps.db, files: deps.files, actor: { type: "user", id: target.userId }, tenantId: target.tenantId,
+    applicationId: app.id, keyPrefix: `tenants/${target.tenantId}/${slug}`, source: "upload", pkg, now: deps.now,
   });
 }
 

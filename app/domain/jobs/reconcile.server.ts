@@ -29,6 +29,7 @@ type Deps = {
   db: Db;
   gateway: BillingGateway;
   graceDays: number;
+  appUrl: string;
   now: () => number;
   /** How far before the last successful run's start events are re-listed (default 10 minutes). */
   overlapMs?: number;
@@ -82,7 +83,7 @@ async function recoverMissedEvents(deps: Deps, ctx: { startedAt: number; counts:
   for (const event of events) {
     if (done.has(event.id)) continue;
     try {
-      const result = await processStripeEvent({ db: deps.db, gateway: deps.gateway, event, graceDays: deps.graceDays, now: deps.now() });
+      const result = await processStripeEvent({ db: deps.db, gateway: deps.gateway, event, graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now() });
       if (result.outcome !== "duplicate") {
         ctx.counts.eventsRecovered++;
         ctx.log.push(`recovered ${event.id} ${event.type}: ${result.outcome}`);

@@ -5,10 +5,11 @@ import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { isLive } from "../entitlements/access";
 import { AppError } from "../errors";
+import { safeText } from "../input";
 
 export const RoadmapItemInput = z.object({
-  title: z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."),
-  description: z.string().trim().max(2000, "Keep the description under 2000 characters.").default(""),
+  title: safeText(z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."), { label: "Title" }),
+  description: safeText(z.string().trim().max(2000, "Keep the description under 2000 characters."), { label: "Description", multiline: true }).default(""),
   column: z.enum(["now", "next", "later"], { error: "Pick now, next or later." }),
 });
 

@@ -166,9 +166,9 @@ function releaseStatements(deps: Deps & { userId: string; actor: Actor; entitlem
   ];
 }
 
-export async function runRelease(deps: Deps & { userId: string; actor: Actor }): Promise<SeatOpResult> {
+export async function runRelease(deps: Deps & { userId: string; actor: Actor; actorRole: Role }): Promise<SeatOpResult> {
   const [state, target] = await Promise.all([loadSeatState(deps), loadTarget(deps)]);
-  const d = decideRelease(state, target);
+  const d = decideRelease(state, target, { actorRole: deps.actorRole });
   if (!d.ok) return d;
   const [first, ...rest] = releaseStatements({ ...deps, entitlementId: d.entitlementId, before: state.seated.length, capacity: state.capacity, reason: null });
   await deps.db.batch([first!, ...rest]);

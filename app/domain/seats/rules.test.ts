@@ -54,14 +54,31 @@ test("approving activates a pending member with a seat, or leaves them pending w
 });
 
 test("release frees the seat and restores compliance once within the licence", () => {
-  expect(decideRelease(state({ capacity: 1, seated: ["a", "b"], compliance: "over_limit" }), member("a"))).toMatchObject({
+  const byAdmin = { actorRole: "admin" as const };
+  expect(decideRelease(state({ capacity: 1, seated: ["a", "b"], compliance: "over_limit" }), member("a"), byAdmin)).toMatchObject({
     ok: true,
     compliance: "ok",
     after: { seatsUsed: 1 },
   });
-  expect(decideRelease(state({ capacity: 1, seated: ["a", "b", "c"] }), member("a"))).toMatchObject({ compliance: "over_limit" });
-  expect(decideRelease(state(), member("nobody"))).toMatchObject({ ok: false, code: "no_seat", status: 404 });
-  expect(decideRelease(state(), null)).toMatchObject({ ok: false, code: "not_a_member" });
+  expect(decideRelease(state({ capacity: 1, seated: ["a", "b", "c"] }), member("a"), byAdmin)).toMatchObject({ compliance: "over_limit" });
+  expect(decideRelease(state(), member("nobody"), byAdmin)).toMatchObject({ ok: false, code: "no_seat", status: 404 });
+  expect(decideRelease(state(), null, byAdmin)).toMatchObject({ ok: false, code: "not_a_member" });
+});
+
+test("only an owner releases an owner's seat, as with removing one", () => {
+  const owner = member("u_owner", "active", "owner");
+  expect(decideRelease(state(), owner, { actorRole: "admin" })).toEqual({
+    ok: false,
+    code: "owners_only",
+    status: 403,
+    message: "Only an owner can release an owner's seat.",
+  });
+  expect(decideRelease(state(), owner, { actorRole: "member" })).toMatchObject({ ok: false, code: "owners_only" });
+  expect(decideRelease(state(), owner, { actorRole: "owner" })).toMatchObject({ ok: true, action: "release", after: { seatsUsed: 0 } });
+  // Admins still release admins' and members' seats.
+  const seated = state({ seated: ["u_owner", "u_admin", "u_member"] });
+  expect(decideRelease(seated, member("u_admin", "active", "admin"), { actorRole: "admin" })).toMatchObject({ ok: true });
+  expect(decideRelease(seated, member("u_member"), { actorRole: "admin" })).toMatchObject({ ok: true });
 });
 
 test("capacity cannot drop below assigned seats, and bad numbers are refused", () => {

@@ -85,10 +85,16 @@ export type ReleaseDecision =
   | { ok: true; action: "release"; entitlementId: string; compliance: Compliance; before: { seatsUsed: number }; after: { seatsUsed: number } }
   | SeatRefusal;
 
-/** Releasing needs a seat to release; afterwards the tenant is compliant again once within its licence. */
-export function decideRelease(state: SeatState, target: Target): ReleaseDecision {
+/**
+ * Releasing needs a seat to release, and an owner's seat is released only by an owner (as with
+ * removing one); afterwards the tenant is compliant again once within its licence.
+ */
+export function decideRelease(state: SeatState, target: Target, opts: { actorRole: Role }): ReleaseDecision {
   if (!target || target.status === "removed") {
     return { ok: false, code: "not_a_member", status: 404, message: "That user is not a member of this organisation." };
+  }
+  if (target.role === "owner" && opts.actorRole !== "owner") {
+    return { ok: false, code: "owners_only", status: 403, message: "Only an owner can release an owner's seat." };
   }
   if (state.entitlementId === null || !state.seated.includes(target.userId)) {
     return { ok: false, code: "no_seat", status: 404, message: "That member has no seat to release." };

@@ -57,11 +57,11 @@ export async function assignSeat(deps: SeatDeps) {
   return unwrap(await deps.allocators(tenant.id).assign({ tenantId: tenant.id, userId: deps.userId, actor }));
 }
 
-/** Releases a member's seat through the tenant's allocator; only owners and admins may. */
+/** Releases a member's seat through the tenant's allocator; only owners and admins may, and only owners release an owner's. */
 export async function releaseSeat(deps: SeatDeps) {
   const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
   const actor: Actor = { type: "user", id: deps.actorUserId };
-  return unwrap(await deps.allocators(tenant.id).release({ tenantId: tenant.id, userId: deps.userId, actor }));
+  return unwrap(await deps.allocators(tenant.id).release({ tenantId: tenant.id, userId: deps.userId, actor, actorRole: tenant.role }));
 }
 
 export type MemberRow = { userId: string; email: string; role: Role; status: "pending" | "active"; hasSeat: boolean; since: number };

@@ -2,6 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
+import { outboxInsertWhen } from "../email/outbox.server";
+import { emails } from "../email/templates";
 import { AppError, conflict } from "../errors";
 import { type Role } from "../seats/rules";
 import { notFound, requireManagedTenant, unwrap } from "../seats/seats.server";
@@ -87,8 +89,20 @@ export async function changeMemberRole(deps: ManageDeps & { role: Role }) {
   return unwrap(await deps.allocators(tenant.id).setRole({ tenantId: tenant.id, userId: deps.userId, role: deps.role, actor, actorRole: tenant.role }));
 }
 
-/** An owner or admin invites an address as a member or admin (owners are made, never invited). */
-export async function inviteMember(deps: { db: Db; actorUserId: string; slug: string; email: string; role: "admin" | "member"; now: number }) {
+/**
+ * An owner or admin invites an address as a member or admin (owners are made, never invited). The
+ * invitation email is written in the same batch, and only if the invitation was.
+ */
+export async function inviteMember(deps: {
+  db: Db;
+  actorUserId: string;
+  actorEmail: string;
+  slug: string;
+  email: string;
+  role: "admin" | "member";
+  appUrl: string;
+  now: number;
+}) {
   const { db, now } = deps;
   const tenant = await requireManagedTenant({ db, userId: deps.actorUserId, slug: deps.slug });
   const email = deps.email.trim().toLowerCase();
@@ -100,6 +114,9 @@ export async function inviteMember(deps: { db: Db; actorUserId: string; slug: st
     .get();
   if (already) throw conflict("already_member", `${email} is already a member.`, { fieldErrors: { email: ["Already a member."] } });
   const id = newId("inv");
+  const emailId = newId("eml");
+  // The new id exists after the insert only if the insert happened (not an already-open invitation).
+  const justCreated = { from: schema.tenantInvitations, where: eq(schema.tenantInvitations.id, id) };
   const [inserted] = await db.batch([
     db
       .insert(schema.tenantInvitations)
@@ -116,11 +133,22 @@ export async function inviteMember(deps: { db: Db; actorUserId: string; slug: st
         target: { type: "invitation", id: schema.tenantInvitations.id },
         after: sql`json_object('email', ${schema.tenantInvitations.email}, 'role', ${schema.tenantInvitations.role})`,
       },
-      { from: schema.tenantInvitations, where: eq(schema.tenantInvitations.id, id) },
+      justCreated,
+    ),
+    outboxInsertWhen(
+      db,
+      {
+        id: emailId,
+        to: email,
+        email: emails.invitation({ appUrl: deps.appUrl, organisation: tenant.name, role: deps.role, invitedBy: deps.actorEmail }),
+        tenantId: tenant.id,
+        now,
+      },
+      justCreated,
     ),
   ]);
   if (inserted.length === 0) throw conflict("already_invited", `${email} already has an open invitation.`, { fieldErrors: { email: ["Already invited."] } });
-  return { id, email };
+  return { id, email, emailIds: [emailId] };
 }
 
 export async function revokeInvitation(deps: { db: Db; actorUserId: string; slug: string; invitationId: string; now: number }) {
@@ -151,8 +179,10 @@ export async function revokeInvitation(deps: { db: Db; actorUserId: string; slug
 
 export type OpenInvitation = { id: string; tenantName: string; role: "admin" | "member"; createdAt: number };
 
-/** Open invitations addressed to this user's email. */
-export async function invitationsFor(deps: { db: Db; email: string }): Promise<OpenInvitation[]> {
+/** Open invitations addressed to this user's email, once they have proven they own it. */
+export async function invitationsFor(deps: { db: Db; email: string; emailVerified: boolean }): Promise<OpenInvitation[]> {
+  // An unverified address may be someone else's: not even the organisation's name is shown.
+  if (!deps.emailVerified) return [];
   return deps.db
     .select({
       id: schema.tenantInvitations.id,
@@ -170,8 +200,12 @@ export async function invitationsFor(deps: { db: Db; email: string }): Promise<O
  * Accepting makes the invitee an active member with the invited role (an admin already said yes).
  * A seat is not implied: owners and admins assign seats on the members page.
  */
-export async function respondToInvitation(deps: { db: Db; user: { id: string; email: string }; invitationId: string; accept: boolean; now: number }) {
+export async function respondToInvitation(deps: { db: Db; user: { id: string; email: string; emailVerified: boolean }; invitationId: string; accept: boolean; now: number }) {
   const { db, now, user } = deps;
+  // An invitation goes to an address; only its proven owner may answer it.
+  if (!user.emailVerified) {
+    throw new AppError({ code: "email_unverified", status: 403, message: "Verify your email address first: invitations can only be answered from a verified address." });
+  }
   const inv = await db
     .select({ id: schema.tenantInvitations.id, tenantId: schema.tenantInvitations.tenantId, role: schema.tenantInvitations.role, slug: schema.tenants.slug, name: schema.tenants.name })
     .from(schema.tenantInvitations)

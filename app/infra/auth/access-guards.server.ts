@@ -28,7 +28,8 @@ export async function requireProductAccess(
   const access = (await context.access())!;
   const decision = access[product];
   if (decision.granted) return { session, access, decision };
-  if (product === "accelerator") {
+  // Locked views are counted for the funnel within the analytics limit (a reload loop writes nothing more).
+  if (product === "accelerator" && (await context.withinLimit("analytics", session.user.id))) {
     await track({
       db: context.db,
       name: "accelerator_locked_view",

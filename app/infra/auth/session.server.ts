@@ -3,39 +3,51 @@ import { type Db, schema } from "../d1/db.server";
 
 // Server-side sessions: the cookie holds a random token, the database holds its SHA-256.
 // Logout deletes the row; an idle or absolute timeout ends a session even if the cookie lives on.
+// Under an https APP_URL the cookie is `__Host-` prefixed: browsers then keep it only when it is
+// Secure, has Path=/ and no Domain, so a sibling subdomain or a plain-http page cannot plant one.
 export const SESSION_COOKIE = "gh_session";
+export const SECURE_SESSION_COOKIE = "__Host-gh_session";
 export const SESSION_IDLE_MS = 7 * 24 * 60 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 60 * 60 * 1000;
 // last_seen_at is refreshed at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 10 * 60 * 1000;
 
-export type SessionUser = { id: string; email: string; isSystemAdmin: boolean };
+export type SessionUser = { id: string; email: string; isSystemAdmin: boolean; emailVerified: boolean };
 export type ActiveSession = { sessionId: string; user: SessionUser };
 
 const toHex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-async function hashToken(token: string): Promise<string> {
+export async function hashToken(token: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
 }
 
-function newToken(): string {
+export function newToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export function readSessionToken(request: Request): string | null {
+/**
+ * The session token from the cookie this configuration sets (`secure`: see isSecureAppUrl). A
+ * caller that does not say reads `__Host-gh_session`, or `gh_session` only on a plain-http request.
+ */
+export function readSessionToken(request: Request, opts: { secure?: boolean } = {}): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
+  const names =
+    opts.secure === true ? [SECURE_SESSION_COOKIE]
+    : opts.secure === false ? [SESSION_COOKIE]
+    : new URL(request.url).protocol === "https:" ? [SECURE_SESSION_COOKIE]
+    : [SECURE_SESSION_COOKIE, SESSION_COOKIE];
+  const cookies = new Map<string, string>();
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      // Tokens are 43 base64url characters; anything else is not ours.
-      return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
-    }
+    const name = part.slice(0, eq).trim();
+    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
   }
-  return null;
+  const value = names.map((n) => cookies.get(n)).find((v) => v !== undefined);
+  // Tokens are 43 base64url characters; anything else is not ours.
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
 }
 
 export async function createSession(deps: { db: Db; userId: string; userAgent: string | null; now: number }) {
@@ -52,9 +64,16 @@ export async function createSession(deps: { db: Db; userId: string; userAgent: s
   return { token, expiresAt };
 }
 
-const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email, u.is_system_admin
+const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email, u.is_system_admin, u.email_verified_at
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
-type SessionRow = { last_seen_at: number; expires_at: number; user_id: string; email: string; is_system_admin: number };
+type SessionRow = {
+  last_seen_at: number;
+  expires_at: number;
+  user_id: string;
+  email: string;
+  is_system_admin: number;
+  email_verified_at: number | null;
+};
 
 export type SessionLookup = { session: ActiveSession | null; alongside: unknown[] | null };
 
@@ -91,21 +110,34 @@ export async function lookupSession(deps: {
     );
   }
   return {
-    session: { sessionId: id, user: { id: row.user_id, email: row.email, isSystemAdmin: Boolean(row.is_system_admin) } },
+    session: {
+      sessionId: id,
+      user: {
+        id: row.user_id,
+        email: row.email,
+        isSystemAdmin: Boolean(row.is_system_admin),
+        emailVerified: row.email_verified_at !== null,
+      },
+    },
     alongside: alongsideResult?.results ?? null,
   };
 }
 
-export async function destroySession(deps: { db: Db; request: Request }) {
-  const token = readSessionToken(deps.request);
+export async function destroySession(deps: { db: Db; request: Request; secure?: boolean }) {
+  const token = readSessionToken(deps.request, { secure: deps.secure });
   if (!token) return;
   await deps.db.delete(schema.sessions).where(and(eq(schema.sessions.id, await hashToken(token))));
 }
 
+/** Cookies are Secure and `__Host-` prefixed whenever the app's public URL is https (config, not the request). */
+export const isSecureAppUrl = (config: { APP_URL: string }) => new URL(config.APP_URL).protocol === "https:";
+
+const cookieName = (secure: boolean) => (secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
+
 export function sessionCookie(token: string, opts: { secure: boolean; expiresAt: number; now: number }): string {
   const maxAge = Math.floor((opts.expiresAt - opts.now) / 1000);
   return [
-    `${SESSION_COOKIE}=${token}`,
+    `${cookieName(opts.secure)}=${token}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Lax",
@@ -117,10 +149,7 @@ export function sessionCookie(token: string, opts: { secure: boolean; expiresAt:
 }
 
 export function clearSessionCookie(opts: { secure: boolean }): string {
-  return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", opts.secure ? "Secure" : null]
+  return [`${cookieName(opts.secure)}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", opts.secure ? "Secure" : null]
     .filter(Boolean)
     .join("; ");
 }
-
-/** Cookies are Secure everywhere except plain-http local development. */
-export const isSecureRequest = (request: Request) => new URL(request.url).protocol === "https:";

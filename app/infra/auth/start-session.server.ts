@@ -1,8 +1,8 @@
 import { type AppLoadContext, data, redirect } from "@remix-run/cloudflare";
 import { safeRedirect } from "../../domain/accounts/safe-redirect";
 import { isAppError } from "../../domain/errors";
-import { errorJson, jsonResponse } from "../http/responses.server";
-import { createSession, isSecureRequest, type SessionUser, sessionCookie } from "./session.server";
+import { appErrorHeaders, errorJson, jsonResponse } from "../http/responses.server";
+import { createSession, isSecureAppUrl, type SessionUser, sessionCookie } from "./session.server";
 
 /** A new random session id at every login or signup, then on to a same-site page. */
 export async function startSession(deps: {
@@ -19,7 +19,7 @@ export async function startSession(deps: {
     userAgent: deps.request.headers.get("User-Agent"),
     now,
   });
-  const cookie = sessionCookie(token, { secure: isSecureRequest(deps.request), expiresAt, now });
+  const cookie = sessionCookie(token, { secure: isSecureAppUrl(deps.context.config), expiresAt, now });
   const to = safeRedirect(deps.redirectTo);
   if (deps.json) {
     return jsonResponse({ user: { id: deps.user.id, email: deps.user.email }, redirectTo: to }, {
@@ -34,9 +34,9 @@ export type AuthFormErrors = { message: string; fieldErrors: Record<string, stri
 /** Expected failures become a 4xx with field messages (JSON or the form again); others propagate. */
 export function authFailure(e: unknown, opts: { json: boolean; email?: string }) {
   if (!isAppError(e)) throw e;
-  if (opts.json) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors);
+  if (opts.json) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors, appErrorHeaders(e));
   return data<AuthFormErrors>(
     { message: e.message, fieldErrors: e.details?.fieldErrors ?? {}, email: opts.email },
-    { status: e.status },
+    { status: e.status, headers: appErrorHeaders(e) },
   );
 }

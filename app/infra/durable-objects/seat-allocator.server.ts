@@ -22,7 +22,7 @@ const ActorSchema = z.union([
 const Role = z.enum(["owner", "admin", "member"]);
 const Base = z.object({ tenantId: Id, actor: ActorSchema });
 const AssignInput = Base.extend({ userId: Id, approve: z.boolean().optional() });
-const ReleaseInput = Base.extend({ userId: Id });
+const ReleaseInput = Base.extend({ userId: Id, actorRole: Role });
 const RemoveInput = Base.extend({ userId: Id, actorRole: Role, reason: z.string().max(500).optional() });
 const RoleInput = Base.extend({ userId: Id, role: Role, actorRole: Role });
 const CapacityInput = Base.extend({ quantity: z.number(), reason: z.string().max(500).optional() });
@@ -71,9 +71,9 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
     return this.operation(i.tenantId, (deps) => runAssign({ ...deps, userId: i.userId, actor: i.actor, approve: i.approve }));
   }
 
-  async release(input: { tenantId: string; userId: string; actor: Actor }): Promise<SeatOpResult> {
+  async release(input: { tenantId: string; userId: string; actor: Actor; actorRole: "owner" | "admin" | "member" }): Promise<SeatOpResult> {
     const i = ReleaseInput.parse(input);
-    return this.operation(i.tenantId, (deps) => runRelease({ ...deps, userId: i.userId, actor: i.actor }));
+    return this.operation(i.tenantId, (deps) => runRelease({ ...deps, userId: i.userId, actor: i.actor, actorRole: i.actorRole }));
   }
 
   async setCapacity(input: { tenantId: string; quantity: number; actor: Actor; reason?: string }): Promise<SeatOpResult> {

@@ -1,4 +1,5 @@
-// Request guards that run before Remix: cross-site writes and oversized bodies never reach a route.
+// Request guards that run before Remix (cross-site writes and oversized bodies never reach a route),
+// and the security headers every Worker response carries (public/_headers covers static assets).
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -32,11 +33,50 @@ export function declaredBodyTooLarge(request: Request, limit = DEFAULT_BODY_LIMI
   return length !== null && Number(length) > limit;
 }
 
-export function withSecurityHeaders(response: Response): Response {
+/** A fresh nonce for one response's Content-Security-Policy (128 random bits). */
+export function newNonce(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+export type HeaderPolicy = { nonce: string; appUrl: string; stripeApiBase: string };
+
+// Browsers apply form-action to the redirect after a form post too: /checkout/start and
+// /org/*/billing-portal answer 303 to Stripe's hosted pages (the emulator's origin locally).
+const STRIPE_HOSTED_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com"];
+
+/**
+ * Scripts run only from this origin or inline with this response's nonce (what Remix renders);
+ * style attributes are allowed (a few pages colour with them); nothing frames the app.
+ */
+export function contentSecurityPolicy(policy: HeaderPolicy): string {
+  const stripeOrigin = policy.stripeApiBase ? new URL(policy.stripeApiBase).origin : null;
+  const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(stripeOrigin ? [stripeOrigin] : [])];
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${policy.nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    `form-action ${formAction.join(" ")}`,
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+export const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
+
+/** Every Worker response: CSP with this request's nonce, no framing or sniffing, HSTS once the app is on https. */
+export function withSecurityHeaders(response: Response, policy: HeaderPolicy): Response {
   const headers = new Headers(response.headers);
+  headers.set("Content-Security-Policy", contentSecurityPolicy(policy));
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
   headers.set("X-Frame-Options", "DENY");
+  headers.set("Permissions-Policy", PERMISSIONS_POLICY);
+  // HSTS only when the configured origin is https (a plain-http dev host is never pinned).
+  if (new URL(policy.appUrl).protocol === "https:") headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   // Pages can carry a user's data: nothing is cached unless the route said otherwise.
   if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private, no-store");
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });

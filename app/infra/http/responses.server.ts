@@ -9,13 +9,19 @@ export function jsonResponse(body: unknown, init: ResponseInit = {}): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
-export function errorJson(status: number, code: string, message: string, fieldErrors?: FieldErrors): Response {
-  return jsonResponse({ error: code, message, ...(fieldErrors ? { fieldErrors } : {}) }, { status });
+export function errorJson(status: number, code: string, message: string, fieldErrors?: FieldErrors, headers?: HeadersInit): Response {
+  return jsonResponse({ error: code, message, ...(fieldErrors ? { fieldErrors } : {}) }, { status, headers });
+}
+
+/** Headers an AppError asks for: Retry-After on a 429. */
+export function appErrorHeaders(e: AppError): Record<string, string> {
+  const retryAfter = e.details?.retryAfter;
+  return typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {};
 }
 
 /** The boundary: an AppError becomes its JSON Response; anything else is rethrown. */
 export function appErrorToJson(e: unknown): Response {
-  if (isAppError(e)) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors);
+  if (isAppError(e)) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors, appErrorHeaders(e));
   throw e;
 }
 

@@ -1,0 +1,51 @@
+import { and, eq } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { outboxInsert } from "../email/outbox.server";
+import { emails } from "../email/templates";
+import { graceUntilFor } from "../entitlements/from-subscription";
+import { entitlementIdFor, type Statement } from "./sync.server";
+import { type BillingEvent, type SubscriptionSnapshot } from "./types";
+
+/**
+ * The emails a subscription event owes the tenant's owners, as outbox rows for the event's own
+ * batch: "your trial ends soon" and "a payment failed; access ends on <date>". Each is keyed by
+ * event and owner, so a redelivered event writes nothing twice. Stripe's current subscription
+ * decides, not the event's copy: a trial already converted, or a payment already recovered, owes no email.
+ */
+export async function billingNoticeStatements(deps: {
+  db: Db;
+  event: BillingEvent;
+  tenantId: string;
+  sub: SubscriptionSnapshot;
+  graceDays: number;
+  appUrl: string;
+  now: number;
+}): Promise<Statement[]> {
+  const { db, event, sub } = deps;
+  const trialEnding = event.type === "customer.subscription.trial_will_end" && sub.status === "trialing" && sub.trialEnd !== null && sub.trialEnd > deps.now;
+  const paymentFailed = event.type === "invoice.payment_failed" && sub.status === "past_due";
+  if (!trialEnding && !paymentFailed) return [];
+
+  const tenant = await db.select({ name: schema.tenants.name }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
+  const owners = await db
+    .select({ id: schema.users.id, email: schema.users.email })
+    .from(schema.tenantMemberships)
+    .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
+    .where(and(eq(schema.tenantMemberships.tenantId, deps.tenantId), eq(schema.tenantMemberships.role, "owner"), eq(schema.tenantMemberships.status, "active")));
+  if (!tenant || owners.length === 0) return [];
+
+  let email;
+  if (trialEnding) {
+    email = emails.trialEnding({ appUrl: deps.appUrl, organisation: tenant.name, trialEnd: sub.trialEnd! });
+  } else {
+    // The same grace the sync writes: from the earliest failed payment we know of.
+    const existing = await db
+      .select({ graceUntil: schema.tenantProductEntitlements.graceUntil })
+      .from(schema.tenantProductEntitlements)
+      .where(eq(schema.tenantProductEntitlements.id, entitlementIdFor(sub.id)))
+      .get();
+    const accessUntil = graceUntilFor({ status: "past_due", existing: existing?.graceUntil ?? null, eventCreated: event.created, graceDays: deps.graceDays });
+    email = emails.paymentFailed({ appUrl: deps.appUrl, organisation: tenant.name, accessUntil });
+  }
+  return owners.map((o) => outboxInsert(db, { to: o.email, email, userId: o.id, tenantId: deps.tenantId, dedupeKey: `${event.id}:${o.id}`, now: deps.now }));
+}

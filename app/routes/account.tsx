@@ -1,0 +1,136 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { changePassword, requestEmailChange, resendVerification, signOutEverywhere } from "../domain/accounts/accounts.server";
+import { ChangeEmailInput, ChangePasswordInput } from "../domain/accounts/schemas";
+import { requireSession } from "../infra/auth/guards.server";
+import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { Field, type FormResult, FormMessage } from "../components/field";
+
+export const headers = actionRetryAfter;
+
+export const meta: MetaFunction = () => [{ title: "Your account · Gatehouse" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  return { email: user.email, emailVerified: user.emailVerified };
+}
+
+const Intent = z.object({ intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere"], { error: "Unknown action." }) });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await requireSession(context, request);
+  const { user } = session;
+  const form = await readForm(request).catch(() => ({}) as Record<string, string>);
+  const intent = Intent.safeParse(form).data?.intent ?? "";
+  return runAction(async () => {
+    const { intent } = parseWith(Intent, form);
+    const now = context.now();
+    const appUrl = context.config.APP_URL;
+    switch (intent) {
+      case "resend-verification": {
+        await context.limit("emailLink", `user:${user.id}`);
+        const r = await resendVerification({ db: context.db, userId: user.id, appUrl, now });
+        context.sendEmails(r.emailIds);
+        return `We sent a new verification link to ${r.email}. It expires in 24 hours.`;
+      }
+      case "change-password": {
+        await context.limit("loginAccount", user.email);
+        const input = parseWith(ChangePasswordInput, form);
+        await changePassword({ db: context.db, userId: user.id, sessionId: session.sessionId, currentPassword: input.currentPassword, password: input.password, now });
+        return "Your password was changed. Every other session was signed out.";
+      }
+      case "change-email": {
+        await context.limit("loginAccount", user.email);
+        await context.limit("emailLink", `user:${user.id}`);
+        const input = parseWith(ChangeEmailInput, form);
+        const r = await requestEmailChange({ db: context.db, userId: user.id, currentPassword: input.currentPassword, email: input.email, appUrl, now });
+        context.sendEmails(r.emailIds);
+        return `We sent a link to ${input.email}. Your address stays ${user.email} until you open it.`;
+      }
+      case "sign-out-everywhere": {
+        await signOutEverywhere({ db: context.db, userId: user.id, now });
+        throw redirect("/login?signedOut=everywhere", { headers: { "Set-Cookie": clearSessionCookie({ secure: isSecureAppUrl(context.config) }) } });
+      }
+    }
+    // Which form the outcome belongs to, so its message and field errors stand beside it.
+  }, "", { intent });
+}
+
+type Result = FormResult & { intent?: string };
+
+export default function Account() {
+  const { email, emailVerified } = useLoaderData<typeof loader>();
+  const result = useActionData<Result>();
+  const navigation = useNavigation();
+  const busy = (intent: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent;
+  const forIntent = (intent: string) => (result?.intent === intent ? result : undefined);
+  const fe = (intent: string) => forIntent(intent)?.fieldErrors ?? {};
+  return (
+    <>
+      <h1>Your account</h1>
+      {result && !result.intent ? <FormMessage result={result} /> : null}
+      <section className="card" aria-labelledby="email-heading">
+        <h2 id="email-heading">Email address</h2>
+        <p>
+          {email}{" "}
+          {emailVerified ? <span className="badge">Verified</span> : <span className="badge badge-warning">Not verified</span>}
+        </p>
+        <FormMessage result={forIntent("resend-verification")} />
+        {emailVerified ? null : (
+          <Form method="post">
+            <p>Until you open the link we sent to this address, you cannot accept invitations, and an address listed as an administrator gets no admin rights.</p>
+            <button type="submit" name="intent" value="resend-verification" className="button button-secondary" disabled={busy("resend-verification")}>
+              {busy("resend-verification") ? "Sending..." : "Send the verification link again"}
+            </button>
+          </Form>
+        )}
+        <h3>Change email address</h3>
+        <FormMessage result={forIntent("change-email")} />
+        <Form method="post" noValidate id="change-email">
+          <input type="hidden" name="intent" value="change-email" />
+          <Field form="change-email" name="email" label="New email address" type="email" autoComplete="email" required errors={fe("change-email").email} />
+          <Field form="change-email" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe("change-email").currentPassword} />
+          <button type="submit" className="button" disabled={busy("change-email")}>
+            {busy("change-email") ? "Sending..." : "Send confirmation link"}
+          </button>
+        </Form>
+      </section>
+      <section className="card" aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <FormMessage result={forIntent("change-password")} />
+        <Form method="post" noValidate id="change-password">
+          <input type="hidden" name="intent" value="change-password" />
+          <Field form="change-password" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe("change-password").currentPassword} />
+          <Field
+            form="change-password"
+            name="password"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={10}
+            maxLength={256}
+            errors={fe("change-password").password}
+            hint="At least 10 characters, and not a commonly used password."
+          />
+          <Field form="change-password" name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={fe("change-password").confirm} />
+          <button type="submit" className="button" disabled={busy("change-password")}>
+            {busy("change-password") ? "Saving..." : "Change password"}
+          </button>
+        </Form>
+      </section>
+      <section className="card" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Sessions</h2>
+        <p>Signed in on a shared or lost device? End every session, this one included.</p>
+        <Form method="post">
+          <button type="submit" name="intent" value="sign-out-everywhere" className="button button-secondary">
+            Sign out everywhere
+          </button>
+        </Form>
+      </section>
+    </>
+  );
+}

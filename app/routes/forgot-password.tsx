@@ -1,0 +1,46 @@
+import { type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { requestPasswordReset } from "../domain/accounts/email-links.server";
+import { EmailOnlyInput } from "../domain/accounts/schemas";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { Field, type FormResult, FormMessage } from "../components/field";
+
+export const headers = actionRetryAfter;
+
+export const meta: MetaFunction = () => [{ title: "Forgot password · Gatehouse" }];
+
+// The answer is the same whether or not the address has an account.
+export async function action({ request, context }: ActionFunctionArgs) {
+  return runAction(async () => {
+    await context.limit("emailLink", `client:${context.clientAddress}`);
+    const { email } = parseWith(EmailOnlyInput, await readForm(request));
+    await context.limit("emailLink", `address:${email}`);
+    const { emailIds } = await requestPasswordReset({ db: context.db, email, appUrl: context.config.APP_URL, now: context.now() });
+    context.sendEmails(emailIds);
+    return `If an account uses ${email}, we sent it a link to choose a new password. The link expires in one hour.`;
+  }, "");
+}
+
+export default function ForgotPassword() {
+  const result = useActionData<FormResult>();
+  const busy = useNavigation().state !== "idle";
+  return (
+    <section className="card narrow">
+      <h1>Forgot your password?</h1>
+      <FormMessage result={result} />
+      {result?.ok ? null : (
+        <Form method="post" noValidate>
+          <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
+          <Field name="email" label="Email" type="email" autoComplete="email" required errors={result?.fieldErrors?.email} />
+          <button type="submit" className="button" disabled={busy}>
+            {busy ? "Sending..." : "Send reset link"}
+          </button>
+        </Form>
+      )}
+      <p className="muted">
+        <Link to="/login">Back to log in</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { checkResetLink, resetPassword } from "../domain/accounts/email-links.server";
+import { ResetPasswordInput, TokenSchema } from "../domain/accounts/schemas";
+import { isAppError } from "../domain/errors";
+import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { Field, FormMessage } from "../components/field";
+import { actionRetryAfter } from "../infra/http/action-result.server";
+
+export const headers = actionRetryAfter;
+
+export const meta: MetaFunction = () => [{ title: "Choose a new password · Gatehouse" }];
+
+// Opening the link changes nothing: the token is used only when the new password is set.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const token = new URL(request.url).searchParams.get("token") ?? "";
+  const parsed = TokenSchema.safeParse(token);
+  if (!parsed.success) return { token: null };
+  try {
+    await checkResetLink({ db: context.db, token: parsed.data, now: context.now() });
+    return { token: parsed.data };
+  } catch (e) {
+    if (isAppError(e)) return { token: null };
+    throw e;
+  }
+}
+
+// The new password is set, every session of the account ends, and only then is the user signed in.
+export async function action({ request, context }: ActionFunctionArgs) {
+  try {
+    await context.limit("loginClient", context.clientAddress);
+    const input = parseWith(ResetPasswordInput, await readForm(request));
+    const user = await resetPassword({
+      db: context.db,
+      token: input.token,
+      password: input.password,
+      adminEmails: context.config.adminEmails,
+      now: context.now(),
+    });
+    return await startSession({ context, request, user, redirectTo: "/dashboard?reset=1", json: false });
+  } catch (e) {
+    return authFailure(e, { json: false });
+  }
+}
+
+export default function ResetPassword() {
+  const { token } = useLoaderData<typeof loader>();
+  const errors = useActionData<AuthFormErrors>();
+  const busy = useNavigation().state !== "idle";
+  const fe = errors?.fieldErrors ?? {};
+  const linkError = fe.token?.[0] ?? (errors && !Object.keys(fe).length ? errors.message : null);
+  if (!token) {
+    return (
+      <section className="card narrow">
+        <h1>This link no longer works</h1>
+        <p>Reset links work once and expire after an hour.</p>
+        <Link to="/forgot-password" className="button">
+          Send a new link
+        </Link>
+      </section>
+    );
+  }
+  return (
+    <section className="card narrow">
+      <h1>Choose a new password</h1>
+      <FormMessage result={linkError ? { ok: false, message: linkError } : null} />
+      <Form method="post" noValidate>
+        <input type="hidden" name="token" value={token} />
+        <Field
+          name="password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          maxLength={256}
+          errors={fe.password}
+          hint="At least 10 characters, and not a commonly used password."
+        />
+        <Field name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={fe.confirm} />
+        <button type="submit" className="button" disabled={busy}>
+          {busy ? "Saving..." : "Set new password and sign in"}
+        </button>
+      </Form>
+      <p className="muted">Setting a new password signs you out on every other device.</p>
+    </section>
+  );
+}
