@@ -1,6 +1,6 @@
 import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
-import { type ActiveSession, type SessionLookup, lookupSession } from "./infra/auth/session.server";
+import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
 import { type AppConfig, BENCH_UNCHECKED_LESSON_PREFIX, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
@@ -60,6 +60,7 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       now: now(),
       defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
       alongside: prefetchAccess ? (sessionId) => accessStatement(db.$client, { sessionId }) : undefined,
+      secure: isSecureAppUrl(config),
     }));
   const session = () => lookupOnce().then((l) => l.session);
   return {

@@ -46,8 +46,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenantId: tenant.id, now });
       return data<Result>({ ok: true, message: "New licence token created. Copy it now: it is shown only once.", token });
     }
-    const { fields, file } = await readUploadForm(request, maxBytes);
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
+    const { fields, file } = await readUploadForm(request, maxBytes);
     const input = parseWith(Upload, fields);
     const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, target, ...input, file, maxBytes, now });
     return data<Result>({ ok: true, message: `Uploaded version ${v.version} (SHA-256 ${v.sha256}).` });

@@ -19,7 +19,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   return runAction(async () => {
-    await context.limit("loginClient", context.clientAddress);
     const { token } = parseWith(z.object({ token: TokenSchema }), await readForm(request));
     const r = await redeemEmailLink({
       db: context.db,

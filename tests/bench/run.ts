@@ -51,7 +51,7 @@ type SeatRaceResult = {
 };
 type SeatRaceModule = {
   seatRace?: (opts: { appUrl: string; cookie: string; slug: string; userIds: string[]; concurrency: number }) => Promise<SeatRaceResult>;
-  seatRaceWorld?: (opts: { appUrl: string; seats: number; members: number; tag?: string }) => Promise<{ cookie: string; slug: string; userIds: string[] }>;
+  seatRaceWorld?: (opts: { appUrl: string; seats: number; members: number; tag?: string; persistTo?: string }) => Promise<{ cookie: string; slug: string; userIds: string[] }>;
 };
 
 const log = (message: string) => console.info(`[bench] ${message}`);
@@ -131,7 +131,7 @@ function workerBundle(config: string): { raw: number; gzip: number; files: strin
 }
 
 /** The seat race row: many concurrent seat assignments for one tenant; over-allocations must be 0. */
-async function seatRace(appUrl: string): Promise<{ row: string[]; note: string; ok: boolean | null }> {
+async function seatRace(appUrl: string, persistTo: string): Promise<{ row: string[]; note: string; ok: boolean | null }> {
   const name = "Seat race (POST /api/orgs/:slug/seats)";
   const pending = (why: string) => ({
     row: [name, `pending (${why})`, "–", "–", "–", "–", "–", "–", "over-allocations = 0", verdict(null)],
@@ -143,7 +143,7 @@ async function seatRace(appUrl: string): Promise<{ row: string[]; note: string; 
   const mod = (await import(pathToFileURL(helper).href)) as SeatRaceModule;
   if (typeof mod.seatRace !== "function" || typeof mod.seatRaceWorld !== "function") return pending("seat-race helper incomplete");
   log(`seat race: buying ${CONFIG.seats} seats and making ${CONFIG.seatMembers} members (signup, invite, accept)`);
-  const world = await mod.seatRaceWorld({ appUrl, seats: CONFIG.seats, members: CONFIG.seatMembers, tag: "bench" });
+  const world = await mod.seatRaceWorld({ appUrl, seats: CONFIG.seats, members: CONFIG.seatMembers, tag: "bench", persistTo });
   const race = await mod.seatRace({ appUrl, cookie: world.cookie, slug: world.slug, userIds: world.userIds, concurrency: CONFIG.connections });
   const rate = race.attempted / (race.durationMs / 1000);
   const unexpected = Object.values(race.unexpected ?? {}).reduce((n, c) => n + c, 0);
@@ -258,7 +258,7 @@ async function main() {
     });
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
 
-    const seats = await seatRace(appUrl);
+    const seats = await seatRace(appUrl, servers.persistTo);
     const js = await clientJs(appUrl);
     const bundle = workerBundle(servers.config);
     const loadAtEnd = loadavg();

@@ -42,7 +42,7 @@ export function snapshotBuild(): { dir: string; config: string } {
   return { dir, config };
 }
 
-export type Servers = { appUrl: string; stripeUrl: string; config: string; stop: () => Promise<void> };
+export type Servers = { appUrl: string; stripeUrl: string; config: string; persistTo: string; stop: () => Promise<void> };
 
 export async function startServers(opts: { appPort: number; stripePort: number }): Promise<Servers> {
   const snapshot = snapshotBuild();
@@ -82,7 +82,7 @@ export async function startServers(opts: { appPort: number; stripePort: number }
     cleanups.push(app.stop);
     const probe = await fetch(`${appUrl}/__bench/bare`);
     if (probe.status !== 200) throw new Error(`BENCH_MODE did not reach the app: /__bench/bare answered ${probe.status}`);
-    return { appUrl, stripeUrl: stripe.url, config: snapshot.config, stop };
+    return { appUrl, stripeUrl: stripe.url, config: snapshot.config, persistTo, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -1,20 +1,24 @@
 // The bench's data, made the way production makes it: sign up through the API, open Checkout,
 // pay on the emulator's hosted page, and let the emulator's signed webhooks provision (pay first).
 import { emulatorControl } from "../stripe-emulator/control";
+import { nextClientAddress } from "../support/client-address";
 
 export const LESSON_PATH = "/accelerator/foundations/pay-first";
 export const UNCHECKED_LESSON_PATH = "/__bench/unchecked-lesson/foundations/pay-first";
 export const LESSON_TEXT = "Never create an account, a team or a licence before the money is confirmed";
-const PASSWORD = "bench-correct-horse";
+const PASSWORD = "bench-correct-horse-battery";
 
 /** A Node HTTP client that keeps the session cookie and sends same-origin headers like a browser. */
 export class Browser {
   cookie: string | null = null;
+  // Each simulated person is a client of their own, as rate limits see clients (ADR 010).
+  readonly clientAddress = nextClientAddress();
   constructor(readonly appUrl: string) {}
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookie) headers.set("Cookie", this.cookie);
+    headers.set("CF-Connecting-IP", this.clientAddress);
     if (init.method && init.method !== "GET") headers.set("Origin", this.appUrl);
     const res = await fetch(`${this.appUrl}${path}`, { ...init, headers, redirect: "manual" });
     const set = res.headers.get("Set-Cookie");

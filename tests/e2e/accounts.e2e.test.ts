@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { appUrl, screenshot, uniqueEmail, browserForFile } from "./browser";
+import { seatRaceWorld } from "../support/seat-race";
+import { appUrl, browserForFile, linkFromOutbox, PASSWORD, screenshot, signUp, uniqueEmail, verifyInBrowser } from "./browser";
 
 const browser = browserForFile();
 
@@ -40,7 +41,7 @@ test("signup explains each bad field next to it", async () => {
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
   await page.locator("#email-error").filter({ hasText: "Enter a valid email address." }).waitFor();
-  await expect(page.locator("#password-error").textContent()).resolves.toBe("Password must be at least 8 characters.");
+  await expect(page.locator("#password-error").textContent()).resolves.toBe("Password must be at least 10 characters.");
   await expect(page.getByLabel("Email").getAttribute("aria-invalid")).resolves.toBe("true");
   await screenshot(page, "signup-errors");
   await page.close();
@@ -65,3 +66,68 @@ test("a protected page sends a visitor to login and back afterwards", async () =
   await page.waitForURL(/\/dashboard$/);
   await context.close();
 });
+
+test("sign up, verify from the emailed link, accept an invitation; forget the password, reset it, and old sessions are gone", async () => {
+  // An organisation whose owner invites an address that has no account yet.
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 0 });
+  const ownerCtx = await browser().newContext();
+  const [name, value] = world.cookie.split("=") as [string, string];
+  await ownerCtx.addCookies([{ name, value, url: appUrl() }]);
+  const owner = await ownerCtx.newPage();
+  const email = uniqueEmail("e2e-identity");
+  await owner.goto(`${appUrl()}/org/${world.slug}/members`);
+  await owner.getByRole("textbox", { name: "Email" }).fill(email);
+  await owner.getByRole("button", { name: "Invite" }).click();
+  await owner.getByText("Invitation sent.").waitFor();
+
+  const laptop = await (await browser().newContext()).newPage();
+  const errors: string[] = [];
+  laptop.on("pageerror", (e) => errors.push(String(e)));
+  await signUp(laptop, email);
+  // Unverified: the dashboard says what waits, and the invitation is not shown yet.
+  await laptop.getByRole("heading", { name: "Verify your email address" }).waitFor();
+  expect(await laptop.getByRole("link", { name: "Review invitations" }).count()).toBe(0);
+  await screenshot(laptop, "identity-unverified-dashboard");
+
+  await verifyInBrowser(laptop, email);
+  await screenshot(laptop, "identity-verified");
+  await laptop.getByRole("link", { name: "Continue to your dashboard" }).click();
+  await laptop.getByRole("link", { name: "Review invitations" }).click();
+  await laptop.getByRole("button", { name: "Accept" }).click();
+  await laptop.getByText(/You are now a member of/).waitFor();
+
+  // A second device signed in as the same person.
+  const phone = await (await browser().newContext()).newPage();
+  await phone.goto(`${appUrl()}/login`);
+  await phone.getByLabel("Email").fill(email);
+  await phone.getByLabel("Password").fill(PASSWORD);
+  await phone.getByRole("button", { name: "Log in" }).click();
+  await phone.waitForURL(/\/dashboard$/);
+
+  // Forgot the password, on a third browser.
+  const kiosk = await (await browser().newContext()).newPage();
+  await kiosk.goto(`${appUrl()}/login`);
+  await kiosk.getByRole("link", { name: "Forgot password?" }).click();
+  // The login page has an Email field too: wait for the new page before typing.
+  await kiosk.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+  await kiosk.getByLabel("Email").fill(email);
+  await kiosk.getByRole("button", { name: "Send reset link" }).click();
+  await kiosk.getByRole("status").filter({ hasText: `If an account uses ${email}` }).waitFor();
+  await kiosk.goto(linkFromOutbox(email, "reset_password"));
+  await kiosk.getByLabel("New password", { exact: true }).fill("a-whole-new-passphrase");
+  await kiosk.getByLabel("Repeat the new password").fill("a-whole-new-passphrase");
+  await kiosk.getByRole("button", { name: "Set new password and sign in" }).click();
+  await kiosk.waitForURL(/\/dashboard\?reset=1$/);
+  await kiosk.getByText("Your new password is set. Every other session was signed out.").waitFor();
+  await screenshot(kiosk, "identity-password-reset");
+
+  // Both older sessions are gone: their next page asks them to log in.
+  for (const device of [laptop, phone]) {
+    await device.goto(`${appUrl()}/dashboard`);
+    await device.waitForURL(/\/login\?redirectTo=%2Fdashboard$/);
+  }
+  // The link worked once.
+  await kiosk.goto(linkFromOutbox(email, "reset_password"));
+  await kiosk.getByRole("heading", { name: "This link no longer works" }).waitFor();
+  expect(errors).toEqual([]);
+}, 120_000);

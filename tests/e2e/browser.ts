@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, inject } from "vitest";
+import { asNewClient } from "../support/client-address";
+import { outboxLinks } from "../support/outbox";
 import { repoRoot } from "../support/wrangler";
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -36,6 +38,9 @@ export async function launchBrowser(): Promise<Browser> {
 
 export const appUrl = () => inject("appUrl");
 
+/** The link in the newest email of `template` to `to`, read from the app's outbox. */
+export const linkFromOutbox = (to: string, template: string): string => outboxLinks(inject("appPersistTo"), [to], template).get(to)!;
+
 export const ARTIFACTS = join(repoRoot, "tests/artifacts");
 
 /** Saves a full-page screenshot under tests/artifacts/ (kept by CI as evidence). */
@@ -49,11 +54,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 let n = 0;
 export const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++n}@example.com`;
 
+/**
+ * Every context and page is a different person, so each gets its own client address (the app
+ * rate-limits per CF-Connecting-IP, ADR 010), as distinct browsers on the internet would have.
+ */
+function asDistinctClients(browser: Browser): Browser {
+  return new Proxy(browser, {
+    get(target, prop, receiver) {
+      if (prop === "newContext" || prop === "newPage") {
+        return (opts: BrowserContextOptions = {}) =>
+          target[prop]({ ...opts, extraHTTPHeaders: { ...asNewClient(), ...opts.extraHTTPHeaders } });
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** One browser per test file, launched before its tests and closed after them. */
 export function browserForFile(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = asDistinctClients(await launchBrowser());
   });
   afterAll(async () => {
     await browser?.close();
@@ -67,6 +89,13 @@ export function browserForFile(): () => Browser {
 export const PASSWORD = "correct-horse-battery";
 // The seed's local demo admin (db/seed.ts), also listed in ADMIN_EMAILS for the test app.
 export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };
+
+/** Opens the verification link emailed to `email` in `page` and confirms it, as its owner would. */
+export async function verifyInBrowser(page: Page, email: string): Promise<void> {
+  await page.goto(linkFromOutbox(email, "verify_email"));
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await page.getByRole("status").filter({ hasText: `${email} is verified.` }).waitFor();
+}
 
 /** Signs a new user up through the form and waits for the dashboard. */
 export async function signUp(page: Page, email: string): Promise<void> {

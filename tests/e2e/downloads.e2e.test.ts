@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type BrowserContext, type Page } from "playwright-core";
-import { expect, test } from "vitest";
+import { expect, test, inject } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, DEMO_ADMIN, PASSWORD, screenshot, uniqueEmail, browserForFile } from "./browser";
+import { asNewClient } from "../support/client-address";
 
 const ADMIN = DEMO_ADMIN;
 
@@ -31,7 +32,7 @@ async function signedInContext(cookie: string): Promise<BrowserContext> {
 async function login(email: string, password: string): Promise<string> {
   const res = await fetch(`${appUrl()}/api/auth/login`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Origin: appUrl() },
+    headers: { "Content-Type": "application/json", Origin: appUrl(), ...asNewClient() },
     body: JSON.stringify({ email, password }),
   });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`);
@@ -43,7 +44,7 @@ async function proTenant() {
   const email = uniqueEmail("e2e-pro-owner");
   const signup = await fetch(`${appUrl()}/api/auth/signup`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Origin: appUrl() },
+    headers: { "Content-Type": "application/json", Origin: appUrl(), ...asNewClient() },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
   if (signup.status !== 200) throw new Error(`signup: ${signup.status}`);
@@ -79,7 +80,7 @@ async function adminPage(): Promise<Page> {
 test("an admin publishes a version; a member with a seat sees it on the dashboard and downloads it with a matching checksum", async () => {
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   // An organisation with 2 seats: the owner holds one, a member gets the other.
-  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 1, tag });
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 1, tag, persistTo: inject("appPersistTo") });
   const seat = await fetch(`${appUrl()}/api/orgs/${world.slug}/seats`, {
     method: "POST",
     headers: { Cookie: world.cookie, "Content-Type": "application/json", Origin: appUrl() },

@@ -13,6 +13,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     appUrl: string;
     stripeUrl: string;
+    /** The app's local D1 (wrangler --persist-to), for reading the email outbox. */
+    appPersistTo: string;
   }
 }
 
@@ -29,6 +31,7 @@ export default async function setup(project: TestProject) {
     throw e;
   });
   project.provide("appUrl", app.url);
+  project.provide("appPersistTo", app.persistTo);
   project.provide("stripeUrl", stripe.url);
   return async () => {
     // The app's warnings and errors (wrangler dev runs it at --log-level warn), kept beside the

@@ -1,7 +1,7 @@
 import { type BrowserContext, type Page } from "playwright-core";
-import { expect, test } from "vitest";
+import { expect, test, inject } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
-import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, verifyInBrowser } from "./browser";
 
 const browser = browserForFile();
 
@@ -92,6 +92,8 @@ test("a member without a seat sees that they need one; an admin can assign it fr
 
   const member = await (await browser().newContext()).newPage();
   await signUp(member, email);
+  await verifyInBrowser(member, email);
+  await member.goto(`${appUrl()}/dashboard`);
   await member.getByRole("link", { name: "Review invitations" }).click();
   await member.getByRole("button", { name: "Accept" }).click();
   await member.getByText(/You are now a member of/).waitFor();
@@ -112,7 +114,7 @@ test("a member without a seat sees that they need one; an admin can assign it fr
 }, 120_000);
 
 test("lowering seats in Stripe's billing portal below the assigned seats marks the organisation over its licence; nobody loses a seat", async () => {
-  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 1 });
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 2, members: 1, persistTo: inject("appPersistTo") });
   const assigned = await fetch(`${appUrl()}/api/orgs/${world.slug}/seats`, {
     method: "POST",
     headers: { Cookie: world.cookie, "Content-Type": "application/json", Origin: appUrl() },

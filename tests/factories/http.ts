@@ -1,5 +1,6 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../app/worker";
+import { nextClientAddress } from "../support/client-address";
 
 export const BASE = "http://127.0.0.1:8787";
 
@@ -17,13 +18,6 @@ export async function callWorker(request: Request, workerEnv: Env = env): Promis
 }
 
 export type Agent = { cookie: string | null; ip: string; fetch: (path: string, init?: RequestInit) => Promise<Response> };
-
-let clients = 0;
-/** A distinct client address (TEST-NET-2), as Cloudflare would put in CF-Connecting-IP. */
-export const nextClientAddress = () => {
-  clients++;
-  return `198.51.${(clients >> 8) & 255}.${clients & 255}`;
-};
 
 /**
  * A test client that keeps the session cookie like a browser and sends same-origin headers. Each

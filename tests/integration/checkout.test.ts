@@ -351,7 +351,7 @@ test("cancellation at period end keeps access until then; cancellation ends it",
 });
 
 test("a renewal that fails puts the tenant past due with a grace period; paying recovers it", async () => {
-  const { intentId, url, customerId } = await buyOrganization(2);
+  const { intentId, url, customerId, user } = await buyOrganization(2);
   const clock = await stripe().testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
   await control.attachClock(customerId, clock.id);
   let seen = (await payAndDeliver(url, customerId)).map((e) => e.id);
@@ -367,6 +367,15 @@ test("a renewal that fails puts the tenant past due with a grace period; paying 
   expect(org.status).toBe("past_due");
   const failedAt = (await stripe().events.retrieve(failedRenewal.find((e) => e.type === "invoice.payment_failed")!.id)).created * 1000;
   expect(org.grace_until as number).toBeLessThanOrEqual(failedAt + 7 * 86_400_000);
+  // The owner is told once, with the day access ends, however often Stripe delivers the event.
+  const failedEvent = failedRenewal.find((e) => e.type === "invoice.payment_failed")!.id;
+  await deliverAll([failedEvent, failedEvent]);
+  const notices = await env.DB.prepare("SELECT subject, text_body FROM email_outbox WHERE to_address = ? AND template = 'payment_failed'")
+    .bind(user.email)
+    .all<{ subject: string; text_body: string }>();
+  expect(notices.results).toHaveLength(1);
+  const accessEnds = new Date(org.grace_until as number).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  expect(notices.results[0]!.text_body).toContain(`Access continues until ${accessEnds}.`);
 
   await control.declineNextPayment(customerId, false);
   const invoice = (await stripe().invoices.list({ customer: customerId, status: "open" })).data[0]!;
@@ -395,6 +404,26 @@ test("an Accelerator trial without a payment method ends in cancellation", async
   const state = await tenantState(tenantId);
   expect(state.entitlements.find((e) => e.product_id === "prd_organization")!.status).toBe("canceled");
   expect(state.entitlements.find((e) => e.product_id === "prd_accelerator")!.status).toBe("active");
+});
+
+test("three days before an Accelerator trial ends, its owner gets one email; a trial already over gets none", async () => {
+  const buyer = await signedInAgent();
+  const { intentId, url, customerId } = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "Trial Mail Co" });
+  const clock = await stripe().testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+  await control.attachClock(customerId, clock.id);
+  const seen = (await payAndDeliver(url, customerId)).map((e) => e.id);
+  await deliverAll((await eventsFor(customerId, seen)).map((e) => e.id));
+  const tenantId = await tenantOf(intentId);
+  const trialEnd = (await tenantState(tenantId)).subscriptions[0]!.trial_end as number;
+
+  await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 28 * 86_400 });
+  const willEnd = (await eventsFor(customerId, seen)).filter((e) => e.type === "customer.subscription.trial_will_end");
+  expect(willEnd).toHaveLength(1);
+  await deliverAll([willEnd[0]!.id, willEnd[0]!.id]);
+  const mails = await env.DB.prepare("SELECT subject FROM email_outbox WHERE to_address = ? AND template = 'trial_ending'").bind(buyer.user.email).all<{ subject: string }>();
+  expect(mails.results).toHaveLength(1);
+  const day = new Date(trialEnd).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  expect(mails.results[0]!.subject).toBe(`Your Trial Mail Co trial ends on ${day}`);
 });
 
 // The order-independence tests replay hundreds of deliveries; they run last so the other tests

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
-import { form, json, signedInAgent } from "../factories/http";
+import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
 import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, userActor } from "../factories/seats";
 import { addMember, ownerWithOrganization } from "../factories/tenants";
 
@@ -180,10 +180,11 @@ test("invitations by email: the invitee sees and accepts it, nobody else can", a
   expect((await org.owner.agent.fetch(page, form({ intent: "invite", email: "not-an-email", role: "member" }))).status).toBe(422);
   expect((await org.owner.agent.fetch(page, form({ intent: "invite", email: "x@example.com", role: "owner" }))).status).toBe(422);
   const inv = (await env.DB.prepare("SELECT id FROM tenant_invitations WHERE email = ?").bind(email).first<{ id: string }>())!;
-  const stranger = await signedInAgent();
+  // A verified stranger: the invitation is not theirs (unverified addresses are refused earlier, see identity.test.ts).
+  const stranger = await verifiedAgent();
   expect((await stranger.agent.fetch("/invitations", form({ invitationId: inv.id, intent: "accept" }))).status).toBe(404);
   expect(await (await stranger.agent.fetch("/invitations")).text()).not.toContain("Inviters");
-  const invitee = await signedInAgent(email);
+  const invitee = await verifiedAgent(email);
   expect(await (await invitee.agent.fetch("/dashboard")).text()).toContain("Inviters");
   expect((await invitee.agent.fetch("/invitations", form({ invitationId: inv.id, intent: "accept" }))).status).toBe(200);
   const m = await env.DB.prepare("SELECT role, status FROM tenant_memberships WHERE tenant_id = ? AND user_id = ?").bind(org.tenant.id, invitee.user.id).first();

@@ -1,6 +1,8 @@
 // The seat race over HTTP, against a running app (`wrangler dev`): many concurrent
 // POST /api/orgs/:slug/seats for one tenant. Used by tests/e2e/seat-race.e2e.test.ts and the bench.
 // Node-side: plain fetch, no test framework.
+import { asNewClient } from "./client-address";
+import { outboxLinks } from "./outbox";
 
 export type SeatRaceOptions = { appUrl: string; cookie: string; slug: string; userIds: string[]; concurrency: number };
 
@@ -75,7 +77,7 @@ const cookieOf = (res: Response): string => {
 async function signUp(appUrl: string, email: string): Promise<{ cookie: string; userId: string }> {
   const res = await fetch(`${appUrl}/api/auth/signup`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Origin: appUrl },
+    headers: { "Content-Type": "application/json", Origin: appUrl, ...asNewClient() },
     body: JSON.stringify({ email, password: "correct-horse-battery" }),
   });
   if (res.status !== 200) throw new Error(`signup ${email} failed: ${res.status} ${await res.text()}`);
@@ -86,17 +88,18 @@ async function signUp(appUrl: string, email: string): Promise<{ cookie: string; 
 const formPost = (appUrl: string, path: string, cookie: string, fields: Record<string, string>) =>
   fetch(`${appUrl}${path}`, {
     method: "POST",
-    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", Origin: appUrl },
+    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", Origin: appUrl, ...asNewClient() },
     body: new URLSearchParams(fields).toString(),
     redirect: "manual",
   });
 
 /**
  * Buys `seats` Organization seats on the emulator's Checkout (the emulator delivers the webhooks),
- * then signs up `members` people, invites them and has each accept: active members without seats,
- * made the way the product makes them.
+ * then signs up `members` people, has each verify their address from the emailed link (read from
+ * the app's outbox in `persistTo`), invites them and has each accept: active members without
+ * seats, made the way the product makes them.
  */
-export async function seatRaceWorld(opts: { appUrl: string; seats: number; members: number; tag?: string }) {
+export async function seatRaceWorld(opts: { appUrl: string; seats: number; members: number; tag?: string; persistTo?: string }) {
   const { appUrl } = opts;
   const tag = opts.tag ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const owner = await signUp(appUrl, `race-owner-${tag}@example.com`);
@@ -120,13 +123,33 @@ export async function seatRaceWorld(opts: { appUrl: string; seats: number; membe
 
   const userIds: string[] = [];
   const batch = 8;
+  const emails = Array.from({ length: opts.members }, (_, i) => `race-member-${tag}-${i}@example.com`);
+  const members = new Map<string, { cookie: string; userId: string }>();
+  for (let start = 0; start < emails.length; start += batch) {
+    for (const [email, member] of await Promise.all(emails.slice(start, start + batch).map(async (e) => [e, await signUp(appUrl, e)] as const))) {
+      members.set(email, member);
+    }
+  }
+  if (emails.length > 0) {
+    if (!opts.persistTo) throw new Error("seatRaceWorld needs the app's persistTo to read verification links for its members");
+    const links = outboxLinks(opts.persistTo, emails, "verify_email");
+    for (let start = 0; start < emails.length; start += batch) {
+      await Promise.all(
+        emails.slice(start, start + batch).map(async (email) => {
+          const token = new URL(links.get(email)!).searchParams.get("token")!;
+          const verified = await formPost(appUrl, "/verify-email", members.get(email)!.cookie, { token });
+          if (verified.status !== 200) throw new Error(`verify ${email}: ${verified.status}`);
+        }),
+      );
+    }
+  }
   for (let start = 0; start < opts.members; start += batch) {
-    const chunk = Array.from({ length: Math.min(batch, opts.members - start) }, (_, i) => `race-member-${tag}-${start + i}@example.com`);
+    const chunk = emails.slice(start, start + batch);
     const joined = await Promise.all(
       chunk.map(async (email) => {
         const invited = await formPost(appUrl, `/org/${slug}/members`, owner.cookie, { intent: "invite", email, role: "member" });
         if (invited.status !== 200) throw new Error(`invite ${email}: ${invited.status}`);
-        const member = await signUp(appUrl, email);
+        const member = members.get(email)!;
         const page = await (await fetch(`${appUrl}/invitations`, { headers: { Cookie: member.cookie } })).text();
         const id = /name="invitationId" value="(inv_[0-9a-z]+)"/.exec(page)?.[1];
         if (!id) throw new Error(`no invitation visible to ${email}`);

@@ -30,14 +30,11 @@ export function newToken(): string {
  * The session token from the cookie this configuration sets (`secure`: see isSecureAppUrl). A
  * caller that does not say reads `__Host-gh_session`, or `gh_session` only on a plain-http request.
  */
-export function readSessionToken(request: Request, opts: { secure?: boolean } = {}): string | null {
+/** The session token from the cookie this deployment sets (`__Host-` prefixed when APP_URL is https). */
+export function readSessionToken(request: Request, opts: { secure: boolean }): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
-  const names =
-    opts.secure === true ? [SECURE_SESSION_COOKIE]
-    : opts.secure === false ? [SESSION_COOKIE]
-    : new URL(request.url).protocol === "https:" ? [SECURE_SESSION_COOKIE]
-    : [SECURE_SESSION_COOKIE, SESSION_COOKIE];
+  const names = [cookieName(opts.secure)];
   const cookies = new Map<string, string>();
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
@@ -88,9 +85,11 @@ export async function lookupSession(deps: {
   now: number;
   defer: (p: Promise<unknown>) => void;
   alongside?: (sessionId: string) => D1PreparedStatement;
+  /** Whether APP_URL is https: which cookie name this deployment uses. */
+  secure: boolean;
 }): Promise<SessionLookup> {
   const none = { session: null, alongside: null };
-  const token = readSessionToken(deps.request);
+  const token = readSessionToken(deps.request, { secure: deps.secure });
   if (!token) return none;
   const id = await hashToken(token);
   const d1 = deps.db.$client;
@@ -123,7 +122,7 @@ export async function lookupSession(deps: {
   };
 }
 
-export async function destroySession(deps: { db: Db; request: Request; secure?: boolean }) {
+export async function destroySession(deps: { db: Db; request: Request; secure: boolean }) {
   const token = readSessionToken(deps.request, { secure: deps.secure });
   if (!token) return;
   await deps.db.delete(schema.sessions).where(and(eq(schema.sessions.id, await hashToken(token))));
