@@ -84,11 +84,27 @@ test("a subscribed tenant publishes its roadmap; canceling takes the public page
   const describedBy = await page.evaluate(() => document.activeElement?.getAttribute("aria-describedby"));
   expect(describedBy).toBeTruthy();
   expect(await page.textContent(`#${describedBy}`)).toContain("Publishing stopped");
-  await page.keyboard.press("Enter"); // refused in the page, and the server would refuse too
+  // Refused in the page: the key press sends nothing...
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") posts.push(r.url());
+  });
+  await page.keyboard.press("Enter");
   expect(await toggle.getAttribute("aria-checked")).toBe("false");
   await page.keyboard.press("Tab");
   expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Upgrade Organization");
   await screenshot(page, "roadmap-switch-disabled");
+  await page.reload();
+  expect(posts).toEqual([]);
+  await page.getByText("Publishing stopped").waitFor();
+  // ...and the server refuses the same request sent by hand, so the public page stays down.
+  const forced = await page.request.post(`${appUrl()}/org/${slugOf(org)}/roadmap`, {
+    form: { intent: "publish", published: "true" },
+    headers: { Origin: appUrl() },
+  });
+  expect(forced.status()).toBe(403);
+  expect((await publicPage.goto(`${appUrl()}/r/${slugOf(org)}`))?.status()).toBe(404);
+
   await expectNoSeriousViolations(page, "roadmap editor after cancel");
   await publicPage.close();
   await page.close();

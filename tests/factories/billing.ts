@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { emulatorControl } from "../stripe-emulator/control";
 import { type Agent, BASE, callWorker, json } from "./http";
+import { actsOn } from "../../app/domain/billing/events.server";
 
 // Billing test helpers. Inside workerd the app cannot receive HTTP, so the emulator keeps its
 // webhook deliveries pending and tests pull each event (signed by the emulator) and POST it to
@@ -122,9 +123,8 @@ export async function rewindPurchase(opts: { intentId: string; tenantId: string;
   ]);
 }
 
-/** The events a flow's handlers act on (the rest are recorded as ignored and change nothing). */
-export const isActedOn = (type: string) =>
-  type.startsWith("checkout.session") || type.startsWith("customer.subscription") || type === "invoice.paid" || type === "invoice.payment_failed" || type === "charge.refunded";
+/** The events a flow's handlers act on (the rest are recorded as ignored and change nothing): the app's own list. */
+export const isActedOn = actsOn;
 
 /** The rows a subscription event can change, saved so a test can put them back exactly. */
 async function snapshotSubscriptionRows(tenantId: string) {

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { type Actor } from "../../app/domain/audit/audit.server";
 import { seatAllocatorFor } from "../../app/infra/durable-objects/seat-allocator.server";
 
@@ -60,3 +60,7 @@ export async function auditActions(tenantId: string, action: string) {
     .all<{ actor_type: string; actor_id: string | null; before: string | null; after: string | null }>();
   return rows.results.map((r) => ({ ...r, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }));
 }
+
+/** How many operations ever ran at once in the tenant's allocator (1 while its queue works), read inside the object. */
+export const maxConcurrentOperations = (tenantId: string) =>
+  runInDurableObject(allocator(tenantId), (instance) => (instance as unknown as { maxInFlight: number }).maxInFlight);

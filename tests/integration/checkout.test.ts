@@ -204,7 +204,7 @@ test("concurrent checkout clicks by a new buyer share one Stripe customer", asyn
 test("a declined card leaves the intent open and creates nothing; Cancel expires the session", async () => {
   const { agent: a, intentId, url, customerId } = await buyOrganization();
   const declined = await control.pay(url, "decline");
-  expect(declined.status).toBeGreaterThanOrEqual(400);
+  expect(declined.status).toBe(402);
   await deliverAll((await eventsFor(customerId)).map((e) => e.id));
   expect((await intentRow(intentId))!.state).toBe("checkout_open");
   expect(await count("tenants", "stripe_customer_id = ?", customerId)).toBe(0);

@@ -80,17 +80,18 @@ test("a signed-in click is tracked with the user", async () => {
   expect(row?.user_id).toBe(user.id);
 });
 
-for (const [name, fields] of [
-  ["an unknown product", { product: "gold" }],
-  ["seats outside every tier", { product: "organization", seats: "150" }],
-  ["non-numeric seats", { product: "organization", seats: "lots" }],
-  ["a missing product", {}],
+for (const [name, fields, status] of [
+  ["an unknown product", { product: "gold" }, 422],
+  ["seats outside every tier", { product: "organization", seats: "150" }, 400],
+  ["non-numeric seats", { product: "organization", seats: "lots" }, 422],
+  ["a missing product", {}, 422],
 ] as const) {
-  test(`a CTA click with ${name} is a 4xx and records nothing`, async () => {
+  test(`a CTA click with ${name} is a ${status} with field errors and records nothing`, async () => {
     const before = await clicks();
     const res = await agent().fetch("/pricing", form(fields as Record<string, string>));
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    expect(res.status).toBe(status);
+    // The form's data carries a non-empty fieldErrors object (what the page shows beside the field).
+    expect(await res.text()).toContain('\\"fieldErrors\\",{\\"_');
     expect(await clicks()).toBe(before);
   });
 }

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
 import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
-import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, userActor } from "../factories/seats";
+import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, maxConcurrentOperations, userActor } from "../factories/seats";
 import { addMember, ownerWithOrganization } from "../factories/tenants";
 
 // Seats: one SeatAllocator Durable Object per tenant serializes every change; D1 holds the seats
@@ -22,7 +22,7 @@ test("200 concurrent assign calls for a tenant with 10 seats give exactly 10 sea
   // The database wall never had to act: the queue decided every one of them.
   expect(refused.filter((r) => (r as { details?: { wall?: string } }).details?.wall === "database")).toEqual([]);
   expect(await activeSeats(org.tenant.id)).toHaveLength(10);
-  expect((await stub.stats()).maxConcurrentOperations).toBe(1);
+  expect(await maxConcurrentOperations(org.tenant.id)).toBe(1);
   expect(await stub.snapshot()).toEqual({ tenantId: org.tenant.id, operations: 200 });
   expect(await auditActions(org.tenant.id, "seat.assigned")).toHaveLength(10); // 1 owner seat at provisioning + 9
 }, 120_000);
@@ -84,7 +84,7 @@ test("interleaved assign, release and setCapacity keep active seats within capac
   const codes = new Set(results.filter((r) => !r.ok).map((r) => (r as unknown as { code: string }).code));
   for (const c of codes) expect(["no_seats_available", "no_seat", "seats_in_use", "over_limit"]).toContain(c);
   expect(await complianceOf(tenantId)).toBe("ok");
-  expect((await stub.stats()).maxConcurrentOperations).toBe(1);
+  expect(await maxConcurrentOperations(tenantId)).toBe(1);
 }, 120_000);
 
 test("a restarted allocator loses nothing: D1 holds the seats", async () => {

@@ -97,11 +97,6 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
     const operations = (await this.ctx.storage.get<number>("operations")) ?? 0;
     return { tenantId, operations };
   }
-
-  /** How many operations ever ran at once in this instance (1 while the queue works); for tests. */
-  async stats(): Promise<{ maxConcurrentOperations: number }> {
-    return { maxConcurrentOperations: this.maxInFlight };
-  }
 }
 
 export function seatAllocatorFor(env: Env, tenantId: string): DurableObjectStub<SeatAllocator> {
