@@ -620,6 +620,9 @@ export const userTokens = sqliteTable(
     createdAt: createdAt(),
     expiresAt: integer("expires_at").notNull(),
     usedAt: integer("used_at"),
+    // A random marker of the request that used the token: the other statements of that request's
+    // batch are guarded on it, so two uses in the same millisecond cannot both act.
+    usedBy: text("used_by"),
   },
   (t) => [
     index("user_tokens_user_idx").on(t.userId, t.purpose),

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { changePassword, requestEmailChange, resendVerification, signOutEverywhere } from "../domain/accounts/accounts.server";
+import { changePassword, pendingEmailChange, requestEmailChange, resendVerification, signOutEverywhere } from "../domain/accounts/accounts.server";
 import { ChangeEmailInput, ChangePasswordInput } from "../domain/accounts/schemas";
 import { requireSession } from "../infra/auth/guards.server";
 import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
@@ -15,7 +15,8 @@ export const meta: MetaFunction = () => [{ title: "Your account · Gatehouse" }]
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  return { email: user.email, emailVerified: user.emailVerified };
+  const pending = await pendingEmailChange({ db: context.db, userId: user.id, now: context.now() });
+  return { email: user.email, emailVerified: user.emailVerified, pendingEmail: pending?.email ?? null };
 }
 
 const Intent = z.object({ intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere"], { error: "Unknown action." }) });
@@ -45,7 +46,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
       case "change-email": {
         await context.limit("loginAccount", user.email);
         await context.limit("emailLink", `user:${user.id}`);
+        await context.limit("emailLink", `client:${context.clientAddress}`);
         const input = parseWith(ChangeEmailInput, form);
+        // However many accounts ask, an address gets at most the limit's emails a minute.
+        await context.limit("emailLink", `address:${input.email}`);
         const r = await requestEmailChange({ db: context.db, userId: user.id, currentPassword: input.currentPassword, email: input.email, appUrl, now });
         context.sendEmails(r.emailIds);
         return `We sent a link to ${input.email}. Your address stays ${user.email} until you open it.`;
@@ -62,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type Result = FormResult & { intent?: string };
 
 export default function Account() {
-  const { email, emailVerified } = useLoaderData<typeof loader>();
+  const { email, emailVerified, pendingEmail } = useLoaderData<typeof loader>();
   const result = useActionData<Result>();
   const navigation = useNavigation();
   const busy = (intent: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent;
@@ -89,6 +93,12 @@ export default function Account() {
         )}
         <h3>Change email address</h3>
         <FormMessage result={forIntent("change-email")} />
+        {pendingEmail && !forIntent("change-email") ? (
+          <p className="notice">
+            A change to {pendingEmail} is waiting: open the link we sent there while logged in here. Changing your password or
+            signing out everywhere cancels it.
+          </p>
+        ) : null}
         <Form method="post" noValidate id="change-email">
           <input type="hidden" name="intent" value="change-email" />
           <Field form="change-email" name="email" label="New email address" type="email" autoComplete="email" required errors={fe("change-email").email} />

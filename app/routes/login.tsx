@@ -5,6 +5,7 @@ import { redirectIfSignedIn } from "../infra/auth/guards.server";
 import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { badRequest } from "../domain/errors";
 import { AuthForm } from "../components/auth-form";
+import { readForm } from "../infra/http/responses.server";
 import { actionRetryAfter } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
@@ -18,13 +19,11 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 // The login form, through remix-auth's FormStrategy; JSON clients use POST /api/auth/login.
 export async function action({ request, context }: ActionFunctionArgs) {
-  // FormStrategy reads the body itself, so we read the email for re-display from a clone.
-  const email = await request
-    .clone()
-    .formData()
-    .then((f) => f.get("email"))
-    .catch(() => null);
+  // FormStrategy reads the body itself, so we read the form (for the limits and re-display) from a
+  // clone first: a body that is not a form, or too large, is a 400 here, before remix-auth sees it.
+  let email: string | undefined;
   try {
+    email = (await readForm(request.clone() as unknown as Request)).email;
     // Guessing is slowed per client address and per account, before the password is checked.
     await context.limit("loginClient", context.clientAddress);
     if (typeof email === "string" && email.trim()) await context.limit("loginAccount", email.trim().toLowerCase());
@@ -36,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
     return await startSession({ context, request, user, redirectTo: user.redirectTo, json: false });
   } catch (e) {
-    return authFailure(e, { json: false, email: typeof email === "string" ? email : undefined });
+    return authFailure(e, { json: false, email });
   }
 }
 

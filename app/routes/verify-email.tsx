@@ -23,6 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const r = await redeemEmailLink({
       db: context.db,
       token,
+      sessionUserId: (await context.session())?.user.id ?? null,
       adminEmails: context.config.adminEmails,
       appUrl: context.config.APP_URL,
       now: context.now(),

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
-import { agent, type Agent, form, json, linkFromOutbox, signedInAgent, uniqueEmail, verifiedAgent, verifyEmail } from "../factories/http";
+import { agent, type Agent, BASE, callWorker, form, json, linkFromOutbox, signedInAgent, uniqueEmail, verifiedAgent, verifyEmail } from "../factories/http";
 import { ownerWithOrganization } from "../factories/tenants";
 
 // Identity you can trust (ADR 010): addresses confer nothing until verified, links work once and
@@ -192,7 +192,13 @@ test("changing the email waits for a link to the new address, then tells the old
   const taken = await signedInAgent();
   expect((await a.fetch("/account", form({ intent: "change-email", email: taken.user.email, currentPassword: password }))).status).toBe(409);
 
-  await verifyEmail(agent(), next, "change_email");
+  expect((await (await a.fetch("/account")).text()).replace(/<!-- -->/g, "")).toContain(`A change to ${next} is waiting`);
+  // The link proves the new address; only the account's own session may use it.
+  const token = tokenOf(await linkFromOutbox(next, "change_email"));
+  const stranger = await agent().fetch("/verify-email", form({ token }));
+  expect(stranger.status).toBe(403);
+  expect(await one("SELECT email FROM users WHERE id = ?", user.id)).toMatchObject({ email: user.email });
+  await verifyEmail(a, next, "change_email");
   expect(await one("SELECT email, email_verified_at IS NOT NULL AS v FROM users WHERE id = ?", user.id)).toMatchObject({ email: next, v: 1 });
   expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ? AND template = 'email_changed'", user.email)).toBe(1);
   expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.email_changed' AND target_id = ?", user.id)).toBe(1);
@@ -216,4 +222,86 @@ test("resending verification is rate limited per user", async () => {
   expect(statuses).toEqual([200, 200, 200, 429]);
   // Each resend retires the links before it: only the newest works.
   expect(await count("SELECT count(*) AS n FROM user_tokens WHERE user_id = ? AND purpose = 'verify_email' AND used_at IS NULL", user.id)).toBe(1);
+});
+
+test("a squatter's pending email change dies when the address's owner resets the password", async () => {
+  // The attacker signs up first with the victim's address and asks to move the account to their own.
+  const victimEmail = uniqueEmail("victim");
+  const attacker = await signedInAgent(victimEmail, "attacker-secret-pass");
+  const mallory = uniqueEmail("mallory");
+  expect((await attacker.agent.fetch("/account", form({ intent: "change-email", email: mallory, currentPassword: "attacker-secret-pass" }))).status).toBe(200);
+  const changeToken = tokenOf(await linkFromOutbox(mallory, "change_email"));
+
+  // The owner of the address recovers the account.
+  await agent().fetch("/forgot-password", form({ email: victimEmail }));
+  const reset = tokenOf(await linkFromOutbox(victimEmail, "reset_password"));
+  const owner = agent();
+  expect((await owner.fetch("/reset-password", form({ token: reset, password: "owner-new-passphrase", confirm: "owner-new-passphrase" }))).status).toBe(302);
+
+  // The attacker's link died with the reset: it is refused to anyone, the account's new session included.
+  expect((await attacker.agent.fetch("/verify-email", form({ token: changeToken }))).status).toBe(400);
+  expect((await owner.fetch("/verify-email", form({ token: changeToken }))).status).toBe(400);
+  expect(await one("SELECT email FROM users WHERE id = ?", attacker.user.id)).toMatchObject({ email: victimEmail });
+});
+
+test("changing the password or signing out everywhere also cancels a pending email change", async () => {
+  const { agent: a, password } = await verifiedAgent();
+  const next = uniqueEmail("typo");
+  await a.fetch("/account", form({ intent: "change-email", email: next, currentPassword: password }));
+  const token = tokenOf(await linkFromOutbox(next, "change_email"));
+  expect((await a.fetch("/account", form({ intent: "change-password", currentPassword: password, password: "fresh-long-secret", confirm: "fresh-long-secret" }))).status).toBe(200);
+  expect((await a.fetch("/verify-email", form({ token }))).status).toBe(400);
+});
+
+test("admin rights need a verified address, even when the flag is set", async () => {
+  const { agent: a, user } = await signedInAgent();
+  await env.DB.prepare("UPDATE users SET is_system_admin = 1 WHERE id = ?").bind(user.id).run();
+  expect((await me(a)).user.isSystemAdmin).toBe(false);
+  expect((await a.fetch("/admin/tenants")).status).toBe(403);
+  await verifyEmail(a, user.email);
+  expect((await me(a)).user.isSystemAdmin).toBe(true);
+  expect((await a.fetch("/admin/tenants")).status).toBe(200);
+});
+
+test("an address gets at most 3 change-email links a minute, however many accounts ask", async () => {
+  const target = uniqueEmail("target");
+  const statuses: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { agent: a, password } = await signedInAgent();
+    for (let j = 0; j < 2; j++) statuses.push((await a.fetch("/account", form({ intent: "change-email", email: target, currentPassword: password }))).status);
+  }
+  expect(statuses).toEqual([200, 200, 200, 429]);
+  expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ? AND template = 'change_email'", target)).toBe(3);
+});
+
+test("logging in on a browser that was signed in ends the old session on the server", async () => {
+  const first = await signedInAgent();
+  const second = await signedInAgent();
+  const oldCookie = first.agent.cookie;
+  const res = await first.agent.fetch("/api/auth/login", json({ email: second.user.email, password: second.password }));
+  expect(res.status).toBe(200);
+  const stale = agent();
+  stale.cookie = oldCookie;
+  expect((await stale.fetch("/api/me")).status).toBe(401);
+});
+
+test("an oversized login body without a length is a 4xx, never a 500", async () => {
+  const chunk = new TextEncoder().encode("a".repeat(64 * 1024));
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 5) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const res = await callWorker(
+    new Request(`${BASE}/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, Host: new URL(BASE).host, "CF-Connecting-IP": "198.18.0.1" },
+      body,
+      // @ts-expect-error: workerd's Request needs duplex for a stream body
+      duplex: "half",
+    }),
+  );
+  expect(res.status, await res.clone().text()).toBe(400);
 });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { hashPassword, needsRehash, TIMING_DUMMY_HASH, verifyPassword } from "../../infra/auth/password.server";
 import { type SessionUser } from "../../infra/auth/session.server";
@@ -18,10 +18,11 @@ export const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
 
 type UserRow = typeof schema.users.$inferSelect;
 
+/** The user as a session sees them; admin rights count only with a verified address (as in the session lookup). */
 export const toSessionUser = (u: Pick<UserRow, "id" | "email" | "isSystemAdmin" | "emailVerifiedAt">): SessionUser => ({
   id: u.id,
   email: u.email,
-  isSystemAdmin: u.isSystemAdmin,
+  isSystemAdmin: u.isSystemAdmin && u.emailVerifiedAt !== null,
   emailVerified: u.emailVerifiedAt !== null,
 });
 
@@ -90,8 +91,10 @@ async function requireCurrentPassword(user: UserRow, password: string) {
 export const endSessions = (db: Db, userId: string, keep?: string) =>
   db.delete(schema.sessions).where(and(eq(schema.sessions.userId, userId), keep ? ne(schema.sessions.id, keep) : undefined));
 
+export const ALL_LINKS = ["verify_email", "change_email", "reset_password"] as const satisfies readonly (typeof schema.USER_TOKEN_PURPOSES)[number][];
+
 /** Statements that make every unused link of these purposes useless (a newer one, or a change that supersedes them). */
-export const retireTokens = (db: Db, userId: string, purposes: (typeof schema.USER_TOKEN_PURPOSES)[number][], now: number) =>
+export const retireTokens = (db: Db, userId: string, purposes: readonly (typeof schema.USER_TOKEN_PURPOSES)[number][], now: number) =>
   db
     .update(schema.userTokens)
     .set({ usedAt: now })
@@ -115,7 +118,8 @@ export async function changePassword(deps: { db: Db; userId: string; sessionId: 
   await db.batch([
     db.update(schema.users).set({ passwordHash: await hashPassword(deps.password) }).where(eq(schema.users.id, user.id)),
     endSessions(db, user.id, deps.sessionId),
-    retireTokens(db, user.id, ["reset_password"], now),
+    // Links sent before the change (a reset, a pending email change) die with the old password.
+    retireTokens(db, user.id, ALL_LINKS, now),
     auditInsert(db, { actor, action: "user.password_changed", target: { type: "user", id: user.id }, reason: "Changed on /account; other sessions ended", at: now }),
   ]);
 }
@@ -125,6 +129,7 @@ export async function signOutEverywhere(deps: { db: Db; userId: string; now: num
   const { db } = deps;
   await db.batch([
     endSessions(db, deps.userId),
+    retireTokens(db, deps.userId, ALL_LINKS, deps.now),
     auditInsert(db, { actor: { type: "user", id: deps.userId }, action: "user.sessions_revoked", target: { type: "user", id: deps.userId }, reason: "Signed out everywhere", at: deps.now }),
   ]);
 }
@@ -142,6 +147,18 @@ export async function resendVerification(deps: { db: Db; userId: string; appUrl:
     outboxInsert(db, { id: emailId, to: user.email, email: emails.verifyEmail({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
   ]);
   return { emailIds: [emailId], email: user.email };
+}
+
+/** The address a pending email change would move the account to, if a link for one is still usable. */
+export async function pendingEmailChange(deps: { db: Db; userId: string; now: number }): Promise<{ email: string } | null> {
+  const t = schema.userTokens;
+  const row = await deps.db
+    .select({ email: t.email })
+    .from(t)
+    .where(and(eq(t.userId, deps.userId), eq(t.purpose, "change_email"), isNull(t.usedAt), gt(t.expiresAt, deps.now)))
+    .orderBy(desc(t.createdAt))
+    .get();
+  return row ?? null;
 }
 
 /**

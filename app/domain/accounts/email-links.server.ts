@@ -22,13 +22,15 @@ type Statement = BatchItem<"sqlite">;
 /** The token's use, first in a batch, and the guard that every later statement of it carries. */
 function consume(db: Db, row: TokenRow, now: number) {
   const t = schema.userTokens;
+  const marker = crypto.randomUUID();
   return {
     statement: db
       .update(t)
-      .set({ usedAt: now })
+      .set({ usedAt: now, usedBy: marker })
       .where(and(eq(t.id, row.id), isNull(t.usedAt)))
       .returning({ id: t.id }),
-    guard: sql`EXISTS (SELECT 1 FROM user_tokens WHERE id = ${row.id} AND used_at = ${now})`,
+    guard: sql`EXISTS (SELECT 1 FROM user_tokens WHERE id = ${row.id} AND used_by = ${marker})`,
+    usedHere: and(eq(t.id, row.id), eq(t.usedBy, marker)),
   };
 }
 
@@ -84,13 +86,32 @@ async function run(db: Db, statements: [ReturnType<typeof consume>["statement"],
 
 export type LinkOutcome = { kind: "verified" | "email_changed"; email: string; promoted: boolean };
 
-/** Opens a verification or email-change link: the address in it becomes the user's verified one. */
-export async function redeemEmailLink(deps: { db: Db; token: string; adminEmails: ReadonlySet<string>; appUrl: string; now: number }): Promise<LinkOutcome> {
+/**
+ * Opens a verification or email-change link: the address in it becomes the user's verified one.
+ * An email change also needs the account's own session: the link proves the new address, the
+ * session proves the person who asked (whoever reads a typo'd address gets nothing).
+ */
+export async function redeemEmailLink(deps: {
+  db: Db;
+  token: string;
+  /** The signed-in user opening the link, if any. */
+  sessionUserId: string | null;
+  adminEmails: ReadonlySet<string>;
+  appUrl: string;
+  now: number;
+}): Promise<LinkOutcome> {
   const { db, now } = deps;
   const row = await findUsableToken(db, deps.token, ["verify_email", "change_email"], now);
   const user = await db.select().from(schema.users).where(eq(schema.users.id, row.userId)).get();
   // A verification link proves the address it was sent to, which must still be the account's.
   if (!user || (row.purpose === "verify_email" && user.email !== row.email)) throw invalidLink();
+  if (row.purpose === "change_email" && deps.sessionUserId !== user.id) {
+    throw new AppError({
+      code: "sign_in_required",
+      status: 403,
+      message: "Log in to the account that asked for this change (with its current email address), then open the link again.",
+    });
+  }
   const actor: Actor = { type: "user", id: user.id };
   const c = consume(db, row, now);
   const changing = row.purpose === "change_email";
@@ -108,7 +129,7 @@ export async function redeemEmailLink(deps: { db: Db; token: string; adminEmails
         after: changing ? { email: row.email } : { emailVerified: true },
         reason: changing ? "Confirmed from a link sent to the new address" : "Opened the verification link",
       },
-      { from: schema.userTokens, where: and(eq(schema.userTokens.id, row.id), eq(schema.userTokens.usedAt, now)) },
+      { from: schema.userTokens, where: c.usedHere },
     ),
   ];
   if (changing) {
@@ -161,11 +182,12 @@ export async function resetPassword(deps: { db: Db; token: string; password: str
     db.update(schema.users).set({ passwordHash }).where(and(eq(schema.users.id, user.id), c.guard)),
     ...proveAddress(db, { userId: user.id, email: user.email, adminEmails: deps.adminEmails, guard: c.guard, actor, now }),
     db.delete(schema.sessions).where(and(eq(schema.sessions.userId, user.id), c.guard)),
-    db.update(schema.userTokens).set({ usedAt: now }).where(and(eq(schema.userTokens.userId, user.id), eq(schema.userTokens.purpose, "reset_password"), isNull(schema.userTokens.usedAt), c.guard)),
+    // Every other pending link (an email change asked for by whoever held the account) dies too.
+    db.update(schema.userTokens).set({ usedAt: now }).where(and(eq(schema.userTokens.userId, user.id), isNull(schema.userTokens.usedAt), c.guard)),
     auditInsertWhen(
       db,
       { actor, action: "user.password_reset", at: now, tenantId: null, target: { type: "user", id: user.id }, reason: "Reset from an emailed link; every session ended" },
-      { from: schema.userTokens, where: and(eq(schema.userTokens.id, row.id), eq(schema.userTokens.usedAt, now)) },
+      { from: schema.userTokens, where: c.usedHere },
     ),
   ]);
   const fresh = await db.select().from(schema.users).where(eq(schema.users.id, user.id)).get();

@@ -61,7 +61,11 @@ export async function createSession(deps: { db: Db; userId: string; userAgent: s
   return { token, expiresAt };
 }
 
-const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email, u.is_system_admin, u.email_verified_at
+// Admin rights need a verified address, whatever the flag says: an account promoted before
+// verification existed (or by a squatter of an ADMIN_EMAILS address) acts as admin only once its
+// owner has proven the address.
+const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email,
+    (u.is_system_admin AND u.email_verified_at IS NOT NULL) AS is_system_admin, u.email_verified_at
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 type SessionRow = {
   last_seen_at: number;

@@ -2,9 +2,9 @@ import { type AppLoadContext, data, redirect } from "@remix-run/cloudflare";
 import { safeRedirect } from "../../domain/accounts/safe-redirect";
 import { isAppError } from "../../domain/errors";
 import { appErrorHeaders, errorJson, jsonResponse } from "../http/responses.server";
-import { createSession, isSecureAppUrl, type SessionUser, sessionCookie } from "./session.server";
+import { createSession, destroySession, isSecureAppUrl, type SessionUser, sessionCookie } from "./session.server";
 
-/** A new random session id at every login or signup, then on to a same-site page. */
+/** A new random session id at every login or signup (the one the browser had ends), then on to a same-site page. */
 export async function startSession(deps: {
   context: AppLoadContext;
   request: Request;
@@ -13,13 +13,16 @@ export async function startSession(deps: {
   json: boolean;
 }): Promise<Response> {
   const now = deps.context.now();
+  const secure = isSecureAppUrl(deps.context.config);
+  // Whoever was signed in on this browser before is signed out on the server too, not just replaced.
+  await destroySession({ db: deps.context.db, request: deps.request, secure });
   const { token, expiresAt } = await createSession({
     db: deps.context.db,
     userId: deps.user.id,
     userAgent: deps.request.headers.get("User-Agent"),
     now,
   });
-  const cookie = sessionCookie(token, { secure: isSecureAppUrl(deps.context.config), expiresAt, now });
+  const cookie = sessionCookie(token, { secure, expiresAt, now });
   const to = safeRedirect(deps.redirectTo);
   if (deps.json) {
     return jsonResponse({ user: { id: deps.user.id, email: deps.user.email }, redirectTo: to }, {
