@@ -95,3 +95,13 @@ export async function verifiedAgent(email = uniqueEmail(), password = "correct-h
   await verifyEmail(signedIn.agent, signedIn.user.email);
   return signedIn;
 }
+
+/**
+ * Rate-limit bindings count in fixed windows aligned to the clock (a new count every `periodS`
+ * seconds). A test that expects a limit to bite after n attempts must make them inside one window:
+ * if the current one has less than `needMs` left, this waits for the next (at most `needMs`).
+ */
+export async function sameRateLimitWindow(needMs: number, periodS = 60) {
+  const left = periodS * 1000 - (Date.now() % (periodS * 1000));
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { control, deliverAll, eventsFor, intentRow, PRICE, startCheckout, stripe } from "./billing";
-import { type Agent, signedInAgent } from "./http";
+import { type Agent, signedInAgent, verifiedAgent } from "./http";
 
 /** Buys through Checkout on the emulator and delivers every event: a tenant exactly as production makes one. */
 export async function purchase(a: Agent, body: Record<string, unknown>) {
@@ -43,8 +43,9 @@ export async function addMember(tenantId: string, opts: { seat?: boolean; role?:
   return member;
 }
 
+/** A system admin: promoted, with a verified address (admin rights need one, ADR 010). */
 export async function systemAdmin() {
-  const admin = await signedInAgent();
+  const admin = await verifiedAgent();
   await env.DB.prepare("UPDATE users SET is_system_admin = 1 WHERE id = ?").bind(admin.user.id).run();
   return admin;
 }

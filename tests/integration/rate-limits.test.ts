@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { agent, form, json, signedInAgent, uniqueEmail } from "../factories/http";
+import { agent, form, json, sameRateLimitWindow, signedInAgent, uniqueEmail } from "../factories/http";
 
 // Rate limits (Workers Rate Limiting binding, wrangler.toml [[ratelimits]]): past the limit a
 // clear 429 with Retry-After, JSON { error: "rate_limited" } or the form's page, and nothing done.
@@ -8,6 +8,7 @@ import { agent, form, json, signedInAgent, uniqueEmail } from "../factories/http
 const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
 
 test("login per account: 5 tries a window, from any address; then 429 even for the right password; after the window it works", async () => {
+  await sameRateLimitWindow(5_000, 10);
   const { user, password } = await signedInAgent();
   const statuses: number[] = [];
   // Each try from a different client address: the account's own limit is what stops them.
@@ -30,6 +31,7 @@ test("login per account: 5 tries a window, from any address; then 429 even for t
 }, 30_000);
 
 test("login per client address: 20 tries a minute across accounts, then 429", async () => {
+  await sameRateLimitWindow(8_000);
   const client = agent();
   const statuses: number[] = [];
   for (let i = 0; i < 21; i++) statuses.push((await client.fetch("/api/auth/login", json({ email: uniqueEmail("spray"), password: "guess-guess-guess" }))).status);
@@ -40,6 +42,7 @@ test("login per client address: 20 tries a minute across accounts, then 429", as
 });
 
 test("signup per client address: 5 a minute, then 429 and no account", async () => {
+  await sameRateLimitWindow(8_000);
   const client = agent();
   for (let i = 0; i < 5; i++) expect((await client.fetch("/api/auth/signup", json({ email: uniqueEmail("bulk"), password: "a-long-unusual-phrase" }))).status).toBe(200);
   const email = uniqueEmail("bulk");
@@ -49,6 +52,7 @@ test("signup per client address: 5 a minute, then 429 and no account", async () 
 });
 
 test("password-reset requests: 3 a minute per address and per client, then a 429 page and no email", async () => {
+  await sameRateLimitWindow(8_000);
   const { user } = await signedInAgent();
   for (let i = 0; i < 3; i++) expect((await agent().fetch("/forgot-password", form({ email: user.email }))).status).toBe(200);
   const refused = await agent().fetch("/forgot-password", form({ email: user.email }));
@@ -62,6 +66,7 @@ test("password-reset requests: 3 a minute per address and per client, then a 429
 });
 
 test("join codes: 10 tries a minute per user, then 429", async () => {
+  await sameRateLimitWindow(8_000);
   const { agent: a } = await signedInAgent();
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) statuses.push((await a.fetch("/join", form({ code: `ZZZZZZ${String(i).padStart(2, "0")}` }))).status);
@@ -70,6 +75,7 @@ test("join codes: 10 tries a minute per user, then 429", async () => {
 });
 
 test("client check-in: 120 a minute per client address, then 429 JSON", async () => {
+  await sameRateLimitWindow(15_000);
   const client = agent();
   const statuses: number[] = [];
   for (let i = 0; i < 121; i++) statuses.push((await client.fetch("/api/clients/check-in", json({ token: "glt_not-a-real-token-0000", clientId: "pc-1" }))).status);
@@ -78,6 +84,7 @@ test("client check-in: 120 a minute per client address, then 429 JSON", async ()
 });
 
 test("anonymous pricing clicks: analytics rows stop at 30 a minute per client, the buyer still goes on", async () => {
+  await sameRateLimitWindow(10_000);
   const client = agent();
   const before = await count("SELECT count(*) AS n FROM analytics_events WHERE name = 'pricing_upgrade_click'");
   for (let i = 0; i < 32; i++) {
