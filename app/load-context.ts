@@ -2,11 +2,11 @@ import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
 import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
-import { type AppConfig, BENCH_UNCHECKED_LESSON_PREFIX, readConfig } from "./infra/env.server";
+import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
 import { type BillingGateway } from "./domain/billing/types";
-import { type Access, decideAccess } from "./domain/entitlements/access";
+import { type Access } from "./domain/entitlements/access";
 import { accessFromRows, accessStatement, loadAccess } from "./domain/entitlements/access.server";
 import { deliverOutbox } from "./domain/email/outbox.server";
 import { cloudflareEmailSender } from "./infra/email/sender.server";
@@ -38,21 +38,16 @@ declare module "@remix-run/cloudflare" {
 }
 
 // Everything a loader or action needs, built per request from the bindings: no module-level clients.
-export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; d1?: D1Database; nonce?: string }): AppLoadContext {
+export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; nonce?: string }): AppLoadContext {
   const config = readConfig(deps.env);
-  // `d1` replaces env.DB for this request only (BENCH_MODE's counting wrapper).
-  const db = createDb(deps.d1 ?? deps.env.DB);
+  const db = createDb(deps.env.DB);
   const now = () => Date.now();
   let stripe: Stripe | undefined;
   let access: Promise<Access | null> | undefined;
   let lookup: Promise<SessionLookup> | undefined;
-  // BENCH_MODE only: the unchecked bench lesson prices the access query, so its nav must not run it
-  // either; it renders as for an entitled user without touching D1.
-  const benchSkipsAccess =
-    config.BENCH_MODE === "1" && new URL(deps.request.url).pathname.startsWith(BENCH_UNCHECKED_LESSON_PREFIX);
   // A read fetches the user's access in the session lookup's round trip (every page's nav needs
   // it). A write computes it when first asked, so loaders after an action see what the action did.
-  const prefetchAccess = (deps.request.method === "GET" || deps.request.method === "HEAD") && !benchSkipsAccess;
+  const prefetchAccess = deps.request.method === "GET" || deps.request.method === "HEAD";
   const lookupOnce = () =>
     (lookup ??= lookupSession({
       db,
@@ -74,7 +69,6 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
         const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now() };
-        if (benchSkipsAccess) return decideAccess([], { now: opts.now, isSystemAdmin: true });
         return alongside ? accessFromRows(alongside, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
     // The SDK client is built on the gateway's first Stripe call: most requests that take a

@@ -14,8 +14,6 @@ const EnvSchema = z.object({
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   // Largest software upload accepted (bytes); 200 MB unless configured.
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 * 1024 ** 3).default(209_715_200),
-  // Bench-only hooks (`npm run bench`): "1" turns them on, "" or "0" leaves them off; a typo fails loudly.
-  BENCH_MODE: z.enum(["", "0", "1"]).default(""),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema> & { adminEmails: ReadonlySet<string> };
@@ -47,12 +45,3 @@ function parseConfig(env: Env): AppConfig {
   );
   return Object.freeze({ ...parsed.data, adminEmails });
 }
-
-/** Bench hooks (bare Worker, D1 query counts, unchecked lesson) exist only when BENCH_MODE is "1". */
-export const isBenchMode = (env: Pick<Env, "BENCH_MODE">): boolean => env.BENCH_MODE === "1";
-
-// Where the bench hooks answer (tests/bench/run.ts drives them).
-export const BENCH_BARE_PATH = "/__bench/bare";
-export const BENCH_D1_READ_PATH = "/__bench/d1-read";
-export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
-export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";

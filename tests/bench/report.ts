@@ -25,21 +25,34 @@ export const verdict = (ok: boolean | null) => (ok === null ? "pending" : ok ? "
 const INTRO = `# Benchmarks
 
 Produced by \`npm run bench\` (tests/bench/run.ts). It builds the app, starts it with \`wrangler dev\`
-(BENCH_MODE=1, a throwaway migrated and seeded D1) next to the Stripe emulator, creates its users,
-tenants and entitlements through the real signup, Checkout and webhook path, and loads it from the
-bench process on 127.0.0.1 with autocannon, every load bounded in time and in requests. All rows
-of a run come from the same app process, so ratios between them are fair; absolute numbers depend
-on the machine and on what else runs on it.
+behind the bench's own Worker entry (below) on a throwaway migrated and seeded D1, next to the Stripe
+emulator, creates its users, tenants and entitlements through the real signup, Checkout and webhook
+path, and loads it from the bench process on 127.0.0.1 with autocannon, every load bounded in time
+and in requests. All rows of a run come from the same app process, so ratios between them are fair;
+absolute numbers depend on the machine and on what else runs on it.
 
-- **Bare Worker**: \`GET /__bench/bare\` answered first thing in app/worker.ts with a static
-  string, in the same workerd as the app: the ceiling on this machine.
-- **D1 queries** are counted by wrapping the D1 binding (app/infra/d1/counting.server.ts; each
-  executed statement counts, a batch counts each statement) and read from the \`X-D1-Queries\`
-  header. Queries run inside the SeatAllocator Durable Object are not part of a request's count.
-- **Access check**: the gated Accelerator lesson against the same page rendered by a bench-only
-  route that requires the session but skips the entitlement check (its nav skips the access query
-  too), so the two differ by exactly the access query and decision. Cost = how much longer a
-  request takes on average, from the request rates (unchecked req/s ÷ checked req/s − 1).
+- **Bench entry** (tests/bench/worker/entry.ts, [ADR 012](decisions/012-bench-entry-outside-the-worker.md)):
+  a Worker that wraps the app's default export; the wrangler config the bench writes
+  (tests/bench/servers.ts) points \`main\` at it. Everything below that the app does not do itself
+  happens there; the production Worker (app/worker.ts) has no bench code, which
+  tests/integration/worker-shape.test.ts checks in its sources and server build, and the bench checks
+  again in the bundle whose size it reports. The entry's own tests: \`npm run test:bench\`.
+- **Bare Worker**: \`GET /__bench/bare\` answered by the bench entry with a static string before the
+  app runs, in the same workerd: the ceiling on this machine. \`GET /__bench/d1-read\` adds one D1 read
+  (\`SELECT 1\`), \`POST /__bench/d1-write\` one write shaped like the webhook's inbox row.
+- **D1 queries** are counted by wrapping the D1 binding (tests/bench/worker/counting-d1.ts; each
+  executed statement counts, a batch counts each statement): the bench entry hands the app an env
+  whose \`DB\` is that request's wrapper and puts the count in the \`X-D1-Queries\` header. Queries run
+  inside the SeatAllocator Durable Object are not part of a request's count. The entry's own cost (a
+  scope per request, an env proxy) is on every app row and not on the ceilings.
+- **Access check**: the gated Accelerator lesson against the same request without the check. The
+  bench entry answers \`/__bench/unchecked-lesson/<module>/<lesson>\` by handing the app
+  \`/accelerator/<module>/<lesson>\`, and the bench's server build (tests/bench/worker/server-build.ts,
+  which the bench's config puts in place of the app's \`gatehouse-server-build\`) gives that
+  request's loaders a load context whose session lookup runs alone and whose access is granted
+  without reading D1. Same route and render, so the two differ by exactly the access query and
+  decision. Cost = how much longer a request takes on average, from the request rates (unchecked
+  req/s ÷ checked req/s − 1).
 - **Rounds**: the page rows run round-robin in short rounds (rotating order) and each row pools its
   rounds, so drift in the machine's load hits every row alike.
 - **Webhooks**: see the run's own note for how events were made. Unique events each carry a new
@@ -53,7 +66,10 @@ on the machine and on what else runs on it.
 - **idle ms (D1 wait ms)**: the median of 15 sequential requests on the otherwise idle app (after
   the warm-up), and the median time those requests waited on D1 (\`X-D1-Wait-Ms\`, 1 ms clock).
   It separates what a request costs from what the load generator sharing two cores costs.
-- All hooks are off unless BENCH_MODE=1 (tests/integration/bench-hooks.test.ts).
+- **Worker bundle**: \`wrangler deploy --dry-run --minify\` of the production config (app/worker.ts),
+  never the bench entry.
+- Runs made before the bench entry (up to commit 8a6bbe9) took the same measurements through
+  \`BENCH_MODE\` hooks inside app/worker.ts and a bench route in the app.
 
 Knobs (environment): \`BENCH_DURATION\` seconds per scenario (10), \`BENCH_CONNECTIONS\` (8),
 \`BENCH_ROUNDS\` round-robin rounds the page time is split into (5), \`BENCH_TENANTS\` extra Organization

@@ -1,4 +1,4 @@
-// `npm run bench`: build, start the app (BENCH_MODE=1) and the Stripe emulator, seed through the
+// `npm run bench`: build, start the app behind the bench entry and the Stripe emulator, seed through the
 // real purchase path, load every scenario with autocannon, print a markdown table and put it at
 // the top of docs/benchmarks.md. See docs/benchmarks.md for what each row means.
 import { execFileSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { repoRoot } from "../support/wrangler";
 import { load, type LoadResult, type LoadSpec, pool } from "./load";
+import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, BENCH_ONLY_MARKERS, D1_QUERIES_HEADER, D1_WAIT_HEADER } from "./hooks";
 import { fmt, table, verdict, writeRun } from "./report";
 import { buildApp, dryRunDeploy, type Servers, startServers, STRIPE_KEY, WEBHOOK_SECRET } from "./servers";
 import { countOutcome, type Outcomes, type SignedEvent, signedCopies, templateEvent, uniqueEventRequests } from "./webhooks";
@@ -82,8 +83,8 @@ async function idle(appUrl: string, path: string, init: RequestInit | ((i: numbe
     const res = await fetch(`${appUrl}${path}`, { redirect: "manual", ...(typeof init === "function" ? init(i) : init) });
     const body = await res.text();
     const ms = performance.now() - started;
-    const header = res.headers.get("X-D1-Queries");
-    runs.push({ status: res.status, queries: header === null ? 0 : Number(header), d1WaitMs: Number(res.headers.get("X-D1-Wait-Ms") ?? 0), ms, body });
+    const header = res.headers.get(D1_QUERIES_HEADER);
+    runs.push({ status: res.status, queries: header === null ? 0 : Number(header), d1WaitMs: Number(res.headers.get(D1_WAIT_HEADER) ?? 0), ms, body });
   }
   const first = runs[0]!;
   if (runs.some((r) => r.status !== first.status || r.queries !== first.queries)) {
@@ -113,6 +114,7 @@ async function clientJs(appUrl: string): Promise<{ files: number; raw: number; g
   return { files: paths.length, raw, gzip };
 }
 
+/** The production Worker's bundle (never the bench entry's), refused if any bench code made it in. */
 function workerBundle(config: string): { raw: number; gzip: number; files: string[]; wrangler: string | null } {
   const dry = dryRunDeploy(config);
   try {
@@ -121,6 +123,9 @@ function workerBundle(config: string): { raw: number; gzip: number; files: strin
     let gzip = 0;
     for (const f of files) {
       const bytes = readFileSync(join(dry.outdir, f));
+      const text = bytes.toString("latin1");
+      const found = BENCH_ONLY_MARKERS.filter((marker) => text.includes(marker));
+      if (found.length > 0) throw new Error(`the production Worker bundle (${f}) contains bench code: ${found.join(", ")}`);
       raw += bytes.length;
       gzip += gzipSync(bytes).length;
     }
@@ -175,7 +180,7 @@ async function main() {
 
   log("building the app (npm run build)");
   buildApp();
-  log(`starting the Stripe emulator (:${CONFIG.stripePort}) and the app (:${CONFIG.appPort}, BENCH_MODE=1)`);
+  log(`starting the Stripe emulator (:${CONFIG.stripePort}) and the app behind the bench entry (:${CONFIG.appPort})`);
   const servers: Servers = await startServers({ appPort: CONFIG.appPort, stripePort: CONFIG.stripePort });
   const stopOnSignal = () => void servers.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal);
@@ -190,9 +195,9 @@ async function main() {
     const base = { url: appUrl, connections: CONFIG.connections, duration: CONFIG.duration };
     type PageSpec = { path: string; headers: Record<string, string>; method?: string };
     const pages = {
-      bare: { path: "/__bench/bare", headers: {} },
-      d1Read: { path: "/__bench/d1-read", headers: {} },
-      d1Write: { path: "/__bench/d1-write", headers: {}, method: "POST" },
+      bare: { path: BENCH_BARE_PATH, headers: {} },
+      d1Read: { path: BENCH_D1_READ_PATH, headers: {} },
+      d1Write: { path: BENCH_D1_WRITE_PATH, headers: {}, method: "POST" },
       apiPricing: { path: "/api/public/pricing", headers: {} },
       pricing: { path: "/pricing", headers: {} },
       dashboard: { path: "/dashboard", headers: asReader },

@@ -1,5 +1,6 @@
-// The bench's servers: the app built for production and run under `wrangler dev` with
-// BENCH_MODE=1 on a throwaway migrated + seeded D1, and the Stripe emulator delivering to it.
+// The bench's servers: the app built for production and run under `wrangler dev` behind the bench
+// entry (tests/bench/worker/entry.ts) on a throwaway migrated + seeded D1, and the Stripe emulator
+// delivering to it.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { join } from "node:path";
 import { seed } from "../../db/seed";
 import { startStripeEmulator } from "../stripe-emulator/harness";
 import { TEST_WEBHOOK_SECRET } from "../support/app-server";
+import { BENCH_BARE_PATH, D1_QUERIES_HEADER } from "./hooks";
 import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "../support/wrangler";
 
 export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
@@ -18,28 +20,45 @@ export function buildApp(): void {
 }
 
 /**
- * Copies build/ aside and writes a wrangler config that points at the copy, so another engineer's
+ * Copies build/ aside and writes two wrangler configs that point at the copy, so another engineer's
  * `npm run build` during the run cannot swap the code under the load. Inside the repo (ignored
  * .wrangler/) so the server build still resolves its packages from node_modules.
+ *  - `config`: the production Worker exactly as wrangler.toml deploys it (the bundle-size row);
+ *  - `benchConfig`: the same with `main` at the bench entry and the app's `gatehouse-server-build`
+ *    mapped to the bench's wrapper of it (tests/bench/worker/server-build.ts), which imports the
+ *    copied build as `gatehouse-app-server-build`. The app's own code is unchanged.
  */
-export function snapshotBuild(): { dir: string; config: string } {
+export function snapshotBuild(): { dir: string; config: string; benchConfig: string } {
   mkdirSync(join(repoRoot, ".wrangler"), { recursive: true });
   const dir = mkdtempSync(join(repoRoot, ".wrangler", "bench-"));
   cpSync(join(repoRoot, "build"), join(dir, "build"), { recursive: true });
-  let toml = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
-  const rewrites: [RegExp, string][] = [
-    [/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`],
-    [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${join(dir, "build/server/index.js")}"`],
+  const appBuild = join(dir, "build/server/index.js");
+  const base = rewrite(readFileSync(join(repoRoot, "wrangler.toml"), "utf8"), [
+    [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${appBuild}"`],
     [/^directory = "\.\/build\/client"$/m, `directory = "${join(dir, "build/client")}"`],
     [/^migrations_dir = ".*"$/m, `migrations_dir = "${join(repoRoot, "migrations")}"`],
-  ];
+  ]);
+  const production = rewrite(base, [[/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`]]);
+  const bench = rewrite(base, [
+    [/^main = ".*"$/m, `main = "${join(repoRoot, "tests/bench/worker/entry.ts")}"`],
+    [
+      /^"gatehouse-server-build" = ".*"$/m,
+      `"gatehouse-server-build" = "${join(repoRoot, "tests/bench/worker/server-build.ts")}"\n"gatehouse-app-server-build" = "${appBuild}"`,
+    ],
+  ]);
+  const config = join(dir, "wrangler.toml");
+  const benchConfig = join(dir, "wrangler.bench.toml");
+  writeFileSync(config, production);
+  writeFileSync(benchConfig, bench);
+  return { dir, config, benchConfig };
+}
+
+function rewrite(toml: string, rewrites: [RegExp, string][]): string {
   for (const [pattern, line] of rewrites) {
     if (!pattern.test(toml)) throw new Error(`wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`);
     toml = toml.replace(pattern, line);
   }
-  const config = join(dir, "wrangler.toml");
-  writeFileSync(config, toml);
-  return { dir, config };
+  return toml;
 }
 
 export type Servers = { appUrl: string; stripeUrl: string; config: string; persistTo: string; stop: () => Promise<void> };
@@ -64,7 +83,7 @@ export async function startServers(opts: { appPort: number; stripePort: number }
     const app: WranglerDev = await startWranglerDev({
       port: opts.appPort,
       persistTo,
-      config: snapshot.config,
+      config: snapshot.benchConfig,
       healthPath: "/api/public/pricing",
       // wrangler dev's devtools inspector costs the wrangler process several ms per D1 call (see
       // tests/support/dev-worker.ts): off, so the rows price the app rather than the dev tooling.
@@ -76,12 +95,13 @@ export async function startServers(opts: { appPort: number; stripePort: number }
         STRIPE_API_BASE: stripe.url,
         ADMIN_EMAILS: "admin@example.com",
         PAST_DUE_GRACE_DAYS: "7",
-        BENCH_MODE: "1",
       },
     });
     cleanups.push(app.stop);
-    const probe = await fetch(`${appUrl}/__bench/bare`);
-    if (probe.status !== 200) throw new Error(`BENCH_MODE did not reach the app: /__bench/bare answered ${probe.status}`);
+    const probe = await fetch(`${appUrl}${BENCH_BARE_PATH}`);
+    if (probe.status !== 200 || probe.headers.get(D1_QUERIES_HEADER) !== "0") {
+      throw new Error(`the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`);
+    }
     return { appUrl, stripeUrl: stripe.url, config: snapshot.config, persistTo, stop };
   } catch (e) {
     await stop();
@@ -89,7 +109,7 @@ export async function startServers(opts: { appPort: number; stripePort: number }
   }
 }
 
-/** `wrangler deploy --dry-run --minify` of the same build; returns the files it wrote. */
+/** `wrangler deploy --dry-run --minify` of the same build (pass the production `config`); returns the files it wrote. */
 export function dryRunDeploy(config: string): { outdir: string; wranglerSummary: string | null; cleanup: () => void } {
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
   const stdout = runWrangler(["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config]);

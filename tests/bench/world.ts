@@ -2,9 +2,11 @@
 // pay on the emulator's hosted page, and let the emulator's signed webhooks provision (pay first).
 import { emulatorControl } from "../stripe-emulator/control";
 import { nextClientAddress } from "../support/client-address";
+import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX } from "./hooks";
 
-export const LESSON_PATH = "/accelerator/foundations/pay-first";
-export const UNCHECKED_LESSON_PATH = "/__bench/unchecked-lesson/foundations/pay-first";
+export const LESSON_PATH = `${CHECKED_LESSON_PREFIX}foundations/pay-first`;
+// The same lesson served by the bench entry without its access check (tests/bench/worker/entry.ts).
+export const UNCHECKED_LESSON_PATH = `${BENCH_UNCHECKED_LESSON_PREFIX}foundations/pay-first`;
 export const LESSON_TEXT = "Never create an account, a team or a licence before the money is confirmed";
 const PASSWORD = "bench-correct-horse-battery";
 

@@ -1,7 +1,7 @@
-// BENCH_MODE only: counts the D1 statements a request executes and the time spent waiting on them,
-// so the bench can report queries per page (worker.ts sets X-D1-Queries, X-D1-Wait-Ms). Never
-// installed in production. Waits are summed (parallel loaders overlap) and, like every Workers
-// clock, only advance across I/O, which is exactly what a D1 call is.
+// Counts the D1 statements a request executes and the time spent waiting on them, so the bench can
+// report queries per page (the bench entry sets X-D1-Queries, X-D1-Wait-Ms). Bench only: the
+// production Worker never sees it. Waits are summed (parallel loaders overlap) and, like every
+// Workers clock, only advance across I/O, which is exactly what a D1 call is.
 
 const EXECUTING = new Set<PropertyKey>(["first", "run", "all", "raw"]);
 

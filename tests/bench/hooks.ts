@@ -1,0 +1,23 @@
+// What the bench entry (tests/bench/worker/entry.ts) answers and adds, shared by the entry (in
+// workerd), the bench driver (Node) and the test that keeps all of it out of the production Worker.
+
+/** The ceilings: a static string; the same plus one D1 read; the same plus one D1 write (POST). */
+export const BENCH_BARE_PATH = "/__bench/bare";
+export const BENCH_D1_READ_PATH = "/__bench/d1-read";
+export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
+/** `<prefix><module>/<lesson>` is the Accelerator lesson `/accelerator/<module>/<lesson>` without its access check. */
+export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
+export const CHECKED_LESSON_PREFIX = "/accelerator/";
+
+/** Response headers the bench entry adds to every answer: D1 statements run, and ms spent waiting on them. */
+export const D1_QUERIES_HEADER = "X-D1-Queries";
+export const D1_WAIT_HEADER = "X-D1-Wait-Ms";
+
+/** The type of the inbox rows the one-D1-write ceiling inserts. */
+export const D1_WRITE_EVENT_TYPE = "bench.d1_write";
+
+/**
+ * Strings that only bench code has: none may appear in the production Worker's sources or bundle
+ * (tests/integration/worker-shape.test.ts, and the bench's own bundle-size row).
+ */
+export const BENCH_ONLY_MARKERS = ["__bench", "BENCH_MODE", D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE, "tests/bench"] as const;

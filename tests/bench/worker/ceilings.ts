@@ -1,0 +1,26 @@
+import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, D1_WRITE_EVENT_TYPE } from "../hooks";
+
+/**
+ * The ceilings `npm run bench` compares the app with, answered by the bench entry before the app
+ * runs, in the same workerd: a static string; the same plus one D1 read; the same plus one D1
+ * write shaped like the webhook's inbox row (same table and indexes, in the bench's throwaway database).
+ */
+export async function benchCeiling(request: Request, db: D1Database): Promise<Response | null> {
+  const { pathname } = new URL(request.url);
+  if (pathname === BENCH_BARE_PATH) return new Response("ok");
+  if (pathname === BENCH_D1_READ_PATH) {
+    await db.prepare("SELECT 1").first();
+    return new Response("ok");
+  }
+  if (pathname === BENCH_D1_WRITE_PATH && request.method === "POST") {
+    const now = Date.now();
+    await db
+      .prepare(
+        "INSERT INTO processed_webhook_events (event_id, type, status, stripe_created, attempts, received_at, processed_at, duration_ms) VALUES (?, ?, 'ignored', ?, 1, ?, ?, 0)",
+      )
+      .bind(`evt_bench_${crypto.randomUUID()}`, D1_WRITE_EVENT_TYPE, Math.floor(now / 1000), now, now)
+      .run();
+    return new Response("ok");
+  }
+  return null;
+}

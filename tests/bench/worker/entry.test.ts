@@ -1,0 +1,70 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { agent, signedInAgent } from "../../factories/http";
+import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE } from "../hooks";
+
+// What the bench reads from its entry: the ceilings, D1 counts on every answer, and the lesson
+// without its access check. (That none of it is in the production Worker: tests/integration/worker-shape.test.ts.)
+const LESSON = "foundations/pay-first";
+const LESSON_TEXT = "Never create an account, a team or a licence before the money is confirmed";
+const rendered = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
+const benchWrites = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = ?").bind(D1_WRITE_EVENT_TYPE).first<{ n: number }>();
+
+test("the ceilings answer before the app, each with its D1 statement counted", async () => {
+  const bare = await agent().fetch("/__bench/bare");
+  expect(bare.status).toBe(200);
+  expect(await bare.text()).toBe("ok");
+  expect(bare.headers.get(D1_QUERIES_HEADER)).toBe("0");
+  // No security headers: the app never ran.
+  expect(bare.headers.get("Content-Security-Policy")).toBeNull();
+
+  const read = await agent().fetch("/__bench/d1-read");
+  expect(await read.text()).toBe("ok");
+  expect(read.headers.get(D1_QUERIES_HEADER)).toBe("1");
+
+  expect(await benchWrites()).toEqual({ n: 0 });
+  const write = await agent().fetch("/__bench/d1-write", { method: "POST" });
+  expect(await write.text()).toBe("ok");
+  expect(write.headers.get(D1_QUERIES_HEADER)).toBe("1");
+  expect(await benchWrites()).toEqual({ n: 1 });
+});
+
+test("the app's answers carry their D1 statement count and wait", async () => {
+  const pricing = await agent().fetch("/api/public/pricing");
+  expect(pricing.status).toBe(200);
+  expect(pricing.headers.get("Content-Security-Policy")).not.toBeNull();
+  expect(pricing.headers.get(D1_QUERIES_HEADER)).toBe("1");
+  expect(Number(pricing.headers.get(D1_WAIT_HEADER))).toBeGreaterThanOrEqual(0);
+  // Signed out, the lesson redirects to login after reading no more than the (absent) session.
+  const anonymous = await agent().fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
+  expect(anonymous.status).toBe(302);
+});
+
+test("the unchecked lesson is the app's lesson minus exactly the access query and decision", async () => {
+  // Without Accelerator the app refuses the lesson; the bench's copy still renders it: no access check.
+  const { agent: reader } = await signedInAgent();
+  const checked = await reader.fetch(`/accelerator/${LESSON}`);
+  expect(checked.status).toBe(403);
+  expect(await rendered(checked)).not.toContain(LESSON_TEXT);
+  const unchecked = await reader.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
+  expect(unchecked.status).toBe(200);
+  expect(await rendered(unchecked)).toContain(LESSON_TEXT);
+  // The session and the lesson.
+  expect(unchecked.headers.get(D1_QUERIES_HEADER)).toBe("2");
+
+  // For a user the app lets in (a system admin), both render the same page, one query apart.
+  const { agent: admin, user } = await signedInAgent();
+  await env.DB.prepare("UPDATE users SET is_system_admin = 1 WHERE id = ?").bind(user.id).run();
+  const gated = await admin.fetch(`/accelerator/${LESSON}`);
+  const free = await admin.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
+  expect([gated.status, free.status]).toEqual([200, 200]);
+  const [gatedHtml, freeHtml] = [await rendered(gated), await rendered(free)];
+  expect(freeHtml).toContain(LESSON_TEXT);
+  // Same page apart from the per-response CSP nonce.
+  const withoutNonce = (html: string) => html.replace(/nonce="[^"]*"/g, "");
+  expect(withoutNonce(freeHtml)).toBe(withoutNonce(gatedHtml));
+  expect(Number(gated.headers.get(D1_QUERIES_HEADER)) - Number(free.headers.get(D1_QUERIES_HEADER))).toBe(1);
+
+  // The checked lesson is still checked after the bench's request: the skip never leaks.
+  expect((await reader.fetch(`/accelerator/${LESSON}`)).status).toBe(403);
+});
