@@ -4,6 +4,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { liveCondition } from "../entitlements/live";
 import { AppError, conflict, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
@@ -52,7 +53,7 @@ export async function startCheckout(deps: {
   }
 
   const tenantId = await resolveTargetTenant(db, user.id, input);
-  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key);
+  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key, deps.now);
   const organizationName = tenantId ? null : input.organizationName!;
 
   const stripePriceId = await ensureStripePrice({ db, gateway, price });
@@ -125,7 +126,7 @@ async function resolveTargetTenant(db: Db, userId: string, input: StartCheckoutI
   });
 }
 
-async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string) {
+async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string, now: number) {
   const live = await db
     .select({ id: schema.tenantProductEntitlements.id })
     .from(schema.tenantProductEntitlements)
@@ -134,7 +135,7 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: str
       and(
         eq(schema.tenantProductEntitlements.tenantId, tenantId),
         eq(schema.products.key, productKey),
-        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        liveCondition(schema.tenantProductEntitlements, now),
         inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "stripe_payment", "trial"]),
       ),
     )

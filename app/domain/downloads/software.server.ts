@@ -4,7 +4,8 @@ import { rawStatement } from "../../infra/d1/raw-statement.server";
 import { newId, randomString } from "../../infra/ids";
 import { runLeasedJob } from "../jobs/leased-run.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { type Access, isLive, userHasAccessIn } from "../entitlements/access";
+import { type Access, userHasAccessIn } from "../entitlements/access";
+import { isLive } from "../entitlements/live";
 import { AppError, conflict, invalidInput } from "../errors";
 import {
   clientCompliance,

@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { isLive } from "../entitlements/access";
+import { liveCondition } from "../entitlements/live";
 import { AppError } from "../errors";
 import { safeText } from "../input";
 
@@ -28,23 +28,19 @@ export async function memberTenantBySlug(deps: { db: Db; userId: string; slug: s
 
 /** Does the tenant hold a live entitlement for the product right now? (Public pages follow this.) */
 export async function tenantHasLiveProduct(deps: { db: Db; tenantId: string; productKey: string; now: number }): Promise<boolean> {
-  const rows = await deps.db
-    .select({
-      status: schema.tenantProductEntitlements.status,
-      validFrom: schema.tenantProductEntitlements.validFrom,
-      validUntil: schema.tenantProductEntitlements.validUntil,
-      graceUntil: schema.tenantProductEntitlements.graceUntil,
-    })
+  const live = await deps.db
+    .select({ id: schema.tenantProductEntitlements.id })
     .from(schema.tenantProductEntitlements)
     .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
     .where(
       and(
         eq(schema.tenantProductEntitlements.tenantId, deps.tenantId),
         eq(schema.products.key, deps.productKey),
-        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        liveCondition(schema.tenantProductEntitlements, deps.now),
       ),
-    );
-  return rows.some((r) => isLive(r, deps.now));
+    )
+    .get();
+  return live !== undefined;
 }
 
 export async function getRoadmap(deps: { db: Db; tenantId: string }) {
