@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
 import { expect, test } from "vitest";
+import { searchTenants } from "../../app/domain/admin/queries.server";
 import { entitlementColumns, isLive, liveCondition, type LiveFields } from "../../app/domain/entitlements/live";
 import { loadSeatState } from "../../app/domain/seats/allocator.server";
 import { complianceStatements } from "../../app/domain/seats/compliance.server";
@@ -87,7 +88,7 @@ test("they agree on the nulls the schema forbids too (no status, no valid_from)"
   expect(got.map((r) => r.id).sort()).toEqual(rows.filter((c) => want[c.id] === 1).map((c) => c.id).sort());
 });
 
-test("a past-due plan whose grace ran out counts nowhere: compliance, the dashboard's seats, the allocator", async () => {
+test("a past-due plan whose grace ran out counts nowhere: compliance, the dashboard's seats, admin counts, the allocator", async () => {
   const o = await ownerWithOrganization(2, "Lapsed Grace Co");
   const db = createDb(env.DB);
   const now = Date.now();
@@ -105,9 +106,10 @@ test("a past-due plan whose grace ran out counts nowhere: compliance, the dashbo
       observedSeats: dashboard!.seats.observed,
       hasSeat: dashboard!.hasSeat,
       allocatorHasPlan: (await loadSeatState({ db, tenantId: o.tenant.id, now })).entitlementId !== null,
+      adminLiveEntitlements: Number((await searchTenants({ db, q: o.tenant.slug, now }))[0]!.liveEntitlements),
     };
   };
-  expect(await counted()).toEqual({ compliance: "over_limit", observedSeats: 1, hasSeat: true, allocatorHasPlan: true });
+  expect(await counted()).toEqual({ compliance: "over_limit", observedSeats: 1, hasSeat: true, allocatorHasPlan: true, adminLiveEntitlements: 1 });
   await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE tenant_id = ?").bind(now - 1, o.tenant.id).run();
-  expect(await counted()).toEqual({ compliance: "ok", observedSeats: 0, hasSeat: false, allocatorHasPlan: false });
+  expect(await counted()).toEqual({ compliance: "ok", observedSeats: 0, hasSeat: false, allocatorHasPlan: false, adminLiveEntitlements: 0 });
 });

@@ -18,6 +18,9 @@ export async function searchTenants(deps: { db: Db; q: string; now: number; limi
         sql`${t.id} IN (SELECT m.tenant_id FROM tenant_memberships m JOIN users u ON u.id = m.user_id WHERE u.email LIKE ${`%${q}%`})`,
       )
     : undefined;
+  // Qualified by hand: drizzle writes a one-table select's columns bare, and a bare "id" inside
+  // these subqueries would name the subquery's own table (every count was 0).
+  const tenantId = sql`${sql.identifier("tenants")}.${sql.identifier("id")}`;
   return deps.db
     .select({
       id: t.id,
@@ -25,8 +28,8 @@ export async function searchTenants(deps: { db: Db; q: string; now: number; limi
       slug: t.slug,
       createdAt: t.createdAt,
       complianceStatus: t.complianceStatus,
-      members: sql<number>`(SELECT count(*) FROM tenant_memberships m WHERE m.tenant_id = ${t.id} AND m.status = 'active')`,
-      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements e WHERE e.tenant_id = ${t.id} AND ${liveCondition(entitlementColumns("e"), deps.now)})`,
+      members: sql<number>`(SELECT count(*) FROM tenant_memberships m WHERE m.tenant_id = ${tenantId} AND m.status = 'active')`,
+      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements e WHERE e.tenant_id = ${tenantId} AND ${liveCondition(entitlementColumns("e"), deps.now)})`,
     })
     .from(t)
     .where(where)
