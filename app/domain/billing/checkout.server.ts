@@ -5,7 +5,7 @@ import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { liveCondition } from "../entitlements/live";
-import { AppError, conflict, invalidInput } from "../errors";
+import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
 import { type BillingGateway } from "./types";
@@ -19,8 +19,6 @@ export const StartCheckoutInput = z.object({
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
 
 const CHECKOUT_TTL_MS = 30 * 60 * 1000; // Stripe's minimum session lifetime
-
-const forbidden = (message: string) => new AppError({ code: "forbidden", status: 403, message });
 
 /**
  * Opens a Stripe Checkout for a signed-in buyer. Pay first: this writes only the purchase intent
