@@ -24,6 +24,9 @@ export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
 export const conflict = (code: string, message: string, details?: AppError["details"]) =>
   new AppError({ code, status: 409, message, details });
 
+/** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */
+export const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
+
 // By shape as well as by class: the Worker entry and load context are one module graph and the
 // Remix server build another (under vitest-pool-workers they are two copies of this class), so an
 // AppError thrown by a load-context helper must still be recognised at a route's boundary.

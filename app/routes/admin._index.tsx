@@ -11,7 +11,7 @@ import { ActionMessage, fmtDate } from "../components/admin";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  return adminOverview({ db: context.db });
+  return adminOverview({ db: context.db, now: context.now() });
 }
 
 const Retry = z.object({ intentId: z.string().regex(/^int_[0-9a-z]{20}$/, "Not a purchase id.") });

@@ -7,7 +7,7 @@ import { fmtDate } from "../components/admin";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const q = (new URL(request.url).searchParams.get("q") ?? "").slice(0, 100);
-  return { q, tenants: await searchTenants({ db: context.db, q }) };
+  return { q, tenants: await searchTenants({ db: context.db, q, now: context.now() }) };
 }
 
 export default function AdminTenants() {

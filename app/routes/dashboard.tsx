@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatBytes } from "../domain/downloads/software";
 import { clientSummaries, listLatest } from "../domain/downloads/software.server";
 import { type EntitlementView } from "../domain/entitlements/access";
+import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
@@ -209,7 +210,7 @@ export default function Dashboard() {
             {t.status === "active" && t.seats.compliance === "over_limit" ? (
               <p className="banner-warning" role="alert" data-testid="compliance">
                 Over licence: {t.seats.observed} seats are in use but {t.seats.licensed} {t.seats.licensed === 1 ? "is" : "are"} paid for.
-                {t.role !== "member"
+                {canManage(t.role)
                   ? ` Release ${t.seats.observed - t.seats.licensed} or buy more seats; no new seats can be assigned until then.`
                   : " An owner or admin needs to sort this out."}
               </p>
@@ -217,7 +218,7 @@ export default function Dashboard() {
             {t.status === "active" && t.seats.licensed > 0 && !t.hasSeat ? (
               <p className="notice" role="status" data-testid="needs-seat">
                 You do not have a seat in {t.tenantName} yet: Organization features need one.{" "}
-                {t.role === "member" ? "Ask an owner or admin to assign you one." : "Assign yourself one on the Members page."}
+                {canManage(t.role) ? "Assign yourself one on the Members page." : "Ask an owner or admin to assign you one."}
               </p>
             ) : null}
             {t.status === "active" && t.seats.licensed > 0 ? (
@@ -282,7 +283,7 @@ export default function Dashboard() {
               // close the p before it and React's hydration would no longer match the server's HTML).
               <div className="actions">
                 <Link to={`/org/${t.tenantSlug}/roadmap`}>Roadmap</Link>
-                {t.role !== "member" ? (
+                {canManage(t.role) ? (
                   <>
                     {" · "}
                     <Link to={`/org/${t.tenantSlug}/members`}>Members</Link>
@@ -292,7 +293,7 @@ export default function Dashboard() {
                     <Link to={`/org/${t.tenantSlug}/software`}>Software</Link>
                   </>
                 ) : null}
-                {t.role !== "member" ? (
+                {canManage(t.role) ? (
                   <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
                     <button type="submit" className="button button-secondary button-small">
                       Manage billing

@@ -7,11 +7,11 @@ import {
   addRoadmapItem,
   deleteRoadmapItem,
   getRoadmap,
-  memberTenantBySlug,
   RoadmapItemInput,
   setRoadmapPublished,
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
+import { memberTenant } from "../domain/seats/seats.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
@@ -19,8 +19,10 @@ export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 
 async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
   const { user } = await requireSession(context, request);
-  const tenant = slug ? await memberTenantBySlug({ db: context.db, userId: user.id, slug }) : null;
-  if (!tenant) throw new Response("No such organisation.", { status: 404 });
+  const member = slug ? await memberTenant({ db: context.db, userId: user.id, slug }) : null;
+  if (!member) throw new Response("No such organisation.", { status: 404 });
+  // Only what the page needs: the join code is for owners and admins.
+  const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
   const access = (await context.access())!;
   return {
     user,

@@ -43,7 +43,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (!multipart) {
       const form = await readForm(request);
       parseWith(z.object({ intent: z.literal("rotate_token", { error: "Unknown action." }) }), form);
-      const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenantId: tenant.id, now });
+      const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenant, now });
       return data<Result>({ ok: true, message: "New licence token created. Copy it now: it is shown only once.", token });
     }
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });

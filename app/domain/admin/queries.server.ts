@@ -1,12 +1,12 @@
 import { and, desc, eq, inArray, like, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { isLive } from "../entitlements/access";
+import { entitlementColumns, isLive, liveCondition } from "../entitlements/live";
 import { FUNNEL_EVENTS } from "./funnel";
 
 // Read models for the admin console. Nothing here writes.
 
-export async function searchTenants(deps: { db: Db; q: string; limit?: number }) {
+export async function searchTenants(deps: { db: Db; q: string; now: number; limit?: number }) {
   const q = deps.q.trim().toLowerCase();
   const t = schema.tenants;
   const where = q
@@ -18,6 +18,9 @@ export async function searchTenants(deps: { db: Db; q: string; limit?: number })
         sql`${t.id} IN (SELECT m.tenant_id FROM tenant_memberships m JOIN users u ON u.id = m.user_id WHERE u.email LIKE ${`%${q}%`})`,
       )
     : undefined;
+  // Qualified by hand: drizzle writes a one-table select's columns bare, and a bare "id" inside
+  // these subqueries would name the subquery's own table (every count was 0).
+  const tenantId = sql`${sql.identifier("tenants")}.${sql.identifier("id")}`;
   return deps.db
     .select({
       id: t.id,
@@ -25,8 +28,8 @@ export async function searchTenants(deps: { db: Db; q: string; limit?: number })
       slug: t.slug,
       createdAt: t.createdAt,
       complianceStatus: t.complianceStatus,
-      members: sql<number>`(SELECT count(*) FROM tenant_memberships m WHERE m.tenant_id = ${t.id} AND m.status = 'active')`,
-      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements e WHERE e.tenant_id = ${t.id} AND e.status IN ('active','trialing','past_due'))`,
+      members: sql<number>`(SELECT count(*) FROM tenant_memberships m WHERE m.tenant_id = ${tenantId} AND m.status = 'active')`,
+      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements e WHERE e.tenant_id = ${tenantId} AND ${liveCondition(entitlementColumns("e"), deps.now)})`,
     })
     .from(t)
     .where(where)
@@ -235,11 +238,11 @@ export async function funnelByDay(deps: { db: Db; days: number; now: number }) {
   }));
 }
 
-export async function adminOverview(deps: { db: Db }) {
+export async function adminOverview(deps: { db: Db; now: number }) {
   const row = await deps.db
     .select({
       tenants: sql<number>`(SELECT count(*) FROM tenants)`,
-      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements WHERE status IN ('active','trialing','past_due'))`,
+      liveEntitlements: sql<number>`(SELECT count(*) FROM tenant_product_entitlements e WHERE ${liveCondition(entitlementColumns("e"), deps.now)})`,
       stuckIntents: sql<number>`(SELECT count(*) FROM purchase_intents WHERE state = 'paid')`,
       failedEvents: sql<number>`(SELECT count(*) FROM processed_webhook_events WHERE status = 'failed')`,
     })

@@ -4,7 +4,8 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
-import { AppError, conflict, invalidInput } from "../errors";
+import { liveCondition } from "../entitlements/live";
+import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
 import { type BillingGateway } from "./types";
@@ -18,8 +19,6 @@ export const StartCheckoutInput = z.object({
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
 
 const CHECKOUT_TTL_MS = 30 * 60 * 1000; // Stripe's minimum session lifetime
-
-const forbidden = (message: string) => new AppError({ code: "forbidden", status: 403, message });
 
 /**
  * Opens a Stripe Checkout for a signed-in buyer. Pay first: this writes only the purchase intent
@@ -52,7 +51,7 @@ export async function startCheckout(deps: {
   }
 
   const tenantId = await resolveTargetTenant(db, user.id, input);
-  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key);
+  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key, deps.now);
   const organizationName = tenantId ? null : input.organizationName!;
 
   const stripePriceId = await ensureStripePrice({ db, gateway, price });
@@ -125,7 +124,7 @@ async function resolveTargetTenant(db: Db, userId: string, input: StartCheckoutI
   });
 }
 
-async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string) {
+async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string, now: number) {
   const live = await db
     .select({ id: schema.tenantProductEntitlements.id })
     .from(schema.tenantProductEntitlements)
@@ -134,7 +133,7 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: str
       and(
         eq(schema.tenantProductEntitlements.tenantId, tenantId),
         eq(schema.products.key, productKey),
-        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        liveCondition(schema.tenantProductEntitlements, now),
         inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "stripe_payment", "trial"]),
       ),
     )

@@ -3,6 +3,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { CODE_ALPHABET, randomString } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { LIVE_STATUSES } from "../entitlements/live";
 import { statesBelow } from "./intent-state";
 import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "./sync.server";
 import { type BillingEvent, type BillingGateway, type CheckoutSnapshot } from "./types";
@@ -222,7 +223,8 @@ async function bundleTrialStatements(
       and(
         eq(schema.subscriptions.tenantId, ctx.tenantId),
         eq(schema.products.key, "organization"),
-        inArray(schema.subscriptions.status, ["active", "trialing", "past_due"]),
+        // Subscription statuses map one to one onto these entitlement statuses (entitlementStatusFor).
+        inArray(schema.subscriptions.status, LIVE_STATUSES),
       ),
     )
     .get();

@@ -4,8 +4,11 @@ import { rawStatement } from "../../infra/d1/raw-statement.server";
 import { newId, randomString } from "../../infra/ids";
 import { runLeasedJob } from "../jobs/leased-run.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { type Access, isLive, userHasAccessIn } from "../entitlements/access";
-import { AppError, conflict, invalidInput } from "../errors";
+import { type Access, userHasAccessIn } from "../entitlements/access";
+import { isLive } from "../entitlements/live";
+import { AppError, conflict, forbidden, invalidInput } from "../errors";
+import { canManage } from "../seats/rules";
+import { type ManagedTenant, requireManagedTenant } from "../seats/seats.server";
 import {
   clientCompliance,
   type FeedEntry,
@@ -25,7 +28,6 @@ const LEASE_MS = 10 * 60 * 1000;
 export const CLIENT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 const notFound = (what = "version") => new AppError({ code: "not_found", status: 404, message: `No such ${what}.` });
-const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
 
 type Viewer = { userId: string; isSystemAdmin: boolean; access: Access };
 
@@ -245,18 +247,11 @@ export type UploadTarget = { tenantId: string; tenantName: string; userId: strin
  * switch on (403 otherwise).
  */
 export async function requireUploadTarget(deps: { db: Db; userId: string; tenantSlug: string; now: number }): Promise<UploadTarget> {
-  const membership = await deps.db
-    .select({ tenantId: schema.tenants.id, tenantName: schema.tenants.name, role: schema.tenantMemberships.role })
-    .from(schema.tenantMemberships)
-    .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
-    .where(and(eq(schema.tenants.slug, deps.tenantSlug), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
-    .get();
-  if (!membership) throw notFound("organisation");
-  if (membership.role === "member") throw forbidden("Only owners and admins can upload packages.");
-  const status = await proUploadStatus({ db: deps.db, tenantId: membership.tenantId, now: deps.now });
+  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.userId, slug: deps.tenantSlug, refusal: "Only owners and admins can upload packages." });
+  const status = await proUploadStatus({ db: deps.db, tenantId: tenant.id, now: deps.now });
   if (!status.pro) throw forbidden("Uploads are part of the Pro plan (the MAX or ULTRA tier of Organization).");
   if (!status.enabled) throw forbidden("Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.");
-  return { tenantId: membership.tenantId, tenantName: membership.tenantName, userId: deps.userId };
+  return { tenantId: tenant.id, tenantName: tenant.name, userId: deps.userId };
 }
 
 /** A Pro upload to a target from requireUploadTarget: the package passes every check, and a refusal stores nothing in R2 or D1. */
@@ -395,22 +390,17 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
 const sha256Hex = async (s: string) => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
 
 /** Owners and admins (re)generate the tenant's client licence token; the old one stops working. Shown once. */
-export async function rotateLicenceToken(deps: { db: Db; userId: string; tenantId: string; now: number }) {
-  const role = await deps.db
-    .select({ role: schema.tenantMemberships.role })
-    .from(schema.tenantMemberships)
-    .where(and(eq(schema.tenantMemberships.tenantId, deps.tenantId), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
-    .get();
-  if (!role) throw notFound("organisation");
-  if (role.role === "member") throw forbidden("Only owners and admins can rotate the licence token.");
+export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant: ManagedTenant; now: number }) {
+  if (!canManage(deps.tenant.role)) throw forbidden("Only owners and admins can rotate the licence token.");
+  const tenantId = deps.tenant.id;
   const token = `glt_${randomString(40)}`;
   const tokenHash = await sha256Hex(token);
   await deps.db.batch([
     deps.db
       .insert(schema.clientLicenceTokens)
-      .values({ tenantId: deps.tenantId, tokenHash, createdBy: deps.userId, createdAt: deps.now })
+      .values({ tenantId, tokenHash, createdBy: deps.userId, createdAt: deps.now })
       .onConflictDoUpdate({ target: schema.clientLicenceTokens.tenantId, set: { tokenHash, createdBy: deps.userId, createdAt: deps.now } }),
-    auditInsert(deps.db, { actor: { type: "user", id: deps.userId }, action: "licence_token.rotate", tenantId: deps.tenantId, target: { type: "tenant", id: deps.tenantId }, at: deps.now }),
+    auditInsert(deps.db, { actor: { type: "user", id: deps.userId }, action: "licence_token.rotate", tenantId, target: { type: "tenant", id: tenantId }, at: deps.now }),
   ]);
   return { token };
 }

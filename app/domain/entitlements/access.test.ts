@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { type AccessRow, decideAccess, isLive } from "./access";
+import { type AccessRow, decideAccess } from "./access";
+import { isLive } from "./live";
 
 const NOW = 1_000_000_000_000;
 const DAY = 86_400_000;

@@ -1,8 +1,9 @@
 // The one access decision. Pure: the rows come from a single D1 query (access.server.ts).
 //
 // A user has access to a product when they are an active member of a tenant whose entitlement
-// for it is active or trialing (or past_due inside its grace period), inside valid_from/valid_until,
-// and, for a seat-based entitlement, they hold a seat on it. System admins always have access.
+// for it is live (./live.ts) and, for a seat-based entitlement, they hold a seat on it. System
+// admins always have access.
+import { isLive } from "./live";
 
 export const PRODUCT_KEYS = ["organization", "accelerator"] as const;
 export type ProductKey = (typeof PRODUCT_KEYS)[number];
@@ -56,15 +57,6 @@ export type ProductAccess = {
 };
 
 export type Access = { [K in ProductKey]: ProductAccess } & { entitlements: EntitlementView[] };
-
-/** Is the entitlement itself in force at `now` (status, dates, grace)? */
-export function isLive(row: Pick<AccessRow, "status" | "validFrom" | "validUntil" | "graceUntil">, now: number): boolean {
-  if (row.validFrom !== null && row.validFrom > now) return false;
-  if (row.validUntil !== null && row.validUntil <= now) return false;
-  if (row.status === "active" || row.status === "trialing") return true;
-  if (row.status === "past_due") return row.graceUntil !== null && row.graceUntil > now;
-  return false;
-}
 
 export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdmin: boolean }): Access {
   const entitlements: EntitlementView[] = rows

@@ -5,6 +5,7 @@ import { processStripeEvent } from "../billing/inbox.server";
 import { statesBelow } from "../billing/intent-state";
 import { type Statement, subscriptionSyncStatements } from "../billing/sync.server";
 import { type BillingGateway } from "../billing/types";
+import { LIVE_STATUSES } from "../entitlements/live";
 import { runLeasedJob } from "./leased-run.server";
 
 export const RECONCILE_JOB = "reconcile";
@@ -171,7 +172,7 @@ async function endLapsedEntitlements(deps: Deps, ctx: { actor: Actor; counts: Re
     .from(schema.tenantProductEntitlements)
     .where(
       and(
-        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        inArray(schema.tenantProductEntitlements.status, LIVE_STATUSES),
         isNotNull(schema.tenantProductEntitlements.validUntil),
         lte(schema.tenantProductEntitlements.validUntil, now),
       ),

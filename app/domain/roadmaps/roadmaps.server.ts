@@ -1,11 +1,12 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { isLive } from "../entitlements/access";
+import { liveCondition } from "../entitlements/live";
 import { AppError } from "../errors";
 import { safeText } from "../input";
+import { type ManagedTenant } from "../seats/seats.server";
 
 export const RoadmapItemInput = z.object({
   title: safeText(z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."), { label: "Title" }),
@@ -13,38 +14,24 @@ export const RoadmapItemInput = z.object({
   column: z.enum(["now", "next", "later"], { error: "Pick now, next or later." }),
 });
 
-export type MemberTenant = { id: string; name: string; slug: string; role: "owner" | "admin" | "member" };
-
-/** The tenant behind `slug` if the user is an active member of it; otherwise null (a 404 at the edge). */
-export async function memberTenantBySlug(deps: { db: Db; userId: string; slug: string }): Promise<MemberTenant | null> {
-  const row = await deps.db
-    .select({ id: schema.tenants.id, name: schema.tenants.name, slug: schema.tenants.slug, role: schema.tenantMemberships.role })
-    .from(schema.tenants)
-    .innerJoin(schema.tenantMemberships, eq(schema.tenantMemberships.tenantId, schema.tenants.id))
-    .where(and(eq(schema.tenants.slug, deps.slug), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
-    .get();
-  return row ?? null;
-}
+/** The tenant a roadmap belongs to, from memberTenant (seats.server): any active member edits. */
+export type MemberTenant = Pick<ManagedTenant, "id" | "name" | "slug" | "role">;
 
 /** Does the tenant hold a live entitlement for the product right now? (Public pages follow this.) */
 export async function tenantHasLiveProduct(deps: { db: Db; tenantId: string; productKey: string; now: number }): Promise<boolean> {
-  const rows = await deps.db
-    .select({
-      status: schema.tenantProductEntitlements.status,
-      validFrom: schema.tenantProductEntitlements.validFrom,
-      validUntil: schema.tenantProductEntitlements.validUntil,
-      graceUntil: schema.tenantProductEntitlements.graceUntil,
-    })
+  const live = await deps.db
+    .select({ id: schema.tenantProductEntitlements.id })
     .from(schema.tenantProductEntitlements)
     .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
     .where(
       and(
         eq(schema.tenantProductEntitlements.tenantId, deps.tenantId),
         eq(schema.products.key, deps.productKey),
-        inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due"]),
+        liveCondition(schema.tenantProductEntitlements, deps.now),
       ),
-    );
-  return rows.some((r) => isLive(r, deps.now));
+    )
+    .get();
+  return live !== undefined;
 }
 
 export async function getRoadmap(deps: { db: Db; tenantId: string }) {

@@ -5,7 +5,7 @@ import { and, count, eq, isNull, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { isLive } from "../entitlements/access";
+import { isLive } from "../entitlements/live";
 import { complianceStatements } from "./compliance.server";
 import {
   decideAssign,

@@ -5,6 +5,8 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
 import { type BillingGateway, type SeatChangePreview } from "../billing/types";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { entitlementStatusFor } from "../entitlements/from-subscription";
+import { isLiveStatus } from "../entitlements/live";
 import { AppError } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { decideQuantityChange, type TierPrice } from "./rules";
@@ -39,7 +41,7 @@ export async function loadSeatPlan(deps: { db: Db; tenant: ManagedTenant; now: n
     .from(schema.subscriptions)
     .where(and(eq(schema.subscriptions.stripeSubscriptionId, ent.sourceRef), eq(schema.subscriptions.tenantId, tenant.id)))
     .get();
-  if (!sub?.priceId || !["active", "trialing", "past_due"].includes(sub.status)) return null;
+  if (!sub?.priceId || !isLiveStatus(entitlementStatusFor(sub.status))) return null;
   const prices = await db
     .select()
     .from(schema.productPrices)

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import {
+  canManage,
   complianceFor,
   decideAssign,
   decideCapacity,
@@ -7,6 +8,7 @@ import {
   decideRelease,
   decideRemoval,
   decideRoleChange,
+  MANAGER_ROLES,
   type SeatState,
   type TierPrice,
 } from "./rules";
@@ -148,4 +150,10 @@ test("quantities outside the tiers, fractions and no-ops", () => {
   }
   expect(decideQuantityChange({ current: { quantity: 5, priceId: "pro_y", interval: "year" }, requested: 21, assigned: 1, prices: PRICES })).toMatchObject({ ok: false, status: 422 });
   expect(decideQuantityChange({ current, requested: 5, assigned: 1, prices: PRICES })).toEqual({ ok: true, action: "none" });
+});
+
+test("owners and admins manage a tenant; members and non-members do not", () => {
+  expect([...MANAGER_ROLES].sort()).toEqual(["admin", "owner"]);
+  expect(canManage("owner") && canManage("admin")).toBe(true);
+  expect(canManage("member") || canManage(null) || canManage(undefined)).toBe(false);
 });

@@ -145,8 +145,11 @@ export function belowAssigned(assigned: number, quantity: number): SeatRefusal {
   };
 }
 
+/** The roles that manage a tenant; SQL filters on roles use this list too. */
+export const MANAGER_ROLES = ["owner", "admin"] as const satisfies readonly Role[];
+
 /** Owners and admins manage members, seats and billing. */
-export const canManage = (role: Role | null | undefined) => role === "owner" || role === "admin";
+export const canManage = (role: Role | null | undefined) => (MANAGER_ROLES as readonly (Role | null | undefined)[]).includes(role);
 
 export type RoleChange = { ok: true; action: "set" | "none" } | SeatRefusal;
 

@@ -1,26 +1,24 @@
 import { and, desc, eq, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Actor } from "../audit/audit.server";
-import { AppError } from "../errors";
+import { AppError, forbidden } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { canManage, type Compliance, type Role, type SeatRefusal } from "./rules";
 import { type AllocatorFor, type SeatOpResult } from "./types";
 
 export type ManagedTenant = { id: string; name: string; slug: string; joinCode: string; role: Role; compliance: Compliance };
 
-export const forbidden = (message = "Only owners and admins manage members, seats and billing.") =>
-  new AppError({ code: "forbidden", status: 403, message });
 export const notFound = (message = "No such organisation.") => new AppError({ code: "not_found", status: 404, message });
 
-/** The tenant behind `slug` for an active owner or admin of it: 404 for outsiders, 403 for plain members. */
-export async function requireManagedTenant(deps: { db: Db; userId: string; slug: string }): Promise<ManagedTenant> {
+/** The tenant behind `slug` for an active owner or admin of it: 404 for outsiders, 403 (`refusal`) for plain members. */
+export async function requireManagedTenant(deps: { db: Db; userId: string; slug: string; refusal?: string }): Promise<ManagedTenant> {
   const t = await memberTenant(deps);
   if (!t) throw notFound();
-  if (!canManage(t.role)) throw forbidden();
+  if (!canManage(t.role)) throw forbidden(deps.refusal ?? "Only owners and admins manage members, seats and billing.");
   return t;
 }
 
-/** The tenant behind `slug` if the user is an active member of it. */
+/** The tenant behind `slug` if the user is an active member of it: the one membership lookup. */
 export async function memberTenant(deps: { db: Db; userId: string; slug: string }): Promise<ManagedTenant | null> {
   const row = await deps.db
     .select({

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
+import { isLive } from "../entitlements/live";
 import { listMemberships, type MembershipSummary } from "./memberships.server";
 
 export type PlanSummary = {
@@ -58,10 +59,9 @@ export async function getDashboard(deps: { db: Db; userId: string; now: number }
     )
     .where(inArray(schema.tenantProductEntitlements.tenantId, active))
     .orderBy(sql`${schema.tenantProductEntitlements.createdAt} DESC`);
-  const LIVE = ["active", "trialing", "past_due"];
   return memberships.map((m) => {
     const own = rows.filter((r) => r.e.tenantId === m.tenantId && m.status === "active");
-    const seatPlans = own.filter((r) => r.seatBased && LIVE.includes(r.e.status));
+    const seatPlans = own.filter((r) => r.seatBased && isLive(r.e, deps.now));
     return {
     ...m,
     seats: {

@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
+import { MANAGER_ROLES } from "../seats/rules";
 
 export type MembershipSummary = {
   tenantId: string;
@@ -25,7 +26,7 @@ export async function listMemberships(deps: { db: Db; userId: string }): Promise
     .orderBy(schema.tenants.name);
 }
 
-/** Tenants the user may buy for and manage: active owner or admin memberships. */
+/** Tenants the user may buy for and manage: active memberships in a role that `canManage`. */
 export async function listManagedTenants(deps: { db: Db; userId: string }): Promise<{ id: string; name: string }[]> {
   return deps.db
     .select({ id: schema.tenants.id, name: schema.tenants.name })
@@ -35,7 +36,7 @@ export async function listManagedTenants(deps: { db: Db; userId: string }): Prom
       and(
         eq(schema.tenantMemberships.userId, deps.userId),
         eq(schema.tenantMemberships.status, "active"),
-        inArray(schema.tenantMemberships.role, ["owner", "admin"]),
+        inArray(schema.tenantMemberships.role, MANAGER_ROLES),
       ),
     )
     .orderBy(schema.tenants.name);
