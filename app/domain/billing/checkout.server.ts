@@ -1,10 +1,10 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
-import { liveCondition } from "../entitlements/live";
+import { LIVE_STATUSES } from "../entitlements/live";
 import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
@@ -133,7 +133,11 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: str
       and(
         eq(schema.tenantProductEntitlements.tenantId, tenantId),
         eq(schema.products.key, productKey),
-        liveCondition(schema.tenantProductEntitlements, now),
+        // Not the access rule: a paid plan whose grace ran out still stands in Stripe (the owner
+        // fixes its payment in the billing portal), so it blocks a second purchase as long as its
+        // status is one Stripe still bills; only the dates (an ended plan) let a new one start.
+        inArray(schema.tenantProductEntitlements.status, LIVE_STATUSES),
+        or(isNull(schema.tenantProductEntitlements.validUntil), gt(schema.tenantProductEntitlements.validUntil, now)),
         inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "stripe_payment", "trial"]),
       ),
     )
