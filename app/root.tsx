@@ -64,10 +64,11 @@ function Nav() {
                   <NavLink to="/admin">Admin</NavLink>
                 </li>
               ) : null}
-              <li className="nav-user">
-                <NavLink to="/account" aria-label={`Your account (${viewer.email})`}>
-                  {viewer.email}
-                </NavLink>
+              <li>
+                <NavLink to="/account">Account</NavLink>
+              </li>
+              <li className="nav-user" aria-label="Signed in as">
+                {viewer.email}
               </li>
               <li>
                 <Form method="post" action="/logout">

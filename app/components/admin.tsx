@@ -63,4 +63,17 @@ export function ActionMessage() {
   );
 }
 
+/** Links that filter an admin list by status ("" = all), the current one marked. */
+export function StatusFilter(props: { statuses: readonly string[]; current: string }) {
+  return (
+    <nav aria-label="Filter by status" className="filter-links">
+      {props.statuses.map((s) => (
+        <Link key={s} to={s ? `?status=${s}` : "?"} aria-current={props.current === s ? "page" : undefined}>
+          {s || "all"}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
 export const fmtDate = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") : "");

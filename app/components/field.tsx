@@ -28,6 +28,27 @@ export function Field({ name, label, errors, hint, ...input }: FieldProps) {
   );
 }
 
+/** A new password and its repetition, with the rules as the hint (schemas.ts NewPasswordSchema decides). */
+export function NewPasswordFields(props: { form?: string; errors: Record<string, string[] | undefined> }) {
+  return (
+    <>
+      <Field
+        form={props.form}
+        name="password"
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={10}
+        maxLength={256}
+        errors={props.errors.password}
+        hint="At least 10 characters, and not a commonly used password."
+      />
+      <Field form={props.form} name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={props.errors.confirm} />
+    </>
+  );
+}
+
 export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]> };
 
 /** The outcome of a form post, announced to screen readers. */

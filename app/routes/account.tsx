@@ -7,7 +7,7 @@ import { requireSession } from "../infra/auth/guards.server";
 import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { Field, type FormResult, FormMessage } from "../components/field";
+import { Field, type FormResult, FormMessage, NewPasswordFields } from "../components/field";
 
 export const headers = actionRetryAfter;
 
@@ -114,19 +114,7 @@ export default function Account() {
         <Form method="post" noValidate id="change-password">
           <input type="hidden" name="intent" value="change-password" />
           <Field form="change-password" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe("change-password").currentPassword} />
-          <Field
-            form="change-password"
-            name="password"
-            label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={10}
-            maxLength={256}
-            errors={fe("change-password").password}
-            hint="At least 10 characters, and not a commonly used password."
-          />
-          <Field form="change-password" name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={fe("change-password").confirm} />
+          <NewPasswordFields form="change-password" errors={fe("change-password")} />
           <button type="submit" className="button" disabled={busy("change-password")}>
             {busy("change-password") ? "Saving..." : "Change password"}
           </button>

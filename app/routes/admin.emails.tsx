@@ -1,11 +1,11 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listOutbox, resendEmail } from "../domain/email/outbox.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { ActionMessage, fmtDate } from "../components/admin";
+import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
 
 // The filter links (email_outbox.status's values; the loader's zod enum refuses anything else).
 const STATUSES = ["", "pending", "sending", "sent", "failed"] as const;
@@ -36,13 +36,7 @@ export default function AdminEmails() {
     <section className="card">
       <h2>Email outbox</h2>
       <p className="muted">Every email Gatehouse sends, newest first. Failed sends are retried with backoff, then marked failed with the error.</p>
-      <nav aria-label="Filter by status" className="filter-links">
-        {STATUSES.map((s) => (
-          <Link key={s} to={s ? `?status=${s}` : "?"} aria-current={status === s ? "page" : undefined}>
-            {s || "all"}
-          </Link>
-        ))}
-      </nav>
+      <StatusFilter statuses={STATUSES} current={status} />
       <ActionMessage />
       {emails.length === 0 ? <p>No emails{status ? ` with status ${status}` : ""}.</p> : null}
       <table className="data-table">

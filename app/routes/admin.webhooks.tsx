@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listWebhookEvents } from "../domain/admin/queries.server";
 import { replayWebhookEvent } from "../domain/admin/replay.server";
@@ -7,7 +7,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
-import { ActionMessage, fmtDate } from "../components/admin";
+import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
 
 const Filter = z.object({ status: z.enum(["processed", "failed", "ignored", ""]).catch("") });
 
@@ -42,13 +42,7 @@ export default function AdminWebhooks() {
   return (
     <section className="card">
       <h2>Webhook inbox</h2>
-      <p>
-        {["", "failed", "processed", "ignored"].map((s) => (
-          <Link key={s} to={s ? `?status=${s}` : "?"} aria-current={status === s ? "page" : undefined} style={{ marginRight: "1rem" }}>
-            {s || "all"}
-          </Link>
-        ))}
-      </p>
+      <StatusFilter statuses={["", "failed", "processed", "ignored"]} current={status} />
       <ActionMessage />
       <table className="data-table">
         <thead>

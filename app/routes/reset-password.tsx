@@ -5,7 +5,7 @@ import { ResetPasswordInput, TokenSchema } from "../domain/accounts/schemas";
 import { isAppError } from "../domain/errors";
 import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { Field, FormMessage } from "../components/field";
+import { FormMessage, NewPasswordFields } from "../components/field";
 import { actionRetryAfter } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
@@ -67,18 +67,7 @@ export default function ResetPassword() {
       <FormMessage result={linkError ? { ok: false, message: linkError } : null} />
       <Form method="post" noValidate>
         <input type="hidden" name="token" value={token} />
-        <Field
-          name="password"
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={10}
-          maxLength={256}
-          errors={fe.password}
-          hint="At least 10 characters, and not a commonly used password."
-        />
-        <Field name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={fe.confirm} />
+        <NewPasswordFields errors={fe} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? "Saving..." : "Set new password and sign in"}
         </button>

@@ -113,7 +113,7 @@ test("sign up, verify from the emailed link, accept an invitation; forget the pa
   await kiosk.getByLabel("Email").fill(email);
   await kiosk.getByRole("button", { name: "Send reset link" }).click();
   await kiosk.getByRole("status").filter({ hasText: `If an account uses ${email}` }).waitFor();
-  await kiosk.goto(linkFromOutbox(email, "reset_password"));
+  await kiosk.goto(await linkFromOutbox(email, "reset_password"));
   await kiosk.getByLabel("New password", { exact: true }).fill("a-whole-new-passphrase");
   await kiosk.getByLabel("Repeat the new password").fill("a-whole-new-passphrase");
   await kiosk.getByRole("button", { name: "Set new password and sign in" }).click();
@@ -127,7 +127,7 @@ test("sign up, verify from the emailed link, accept an invitation; forget the pa
     await device.waitForURL(/\/login\?redirectTo=%2Fdashboard$/);
   }
   // The link worked once.
-  await kiosk.goto(linkFromOutbox(email, "reset_password"));
+  await kiosk.goto(await linkFromOutbox(email, "reset_password"));
   await kiosk.getByRole("heading", { name: "This link no longer works" }).waitFor();
   expect(errors).toEqual([]);
 }, 120_000);

@@ -39,7 +39,7 @@ export async function launchBrowser(): Promise<Browser> {
 export const appUrl = () => inject("appUrl");
 
 /** The link in the newest email of `template` to `to`, read from the app's outbox. */
-export const linkFromOutbox = (to: string, template: string): string => outboxLinks(inject("appPersistTo"), [to], template).get(to)!;
+export const linkFromOutbox = async (to: string, template: string): Promise<string> => (await outboxLinks(inject("appPersistTo"), [to], template)).get(to)!;
 
 export const ARTIFACTS = join(repoRoot, "tests/artifacts");
 
@@ -92,7 +92,7 @@ export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-adm
 
 /** Opens the verification link emailed to `email` in `page` and confirms it, as its owner would. */
 export async function verifyInBrowser(page: Page, email: string): Promise<void> {
-  await page.goto(linkFromOutbox(email, "verify_email"));
+  await page.goto(await linkFromOutbox(email, "verify_email"));
   await page.getByRole("button", { name: "Confirm my email address" }).click();
   await page.getByRole("status").filter({ hasText: `${email} is verified.` }).waitFor();
 }

@@ -132,7 +132,7 @@ export async function seatRaceWorld(opts: { appUrl: string; seats: number; membe
   }
   if (emails.length > 0) {
     if (!opts.persistTo) throw new Error("seatRaceWorld needs the app's persistTo to read verification links for its members");
-    const links = outboxLinks(opts.persistTo, emails, "verify_email");
+    const links = await outboxLinks(opts.persistTo, emails, "verify_email");
     for (let start = 0; start < emails.length; start += batch) {
       await Promise.all(
         emails.slice(start, start + batch).map(async (email) => {

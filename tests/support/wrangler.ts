@@ -9,6 +9,21 @@ export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), ".
 const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" });
 
 /** Runs a wrangler command to completion; throws with its output when it fails. */
+/**
+ * Like runWrangler, without blocking the event loop: while a synchronous child runs, Node cannot
+ * see the dev server close idle keep-alive sockets, and the next fetch reuses a dead one
+ * ("other side closed").
+ */
+export async function runWranglerAsync(args: string[]): Promise<string> {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    execFile("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
 export function runWrangler(args: string[]): string {
   const result = spawnSync("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8" });
   if (result.status !== 0) {

@@ -54,7 +54,8 @@ test("the unchecked lesson is the app's lesson minus exactly the access query an
 
   // For a user the app lets in (a system admin), both render the same page, one query apart.
   const { agent: admin, user } = await signedInAgent();
-  await env.DB.prepare("UPDATE users SET is_system_admin = 1 WHERE id = ?").bind(user.id).run();
+  // Admin rights count only with a verified address (ADR 010).
+  await env.DB.prepare("UPDATE users SET is_system_admin = 1, email_verified_at = ? WHERE id = ?").bind(Date.now(), user.id).run();
   const gated = await admin.fetch(`/accelerator/${LESSON}`);
   const free = await admin.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
   expect([gated.status, free.status]).toEqual([200, 200]);
