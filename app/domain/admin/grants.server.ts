@@ -4,7 +4,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { CODE_ALPHABET, newId, randomString } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { ownerSeatStatements, type Statement } from "../billing/sync.server";
-import { slugify } from "../billing/provision.server";
+import { orgSlug } from "../billing/provision.server";
 import { AppError, conflict, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 
@@ -153,7 +153,7 @@ export async function createTenantForOwner(deps: {
   const owner = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, input.ownerEmail)).get();
   if (!owner) throw invalidInput("No account has that email.", { ownerEmail: ["No account has that email; ask them to sign up first."] });
   const tenantId = newId("ten");
-  const base = slugify(input.name);
+  const base = orgSlug(input.name);
   const taken = await db.select({ id: schema.tenants.id }).from(schema.tenants).where(eq(schema.tenants.slug, base)).get();
   const slug = taken ? `${base}-${tenantId.slice(-6)}` : base;
   const actor = { type: "user" as const, id: deps.adminId };

@@ -7,6 +7,7 @@ import { LIVE_STATUSES } from "../entitlements/live";
 import { statesBelow } from "./intent-state";
 import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "./sync.server";
 import { type BillingEvent, type BillingGateway, type CheckoutSnapshot } from "./types";
+import { slugify } from "../slug";
 
 export const BUNDLE_TRIAL_DAYS = 30;
 const BUNDLE_TRIAL_LOOKUP_KEY = "organization_pro_monthly";
@@ -19,16 +20,8 @@ type Deps = { db: Db; gateway: BillingGateway; event: BillingEvent; graceDays: n
 /** The tenant id a paid intent provisions: derived from the intent, so every retry names the same tenant. */
 export const tenantIdForIntent = (intentId: string) => `ten_${intentId.replace(/^int_/, "")}`;
 
-export function slugify(name: string): string {
-  const base = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  return base || "org";
-}
+/** An organisation's URL slug base (a suffix keeps it unique where it is used). */
+export const orgSlug = (name: string) => slugify(name, { max: 40, fallback: "org" });
 
 /**
  * Provisions what a confirmed payment bought, in one batch with the inbox mark: the tenant (new,
@@ -73,7 +66,7 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
   if (tenantId === null) {
     tenantId = tenantIdForIntent(intent.id);
     const name = intent.organizationName ?? "My organisation";
-    const slug = await freeSlug(db, slugify(name), tenantId);
+    const slug = await freeSlug(db, orgSlug(name), tenantId);
     const joinCode = randomString(8, CODE_ALPHABET);
     statements.push(
       db

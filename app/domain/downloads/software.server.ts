@@ -19,6 +19,7 @@ import {
   safeFileName,
   sniffPackage,
 } from "./software";
+import { slugify } from "../slug";
 
 export const SYSTEM_CATALOG_ID = "cat_system";
 export const PRO_TIERS = ["MAX", "ULTRA"] as const;
@@ -189,8 +190,7 @@ async function publishVersion(deps: {
   return { id, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, latest: plan.latestId === id };
 }
 
-const slugify = (name: string) =>
-  name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+const appSlug = (name: string) => slugify(name, { max: 60, fallback: "app" });
 
 function systemCatalogInsert(db: Db, now: number) {
   return db.insert(schema.catalogs).values({ id: SYSTEM_CATALOG_ID, ownerType: "system", ownerId: "system", name: "Gatehouse software", createdAt: now }).onConflictDoNothing();
@@ -198,7 +198,7 @@ function systemCatalogInsert(db: Db, now: number) {
 
 /** System admins add an application to the system catalog (audited). */
 export async function addSystemApplication(deps: { db: Db; actor: Actor; name: string; vendor: string; now: number }) {
-  const slug = slugify(deps.name);
+  const slug = appSlug(deps.name);
   if (!slug) throw invalidInput("Some fields need attention.", { name: ["Use letters or digits in the name."] });
   const taken = await deps.db
     .select({ id: schema.applications.id })
@@ -258,7 +258,7 @@ export async function requireUploadTarget(deps: { db: Db; userId: string; tenant
 export async function proUpload(deps: { db: Db; files: R2Bucket; target: UploadTarget; application: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
   const { target } = deps;
   const appName = deps.application.trim();
-  const slug = slugify(appName);
+  const slug = appSlug(appName);
   if (!slug || appName.length > 80) throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
   const pkg = await checkPackage(deps);
   const catalogId = `cat_${target.tenantId}`;

@@ -81,7 +81,7 @@ export function newFeedEntries(existing: readonly string[], feed: readonly FeedE
   return { add, rejected };
 }
 
-export const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export { hex } from "../../infra/hex";
 
 /** Licence compliance for clients: observed installs may not exceed the Organization seats. */
 export function clientCompliance(licensed: number, observed: number): "ok" | "over_limit" {

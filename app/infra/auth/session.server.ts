@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../d1/db.server";
+import { hex } from "../hex";
 
 // Server-side sessions: the cookie holds a random token, the database holds its SHA-256.
 // Logout deletes the row; an idle or absolute timeout ends a session even if the cookie lives on.
@@ -15,10 +16,9 @@ const TOUCH_EVERY_MS = 10 * 60 * 1000;
 export type SessionUser = { id: string; email: string; isSystemAdmin: boolean; emailVerified: boolean };
 export type ActiveSession = { sessionId: string; user: SessionUser };
 
-const toHex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 export async function hashToken(token: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
 }
 
 export function newToken(): string {
