@@ -274,7 +274,10 @@ export const tenantProductEntitlements = sqliteTable(
     status: text("status", { enum: ENTITLEMENT_STATUSES }).notNull(),
     quantitySeats: integer("quantity_seats").notNull().default(0),
     source: text("source", { enum: ENTITLEMENT_SOURCES }).notNull(),
-    // A Stripe id (sub_, pi_, cs_) or an audit row id for admin grants.
+    // What the source names, by source: stripe_subscription and trial → the Stripe subscription id
+    // (sub_…; a trial is the subscription Accelerator's checkout started); stripe_payment → the
+    // Stripe payment intent id (pi_…); admin_grant → the grant's own id (grant_…, also in the audit
+    // row's target). The entitlement's id is `ent_<source_ref>`.
     sourceRef: text("source_ref").notNull(),
     tier: text("tier"),
     validFrom: integer("valid_from").notNull(),
