@@ -6,6 +6,7 @@ import { seatRaceWorld } from "../support/seat-race";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, DEMO_ADMIN, PASSWORD, screenshot, uniqueEmail, browserForFile } from "./browser";
 import { asNewClient } from "../support/client-address";
+import { emulatorControl } from "../stripe-emulator/control";
 
 const ADMIN = DEMO_ADMIN;
 
@@ -58,13 +59,13 @@ async function proTenant() {
   const { url, intentId } = (await checkout.json()) as { url: string; intentId: string };
   const paid = await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "action=pay", redirect: "manual" });
   if (paid.status !== 303) throw new Error(`payment: ${paid.status}`);
-  for (let i = 0; i < 120; i++) {
-    const res = await fetch(`${appUrl()}/api/purchase-intents/${intentId}`, { headers: { Cookie: cookie } });
-    const body = (await res.json()) as { intent?: { state: string; tenant: { id: string; slug: string } | null } };
-    if (body.intent?.state === "provisioned" && body.intent.tenant) return { cookie, tenant: body.intent.tenant };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("pro purchase not provisioned in time");
+  // Every webhook the payment caused has reached the app: the tenant is provisioned now.
+  const { pending } = await emulatorControl(inject("stripeUrl")).flush();
+  if (pending !== 0) throw new Error(`${pending} webhook deliveries still pending`);
+  const res = await fetch(`${appUrl()}/api/purchase-intents/${intentId}`, { headers: { Cookie: cookie } });
+  const body = (await res.json()) as { intent?: { state: string; tenant: { id: string; slug: string } | null } };
+  if (body.intent?.state === "provisioned" && body.intent.tenant) return { cookie, tenant: body.intent.tenant };
+  throw new Error(`pro purchase is ${body.intent?.state ?? "missing"} after every webhook was delivered`);
 }
 
 async function adminPage(): Promise<Page> {

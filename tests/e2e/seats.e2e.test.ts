@@ -2,6 +2,7 @@ import { type BrowserContext, type Page } from "playwright-core";
 import { expect, test, inject } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
 import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, verifyInBrowser } from "./browser";
+import { emulatorControl } from "../stripe-emulator/control";
 
 const browser = browserForFile();
 
@@ -135,11 +136,9 @@ test("lowering seats in Stripe's billing portal below the assigned seats marks t
   await owner.getByRole("button", { name: "Update quantity" }).click();
   await owner.getByRole("link", { name: /Return/ }).click();
   await owner.waitForURL(/\/dashboard$/);
-  // The webhook arrives on its own; the dashboard shows licensed vs observed seats once it has.
-  for (let i = 0; i < 30 && (await owner.getByTestId("compliance").count()) === 0; i++) {
-    await owner.waitForTimeout(500);
-    await owner.reload();
-  }
+  // Every webhook the portal change caused has reached the app; then the dashboard shows it.
+  expect((await emulatorControl(inject("stripeUrl")).flush()).pending).toBe(0);
+  await owner.reload();
   expect(await owner.getByTestId("compliance").textContent()).toContain("Over licence: 2 seats are in use but 1 is paid for.");
   expect(await owner.getByTestId("licence").textContent()).toContain("2 in use of 1 licensed · over licence");
   await screenshot(owner, "seats-over-licence-dashboard");
