@@ -2,18 +2,17 @@ import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { revokeEntitlement, RevokeInput } from "../domain/admin/grants.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
+import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 // Admin API: POST { reason, confirmStripe? } -> 200; 409 confirmation_required for Stripe-backed ones.
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context, { api: true });
-  try {
+  return runJson(async () => {
     const input = parseWith(RevokeInput, await readJson(request));
     await revokeEntitlement({ db: context.db, adminId: user.id, entitlementId: params.id ?? "", input, now: context.now() });
     return jsonResponse({ revoked: true });
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export async function loader({ context }: ActionFunctionArgs) {

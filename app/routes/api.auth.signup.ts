@@ -3,12 +3,13 @@ import { signUp } from "../domain/accounts/accounts.server";
 import { SignupInput } from "../domain/accounts/schemas";
 import { startSession } from "../infra/auth/start-session.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, parseWith, readJson } from "../infra/http/responses.server";
+import { parseWith, readJson } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 // JSON signup: { email, password } -> 200 { user } with the session cookie (the account starts unverified and a
 // verification email is sent), or a 4xx { error, message, fieldErrors }; 429 rate_limited with Retry-After.
 export async function action({ request, context }: ActionFunctionArgs) {
-  try {
+  return runJson(async () => {
     await context.limit("signup", context.clientAddress);
     const input = parseWith(SignupInput, await readJson(request));
     const { user, emailIds } = await signUp({
@@ -20,9 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     context.sendEmails(emailIds);
     return await startSession({ context, request, user, redirectTo: input.redirectTo, json: true });
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export const loader = () => methodNotAllowed("POST");

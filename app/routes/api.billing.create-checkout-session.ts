@@ -2,13 +2,14 @@ import { type ActionFunctionArgs, redirect } from "@remix-run/cloudflare";
 import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, isJsonRequest, jsonResponse, parseWith, readForm, readJson } from "../infra/http/responses.server";
+import { isJsonRequest, jsonResponse, parseWith, readForm, readJson } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 // JSON { priceId, quantity?, organizationName?, tenantId? } -> { url, intentId }; a form post gets a 303 to Checkout.
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
   const json = isJsonRequest(request);
-  try {
+  return runJson(async () => {
     const input = parseWith(StartCheckoutInput, json ? await readJson(request) : await readForm(request));
     const result = await startCheckout({
       db: context.db,
@@ -19,9 +20,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       now: context.now(),
     });
     return json ? jsonResponse(result) : redirect(result.url, 303);
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export const loader = () => methodNotAllowed("POST");

@@ -1,12 +1,13 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { listLatest } from "../domain/downloads/software.server";
 import { requireSession } from "../infra/auth/guards.server";
-import { appErrorToJson, jsonResponse } from "../infra/http/responses.server";
+import { jsonResponse } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 // GET: the latest version of every application the signed-in user may download (401 signed out, 403 without access).
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
-  try {
+  return runJson(async () => {
     const viewer = { userId: session.user.id, isSystemAdmin: session.user.isSystemAdmin, access: (await context.access())! };
     const apps = await listLatest({ db: context.db, viewer });
     return jsonResponse({
@@ -18,7 +19,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         latest: { version: a.latest.version, sha256: a.latest.sha256, size: a.latest.size, createdAt: a.latest.createdAt, downloadUrl: a.latest.downloadUrl },
       })),
     });
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }

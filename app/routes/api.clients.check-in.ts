@@ -2,7 +2,8 @@ import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
 import { clientCheckIn } from "../domain/downloads/software.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
+import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 const Body = z.object({
   token: z.string({ error: "token is required." }).min(10).max(200),
@@ -13,14 +14,12 @@ const Body = z.object({
 // -> 200 { licensed, observed, compliance }.
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed("POST");
-  try {
+  return runJson(async () => {
     await context.limit("checkIn", `client:${context.clientAddress}`);
     const body = parseWith(Body, await readJson(request, 4096));
     await context.limit("checkIn", `token:${body.token}`);
     return jsonResponse(await clientCheckIn({ db: context.db, token: body.token, clientId: body.clientId, now: context.now() }));
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export function loader() {

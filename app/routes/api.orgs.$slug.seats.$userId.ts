@@ -4,7 +4,8 @@ import { releaseSeat } from "../domain/seats/seats.server";
 import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, jsonResponse, parseWith } from "../infra/http/responses.server";
+import { jsonResponse, parseWith } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 const Params = z.object({ slug: z.string().min(1).max(100), userId: z.string().min(1).max(64) });
 
@@ -12,7 +13,7 @@ const Params = z.object({ slug: z.string().min(1).max(100), userId: z.string().m
 export async function action({ request, context, params }: ActionFunctionArgs) {
   if (request.method !== "DELETE") return methodNotAllowed("DELETE");
   const { user } = await requireSession(context, request, { api: true });
-  try {
+  return runJson(async () => {
     const p = parseWith(Params, params);
     const result = await releaseSeat({
       db: context.db,
@@ -22,9 +23,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       userId: p.userId,
     });
     return jsonResponse(result);
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export const loader = () => methodNotAllowed("DELETE");

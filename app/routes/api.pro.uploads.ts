@@ -5,7 +5,8 @@ import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/uplo
 import { safeText } from "../domain/input";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson, jsonResponse, parseWith } from "../infra/http/responses.server";
+import { jsonResponse, parseWith } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 const Query = z.object({
   tenant: z.string({ error: "tenant (the organisation's slug) is required in the query: /api/pro/uploads?tenant=<slug>." }).min(1).max(80),
@@ -25,7 +26,7 @@ const fieldsFor = (tenant: string) =>
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
   if (request.method !== "POST") return methodNotAllowed("POST");
-  try {
+  return runJson(async () => {
     const maxBytes = context.config.UPLOAD_MAX_BYTES;
     const query = parseWith(Query, Object.fromEntries(new URL(request.url).searchParams));
     refuseDeclaredOversize(request, maxBytes);
@@ -43,9 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       now: context.now(),
     });
     return jsonResponse(result, { status: 201 });
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export async function loader({ request, context }: ActionFunctionArgs) {

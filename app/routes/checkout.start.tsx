@@ -1,13 +1,13 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
 import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
-import { isAppError } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { listManagedTenants } from "../domain/tenants/memberships.server";
 import { requireSession } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
@@ -34,21 +34,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  try {
+  return runAction(async () => {
     const raw = await readForm(request);
     if (raw.tenantId === "new") delete raw.tenantId;
     const input = parseWith(StartCheckoutInput, raw);
     const { url } = await startCheckout({ db: context.db, gateway: context.billing(), user, input, appUrl: context.config.APP_URL, now: context.now() });
     return redirect(url, 303);
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
-  }
+  }, "On to payment.");
 }
 
 export default function CheckoutStart() {
   const { product, price, seats, total, tenants } = useLoaderData<typeof loader>();
-  const errors = useActionData() as { message: string; fieldErrors: Record<string, string[]> } | undefined;
+  // The action answers only with a failure (success is a redirect to Stripe).
+  const errors = useActionData() as { ok: false; message: string; fieldErrors: Record<string, string[]> } | undefined;
   const per = price.interval ? ` / ${price.interval}` : " once";
   return (
     <section className="card narrow">

@@ -1,9 +1,9 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { isAppError } from "../domain/errors";
 import { invitationsFor, respondToInvitation } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
@@ -18,14 +18,11 @@ const Respond = z.object({ invitationId: z.string().trim().min(1).max(64), inten
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  try {
+  return runAction(async () => {
     const input = parseWith(Respond, await readForm(request));
     const r = await respondToInvitation({ db: context.db, user, invitationId: input.invitationId, accept: input.intent === "accept", now: context.now() });
-    return { ok: true as const, message: r.joined ? `You are now a member of ${r.tenantName}.` : `Invitation from ${r.tenantName} declined.` };
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ ok: false as const, message: e.message }, { status: e.status });
-  }
+    return r.joined ? `You are now a member of ${r.tenantName}.` : `Invitation from ${r.tenantName} declined.`;
+  }, "Done.");
 }
 
 export default function Invitations() {

@@ -1,11 +1,10 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
-import { isAppError } from "../domain/errors";
 import { requestToJoin } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
-import { appErrorHeaders, parseWith, readForm } from "../infra/http/responses.server";
-import { actionRetryAfter } from "../infra/http/action-result.server";
+import { parseWith, readForm } from "../infra/http/responses.server";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
 
@@ -27,16 +26,13 @@ const JoinInput = z.object({
 // A signed-in user enters a tenant's join code and gets a pending membership for an admin to approve.
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  try {
+  return runAction(async () => {
     // Join codes are 8 symbols from 32: slow down anyone trying them in turn.
     await context.limit("join", user.id);
     const { code } = parseWith(JoinInput, await readForm(request));
     const result = await requestToJoin({ db: context.db, userId: user.id, code, now: context.now() });
-    return { ok: true as const, tenantName: result.tenantName };
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ ok: false as const, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status, headers: appErrorHeaders(e) });
-  }
+    return { tenantName: result.tenantName };
+  }, "Request sent.");
 }
 
 type Result = { ok: true; tenantName: string } | { ok: false; message: string; fieldErrors: Record<string, string[]> };

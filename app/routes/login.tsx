@@ -2,11 +2,11 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { useActionData, useSearchParams } from "@remix-run/react";
 import { createAuthenticator } from "../infra/auth/authenticator.server";
 import { redirectIfSignedIn } from "../infra/auth/guards.server";
-import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { badRequest } from "../domain/errors";
 import { AuthForm } from "../components/auth-form";
 import { readForm } from "../infra/http/responses.server";
-import { actionRetryAfter } from "../infra/http/action-result.server";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
 
@@ -21,9 +21,9 @@ export async function loader({ context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   // FormStrategy reads the body itself, so we read the form (for the limits and re-display) from a
   // clone first: a body that is not a form, or too large, is a 400 here, before remix-auth sees it.
-  let email: string | undefined;
-  try {
-    email = (await readForm(request.clone() as unknown as Request)).email;
+  const shown: { email?: string } = {};
+  return runAction(async () => {
+    const email = (shown.email = (await readForm(request.clone() as unknown as Request)).email);
     // Guessing is slowed per client address and per account, before the password is checked.
     await context.limit("loginClient", context.clientAddress);
     if (typeof email === "string" && email.trim()) await context.limit("loginAccount", email.trim().toLowerCase());
@@ -34,9 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         throw e;
       });
     return await startSession({ context, request, user, redirectTo: user.redirectTo, json: false });
-  } catch (e) {
-    return authFailure(e, { json: false, email });
-  }
+  }, "Signed in.", shown);
 }
 
 export default function Login() {

@@ -2,12 +2,12 @@ import { type ActionFunctionArgs, redirect } from "@remix-run/cloudflare";
 import { openBillingPortal } from "../domain/billing/portal.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
-import { appErrorToJson } from "../infra/http/responses.server";
+import { runJson } from "../infra/http/action-result.server";
 
 // "Manage billing": a 303 to Stripe's billing portal for owners and admins, 403 for anyone else.
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  try {
+  return runJson(async () => {
     const { url } = await openBillingPortal({
       db: context.db,
       gateway: context.billing(),
@@ -16,9 +16,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
     });
     return redirect(url, 303);
-  } catch (e) {
-    return appErrorToJson(e);
-  }
+  });
 }
 
 export const loader = () => methodNotAllowed("POST");

@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { z } from "zod";
@@ -7,23 +7,18 @@ import { isAppError } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { changeSeatQuantity, loadSeatPlan, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
 import { decideQuantityChange } from "../domain/seats/rules";
-import { requireManagedTenant } from "../domain/seats/seats.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
 
 const Quantity = strictInt({ min: 0, max: 1000, label: "Seats" });
 
-function guardError(e: unknown): never {
-  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
-  throw e;
-}
-
 // Owners and admins only; `?quantity=N` adds the live price and Stripe's proration preview for N seats.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context, request);
-  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(guardError);
+  await requireSession(context, request);
+  const tenant = await requireTenantManager(context, params.slug);
   const plan = await loadSeatPlan({ db: context.db, tenant, now: context.now() });
   const raw = new URL(request.url).searchParams.get("quantity");
   let quote: SeatQuote | null = null;
@@ -47,21 +42,17 @@ const Change = z.object({ intent: z.literal("change"), quantity: Quantity });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  try {
-    const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" });
+  const tenant = await requireTenantManager(context, params.slug);
+  return runAction(async () => {
     const input = parseWith(Change, await readForm(request));
     const r = await changeSeatQuantity({ db: context.db, gateway: context.billing(), tenant, actorUserId: user.id, quantity: input.quantity, now: context.now() });
     return {
-      ok: true as const,
       requested: r.quantity,
       message: r.changed
         ? `Stripe accepted ${r.quantity} seats. The new capacity appears here as soon as Stripe confirms the change.`
         : `You already have ${r.quantity} seats.`,
     };
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ ok: false as const, message: e.message, requested: null }, { status: e.status });
-  }
+  }, "Seats changed.");
 }
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency);

@@ -1,8 +1,7 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { isAppError } from "../domain/errors";
-import { assignSeat, releaseSeat, requireManagedTenant, seatOverview } from "../domain/seats/seats.server";
+import { assignSeat, releaseSeat, seatOverview } from "../domain/seats/seats.server";
 import {
   approveMember,
   changeMemberRole,
@@ -12,20 +11,15 @@ import {
   revokeInvitation,
 } from "../domain/tenants/members.server";
 import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
 
-/** Guard errors as responses the error boundary shows (404 outsiders, 403 plain members). */
-function asResponse(e: unknown): never {
-  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
-  throw e;
-}
-
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  const tenant = await requireTenantManager(context, params.slug);
   return { viewerId: user.id, ...(await seatOverview({ db: context.db, tenant, now: context.now() })) };
 }
 
@@ -56,7 +50,7 @@ const DONE: Record<z.infer<typeof Intent>["intent"], string> = {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const slug = params.slug ?? "";
-  try {
+  return runAction(async () => {
     const input = parseWith(Intent, await readForm(request));
     const base = { db: context.db, allocators: seatAllocators(context.cloudflare.env), actorUserId: user.id, slug };
     const now = context.now();
@@ -92,14 +86,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const leftManagement =
       (input.intent === "remove" && input.userId === user.id) || (input.intent === "role" && input.userId === user.id && input.role === "member");
     if (leftManagement) return redirect("/dashboard");
-    return { ok: true as const, message: DONE[input.intent] };
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ ok: false as const, code: e.code, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
-  }
+    return DONE[input.intent];
+  }, "Done.");
 }
 
-type ActionResult = { ok: true; message: string } | { ok: false; code: string; message: string; fieldErrors: Record<string, string[]> };
+type ActionResult = { ok: true; message: string } | { ok: false; message: string; fieldErrors: Record<string, string[]> };
 
 function RowAction({ intent, userId, label, secondary }: { intent: string; userId: string; label: string; secondary?: boolean }) {
   return (

@@ -1,8 +1,8 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
-import { isAppError } from "../domain/errors";
+import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
   deleteRoadmapItem,
@@ -13,6 +13,7 @@ import {
 } from "../domain/roadmaps/roadmaps.server";
 import { memberTenant } from "../domain/seats/seats.server";
 import { requireSession } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
@@ -48,7 +49,7 @@ const Intent = z.discriminatedUnion("intent", [
 // Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
-  try {
+  return runAction(async () => {
     const input = parseWith(Intent, await readForm(request));
     const now = context.now();
     switch (input.intent) {
@@ -63,16 +64,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         break;
       case "publish":
         if (input.published === "true" && !canPublish) {
-          return data({ message: "Publishing a roadmap needs Organization access with a seat.", fieldErrors: {} }, { status: 403 });
+          throw forbidden("Publishing a roadmap needs Organization access with a seat.");
         }
         await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
         break;
     }
-    return { ok: true as const };
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data({ message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
-  }
+  }, "Roadmap saved.");
 }
 
 const COLUMNS = [
@@ -83,8 +80,8 @@ const COLUMNS = [
 
 export default function RoadmapEditor() {
   const { tenant, canPublish, tenantLive, published, items } = useLoaderData<typeof loader>();
-  const result = useActionData() as { message?: string; fieldErrors?: Record<string, string[]> } | { ok: true } | undefined;
-  const error = result && "message" in result ? result : null;
+  const result = useActionData() as { ok: boolean; message: string; fieldErrors?: Record<string, string[]> } | undefined;
+  const error = result && !result.ok ? result : null;
   const stopped = published && !tenantLive;
   const explanation = !tenantLive
     ? stopped

@@ -1,28 +1,21 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { z } from "zod";
 import { proUpload, requireUploadTarget, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
 import { formatBytes } from "../domain/downloads/software";
 import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/upload-form.server";
-import { isAppError } from "../domain/errors";
 import { safeText } from "../domain/input";
-import { requireManagedTenant } from "../domain/seats/seats.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
 
-type Result = { ok: boolean; message: string; token?: string; fieldErrors?: Record<string, string[]> };
-
-function asResponse(e: unknown): never {
-  if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
-  throw e;
-}
 
 // Owners and admins only: the client licence token, client compliance and Pro uploads.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context, request);
-  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  await requireSession(context, request);
+  const tenant = await requireTenantManager(context, params.slug);
   return { tenant, maxBytes: context.config.UPLOAD_MAX_BYTES, ...(await tenantSoftware({ db: context.db, tenantId: tenant.id, now: context.now() })) };
 }
 
@@ -33,9 +26,9 @@ const Upload = z.object({
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  const tenant = await requireManagedTenant({ db: context.db, userId: user.id, slug: params.slug ?? "" }).catch(asResponse);
+  const tenant = await requireTenantManager(context, params.slug);
   const now = context.now();
-  try {
+  return runAction(async () => {
     // The declared size, and for uploads the plan and the upload switch, are checked before the body is read.
     const maxBytes = context.config.UPLOAD_MAX_BYTES;
     refuseDeclaredOversize(request, maxBytes);
@@ -44,17 +37,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const form = await readForm(request);
       parseWith(z.object({ intent: z.literal("rotate_token", { error: "Unknown action." }) }), form);
       const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenant, now });
-      return data<Result>({ ok: true, message: "New licence token created. Copy it now: it is shown only once.", token });
+      return { message: "New licence token created. Copy it now: it is shown only once.", token };
     }
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
     const { fields, file } = await readUploadForm(request, maxBytes);
     const input = parseWith(Upload, fields);
     const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, target, ...input, file, maxBytes, now });
-    return data<Result>({ ok: true, message: `Uploaded version ${v.version} (SHA-256 ${v.sha256}).` });
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    return data<Result>({ ok: false, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} }, { status: e.status });
-  }
+    return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
+  }, "Done.");
 }
 
 const mb = formatBytes;

@@ -7,7 +7,7 @@ import { formatMoney, priceForSeats, type PublicProduct, seatBounds, totalFor } 
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { badRequest } from "../domain/errors";
 import { strictInt } from "../domain/input";
-import { authFailure } from "../infra/auth/start-session.server";
+import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Pricing · Gatehouse" }];
@@ -25,7 +25,7 @@ const UpgradeClick = z.object({
 
 // A CTA click is recorded, then the buyer continues to checkout (through signup when signed out).
 export async function action({ request, context }: ActionFunctionArgs) {
-  try {
+  return runAction(async () => {
     const input = parseWith(UpgradeClick, await readForm(request));
     const { products } = await getPublicPricing({ db: context.db });
     const product = products.find((p) => p.key === input.product);
@@ -45,9 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const checkout = `/checkout/start?${new URLSearchParams({ plan: input.product, interval: input.interval, seats: String(input.seats) })}`;
     if (!session) return redirect(`/signup?redirectTo=${encodeURIComponent(checkout)}`);
     return redirect(checkout);
-  } catch (e) {
-    return authFailure(e, { json: false });
-  }
+  }, "On to checkout.");
 }
 
 function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" | "year") => void }) {

@@ -3,10 +3,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { checkResetLink, resetPassword } from "../domain/accounts/email-links.server";
 import { ResetPasswordInput, TokenSchema } from "../domain/accounts/schemas";
 import { isAppError } from "../domain/errors";
-import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage, NewPasswordFields } from "../components/field";
-import { actionRetryAfter } from "../infra/http/action-result.server";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
 
@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 // The new password is set, every session of the account ends, and only then is the user signed in.
 export async function action({ request, context }: ActionFunctionArgs) {
-  try {
+  return runAction(async () => {
     await context.limit("loginClient", context.clientAddress);
     const input = parseWith(ResetPasswordInput, await readForm(request));
     const user = await resetPassword({
@@ -39,9 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       now: context.now(),
     });
     return await startSession({ context, request, user, redirectTo: "/dashboard?reset=1", json: false });
-  } catch (e) {
-    return authFailure(e, { json: false });
-  }
+  }, "Password changed.");
 }
 
 export default function ResetPassword() {

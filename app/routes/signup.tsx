@@ -3,10 +3,10 @@ import { useActionData, useSearchParams } from "@remix-run/react";
 import { signUp } from "../domain/accounts/accounts.server";
 import { SignupInput } from "../domain/accounts/schemas";
 import { redirectIfSignedIn } from "../infra/auth/guards.server";
-import { authFailure, type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { AuthForm } from "../components/auth-form";
-import { actionRetryAfter } from "../infra/http/action-result.server";
+import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
 
@@ -19,10 +19,10 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 // The signup form; JSON clients use POST /api/auth/signup.
 export async function action({ request, context }: ActionFunctionArgs) {
-  let email: string | undefined;
-  try {
+  const shown: { email?: string } = {};
+  return runAction(async () => {
     const raw = await readForm(request);
-    email = raw.email;
+    shown.email = raw.email;
     await context.limit("signup", context.clientAddress);
     const input = parseWith(SignupInput, raw);
     const { user, emailIds } = await signUp({
@@ -34,9 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     context.sendEmails(emailIds);
     return await startSession({ context, request, user, redirectTo: input.redirectTo, json: false });
-  } catch (e) {
-    return authFailure(e, { json: false, email });
-  }
+  }, "Signed up.", shown);
 }
 
 export default function Signup() {

@@ -1,4 +1,6 @@
-import { type AppLoadContext, redirect } from "@remix-run/cloudflare";
+import { type AppLoadContext, data, redirect } from "@remix-run/cloudflare";
+import { isAppError } from "../../domain/errors";
+import { type ManagedTenant, requireManagedTenant } from "../../domain/seats/seats.server";
 import { errorJson } from "../http/responses.server";
 import { type ActiveSession } from "./session.server";
 
@@ -19,4 +21,19 @@ export async function requireSession(
 /** Pages for signed-out visitors (login, signup) send signed-in users on. */
 export async function redirectIfSignedIn(context: AppLoadContext, to = "/dashboard"): Promise<void> {
   if (await context.session()) throw redirect(to);
+}
+
+/**
+ * Owners and admins of the tenant behind `slug` only: outsiders get a 404 and plain members a 403,
+ * thrown as Responses the route's error boundary shows (`{ message }`).
+ */
+export async function requireTenantManager(context: AppLoadContext, slug: string | undefined): Promise<ManagedTenant> {
+  const session = await context.session();
+  if (!session) throw data({ message: "Sign in to continue." }, { status: 401 });
+  try {
+    return await requireManagedTenant({ db: context.db, userId: session.user.id, slug: slug ?? "" });
+  } catch (e) {
+    if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
+    throw e;
+  }
 }

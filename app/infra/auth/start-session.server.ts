@@ -1,7 +1,6 @@
-import { type AppLoadContext, data, redirect } from "@remix-run/cloudflare";
+import { type AppLoadContext, redirect } from "@remix-run/cloudflare";
 import { safeRedirect } from "../../domain/accounts/safe-redirect";
-import { isAppError } from "../../domain/errors";
-import { appErrorHeaders, errorJson, jsonResponse } from "../http/responses.server";
+import { jsonResponse } from "../http/responses.server";
 import { createSession, destroySession, isSecureAppUrl, type SessionUser, sessionCookie } from "./session.server";
 
 /** A new random session id at every login or signup (the one the browser had ends), then on to a same-site page. */
@@ -32,14 +31,5 @@ export async function startSession(deps: {
   return redirect(to, { headers: { "Set-Cookie": cookie } });
 }
 
-export type AuthFormErrors = { message: string; fieldErrors: Record<string, string[]>; email?: string };
-
-/** Expected failures become a 4xx with field messages (JSON or the form again); others propagate. */
-export function authFailure(e: unknown, opts: { json: boolean; email?: string }) {
-  if (!isAppError(e)) throw e;
-  if (opts.json) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors, appErrorHeaders(e));
-  return data<AuthFormErrors>(
-    { message: e.message, fieldErrors: e.details?.fieldErrors ?? {}, email: opts.email },
-    { status: e.status, headers: appErrorHeaders(e) },
-  );
-}
+// What an auth form's action answers on failure (runAction with `extra: { email }`), for re-display.
+export type AuthFormErrors = { ok: false; message: string; fieldErrors: Record<string, string[]>; email?: string };

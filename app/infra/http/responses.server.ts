@@ -1,5 +1,5 @@
 import { type z } from "zod";
-import { AppError, badRequest, type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
+import { AppError, badRequest, type FieldErrors, invalidInput } from "../../domain/errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -17,12 +17,6 @@ export function errorJson(status: number, code: string, message: string, fieldEr
 export function appErrorHeaders(e: AppError): Record<string, string> {
   const retryAfter = e.details?.retryAfter;
   return typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {};
-}
-
-/** The boundary: an AppError becomes its JSON Response; anything else is rethrown. */
-export function appErrorToJson(e: unknown): Response {
-  if (isAppError(e)) return errorJson(e.status, e.code, e.message, e.details?.fieldErrors, appErrorHeaders(e));
-  throw e;
 }
 
 export const isJsonRequest = (request: Request) =>
