@@ -24,10 +24,12 @@ const Intent = z.object({ intent: z.enum(["resend-verification", "change-passwor
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request);
   const { user } = session;
-  const form = await readForm(request).catch(() => ({}) as Record<string, string>);
-  const intent = Intent.safeParse(form).data?.intent ?? "";
+  // Which form the outcome belongs to, filled in once the body is read (a body that is not a form is a 400).
+  const which = { intent: "" };
   return runAction(async () => {
+    const form = await readForm(request);
     const { intent } = parseWith(Intent, form);
+    which.intent = intent;
     const now = context.now();
     const appUrl = context.config.APP_URL;
     switch (intent) {
@@ -59,8 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         throw redirect("/login?signedOut=everywhere", { headers: { "Set-Cookie": clearSessionCookie({ secure: isSecureAppUrl(context.config) }) } });
       }
     }
-    // Which form the outcome belongs to, so its message and field errors stand beside it.
-  }, "", { intent });
+  }, "", which);
 }
 
 type Result = FormResult & { intent?: string };
