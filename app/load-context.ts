@@ -11,6 +11,8 @@ import { accessFromRows, accessStatement, loadAccess } from "./domain/entitlemen
 import { deliverOutbox } from "./domain/email/outbox.server";
 import { cloudflareEmailSender } from "./infra/email/sender.server";
 import { clientAddress, enforceRateLimit, type RateLimitPolicy, withinRateLimit } from "./infra/http/rate-limit.server";
+import { type AllocatorFor } from "./domain/seats/types";
+import { seatAllocators } from "./infra/durable-objects/seat-allocator.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -32,6 +34,10 @@ declare module "@remix-run/cloudflare" {
     withinLimit: (policy: RateLimitPolicy, key: string) => Promise<boolean>;
     /** The client's address (CF-Connecting-IP), the key of per-client limits. */
     clientAddress: string;
+    /** The seat allocator (a Durable Object) of each tenant, as the domain's port. */
+    seats: AllocatorFor;
+    /** The private R2 bucket of entitled downloads. */
+    files: R2Bucket;
     /** Sends these outbox rows after the response (the cron retries what fails). */
     sendEmails: (ids: readonly string[]) => void;
   }
@@ -74,6 +80,8 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     // The SDK client is built on the gateway's first Stripe call: most requests that take a
     // gateway (a webhook that needs no Stripe read, for one) never make one.
     billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),
+    seats: seatAllocators(deps.env),
+    files: deps.env.FILES,
     limit: (policy, key) => enforceRateLimit(deps.env, policy, key),
     withinLimit: (policy, key) => withinRateLimit(deps.env, policy, key),
     clientAddress: clientAddress(deps.request),

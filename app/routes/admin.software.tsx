@@ -35,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return `Application added. Its version feed is feeds/${slug}.json in the bucket.`;
     }
     const input = parseWith(AddVersion, fields);
-    const v = await addSystemVersion({ db: context.db, files: context.cloudflare.env.FILES, actor, ...input, file, maxBytes: context.config.UPLOAD_MAX_BYTES, now });
+    const v = await addSystemVersion({ db: context.db, files: context.files, actor, ...input, file, maxBytes: context.config.UPLOAD_MAX_BYTES, now });
     return `Version ${v.version} published (SHA-256 ${v.sha256}).`;
   }, "Done.");
 }

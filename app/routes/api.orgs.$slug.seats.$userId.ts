@@ -1,7 +1,6 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
 import { releaseSeat } from "../domain/seats/seats.server";
-import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith } from "../infra/http/responses.server";
@@ -17,7 +16,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const p = parseWith(Params, params);
     const result = await releaseSeat({
       db: context.db,
-      allocators: seatAllocators(context.cloudflare.env),
+      allocators: context.seats,
       actorUserId: user.id,
       slug: p.slug,
       userId: p.userId,

@@ -1,7 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
 import { assignSeat, seatSummary } from "../domain/seats/seats.server";
-import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
@@ -25,7 +24,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const input = parseWith(AssignInput, await readJson(request));
     const result = await assignSeat({
       db: context.db,
-      allocators: seatAllocators(context.cloudflare.env),
+      allocators: context.seats,
       actorUserId: user.id,
       slug: params.slug ?? "",
       userId: input.userId,

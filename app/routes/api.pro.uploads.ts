@@ -35,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const input = parseWith(fieldsFor(query.tenant), fields);
     const result = await proUpload({
       db: context.db,
-      files: context.cloudflare.env.FILES,
+      files: context.files,
       target,
       application: input.application,
       version: input.version,

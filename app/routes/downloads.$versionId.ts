@@ -13,6 +13,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return runJson(async () => {
     const { versionId } = parseWith(Params, params);
     const viewer = { userId: session.user.id, isSystemAdmin: session.user.isSystemAdmin, access: (await context.access())! };
-    return await openDownload({ db: context.db, files: context.cloudflare.env.FILES, viewer, versionId });
+    return await openDownload({ db: context.db, files: context.files, viewer, versionId });
   });
 }

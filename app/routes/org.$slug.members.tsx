@@ -10,7 +10,6 @@ import {
   removeMember,
   revokeInvitation,
 } from "../domain/tenants/members.server";
-import { seatAllocators } from "../infra/durable-objects/seat-allocator.server";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -52,7 +51,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const slug = params.slug ?? "";
   return runAction(async () => {
     const input = parseWith(Intent, await readForm(request));
-    const base = { db: context.db, allocators: seatAllocators(context.cloudflare.env), actorUserId: user.id, slug };
+    const base = { db: context.db, allocators: context.seats, actorUserId: user.id, slug };
     const now = context.now();
     switch (input.intent) {
       case "assign":

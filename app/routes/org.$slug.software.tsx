@@ -42,7 +42,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
     const { fields, file } = await readUploadForm(request, maxBytes);
     const input = parseWith(Upload, fields);
-    const v = await proUpload({ db: context.db, files: context.cloudflare.env.FILES, target, ...input, file, maxBytes, now });
+    const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });
     return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
   }, "Done.");
 }
