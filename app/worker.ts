@@ -23,7 +23,7 @@ export default {
   async fetch(request, env, ctx) {
     // A fresh CSP nonce per request: the document's inline scripts carry it (load context -> entry.server).
     const config = readConfig(env);
-    const policy: HeaderPolicy = { nonce: newNonce(), appUrl: config.APP_URL, stripeApiBase: config.STRIPE_API_BASE };
+    const policy: HeaderPolicy = { nonce: newNonce(), appIsHttps: config.appIsHttps, stripeApiOrigin: config.stripeApiOrigin };
     if (isCrossSiteWrite(request)) {
       return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."), policy);
     }

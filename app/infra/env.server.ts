@@ -16,7 +16,13 @@ const EnvSchema = z.object({
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 * 1024 ** 3).default(209_715_200),
 });
 
-export type AppConfig = z.infer<typeof EnvSchema> & { adminEmails: ReadonlySet<string> };
+export type AppConfig = z.infer<typeof EnvSchema> & {
+  adminEmails: ReadonlySet<string>;
+  /** APP_URL is https: secure cookies and HSTS. */
+  appIsHttps: boolean;
+  /** STRIPE_API_BASE's origin when set (the local emulator's hosted pages), for the CSP's form-action. */
+  stripeApiOrigin: string | null;
+};
 
 // Bindings and secrets are fixed for an isolate's life (a new deploy or secret starts new isolates),
 // so each env object is validated once, not on every request.
@@ -43,5 +49,8 @@ function parseConfig(env: Env): AppConfig {
       .map((e) => e.trim().toLowerCase())
       .filter(Boolean),
   );
-  return Object.freeze({ ...parsed.data, adminEmails });
+  // Derived here, once per env, rather than parsed again on every request and response.
+  const appIsHttps = new URL(parsed.data.APP_URL).protocol === "https:";
+  const stripeApiOrigin = parsed.data.STRIPE_API_BASE ? new URL(parsed.data.STRIPE_API_BASE).origin : null;
+  return Object.freeze({ ...parsed.data, adminEmails, appIsHttps, stripeApiOrigin });
 }

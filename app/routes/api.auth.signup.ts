@@ -1,7 +1,6 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
-import { signUp } from "../domain/accounts/accounts.server";
 import { SignupInput } from "../domain/accounts/schemas";
-import { startSession } from "../infra/auth/start-session.server";
+import { signUpAndStartSession } from "../infra/auth/start-session.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { parseWith, readJson } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";
@@ -11,16 +10,7 @@ import { runJson } from "../infra/http/action-result.server";
 export async function action({ request, context }: ActionFunctionArgs) {
   return runJson(async () => {
     await context.limit("signup", context.clientAddress);
-    const input = parseWith(SignupInput, await readJson(request));
-    const { user, emailIds } = await signUp({
-      db: context.db,
-      email: input.email,
-      password: input.password,
-      appUrl: context.config.APP_URL,
-      now: context.now(),
-    });
-    context.sendEmails(emailIds);
-    return await startSession({ context, request, user, redirectTo: input.redirectTo, json: true });
+    return await signUpAndStartSession({ context, request, input: parseWith(SignupInput, await readJson(request)), json: true });
   });
 }
 

@@ -1,9 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { useActionData, useSearchParams } from "@remix-run/react";
-import { signUp } from "../domain/accounts/accounts.server";
 import { SignupInput } from "../domain/accounts/schemas";
 import { redirectIfSignedIn } from "../infra/auth/guards.server";
-import { type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
+import { type AuthFormErrors, signUpAndStartSession } from "../infra/auth/start-session.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { AuthForm } from "../components/auth-form";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
@@ -24,16 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const raw = await readForm(request);
     shown.email = raw.email;
     await context.limit("signup", context.clientAddress);
-    const input = parseWith(SignupInput, raw);
-    const { user, emailIds } = await signUp({
-      db: context.db,
-      email: input.email,
-      password: input.password,
-      appUrl: context.config.APP_URL,
-      now: context.now(),
-    });
-    context.sendEmails(emailIds);
-    return await startSession({ context, request, user, redirectTo: input.redirectTo, json: false });
+    return await signUpAndStartSession({ context, request, input: parseWith(SignupInput, raw), json: false });
   }, "Signed up.", shown);
 }
 

@@ -4,10 +4,9 @@ import { hashPassword, needsRehash, TIMING_DUMMY_HASH, verifyPassword } from "..
 import { type SessionUser } from "../../infra/auth/session.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { outboxInsert } from "../email/outbox.server";
 import { emails } from "../email/templates";
 import { AppError, conflict, invalidInput } from "../errors";
-import { issueToken } from "./tokens.server";
+import { emailedLink } from "./tokens.server";
 
 // Accounts: signup, login and the changes a signed-in user makes to their own account. What needs
 // a proven address (admin rights, invitations) reads users.email_verified_at; see email-links.server.ts
@@ -38,20 +37,15 @@ export async function signUp(deps: { db: Db; email: string; password: string; ap
   const existing = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
   if (existing) throw emailTaken();
   const user = { id: newId("usr"), email: deps.email, passwordHash: await hashPassword(deps.password), isSystemAdmin: false, emailVerifiedAt: null, createdAt: now };
-  const token = await issueToken(db, { userId: user.id, purpose: "verify_email", email: user.email, ttlMs: VERIFY_TTL_MS, now });
-  const emailId = newId("eml");
+  const link = await emailedLink(db, { userId: user.id, purpose: "verify_email", to: user.email, ttlMs: VERIFY_TTL_MS, render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }), now });
   try {
-    await db.batch([
-      db.insert(schema.users).values(user),
-      token.insert,
-      outboxInsert(db, { id: emailId, to: user.email, email: emails.verifyEmail({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
-    ]);
+    await db.batch([db.insert(schema.users).values(user), ...link.statements]);
   } catch (e) {
     // Two signups racing for one email: the unique index decides, the loser gets the same answer.
     if (isUniqueViolation(e)) throw emailTaken();
     throw e;
   }
-  return { user: toSessionUser(user), emailIds: [emailId] };
+  return { user: toSessionUser(user), emailIds: link.emailIds };
 }
 
 const emailTaken = () =>
@@ -139,14 +133,9 @@ export async function resendVerification(deps: { db: Db; userId: string; appUrl:
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   if (user.emailVerifiedAt !== null) throw conflict("already_verified", "Your email address is already verified.");
-  const token = await issueToken(db, { userId: user.id, purpose: "verify_email", email: user.email, ttlMs: VERIFY_TTL_MS, now });
-  const emailId = newId("eml");
-  await db.batch([
-    retireTokens(db, user.id, ["verify_email"], now),
-    token.insert,
-    outboxInsert(db, { id: emailId, to: user.email, email: emails.verifyEmail({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
-  ]);
-  return { emailIds: [emailId], email: user.email };
+  const link = await emailedLink(db, { userId: user.id, purpose: "verify_email", to: user.email, ttlMs: VERIFY_TTL_MS, render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }), now });
+  await db.batch([retireTokens(db, user.id, ["verify_email"], now), ...link.statements]);
+  return { emailIds: link.emailIds, email: user.email };
 }
 
 /** The address a pending email change would move the account to, if a link for one is still usable. */
@@ -172,12 +161,14 @@ export async function requestEmailChange(deps: { db: Db; userId: string; current
   if (deps.email === user.email) throw invalidInput("That is already your email address.", { email: ["That is already your email address."] });
   const taken = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
   if (taken) throw conflict("email_taken", "Another account uses that address.", { fieldErrors: { email: ["Another account uses that address."] } });
-  const token = await issueToken(db, { userId: user.id, purpose: "change_email", email: deps.email, ttlMs: VERIFY_TTL_MS, now });
-  const emailId = newId("eml");
-  await db.batch([
-    retireTokens(db, user.id, ["change_email"], now),
-    token.insert,
-    outboxInsert(db, { id: emailId, to: deps.email, email: emails.changeEmail({ appUrl: deps.appUrl, token: token.token, newEmail: deps.email }), userId: user.id, now }),
-  ]);
-  return { emailIds: [emailId] };
+  const link = await emailedLink(db, {
+    userId: user.id,
+    purpose: "change_email",
+    to: deps.email,
+    ttlMs: VERIFY_TTL_MS,
+    render: (token) => emails.changeEmail({ appUrl: deps.appUrl, token, newEmail: deps.email }),
+    now,
+  });
+  await db.batch([retireTokens(db, user.id, ["change_email"], now), ...link.statements]);
+  return { emailIds: link.emailIds };
 }

@@ -3,13 +3,12 @@ import { type BatchItem } from "drizzle-orm/batch";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { hashPassword } from "../../infra/auth/password.server";
 import { type SessionUser } from "../../infra/auth/session.server";
-import { newId } from "../../infra/ids";
 import { auditInsertWhen, type Actor } from "../audit/audit.server";
 import { outboxInsert } from "../email/outbox.server";
 import { emails } from "../email/templates";
 import { AppError } from "../errors";
 import { isUniqueViolation, retireTokens, toSessionUser } from "./accounts.server";
-import { findUsableToken, invalidLink, issueToken, type TokenRow } from "./tokens.server";
+import { emailedLink, findUsableToken, invalidLink, type TokenRow } from "./tokens.server";
 
 // What an emailed link proves: that whoever opened it reads that address. Each link works once:
 // the batch that acts on it first marks the token used, and every other statement in the batch is
@@ -151,13 +150,9 @@ export async function requestPasswordReset(deps: { db: Db; email: string; appUrl
   const { db, now } = deps;
   const user = await db.select({ id: schema.users.id, email: schema.users.email }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
   if (!user) return { emailIds: [] };
-  const token = await issueToken(db, { userId: user.id, purpose: "reset_password", email: user.email, ttlMs: RESET_TTL_MS, now });
-  const emailId = newId("eml");
-  await db.batch([
-    token.insert,
-    outboxInsert(db, { id: emailId, to: user.email, email: emails.resetPassword({ appUrl: deps.appUrl, token: token.token }), userId: user.id, now }),
-  ]);
-  return { emailIds: [emailId] };
+  const link = await emailedLink(db, { userId: user.id, purpose: "reset_password", to: user.email, ttlMs: RESET_TTL_MS, render: (token) => emails.resetPassword({ appUrl: deps.appUrl, token }), now });
+  await db.batch([...link.statements]);
+  return { emailIds: link.emailIds };
 }
 
 /** Whether a reset link can still be used (the form is shown only for one that can). */

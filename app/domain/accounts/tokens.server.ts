@@ -1,6 +1,9 @@
 import { eq } from "drizzle-orm";
 import { hashToken, newToken } from "../../infra/auth/session.server";
 import { type Db, schema } from "../../infra/d1/db.server";
+import { newId } from "../../infra/ids";
+import { outboxInsert } from "../email/outbox.server";
+import { type RenderedEmail } from "../email/templates";
 import { AppError } from "../errors";
 
 // Single-use, expiring tokens for emailed links. The link carries 32 random bytes; the table holds
@@ -17,6 +20,22 @@ export async function issueToken(db: Db, o: { userId: string; purpose: TokenPurp
     token,
     id,
     insert: db.insert(schema.userTokens).values({ id, userId: o.userId, purpose: o.purpose, email: o.email, createdAt: o.now, expiresAt: o.now + o.ttlMs, usedAt: null }),
+  };
+}
+
+/**
+ * A link emailed to `to`: the token's insert and its outbox row, to run in one batch with whatever
+ * else the request changes, and the outbox id to send after the response.
+ */
+export async function emailedLink(
+  db: Db,
+  o: { userId: string; purpose: TokenPurpose; to: string; ttlMs: number; render: (token: string) => RenderedEmail; now: number },
+) {
+  const token = await issueToken(db, { userId: o.userId, purpose: o.purpose, email: o.to, ttlMs: o.ttlMs, now: o.now });
+  const emailId = newId("eml");
+  return {
+    statements: [token.insert, outboxInsert(db, { id: emailId, to: o.to, email: o.render(token.token), userId: o.userId, now: o.now })] as const,
+    emailIds: [emailId],
   };
 }
 

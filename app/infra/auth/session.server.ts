@@ -16,7 +16,6 @@ const TOUCH_EVERY_MS = 10 * 60 * 1000;
 export type SessionUser = { id: string; email: string; isSystemAdmin: boolean; emailVerified: boolean };
 export type ActiveSession = { sessionId: string; user: SessionUser };
 
-
 export async function hashToken(token: string): Promise<string> {
   return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
 }
@@ -26,25 +25,21 @@ export function newToken(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/**
- * The session token from the cookie this configuration sets (`secure`: see isSecureAppUrl). A
- * caller that does not say reads `__Host-gh_session`, or `gh_session` only on a plain-http request.
- */
 /** The session token from the cookie this deployment sets (`__Host-` prefixed when APP_URL is https). */
 export function readSessionToken(request: Request, opts: { secure: boolean }): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
-  const names = [cookieName(opts.secure)];
-  const cookies = new Map<string, string>();
+  const name = cookieName(opts.secure);
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      // Tokens are 43 base64url characters; anything else is not ours.
+      return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
+    }
   }
-  const value = names.map((n) => cookies.get(n)).find((v) => v !== undefined);
-  // Tokens are 43 base64url characters; anything else is not ours.
-  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
+  return null;
 }
 
 export async function createSession(deps: { db: Db; userId: string; userAgent: string | null; now: number }) {
@@ -133,7 +128,7 @@ export async function destroySession(deps: { db: Db; request: Request; secure: b
 }
 
 /** Cookies are Secure and `__Host-` prefixed whenever the app's public URL is https (config, not the request). */
-export const isSecureAppUrl = (config: { APP_URL: string }) => new URL(config.APP_URL).protocol === "https:";
+export const isSecureAppUrl = (config: { appIsHttps: boolean }) => config.appIsHttps;
 
 const cookieName = (secure: boolean) => (secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 

@@ -1,5 +1,7 @@
 import { type AppLoadContext, redirect } from "@remix-run/cloudflare";
+import { signUp } from "../../domain/accounts/accounts.server";
 import { safeRedirect } from "../../domain/accounts/safe-redirect";
+import { type SignupInput } from "../../domain/accounts/schemas";
 import { jsonResponse } from "../http/responses.server";
 import { createSession, destroySession, isSecureAppUrl, type SessionUser, sessionCookie } from "./session.server";
 
@@ -29,6 +31,14 @@ export async function startSession(deps: {
     });
   }
   return redirect(to, { headers: { "Set-Cookie": cookie } });
+}
+
+/** Signup, for the form and the JSON API alike: the account and its verification email, then a session. */
+export async function signUpAndStartSession(deps: { context: AppLoadContext; request: Request; input: SignupInput; json: boolean }): Promise<Response> {
+  const { context, input } = deps;
+  const { user, emailIds } = await signUp({ db: context.db, email: input.email, password: input.password, appUrl: context.config.APP_URL, now: context.now() });
+  context.sendEmails(emailIds);
+  return startSession({ context, request: deps.request, user, redirectTo: input.redirectTo, json: deps.json });
 }
 
 // What an auth form's action answers on failure (runAction with `extra: { email }`), for re-display.

@@ -38,7 +38,7 @@ export function newNonce(): string {
   return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
 }
 
-export type HeaderPolicy = { nonce: string; appUrl: string; stripeApiBase: string };
+export type HeaderPolicy = { nonce: string; appIsHttps: boolean; stripeApiOrigin: string | null };
 
 // Browsers apply form-action to the redirect after a form post too: /checkout/start and
 // /org/*/billing-portal answer 303 to Stripe's hosted pages (the emulator's origin locally).
@@ -49,8 +49,7 @@ const STRIPE_HOSTED_PAGES = ["https://checkout.stripe.com", "https://billing.str
  * style attributes are allowed (a few pages colour with them); nothing frames the app.
  */
 export function contentSecurityPolicy(policy: HeaderPolicy): string {
-  const stripeOrigin = policy.stripeApiBase ? new URL(policy.stripeApiBase).origin : null;
-  const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(stripeOrigin ? [stripeOrigin] : [])];
+  const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(policy.stripeApiOrigin ? [policy.stripeApiOrigin] : [])];
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${policy.nonce}'`,
@@ -76,7 +75,7 @@ export function withSecurityHeaders(response: Response, policy: HeaderPolicy): R
   headers.set("X-Frame-Options", "DENY");
   headers.set("Permissions-Policy", PERMISSIONS_POLICY);
   // HSTS only when the configured origin is https (a plain-http dev host is never pinned).
-  if (new URL(policy.appUrl).protocol === "https:") headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (policy.appIsHttps) headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   // Pages can carry a user's data: nothing is cached unless the route said otherwise.
   if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private, no-store");
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
