@@ -1,4 +1,4 @@
-import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
+import { createRequestHandler } from "@remix-run/cloudflare";
 import * as build from "gatehouse-server-build";
 import { errorJson } from "./infra/http/responses.server";
 import {
@@ -16,7 +16,7 @@ import { createLoadContext } from "./load-context";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
 
-const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild);
+const handleRemixRequest = createRequestHandler(build);
 const directRoute = directRoutes(build);
 
 export default {
@@ -37,7 +37,7 @@ export default {
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.
-  async scheduled(controller, env, ctx) {
+  scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduledJobs({ env, cron: controller.cron }));
   },
 } satisfies ExportedHandler<Env>;

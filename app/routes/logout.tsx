@@ -8,6 +8,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return redirect("/", { headers: { "Set-Cookie": clearSessionCookie({ secure }) } });
 }
 
-export async function loader() {
+export function loader() {
   return redirect("/");
 }

@@ -12,7 +12,7 @@ export const headers = actionRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Verify your email · Gatehouse" }];
 
 // Opening the link only shows a button: mail scanners that fetch every link must not use it up.
-export async function loader({ request }: LoaderFunctionArgs) {
+export function loader({ request }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
   return { token: TokenSchema.safeParse(token).success ? token : null };
 }

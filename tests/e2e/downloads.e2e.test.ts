@@ -116,7 +116,7 @@ test("an admin publishes a version; a member with a seat sees it on the dashboar
   await expectNoSeriousViolations(member, "dashboard with downloads");
   const [download] = await Promise.all([member.waitForEvent("download"), link.click()]);
   expect(download.suggestedFilename()).toBe("e2e-tool.exe");
-  const saved = readFileSync((await download.path())!);
+  const saved = readFileSync((await download.path()));
   expect(sha256(saved)).toBe(sha256(bytes));
 });
 

@@ -187,7 +187,7 @@ export async function expectOrderIndependent(flow: {
   await rewind();
   for (const id of acted) {
     const results = await Promise.all([deliver(id), deliver(id), deliver(id)]);
-    if (!results.every((r) => r.status === 200)) throw new Error(`concurrent duplicates of ${id} answered ${results.map((r) => r.status)}`);
+    if (!results.every((r) => r.status === 200)) throw new Error(`concurrent duplicates of ${id} answered ${results.map((r) => r.status).join(",")}`);
   }
   if (JSON.stringify(await tenantState(flow.tenantId)) !== JSON.stringify(flow.reference)) throw new Error("concurrent duplicates changed the state");
   return orders.length;

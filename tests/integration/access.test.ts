@@ -194,7 +194,7 @@ test("roadmap edits are checked: bad input is a 422 naming the field (404 for an
     [{ intent: "delete", itemId: "rmi_not_mine" }, 404, null],
     [{ intent: "publish", published: "maybe" }, 422, "published"],
   ] as const) {
-    const res = await o.owner.agent.fetch(path, form(body as unknown as Record<string, string>));
+    const res = await o.owner.agent.fetch(path, form(body));
     expect(res.status, JSON.stringify(body)).toBe(status);
     if (message) expect(await res.text(), JSON.stringify(body)).toContain("fieldErrors");
   }

@@ -237,7 +237,7 @@ test("catalog: a new price is created in Stripe with the same lookup key; publis
     [{ intent: "create_price", productId: product!.id, lookupKey: `${key}_m`, currency: "eur", unitAmount: "100", interval: "month" }, 422],
     [{ intent: "create_price", productId: product!.id, lookupKey: `${key}_neg`, currency: "eur", unitAmount: "-1", interval: "" }, 422],
   ] as const) {
-    const res = await w.admin.agent.fetch("/admin/catalog", form(body as unknown as Record<string, string>));
+    const res = await w.admin.agent.fetch("/admin/catalog", form(body));
     expect(res.status, JSON.stringify(body)).toBe(status);
   }
 });

@@ -176,7 +176,7 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   expect(((await off.json()) as { message: string }).message).toMatch(/not switched on/);
   expect(await storedFor(w.a.tenant.id)).toEqual(before);
   const audit = await env.DB.prepare("SELECT after FROM audit_log WHERE action = 'tenant.pro_uploads' AND tenant_id = ? ORDER BY id").bind(w.a.tenant.id).all<{ after: string }>();
-  expect(audit.results.map((r) => JSON.parse(r.after))).toEqual([{ enabled: true }, { enabled: false }]);
+  expect(audit.results.map((r) => JSON.parse(r.after) as unknown)).toEqual([{ enabled: true }, { enabled: false }]);
 
   // Back on: a tenant admin uploads 2.2.0 through the page, which supersedes 2.1.0.
   await switchProUploads(w.admin.agent, w.a.tenant.id, true);

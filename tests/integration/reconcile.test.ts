@@ -123,7 +123,7 @@ test("the Worker's scheduled() handler runs the job and records it", async () =>
   const before = await succeeded("reconcile");
   const feedsBefore = await succeeded("version_feed");
   const ctx = createExecutionContext();
-  await worker.scheduled!(createScheduledController({ cron: "*/15 * * * *", scheduledTime: Date.now() }), env, ctx);
+  worker.scheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
   expect(await succeeded("reconcile")).toBe(before + 1);
   expect(await succeeded("version_feed")).toBe(feedsBefore + 1);

@@ -58,7 +58,7 @@ export async function startStripeEmulator(opts: StartOptions): Promise<RunningEm
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  let exited: number | null = null;
+  let exited = null as number | null; // set by the exit handler; `as` keeps TS from narrowing it to null
   child.on("exit", (code) => {
     exited = code ?? -1;
   });

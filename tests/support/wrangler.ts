@@ -65,7 +65,7 @@ export async function startWranglerDev(opts: {
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  let exitCode: number | null = null;
+  let exitCode = null as number | null; // set by the exit handler; `as` keeps TS from narrowing it to null
   child.on("exit", (code) => {
     exitCode = code ?? -1;
   });

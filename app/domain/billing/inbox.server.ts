@@ -6,8 +6,14 @@ import { type BillingEvent, type BillingGateway } from "./types";
 
 export type InboxResult = { outcome: "processed" | "ignored" | "duplicate"; tenantId: string | null };
 
-const isInboxConflict = (e: unknown) =>
-  /UNIQUE constraint failed: processed_webhook_events/i.test(`${e instanceof Error ? e.message : ""} ${String((e as { cause?: unknown })?.cause ?? "")}`);
+// An error's message and its cause's (D1 wraps the SQLite message in `cause`).
+const errorText = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause instanceof Error ? e.cause.message : typeof e.cause === "string" ? e.cause : "";
+  return `${e.message} ${cause}`.trim();
+};
+
+const isInboxConflict = (e: unknown) => /UNIQUE constraint failed: processed_webhook_events/i.test(errorText(e));
 
 /**
  * Runs a verified event exactly once. The event's effects and its inbox row are one D1 batch:
@@ -35,7 +41,7 @@ export async function processStripeEvent(deps: {
         ...inboxColumns(deps),
         status: outcome.status,
         tenantId: outcome.tenantId,
-        attempts: sql`1 + coalesce((SELECT attempts FROM processed_webhook_events WHERE event_id = ${event.id}), 0)` as unknown as number,
+        attempts: sql`1 + coalesce((SELECT attempts FROM processed_webhook_events WHERE event_id = ${event.id}), 0)`,
         error: outcome.note ?? null,
         processedAt: Date.now(),
         durationMs: Date.now() - started,
@@ -104,7 +110,7 @@ async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
 }
 
 async function recordFailure(deps: { db: Db; event: BillingEvent; now: number }, error: unknown, durationMs: number) {
-  const message = (error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error)).slice(0, 2000);
+  const message = errorText(error).slice(0, 2000);
   await deps.db
     .insert(schema.processedWebhookEvents)
     .values({

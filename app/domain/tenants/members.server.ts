@@ -254,7 +254,7 @@ export async function respondToInvitation(deps: { db: Db; user: { id: string; em
       tenantId: inv.tenantId,
       target: { type: "user", id: user.id },
       before: existing ? { status: existing.status, role: existing.role } : null,
-      after: becomesActive ? { status: "active", role: inv.role } : { status: "active", role: existing!.role },
+      after: becomesActive ? { status: "active", role: inv.role } : { status: "active", role: existing.role },
       reason: `Invitation ${inv.id}`,
       at: now,
     }),

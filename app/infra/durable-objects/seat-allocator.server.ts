@@ -100,9 +100,9 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
 }
 
 export function seatAllocatorFor(env: Env, tenantId: string): DurableObjectStub<SeatAllocator> {
-  const ns = env.SEAT_ALLOCATOR as unknown as DurableObjectNamespace<SeatAllocator>;
+  const ns = env.SEAT_ALLOCATOR;
   return ns.get(ns.idFromName(tenantId));
 }
 
 /** The domain's view of a tenant's allocator (typed RPC over the stub). */
-export const seatAllocators = (env: Env) => (tenantId: string): SeatAllocatorPort => seatAllocatorFor(env, tenantId) as unknown as SeatAllocatorPort;
+export const seatAllocators = (env: Env) => (tenantId: string): SeatAllocatorPort => seatAllocatorFor(env, tenantId);

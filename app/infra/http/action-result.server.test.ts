@@ -39,7 +39,7 @@ test("anything but an AppError propagates from both wrappers", async () => {
 
 test("a JSON AppError is { error, message, fieldErrors? } with its status (or the endpoint's) and headers", async () => {
   const ok = await runJson(async () => new Response("fine"));
-  expect(await (ok as Response).text()).toBe("fine");
+  expect(await (ok).text()).toBe("fine");
   const conflict = (await runJson(async () => { throw new AppError({ code: "no_seats_available", status: 409, message: "No seats." }); })) as Response;
   expect(conflict.status).toBe(409);
   expect(await conflict.json()).toEqual({ error: "no_seats_available", message: "No seats." });

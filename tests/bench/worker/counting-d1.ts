@@ -20,7 +20,7 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
         if (prop === "bind") return (...values: unknown[]) => wrapStatement(target.bind(...values));
         const value: unknown = Reflect.get(target, prop);
         if (typeof value !== "function") return value;
-        if (!EXECUTING.has(prop)) return value.bind(target);
+        if (!EXECUTING.has(prop)) return value.bind(target) as unknown;
         return (...args: unknown[]) => {
           executed += 1;
           return timed(value.apply(target, args) as Promise<unknown>);
@@ -48,7 +48,7 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
         };
       }
       const value: unknown = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === "function" ? (value.bind(target) as unknown) : value;
     },
   });
   return { db: counted, count: () => executed, waitedMs: () => waited };

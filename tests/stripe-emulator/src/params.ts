@@ -115,7 +115,7 @@ export class Params {
     if (typeof v === "string") return v === "" ? [] : [v];
     if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
       throw invalidParam(this.name(key), `Invalid array: ${this.name(key)} must be an array of strings.`);
-    return v as string[];
+    return v;
   }
 
   /** Stripe metadata: string values, empty string deletes the key. */
