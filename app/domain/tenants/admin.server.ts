@@ -131,7 +131,6 @@ export const CreateTenantInput = z.object({
   reason: AuditReason,
 });
 
-
 /** An admin creates a tenant only explicitly, for a named existing user who becomes its owner. */
 export async function createTenantForOwner(deps: {
   db: Db;
