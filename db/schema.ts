@@ -243,9 +243,10 @@ export const subscriptions = sqliteTable(
     trialWillEndNotifiedAt: integer("trial_will_end_notified_at"),
     // When this row was copied from Stripe's current object: an older copy never overwrites a newer one.
     stripeSyncedAt: integer("stripe_synced_at"),
-    // Order independence: the Stripe object version last applied (see docs/decisions).
-    lastEventCreated: integer("last_event_created"),
-    lastEventId: text("last_event_id"),
+    // The table still holds last_event_created and last_event_id: nullable, dead since ADR 006
+    // chose re-reading Stripe over event versions, and out of this object so that no query names
+    // them. The next release drops them (ADR 013); until then `npm run db:generate` proposes that
+    // drop, which must not ship in the same release as this change.
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -508,51 +509,54 @@ export const tenantInvitations = sqliteTable(
   ],
 );
 
-// Entitled downloads (ADR 008). A catalog belongs to the system (curated by system admins) or to
-// one tenant (its Pro uploads). Files live in R2 under `download_key`; there is no public URL.
-export const CATALOG_OWNER_TYPES = ["system", "tenant"] as const;
+// Entitled downloads (ADR 008): the software catalog. A software catalog belongs to the system
+// (curated by system admins) or to one tenant (its Pro uploads). Files live in R2 under
+// `download_key`; there is no public URL. The tables were `catalogs`, `applications` and `versions`
+// until migration 0007 renamed them (ADR 013): "catalog" alone means the price catalog. SQLite's
+// RENAME keeps CHECK constraint names, so those still read `catalogs_…` and `versions_…`.
+export const SOFTWARE_CATALOG_OWNER_TYPES = ["system", "tenant"] as const;
 
-export const catalogs = sqliteTable(
-  "catalogs",
+export const softwareCatalogs = sqliteTable(
+  "software_catalogs",
   {
     id: text("id").primaryKey(),
-    ownerType: text("owner_type", { enum: CATALOG_OWNER_TYPES }).notNull(),
+    ownerType: text("owner_type", { enum: SOFTWARE_CATALOG_OWNER_TYPES }).notNull(),
     // The tenant id for a tenant catalog; "system" for the one system catalog.
     ownerId: text("owner_id").notNull(),
     name: text("name").notNull(),
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("catalogs_owner_unique").on(t.ownerType, t.ownerId),
-    check("catalogs_owner_type_check", inList("owner_type", CATALOG_OWNER_TYPES)),
+    uniqueIndex("software_catalogs_owner_unique").on(t.ownerType, t.ownerId),
+    check("catalogs_owner_type_check", inList("owner_type", SOFTWARE_CATALOG_OWNER_TYPES)),
   ],
 );
 
-export const applications = sqliteTable(
-  "applications",
+export const softwareApplications = sqliteTable(
+  "software_applications",
   {
     id: text("id").primaryKey(),
     catalogId: text("catalog_id")
       .notNull()
-      .references(() => catalogs.id),
+      .references(() => softwareCatalogs.id),
     // Stable, URL-safe name: the version feed of a system application is feeds/<slug>.json in R2.
     slug: text("slug").notNull(),
     name: text("name").notNull(),
     vendor: text("vendor").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("applications_catalog_slug_unique").on(t.catalogId, t.slug)],
+  (t) => [uniqueIndex("software_applications_catalog_slug_unique").on(t.catalogId, t.slug)],
 );
 
-export const VERSION_SOURCES = ["admin", "upload", "feed", "seed"] as const;
+export const SOFTWARE_VERSION_SOURCES = ["admin", "upload", "feed", "seed"] as const;
 
-export const versions = sqliteTable(
-  "versions",
+export const softwareVersions = sqliteTable(
+  "software_versions",
   {
     id: text("id").primaryKey(),
     applicationId: text("application_id")
       .notNull()
-      .references(() => applications.id),
+      .references(() => softwareApplications.id),
     version: text("version").notNull(),
     downloadKey: text("download_key").notNull(),
     sha256: text("sha256").notNull(),
@@ -560,18 +564,18 @@ export const versions = sqliteTable(
     fileName: text("file_name").notNull(),
     // The version that replaced this one; null = the application's latest.
     supersededBy: text("superseded_by"),
-    source: text("source", { enum: VERSION_SOURCES }).notNull(),
+    source: text("source", { enum: SOFTWARE_VERSION_SOURCES }).notNull(),
     createdBy: text("created_by"),
     createdAt: createdAt(),
   },
   (t) => [
     // A version string is published once per application (so a version+checksum pair is unique too);
     // this is what makes the feed job idempotent.
-    uniqueIndex("versions_application_version_unique").on(t.applicationId, t.version),
-    index("versions_latest_idx").on(t.applicationId, t.supersededBy),
+    uniqueIndex("software_versions_application_version_unique").on(t.applicationId, t.version),
+    index("software_versions_latest_idx").on(t.applicationId, t.supersededBy),
     check("versions_sha256_check", sql`length(${t.sha256}) = 64 AND ${t.sha256} = lower(${t.sha256})`),
     check("versions_size_check", sql`${t.size} >= 0`),
-    check("versions_source_check", inList("source", VERSION_SOURCES)),
+    check("versions_source_check", inList("source", SOFTWARE_VERSION_SOURCES)),
   ],
 );
 

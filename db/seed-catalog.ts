@@ -186,9 +186,9 @@ export const sampleSoftwareFeed = (sha256: string) =>
 export function softwareSeedStatements(now: number, file: { sha256: string; size: number }): string[] {
   const s = SAMPLE_SOFTWARE;
   return [
-    `INSERT INTO catalogs (id, owner_type, owner_id, name, created_at) VALUES (${[s.catalogId, "system", "system", "Gatehouse software", now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
-    `INSERT INTO applications (id, catalog_id, slug, name, vendor, created_at) VALUES (${[s.applicationId, s.catalogId, s.slug, s.name, s.vendor, now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
-    `INSERT INTO versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at) VALUES (${[
+    `INSERT INTO software_catalogs (id, owner_type, owner_id, name, created_at) VALUES (${[s.catalogId, "system", "system", "Gatehouse software", now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+    `INSERT INTO software_applications (id, catalog_id, slug, name, vendor, created_at) VALUES (${[s.applicationId, s.catalogId, s.slug, s.name, s.vendor, now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+    `INSERT INTO software_versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at) VALUES (${[
       s.versionId, s.applicationId, s.version, s.key, file.sha256, file.size, s.fileName, null, "seed", null, now,
     ].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
   ];

@@ -1,4 +1,4 @@
-import { runVersionFeedJob } from "../domain/downloads/software.server";
+import { runVersionFeedJob } from "../domain/jobs/version-feed.server";
 import { runReconciliation } from "../domain/jobs/reconcile.server";
 import { deliverOutbox } from "../domain/email/outbox.server";
 import { createDb } from "./d1/db.server";

@@ -1,8 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { adminOverview } from "../domain/admin/queries.server";
-import { retryStuckIntent } from "../domain/admin/replay.server";
+import { adminOverview } from "../domain/billing/overview.server";
+import { retryStuckIntent } from "../domain/billing/replay.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { createPrice, CreatePriceInput, createProduct, CreateProductInput, listCatalog, setCatalogFlag } from "../domain/admin/catalog.server";
+import { createPrice, CreatePriceInput, createProduct, CreateProductInput, listCatalog, setCatalogFlag } from "../domain/catalog/products.server";
 import { formatMoney } from "../domain/catalog/pricing";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";

@@ -1,7 +1,7 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
-import { FUNNEL_EVENTS } from "../domain/admin/funnel";
-import { funnelByDay } from "../domain/admin/queries.server";
+import { FUNNEL_EVENTS } from "../domain/analytics/funnel";
+import { funnelByDay } from "../domain/analytics/funnel.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 
 export async function loader({ context }: LoaderFunctionArgs) {

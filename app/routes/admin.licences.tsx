@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { LicenceFilter, listLicences } from "../domain/admin/queries.server";
+import { LicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
 

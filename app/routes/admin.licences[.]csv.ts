@@ -1,5 +1,5 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { LicenceFilter, licencesCsv, listLicences } from "../domain/admin/queries.server";
+import { LicenceFilter, licencesCsv, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

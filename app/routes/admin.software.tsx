@@ -1,10 +1,11 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { addSystemApplication, addSystemVersion, listSystemCatalog } from "../domain/downloads/software.server";
-import { formatBytes } from "../domain/downloads/software";
+import { listSystemCatalog } from "../domain/software/catalog.server";
+import { addSystemApplication, addSystemVersion } from "../domain/software/publishing.server";
+import { formatBytes } from "../domain/software/rules";
 import { safeText } from "../domain/input";
-import { readUploadForm } from "../domain/downloads/upload-form.server";
+import { readUploadForm } from "../domain/software/upload-form.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith } from "../infra/http/responses.server";

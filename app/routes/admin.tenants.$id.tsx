@@ -1,10 +1,10 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { GrantInput, grantEntitlement, revokeEntitlement, RevokeInput } from "../domain/admin/grants.server";
-import { getTenantDetail } from "../domain/admin/queries.server";
-import { retryStuckIntent } from "../domain/admin/replay.server";
-import { proUploadStatus, setProUploads } from "../domain/downloads/software.server";
+import { GrantInput, grantEntitlement, revokeEntitlement, RevokeInput } from "../domain/entitlements/grants.server";
+import { getTenantDetail } from "../domain/tenants/admin.server";
+import { retryStuckIntent } from "../domain/billing/replay.server";
+import { proUploadStatus, setProUploads } from "../domain/software/publishing.server";
 import { badRequest } from "../domain/errors";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";

@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { searchTenants } from "../domain/admin/queries.server";
+import { searchTenants } from "../domain/tenants/admin.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
 

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, redirect } from "@remix-run/cloudflare";
 import { Form } from "@remix-run/react";
-import { createTenantForOwner, CreateTenantInput } from "../domain/admin/grants.server";
+import { createTenantForOwner, CreateTenantInput } from "../domain/tenants/admin.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";

@@ -1,8 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { listWebhookEvents } from "../domain/admin/queries.server";
-import { replayWebhookEvent } from "../domain/admin/replay.server";
+import { listWebhookEvents } from "../domain/billing/inbox.server";
+import { replayWebhookEvent } from "../domain/billing/replay.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";

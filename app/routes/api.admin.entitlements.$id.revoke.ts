@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
-import { revokeEntitlement, RevokeInput } from "../domain/admin/grants.server";
+import { revokeEntitlement, RevokeInput } from "../domain/entitlements/grants.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { GrantInput, grantEntitlement } from "../domain/admin/grants.server";
+import { GrantInput, grantEntitlement } from "../domain/entitlements/grants.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";

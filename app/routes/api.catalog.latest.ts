@@ -1,5 +1,5 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { listLatest } from "../domain/downloads/software.server";
+import { listLatest } from "../domain/software/catalog.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { jsonResponse } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";

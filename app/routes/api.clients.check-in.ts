@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { clientCheckIn } from "../domain/downloads/software.server";
+import { clientCheckIn } from "../domain/software/client-licences.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith, readJson } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { proUpload, requireUploadTarget } from "../domain/downloads/software.server";
-import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/upload-form.server";
+import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
+import { readUploadForm, refuseDeclaredOversize } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";

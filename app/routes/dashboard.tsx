@@ -1,7 +1,8 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { formatBytes } from "../domain/downloads/software";
-import { clientSummaries, listLatest } from "../domain/downloads/software.server";
+import { formatBytes } from "../domain/software/rules";
+import { listLatest } from "../domain/software/catalog.server";
+import { clientSummaries } from "../domain/software/client-licences.server";
 import { type EntitlementView } from "../domain/entitlements/access";
 import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";

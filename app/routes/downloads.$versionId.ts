@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
-import { openDownload } from "../domain/downloads/software.server";
+import { openDownload } from "../domain/software/download.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { parseWith } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";

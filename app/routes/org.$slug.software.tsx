@@ -1,9 +1,11 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { z } from "zod";
-import { proUpload, requireUploadTarget, rotateLicenceToken, tenantSoftware } from "../domain/downloads/software.server";
-import { formatBytes } from "../domain/downloads/software";
-import { readUploadForm, refuseDeclaredOversize } from "../domain/downloads/upload-form.server";
+import { tenantSoftware } from "../domain/software/catalog.server";
+import { rotateLicenceToken } from "../domain/software/client-licences.server";
+import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
+import { formatBytes } from "../domain/software/rules";
+import { readUploadForm, refuseDeclaredOversize } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { addSystemApplication, addSystemVersion } from "../../app/domain/downloads/software.server";
+import { addSystemApplication, addSystemVersion } from "../../app/domain/software/publishing.server";
 import { createDb } from "../../app/infra/d1/db.server";
 
 /** A fake package: the right (or a wrong) signature, then `size` bytes in total of deterministic filler. */
@@ -40,7 +40,7 @@ export function multipart(fields: Record<string, string>, file?: { name: string;
 /** What is stored for a tenant: versions in D1 and objects in R2 (a refused upload must change neither). */
 export async function storedFor(tenantId: string) {
   const versions = await env.DB.prepare(
-    "SELECT count(*) AS n FROM versions v JOIN applications a ON a.id = v.application_id JOIN catalogs c ON c.id = a.catalog_id WHERE c.owner_id = ?",
+    "SELECT count(*) AS n FROM software_versions v JOIN software_applications a ON a.id = v.application_id JOIN software_catalogs c ON c.id = a.catalog_id WHERE c.owner_id = ?",
   )
     .bind(tenantId)
     .first<{ n: number }>();

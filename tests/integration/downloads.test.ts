@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { runVersionFeedJob } from "../../app/domain/downloads/software.server";
+import { runVersionFeedJob } from "../../app/domain/jobs/version-feed.server";
 import { declaredBodyTooLarge, DEFAULT_BODY_LIMIT, limitUndeclaredBody } from "../../app/infra/http/guards.server";
 import { createDb } from "../../app/infra/d1/db.server";
 import { PRICE } from "../factories/billing";
@@ -184,7 +184,7 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   expect(page.status).toBe(200);
   const latest = (await (await w.memberSeat.agent.fetch("/api/catalog/latest")).json()) as Latest;
   expect(latest.applications.find((a) => a.name === "Alpha Tool")!.latest.version).toBe("2.2.0");
-  const old = await env.DB.prepare("SELECT superseded_by FROM versions WHERE id = ?").bind(w.uploaded.id).first<{ superseded_by: string | null }>();
+  const old = await env.DB.prepare("SELECT superseded_by FROM software_versions WHERE id = ?").bind(w.uploaded.id).first<{ superseded_by: string | null }>();
   expect(old?.superseded_by).toMatch(/^ver_/);
   const uploads = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'software.upload' AND tenant_id = ?").bind(w.a.tenant.id).first<{ n: number }>();
   expect(uploads?.n).toBe(2);
@@ -194,7 +194,7 @@ test("an admin adds an application and a version in the console; non-admins cann
   const w = await world();
   const addApp = await w.admin.agent.fetch("/admin/software", multipart({ intent: "add_application", name: "Console Tool", vendor: "Acme" }));
   expect(addApp.status).toBe(200);
-  const app = await env.DB.prepare("SELECT id FROM applications WHERE name = 'Console Tool'").first<{ id: string }>();
+  const app = await env.DB.prepare("SELECT id FROM software_applications WHERE name = 'Console Tool'").first<{ id: string }>();
   const bytes = packageBytes("msi", 3000, 5);
   const addVersion = await w.admin.agent.fetch("/admin/software", multipart({ intent: "add_version", applicationId: app!.id, version: "0.9.1" }, { name: "console-tool.msi", bytes }));
   expect(addVersion.status).toBe(200);
@@ -205,7 +205,7 @@ test("an admin adds an application and a version in the console; non-admins cann
   expect(bad.status).toBe(415);
   expect((await w.ownerA.agent.fetch("/admin/software", multipart({ intent: "add_application", name: "Nope", vendor: "x" }))).status).toBe(403);
   expect((await w.ownerA.agent.fetch("/admin/software")).status).toBe(403);
-  const count = await env.DB.prepare("SELECT count(*) AS n FROM versions WHERE application_id = ?").bind(app!.id).first<{ n: number }>();
+  const count = await env.DB.prepare("SELECT count(*) AS n FROM software_versions WHERE application_id = ?").bind(app!.id).first<{ n: number }>();
   expect(count?.n).toBe(1);
 });
 
@@ -218,7 +218,7 @@ test("the version feed job publishes new feed versions once, however often it ru
   const entry = async (version: string, i: number) => ({ version, key: `releases/feed-tool/${i}.exe`, sha256: await sha256Hex(files[i]!) });
   const feed = { versions: [await entry("1.0.0", 0), await entry("1.1.0", 1), { version: "not a version", key: "x", sha256: "0" }] };
   await env.FILES.put(`feeds/${app.slug}.json`, JSON.stringify(feed));
-  const versionsOf = () => env.DB.prepare("SELECT version, superseded_by FROM versions WHERE application_id = ? ORDER BY version").bind(app.id).all<{ version: string; superseded_by: string | null }>();
+  const versionsOf = () => env.DB.prepare("SELECT version, superseded_by FROM software_versions WHERE application_id = ? ORDER BY version").bind(app.id).all<{ version: string; superseded_by: string | null }>();
 
   const first = await runVersionFeedJob({ db, files: env.FILES, now: () => Date.now() });
   expect(first.status).toBe("succeeded");

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { expect, test } from "vitest";
-import { CreatePriceInput } from "../../app/domain/admin/catalog.server";
+import { CreatePriceInput } from "../../app/domain/catalog/products.server";
 import { control, eventsFor, PRICE, startCheckout } from "../factories/billing";
 import { agent, BASE, callWorker, form, json, signedInAgent, uniqueEmail } from "../factories/http";
 import { activeSeats } from "../factories/seats";
@@ -170,7 +170,7 @@ test("application names and roadmap items refuse bidi and control characters", a
   const app = await admin.agent.fetch("/admin/software", multipartForm({ intent: "add_application", name: "Tool\u2067x", vendor: "Acme" }));
   expect(app.status).toBe(422);
   expect(await app.text()).toMatch(MESSAGE);
-  expect(await count("SELECT count(*) AS n FROM applications WHERE vendor = 'Acme' AND name LIKE 'Tool%x'")).toBe(0);
+  expect(await count("SELECT count(*) AS n FROM software_applications WHERE vendor = 'Acme' AND name LIKE 'Tool%x'")).toBe(0);
 
   const org = await ownerWithOrganization(1, "Bidi Roadmap");
   const roadmap = `/org/${org.tenant.slug}/roadmap`;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
 import { expect, test } from "vitest";
-import { searchTenants } from "../../app/domain/admin/queries.server";
+import { searchTenants } from "../../app/domain/tenants/admin.server";
 import { entitlementColumns, isLive, liveCondition, type LiveFields } from "../../app/domain/entitlements/live";
 import { loadSeatState } from "../../app/domain/seats/allocator.server";
 import { complianceStatements } from "../../app/domain/seats/compliance.server";

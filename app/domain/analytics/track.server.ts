@@ -1,13 +1,8 @@
 import { type Db, schema } from "../../infra/d1/db.server";
+import { type FunnelEvent } from "./funnel";
 
-export const ANALYTICS_EVENTS = [
-  "pricing_upgrade_click",
-  "checkout_started",
-  "checkout_success",
-  "checkout_cancel",
-  "accelerator_locked_view",
-] as const;
-export type AnalyticsEventName = (typeof ANALYTICS_EVENTS)[number];
+// Every tracked event is a step of the funnel: the funnel's list (./funnel.ts) is the one list.
+export type AnalyticsEventName = FunnelEvent;
 
 export async function track(deps: {
   db: Db;

@@ -1,4 +1,4 @@
-import { Column, is, SQL, sql } from "drizzle-orm";
+import { and, Column, desc, eq, is, like, or, SQL, sql } from "drizzle-orm";
 import { type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
 
@@ -77,4 +77,19 @@ export function auditInsertWhen(
       .from(source.from)
       .where(source.where),
   );
+}
+
+/** The audit log for the admin console, newest first, filtered by tenant, actor and action prefix. */
+export async function listAudit(deps: { db: Db; tenantId?: string; actor?: string; action?: string; limit?: number }) {
+  const a = schema.auditLog;
+  const conditions: SQL[] = [];
+  if (deps.tenantId) conditions.push(eq(a.tenantId, deps.tenantId));
+  if (deps.actor) conditions.push(or(eq(a.actorId, deps.actor), eq(a.actorType, deps.actor as (typeof schema.AUDIT_ACTOR_TYPES)[number]))!);
+  if (deps.action) conditions.push(like(a.action, `${deps.action}%`));
+  return deps.db
+    .select()
+    .from(a)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(a.id))
+    .limit(deps.limit ?? 200);
 }

@@ -1,4 +1,4 @@
-import { and, eq, getTableName, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, getTableName, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { actsOn, handleBillingEvent } from "./events.server";
 import { type Statement } from "./sync.server";
@@ -125,4 +125,26 @@ async function recordFailure(deps: { db: Db; event: BillingEvent; now: number },
       set: { attempts: sql`${schema.processedWebhookEvents.attempts} + 1`, error: message, durationMs },
       setWhere: sql`${schema.processedWebhookEvents.status} = 'failed'`,
     });
+}
+
+/** The inbox for the admin console, newest first, optionally only one status. */
+export async function listWebhookEvents(deps: { db: Db; status?: string; limit?: number }) {
+  const w = schema.processedWebhookEvents;
+  return deps.db
+    .select({
+      eventId: w.eventId,
+      type: w.type,
+      status: w.status,
+      attempts: w.attempts,
+      error: w.error,
+      receivedAt: w.receivedAt,
+      processedAt: w.processedAt,
+      durationMs: w.durationMs,
+      tenantId: w.tenantId,
+      payload: w.payload,
+    })
+    .from(w)
+    .where(deps.status ? eq(w.status, deps.status as (typeof schema.WEBHOOK_EVENT_STATUSES)[number]) : undefined)
+    .orderBy(desc(w.receivedAt))
+    .limit(deps.limit ?? 100);
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { compareVersions, isSaneVersion, newFeedEntries, planSupersede, safeFileName, sniffPackage } from "./software";
+import { compareVersions, isSaneVersion, newFeedEntries, planSupersede, safeFileName, sniffPackage } from "./rules";
 
 test("sniffPackage knows MSI (OLE) and EXE (MZ) headers and nothing else", () => {
   expect(sniffPackage(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]))).toBe("msi");

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
-import { processStripeEvent } from "../billing/inbox.server";
-import { type BillingEvent, type BillingGateway } from "../billing/types";
+import { processStripeEvent } from "./inbox.server";
+import { type BillingEvent, type BillingGateway } from "./types";
 import { AppError, conflict } from "../errors";
 
 /**

@@ -1,5 +1,5 @@
 import { AppError, badRequest } from "../errors";
-import { type PackageFile } from "./software.server";
+import { type PackageFile } from "./publishing.server";
 
 // Room for the multipart boundaries and the text fields around the file.
 const MULTIPART_OVERHEAD = 64 * 1024;

@@ -1,18 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { CODE_ALPHABET, newId, randomString } from "../../infra/ids";
+import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
+import { AuditReason } from "../audit/reason";
 import { ownerSeatStatements, type Statement } from "../billing/sync.server";
-import { orgSlug } from "../billing/provision.server";
 import { AppError, conflict, invalidInput } from "../errors";
-import { safeText, strictInt } from "../input";
-
-const Reason = z
-  .string({ error: "A reason is required." })
-  .trim()
-  .min(5, "Say why, in at least 5 characters.")
-  .max(500, "Keep the reason under 500 characters.");
+import { strictInt } from "../input";
 
 const DateOnly = z
   .string()
@@ -24,21 +18,15 @@ export const GrantInput = z.object({
   productKey: z.string({ error: "Choose a product." }).min(1).max(64),
   seats: strictInt({ min: 0, max: 10_000, label: "Seats" }).default(0),
   validUntil: z.union([z.literal("").transform(() => null), DateOnly]).nullable().default(null),
-  reason: Reason,
+  reason: AuditReason,
 });
 
 export const RevokeInput = z.object({
-  reason: Reason,
+  reason: AuditReason,
   confirmStripe: z
     .union([z.literal("yes"), z.literal("true"), z.literal("on"), z.boolean()])
     .optional()
     .transform((v) => v === true || v === "yes" || v === "true" || v === "on"),
-});
-
-export const CreateTenantInput = z.object({
-  name: safeText(z.string({ error: "Name the organisation." }).trim().min(2, "Name the organisation.").max(80), { label: "Organisation name" }),
-  ownerEmail: z.string({ error: "Owner email is required." }).trim().toLowerCase().pipe(z.email("Enter the owner's email.")),
-  reason: Reason,
 });
 
 /**
@@ -140,44 +128,4 @@ export async function revokeEntitlement(deps: {
       at: now,
     }),
   ]);
-}
-
-/** An admin creates a tenant only explicitly, for a named existing user who becomes its owner. */
-export async function createTenantForOwner(deps: {
-  db: Db;
-  adminId: string;
-  input: z.infer<typeof CreateTenantInput>;
-  now: number;
-}): Promise<{ tenantId: string; slug: string }> {
-  const { db, input, now } = deps;
-  const owner = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, input.ownerEmail)).get();
-  if (!owner) throw invalidInput("No account has that email.", { ownerEmail: ["No account has that email; ask them to sign up first."] });
-  const tenantId = newId("ten");
-  const base = orgSlug(input.name);
-  const taken = await db.select({ id: schema.tenants.id }).from(schema.tenants).where(eq(schema.tenants.slug, base)).get();
-  const slug = taken ? `${base}-${tenantId.slice(-6)}` : base;
-  const actor = { type: "user" as const, id: deps.adminId };
-  await db.batch([
-    db.insert(schema.tenants).values({ id: tenantId, name: input.name, slug, joinCode: randomString(8, CODE_ALPHABET), createdAt: now, createdBy: deps.adminId }),
-    db.insert(schema.tenantMemberships).values({ id: newId("mem"), tenantId, userId: owner.id, role: "owner", status: "active", createdAt: now, updatedAt: now }),
-    auditInsert(db, {
-      actor,
-      action: "tenant.created",
-      tenantId,
-      target: { type: "tenant", id: tenantId },
-      after: { name: input.name, slug, ownerUserId: owner.id },
-      reason: input.reason,
-      at: now,
-    }),
-    auditInsert(db, {
-      actor,
-      action: "membership.created",
-      tenantId,
-      target: { type: "user", id: owner.id },
-      after: { role: "owner", status: "active" },
-      reason: input.reason,
-      at: now,
-    }),
-  ]);
-  return { tenantId, slug };
 }

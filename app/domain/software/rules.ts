@@ -1,5 +1,10 @@
 // Pure rules for software packages: what a sane version, file name and package file look like,
-// and which version is an application's latest. No bindings here; software.server.ts executes.
+// and which version is an application's latest. No bindings here; the *.server.ts modules beside
+// this file execute them.
+
+// Catalog ids: the one system catalog, and one catalog per tenant for its Pro uploads.
+export const SYSTEM_CATALOG_ID = "cat_system";
+export const tenantCatalogId = (tenantId: string) => `cat_${tenantId}`;
 
 export const PACKAGE_KINDS = ["msi", "exe"] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
@@ -80,8 +85,6 @@ export function newFeedEntries(existing: readonly string[], feed: readonly FeedE
   }
   return { add, rejected };
 }
-
-export { hex } from "../../infra/hex";
 
 /** Licence compliance for clients: observed installs may not exceed the Organization seats. */
 export function clientCompliance(licensed: number, observed: number): "ok" | "over_limit" {

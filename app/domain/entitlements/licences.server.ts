@@ -1,0 +1,65 @@
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { type Db, schema } from "../../infra/d1/db.server";
+
+// Licences, as the admin console calls entitlements: the list with its filters, and its CSV export.
+
+/** Where an entitlement came from, in words for admins. */
+export const SOURCE_LABEL: Record<string, string> = {
+  stripe_subscription: "Stripe subscription",
+  stripe_payment: "Stripe one-time payment",
+  trial: "Trial bundled with Accelerator",
+  admin_grant: "Admin grant",
+};
+
+export const LicenceFilter = z.object({
+  product: z.enum(["organization", "accelerator", ""]).catch(""),
+  status: z.enum(["active", "trialing", "past_due", "canceled", "expired", "revoked", ""]).catch(""),
+});
+
+export async function listLicences(deps: { db: Db; product?: string; status?: string; now: number }) {
+  const e = schema.tenantProductEntitlements;
+  const conditions: SQL[] = [];
+  if (deps.product) conditions.push(eq(schema.products.key, deps.product));
+  if (deps.status) conditions.push(eq(e.status, deps.status as (typeof schema.ENTITLEMENT_STATUSES)[number]));
+  const rows = await deps.db
+    .select({
+      id: e.id,
+      tenantId: e.tenantId,
+      tenantName: schema.tenants.name,
+      product: schema.products.key,
+      source: e.source,
+      sourceRef: e.sourceRef,
+      status: e.status,
+      seatsTotal: e.quantitySeats,
+      seatsUsed: sql<number>`(SELECT count(*) FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${e.id} AND s.released_at IS NULL)`,
+      validFrom: e.validFrom,
+      validUntil: e.validUntil,
+      graceUntil: e.graceUntil,
+    })
+    .from(e)
+    .innerJoin(schema.tenants, eq(schema.tenants.id, e.tenantId))
+    .innerJoin(schema.products, eq(schema.products.id, e.productId))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(e.createdAt))
+    .limit(5000);
+  return rows.map((r) => ({ ...r, seatsUsed: Number(r.seatsUsed) }));
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? "" : String(v);
+  // Quote everything; neutralise spreadsheet formulas.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return `"${safe.replace(/"/g, '""')}"`;
+};
+
+export function licencesCsv(rows: Awaited<ReturnType<typeof listLicences>>): string {
+  const header = ["entitlement_id", "tenant_id", "tenant", "product", "source", "source_ref", "status", "seats_used", "seats_total", "valid_from", "valid_until", "grace_until"];
+  const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : "");
+  const lines = rows.map((r) =>
+    [r.id, r.tenantId, r.tenantName, r.product, r.source, r.sourceRef, r.status, r.seatsUsed, r.seatsTotal, iso(r.validFrom), iso(r.validUntil), iso(r.graceUntil)]
+      .map(csvCell)
+      .join(","),
+  );
+  return [header.join(","), ...lines].join("\r\n") + "\r\n";
+}

@@ -1,0 +1,83 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { type Access, userHasAccessIn } from "../entitlements/access";
+import { forbidden } from "../errors";
+import { clientSummary } from "./client-licences.server";
+import { proUploadStatus } from "./publishing.server";
+import { SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
+
+// The software catalog as its readers see it: what a viewer may download, the system catalog for
+// admins, a tenant's own catalog on its software page. Nothing here writes.
+
+export type Viewer = { userId: string; isSystemAdmin: boolean; access: Access };
+
+/** Tenants whose catalog this viewer may read: those where they hold Organization access (a seat). */
+const seatedTenants = (v: Viewer) => [
+  ...new Set(v.access.entitlements.filter((e) => e.productKey === "organization" && e.grantsUser).map((e) => e.tenantId)),
+];
+
+/** May this viewer download from this catalog? System: Organization access anywhere. Tenant: a seat there. */
+export function mayRead(v: Viewer, catalog: { ownerType: "system" | "tenant"; ownerId: string }): boolean {
+  if (catalog.ownerType === "system") return v.access.organization.granted;
+  return userHasAccessIn(v.access, catalog.ownerId, "organization", v.isSystemAdmin);
+}
+
+export type LatestApplication = {
+  id: string;
+  name: string;
+  vendor: string;
+  catalog: { id: string; ownerType: "system" | "tenant"; name: string };
+  latest: { id: string; version: string; sha256: string; size: number; createdAt: number; downloadUrl: string };
+};
+
+/** The latest non-superseded version of every application the viewer may see (403 without Organization access). */
+export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<LatestApplication[]> {
+  // Organization access (a seat anywhere, or system admin) is what downloads need at all.
+  if (!deps.viewer.access.organization.granted) throw forbidden("Downloads come with the Organization plan and a seat on it.");
+  // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
+  const tenantIds = seatedTenants(deps.viewer);
+  const inTenants = tenantIds.length ? sql`(${sql.join(tenantIds.map((t) => sql`${t}`), sql`, `)})` : sql`(NULL)`;
+  const visible = sql`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${inTenants}))`;
+  const rows = await deps.db.all<{
+    id: string; name: string; vendor: string; catalog_id: string; owner_type: "system" | "tenant"; catalog_name: string;
+    version_id: string; version: string; sha256: string; size: number; created_at: number;
+  }>(sql`
+    SELECT a.id, a.name, a.vendor, c.id AS catalog_id, c.owner_type, c.name AS catalog_name,
+           v.id AS version_id, v.version, v.sha256, v.size, v.created_at
+    FROM software_applications a
+    JOIN software_catalogs c ON c.id = a.catalog_id
+    JOIN software_versions v ON v.application_id = a.id AND v.superseded_by IS NULL
+    WHERE ${visible}
+    ORDER BY c.owner_type, a.name`);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    vendor: r.vendor,
+    catalog: { id: r.catalog_id, ownerType: r.owner_type, name: r.catalog_name },
+    latest: { id: r.version_id, version: r.version, sha256: r.sha256, size: r.size, createdAt: r.created_at, downloadUrl: `/downloads/${r.version_id}` },
+  }));
+}
+
+/** A catalog's applications, each with all its versions, newest first. */
+async function applicationsWithVersions(db: Db, catalogId: string) {
+  const apps = await db.select().from(schema.softwareApplications).where(eq(schema.softwareApplications.catalogId, catalogId)).orderBy(schema.softwareApplications.name);
+  const vers = apps.length
+    ? await db.select().from(schema.softwareVersions).where(inArray(schema.softwareVersions.applicationId, apps.map((a) => a.id)))
+    : [];
+  return apps.map((a) => ({ ...a, versions: vers.filter((v) => v.applicationId === a.id).sort((x, y) => y.createdAt - x.createdAt) }));
+}
+
+/** System catalog for the admin console: applications with all their versions. */
+export async function listSystemCatalog(deps: { db: Db }) {
+  return applicationsWithVersions(deps.db, SYSTEM_CATALOG_ID);
+}
+
+/** The tenant software page: Pro upload status, client compliance and the tenant catalog's versions. */
+export async function tenantSoftware(deps: { db: Db; tenantId: string; now: number }) {
+  const applications = await applicationsWithVersions(deps.db, tenantCatalogId(deps.tenantId));
+  return {
+    proUploads: await proUploadStatus(deps),
+    clients: await clientSummary(deps),
+    applications,
+  };
+}

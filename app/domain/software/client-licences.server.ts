@@ -1,0 +1,67 @@
+import { and, eq, sql } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { hex } from "../../infra/hex";
+import { newId, randomString } from "../../infra/ids";
+import { auditInsert } from "../audit/audit.server";
+import { isLive } from "../entitlements/live";
+import { AppError, forbidden } from "../errors";
+import { canManage } from "../seats/rules";
+import { type ManagedTenant } from "../seats/seats.server";
+import { clientCompliance } from "./rules";
+
+// Client licence compliance: a tenant's clients check in with its licence token, and the clients
+// seen recently are compared with the Organization seats it pays for.
+
+// A client counts as observed while it has checked in within this window.
+export const CLIENT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+const sha256Hex = async (s: string) => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
+
+/** Owners and admins (re)generate the tenant's client licence token; the old one stops working. Shown once. */
+export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant: ManagedTenant; now: number }) {
+  if (!canManage(deps.tenant.role)) throw forbidden("Only owners and admins can rotate the licence token.");
+  const tenantId = deps.tenant.id;
+  const token = `glt_${randomString(40)}`;
+  const tokenHash = await sha256Hex(token);
+  await deps.db.batch([
+    deps.db
+      .insert(schema.clientLicenceTokens)
+      .values({ tenantId, tokenHash, createdBy: deps.userId, createdAt: deps.now })
+      .onConflictDoUpdate({ target: schema.clientLicenceTokens.tenantId, set: { tokenHash, createdBy: deps.userId, createdAt: deps.now } }),
+    auditInsert(deps.db, { actor: { type: "user", id: deps.userId }, action: "licence_token.rotate", tenantId, target: { type: "tenant", id: tenantId }, at: deps.now }),
+  ]);
+  return { token };
+}
+
+/** Licensed clients = the Organization seats of the tenant's live entitlements; observed = clients seen in 30 days. */
+export async function clientSummary(deps: { db: Db; tenantId: string; now: number }) {
+  const ents = await deps.db
+    .select({ seats: schema.tenantProductEntitlements.quantitySeats, status: schema.tenantProductEntitlements.status, validFrom: schema.tenantProductEntitlements.validFrom, validUntil: schema.tenantProductEntitlements.validUntil, graceUntil: schema.tenantProductEntitlements.graceUntil })
+    .from(schema.tenantProductEntitlements)
+    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
+    .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
+  const licensed = ents.filter((e) => isLive(e, deps.now)).reduce((n, e) => n + e.seats, 0);
+  const observed = await deps.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`);
+  const hasToken = Boolean(await deps.db.select({ t: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tenantId, deps.tenantId)).get());
+  const n = observed?.n ?? 0;
+  return { licensed, observed: n, compliance: clientCompliance(licensed, n), hasToken };
+}
+
+export async function clientSummaries(deps: { db: Db; tenantIds: string[]; now: number }) {
+  const out: Record<string, Awaited<ReturnType<typeof clientSummary>>> = {};
+  for (const tenantId of deps.tenantIds) out[tenantId] = await clientSummary({ ...deps, tenantId });
+  return out;
+}
+
+/** A client checks in with its tenant's licence token; each distinct client id counts once. */
+export async function clientCheckIn(deps: { db: Db; token: string; clientId: string; now: number }) {
+  const tokenHash = await sha256Hex(deps.token);
+  const row = await deps.db.select({ tenantId: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tokenHash, tokenHash)).get();
+  if (!row) throw new AppError({ code: "invalid_token", status: 401, message: "Unknown or rotated licence token." });
+  await deps.db
+    .insert(schema.clientCheckins)
+    .values({ id: newId("cli"), tenantId: row.tenantId, clientId: deps.clientId, firstSeenAt: deps.now, lastSeenAt: deps.now })
+    .onConflictDoUpdate({ target: [schema.clientCheckins.tenantId, schema.clientCheckins.clientId], set: { lastSeenAt: deps.now } });
+  const summary = await clientSummary({ db: deps.db, tenantId: row.tenantId, now: deps.now });
+  return { licensed: summary.licensed, observed: summary.observed, compliance: summary.compliance };
+}
