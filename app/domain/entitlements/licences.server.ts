@@ -46,8 +46,8 @@ export async function listLicences(deps: { db: Db; product?: string; status?: st
   return rows.map((r) => ({ ...r, seatsUsed: Number(r.seatsUsed) }));
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? "" : String(v);
+const csvCell = (v: string | number | null) => {
+  const s = v === null ? "" : String(v);
   // Quote everything; neutralise spreadsheet formulas.
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return `"${safe.replace(/"/g, '""')}"`;

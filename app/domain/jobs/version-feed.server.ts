@@ -15,6 +15,9 @@ type WorkersCrypto = { DigestStream: typeof DigestStream };
 
 export type FeedCounts = { applications: number; feedsRead: number; versionsAdded: number; entriesRejected: number; filesMissing: number; checksumMismatches: number };
 
+// A feed field as text: strings and numbers as written, anything else empty (and then rejected).
+const field = (v: unknown): string => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+
 const parseFeed = (text: string): FeedEntry[] | null => {
   try {
     const json: unknown = JSON.parse(text);
@@ -22,7 +25,7 @@ const parseFeed = (text: string): FeedEntry[] | null => {
     if (!Array.isArray(list)) return null;
     return list
       .filter((e): e is Record<string, unknown> => typeof e === "object" && e !== null)
-      .map((e) => ({ version: String(e.version ?? ""), key: String(e.key ?? e.file ?? ""), sha256: String(e.sha256 ?? "").toLowerCase() }));
+      .map((e) => ({ version: field(e.version), key: field(e.key ?? e.file), sha256: field(e.sha256).toLowerCase() }));
   } catch {
     return null;
   }
