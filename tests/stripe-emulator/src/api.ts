@@ -340,7 +340,7 @@ route("POST", "/v1/prices", (ctx, p) => {
     const clash = ctx.billing.store.all("price").find((pr) => pr.lookup_key === lookupKey);
     if (clash) {
       if (p.bool("transfer_lookup_key") !== true)
-        throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key", "lookup_key_already_exists");
+        throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
       clash.lookup_key = null;
       ctx.billing.store.put(clash);
     }
@@ -382,7 +382,7 @@ route("POST", "/v1/prices/:id", (ctx, p, [id]) => {
       const clash = ctx.billing.store.all("price").find((pr) => pr.lookup_key === lk && pr.id !== price.id);
       if (clash) {
         if (p.bool("transfer_lookup_key") !== true)
-          throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key", "lookup_key_already_exists");
+          throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
         clash.lookup_key = null;
         ctx.billing.store.put(clash);
       }
@@ -740,7 +740,7 @@ route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
   const paid = ctx.billing.retryInvoice(inv, ctx.billing.nowFor(String(inv.customer)), pm);
   if (!paid) {
     const pi = inv._payment_intent ? ctx.billing.store.get(String(inv._payment_intent)) : null;
-    if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "invoice_no_customer_line_items");
+    if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
     throw cardDeclined({ payment_intent: publicView(pi), charge: pi.latest_charge });
   }
   return withExpand(ctx, p, inv);

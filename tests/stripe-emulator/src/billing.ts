@@ -2,6 +2,7 @@
 // events each state change emits, in the order Stripe emits them.
 import { StripeError, badRequest, resourceMissing } from "./errors";
 import {
+  cancellationDetails,
   chargeObj,
   diff,
   eventObj,
@@ -13,6 +14,7 @@ import {
   publicView,
   subscriptionItemObj,
   subscriptionObj,
+  trialSettings,
   type Obj,
 } from "./objects";
 import { randomId, type DeliveryStatus, type Store } from "./store";
@@ -201,8 +203,9 @@ export class Billing {
         message: "Your card was declined.",
         charge: ch.id,
         doc_url: "https://stripe.com/docs/error-codes/card-declined",
-        payment_method: args.paymentMethod ? this.store.get(args.paymentMethod) : null,
       };
+      const pm = args.paymentMethod ? this.store.get(args.paymentMethod) : null;
+      if (pm) Object.assign(error, { payment_method: publicView(pm) });
       pi.last_payment_error = error;
       pi.status = "requires_payment_method";
       Object.assign(ch, {
@@ -282,6 +285,7 @@ export class Billing {
     trialPeriodDays?: number;
     trialEnd?: number;
     missingPaymentMethod?: string;
+    trialBillingCycleAnchor?: string | null;
     defaultPaymentMethod?: string | null;
     metadata?: Record<string, string>;
     paymentBehavior?: string;
@@ -341,7 +345,7 @@ export class Billing {
       test_clock: args.customer.test_clock ?? null,
       trial_start: trialEnd ? now : null,
       trial_end: trialEnd ?? null,
-      trial_settings: { end_behavior: { missing_payment_method: args.missingPaymentMethod ?? "create_invoice" } },
+      trial_settings: trialSettings(args.missingPaymentMethod ?? "create_invoice", args.trialBillingCycleAnchor ?? null),
       _trial_will_end_sent: false,
     });
     this.syncItems(sub);
@@ -519,12 +523,12 @@ export class Billing {
     return true;
   }
 
-  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested"): Obj {
+  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested", details: { comment?: string | null; feedback?: string | null } = {}): Obj {
     Object.assign(sub, {
       status: "canceled",
       canceled_at: sub.canceled_at ?? now,
       ended_at: now,
-      cancellation_details: { comment: null, feedback: null, reason },
+      cancellation_details: { ...cancellationDetails(reason), ...details },
     });
     this.store.put(sub);
     this.emit("customer.subscription.deleted", sub, { created: now });
@@ -641,7 +645,7 @@ export class Billing {
       sub.cancel_at_period_end = args.cancelAtPeriodEnd;
       sub.cancel_at = args.cancelAtPeriodEnd ? this.period(sub).end : null;
       sub.canceled_at = args.cancelAtPeriodEnd ? now : null;
-      sub.cancellation_details = { comment: null, feedback: null, reason: args.cancelAtPeriodEnd ? "cancellation_requested" : null };
+      sub.cancellation_details = cancellationDetails(args.cancelAtPeriodEnd ? "cancellation_requested" : null);
     }
     if (args.metadata) sub.metadata = args.metadata;
     if (args.defaultPaymentMethod !== undefined) sub.default_payment_method = args.defaultPaymentMethod;
@@ -799,7 +803,7 @@ export class Billing {
 
   /** Retry of an open invoice (POST /v1/invoices/:id/pay or a clock advance). */
   retryInvoice(invoice: Obj, now: number, paymentMethod?: string | null): boolean {
-    if (invoice.status === "paid") throw badRequest("Invoice is already paid", undefined, "invoice_already_paid");
+    if (invoice.status === "paid") throw badRequest("Invoice is already paid");
     if (invoice.status !== "open") throw badRequest(`You can only pay an invoice that is open (status: ${String(invoice.status)}).`);
     const paid = this.payInvoice(invoice, now, { paymentMethod });
     const parent = invoice.parent as { subscription_details?: { subscription?: string } } | null;

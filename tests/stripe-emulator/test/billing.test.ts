@@ -101,7 +101,8 @@ describe("subscriptions", () => {
     const updates = (await stripe.events.list({ type: "customer.subscription.updated", limit: 1 })).data[0] as Stripe.Event;
     expect(updates.data.previous_attributes).toMatchObject({ cancel_at_period_end: false });
     await expect(stripe.subscriptions.update(sub.id, { items: [{ id: "si_nope", quantity: 2 }] })).rejects.toMatchObject({
-      statusCode: 404,
+      statusCode: 400,
+      code: "resource_missing",
       param: "items[0][id]",
     });
   });
@@ -298,6 +299,6 @@ describe("billing portal", () => {
       "customer.subscription.updated",
       "customer.subscription.deleted",
     ]);
-    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({ statusCode: 404, param: "customer" });
+    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "customer" });
   });
 });

@@ -5,6 +5,7 @@ import { type AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { inject } from "vitest";
 import { emulatorControl } from "../harness";
+import { recordingFetch } from "./schema-check";
 
 export const SECRET = "whsec_test_suite_secret";
 
@@ -18,7 +19,8 @@ export function stripeClient(key = "sk_test_suite"): Stripe {
     host: hostname,
     port: Number(port),
     protocol: "http",
-    httpClient: Stripe.createFetchHttpClient(),
+    // Every response is recorded for the schema check (setup-schema.ts).
+    httpClient: Stripe.createFetchHttpClient(recordingFetch()),
     maxNetworkRetries: 0,
   });
 }
