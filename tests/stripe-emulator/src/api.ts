@@ -1,5 +1,5 @@
 // /v1 routes: parameter validation, list pagination, expansion, and the glue to Billing.
-import { cardDeclined, type Billing, type ItemInput } from "./billing";
+import { cardErrorFor, type Billing, type ItemInput } from "./billing";
 import { badRequest, invalidParam, missingParam, resourceMissing } from "./errors";
 import {
   checkoutItemObj,
@@ -434,7 +434,8 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
   const customer = customerId ? ctx.billing.load(customerId, "customer", "customer") : null;
   const created = now();
   const expiresAt = p.int("expires_at", 0, 1e11) ?? created + 24 * 3600;
-  if (p.has("expires_at") && (expiresAt < created + 1800 - 60 || expiresAt > created + 24 * 3600 + 60))
+  // Stripe checks the bounds against its own clock at creation, with no slack.
+  if (p.has("expires_at") && (expiresAt < created + 1800 || expiresAt > created + 24 * 3600))
     throw invalidParam("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.");
   const id = randomId("cs_test_", 58);
   const lineItems: Obj[] = lineInputs.map((li, i) => {
@@ -741,7 +742,7 @@ route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
   if (!paid) {
     const pi = inv._payment_intent ? ctx.billing.store.get(String(inv._payment_intent)) : null;
     if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
-    throw cardDeclined({ payment_intent: publicView(pi), charge: pi.latest_charge });
+    throw cardErrorFor(pi, String(pi.latest_charge));
   }
   return withExpand(ctx, p, inv);
 });

@@ -260,6 +260,23 @@ export function invoiceObj(f: Fields & { id: string; created: number; customer: 
   return invoice as Obj;
 }
 
+export function invoiceItemObj(f: Fields & { id: string; customer: string; date: number; amount: number }): Obj {
+  return build("invoiceitem", {
+    discountable: false,
+    discounts: [],
+    invoice: null,
+    metadata: {},
+    net_amount: f.amount,
+    tax_rates: [],
+    customer_account: null,
+    ...f,
+  });
+}
+
+export function invoicePaymentObj(f: Fields & { id: string; created: number; invoice: string }): Obj {
+  return build("invoice_payment", { is_default: true, status: "paid", ...f });
+}
+
 export function paymentMethodObj(f: Fields & { id: string; created: number; customer: string | null; email: string | null; last4: string }): Obj {
   const { email, last4, ...rest } = f;
   const t = template("payment_method");
