@@ -7,7 +7,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     environment: "node",
     globalSetup: ["./global-setup.ts"],
+    setupFiles: ["./test/setup-schema.ts"],
     fileParallelism: false,
+    // One module graph for all files: the schema validators (setup-schema.ts) compile once.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },

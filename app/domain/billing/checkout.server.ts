@@ -18,7 +18,9 @@ export const StartCheckoutInput = z.object({
 });
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
 
-const CHECKOUT_TTL_MS = 30 * 60 * 1000; // Stripe's minimum session lifetime
+// Stripe refuses expires_at under 30 minutes from the moment it creates the session; the
+// margin covers the time between our clock reading and Stripe's (a slow or retried request).
+const CHECKOUT_TTL_MS = 35 * 60 * 1000;
 
 /**
  * Opens a Stripe Checkout for a signed-in buyer. Pay first: this writes only the purchase intent

@@ -128,8 +128,14 @@ export function toBillingEvent(event: Stripe.Event, payload: string): BillingEve
   const e = EventFields.parse(event);
   const o = e.data.object;
   const customerId = o.object === "customer" ? (o.id ?? null) : idOf(o.customer);
+  // Invoices, invoice items and lines name their subscription in parent (the top-level
+  // invoice.subscription is gone from this API version); a checkout session still has one.
   const subscriptionId =
-    o.object === "subscription" ? (o.id ?? null) : idOf(o.parent?.subscription_details?.subscription) ?? idOf(o.subscription);
+    o.object === "subscription"
+      ? (o.id ?? null)
+      : o.object === "checkout.session"
+        ? idOf(o.subscription)
+        : idOf(o.parent?.subscription_details?.subscription);
   return { id: e.id, type: e.type, created: e.created * 1000, objectId: o.id ?? null, customerId, subscriptionId, payload };
 }
 

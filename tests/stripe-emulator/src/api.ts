@@ -1,5 +1,5 @@
 // /v1 routes: parameter validation, list pagination, expansion, and the glue to Billing.
-import { cardDeclined, type Billing, type ItemInput } from "./billing";
+import { cardErrorFor, type Billing, type ItemInput } from "./billing";
 import { badRequest, invalidParam, missingParam, resourceMissing } from "./errors";
 import {
   checkoutItemObj,
@@ -340,7 +340,7 @@ route("POST", "/v1/prices", (ctx, p) => {
     const clash = ctx.billing.store.all("price").find((pr) => pr.lookup_key === lookupKey);
     if (clash) {
       if (p.bool("transfer_lookup_key") !== true)
-        throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key", "lookup_key_already_exists");
+        throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
       clash.lookup_key = null;
       ctx.billing.store.put(clash);
     }
@@ -382,7 +382,7 @@ route("POST", "/v1/prices/:id", (ctx, p, [id]) => {
       const clash = ctx.billing.store.all("price").find((pr) => pr.lookup_key === lk && pr.id !== price.id);
       if (clash) {
         if (p.bool("transfer_lookup_key") !== true)
-          throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key", "lookup_key_already_exists");
+          throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
         clash.lookup_key = null;
         ctx.billing.store.put(clash);
       }
@@ -434,7 +434,8 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
   const customer = customerId ? ctx.billing.load(customerId, "customer", "customer") : null;
   const created = now();
   const expiresAt = p.int("expires_at", 0, 1e11) ?? created + 24 * 3600;
-  if (p.has("expires_at") && (expiresAt < created + 1800 - 60 || expiresAt > created + 24 * 3600 + 60))
+  // Stripe checks the bounds against its own clock at creation, with no slack.
+  if (p.has("expires_at") && (expiresAt < created + 1800 || expiresAt > created + 24 * 3600))
     throw invalidParam("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.");
   const id = randomId("cs_test_", 58);
   const lineItems: Obj[] = lineInputs.map((li, i) => {
@@ -740,8 +741,8 @@ route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
   const paid = ctx.billing.retryInvoice(inv, ctx.billing.nowFor(String(inv.customer)), pm);
   if (!paid) {
     const pi = inv._payment_intent ? ctx.billing.store.get(String(inv._payment_intent)) : null;
-    if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "invoice_no_customer_line_items");
-    throw cardDeclined({ payment_intent: publicView(pi), charge: pi.latest_charge });
+    if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
+    throw cardErrorFor(pi, String(pi.latest_charge));
   }
   return withExpand(ctx, p, inv);
 });

@@ -2,17 +2,21 @@
 // events each state change emits, in the order Stripe emits them.
 import { StripeError, badRequest, resourceMissing } from "./errors";
 import {
+  cancellationDetails,
   chargeObj,
   diff,
   eventObj,
   invoiceLineObj,
   invoiceObj,
+  invoiceItemObj,
+  invoicePaymentObj,
   listObj,
   paymentIntentObj,
   paymentMethodObj,
   publicView,
   subscriptionItemObj,
   subscriptionObj,
+  trialSettings,
   type Obj,
 } from "./objects";
 import { randomId, type DeliveryStatus, type Store } from "./store";
@@ -180,6 +184,9 @@ export class Billing {
       setup_future_usage: args.setupFutureUsage ?? null,
       _invoice: args.invoice ?? null,
     });
+    // Every payment starts as an intent that Stripe announces before any charge.
+    this.store.put(pi);
+    this.emit("payment_intent.created", pi, { created: args.now });
     const ch = chargeObj({
       id: randomId("ch_"),
       created: args.now,
@@ -201,8 +208,9 @@ export class Billing {
         message: "Your card was declined.",
         charge: ch.id,
         doc_url: "https://stripe.com/docs/error-codes/card-declined",
-        payment_method: args.paymentMethod ? this.store.get(args.paymentMethod) : null,
       };
+      const pm = args.paymentMethod ? this.store.get(args.paymentMethod) : null;
+      if (pm) Object.assign(error, { payment_method: publicView(pm) });
       pi.last_payment_error = error;
       pi.status = "requires_payment_method";
       Object.assign(ch, {
@@ -235,6 +243,12 @@ export class Billing {
     this.emit("charge.succeeded", ch, { created: args.now });
     this.emit("payment_intent.succeeded", pi, { created: args.now });
     return { pi, charge: ch, ok: true };
+  }
+
+  /** A charge attempt that the customer's decline flag fails, as the card error Stripe answers with. */
+  declinedAttempt(customer: string, amount: number, currency: string, paymentMethod: string | null, now: number): StripeError {
+    const { pi, charge } = this.charge({ customer, amount, currency, paymentMethod, description: null, now });
+    return cardErrorFor(pi, charge);
   }
 
   // ---------- subscriptions ----------
@@ -282,6 +296,7 @@ export class Billing {
     trialPeriodDays?: number;
     trialEnd?: number;
     missingPaymentMethod?: string;
+    trialBillingCycleAnchor?: string | null;
     defaultPaymentMethod?: string | null;
     metadata?: Record<string, string>;
     paymentBehavior?: string;
@@ -322,8 +337,8 @@ export class Billing {
       if (!pm && !customerDefault)
         throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
       if (this.isDeclining(args.customer.id)) {
-        this.consumeDecline(args.customer.id);
-        throw cardDeclined();
+        const amount = args.items.reduce((t, it) => t + Number(it.price.unit_amount) * it.quantity, 0);
+        throw this.declinedAttempt(args.customer.id, amount, currency, pm ?? customerDefault, now);
       }
     }
     const sub = subscriptionObj({
@@ -341,7 +356,7 @@ export class Billing {
       test_clock: args.customer.test_clock ?? null,
       trial_start: trialEnd ? now : null,
       trial_end: trialEnd ?? null,
-      trial_settings: { end_behavior: { missing_payment_method: args.missingPaymentMethod ?? "create_invoice" } },
+      trial_settings: trialSettings(args.missingPaymentMethod ?? "create_invoice", args.trialBillingCycleAnchor ?? null),
       _trial_will_end_sent: false,
     });
     this.syncItems(sub);
@@ -396,14 +411,8 @@ export class Billing {
   createInvoice(sub: Obj, lines: Obj[], billingReason: string, period: Period, now: number, opts: { preview?: boolean } = {}): Obj {
     const customer = this.load(String(sub.customer), "customer");
     // Pending proration items wait for the next invoice, as Stripe's do.
-    if (!opts.preview) {
-      for (const ii of this.store.all("invoiceitem")) {
-        if (ii.invoice === null && ii._subscription === sub.id) {
-          lines.push(ii._line as Obj);
-          ii.invoice = "pending";
-        }
-      }
-    }
+    const claimed = opts.preview ? [] : this.store.all("invoiceitem").filter((ii) => ii._pending === true && ii._subscription === sub.id);
+    for (const ii of claimed.reverse()) lines.push(ii._line as Obj);
     const id = opts.preview ? `upcoming_${randomId("in_")}` : randomId("in_");
     const total = lines.reduce((s, l) => s + Number(l.amount), 0);
     for (const l of lines) l.invoice = opts.preview ? null : id;
@@ -434,11 +443,10 @@ export class Billing {
       _payment_intent: null,
     });
     if (opts.preview) return invoice;
-    for (const ii of this.store.all("invoiceitem")) {
-      if (ii.invoice === "pending" && ii._subscription === sub.id) {
-        ii.invoice = id;
-        this.store.put(ii);
-      }
+    for (const ii of claimed) {
+      ii.invoice = id;
+      ii._pending = false;
+      this.store.put(ii);
     }
     this.store.put(invoice);
     this.emit("invoice.created", invoice, { created: now });
@@ -516,15 +524,29 @@ export class Billing {
     this.update(before, invoice, null);
     this.emit("invoice.paid", invoice, { created: now });
     this.emit("invoice.payment_succeeded", invoice, { created: now });
+    // The invoice's payment record: which payment intent paid how much of it.
+    const payment = invoicePaymentObj({
+      id: randomId("inpay_"),
+      created: now,
+      amount_paid: amount,
+      amount_requested: amount,
+      currency: invoice.currency,
+      invoice: invoice.id,
+      payment: { type: "payment_intent", payment_intent: result.pi.id },
+      status_transitions: { canceled_at: null, paid_at: now },
+      _customer: invoice.customer,
+    });
+    this.store.put(payment);
+    this.emit("invoice_payment.paid", payment, { created: now, customer: String(invoice.customer) });
     return true;
   }
 
-  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested"): Obj {
+  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested", details: { comment?: string | null; feedback?: string | null } = {}): Obj {
     Object.assign(sub, {
       status: "canceled",
       canceled_at: sub.canceled_at ?? now,
       ended_at: now,
-      cancellation_details: { comment: null, feedback: null, reason },
+      cancellation_details: { ...cancellationDetails(reason), ...details },
     });
     this.store.put(sub);
     this.emit("customer.subscription.deleted", sub, { created: now });
@@ -623,10 +645,8 @@ export class Billing {
       if (due > 0) {
         if (!this.defaultPaymentMethod(sub))
           throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
-        if (this.isDeclining(String(sub.customer))) {
-          this.consumeDecline(String(sub.customer));
-          throw cardDeclined();
-        }
+        if (this.isDeclining(String(sub.customer)))
+          throw this.declinedAttempt(String(sub.customer), due, String(sub.currency), this.defaultPaymentMethod(sub), now);
       }
     }
     const before = structuredClone(sub);
@@ -641,36 +661,64 @@ export class Billing {
       sub.cancel_at_period_end = args.cancelAtPeriodEnd;
       sub.cancel_at = args.cancelAtPeriodEnd ? this.period(sub).end : null;
       sub.canceled_at = args.cancelAtPeriodEnd ? now : null;
-      sub.cancellation_details = { comment: null, feedback: null, reason: args.cancelAtPeriodEnd ? "cancellation_requested" : null };
+      sub.cancellation_details = cancellationDetails(args.cancelAtPeriodEnd ? "cancellation_requested" : null);
     }
     if (args.metadata) sub.metadata = args.metadata;
     if (args.defaultPaymentMethod !== undefined) sub.default_payment_method = args.defaultPaymentMethod;
     if (args.description !== undefined) sub.description = args.description;
     this.update(before, sub, "customer.subscription.updated", now);
     if (prorationLines.length > 0) {
+      // Each proration is an invoice item first (invoiceitem.created), then a line of an invoice.
+      const items = prorationLines.map((l) => this.prorationItem(sub, l, now));
       if (args.prorationBehavior === "always_invoice") {
         const invoice = this.createInvoice(sub, prorationLines, "subscription_update", this.period(sub), now);
+        for (const ii of items) {
+          ii.invoice = invoice.id;
+          this.store.put(ii);
+        }
         const b2 = structuredClone(sub);
         sub.latest_invoice = invoice.id;
         const paid = this.payInvoice(invoice, now);
         if (!paid) sub.status = "past_due";
         this.update(b2, sub, "customer.subscription.updated", now);
       } else {
-        for (const l of prorationLines) {
-          this.store.put({
-            id: randomId("ii_"),
-            object: "invoiceitem",
-            created: now,
-            customer: sub.customer,
-            amount: l.amount,
-            invoice: null,
-            _subscription: sub.id,
-            _line: l,
-          });
+        // Pending until the next invoice of the subscription picks them up.
+        for (const ii of items) {
+          ii._pending = true;
+          this.store.put(ii);
         }
       }
     }
     return sub;
+  }
+
+  prorationItem(sub: Obj, line: Obj, now: number): Obj {
+    const parent = line.parent as { subscription_item_details: { subscription_item: string } };
+    const pricing = line.pricing as Obj;
+    const ii = invoiceItemObj({
+      id: randomId("ii_"),
+      customer: String(sub.customer),
+      date: now,
+      amount: Number(line.amount),
+      currency: String(line.currency),
+      description: line.description,
+      period: line.period,
+      proration: true,
+      quantity: Number(line.quantity),
+      quantity_decimal: String(line.quantity),
+      pricing,
+      parent: {
+        subscription_details: { subscription: sub.id, subscription_item: parent.subscription_item_details.subscription_item },
+        type: "subscription_details",
+      },
+      test_clock: sub.test_clock ?? null,
+      _subscription: sub.id,
+      _line: line,
+    });
+    (line.parent as { subscription_item_details: { invoice_item: string | null } }).subscription_item_details.invoice_item = ii.id;
+    this.store.put(ii);
+    this.emit("invoiceitem.created", ii, { created: now });
+    return ii;
   }
 
   /** Runs `fn` with store writes suppressed, for previews and pre-checks. */
@@ -799,7 +847,7 @@ export class Billing {
 
   /** Retry of an open invoice (POST /v1/invoices/:id/pay or a clock advance). */
   retryInvoice(invoice: Obj, now: number, paymentMethod?: string | null): boolean {
-    if (invoice.status === "paid") throw badRequest("Invoice is already paid", undefined, "invoice_already_paid");
+    if (invoice.status === "paid") throw badRequest("Invoice is already paid");
     if (invoice.status !== "open") throw badRequest(`You can only pay an invoice that is open (status: ${String(invoice.status)}).`);
     const paid = this.payInvoice(invoice, now, { paymentMethod });
     const parent = invoice.parent as { subscription_details?: { subscription?: string } } | null;
@@ -812,6 +860,16 @@ export class Billing {
     }
     return paid;
   }
+}
+
+/** Stripe's 402 for a declined charge names the charge, the payment intent and the card. */
+export function cardErrorFor(pi: Obj, charge: Obj | string | null): StripeError {
+  const error = pi.last_payment_error as { payment_method?: unknown } | null;
+  return cardDeclined({
+    charge: typeof charge === "string" ? charge : (charge?.id ?? pi.latest_charge),
+    payment_intent: publicView(pi),
+    ...(error?.payment_method ? { payment_method: error.payment_method } : {}),
+  });
 }
 
 export function cardDeclined(extra: Record<string, unknown> = {}): StripeError {

@@ -41,11 +41,22 @@ export const unknownParam = (param: string) =>
     param,
   );
 
-export const invalidParam = (param: string, message: string, code = "parameter_invalid") =>
+/** Stripe gives most malformed values (bad enum, boolean, hash) no code, only param and message. */
+export const invalidParam = (param: string, message: string, code?: string) =>
   new StripeError(400, "invalid_request_error", message, code, param);
 
+export const emptyParam = (param: string) =>
+  new StripeError(
+    400,
+    "invalid_request_error",
+    `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.`,
+    "parameter_invalid_empty",
+    param,
+  );
+
+/** 404 when the URL names the missing object, 400 when a parameter does (as Stripe answers). */
 export const resourceMissing = (kind: string, id: string, param = "id") =>
-  new StripeError(404, "invalid_request_error", `No such ${kind}: '${id}'`, "resource_missing", param);
+  new StripeError(param === "id" ? 404 : 400, "invalid_request_error", `No such ${kind}: '${id}'`, "resource_missing", param);
 
 export const badRequest = (message: string, param?: string, code?: string) =>
   new StripeError(400, "invalid_request_error", message, code, param);

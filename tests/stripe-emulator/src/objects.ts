@@ -8,7 +8,10 @@ export type Obj = StripeObject;
 type Fields = Record<string, unknown>;
 
 function build(resource: string, fields: Fields): Obj {
-  return { ...template(resource), livemode: false, ...fields } as unknown as Obj;
+  const base = template(resource);
+  // Only objects that have livemode in this API version get it (not refunds or subscription items).
+  if ("livemode" in base) base.livemode = false;
+  return { ...base, ...fields } as unknown as Obj;
 }
 
 export const API_VERSION = "2026-10-28.endive";
@@ -54,6 +57,7 @@ export function productObj(f: Fields & { id: string; created: number; name: stri
     updated: f.created,
     url: null,
     type: "service",
+    tax_details: { performance_location: null, tax_code: null },
     ...f,
   });
 }
@@ -109,6 +113,7 @@ export function subscriptionItemObj(f: Fields & { id: string; created: number; p
     tax_rates: [],
     plan: planFromPrice(f.price),
     billing_thresholds: null,
+    current_trial: null,
     ...f,
   });
 }
@@ -125,7 +130,7 @@ export function subscriptionObj(f: Fields & { id: string; created: number; custo
     billing_cycle_anchor_config: null,
     cancel_at: null,
     canceled_at: null,
-    cancellation_details: { comment: null, feedback: null, reason: null },
+    cancellation_details: cancellationDetails(null),
     collection_method: "charge_automatically",
     currency: "usd",
     days_until_due: null,
@@ -135,7 +140,7 @@ export function subscriptionObj(f: Fields & { id: string; created: number; custo
     description: null,
     discounts: [],
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, issuer: { type: "self" } },
+    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
     latest_invoice: null,
     metadata: {},
     next_pending_invoice_item_invoice: null,
@@ -149,16 +154,25 @@ export function subscriptionObj(f: Fields & { id: string; created: number; custo
     test_clock: null,
     transfer_data: null,
     trial_end: null,
-    trial_settings: { end_behavior: { missing_payment_method: "create_invoice" } },
+    trial_settings: trialSettings("create_invoice", null),
     trial_start: null,
     cancel_at_period_end: false,
     billing_thresholds: null,
-    billing_mode: { type: "classic" },
+    // This API version's default for new subscriptions (billing_mode is not a create param we model).
+    billing_mode: { type: "flexible", flexible: { proration_discounts: "included" }, updated_at: f.created },
     customer_account: null,
     managed_payments: null,
     billing_schedules: [],
     ...f,
   });
+}
+
+export function cancellationDetails(reason: string | null): Fields {
+  return { comment: null, feedback: null, feedback_option: null, reason };
+}
+
+export function trialSettings(missingPaymentMethod: string, billingCycleAnchor: string | null): Fields {
+  return { end_behavior: { billing_cycle_anchor: billingCycleAnchor, missing_payment_method: missingPaymentMethod } };
 }
 
 export function invoiceLineObj(f: Fields & { id: string; invoice: string | null; amount: number; quantity: number; price: Obj }): Obj {
@@ -180,7 +194,8 @@ export function invoiceLineObj(f: Fields & { id: string; invoice: string | null;
 }
 
 export function invoiceObj(f: Fields & { id: string; created: number; customer: string }): Obj {
-  return build("invoice", {
+  // The fixture still carries the top-level subscription this version removed (it is in parent).
+  const { subscription: _removed, ...invoice } = build("invoice", {
     account_country: "US",
     account_name: "Gatehouse (local Stripe emulator)",
     account_tax_ids: null,
@@ -231,8 +246,6 @@ export function invoiceObj(f: Fields & { id: string; created: number; customer: 
     statement_descriptor: null,
     status: "draft",
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    // The 2025+ API no longer has a top-level subscription; it lives in parent.
-    subscription: null,
     test_clock: null,
     total_discount_amounts: [],
     webhooks_delivered_at: null,
@@ -244,6 +257,24 @@ export function invoiceObj(f: Fields & { id: string; created: number; customer: 
     customer_account: null,
     ...f,
   });
+  return invoice as Obj;
+}
+
+export function invoiceItemObj(f: Fields & { id: string; customer: string; date: number; amount: number }): Obj {
+  return build("invoiceitem", {
+    discountable: false,
+    discounts: [],
+    invoice: null,
+    metadata: {},
+    net_amount: f.amount,
+    tax_rates: [],
+    customer_account: null,
+    ...f,
+  });
+}
+
+export function invoicePaymentObj(f: Fields & { id: string; created: number; invoice: string }): Obj {
+  return build("invoice_payment", { is_default: true, status: "paid", ...f });
 }
 
 export function paymentMethodObj(f: Fields & { id: string; created: number; customer: string | null; email: string | null; last4: string }): Obj {
@@ -304,6 +335,8 @@ export function paymentIntentObj(f: Fields & { id: string; created: number; amou
     transfer_group: null,
     source: null,
     excluded_payment_method_types: null,
+    allowed_payment_method_types: null,
+    payment_record: null,
     customer_account: null,
     managed_payments: null,
     ...f,
@@ -363,6 +396,7 @@ export function chargeObj(f: Fields & { id: string; created: number; amount: num
         exp_year: 2034,
         overcapture: { maximum_amount_capturable: f.amount, status: "unavailable" },
         wallet: null,
+        electronic_commerce_indicator: null,
       },
     },
     receipt_email: null,
@@ -387,7 +421,8 @@ export function refundObj(f: Fields & { id: string; created: number; amount: num
   return build("refund", {
     balance_transaction: randomId("txn_"),
     currency: "usd",
-    destination_details: { card: { reference: null, reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" }, type: "card" },
+    // The acquirer reference arrives days later in live mode; until then Stripe omits it.
+    destination_details: { card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" }, type: "card" },
     metadata: {},
     payment_intent: null,
     reason: null,
@@ -476,7 +511,8 @@ export function checkoutSessionObj(f: Fields & { id: string; created: number; mo
     submit_type: null,
     subscription: null,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-    ui_mode: "hosted",
+    ui_mode: "hosted_page",
+    allowed_payment_method_types: null,
     adaptive_pricing: { enabled: false },
     discounts: [],
     collected_information: null,

@@ -207,6 +207,7 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
     processing: { type: "card" },
   });
   b.store.put(pi);
+  b.emit("payment_intent.created", { ...pi, status: "requires_payment_method", processing: null }, { created: at });
   b.emit("payment_intent.processing", pi, { created: at });
   Object.assign(s, {
     status: "complete",

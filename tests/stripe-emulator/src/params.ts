@@ -1,7 +1,7 @@
 // Typed readers over a decoded form body. Every endpoint declares the top-level
 // params it accepts so that unknown ones fail like Stripe (400 parameter_unknown)
 // instead of being silently ignored, which would hide typos in the app.
-import { invalidParam, missingParam, unknownParam } from "./errors";
+import { emptyParam, invalidParam, missingParam, unknownParam } from "./errors";
 import { type FormObject, type FormValue } from "./form";
 
 export class Params {
@@ -44,7 +44,8 @@ export class Params {
 
   reqStr(key: string): string {
     const v = this.str(key);
-    if (v === undefined || v === "") throw missingParam(this.name(key));
+    if (v === undefined) throw missingParam(this.name(key));
+    if (v === "") throw emptyParam(this.name(key));
     return v;
   }
 

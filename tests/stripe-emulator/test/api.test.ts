@@ -2,6 +2,7 @@
 import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { control, emulatorUrl, makePrice, stripeClient } from "./helpers";
+import { recordResponse } from "./schema-check";
 
 const stripe = stripeClient();
 
@@ -11,7 +12,9 @@ async function raw(method: string, path: string, body?: string, headers: Record<
     headers: { authorization: "Bearer sk_test_raw", "content-type": "application/x-www-form-urlencoded", ...headers },
     body,
   });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as { error?: Record<string, string> } & Record<string, unknown> };
+  const json = (await res.json()) as { error?: Record<string, string> } & Record<string, unknown>;
+  recordResponse(`${method} ${path} -> ${res.status}`, json);
+  return { status: res.status, headers: res.headers, json };
 }
 
 beforeAll(async () => {
@@ -55,6 +58,28 @@ describe("authentication and errors", () => {
       type: "StripeInvalidRequestError",
     });
     await expect(stripe.subscriptions.retrieve("sub_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing" });
+  });
+
+  it("a missing object named in a parameter is 400 resource_missing naming that parameter", async () => {
+    await expect(stripe.subscriptions.create({ customer: "cus_nope", items: [{ price: "price_x" }] })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "resource_missing",
+      param: "customer",
+    });
+    await expect(stripe.refunds.create({ charge: "ch_nope" })).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "charge" });
+  });
+
+  it("uses Stripe's codes: an empty required value, a bad enum or boolean", async () => {
+    const empty = await raw("POST", "/v1/products", "name=");
+    expect(empty.status).toBe(400);
+    expect(empty.json.error).toMatchObject({ code: "parameter_invalid_empty", param: "name" });
+    const badEnum = await raw("POST", "/v1/checkout/sessions", "mode=sometimes");
+    expect(badEnum.status).toBe(400);
+    expect(badEnum.json.error?.param).toBe("mode");
+    expect(badEnum.json.error?.code).toBeUndefined();
+    const badBool = await raw("GET", "/v1/prices?active=maybe");
+    expect(badBool.json.error).toMatchObject({ type: "invalid_request_error", param: "active" });
+    expect(badBool.json.error?.code).toBeUndefined();
   });
 
   it("never crashes on bad input", async () => {

@@ -101,7 +101,8 @@ describe("subscriptions", () => {
     const updates = (await stripe.events.list({ type: "customer.subscription.updated", limit: 1 })).data[0] as Stripe.Event;
     expect(updates.data.previous_attributes).toMatchObject({ cancel_at_period_end: false });
     await expect(stripe.subscriptions.update(sub.id, { items: [{ id: "si_nope", quantity: 2 }] })).rejects.toMatchObject({
-      statusCode: 404,
+      statusCode: 400,
+      code: "resource_missing",
       param: "items[0][id]",
     });
   });
@@ -111,13 +112,16 @@ describe("subscriptions", () => {
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 1 }], default_payment_method: pm });
     const itemId = sub.items.data[0]?.id as string;
     await control().declineNextPayment(customer.id, true, 2);
-    await expect(
-      stripe.subscriptions.update(sub.id, {
-        items: [{ id: itemId, quantity: 3 }],
-        proration_behavior: "always_invoice",
-        payment_behavior: "error_if_incomplete",
-      }),
-    ).rejects.toMatchObject({ statusCode: 402, type: "StripeCardError", code: "card_declined" });
+    const refused = await stripe.subscriptions
+      .update(sub.id, { items: [{ id: itemId, quantity: 3 }], proration_behavior: "always_invoice", payment_behavior: "error_if_incomplete" })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 402, type: "StripeCardError", code: "card_declined" });
+    // Like Stripe's, the card error names the failed charge, its payment intent and the card.
+    const raw = (refused as Stripe.errors.StripeCardError).raw as { charge?: string; payment_intent?: Stripe.PaymentIntent; payment_method?: Stripe.PaymentMethod };
+    expect(raw.charge).toMatch(/^ch_/);
+    expect(raw.payment_intent).toMatchObject({ object: "payment_intent", status: "requires_payment_method", latest_charge: raw.charge });
+    expect(raw.payment_method).toMatchObject({ id: pm, object: "payment_method" });
+    expect((await stripe.charges.retrieve(raw.charge as string)).status).toBe("failed");
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(1);
     // Without error_if_incomplete the change applies and the subscription goes past_due.
     const applied = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, quantity: 3 }], proration_behavior: "always_invoice" });
@@ -204,21 +208,30 @@ describe("invoices", () => {
     });
     await expect(
       stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], payment_behavior: "error_if_incomplete" }),
-    ).rejects.toMatchObject({ statusCode: 402, code: "card_declined" });
+    ).rejects.toMatchObject({ statusCode: 402, code: "card_declined", charge: expect.stringMatching(/^ch_/) });
     const paid = await stripe.invoices.pay(inv.id);
     expect(paid.status).toBe("paid");
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
     const lines = await stripe.invoices.listLineItems(inv.id);
     expect(lines.data[0]?.amount).toBe(1000);
     const types = await eventTypesFor(stripe, customer.id);
-    expect(types.slice(-8)).toEqual([
+    expect(types.slice(-14)).toEqual([
+      // invoices.pay, declined
+      "payment_intent.created",
       "charge.failed",
       "payment_intent.payment_failed",
       "invoice.payment_failed",
+      // the error_if_incomplete create, declined: no subscription, no invoice
+      "payment_intent.created",
+      "charge.failed",
+      "payment_intent.payment_failed",
+      // invoices.pay, paid
+      "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
       "invoice.paid",
       "invoice.payment_succeeded",
+      "invoice_payment.paid",
       "customer.subscription.updated",
     ]);
     await expect(stripe.invoices.pay(inv.id)).rejects.toMatchObject({ statusCode: 400 });
@@ -293,11 +306,13 @@ describe("billing portal", () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
     await control().portal(session.url, { action: "cancel_now", subscription: sub.id });
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
-    expect((await eventTypesFor(stripe, customer.id)).slice(-3)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-5)).toEqual([
       "customer.subscription.updated",
+      "invoiceitem.created",
+      "invoiceitem.created",
       "customer.subscription.updated",
       "customer.subscription.deleted",
     ]);
-    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({ statusCode: 404, param: "customer" });
+    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "customer" });
   });
 });

@@ -72,10 +72,12 @@ describe("checkout in subscription mode", () => {
       "customer.subscription.created",
       "invoice.created",
       "invoice.finalized",
+      "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
       "invoice.paid",
       "invoice.payment_succeeded",
+      "invoice_payment.paid",
       "customer.subscription.updated",
       "checkout.session.completed",
     ]);
@@ -119,7 +121,7 @@ describe("checkout in subscription mode", () => {
     expect(res.status).toBe(402);
     expect(res.body).toMatch(/card was declined/i);
     expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe("open");
-    expect(await eventTypesFor(stripe, c.id)).toEqual(["customer.created", "charge.failed", "payment_intent.payment_failed"]);
+    expect(await eventTypesFor(stripe, c.id)).toEqual(["customer.created", "payment_intent.created", "charge.failed", "payment_intent.payment_failed"]);
     const failed = await stripe.paymentIntents.list({ customer: c.id });
     expect(failed.data[0]?.last_payment_error).toMatchObject({ code: "card_declined", decline_code: "generic_decline", type: "card_error" });
     expect((await control().pay(s.url as string, "pay")).status).toBe(303);
@@ -161,6 +163,13 @@ describe("checkout in subscription mode", () => {
     await expect(stripe.checkout.sessions.expire(s.id)).rejects.toMatchObject({ statusCode: 400 });
   });
 
+  it("expires_at must be 30 minutes to 24 hours ahead by the emulator's clock, with no slack", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect(subSession({ expires_at: now + 1700 })).rejects.toMatchObject({ statusCode: 400, param: "expires_at" });
+    await expect(subSession({ expires_at: now + 25 * 3600 })).rejects.toMatchObject({ statusCode: 400, param: "expires_at" });
+    expect((await subSession({ expires_at: now + 31 * 60 })).expires_at).toBe(now + 31 * 60);
+  });
+
   it("lists sessions by customer", async () => {
     const c = await stripe.customers.create({ email: "list@example.com" });
     const a = await subSession({ customer: c.id });
@@ -196,6 +205,7 @@ describe("checkout in payment mode", () => {
     expect(await eventTypesFor(stripe, c.id)).toEqual([
       "customer.created",
       "payment_method.attached",
+      "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
       "checkout.session.completed",
@@ -241,6 +251,7 @@ describe("checkout in payment mode", () => {
     expect((await stripe.checkout.sessions.retrieve(ok.s.id)).payment_status).toBe("paid");
     expect(await eventTypesFor(stripe, ok.c.id)).toEqual([
       "customer.created",
+      "payment_intent.created",
       "payment_intent.processing",
       "checkout.session.completed",
       "charge.succeeded",

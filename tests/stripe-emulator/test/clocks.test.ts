@@ -63,10 +63,12 @@ describe("test clocks", () => {
       "invoice.created",
       "invoice.finalized",
       "customer.subscription.updated",
+      "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
       "invoice.paid",
       "invoice.payment_succeeded",
+      "invoice_payment.paid",
     ]);
     const upd = (await stripe.events.list({ type: "customer.subscription.updated", limit: 1 })).data[0] as Stripe.Event;
     expect(upd.created).toBe(end);
@@ -86,15 +88,17 @@ describe("test clocks", () => {
     const active = await stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
     expect(active.status).toBe("active");
     expect(active.latest_invoice).toMatchObject({ status: "paid", amount_paid: 2000 });
-    expect((await eventTypesFor(stripe, customer.id)).slice(-8)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-10)).toEqual([
       "customer.subscription.trial_will_end",
       "invoice.created",
       "invoice.finalized",
       "customer.subscription.updated",
+      "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
       "invoice.paid",
       "invoice.payment_succeeded",
+      "invoice_payment.paid",
     ]);
   });
 
@@ -127,8 +131,9 @@ describe("test clocks", () => {
     await advance(clock.id, end + 60);
     const pastDue = await stripe.subscriptions.retrieve(sub.id);
     expect(pastDue.status).toBe("past_due");
-    expect((await eventTypesFor(stripe, customer.id)).slice(-5)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-6)).toEqual([
       "customer.subscription.updated",
+      "payment_intent.created",
       "charge.failed",
       "payment_intent.payment_failed",
       "invoice.payment_failed",
@@ -141,7 +146,7 @@ describe("test clocks", () => {
     const back = await stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
     expect(back.status).toBe("active");
     expect(back.latest_invoice).toMatchObject({ status: "paid", attempt_count: 2 });
-    expect((await eventTypesFor(stripe, customer.id)).slice(-2)).toEqual(["invoice.payment_succeeded", "customer.subscription.updated"]);
+    expect((await eventTypesFor(stripe, customer.id)).slice(-3)).toEqual(["invoice.payment_succeeded", "invoice_payment.paid", "customer.subscription.updated"]);
   });
 
   it("cancel_at_period_end cancels at the period end", async () => {

@@ -5,6 +5,7 @@ import { type AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { inject } from "vitest";
 import { emulatorControl } from "../harness";
+import { recordingFetch } from "./schema-check";
 
 export const SECRET = "whsec_test_suite_secret";
 
@@ -18,7 +19,8 @@ export function stripeClient(key = "sk_test_suite"): Stripe {
     host: hostname,
     port: Number(port),
     protocol: "http",
-    httpClient: Stripe.createFetchHttpClient(),
+    // Every response is recorded for the schema check (setup-schema.ts).
+    httpClient: Stripe.createFetchHttpClient(recordingFetch()),
     maxNetworkRetries: 0,
   });
 }
@@ -101,16 +103,10 @@ export async function makePrice(
   });
 }
 
-/** Event types (oldest first) concerning one customer, read through the API. */
-export async function eventTypesFor(stripe: Stripe, customer: string | null, since = 0): Promise<string[]> {
-  const all: Stripe.Event[] = [];
-  for await (const e of stripe.events.list({ limit: 100 })) all.push(e);
-  return all
-    .reverse()
-    .filter((e) => e.created >= since)
-    .filter((e) => {
-      const o = e.data.object as unknown as { id: string; object: string; customer?: string | null };
-      return customer === null || o.customer === customer || (o.object === "customer" && o.id === customer);
-    })
-    .map((e) => e.type);
+/**
+ * Event types concerning one customer, in emission order. Read from the emulator's own record of
+ * each event's customer, which also covers objects without a customer field (invoice_payment).
+ */
+export async function eventTypesFor(_stripe: Stripe, customer: string): Promise<string[]> {
+  return (await control().deliveries({ customer })).map((d) => d.type);
 }

@@ -1,79 +1,27 @@
-// Every object we return must carry every top-level field of Stripe's fixture for
-// its resource with the same JSON type. Where we return null and the fixture has a
-// value, the field must be on the explicit list below (each is nullable in Stripe's
-// API reference), so a new unexplained null fails the test.
+// One sample of every resource the emulator serves, checked against the JSON Schema
+// generated from the pinned SDK's types (schema-gen.ts). setup-schema.ts checks every
+// response and event of the suite the same way; this file names each resource once,
+// and proves the check itself catches a missing field, an extra field and a wrong enum.
 import { readFileSync } from "node:fs";
 import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { control, makePrice, stripeClient } from "./helpers";
+import { stripeSchema, validateStripeBody } from "./schema-check";
 
-const fixtures = JSON.parse(readFileSync(new URL("../fixtures/fixtures3.json", import.meta.url), "utf8")) as {
-  resources: Record<string, Record<string, unknown>>;
-};
 const stripe = stripeClient();
 
-const ALLOWED_NULLS: Record<string, string[]> = {
-  customer: ["address", "currency", "discount", "shipping"],
-  product: ["default_price", "package_dimensions", "description"],
-  price: ["custom_unit_amount", "transform_quantity"],
-  "checkout.session": [
-    "after_expiration", "consent", "consent_collection", "payment_method_configuration_details",
-    "saved_payment_method_options", "shipping_address_collection", "shipping_cost", "collected_information",
-    "permissions", "wallet_options", "currency_conversion", "managed_payments", "payment_intent", "invoice_creation", "url",
-  ],
-  subscription: [
-    "billing_cycle_anchor_config", "cancel_at", "canceled_at", "ended_at", "next_pending_invoice_item_invoice",
-    "pause_collection", "pending_invoice_item_interval", "pending_update", "transfer_data", "trial_end", "trial_start",
-    "billing_thresholds", "managed_payments",
-  ],
-  subscription_item: ["billing_thresholds"],
-  invoice: [
-    "customer_address", "customer_shipping", "due_date", "from_invoice", "last_finalization_error", "rendering",
-    "shipping_cost", "shipping_details", "webhooks_delivered_at", "next_payment_attempt",
-  ],
-  line_item: [],
-  item: ["adjustable_quantity"],
-  payment_intent: [
-    "automatic_payment_methods", "canceled_at", "last_payment_error", "next_action", "payment_method_configuration_details",
-    "processing", "shipping", "transfer_data", "managed_payments",
-  ],
-  payment_method: [],
-  charge: ["shipping", "transfer_data", "source", "receipt_url", "description"],
-  refund: [],
-  "billing_portal.session": ["flow"],
-  event: [],
-  "test_helpers.test_clock": [],
-};
-
-function jsonType(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  return typeof v;
-}
-
-function compare(resource: string, ours: Record<string, unknown>) {
-  const fixture = fixtures.resources[resource];
-  if (!fixture) throw new Error(`no fixture ${resource}`);
-  const missing: string[] = [];
-  const mismatched: string[] = [];
-  const nulled: string[] = [];
-  for (const [key, fv] of Object.entries(fixture)) {
-    if (!(key in ours)) {
-      missing.push(key);
-      continue;
-    }
-    const ov = ours[key];
-    if (fv === null) continue;
-    if (ov === null) {
-      nulled.push(key);
-      continue;
-    }
-    if (jsonType(fv) !== jsonType(ov)) mismatched.push(`${key}: fixture ${jsonType(fv)}, ours ${jsonType(ov)}`);
-  }
-  return { missing, mismatched, unexplainedNulls: nulled.filter((k) => !(ALLOWED_NULLS[resource] ?? []).includes(k)) };
-}
+const RESOURCES = [
+  "customer", "product", "price", "checkout.session", "subscription", "subscription_item", "invoice", "line_item", "item",
+  "payment_intent", "payment_method", "charge", "refund", "billing_portal.session", "event", "test_helpers.test_clock",
+] as const;
 
 const samples: Record<string, Record<string, unknown>> = {};
+
+/** The JSON Stripe would have sent: the SDK adds lastResponse and wraps *_decimal strings. */
+const plain = (o: unknown) => {
+  const { lastResponse: _lr, ...rest } = o as Record<string, unknown> & { lastResponse?: unknown };
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+};
 
 beforeAll(async () => {
   await control().reset();
@@ -119,20 +67,23 @@ beforeAll(async () => {
   });
 });
 
-describe("object shapes match Stripe's fixtures", () => {
-  for (const resource of Object.keys(ALLOWED_NULLS)) {
+describe("objects follow the pinned SDK's API version field for field", () => {
+  for (const resource of RESOURCES) {
     it(resource, () => {
       const ours = samples[resource];
       expect(ours, `no sample for ${resource}`).toBeDefined();
-      const o = ours as Record<string, unknown> & { lastResponse?: unknown };
-      const { lastResponse: _lr, ...sdkView } = o;
-      // JSON round trip: the SDK turns *_decimal strings into Decimal objects.
-      const plain = JSON.parse(JSON.stringify(sdkView)) as Record<string, unknown>;
-      expect(plain.object).toBe(fixtures.resources[resource]?.object);
-      expect(plain.livemode).toBe(false);
-      expect(compare(resource, plain)).toEqual({ missing: [], mismatched: [], unexplainedNulls: [] });
+      const body = plain(ours);
+      expect(body.object).toBe(resource);
+      expect(validateStripeBody(body)).toEqual([]);
     });
   }
+
+  it("the schema is generated for the version the emulator claims", async () => {
+    const { API_VERSION } = await import("../src/objects");
+    expect(stripeSchema().apiVersion).toBe(API_VERSION);
+    const pkg = JSON.parse(readFileSync(new URL("../../../node_modules/stripe/package.json", import.meta.url), "utf8")) as { version: string };
+    expect(stripeSchema().sdkVersion).toBe(pkg.version);
+  });
 
   it("uses Stripe's id prefixes", () => {
     const prefixes: Record<string, string> = {
@@ -143,12 +94,13 @@ describe("object shapes match Stripe's fixtures", () => {
     for (const [resource, prefix] of Object.entries(prefixes)) expect(String(samples[resource]?.id)).toMatch(new RegExp(`^${prefix}`));
   });
 
-  it("the comparison itself catches a missing field and a wrong type", () => {
-    const customer = { ...(samples.customer as Record<string, unknown>) };
-    delete customer.email;
-    customer.balance = "0";
-    const r = compare("customer", customer);
-    expect(r.missing).toEqual(["email"]);
-    expect(r.mismatched).toEqual(["balance: fixture number, ours string"]);
+  it("the check itself catches a missing required field, a field the version lacks and an old enum value", () => {
+    const sub = plain(samples.subscription);
+    delete (sub.invoice_settings as Record<string, unknown>).footer;
+    const invoice = { ...plain(samples.invoice), subscription: "sub_123" };
+    const session = { ...plain(samples["checkout.session"]), ui_mode: "hosted" };
+    expect(validateStripeBody(sub)).toEqual(["subscription /invoice_settings misses required field footer"]);
+    expect(validateStripeBody(invoice)).toEqual(["invoice / has a field the API version does not: subscription"]);
+    expect(validateStripeBody(session)[0]).toMatch(/^checkout\.session \/ui_mode is "hosted", not one of .*"hosted_page"/);
   });
 });
