@@ -16,7 +16,7 @@ import {
   type Obj,
 } from "./objects";
 import { type Params } from "./params";
-import { randomId } from "./store";
+import { randomId, text } from "./store";
 import { addInterval, realNow } from "./time";
 
 export interface ApiContext {
@@ -740,9 +740,9 @@ route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
   if (pm) ctx.billing.load(pm, "payment_method", "payment_method");
   const paid = ctx.billing.retryInvoice(inv, ctx.billing.nowFor(String(inv.customer)), pm);
   if (!paid) {
-    const pi = inv._payment_intent ? ctx.billing.store.get(String(inv._payment_intent)) : null;
+    const pi = inv._payment_intent ? ctx.billing.store.get(text(inv._payment_intent)) : null;
     if (!pi) throw badRequest("This customer has no attached payment source or default payment method.", undefined, "resource_missing");
-    throw cardErrorFor(pi, String(pi.latest_charge));
+    throw cardErrorFor(pi, text(pi.latest_charge));
   }
   return withExpand(ctx, p, inv);
 });
@@ -847,7 +847,7 @@ route("POST", "/v1/refunds", (ctx, p) => {
   else {
     const pi = ctx.billing.load(piId as string, "payment_intent", "payment_intent");
     if (!pi.latest_charge) throw badRequest(`This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, "payment_intent");
-    charge = ctx.billing.load(String(pi.latest_charge), "charge");
+    charge = ctx.billing.load(text(pi.latest_charge), "charge");
   }
   if (charge.status !== "succeeded") throw badRequest(`This charge (${charge.id}) has not succeeded and cannot be refunded.`, chId ? "charge" : "payment_intent");
   const remaining = Number(charge.amount) - Number(charge.amount_refunded);

@@ -19,7 +19,7 @@ import {
   trialSettings,
   type Obj,
 } from "./objects";
-import { randomId, type DeliveryStatus, type Store } from "./store";
+import { randomId, text, type DeliveryStatus, type Store } from "./store";
 import { addInterval, realNow, type Interval } from "./time";
 
 export interface RequestInfo {
@@ -378,7 +378,7 @@ export class Billing {
 
   productName(price: Obj): string {
     const product = this.store.get(String(price.product));
-    return String(product?.name ?? "Product");
+    return text(product?.name, "Product");
   }
 
   line(sub: Obj, item: Obj, amount: number, description: string | null, period: Period, proration = false, quantity?: number, price?: Obj): Obj {
@@ -420,7 +420,7 @@ export class Billing {
       id,
       created: now,
       customer: customer.id,
-      currency: String(sub.currency ?? "usd"),
+      currency: text(sub.currency, "usd"),
       customer_email: customer.email ?? null,
       customer_name: customer.name ?? null,
       billing_reason: billingReason,
@@ -723,8 +723,8 @@ export class Billing {
 
   /** Runs `fn` with store writes suppressed, for previews and pre-checks. */
   dryRun<T>(fn: () => T): T {
-    const put = this.store.put;
-    const del = this.store.delete;
+    const put = this.store.put.bind(this.store);
+    const del = this.store.delete.bind(this.store);
     this.store.put = () => undefined;
     this.store.delete = () => undefined;
     try {

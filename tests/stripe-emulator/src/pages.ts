@@ -3,10 +3,10 @@
 import { type ApiContext, expireIfDue } from "./api";
 import { formatMoney } from "./billing";
 import { chargeObj, customerObj, paymentIntentObj, type Obj } from "./objects";
-import { randomId } from "./store";
+import { randomId, text } from "./store";
 
 const esc = (s: unknown): string =>
-  String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  text(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 function page(title: string, body: string, status = 200): Response {
   const html = `<!doctype html>
@@ -33,7 +33,7 @@ function redirect(location: string): Response {
 
 function checkoutBody(session: Obj, message = ""): string {
   const items = (session._line_items as Obj[]) ?? [];
-  const currency = String(session.currency ?? "usd");
+  const currency = text(session.currency, "usd");
   const sd = session._subscription_data as { trial_period_days: number | null; trial_end: number | null } | null;
   const rows = items
     .map((li) => {
@@ -108,7 +108,7 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   }
 
   let customer = existing;
-  const email = String(existing?.email ?? s.customer_email ?? "customer@example.com");
+  const email = text(existing?.email ?? s.customer_email, "customer@example.com");
   if (!customer) {
     customer = customerObj({ id: randomId("cus_", 14), created: b.nowFor(null), email, name: "Test Customer" });
     b.store.put(customer);
@@ -183,7 +183,7 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
     return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Delayed payments are only emulated in payment mode.</p>`), 400);
   const pid = s._payment_intent_data as { metadata: Record<string, string>; description: string | null } | null;
   let customer = typeof s.customer === "string" ? b.store.get(s.customer) : null;
-  const email = String(customer?.email ?? s.customer_email ?? "customer@example.com");
+  const email = text(customer?.email ?? s.customer_email, "customer@example.com");
   if (!customer) {
     customer = customerObj({ id: randomId("cus_", 14), created: b.nowFor(null), email, name: "Test Customer" });
     b.store.put(customer);

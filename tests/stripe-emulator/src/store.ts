@@ -20,6 +20,9 @@ export interface DeliveryRow {
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/** A stored field as text: strings, numbers and booleans as they are, anything else (null, objects) `fallback`. */
+export const text = (v: unknown, fallback = ""): string => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : fallback);
+
 export function randomId(prefix: string, length = 24): string {
   const bytes = new Uint8Array(length);
   crypto.getRandomValues(bytes);
