@@ -17,8 +17,9 @@ import {
   newFeedEntries,
   planSupersede,
   safeFileName,
-  sniffPackage,
 } from "./software";
+import { checkedPackageBody } from "./package-body";
+import { streamToR2 } from "../../infra/storage/r2-multipart.server";
 import { slugify } from "../slug";
 
 export const SYSTEM_CATALOG_ID = "cat_system";
@@ -109,34 +110,31 @@ export async function openDownload(deps: { db: Db; files: R2Bucket; viewer: View
   });
 }
 
-export type PackageFile = { name: string; bytes: Uint8Array<ArrayBuffer> };
+/** An uploaded package: its name and its bytes as they arrive (read once, by whoever stores it). */
+export type PackageFile = { name: string; body: ReadableStream<Uint8Array> };
 
-/** Everything about a package file that can be checked before anything is stored. */
+/**
+ * What can be checked about a package before any of its bytes are read (version, file name); the
+ * size limit and the signature are checked as the bytes stream (checkedPackageBody).
+ */
 export async function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: number }) {
   const fieldErrors: Record<string, string[]> = {};
   if (!isSaneVersion(input.version)) fieldErrors.version = ["Use a version like 1.2.3 (2 to 4 numbers, optional -suffix)."];
   if (!input.file) fieldErrors.file = ["Choose an .msi or .exe file."];
   if (Object.keys(fieldErrors).length || !input.file) throw invalidInput("Some fields need attention.", fieldErrors);
   const { file } = input;
-  if (file.bytes.byteLength > input.maxBytes) {
-    throw new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${input.maxBytes} bytes.` });
-  }
   const name = safeFileName(file.name);
   if (!name.ok) throw invalidInput(name.reason, { file: [name.reason] });
-  const kind = sniffPackage(file.bytes.subarray(0, 8));
-  if (kind !== name.kind) {
-    const message = `The file is not a valid ${name.kind.toUpperCase()} package (its first bytes do not match).`;
-    throw new AppError({ code: "bad_signature", status: 415, message, details: { fieldErrors: { file: [message] } } });
-  }
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", file.bytes));
-  return { version: input.version, fileName: file.name, sha256, size: file.bytes.byteLength, bytes: file.bytes };
+  return { version: input.version, fileName: file.name, body: checkedPackageBody(file.body, { kind: name.kind, maxBytes: input.maxBytes }) };
 }
 
 type Checked = Awaited<ReturnType<typeof checkPackage>>;
 
 /**
- * Publishes a checked package as the application's new version: R2 first, then one D1 batch (version,
- * supersede, audit). A duplicate version is refused before R2; if the batch fails the object is removed.
+ * Publishes a checked package as the application's new version: its bytes streamed into R2 first
+ * (hashed on the way; a refused or broken stream stores nothing), then one D1 batch (version,
+ * supersede, audit). A duplicate version is refused before a byte is read; if the batch fails the
+ * object is removed.
  */
 async function publishVersion(deps: {
   db: Db; files: R2Bucket; actor: Actor; tenantId: string | null; applicationId: string; keyPrefix: string;
@@ -154,7 +152,7 @@ async function publishVersion(deps: {
   const id = newId("ver");
   const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
   const plan = planSupersede([...existing, { id, version: deps.pkg.version, supersededBy: null }]);
-  await deps.files.put(key, deps.pkg.bytes, { sha256: deps.pkg.sha256, httpMetadata: { contentType: "application/octet-stream" } });
+  const { sha256, size } = await streamToR2({ bucket: deps.files, key, body: deps.pkg.body, httpMetadata: { contentType: "application/octet-stream" } });
   try {
     await deps.db.batch([
       deps.db.insert(schema.versions).values({
@@ -162,8 +160,8 @@ async function publishVersion(deps: {
         applicationId: deps.applicationId,
         version: deps.pkg.version,
         downloadKey: key,
-        sha256: deps.pkg.sha256,
-        size: deps.pkg.size,
+        sha256,
+        size,
         fileName: deps.pkg.fileName,
         supersededBy: plan.updates.find((u) => u.id === id)?.supersededBy ?? (plan.latestId === id ? null : plan.latestId),
         source: deps.source,
@@ -178,7 +176,7 @@ async function publishVersion(deps: {
         action: deps.source === "upload" ? "software.upload" : "software.version.add",
         tenantId: deps.tenantId,
         target: { type: "version", id },
-        after: { applicationId: deps.applicationId, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, key },
+        after: { applicationId: deps.applicationId, version: deps.pkg.version, sha256, size, key },
         at: deps.now,
       }),
     ]);
@@ -187,7 +185,7 @@ async function publishVersion(deps: {
     if (e instanceof Error && /UNIQUE/.test(e.message)) throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
     throw e;
   }
-  return { id, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, latest: plan.latestId === id };
+  return { id, version: deps.pkg.version, sha256, size, latest: plan.latestId === id };
 }
 
 const appSlug = (name: string) => slugify(name, { max: 60, fallback: "app" });
