@@ -1,12 +1,10 @@
 import { MultipartReader, multipartBoundary } from "../../infra/http/multipart-stream.server";
-import { AppError, badRequest } from "../errors";
+import { badRequest } from "../errors";
+import { packageTooLarge as tooLarge } from "./package-body";
 import { type PackageFile } from "./software.server";
 
 // Room for the multipart boundaries and the text fields around the file.
 const MULTIPART_OVERHEAD = 64 * 1024;
-
-const tooLarge = (limit: number) =>
-  new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${limit} bytes.` });
 
 /** A declared Content-Length above the upload limit (plus multipart overhead) is a 413 before anything reads the body. */
 export function refuseDeclaredOversize(request: Request, maxBytes: number): void {
@@ -27,7 +25,7 @@ export async function readUploadForm(request: Request, maxBytes: number): Promis
   const boundary = multipartBoundary(request.headers.get("Content-Type"));
   if (!boundary) throw badRequest("Send the upload as multipart/form-data.");
   if (!request.body) throw badRequest("The request body is not a valid multipart form: it is empty.");
-  const form = new MultipartReader(request.body, boundary, { maxBodyBytes: maxBytes + MULTIPART_OVERHEAD });
+  const form = new MultipartReader(request.body, boundary, { maxBodyBytes: maxBytes + MULTIPART_OVERHEAD, tooLarge: () => tooLarge(maxBytes) });
   const fields: Record<string, string> = {};
   for (let part = await form.next(); part; part = await form.next()) {
     if (part.filename === null) {

@@ -9,8 +9,9 @@ import { AppError, badRequest } from "../../domain/errors";
 // without backpressure, so a slow consumer (R2) lets the whole body pile up in the queue.
 
 export type MultipartLimits = {
-  /** The whole body; past it the read fails with a 413. */
+  /** The whole body; past it the read fails with a 413 (tooLarge's error, if given). */
   maxBodyBytes: number;
+  tooLarge?: () => Error;
   /** One part's header block. */
   maxHeaderBytes?: number;
   /** One text field's value (file parts are streamed, not held). */
@@ -70,7 +71,8 @@ function dispositionParams(value: string): Record<string, string> {
 export class MultipartReader {
   readonly #source: ReadableStreamDefaultReader<Uint8Array>;
   readonly #delimiter: Uint8Array; // CRLF "--" boundary
-  readonly #limits: Required<MultipartLimits>;
+  readonly #limits: Required<Omit<MultipartLimits, "tooLarge">>;
+  readonly #tooLarge: () => Error;
   // Unread bytes. It starts as the CRLF before the first boundary, so "--boundary" at the very
   // start of the body matches the same delimiter as every later one.
   #buf: Uint8Array = new Uint8Array([CR, LF]);
@@ -82,7 +84,10 @@ export class MultipartReader {
   constructor(body: ReadableStream<Uint8Array>, boundary: string, limits: MultipartLimits) {
     this.#source = body.getReader();
     this.#delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
-    this.#limits = { maxHeaderBytes: 8 * 1024, maxFieldBytes: 64 * 1024, maxParts: 100, ...limits };
+    const { tooLarge, ...sizes } = limits;
+    this.#limits = { maxHeaderBytes: 8 * 1024, maxFieldBytes: 64 * 1024, maxParts: 100, ...sizes };
+    this.#tooLarge =
+      tooLarge ?? (() => new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${sizes.maxBodyBytes} bytes.` }));
   }
 
   /** The next part, or null once the closing boundary is reached. */
@@ -173,9 +178,7 @@ export class MultipartReader {
     const { done, value } = await this.#source.read();
     if (done) return false;
     this.#bodyBytes += value.byteLength;
-    if (this.#bodyBytes > this.#limits.maxBodyBytes) {
-      throw new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${this.#limits.maxBodyBytes} bytes.` });
-    }
+    if (this.#bodyBytes > this.#limits.maxBodyBytes) throw this.#tooLarge();
     if (this.#buf.byteLength === 0) this.#buf = value;
     else {
       const joined = new Uint8Array(this.#buf.byteLength + value.byteLength);
