@@ -79,7 +79,6 @@ export class MultipartReader {
   #bodyBytes = 0;
   #parts = 0;
   #state: "start" | "between" | "body" | "done" = "start";
-  #current: ReadableStream<Uint8Array> | null = null;
 
   constructor(body: ReadableStream<Uint8Array>, boundary: string, limits: MultipartLimits) {
     this.#source = body.getReader();
@@ -94,12 +93,10 @@ export class MultipartReader {
   async next(): Promise<MultipartPart | null> {
     if (this.#state === "body") {
       // The caller moved on without reading this part to its end: skip the rest.
-      const rest = this.#current!.getReader();
-      while (!(await rest.read()).done) {
+      while (await this.#readBody()) {
         /* discard */
       }
     }
-    this.#current = null;
     if (this.#state === "done") return null;
     if (this.#state === "start") await this.#skipPreamble();
     // After a delimiter: "--" closes the body, otherwise optional blanks and CRLF open a part.
@@ -124,10 +121,12 @@ export class MultipartReader {
     const params = dispositionParams(disposition);
     if (params.name === undefined) throw malformed("a part has no name.");
     this.#state = "body";
+    const index = this.#parts;
     const body = new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
-          const chunk = await this.#readBody();
+          // A part's stream read after the reader moved on has ended; it never yields a later part's bytes.
+          const chunk = index === this.#parts ? await this.#readBody() : null;
           if (chunk) controller.enqueue(chunk);
           else controller.close();
         },
@@ -139,7 +138,6 @@ export class MultipartReader {
       // Nothing is pulled from the request until the consumer reads.
       { highWaterMark: 0 },
     );
-    this.#current = body;
     return { name: params.name, filename: params.filename ?? null, contentType: headers.get("content-type"), body };
   }
 
