@@ -34,10 +34,11 @@ const proTenant = () =>
 /**
  * A multipart body generated as it is read (64 KiB at a time, nothing kept): text fields, then a
  * file of `fileBytes` bytes that starts with "MZ" (an EXE), then the closing boundary. `after`
- * replaces what follows the file; `onPull` sees the running count of bytes handed out.
+ * replaces what follows the file, `breaksOff` errors the stream there (a client gone away); `onPull`
+ * sees the running count of bytes handed out.
  */
 let uploads = 0;
-function generatedUpload(opts: { fileBytes: number; fields?: Record<string, string>; fileName?: string; after?: string; onPull?: (produced: number) => void }) {
+function generatedUpload(opts: { fileBytes: number; fields?: Record<string, string>; fileName?: string; after?: string; breaksOff?: boolean; onPull?: (produced: number) => void }) {
   // A new version each time, so no upload here is a duplicate of another.
   const fields = { application: "Big Tool", version: `1.0.${++uploads}`, ...opts.fields };
   const head = enc.encode(
@@ -66,6 +67,8 @@ function generatedUpload(opts: { fileBytes: number; fields?: Record<string, stri
           if (sent === 0) chunk.set([0x4d, 0x5a]);
           sent += chunk.byteLength;
           await hash.write(chunk.slice());
+        } else if (opts.breaksOff) {
+          return c.error(new TypeError("Network connection lost."));
         } else if (!done) {
           chunk = tail;
           done = true;
@@ -191,7 +194,7 @@ test("the pending-upload probe tells an open multipart upload from an aborted on
   expect(await uploadIsPending(upload.key, upload.uploadId)).toBe(false);
 });
 
-test("malformed multipart bodies are a 400 from the API and the page, abort what they started, and store nothing", { timeout: 120_000 }, async () => {
+test("malformed or broken-off multipart bodies are a 400 from the API and the page, abort what they started, and store nothing", { timeout: 120_000 }, async () => {
   const t = await proTenant();
   const before = await storedFor(t.id);
   const big = { ...env, UPLOAD_MAX_BYTES: String(64 * MiB) };
@@ -204,6 +207,7 @@ test("malformed multipart bodies are a 400 from the API and the page, abort what
     { name: "a part with no name", body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${BOUNDARY}--\r\n`) },
     // 20 MiB of file and then the body just stops: two parts were already in R2.
     { name: "a body cut off inside the file", body: generatedUpload({ fileBytes: 20 * MiB, after: "" }).stream, startsUpload: true },
+    { name: "a body that breaks off (the client went away)", body: generatedUpload({ fileBytes: 9 * MiB, breaksOff: true }).stream, startsUpload: true },
     { name: "a field after the file", body: generatedUpload({ fileBytes: 9 * MiB, after: `\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--${BOUNDARY}--\r\n` }).stream, startsUpload: true },
   ];
   for (const c of cases) {

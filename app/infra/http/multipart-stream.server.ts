@@ -1,4 +1,4 @@
-import { AppError, badRequest } from "../../domain/errors";
+import { AppError, badRequest, isAppError } from "../../domain/errors";
 
 // A pull-based multipart/form-data reader (RFC 7578 over RFC 2046's framing). Nothing is read from
 // the request until a caller asks for the next part or reads a file part's body, and a file part's
@@ -173,7 +173,15 @@ export class MultipartReader {
 
   // One more chunk from the request onto #buf; false at the end of the body.
   async #fill(): Promise<boolean> {
-    const { done, value } = await this.#source.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await this.#source.read();
+    } catch (e) {
+      // The client went away or the body broke off: a 400 for the log, not a 500.
+      if (isAppError(e)) throw e;
+      throw badRequest("The request body broke off before its end.");
+    }
+    const { done, value } = read;
     if (done) return false;
     this.#bodyBytes += value.byteLength;
     if (this.#bodyBytes > this.#limits.maxBodyBytes) throw this.#tooLarge();
