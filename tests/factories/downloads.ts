@@ -23,7 +23,7 @@ export async function systemApplication(adminId: string, name: string, versions:
   const published = [];
   for (const v of versions) {
     published.push(
-      await addSystemVersion({ db, files: env.FILES, actor, applicationId: app.id, version: v.version, file: { name: `${app.slug}-${v.version}.exe`, bytes: v.bytes }, maxBytes: 1 << 20, now: Date.now() }),
+      await addSystemVersion({ db, files: env.FILES, actor, applicationId: app.id, version: v.version, file: { name: `${app.slug}-${v.version}.exe`, body: new Blob([v.bytes]).stream() }, maxBytes: 1 << 20, now: Date.now() }),
     );
   }
   return { ...app, versions: published };

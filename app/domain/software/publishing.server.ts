@@ -1,43 +1,39 @@
 import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { hex } from "../../infra/hex";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { isLive } from "../entitlements/live";
 import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { requireManagedTenant } from "../seats/seats.server";
 import { slugify } from "../slug";
-import { isSaneVersion, planSupersede, safeFileName, sniffPackage, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
+import { streamToR2 } from "../../infra/storage/r2-multipart.server";
+import { checkedPackageBody } from "./package-body";
+import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
 
 // Publishing to the software catalog: a system admin's applications and versions, a Pro tenant's
 // uploads, and the admin switch that allows them. Every package is checked before it is stored.
 
 export const PRO_TIERS = ["MAX", "ULTRA"] as const;
 
-export type PackageFile = { name: string; bytes: Uint8Array<ArrayBuffer> };
+/** An uploaded package: its name and its bytes as they arrive (read once, by whoever stores it). */
+export type PackageFile = { name: string; body: ReadableStream<Uint8Array> };
 
-/** Everything about a package file that can be checked before anything is stored. */
-export async function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: number }) {
+/**
+ * What can be checked about a package before any of its bytes are read (version, file name); the
+ * size limit and the signature are checked as the bytes stream (checkedPackageBody).
+ */
+export function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: number }) {
   const fieldErrors: Record<string, string[]> = {};
   if (!isSaneVersion(input.version)) fieldErrors.version = ["Use a version like 1.2.3 (2 to 4 numbers, optional -suffix)."];
   if (!input.file) fieldErrors.file = ["Choose an .msi or .exe file."];
   if (Object.keys(fieldErrors).length || !input.file) throw invalidInput("Some fields need attention.", fieldErrors);
   const { file } = input;
-  if (file.bytes.byteLength > input.maxBytes) {
-    throw new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${input.maxBytes} bytes.` });
-  }
   const name = safeFileName(file.name);
   if (!name.ok) throw invalidInput(name.reason, { file: [name.reason] });
-  const kind = sniffPackage(file.bytes.subarray(0, 8));
-  if (kind !== name.kind) {
-    const message = `The file is not a valid ${name.kind.toUpperCase()} package (its first bytes do not match).`;
-    throw new AppError({ code: "bad_signature", status: 415, message, details: { fieldErrors: { file: [message] } } });
-  }
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", file.bytes));
-  return { version: input.version, fileName: file.name, sha256, size: file.bytes.byteLength, bytes: file.bytes };
+  return { version: input.version, fileName: file.name, body: checkedPackageBody(file.body, { kind: name.kind, maxBytes: input.maxBytes }) };
 }
 
-type Checked = Awaited<ReturnType<typeof checkPackage>>;
+type Checked = ReturnType<typeof checkPackage>;
 
 /**
  * Publishes a checked package as the application's new version: R2 first, then one D1 batch (version,
@@ -59,7 +55,7 @@ async function publishVersion(deps: {
   const id = newId("ver");
   const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
   const plan = planSupersede([...existing, { id, version: deps.pkg.version, supersededBy: null }]);
-  await deps.files.put(key, deps.pkg.bytes, { sha256: deps.pkg.sha256, httpMetadata: { contentType: "application/octet-stream" } });
+  const { sha256, size } = await streamToR2({ bucket: deps.files, key, body: deps.pkg.body, httpMetadata: { contentType: "application/octet-stream" } });
   try {
     await deps.db.batch([
       deps.db.insert(schema.softwareVersions).values({
@@ -67,8 +63,8 @@ async function publishVersion(deps: {
         applicationId: deps.applicationId,
         version: deps.pkg.version,
         downloadKey: key,
-        sha256: deps.pkg.sha256,
-        size: deps.pkg.size,
+        sha256,
+        size,
         fileName: deps.pkg.fileName,
         supersededBy: plan.updates.find((u) => u.id === id)?.supersededBy ?? (plan.latestId === id ? null : plan.latestId),
         source: deps.source,
@@ -83,7 +79,7 @@ async function publishVersion(deps: {
         action: deps.source === "upload" ? "software.upload" : "software.version.add",
         tenantId: deps.tenantId,
         target: { type: "version", id },
-        after: { applicationId: deps.applicationId, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, key },
+        after: { applicationId: deps.applicationId, version: deps.pkg.version, sha256, size, key },
         at: deps.now,
       }),
     ]);
@@ -92,7 +88,7 @@ async function publishVersion(deps: {
     if (e instanceof Error && /UNIQUE/.test(e.message)) throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
     throw e;
   }
-  return { id, version: deps.pkg.version, sha256: deps.pkg.sha256, size: deps.pkg.size, latest: plan.latestId === id };
+  return { id, version: deps.pkg.version, sha256, size, latest: plan.latestId === id };
 }
 
 const appSlug = (name: string) => slugify(name, { max: 60, fallback: "app" });
@@ -128,7 +124,7 @@ export async function addSystemVersion(deps: { db: Db; files: R2Bucket; actor: A
     .where(and(eq(schema.softwareApplications.id, deps.applicationId), eq(schema.softwareApplications.catalogId, SYSTEM_CATALOG_ID)))
     .get();
   if (!app) throw invalidInput("Some fields need attention.", { applicationId: ["Choose an application of the system catalog."] });
-  const pkg = await checkPackage(deps);
+  const pkg = checkPackage(deps);
   return publishVersion({ ...deps, tenantId: null, applicationId: app.id, keyPrefix: `system/${app.slug}`, source: "admin", pkg });
 }
 
@@ -165,7 +161,7 @@ export async function proUpload(deps: { db: Db; files: R2Bucket; target: UploadT
   const appName = deps.application.trim();
   const slug = appSlug(appName);
   if (!slug || appName.length > 80) throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
-  const pkg = await checkPackage(deps);
+  const pkg = checkPackage(deps);
   const catalogId = tenantCatalogId(target.tenantId);
   let app = await deps.db
     .select({ id: schema.softwareApplications.id })

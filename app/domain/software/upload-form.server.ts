@@ -1,11 +1,10 @@
-import { AppError, badRequest } from "../errors";
+import { MultipartReader, multipartBoundary } from "../../infra/http/multipart-stream.server";
+import { badRequest } from "../errors";
+import { packageTooLarge as tooLarge } from "./package-body";
 import { type PackageFile } from "./publishing.server";
 
 // Room for the multipart boundaries and the text fields around the file.
 const MULTIPART_OVERHEAD = 64 * 1024;
-
-const tooLarge = (limit: number) =>
-  new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${limit} bytes.` });
 
 /** A declared Content-Length above the upload limit (plus multipart overhead) is a 413 before anything reads the body. */
 export function refuseDeclaredOversize(request: Request, maxBytes: number): void {
@@ -14,46 +13,48 @@ export function refuseDeclaredOversize(request: Request, maxBytes: number): void
 }
 
 /**
- * Reads a multipart upload of at most `maxBytes` of file: a larger declared body is refused before
- * it is read, an undeclared one is counted while it streams. Text fields come back as strings.
- * The body is buffered (request.formData), so SHA-256 and the signature are checked before R2 sees it.
+ * Reads a multipart upload as it streams: the text fields (as strings) that come before the `file`
+ * part, and that part as a live stream of its bytes, read once by whoever stores it. The file must
+ * be the form's last part (browsers send inputs in order; a part after it is a 400). A larger
+ * declared body is refused before it is read; the whole body is counted against the limit (plus
+ * overhead) as it streams, and the file's own bytes against `maxBytes` by the package check.
  * Callers decide who may upload (requireUploadTarget) before calling this.
  */
 export async function readUploadForm(request: Request, maxBytes: number): Promise<{ fields: Record<string, string>; file: PackageFile | null }> {
-  const limit = maxBytes + MULTIPART_OVERHEAD;
   refuseDeclaredOversize(request, maxBytes);
-  const declared = request.headers.get("Content-Length");
-  if (!(request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-    throw badRequest("Send the upload as multipart/form-data.");
-  }
-  let source = request;
-  if (declared === null && request.body) {
-    let seen = 0;
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > limit) controller.error(tooLarge(maxBytes));
-        else controller.enqueue(chunk);
-      },
-    });
-    source = new Request(request, { body: request.body.pipeThrough(counter) });
-  }
-  let form: FormData;
-  try {
-    form = await source.formData();
-  } catch (e) {
-    if (e instanceof AppError) throw e;
-    throw badRequest("The request body is not a valid multipart form.");
-  }
+  const boundary = multipartBoundary(request.headers.get("Content-Type"));
+  if (!boundary) throw badRequest("Send the upload as multipart/form-data.");
+  if (!request.body) throw badRequest("The request body is not a valid multipart form: it is empty.");
+  const form = new MultipartReader(request.body, boundary, { maxBodyBytes: maxBytes + MULTIPART_OVERHEAD, tooLarge: () => tooLarge(maxBytes) });
   const fields: Record<string, string> = {};
-  let file: PackageFile | null = null;
-  for (const [key, value] of form.entries()) {
-    if (typeof value === "string") {
-      if (!(key in fields)) fields[key] = value;
-    } else if (key === "file" && !file && value.size > 0) {
-      if (value.size > maxBytes) throw tooLarge(maxBytes);
-      file = { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) };
+  for (let part = await form.next(); part; part = await form.next()) {
+    if (part.filename === null) {
+      const value = await form.text(part);
+      if (!(part.name in fields)) fields[part.name] = value;
+      // A file input left empty is a file part with no name; other file inputs are not ours (both skipped).
+    } else if (part.name === "file" && part.filename !== "") {
+      return { fields, file: { name: part.filename, body: endingTheForm(form, part.body) } };
     }
   }
-  return { fields, file };
+  return { fields, file: null };
+}
+
+/** The file part's bytes, then a check that the form ends with it (only its closing boundary follows). */
+function endingTheForm(form: MultipartReader, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        if (await form.next()) {
+          await form.cancel();
+          throw badRequest("The request body is not a valid multipart form: the file must be its last part (send the text fields first).");
+        }
+        controller.close();
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
 }
