@@ -13,7 +13,7 @@ import {
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
 import { memberTenant } from "../domain/seats/seats.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { FieldError, type FormResult } from "../components/field";
@@ -26,7 +26,7 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
   if (!member) throw new Response("No such organisation.", { status: 404 });
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
-  const access = (await context.access())!;
+  const access = await requireAccess(context, request);
   return {
     user,
     tenant,
