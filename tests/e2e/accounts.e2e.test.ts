@@ -66,6 +66,7 @@ test("without JavaScript, a refused signup comes back with its errors beside the
 
 async function errorOf(page: Page, label: string): Promise<string | null> {
   const describedBy = (await page.getByLabel(label, { exact: true }).getAttribute("aria-describedby")) ?? "";
+  expect(describedBy, `${label} has no aria-describedby`).not.toBe("");
   return page.locator(`[id="${describedBy.split(" ")[0]}"]`).textContent();
 }
 
