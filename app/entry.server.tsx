@@ -31,7 +31,9 @@ export default async function handleRequest(
       },
     },
   );
-  body.allReady.then(() => clearTimeout(timeoutId));
+  // The abort timer ends with the stream, whether it completes or fails; a failure (allReady rejects
+  // on an abort or a render error) was reported by onError already.
+  body.allReady.finally(() => clearTimeout(timeoutId)).catch(() => {});
   // Bots and crawlers get the whole document at once.
   if (isbot(request.headers.get("user-agent") || "")) await body.allReady;
 

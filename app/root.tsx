@@ -14,6 +14,7 @@ import {
 } from "@remix-run/react";
 import { type ReactNode } from "react";
 import { useNonce } from "./components/nonce-provider";
+import { requireAccess } from "./infra/auth/guards.server";
 import styles from "./styles/app.css?url";
 
 // The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
@@ -22,11 +23,11 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await context.session();
   if (!session) return { viewer: null };
   // The nav only reflects access; every gated loader and action checks it again for itself.
-  const access = (await context.access())!;
+  const access = await requireAccess(context, request);
   return {
     viewer: {
       email: session.user.email,

@@ -51,7 +51,7 @@ export function AdminNav() {
 
 /** Shows the last action's outcome, announced to screen readers, once the page shows it too. */
 export function ActionMessage() {
-  const result = useActionData() as { ok: boolean; message: string } | undefined;
+  const result = useActionData<{ ok: boolean; message: string }>();
   // Remix commits an action's data before the loaders it revalidates have answered: wait for
   // them, so "Licence granted." never stands above a table that does not show the licence yet.
   const loading = useNavigation().state === "loading";

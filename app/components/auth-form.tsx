@@ -1,19 +1,19 @@
+import { getFormProps, useForm } from "@conform-to/react";
 import { Form, Link, useNavigation } from "@remix-run/react";
-
-type Errors = { message?: string; fieldErrors?: Record<string, string[]>; email?: string } | undefined;
+import { Field, type FormResult } from "./field";
 
 // The login and signup forms: labelled fields, errors tied to their inputs, works without JavaScript.
 export function AuthForm(props: {
   mode: "login" | "signup";
   redirectTo: string | null;
-  errors: Errors;
+  errors: FormResult | undefined;
 }) {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formMethod === "POST";
-  const fe = props.errors?.fieldErrors ?? {};
   const isSignup = props.mode === "signup";
+  const [form, fields] = useForm<{ email: string; password: string; redirectTo: string }>({ id: props.mode, lastResult: props.errors?.submission });
   const otherHref = `${isSignup ? "/login" : "/signup"}${props.redirectTo ? `?redirectTo=${encodeURIComponent(props.redirectTo)}` : ""}`;
-  const formError = props.errors?.message && !fe.email && !fe.password ? props.errors.message : null;
+  const formError = props.errors?.message && !fields.email.errors && !fields.password.errors ? props.errors.message : null;
 
   return (
     <section className="card narrow">
@@ -23,49 +23,19 @@ export function AuthForm(props: {
           {formError}
         </p>
       ) : null}
-      <Form method="post" noValidate aria-describedby={formError ? "form-error" : undefined}>
+      <Form method="post" {...getFormProps(form)} aria-describedby={formError ? "form-error" : undefined}>
         {props.redirectTo ? <input type="hidden" name="redirectTo" value={props.redirectTo} /> : null}
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
-            defaultValue={props.errors?.email}
-            aria-invalid={fe.email ? true : undefined}
-            aria-describedby={fe.email ? "email-error" : undefined}
-          />
-          {fe.email ? (
-            <p className="field-error" id="email-error">
-              {fe.email[0]}
-            </p>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete={isSignup ? "new-password" : "current-password"}
-            required
-            minLength={isSignup ? 10 : undefined}
-            maxLength={256}
-            aria-invalid={fe.password ? true : undefined}
-            aria-describedby={fe.password ? "password-error" : isSignup ? "password-hint" : undefined}
-          />
-          {fe.password ? (
-            <p className="field-error" id="password-error">
-              {fe.password[0]}
-            </p>
-          ) : isSignup ? (
-            <p className="muted" id="password-hint">
-              At least 10 characters, and not a commonly used password.
-            </p>
-          ) : null}
-        </div>
+        <Field meta={fields.email} label="Email" type="email" autoComplete="email" required />
+        <Field
+          meta={fields.password}
+          label="Password"
+          type="password"
+          autoComplete={isSignup ? "new-password" : "current-password"}
+          required
+          minLength={isSignup ? 10 : undefined}
+          maxLength={256}
+          hint={isSignup ? "At least 10 characters, and not a commonly used password." : undefined}
+        />
         <button type="submit" className="button" disabled={busy}>
           {isSignup ? (busy ? "Creating account..." : "Create account") : busy ? "Logging in..." : "Log in"}
         </button>

@@ -1,26 +1,25 @@
+import { type FieldMetadata, getInputProps, type SubmissionResult } from "@conform-to/react";
 import { type InputHTMLAttributes } from "react";
 
 type FieldProps = {
-  name: string;
+  meta: FieldMetadata<string>;
   label: string;
-  errors?: string[];
+  type: "text" | "email" | "password";
   hint?: string;
-} & Omit<InputHTMLAttributes<HTMLInputElement>, "name" | "id">;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "name" | "id" | "type" | "form" | "defaultValue">;
 
-/** A labelled input whose error (or hint) is tied to it for screen readers. */
-export function Field({ name, label, errors, hint, ...input }: FieldProps) {
-  const id = input.form ? `${input.form}-${name}` : name;
-  const describedBy = errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
+/**
+ * A labelled input wired by conform: `aria-invalid` and `aria-describedby` name its error (and hint),
+ * and after a failed post it shows what was typed (the server's reply, so without JavaScript too).
+ */
+export function Field({ meta, label, type, hint, ...input }: FieldProps) {
   return (
     <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} aria-invalid={errors?.length ? true : undefined} aria-describedby={describedBy} {...input} />
-      {errors?.length ? (
-        <p className="field-error" id={`${id}-error`}>
-          {errors[0]}
-        </p>
-      ) : hint ? (
-        <p className="muted" id={`${id}-hint`}>
+      <label htmlFor={meta.id}>{label}</label>
+      <input {...getInputProps(meta, { type, ariaDescribedBy: hint ? meta.descriptionId : undefined })} key={meta.key} {...input} />
+      <FieldError meta={meta} />
+      {hint ? (
+        <p className="muted" id={meta.descriptionId}>
           {hint}
         </p>
       ) : null}
@@ -28,28 +27,37 @@ export function Field({ name, label, errors, hint, ...input }: FieldProps) {
   );
 }
 
+/** A field's first error, at the id its control's `aria-describedby` names. */
+export function FieldError({ meta }: { meta: Pick<FieldMetadata<unknown>, "errorId" | "errors"> }) {
+  if (!meta.errors?.length) return null;
+  return (
+    <p className="field-error" id={meta.errorId}>
+      {meta.errors[0]}
+    </p>
+  );
+}
+
 /** A new password and its repetition, with the rules as the hint (schemas.ts NewPasswordSchema decides). */
-export function NewPasswordFields(props: { form?: string; errors: Record<string, string[] | undefined> }) {
+export function NewPasswordFields(props: { password: FieldMetadata<string>; confirm: FieldMetadata<string> }) {
   return (
     <>
       <Field
-        form={props.form}
-        name="password"
+        meta={props.password}
         label="New password"
         type="password"
         autoComplete="new-password"
         required
         minLength={10}
         maxLength={256}
-        errors={props.errors.password}
         hint="At least 10 characters, and not a commonly used password."
       />
-      <Field form={props.form} name="confirm" label="Repeat the new password" type="password" autoComplete="new-password" required errors={props.errors.confirm} />
+      <Field meta={props.confirm} label="Repeat the new password" type="password" autoComplete="new-password" required />
     </>
   );
 }
 
-export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]> };
+/** What a form action answers (runAction): the outcome, and conform's reply for useForm's `lastResult`. */
+export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
 
 /** The outcome of a form post, announced to screen readers. */
 export function FormMessage({ result }: { result: FormResult | undefined | null }) {

@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { getFormProps, useForm } from "@conform-to/react";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { changePassword, pendingEmailChange, requestEmailChange, resendVerification, signOutEverywhere } from "../domain/accounts/accounts.server";
@@ -26,9 +27,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = session;
   // Which form the outcome belongs to, filled in once the body is read (a body that is not a form is a 400).
   const which = { intent: "" };
-  return runAction(async () => {
-    const form = await readForm(request);
-    const { intent } = parseWith(Intent, form);
+  return runAction(async (form) => {
+    const raw = await readForm(request);
+    const { intent } = parseWith(Intent, raw);
     which.intent = intent;
     const now = context.now();
     const appUrl = context.config.APP_URL;
@@ -41,7 +42,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       }
       case "change-password": {
         await context.limit("loginAccount", user.email);
-        const input = parseWith(ChangePasswordInput, form);
+        const input = form.parse(raw, ChangePasswordInput, { hide: ["currentPassword", "password", "confirm"] });
         await changePassword({ db: context.db, userId: user.id, sessionId: session.sessionId, currentPassword: input.currentPassword, password: input.password, now });
         return "Your password was changed. Every other session was signed out.";
       }
@@ -49,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         await context.limit("loginAccount", user.email);
         await context.limit("emailLink", `user:${user.id}`);
         await context.limit("emailLink", `client:${context.clientAddress}`);
-        const input = parseWith(ChangeEmailInput, form);
+        const input = form.parse(raw, ChangeEmailInput, { hide: ["currentPassword"] });
         // However many accounts ask, an address gets at most the limit's emails a minute.
         await context.limit("emailLink", `address:${input.email}`);
         const r = await requestEmailChange({ db: context.db, userId: user.id, currentPassword: input.currentPassword, email: input.email, appUrl, now });
@@ -72,7 +73,11 @@ export default function Account() {
   const navigation = useNavigation();
   const busy = (intent: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent;
   const forIntent = (intent: string) => (result?.intent === intent ? result : undefined);
-  const fe = (intent: string) => forIntent(intent)?.fieldErrors ?? {};
+  const [emailForm, emailFields] = useForm<{ email: string; currentPassword: string }>({ id: "change-email", lastResult: forIntent("change-email")?.submission });
+  const [passwordForm, passwordFields] = useForm<{ currentPassword: string; password: string; confirm: string }>({
+    id: "change-password",
+    lastResult: forIntent("change-password")?.submission,
+  });
   return (
     <>
       <h1>Your account</h1>
@@ -100,10 +105,10 @@ export default function Account() {
             signing out everywhere cancels it.
           </p>
         ) : null}
-        <Form method="post" noValidate id="change-email">
+        <Form method="post" {...getFormProps(emailForm)}>
           <input type="hidden" name="intent" value="change-email" />
-          <Field form="change-email" name="email" label="New email address" type="email" autoComplete="email" required errors={fe("change-email").email} />
-          <Field form="change-email" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe("change-email").currentPassword} />
+          <Field meta={emailFields.email} label="New email address" type="email" autoComplete="email" required />
+          <Field meta={emailFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
           <button type="submit" className="button" disabled={busy("change-email")}>
             {busy("change-email") ? "Sending..." : "Send confirmation link"}
           </button>
@@ -112,10 +117,10 @@ export default function Account() {
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <FormMessage result={forIntent("change-password")} />
-        <Form method="post" noValidate id="change-password">
+        <Form method="post" {...getFormProps(passwordForm)}>
           <input type="hidden" name="intent" value="change-password" />
-          <Field form="change-password" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe("change-password").currentPassword} />
-          <NewPasswordFields form="change-password" errors={fe("change-password")} />
+          <Field meta={passwordFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
+          <NewPasswordFields password={passwordFields.password} confirm={passwordFields.confirm} />
           <button type="submit" className="button" disabled={busy("change-password")}>
             {busy("change-password") ? "Saving..." : "Change password"}
           </button>

@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { listLatest } from "../domain/software/catalog.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { jsonResponse } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";
 
@@ -8,7 +8,7 @@ import { runJson } from "../infra/http/action-result.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
   return runJson(async () => {
-    const viewer = { userId: session.user.id, isSystemAdmin: session.user.isSystemAdmin, access: (await context.access())! };
+    const viewer = { userId: session.user.id, isSystemAdmin: session.user.isSystemAdmin, access: await requireAccess(context, request, { api: true }) };
     const apps = await listLatest({ db: context.db, viewer });
     return jsonResponse({
       applications: apps.map((a) => ({

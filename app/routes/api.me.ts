@@ -1,18 +1,18 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { listMemberships } from "../domain/tenants/memberships.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse } from "../infra/http/responses.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
-  const [memberships, access] = await Promise.all([listMemberships({ db: context.db, userId: user.id }), context.access()]);
+  const [memberships, access] = await Promise.all([listMemberships({ db: context.db, userId: user.id }), requireAccess(context, request, { api: true })]);
   return jsonResponse(
     {
       user: { id: user.id, email: user.email, emailVerified: user.emailVerified, isSystemAdmin: user.isSystemAdmin },
       memberships,
-      access: { organization: access!.organization.granted, accelerator: access!.accelerator.granted },
-      entitlements: access!.entitlements.map((e) => ({
+      access: { organization: access.organization.granted, accelerator: access.accelerator.granted },
+      entitlements: access.entitlements.map((e) => ({
         id: e.entitlementId,
         tenantId: e.tenantId,
         product: e.productKey,

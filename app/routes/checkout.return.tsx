@@ -1,7 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
-import { getIntentForBuyer, type IntentView } from "../domain/billing/intents.server";
+import { getIntentForBuyer } from "../domain/billing/intents.server";
 import { requireSession } from "../infra/auth/guards.server";
 
 export const meta: MetaFunction = () => [{ title: "Payment · Gatehouse" }];
@@ -19,25 +19,26 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export default function CheckoutReturn() {
-  const { intent: initial } = useLoaderData<typeof loader>();
-  const [intent, setIntent] = useState<IntentView>(initial);
+  const { intent } = useLoaderData<typeof loader>();
+  const { revalidate, state } = useRevalidator();
   const [waitedTooLong, setWaitedTooLong] = useState(false);
   const done = ["provisioned", "expired", "canceled", "failed"].includes(intent.state);
 
+  // Until the intent settles, this page's loader runs again every POLL_MS (never two at once: a run
+  // in flight stops the timer until it has answered); offline, a turn is skipped, not an error page.
   useEffect(() => {
-    if (done) return;
-    const started = Date.now();
-    const timer = setInterval(async () => {
-      if (Date.now() - started > PATIENCE_MS) setWaitedTooLong(true);
-      try {
-        const res = await fetch(`/api/purchase-intents/${initial.id}`, { headers: { Accept: "application/json" } });
-        if (res.ok) setIntent(((await res.json()) as { intent: IntentView }).intent);
-      } catch {
-        // offline for a moment; the next tick tries again
-      }
+    if (done || state !== "idle") return;
+    const timer = setInterval(() => {
+      if (navigator.onLine) revalidate();
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [done, initial.id]);
+  }, [done, state, revalidate]);
+
+  useEffect(() => {
+    if (done) return;
+    const timer = setTimeout(() => setWaitedTooLong(true), PATIENCE_MS);
+    return () => clearTimeout(timer);
+  }, [done]);
 
   if (intent.state === "provisioned") {
     return (

@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
@@ -8,7 +9,8 @@ import { strictInt } from "../domain/input";
 import { listManagedTenants } from "../domain/tenants/memberships.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { readForm } from "../infra/http/responses.server";
+import { FieldError, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
 
@@ -34,10 +36,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  return runAction(async () => {
+  return runAction(async (form) => {
     const raw = await readForm(request);
     if (raw.tenantId === "new") delete raw.tenantId;
-    const input = parseWith(StartCheckoutInput, raw);
+    const input = form.parse(raw, StartCheckoutInput);
     const { url } = await startCheckout({ db: context.db, gateway: context.billing(), user, input, appUrl: context.config.APP_URL, now: context.now() });
     return redirect(url, 303);
   }, "On to payment.");
@@ -46,7 +48,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function CheckoutStart() {
   const { product, price, seats, total, tenants } = useLoaderData<typeof loader>();
   // The action answers only with a failure (success is a redirect to Stripe).
-  const errors = useActionData() as { ok: false; message: string; fieldErrors: Record<string, string[]> } | undefined;
+  const errors = useActionData<FormResult>();
+  const [form, fields] = useForm<{ tenantId: string; organizationName: string }>({ id: "checkout", lastResult: errors?.submission });
   const per = price.interval ? ` / ${price.interval}` : " once";
   return (
     <section className="card narrow">
@@ -63,11 +66,11 @@ export default function CheckoutStart() {
           {errors.message}
         </p>
       ) : null}
-      <Form method="post" reloadDocument>
+      <Form method="post" reloadDocument {...getFormProps(form)}>
         <input type="hidden" name="priceId" value={price.id} />
         <input type="hidden" name="quantity" value={seats} />
         {tenants.length > 0 ? (
-          <fieldset className="field">
+          <fieldset className="field" aria-describedby={fields.tenantId.errors ? fields.tenantId.errorId : undefined}>
             <legend>For which organisation?</legend>
             {tenants.map((t, i) => (
               <label key={t.id}>
@@ -77,28 +80,21 @@ export default function CheckoutStart() {
             <label>
               <input type="radio" name="tenantId" value="new" /> A new organisation (name it below)
             </label>
+            <FieldError meta={fields.tenantId} />
           </fieldset>
         ) : null}
         <div className="field">
-          <label htmlFor="organizationName">{tenants.length > 0 ? "New organisation name" : "Organisation name"}</label>
+          <label htmlFor={fields.organizationName.id}>{tenants.length > 0 ? "New organisation name" : "Organisation name"}</label>
           <input
-            id="organizationName"
-            name="organizationName"
-            type="text"
+            {...getInputProps(fields.organizationName, { type: "text", ariaDescribedBy: fields.organizationName.descriptionId })}
+            key={fields.organizationName.key}
             maxLength={80}
             required={tenants.length === 0}
-            aria-invalid={errors?.fieldErrors.organizationName ? true : undefined}
-            aria-describedby={errors?.fieldErrors.organizationName ? "org-error" : "org-hint"}
           />
-          {errors?.fieldErrors.organizationName ? (
-            <p className="field-error" id="org-error">
-              {errors.fieldErrors.organizationName[0]}
-            </p>
-          ) : (
-            <p className="muted" id="org-hint">
-              Your organisation is created once the payment is confirmed.
-            </p>
-          )}
+          <FieldError meta={fields.organizationName} />
+          <p className="muted" id={fields.organizationName.descriptionId}>
+            Your organisation is created once the payment is confirmed.
+          </p>
         </div>
         <button type="submit" className="button">
           Continue to payment

@@ -7,7 +7,7 @@ import { type EntitlementView } from "../domain/entitlements/access";
 import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
@@ -15,12 +15,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const [tenants, access, invitations] = await Promise.all([
     getDashboard({ db: context.db, userId: user.id, now: context.now() }),
-    context.access(),
+    requireAccess(context, request),
     invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
   ]);
   // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
-  const downloads = access!.organization.granted
-    ? await listLatest({ db: context.db, viewer: { userId: user.id, isSystemAdmin: user.isSystemAdmin, access: access! } })
+  const downloads = access.organization.granted
+    ? await listLatest({ db: context.db, viewer: { userId: user.id, isSystemAdmin: user.isSystemAdmin, access } })
     : null;
   const activeIds = tenants.filter((t) => t.status === "active").map((t) => t.tenantId);
   const clients = await clientSummaries({ db: context.db, tenantIds: activeIds, now: context.now() });
@@ -32,7 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     clients,
     isSystemAdmin: user.isSystemAdmin,
     tenants,
-    access: { organization: access!.organization, accelerator: access!.accelerator },
+    access: { organization: access.organization, accelerator: access.accelerator },
   };
 }
 

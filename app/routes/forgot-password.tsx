@@ -1,9 +1,10 @@
 import { type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { requestPasswordReset } from "../domain/accounts/email-links.server";
 import { EmailOnlyInput } from "../domain/accounts/schemas";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { readForm } from "../infra/http/responses.server";
 import { Field, type FormResult, FormMessage } from "../components/field";
 
 export const headers = actionRetryAfter;
@@ -12,9 +13,9 @@ export const meta: MetaFunction = () => [{ title: "Forgot password · Gatehouse"
 
 // The answer is the same whether or not the address has an account.
 export async function action({ request, context }: ActionFunctionArgs) {
-  return runAction(async () => {
+  return runAction(async (form) => {
     await context.limit("emailLink", `client:${context.clientAddress}`);
-    const { email } = parseWith(EmailOnlyInput, await readForm(request));
+    const { email } = form.parse(await readForm(request), EmailOnlyInput);
     await context.limit("emailLink", `address:${email}`);
     const { emailIds } = await requestPasswordReset({ db: context.db, email, appUrl: context.config.APP_URL, now: context.now() });
     context.sendEmails(emailIds);
@@ -25,14 +26,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ForgotPassword() {
   const result = useActionData<FormResult>();
   const busy = useNavigation().state !== "idle";
+  const [form, fields] = useForm<{ email: string }>({ id: "forgot-password", lastResult: result?.submission });
   return (
     <section className="card narrow">
       <h1>Forgot your password?</h1>
       <FormMessage result={result} />
       {result?.ok ? null : (
-        <Form method="post" noValidate>
+        <Form method="post" {...getFormProps(form)}>
           <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
-          <Field name="email" label="Email" type="email" autoComplete="email" required errors={result?.fieldErrors?.email} />
+          <Field meta={fields.email} label="Email" type="email" autoComplete="email" required />
           <button type="submit" className="button" disabled={busy}>
             {busy ? "Sending..." : "Send reset link"}
           </button>

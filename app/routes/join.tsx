@@ -1,10 +1,12 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { requestToJoin } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { readForm } from "../infra/http/responses.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
+import { type FormResult } from "../components/field";
 
 export const headers = actionRetryAfter;
 
@@ -26,20 +28,22 @@ const JoinInput = z.object({
 // A signed-in user enters a tenant's join code and gets a pending membership for an admin to approve.
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
-  return runAction(async () => {
+  return runAction(async (form) => {
     // Join codes are 8 symbols from 32: slow down anyone trying them in turn.
     await context.limit("join", user.id);
-    const { code } = parseWith(JoinInput, await readForm(request));
+    const { code } = form.parse(await readForm(request), JoinInput);
     const result = await requestToJoin({ db: context.db, userId: user.id, code, now: context.now() });
     return { tenantName: result.tenantName };
   }, "Request sent.");
 }
 
-type Result = { ok: true; tenantName: string } | { ok: false; message: string; fieldErrors: Record<string, string[]> };
+type Result = FormResult & { tenantName?: string };
 
 export default function Join() {
   const result = useActionData<Result>();
-  const codeError = result && !result.ok ? (result.fieldErrors.code ?? [result.message]).join(" ") : null;
+  const [form, fields] = useForm<{ code: string }>({ id: "join", lastResult: result?.submission });
+  // A refusal about no one field (too many tries) is still shown beside the code.
+  const codeError = result && !result.ok ? (fields.code.errors ?? [result.message]).join(" ") : null;
   return (
     <section className="card narrow">
       <h1>Join an organisation</h1>
@@ -48,21 +52,20 @@ export default function Join() {
           Request sent to {result.tenantName}. An owner or admin will approve it; you will see it on your <Link to="/dashboard">dashboard</Link>.
         </p>
       ) : (
-        <Form method="post" noValidate>
+        <Form method="post" {...getFormProps(form)}>
           <div className="field">
-            <label htmlFor="join-code">Organisation code</label>
+            <label htmlFor={fields.code.id}>Organisation code</label>
             <input
-              id="join-code"
-              name="code"
-              type="text"
+              {...getInputProps(fields.code, { type: "text", ariaAttributes: false })}
+              key={fields.code.key}
               required
               autoComplete="off"
               maxLength={16}
               aria-invalid={codeError ? true : undefined}
-              aria-describedby={codeError ? "join-code-error" : undefined}
+              aria-describedby={codeError ? fields.code.errorId : undefined}
             />
             {codeError ? (
-              <p id="join-code-error" className="field-error" role="alert">
+              <p id={fields.code.errorId} className="field-error" role="alert">
                 {codeError}
               </p>
             ) : null}

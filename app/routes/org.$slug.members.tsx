@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { assignSeat, releaseSeat, seatOverview } from "../domain/seats/seats.server";
@@ -12,7 +13,8 @@ import {
 } from "../domain/tenants/members.server";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { readForm } from "../infra/http/responses.server";
+import { FieldError, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
 
@@ -49,8 +51,12 @@ const DONE: Record<z.infer<typeof Intent>["intent"], string> = {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const slug = params.slug ?? "";
-  return runAction(async () => {
-    const input = parseWith(Intent, await readForm(request));
+  // Which form was posted, so the page shows the outcome's field errors beside the right one.
+  const which = { intent: "" };
+  return runAction(async (form) => {
+    const raw = await readForm(request);
+    which.intent = raw.intent ?? "";
+    const input = form.parse(raw, Intent);
     const base = { db: context.db, allocators: context.seats, actorUserId: user.id, slug };
     const now = context.now();
     switch (input.intent) {
@@ -86,10 +92,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       (input.intent === "remove" && input.userId === user.id) || (input.intent === "role" && input.userId === user.id && input.role === "member");
     if (leftManagement) return redirect("/dashboard");
     return DONE[input.intent];
-  }, "Done.");
+  }, "Done.", which);
 }
 
-type ActionResult = { ok: true; message: string } | { ok: false; message: string; fieldErrors: Record<string, string[]> };
+type ActionResult = FormResult & { intent?: string };
 
 function RowAction({ intent, userId, label, secondary }: { intent: string; userId: string; label: string; secondary?: boolean }) {
   return (
@@ -106,6 +112,11 @@ function RowAction({ intent, userId, label, secondary }: { intent: string; userI
 export default function Members() {
   const { tenant, seats, members, pending, invitations, viewerId } = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
+  const [inviteForm, invite] = useForm<{ email: string; role: string }>({
+    id: "invite",
+    defaultValue: { role: "member" },
+    lastResult: result?.intent === "invite" ? result.submission : undefined,
+  });
   const busy = useNavigation().state !== "idle";
   const over = seats.compliance === "over_limit";
   return (
@@ -216,15 +227,15 @@ export default function Members() {
 
       <section className="card" aria-labelledby="invite-title">
         <h2 id="invite-title">Invite by email</h2>
-        <Form method="post" className="inline-fields">
+        <Form method="post" className="inline-fields" {...getFormProps(inviteForm)}>
           <input type="hidden" name="intent" value="invite" />
           <div className="field">
-            <label htmlFor="invite-email">Email</label>
-            <input id="invite-email" name="email" type="email" required maxLength={254} aria-describedby="invite-error" />
+            <label htmlFor={invite.email.id}>Email</label>
+            <input {...getInputProps(invite.email, { type: "email" })} key={invite.email.key} required maxLength={254} />
           </div>
           <div className="field">
-            <label htmlFor="invite-role">Role</label>
-            <select id="invite-role" name="role" defaultValue="member">
+            <label htmlFor={invite.role.id}>Role</label>
+            <select {...getSelectProps(invite.role)} key={invite.role.key}>
               <option value="member">Member</option>
               <option value="admin">Admin</option>
             </select>
@@ -233,11 +244,8 @@ export default function Members() {
             Invite
           </button>
         </Form>
-        {result && !result.ok && result.fieldErrors.email ? (
-          <p id="invite-error" className="field-error">
-            {result.fieldErrors.email.join(" ")}
-          </p>
-        ) : null}
+        <FieldError meta={invite.email} />
+        <FieldError meta={invite.role} />
         <p className="muted">They see the invitation on their dashboard when they sign up or log in with that address.</p>
         {invitations.length > 0 ? (
           <table className="data-table">

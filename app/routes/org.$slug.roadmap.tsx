@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
@@ -12,9 +13,10 @@ import {
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
 import { memberTenant } from "../domain/seats/seats.server";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { readForm } from "../infra/http/responses.server";
+import { FieldError, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 
@@ -24,7 +26,7 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
   if (!member) throw new Response("No such organisation.", { status: 404 });
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
-  const access = (await context.access())!;
+  const access = await requireAccess(context, request);
   return {
     user,
     tenant,
@@ -49,8 +51,12 @@ const Intent = z.discriminatedUnion("intent", [
 // Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
-  return runAction(async () => {
-    const input = parseWith(Intent, await readForm(request));
+  // Which form was posted, so the page shows field errors beside the right one.
+  const which = { intent: "" };
+  return runAction(async (form) => {
+    const raw = await readForm(request);
+    which.intent = raw.intent ?? "";
+    const input = form.parse(raw, Intent);
     const now = context.now();
     switch (input.intent) {
       case "add":
@@ -69,7 +75,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
         break;
     }
-  }, "Roadmap saved.");
+  }, "Roadmap saved.", which);
 }
 
 const COLUMNS = [
@@ -80,7 +86,12 @@ const COLUMNS = [
 
 export default function RoadmapEditor() {
   const { tenant, canPublish, tenantLive, published, items } = useLoaderData<typeof loader>();
-  const result = useActionData() as { ok: boolean; message: string; fieldErrors?: Record<string, string[]> } | undefined;
+  const result = useActionData<FormResult & { intent?: string }>();
+  const [addForm, add] = useForm<{ title: string; description: string; column: string }>({
+    id: "add-item",
+    defaultValue: { column: "now" },
+    lastResult: result?.intent === "add" ? result.submission : undefined,
+  });
   const error = result && !result.ok ? result : null;
   const stopped = published && !tenantLive;
   const explanation = !tenantLive
@@ -159,25 +170,28 @@ export default function RoadmapEditor() {
             </div>
           ))}
         </div>
-        <Form method="post">
+        <Form method="post" {...getFormProps(addForm)}>
           <input type="hidden" name="intent" value="add" />
           <div className="field">
-            <label htmlFor="item-title">Title</label>
-            <input id="item-title" name="title" type="text" required maxLength={120} />
+            <label htmlFor={add.title.id}>Title</label>
+            <input {...getInputProps(add.title, { type: "text" })} key={add.title.key} required maxLength={120} />
+            <FieldError meta={add.title} />
           </div>
           <div className="field">
-            <label htmlFor="item-description">Description</label>
-            <input id="item-description" name="description" type="text" maxLength={2000} />
+            <label htmlFor={add.description.id}>Description</label>
+            <input {...getInputProps(add.description, { type: "text" })} key={add.description.key} maxLength={2000} />
+            <FieldError meta={add.description} />
           </div>
           <div className="field">
-            <label htmlFor="item-column">Column</label>
-            <select id="item-column" name="column" defaultValue="now">
+            <label htmlFor={add.column.id}>Column</label>
+            <select {...getSelectProps(add.column)} key={add.column.key}>
               {COLUMNS.map((c) => (
                 <option key={c.key} value={c.key}>
                   {c.label}
                 </option>
               ))}
             </select>
+            <FieldError meta={add.column} />
           </div>
           <button type="submit" className="button">
             Add item

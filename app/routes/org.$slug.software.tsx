@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { z } from "zod";
 import { tenantSoftware } from "../domain/software/catalog.server";
@@ -9,6 +10,7 @@ import { readUploadForm, refuseDeclaredOversize } from "../domain/software/uploa
 import { safeText } from "../domain/input";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
+import { FieldError } from "../components/field";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
@@ -30,7 +32,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
   const now = context.now();
-  return runAction(async () => {
+  return runAction(async (form) => {
     // The declared size, and for uploads the plan and the upload switch, are checked before the body is read.
     const maxBytes = context.config.UPLOAD_MAX_BYTES;
     refuseDeclaredOversize(request, maxBytes);
@@ -43,7 +45,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
     const { fields, file } = await readUploadForm(request, maxBytes);
-    const input = parseWith(Upload, fields);
+    const input = form.parse(fields, Upload);
     const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });
     return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
   }, "Done.");
@@ -56,6 +58,7 @@ export default function TenantSoftware() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const canUpload = d.proUploads.pro && d.proUploads.enabled;
+  const [uploadForm, upload] = useForm<{ application: string; version: string; file: File }>({ id: "upload", lastResult: result?.submission });
   return (
     <main className="stack">
       <p>
@@ -96,19 +99,19 @@ export default function TenantSoftware() {
         {!d.proUploads.pro ? <p>Uploading your own MSI or EXE packages is part of the Pro plan (the MAX or ULTRA tier).</p> : null}
         {d.proUploads.pro && !d.proUploads.enabled ? <p>Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.</p> : null}
         {canUpload ? (
-          <Form method="post" encType="multipart/form-data" className="stack">
+          <Form method="post" encType="multipart/form-data" className="stack" {...getFormProps(uploadForm)}>
             <label>
-              Application <input name="application" required maxLength={80} />
+              Application <input {...getInputProps(upload.application, { type: "text" })} key={upload.application.key} required maxLength={80} />
             </label>
-            {result?.fieldErrors?.application ? <p className="form-error">{result.fieldErrors.application.join(" ")}</p> : null}
+            <FieldError meta={upload.application} />
             <label>
-              Version <input name="version" required placeholder="1.2.3" maxLength={64} />
+              Version <input {...getInputProps(upload.version, { type: "text" })} key={upload.version.key} required placeholder="1.2.3" maxLength={64} />
             </label>
-            {result?.fieldErrors?.version ? <p className="form-error">{result.fieldErrors.version.join(" ")}</p> : null}
+            <FieldError meta={upload.version} />
             <label>
-              Package (.msi or .exe, at most {mb(d.maxBytes)}) <input type="file" name="file" accept=".msi,.exe" required />
+              Package (.msi or .exe, at most {mb(d.maxBytes)}) <input {...getInputProps(upload.file, { type: "file" })} key={upload.file.key} accept=".msi,.exe" required />
             </label>
-            {result?.fieldErrors?.file ? <p className="form-error">{result.fieldErrors.file.join(" ")}</p> : null}
+            <FieldError meta={upload.file} />
             <button type="submit" className="button" disabled={busy}>
               Upload
             </button>

@@ -1,11 +1,12 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { getFormProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { checkResetLink, resetPassword } from "../domain/accounts/email-links.server";
 import { ResetPasswordInput, TokenSchema } from "../domain/accounts/schemas";
 import { isAppError } from "../domain/errors";
-import { type AuthFormErrors, startSession } from "../infra/auth/start-session.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
-import { FormMessage, NewPasswordFields } from "../components/field";
+import { startSession } from "../infra/auth/start-session.server";
+import { readForm } from "../infra/http/responses.server";
+import { type FormResult, FormMessage, NewPasswordFields } from "../components/field";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
@@ -28,9 +29,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 // The new password is set, every session of the account ends, and only then is the user signed in.
 export async function action({ request, context }: ActionFunctionArgs) {
-  return runAction(async () => {
+  return runAction(async (form) => {
     await context.limit("loginClient", context.clientAddress);
-    const input = parseWith(ResetPasswordInput, await readForm(request));
+    const input = form.parse(await readForm(request), ResetPasswordInput, { hide: ["password", "confirm"] });
     const user = await resetPassword({
       db: context.db,
       token: input.token,
@@ -44,10 +45,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ResetPassword() {
   const { token } = useLoaderData<typeof loader>();
-  const errors = useActionData<AuthFormErrors>();
+  const errors = useActionData<FormResult>();
   const busy = useNavigation().state !== "idle";
-  const fe = errors?.fieldErrors ?? {};
-  const linkError = fe.token?.[0] ?? (errors && !Object.keys(fe).length ? errors.message : null);
+  const [form, fields] = useForm<{ token: string; password: string; confirm: string }>({ id: "reset-password", lastResult: errors?.submission });
+  const linkError = fields.token.errors?.[0] ?? (errors && !fields.password.errors && !fields.confirm.errors ? errors.message : null);
   if (!token) {
     return (
       <section className="card narrow">
@@ -63,9 +64,9 @@ export default function ResetPassword() {
     <section className="card narrow">
       <h1>Choose a new password</h1>
       <FormMessage result={linkError ? { ok: false, message: linkError } : null} />
-      <Form method="post" noValidate>
+      <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
-        <NewPasswordFields errors={fe} />
+        <NewPasswordFields password={fields.password} confirm={fields.confirm} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? "Saving..." : "Set new password and sign in"}
         </button>

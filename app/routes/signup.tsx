@@ -2,9 +2,10 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { useActionData, useSearchParams } from "@remix-run/react";
 import { SignupInput } from "../domain/accounts/schemas";
 import { redirectIfSignedIn } from "../infra/auth/guards.server";
-import { type AuthFormErrors, signUpAndStartSession } from "../infra/auth/start-session.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { signUpAndStartSession } from "../infra/auth/start-session.server";
+import { readForm } from "../infra/http/responses.server";
 import { AuthForm } from "../components/auth-form";
+import { type FormResult } from "../components/field";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 
 export const headers = actionRetryAfter;
@@ -18,17 +19,16 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 // The signup form; JSON clients use POST /api/auth/signup.
 export async function action({ request, context }: ActionFunctionArgs) {
-  const shown: { email?: string } = {};
-  return runAction(async () => {
+  return runAction(async (form) => {
     const raw = await readForm(request);
-    shown.email = raw.email;
     await context.limit("signup", context.clientAddress);
-    return await signUpAndStartSession({ context, request, input: parseWith(SignupInput, raw), json: false });
-  }, "Signed up.", shown);
+    const input = form.parse(raw, SignupInput, { hide: ["password"] });
+    return await signUpAndStartSession({ context, request, input, json: false });
+  }, "Signed up.");
 }
 
 export default function Signup() {
-  const errors = useActionData() as AuthFormErrors | undefined;
+  const errors = useActionData<FormResult>();
   const [params] = useSearchParams();
   return <AuthForm mode="signup" redirectTo={params.get("redirectTo")} errors={errors} />;
 }

@@ -1,3 +1,4 @@
+import { type Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
 import { appUrl, browserForFile, linkFromOutbox, PASSWORD, screenshot, signUp, uniqueEmail, verifyInBrowser } from "./browser";
@@ -40,12 +41,34 @@ test("signup explains each bad field next to it", async () => {
   await page.getByLabel("Email").fill("not-an-email");
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.locator("#email-error").filter({ hasText: "Enter a valid email address." }).waitFor();
-  await expect(page.locator("#password-error").textContent()).resolves.toBe("Password must be at least 10 characters.");
+  await page.getByText("Enter a valid email address.").waitFor();
+  // Each message is its own field's description (aria-describedby names it first), not just text nearby.
+  await expect(errorOf(page, "Email")).resolves.toBe("Enter a valid email address.");
+  await expect(errorOf(page, "Password")).resolves.toBe("Password must be at least 10 characters.");
   await expect(page.getByLabel("Email").getAttribute("aria-invalid")).resolves.toBe("true");
   await screenshot(page, "signup-errors");
   await page.close();
 });
+
+test("without JavaScript, a refused signup comes back with its errors beside the fields and the email kept, never the password", async () => {
+  const context = await browser().newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${appUrl()}/signup`);
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Password").fill("short");
+  await Promise.all([page.waitForURL(`${appUrl()}/signup`), page.getByRole("button", { name: "Create account" }).click()]);
+  await expect(errorOf(page, "Email")).resolves.toBe("Enter a valid email address.");
+  await expect(errorOf(page, "Password")).resolves.toBe("Password must be at least 10 characters.");
+  await expect(page.getByLabel("Email").inputValue()).resolves.toBe("not-an-email");
+  await expect(page.getByLabel("Password").inputValue()).resolves.toBe("");
+  await context.close();
+});
+
+async function errorOf(page: Page, label: string): Promise<string | null> {
+  const describedBy = (await page.getByLabel(label, { exact: true }).getAttribute("aria-describedby")) ?? "";
+  expect(describedBy, `${label} has no aria-describedby`).not.toBe("");
+  return page.locator(`[id="${describedBy.split(" ")[0]}"]`).textContent();
+}
 
 test("a protected page sends a visitor to login and back afterwards", async () => {
   const context = await browser().newContext();

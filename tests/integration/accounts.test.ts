@@ -244,3 +244,20 @@ test(`cross-site writes are refused with 403 before anything is written (${BASE}
   expect(logout.status).toBe(403);
   expect((await a.fetch("/api/me")).status).toBe(200);
 });
+
+// The opening tag of the element with this id in a server-rendered page.
+const tagWithId = (html: string, id: string) => html.match(new RegExp(`<[a-z]+\\b[^>]*\\bid="${id}"[^>]*>`))?.[0] ?? "";
+
+test("a refused signup form is a 422 page with each error beside its field (no JavaScript needed), the email kept and the password never sent back", async () => {
+  const res = await agent().fetch("/signup", form({ email: "not-an-email", password: "Tiny9q" }));
+  expect(res.status).toBe(422);
+  const html = await res.text();
+  const email = tagWithId(html, "signup-email");
+  expect(email).toContain('aria-invalid="true"');
+  expect(email).toContain('aria-describedby="signup-email-error"');
+  expect(email).toContain('value="not-an-email"');
+  expect(html).toContain('id="signup-email-error">Enter a valid email address.</p>');
+  expect(tagWithId(html, "signup-password")).toContain('aria-describedby="signup-password-error signup-password-description"');
+  expect(html).toContain('id="signup-password-error">Password must be at least 10 characters.</p>');
+  expect(html).not.toContain("Tiny9q");
+});

@@ -355,3 +355,18 @@ test("a declined card for more seats changes nothing; only owners and admins rea
   expect((await outsider.agent.fetch(billing)).status).toBe(404);
   expect((await outsider.agent.fetch(billing, form({ intent: "change", quantity: "6" }))).status).toBe(404);
 });
+
+test("an invitation refused by the rules (already invited) shows beside the invite form's email on the 409 page, the address kept", async () => {
+  const org = await ownerWithOrganization(2, "Invite Twice Co");
+  const page = `/org/${org.tenant.slug}/members`;
+  const email = `twice-${Date.now()}@example.com`;
+  expect((await org.owner.agent.fetch(page, form({ intent: "invite", email, role: "admin" }))).status).toBe(200);
+  const again = await org.owner.agent.fetch(page, form({ intent: "invite", email, role: "admin" }));
+  expect(again.status).toBe(409);
+  const html = await again.text();
+  const input = html.match(/<input\b[^>]*\bid="invite-email"[^>]*>/)?.[0] ?? "";
+  expect(input).toContain('aria-describedby="invite-email-error"');
+  expect(input).toContain(`value="${email}"`);
+  expect(html).toContain('id="invite-email-error">Already invited.</p>');
+  expect(html).toMatch(/<option value="admin" selected="">/);
+});

@@ -14,8 +14,17 @@ export function entitlementStatusFor(status: SubscriptionSnapshot["status"]): En
       return "trialing";
     case "past_due":
       return "past_due";
-    default:
+    case "canceled":
+    case "unpaid":
+    case "incomplete":
+    case "incomplete_expired":
+    case "paused":
       return "canceled";
+    default: {
+      // A status added to SubscriptionStatus must be given its meaning here: this stops compiling until it is.
+      const unhandled: never = status;
+      throw new Error(`Unknown subscription status: ${String(unhandled)}`);
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { type AppLoadContext, data } from "@remix-run/cloudflare";
 import { track } from "../../domain/analytics/track.server";
 import { type Access, type ProductAccess, type ProductKey } from "../../domain/entitlements/access";
 import { errorJson } from "../http/responses.server";
-import { requireSession } from "./guards.server";
+import { requireAccess, requireSession } from "./guards.server";
 import { type ActiveSession } from "./session.server";
 
 export type LockedData = { locked: true; product: ProductKey; reason: ProductAccess["reason"]; message: string };
@@ -25,7 +25,7 @@ export async function requireProductAccess(
   opts: { api?: boolean } = {},
 ): Promise<{ session: ActiveSession; access: Access; decision: ProductAccess }> {
   const session = await requireSession(context, request, opts);
-  const access = (await context.access())!;
+  const access = await requireAccess(context, request, opts);
   const decision = access[product];
   if (decision.granted) return { session, access, decision };
   // Locked views are counted for the funnel within the analytics limit (a reload loop writes nothing more).

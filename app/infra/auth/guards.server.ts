@@ -1,4 +1,5 @@
 import { type AppLoadContext, data, redirect } from "@remix-run/cloudflare";
+import { type Access } from "../../domain/entitlements/access";
 import { isAppError } from "../../domain/errors";
 import { type ManagedTenant, requireManagedTenant } from "../../domain/seats/seats.server";
 import { errorJson } from "../http/responses.server";
@@ -12,10 +13,21 @@ export async function requireSession(
 ): Promise<ActiveSession> {
   const session = await context.session();
   if (session) return session;
-  if (opts.api) throw errorJson(401, "unauthorized", "Sign in to continue.");
+  throw signedOut(request, opts);
+}
+
+/** The signed-in user's access (one query a request); signed out, the same answer as requireSession. */
+export async function requireAccess(context: AppLoadContext, request: Request, opts: { api?: boolean } = {}): Promise<Access> {
+  const access = await context.access();
+  if (access) return access;
+  throw signedOut(request, opts);
+}
+
+function signedOut(request: Request, opts: { api?: boolean }): Response {
+  if (opts.api) return errorJson(401, "unauthorized", "Sign in to continue.");
   const url = new URL(request.url);
   const back = url.pathname.replace(/\.data$/, "") + url.search;
-  throw redirect(`/login?redirectTo=${encodeURIComponent(back)}`);
+  return redirect(`/login?redirectTo=${encodeURIComponent(back)}`);
 }
 
 /** Pages for signed-out visitors (login, signup) send signed-in users on. */

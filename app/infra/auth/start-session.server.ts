@@ -40,6 +40,3 @@ export async function signUpAndStartSession(deps: { context: AppLoadContext; req
   context.sendEmails(emailIds);
   return startSession({ context, request: deps.request, user, redirectTo: input.redirectTo, json: deps.json });
 }
-
-// What an auth form's action answers on failure (runAction with `extra: { email }`), for re-display.
-export type AuthFormErrors = { ok: false; message: string; fieldErrors: Record<string, string[]>; email?: string };

@@ -1,5 +1,6 @@
 import { redirect } from "@remix-run/cloudflare";
 import { expect, test } from "vitest";
+import { z } from "zod";
 import { AppError, invalidInput } from "../../domain/errors";
 import { rateLimited } from "./rate-limit.server";
 import { runAction, runJson } from "./action-result.server";
@@ -50,4 +51,33 @@ test("a JSON AppError is { error, message, fieldErrors? } with its status (or th
   const forced = (await runJson(async () => { throw new AppError({ code: "payload_too_large", status: 413, message: "Too big." }); }, { status: 400 })) as Response;
   expect(forced.status).toBe(400);
   expect(await forced.json()).toMatchObject({ error: "payload_too_large" });
+});
+
+test("a parsed form is answered with conform's reply: errors beside fields, what was typed (passwords hidden), reset on success", async () => {
+  const Schema = z.object({ email: z.email("Enter a valid email address."), password: z.string().min(10, "Too short.") });
+  const bad = settled(await runAction(async (form) => form.parse({ email: "nope", password: "short" }, Schema, { hide: ["password"] }), "Saved."));
+  expect(bad.init?.status).toBe(422);
+  expect(bad.data).toMatchObject({ ok: false, fieldErrors: { email: ["Enter a valid email address."], password: ["Too short."] } });
+  expect(bad.data.submission).toMatchObject({
+    status: "error",
+    initialValue: { email: "nope" },
+    error: { email: ["Enter a valid email address."], password: ["Too short."] },
+  });
+  expect((bad.data.submission as { initialValue: object }).initialValue).not.toHaveProperty("password");
+
+  // A refusal after the parse (the domain's AppError) lands beside its field too, the values kept.
+  const taken = settled(await runAction(async (form) => {
+    form.parse({ email: "a@example.com", password: "long enough!" }, Schema, { hide: ["password"] });
+    throw invalidInput("Already a member.", { email: ["Already a member."], _form: ["Try another."] });
+  }, "Saved."));
+  expect(taken.data.submission).toMatchObject({ status: "error", initialValue: { email: "a@example.com" }, error: { email: ["Already a member."], "": ["Try another."] } });
+
+  const ok = settled(await runAction(async (form) => void form.parse({ email: "a@example.com", password: "long enough!" }, Schema), "Saved."));
+  expect(ok.data).toEqual({ ok: true, message: "Saved.", submission: { initialValue: null } });
+});
+
+test("names conform would read as paths or intents are ignored, not a 500", async () => {
+  const Schema = z.object({ code: z.string().min(1) });
+  const res = settled(await runAction(async (form) => form.parse({ code: "X", __intent__: "{not json", __state__: "x", "a[": "1", __proto__x: "1" }, Schema), "Saved."));
+  expect(res.data).toMatchObject({ ok: true, submission: { initialValue: null } });
 });

@@ -1,12 +1,58 @@
+import { type Submission, type SubmissionResult } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type HeadersFunction } from "@remix-run/cloudflare";
-import { isAppError } from "../../domain/errors";
+import { type z } from "zod";
+import { type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
 import { appErrorHeaders, errorJson } from "./responses.server";
 
 // The failure boundary (habit 17): routes hand their domain call to one of these two wrappers and
 // never catch errors themselves. Guards throw Responses, which pass straight through; an AppError
 // becomes its status and message; anything else propagates (a real bug, Remix's 500).
 
-export type ActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]> };
+export type ActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
+
+// Conform keeps a form's own errors (a schema rule on no one field) under "", our field errors under "_form".
+const FORM_ERRORS = "_form";
+// Flat names only: conform reads dots and brackets as paths and refuses its own reserved names.
+const PLAIN_NAME = /^(?!__)[A-Za-z][A-Za-z0-9_-]*$/;
+
+/**
+ * The form a form action parsed, handed to its call by runAction: `parse` is conform's parseWithZod,
+ * and runAction answers with `submission.reply()` however the call ends, so the page's useForm shows
+ * each error beside its field and refills what was typed (without JavaScript too).
+ */
+export class FormSubmission {
+  #submission: Submission<unknown> | null = null;
+  #hide: string[] = [];
+
+  /**
+   * The fields of a form body (readForm: text only, first value wins) parsed with `schema`, exactly as
+   * zod would parse them (no coercion: the schemas are shared with the JSON APIs). Bad fields are a 422
+   * naming them; `hide` fields (passwords) are never sent back.
+   */
+  parse<S extends z.ZodType>(fields: Record<string, string>, schema: S, opts: { hide?: string[] } = {}): z.output<S> {
+    const payload = new URLSearchParams(Object.entries(fields).filter(([name]) => PLAIN_NAME.test(name)));
+    const submission = parseWithZod(payload, { schema, disableAutoCoercion: true });
+    this.#submission = submission;
+    this.#hide = opts.hide ?? [];
+    if (submission.status !== "success") throw invalidInput("Some fields need attention.", fieldErrorsOf(submission.error));
+    return submission.value;
+  }
+
+  /** conform's reply: on success the form is reset; on failure it carries the AppError's field errors. */
+  reply(fieldErrors?: FieldErrors): { submission?: SubmissionResult<string[]> } {
+    if (!this.#submission) return {};
+    if (!fieldErrors) return { submission: this.#submission.reply({ resetForm: true }) };
+    const { [FORM_ERRORS]: formErrors, ...fields } = fieldErrors;
+    return { submission: this.#submission.reply({ formErrors, fieldErrors: fields, hideFields: this.#hide }) };
+  }
+}
+
+function fieldErrorsOf(error: Record<string, string[] | null> | null): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [name, messages] of Object.entries(error ?? {})) if (messages?.length) out[name || FORM_ERRORS] = messages;
+  return out;
+}
 
 // What a form action's domain call may return: nothing or a message (the page shows it), a Response
 // (a redirect, returned as it is), or an object of fields for the page with an optional message.
@@ -17,28 +63,31 @@ type FormResult<T, X> = ActionResult & Partial<X> & Partial<Fields<T>>;
 /**
  * Form actions: success is `{ ok: true, message }` plus any fields the call returned; an AppError is
  * `{ ok: false, message, fieldErrors }` with its status and headers (Retry-After); others propagate.
+ * Once the call has parsed its form (`form.parse`), both carry conform's reply as `submission`.
  */
 export async function runAction<T extends Outcome, X extends Record<string, unknown> = Record<never, never>>(
-  fn: () => Promise<T>,
+  fn: (form: FormSubmission) => Promise<T>,
   okMessage: string,
   // Carried in both outcomes, e.g. which of a page's forms was posted or the email to show again;
   // read once the call has settled, so the call may fill it in (an auth form's email from its body).
   extra?: X,
 ) {
+  const form = new FormSubmission();
   let outcome: T;
   try {
-    outcome = await fn();
+    outcome = await fn(form);
   } catch (e) {
     if (!isAppError(e)) throw e;
+    const fieldErrors = e.details?.fieldErrors ?? {};
     return data(
-      { ...(extra as X), ok: false, message: e.message, fieldErrors: e.details?.fieldErrors ?? {} } as unknown as FormResult<T, X>,
+      { ...(extra as X), ok: false, message: e.message, fieldErrors, ...form.reply(fieldErrors) } as unknown as FormResult<T, X>,
       { status: e.status, headers: appErrorHeaders(e) },
     );
   }
   if (outcome instanceof Response) return outcome as Extract<T, Response>;
   const fields = typeof outcome === "object" && outcome !== null ? outcome : {};
   const message = typeof outcome === "string" && outcome ? outcome : ((fields as { message?: string }).message || okMessage);
-  return data({ ...(extra as X), ...fields, ok: true, message } as unknown as FormResult<T, X>);
+  return data({ ...(extra as X), ...fields, ok: true, message, ...form.reply() } as unknown as FormResult<T, X>);
 }
 
 /** An AppError as JSON `{ error, message, fieldErrors? }` with its status and headers; anything else is rethrown. */
