@@ -61,6 +61,6 @@ export async function auditActions(tenantId: string, action: string) {
   return rows.results.map((r) => ({ ...r, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }));
 }
 
-/** How many operations ever ran at once in the tenant's allocator (1 while its queue works), read inside the object. */
+/** How many operations ever ran at once in the tenant's allocator (1 while its queue works), from the object's storage. */
 export const maxConcurrentOperations = (tenantId: string) =>
-  runInDurableObject(allocator(tenantId), (instance) => (instance as unknown as { maxInFlight: number }).maxInFlight);
+  runInDurableObject(allocator(tenantId), async (_instance, state) => (await state.storage.get<number>("maxInFlight")) ?? 0);

@@ -32,7 +32,7 @@ const CapacityInput = Base.extend({ quantity: z.number(), reason: z.string().max
  * seats. Its operations await D1, and a Durable Object interleaves other requests at any await
  * that is not its own storage, so each operation runs inside an in-object queue: the next one
  * starts only when the previous one has committed (or failed). D1 holds the seats; the object
- * keeps only its tenant id and an operation counter, so a restart loses nothing.
+ * keeps only its tenant id and operation counters, so a restart loses nothing.
  * (docs/decisions/007-seat-allocator.md)
  */
 export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPort {
@@ -60,8 +60,12 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
       const known = await this.ctx.storage.get<string>("tenantId");
       if (known && known !== tenantId) throw new Error(`SeatAllocator for ${known} was asked about ${tenantId}`);
       const result = await fn({ db: createDb(this.env.DB), tenantId, now: Date.now() });
-      const operations = ((await this.ctx.storage.get<number>("operations")) ?? 0) + 1;
-      await this.ctx.storage.put(known ? { operations } : { tenantId, operations });
+      const stored = await this.ctx.storage.get<number>(["operations", "maxInFlight"]);
+      const operations = (stored.get("operations") ?? 0) + 1;
+      // The high-water mark of concurrent operations (1 while the queue works) is kept in storage,
+      // so it outlives an evicted or restarted instance: tests read it to prove the serialization.
+      const maxInFlight = Math.max(stored.get("maxInFlight") ?? 0, this.maxInFlight);
+      await this.ctx.storage.put(known ? { operations, maxInFlight } : { tenantId, operations, maxInFlight });
       return result;
     });
   }
