@@ -26,6 +26,7 @@ const workers = (name: string, include: string[], opts: { exclude?: string[]; gr
           PAST_DUE_GRACE_DAYS: "7",
           // Small, so upload tests can send limit + 1 bytes.
           UPLOAD_MAX_BYTES: "4096",
+          GATEHOUSE_ORDER_SEED: process.env.GATEHOUSE_ORDER_SEED ?? "",
         },
         // The login lockout's window is 10 s here instead of 60 s, so "a correct password works
         // again after the window" is a 10-second test, not a minute. Limits are as in wrangler.toml.
