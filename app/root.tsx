@@ -12,7 +12,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
-import { type ReactNode } from "react";
+import { type ReactNode, useEffect } from "react";
 import { useNonce } from "./components/nonce-provider";
 import { requireAccess } from "./infra/auth/guards.server";
 import styles from "./styles/app.css?url";
@@ -123,6 +123,11 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+  // Set once React has hydrated the page: until then a click can land on server HTML with no
+  // handlers. Browser tests wait for it (tests/e2e/browser.ts) instead of for network silence.
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return <Outlet />;
 }
 

@@ -1,14 +1,14 @@
 import { type Page } from "playwright-core";
 import { expect, inject, test } from "vitest";
 import { expectNoSeriousViolations, seriousA11yViolations } from "./a11y";
-import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, hydrated } from "./browser";
 import { emulatorControl } from "../stripe-emulator/control";
 
 const browser = browserForFile();
 
 async function buyOrganization(page: Page, org: string, seats = 2) {
   await page.goto(`${appUrl()}/pricing`);
-  await page.waitForLoadState("networkidle");
+  await hydrated(page);
   await page.getByLabel(/Seats/).fill(String(seats));
   await page.getByRole("button", { name: "Upgrade Organization" }).click();
   await page.getByLabel("Organisation name").fill(org);
@@ -113,7 +113,7 @@ test("a subscribed tenant publishes its roadmap; canceling takes the public page
 test("pricing has no serious accessibility violations", async () => {
   const page = await browser().newPage();
   await page.goto(`${appUrl()}/pricing`);
-  await page.waitForLoadState("networkidle");
+  await hydrated(page);
   await expectNoSeriousViolations(page, "pricing");
   await page.close();
 });

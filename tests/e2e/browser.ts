@@ -86,6 +86,11 @@ export function browserForFile(): () => Browser {
   };
 }
 
+/** Waits until React has hydrated the page (app/root.tsx marks <html data-hydrated>). */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
 export const PASSWORD = "correct-horse-battery";
 // The seed's local demo admin (db/seed.ts), also listed in ADMIN_EMAILS for the test app.
 export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-admin" };

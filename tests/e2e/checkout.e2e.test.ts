@@ -1,14 +1,14 @@
 import { type Page } from "playwright-core";
 import { expect, inject, test } from "vitest";
 import { emulatorControl } from "../stripe-emulator/control";
-import { appUrl, screenshot, signUp, uniqueEmail, browserForFile } from "./browser";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, hydrated } from "./browser";
 
 const browser = browserForFile();
 
 /** From the pricing page to the emulator's hosted Checkout for `seats` Organization seats. */
 async function openCheckout(page: Page, seats: number, org: string) {
   await page.goto(`${appUrl()}/pricing`);
-  await page.waitForLoadState("networkidle");
+  await hydrated(page);
   await page.getByLabel(/Seats/).fill(String(seats));
   await page.getByRole("button", { name: "Upgrade Organization" }).click();
   await page.waitForURL(/\/checkout\/start/);

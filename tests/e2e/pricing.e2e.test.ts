@@ -1,6 +1,6 @@
 import { type Page } from "playwright-core";
 import { expect, test } from "vitest";
-import { appUrl, screenshot, browserForFile } from "./browser";
+import { appUrl, screenshot, browserForFile, hydrated } from "./browser";
 
 const browser = browserForFile();
 
@@ -10,9 +10,8 @@ const tier = (page: Page) => page.getByTestId("organization-tier").textContent()
 async function openPricing(): Promise<Page> {
   const page = await browser().newPage();
   await page.goto(`${appUrl()}/pricing`);
-  // Wait for hydration: the slider only reacts once React is running.
-  await page.waitForFunction(() => Boolean((window as unknown as { __remixRouteModules?: unknown }).__remixRouteModules));
-  await page.waitForLoadState("networkidle");
+  // The slider only reacts once React is running.
+  await hydrated(page);
   return page;
 }
 
@@ -58,7 +57,7 @@ test("the pricing CTAs work from the keyboard alone", async () => {
   expect(decodeURIComponent(page.url())).toContain("/checkout/start?plan=organization&interval=month&seats=5");
 
   await page.goto(`${appUrl()}/pricing`);
-  await page.waitForLoadState("networkidle");
+  await hydrated(page);
   reached = false;
   for (let i = 0; i < 40 && !reached; i++) {
     await page.keyboard.press("Tab");

@@ -1,7 +1,7 @@
 import { type BrowserContext, type Page } from "playwright-core";
 import { expect, test, inject } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
-import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, verifyInBrowser } from "./browser";
+import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, hydrated, verifyInBrowser } from "./browser";
 import { emulatorControl } from "../stripe-emulator/control";
 
 const browser = browserForFile();
@@ -54,7 +54,7 @@ test("an admin approves a join request, runs out of seats, buys one more through
   // Buy one more seat on the billing page: live price, Stripe's proration preview, confirm.
   await owner.getByRole("link", { name: "Billing and seats" }).click();
   await owner.waitForURL(/\/billing$/);
-  await owner.waitForLoadState("networkidle");
+  await hydrated(owner);
   await owner.getByLabel("Exact number").fill("3");
   expect(await owner.getByTestId("seat-value").textContent()).toBe("3");
   await owner.getByTestId("proration").waitFor();
@@ -128,7 +128,7 @@ test("lowering seats in Stripe's billing portal below the assigned seats marks t
   await owner.goto(`${appUrl()}/dashboard`);
   expect(await owner.getByTestId("licence").textContent()).toContain("2 in use of 2 licensed");
   // The dashboard hydrates cleanly (a hydration mismatch re-renders it and can swallow this click).
-  await owner.waitForLoadState("networkidle");
+  await hydrated(owner);
   expect(pageErrors).toEqual([]);
   // Around the app: the portal on the emulator lowers the quantity to 1.
   await owner.getByRole("button", { name: "Manage billing" }).click();

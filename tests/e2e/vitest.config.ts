@@ -10,15 +10,13 @@ export default defineConfig({
   test: {
     include: ["tests/e2e/**/*.e2e.test.ts"],
     globalSetup: ["./tests/e2e/global-setup.ts"],
-    setupFiles: ["./tests/e2e/report-failed-attempts.ts"],
     environment: "node",
     fileParallelism: false,
     testTimeout: 60_000,
-    // One retry for a browser test: a page load that stalls once on this shared 2-core machine
-    // (seen once in CI: page.goto waiting 30 s for "load") must not sink the run. A real failure
-    // fails twice; a failed attempt's errors are printed (report-failed-attempts.ts), and
-    // tests/artifacts/app-server.log keeps the app's warnings.
-    retry: 1,
+    // No retries: a browser test that fails once is a bug to find (a race, a wait for the wrong
+    // thing), not noise to absorb. Pages are used once hydrated (browser.ts hydrated()), never after
+    // "network idle". tests/artifacts/app-server.log keeps the app's warnings.
+    retry: 0,
     hookTimeout: 120_000,
   },
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { deliverAll, eventsFor, PRICE, stripe } from "../factories/billing";
 import { agent, type Agent, form, signedInAgent } from "../factories/http";
+import { provisionedTenant } from "../factories/provisioned";
 import { addMember, cancelInStripe, ownerWithOrganization, purchase, systemAdmin } from "../factories/tenants";
 
 // Text that only an entitled reader may ever receive.
@@ -19,12 +20,12 @@ const world = () => (worldPromise ??= buildWorld());
 // Tenant A: Organization (3 seats) + Accelerator; owner (seated), a seated member, a seatless member.
 // Tenant B: Organization bought and then canceled; its owner and a member have nothing live.
 async function buildWorld() {
+  // Bought through Checkout: the matrix includes its owner's billing portal (a Stripe customer).
   const a = await ownerWithOrganization(3, "Alpha Matrix");
   await purchase(a.owner.agent, { priceId: PRICE.accelerator, tenantId: a.tenant.id });
   const memberSeat = await addMember(a.tenant.id, { seat: true });
   const memberNoSeat = await addMember(a.tenant.id);
-  const b = await ownerWithOrganization(2, "Beta Matrix");
-  await cancelInStripe(b.subscriptionId!, b.customerId);
+  const b = await provisionedTenant({ seats: 2, name: "Beta Matrix", status: "canceled" });
   const memberB = await addMember(b.tenant.id);
   const noTenant = await signedInAgent();
   const admin = await systemAdmin();
@@ -182,7 +183,7 @@ test("the public roadmap is up while the tenant has Organization, and goes away 
 });
 
 test("roadmap edits are checked: bad input is a 422 naming the field (404 for another's item) and changes nothing", async () => {
-  const o = await ownerWithOrganization(1, "Edit Check Co");
+  const o = await provisionedTenant({ seats: 1, name: "Edit Check Co" });
   const path = `/org/${o.tenant.slug}/roadmap`;
   const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM roadmap_items").first<{ n: number }>())!.n;
   const before = await count();
@@ -202,7 +203,7 @@ test("roadmap edits are checked: bad input is a 422 naming the field (404 for an
 });
 
 test("past due keeps access inside the grace period and ends it after; a trial ending without a card ends it", async () => {
-  const o = await ownerWithOrganization(2, "Grace Co");
+  const o = await provisionedTenant({ seats: 2, name: "Grace Co" });
   const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?").bind(o.tenant.id).first<{ id: string }>();
   const me = async () => ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
   expect(await me()).toBe(true);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliver, deliverAll, eventsFor, intentRow, PRICE, startCheckout, stripe } from "../factories/billing";
 import { agent, type Agent, form, json, signedInAgent } from "../factories/http";
+import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
 
 const auditRows = async (where: string, ...binds: unknown[]) =>
@@ -14,7 +15,7 @@ let worldPromise: Promise<World> | undefined;
 const world = () => (worldPromise ??= buildWorld());
 
 async function buildWorld() {
-  const org = await ownerWithOrganization(2, "Admin Target Co");
+  const org = await provisionedTenant({ seats: 2, name: "Admin Target Co" });
   const member = await addMember(org.tenant.id);
   const admin = await systemAdmin();
   const user = await signedInAgent();

@@ -6,8 +6,8 @@ import {
   deliver,
   deliverAll,
   eventsFor,
+  forDeliveryOrders,
   intentRow,
-  permutations,
   PRICE,
   rewindPurchase,
   startCheckout,
@@ -437,16 +437,15 @@ test("every delivery order of a new Organization purchase ends in the same state
   // Every order of the events the app acts on; the events it ignores keep their place.
   const acted = events.filter((e) => e.type.startsWith("checkout.session") || e.type.startsWith("customer.subscription") || e.type.startsWith("invoice.pa")).map((e) => e.id);
   const ignored = ids.filter((id) => !acted.includes(id));
-  const orders = permutations(acted);
-  expect(orders.length).toBeGreaterThanOrEqual(6);
-  for (const order of orders) {
+  const orders = await forDeliveryOrders(acted, async (order) => {
     // The ignored events stay in the inbox: replaying them changes nothing (checked below).
     await rewindPurchase({ intentId, tenantId, userId: user.id, customerId, eventIds: acted });
     const statuses = await deliverAll(order);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(await tenantState(tenantId), order.join(" ")).toEqual(reference);
     expect((await intentRow(intentId))!.state).toBe("provisioned");
-  }
+  });
+  expect(orders).toBeGreaterThanOrEqual(6);
   // And each event three times at once.
   await rewindPurchase({ intentId, tenantId, userId: user.id, customerId, eventIds: ids });
   for (const id of ids) {

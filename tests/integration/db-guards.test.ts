@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { addMember, ownerWithOrganization } from "../factories/tenants";
+import { provisionedTenant } from "../factories/provisioned";
+import { addMember } from "../factories/tenants";
 
 // The database's own walls (migrations/0001_db_guards.sql), tested against D1 directly: they hold
 // even if application code were wrong.
@@ -14,7 +15,7 @@ test("the audit log is append-only: an UPDATE or DELETE of a row is refused and 
 });
 
 test("a released seat cannot be made active again (a new assignment is a new row)", async () => {
-  const { tenant } = await ownerWithOrganization(3, "Guard Seats");
+  const { tenant } = await provisionedTenant({ seats: 3, name: "Guard Seats" });
   const member = await addMember(tenant.id, { seat: true });
   const seat = (await env.DB.prepare("SELECT id FROM tenant_entitlement_seat_assignments WHERE user_id = ? AND released_at IS NULL").bind(member.user.id).first<{ id: string }>())!;
   await env.DB.prepare("UPDATE tenant_entitlement_seat_assignments SET released_at = ? WHERE id = ?").bind(Date.now(), seat.id).run();

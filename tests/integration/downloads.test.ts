@@ -3,10 +3,10 @@ import { expect, test } from "vitest";
 import { runVersionFeedJob } from "../../app/domain/jobs/version-feed.server";
 import { declaredBodyTooLarge, DEFAULT_BODY_LIMIT, limitUndeclaredBody } from "../../app/infra/http/guards.server";
 import { createDb } from "../../app/infra/d1/db.server";
-import { PRICE } from "../factories/billing";
 import { packageBytes, multipart, sha256Hex, storedFor, systemApplication } from "../factories/downloads";
 import { agent, type Agent, form, json, signedInAgent } from "../factories/http";
-import { addMember, cancelInStripe, ownerWithOrganization, purchase, systemAdmin } from "../factories/tenants";
+import { provisionedTenant } from "../factories/provisioned";
+import { addMember, systemAdmin } from "../factories/tenants";
 
 type World = Awaited<ReturnType<typeof buildWorld>>;
 let worldPromise: Promise<World> | undefined;
@@ -21,14 +21,13 @@ const switchProUploads = async (admin: Agent, tenantId: string, enabled: boolean
 // (seated), a seated member, a seatless member. Tenant B: Organization PRO tier (not Pro uploads).
 // Tenant C: Organization canceled; its member has no entitlement. Plus a system application.
 async function buildWorld() {
-  const ownerA = await signedInAgent();
-  const a = await purchase(ownerA.agent, { priceId: PRICE.max, quantity: 21, organizationName: "Alpha Downloads" });
+  const a = await provisionedTenant({ seats: 21, name: "Alpha Downloads", price: "max" });
+  const ownerA = a.owner;
   const memberSeat = await addMember(a.tenant.id, { seat: true });
   const memberNoSeat = await addMember(a.tenant.id);
   const tenantAdmin = await addMember(a.tenant.id, { role: "admin", seat: true });
-  const b = await ownerWithOrganization(2, "Beta Downloads");
-  const c = await ownerWithOrganization(1, "Gamma Downloads");
-  await cancelInStripe(c.subscriptionId!, c.customerId);
+  const b = await provisionedTenant({ seats: 2, name: "Beta Downloads" });
+  const c = await provisionedTenant({ seats: 1, name: "Gamma Downloads", status: "canceled" });
   const memberC = await addMember(c.tenant.id);
   const noTenant = await signedInAgent();
   const admin = await systemAdmin();

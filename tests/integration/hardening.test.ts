@@ -5,7 +5,8 @@ import { CreatePriceInput } from "../../app/domain/catalog/products.server";
 import { control, eventsFor, PRICE, startCheckout } from "../factories/billing";
 import { agent, BASE, callWorker, form, json, signedInAgent, uniqueEmail } from "../factories/http";
 import { activeSeats } from "../factories/seats";
-import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
+import { provisionedTenant } from "../factories/provisioned";
+import { addMember, systemAdmin } from "../factories/tenants";
 
 // Security findings, one block each: every test here failed before its fix.
 
@@ -78,7 +79,7 @@ test("a declared Content-Length over UPLOAD_MAX_BYTES is a 413 before the body i
 });
 
 test("an owner whose plan has no Pro uploads is refused before the body is read, by the API and the page", async () => {
-  const org = await ownerWithOrganization(2, "Unread Uploads");
+  const org = await provisionedTenant({ seats: 2, name: "Unread Uploads" });
   const api = countedBody();
   const res = await callWorker(uploadRequest(`/api/pro/uploads?tenant=${org.tenant.slug}`, org.owner.agent.cookie, api.stream));
   expect(api.pulls()).toBe(0);
@@ -127,7 +128,7 @@ test("seat counts on the pricing form, admin grants and catalog prices are stric
 // ---- 4. an admin cannot release an owner's seat ------------------------------------------------
 
 test("an org admin cannot release an owner's seat (API or page); an owner can release an admin's", async () => {
-  const org = await ownerWithOrganization(3, "Owner Seats");
+  const org = await provisionedTenant({ seats: 3, name: "Owner Seats" });
   const admin = await addMember(org.tenant.id, { role: "admin", seat: true });
   const ownerId = org.owner.user.id;
   const api = await admin.agent.fetch(`/api/orgs/${org.tenant.slug}/seats/${ownerId}`, { method: "DELETE" });
@@ -172,7 +173,7 @@ test("application names and roadmap items refuse bidi and control characters", a
   expect(await app.text()).toMatch(MESSAGE);
   expect(await count("SELECT count(*) AS n FROM software_applications WHERE vendor = 'Acme' AND name LIKE 'Tool%x'")).toBe(0);
 
-  const org = await ownerWithOrganization(1, "Bidi Roadmap");
+  const org = await provisionedTenant({ seats: 1, name: "Bidi Roadmap" });
   const roadmap = `/org/${org.tenant.slug}/roadmap`;
   for (const fields of [{ title: "Ship\u202Dit", description: "" }, { title: "Ship it", description: "line one\nline \u2069two" }]) {
     const res = await org.owner.agent.fetch(roadmap, form({ intent: "add", column: "now", ...fields }));

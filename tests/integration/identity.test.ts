@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
 import { agent, type Agent, BASE, callWorker, form, json, linkFromOutbox, sameRateLimitWindow, signedInAgent, uniqueEmail, verifiedAgent, verifyEmail } from "../factories/http";
-import { ownerWithOrganization } from "../factories/tenants";
+import { provisionedTenant } from "../factories/provisioned";
 
 // Identity you can trust (ADR 010): addresses confer nothing until verified, links work once and
 // expire, a password reset or change ends other sessions, and guessing is rate limited.
@@ -72,7 +72,7 @@ test("a verification link works once, only for its own purpose, and not after it
 });
 
 test("an unverified account cannot see or accept an invitation to its address; once verified it can", async () => {
-  const { owner, tenant } = await ownerWithOrganization(3, "Invite Verify Org");
+  const { owner, tenant } = await provisionedTenant({ seats: 3, name: "Invite Verify Org" });
   const email = uniqueEmail("invitee");
   const invite = await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email, role: "admin" }));
   expect(invite.status).toBe(200);
@@ -94,7 +94,7 @@ test("an unverified account cannot see or accept an invitation to its address; o
 });
 
 test("inviting an address that already has an open invitation is a 409 and writes no second email", async () => {
-  const { owner, tenant } = await ownerWithOrganization(3, "Invite Twice Org");
+  const { owner, tenant } = await provisionedTenant({ seats: 3, name: "Invite Twice Org" });
   const email = uniqueEmail("twice");
   expect((await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email, role: "member" }))).status).toBe(200);
   expect((await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email, role: "member" }))).status).toBe(409);

@@ -7,7 +7,7 @@ import { loadSeatState } from "../../app/domain/seats/allocator.server";
 import { complianceStatements } from "../../app/domain/seats/compliance.server";
 import { getDashboard } from "../../app/domain/tenants/dashboard.server";
 import { createDb, schema } from "../../app/infra/d1/db.server";
-import { ownerWithOrganization } from "../factories/tenants";
+import { provisionedTenant } from "../factories/provisioned";
 
 // One rule, two forms: the SQL condition that D1 evaluates must answer exactly as isLive does, for
 // every status and on each date's edges (the date itself, one ms either side, and no date).
@@ -89,7 +89,7 @@ test("they agree on the nulls the schema forbids too (no status, no valid_from)"
 });
 
 test("a past-due plan whose grace ran out counts nowhere: compliance, the dashboard's seats, admin counts, the allocator", async () => {
-  const o = await ownerWithOrganization(2, "Lapsed Grace Co");
+  const o = await provisionedTenant({ seats: 2, name: "Lapsed Grace Co" });
   const db = createDb(env.DB);
   const now = Date.now();
   // Stripe lowered the quantity below the owner's seat and the payment failed; grace still runs.

@@ -3,13 +3,14 @@ import { expect, test } from "vitest";
 import { deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
 import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
 import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, maxConcurrentOperations, userActor } from "../factories/seats";
+import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization } from "../factories/tenants";
 
 // Seats: one SeatAllocator Durable Object per tenant serializes every change; D1 holds the seats
 // and its trigger refuses an over-allocation as a second wall.
 
 test("200 concurrent assign calls for a tenant with 10 seats give exactly 10 seats, all decided by the allocator", async () => {
-  const org = await ownerWithOrganization(10, "Race Ten");
+  const org = await provisionedTenant({ seats: 10, name: "Race Ten" });
   const users = await bulkMembers(org.tenant.id, 200);
   const stub = allocator(org.tenant.id);
   const actor = userActor(org.owner.user.id);
@@ -28,7 +29,7 @@ test("200 concurrent assign calls for a tenant with 10 seats give exactly 10 sea
 }, 120_000);
 
 test("the same race over HTTP: 60 concurrent POST /api/orgs/:slug/seats with 5 seats", async () => {
-  const org = await ownerWithOrganization(5, "Race Http");
+  const org = await provisionedTenant({ seats: 5, name: "Race Http" });
   const users = await bulkMembers(org.tenant.id, 60);
   const responses = await Promise.all(
     users.map((userId) => org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats`, json({ userId })).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: string } }))),
@@ -43,7 +44,7 @@ test("the same race over HTTP: 60 concurrent POST /api/orgs/:slug/seats with 5 s
 }, 120_000);
 
 test("interleaved assign, release and setCapacity keep active seats within capacity at every step", async () => {
-  const org = await ownerWithOrganization(6, "Interleave");
+  const org = await provisionedTenant({ seats: 6, name: "Interleave" });
   const users = await bulkMembers(org.tenant.id, 30);
   const stub = allocator(org.tenant.id);
   const actor = userActor(org.owner.user.id);
@@ -88,7 +89,7 @@ test("interleaved assign, release and setCapacity keep active seats within capac
 }, 120_000);
 
 test("a restarted allocator loses nothing: D1 holds the seats", async () => {
-  const org = await ownerWithOrganization(4, "Restart");
+  const org = await provisionedTenant({ seats: 4, name: "Restart" });
   const users = await bulkMembers(org.tenant.id, 5);
   const actor = userActor(org.owner.user.id);
   const tenantId = org.tenant.id;
@@ -105,7 +106,7 @@ test("a restarted allocator loses nothing: D1 holds the seats", async () => {
 });
 
 test("the database refuses an over-allocation on its own (second wall)", async () => {
-  const org = await ownerWithOrganization(1, "Second Wall");
+  const org = await provisionedTenant({ seats: 1, name: "Second Wall" });
   const [userId] = await bulkMembers(org.tenant.id, 1);
   const ent = (await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?").bind(org.tenant.id).first<{ id: string }>())!;
   await expect(
@@ -116,7 +117,7 @@ test("the database refuses an over-allocation on its own (second wall)", async (
 });
 
 test("join by code, approve with a seat, approve with none left is a 409 that leaves the request pending", async () => {
-  const org = await ownerWithOrganization(2, "Joinable");
+  const org = await provisionedTenant({ seats: 2, name: "Joinable" });
   const code = (await env.DB.prepare("SELECT join_code FROM tenants WHERE id = ?").bind(org.tenant.id).first<{ join_code: string }>())!.join_code;
   const alice = await signedInAgent();
   const bob = await signedInAgent();
@@ -150,7 +151,7 @@ test("join by code, approve with a seat, approve with none left is a 409 that le
 });
 
 test("removing a member releases their seat; the last owner can be neither removed nor demoted", async () => {
-  const org = await ownerWithOrganization(3, "Removals");
+  const org = await provisionedTenant({ seats: 3, name: "Removals" });
   const admin = await addMember(org.tenant.id, { role: "admin", seat: true });
   const member = await addMember(org.tenant.id, { seat: true });
   const page = `/org/${org.tenant.slug}/members`;
@@ -172,7 +173,7 @@ test("removing a member releases their seat; the last owner can be neither remov
 });
 
 test("invitations by email: the invitee sees and accepts it, nobody else can", async () => {
-  const org = await ownerWithOrganization(2, "Inviters");
+  const org = await provisionedTenant({ seats: 2, name: "Inviters" });
   const page = `/org/${org.tenant.slug}/members`;
   const email = `invitee-${Date.now()}@example.com`;
   expect((await org.owner.agent.fetch(page, form({ intent: "invite", email: email.toUpperCase(), role: "member" }))).status).toBe(200);
@@ -198,8 +199,8 @@ test("invitations by email: the invitee sees and accepts it, nobody else can", a
 });
 
 test("bad input gets a clear 4xx and changes nothing", async () => {
-  const org = await ownerWithOrganization(3, "Bad Input");
-  const other = await ownerWithOrganization(3, "Other Tenant");
+  const org = await provisionedTenant({ seats: 3, name: "Bad Input" });
+  const other = await provisionedTenant({ seats: 3, name: "Other Tenant" });
   const member = await addMember(org.tenant.id);
   const outsider = await signedInAgent();
   const api = `/api/orgs/${org.tenant.slug}/seats`;
