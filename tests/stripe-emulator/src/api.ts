@@ -759,6 +759,7 @@ route("POST", "/v1/invoices/create_preview", (ctx, p) => {
   const now = ctx.billing.nowFor(String(sub.customer));
   const behavior = sd?.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const) ?? "create_prorations";
   const prorationDate = sd?.int("proration_date", 0, 1e11) ?? now;
+  if (sd?.has("proration_date")) ctx.billing.checkProrationDate(sub, prorationDate, "subscription_details[proration_date]");
   const inputs = itemInputs(sd?.list("items"), false) ?? [];
   // Apply the changes to a copy only; the preview must not mutate anything stored.
   return ctx.billing.dryRun(() => {

@@ -553,6 +553,12 @@ export class Billing {
     return sub;
   }
 
+  /** Stripe prorates only inside the period being changed. */
+  checkProrationDate(sub: Obj, at: number, param: string): void {
+    const { start, end } = this.period(sub);
+    if (at < start || at > end) throw badRequest("Cannot specify proration date outside of current subscription period", param);
+  }
+
   /** Proration lines for changing items from `before` quantities/prices at `at`. */
   prorations(sub: Obj, changes: { item: Obj; oldPrice: Obj | null; oldQty: number; newPrice: Obj | null; newQty: number }[], at: number): Obj[] {
     const { start, end } = this.period(sub);
@@ -635,6 +641,7 @@ export class Billing {
     if (sub.status === "canceled" || sub.status === "incomplete_expired")
       throw badRequest(`A canceled subscription can only update its cancellation_details and metadata.`, undefined);
     const now = this.nowFor(String(sub.customer));
+    if (args.prorationDate !== undefined) this.checkProrationDate(sub, args.prorationDate, "proration_date");
     if (args.items && args.prorationBehavior === "always_invoice" && args.paymentBehavior === "error_if_incomplete") {
       // Stripe refuses the whole update when the immediate charge fails; check on a copy first.
       const due = this.dryRun(() => {

@@ -191,6 +191,36 @@ describe("invoices", () => {
     expect((await stripe.invoices.list({ customer: customer.id })).data).toHaveLength(1);
   });
 
+  it("a preview and the update with one proration_date bill the same, however far the clock moved in between", async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+    const customer = await stripe.customers.create({ email: "same-date@example.com", payment_method: "pm_card_visa", test_clock: clock.id });
+    const pm = (await stripe.paymentMethods.list({ customer: customer.id })).data[0]?.id as string;
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const at = item.current_period_start + 86400;
+    const change = { items: [{ id: item.id, quantity: 5 }], proration_behavior: "always_invoice" as const };
+    const preview = await stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: at } });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 6 * 86400 });
+    const asOfNow = await stripe.invoices.createPreview({ subscription: sub.id, subscription_details: change });
+    expect(asOfNow.amount_due).toBeLessThan(preview.amount_due);
+    const updated = await stripe.subscriptions.update(sub.id, { ...change, proration_date: at });
+    const invoice = await stripe.invoices.retrieve(updated.latest_invoice as string);
+    expect(invoice.amount_due).toBe(preview.amount_due);
+    expect(invoice.lines.data.map((l) => l.amount)).toEqual(preview.lines.data.map((l) => l.amount));
+    // Stripe prorates only inside the current period, in the preview and in the update.
+    const outside = item.current_period_end + 60;
+    await expect(stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: outside } })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "subscription_details[proration_date]",
+      message: "Cannot specify proration date outside of current subscription period",
+    });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 6 }], proration_date: item.current_period_start - 60 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "proration_date",
+    });
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(5);
+  });
+
   it("lists by customer/subscription, pays an open invoice, and a declined charge is a 402 card_error", async () => {
     const { customer, pm } = await payingCustomer("pay@example.com");
     // Three declines: the creation charge, the manual pay, the error_if_incomplete create.
