@@ -221,6 +221,29 @@ describe("invoices", () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(5);
   });
 
+  it("previews the first invoice of a subscription the customer does not have yet", async () => {
+    const { customer } = await payingCustomer("new-sub-preview@example.com");
+    const preview = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription_details: { items: [{ price: monthly.id, quantity: 3 }, { price: yearly.id }] },
+    });
+    expect(preview).toMatchObject({ customer: customer.id, amount_due: 3 * 1000 + 10000, parent: null, billing_reason: "upcoming" });
+    expect(preview.lines.data.map((l) => [l.amount, l.quantity])).toEqual([
+      [3000, 3],
+      [10000, 1],
+    ]);
+    expect(preview.period_end - preview.period_start).toBeGreaterThanOrEqual(28 * 86400);
+    expect((await stripe.subscriptions.list({ customer: customer.id, status: "all" })).data).toHaveLength(0);
+    await expect(stripe.invoices.createPreview({ subscription_details: { items: [{ price: monthly.id }] } })).rejects.toMatchObject({
+      code: "parameter_missing",
+      param: "customer",
+    });
+    await expect(stripe.invoices.createPreview({ customer: customer.id, subscription_details: { items: [{ price: oneTime.id }] } })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "subscription_details[items][0][price]",
+    });
+  });
+
   it("lists by customer/subscription, pays an open invoice, and a declined charge is a 402 card_error", async () => {
     const { customer, pm } = await payingCustomer("pay@example.com");
     // Three declines: the creation charge, the manual pay, the error_if_incomplete create.
