@@ -1076,6 +1076,7 @@ route("DELETE", "/v1/test_helpers/test_clocks/:id", (ctx, p, [id]) => {
   p.allow();
   const clock = ctx.billing.load(id as string, "test_helpers.test_clock");
   ctx.billing.store.delete(clock.id);
+  ctx.billing.emit("test_helpers.test_clock.deleted", clock, { customer: null });
   return { id: clock.id, object: "test_helpers.test_clock", deleted: true };
 });
 

@@ -268,11 +268,12 @@ describe("invoices", () => {
     const lines = await stripe.invoices.listLineItems(inv.id);
     expect(lines.data[0]?.amount).toBe(1000);
     const types = await eventTypesFor(stripe, customer.id);
-    expect(types.slice(-14)).toEqual([
+    expect(types.slice(-16)).toEqual([
       // invoices.pay, declined
       "payment_intent.created",
       "charge.failed",
       "payment_intent.payment_failed",
+      "invoice.updated",
       "invoice.payment_failed",
       // the error_if_incomplete create, declined: no subscription, no invoice
       "payment_intent.created",
@@ -282,6 +283,7 @@ describe("invoices", () => {
       "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
+      "invoice.updated",
       "invoice.paid",
       "invoice.payment_succeeded",
       "invoice_payment.paid",
