@@ -6,7 +6,6 @@ import { beforeAll, expect, it } from "vitest";
 import { control, makePrice, stripeClient } from "./helpers";
 
 const stripe = stripeClient();
-const DAY = 86400;
 const T0 = 1_790_000_000;
 let monthly: Stripe.Price;
 let once: Stripe.Price;
