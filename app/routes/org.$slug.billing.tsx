@@ -14,6 +14,8 @@ import { parseWith, readForm } from "../infra/http/responses.server";
 export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
 
 const Quantity = strictInt({ min: 0, max: 1000, label: "Seats" });
+// The quote's proration date (epoch ms) from the hidden field; its age is the domain's rule.
+const QuoteTime = strictInt({ min: 0, max: Number.MAX_SAFE_INTEGER, label: "The quote's time" });
 
 // Owners and admins only; `?quantity=N` adds the live price and Stripe's proration preview for N seats.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -38,14 +40,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return { tenant: { name: tenant.name, slug: tenant.slug }, plan, quote, quoteError, requested: raw };
 }
 
-const Change = z.object({ intent: z.literal("change"), quantity: Quantity });
+const Change = z.object({ intent: z.literal("change"), quantity: Quantity, prorationDate: QuoteTime });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
   return runAction(async () => {
     const input = parseWith(Change, await readForm(request));
-    const r = await changeSeatQuantity({ db: context.db, gateway: context.billing(), tenant, actorUserId: user.id, quantity: input.quantity, now: context.now() });
+    const r = await changeSeatQuantity({ db: context.db, gateway: context.billing(), tenant, actorUserId: user.id, quantity: input.quantity, prorationDate: input.prorationDate, now: context.now() });
     return {
       requested: r.quantity,
       message: r.changed
@@ -209,7 +211,9 @@ export default function Billing() {
         <Form method="post">
           <input type="hidden" name="intent" value="change" />
           <input type="hidden" name="quantity" value={seats} />
-          <button type="submit" className="button" disabled={busy || !(decision.ok && decision.action === "change")}>
+          {/* Confirming bills as of the quote shown, so the charge is the amount above. */}
+          {quote ? <input type="hidden" name="prorationDate" value={quote.prorationDate} /> : null}
+          <button type="submit" className="button" disabled={busy || !quote || !(decision.ok && decision.action === "change")}>
             {decision.ok && decision.action === "change" && seats > plan.quantity ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}` : `Change to ${seats} seats`}
           </button>
         </Form>

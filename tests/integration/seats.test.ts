@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
+import { control, deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
 import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
 import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, maxConcurrentOperations, userActor } from "../factories/seats";
 import { provisionedTenant } from "../factories/provisioned";
@@ -286,6 +286,10 @@ test("Stripe lowering the quantity below the assigned seats marks the tenant ove
 });
 
 const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
+/** The proration date of the quote a billing page shows (its hidden field), as the page would post it back. */
+const quoteTime = (html: string) => /name="prorationDate" value="(\d+)"/.exec(html)?.[1] ?? "";
+/** "€46.67" in the page as minor units. */
+const cents = (html: string, label: RegExp) => Math.round(Number(new RegExp(label.source + "€([\\d,.]+)").exec(html)![1]!.replace(/,/g, "")) * 100);
 
 test("buying seats: live price and proration preview, Stripe updated with an Idempotency-Key, capacity grows only when Stripe's event arrives", async () => {
   const org = await ownerWithOrganization(3, "Seat Buyers");
@@ -299,7 +303,8 @@ test("buying seats: live price and proration preview, Stripe updated with an Ide
 
   const seen = (await eventsFor(org.customerId)).map((e) => e.id);
   // A double submit: the same decision on the same version of the subscription is one change in Stripe.
-  const [first, second] = [await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5" })), await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5" }))];
+  const confirm = () => form({ intent: "change", quantity: "5", prorationDate: quoteTime(preview) });
+  const [first, second] = [await org.owner.agent.fetch(billing, confirm()), await org.owner.agent.fetch(billing, confirm())];
   expect(first.status).toBe(200);
   expect(second.status).toBe(200);
   expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(5);
@@ -314,14 +319,59 @@ test("buying seats: live price and proration preview, Stripe updated with an Ide
   expect((await auditActions(org.tenant.id, "entitlement.updated")).at(-1)).toMatchObject({ actor_type: "stripe_event", before: { quantitySeats: 3 }, after: { quantitySeats: 5 } });
 });
 
+test("the charge is the amount the quote showed, even when Stripe's clock moves before the confirm; a stale or forged quote changes nothing", async () => {
+  const org = await ownerWithOrganization(3, "Exact Quote Co");
+  const clock = await stripe().testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+  await control.attachClock(org.customerId, clock.id);
+  const billing = `/org/${org.tenant.slug}/billing`;
+  const page = await pageText(await org.owner.agent.fetch(`${billing}?quantity=5`));
+  const shown = cents(page, /Due now, prorated for the rest of this period: /);
+  const at = quoteTime(page);
+  expect(Number(at)).toBeGreaterThan(Date.now() - 60_000);
+
+  // Two days pass in Stripe before the owner confirms: billed as of now, the proration would be less.
+  await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 2 * 86_400 });
+  const itemId = (await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.id;
+  const asOfNow = await stripe().invoices.createPreview({
+    subscription: org.subscriptionId!,
+    subscription_details: { items: [{ id: itemId, quantity: 5 }], proration_behavior: "always_invoice" },
+  });
+  expect(asOfNow.amount_due).toBeLessThan(shown);
+
+  const invoicesBefore = (await stripe().invoices.list({ customer: org.customerId, limit: 100 })).data.length;
+  const seen = (await eventsFor(org.customerId)).map((e) => e.id);
+  const refused = [
+    { prorationDate: String(Date.now() - 2 * 3_600_000), status: 409, message: "This price quote is more than an hour old. Review the new quote and confirm again." },
+    { prorationDate: String(Date.now() + 86_400_000), status: 422, message: "This price quote is not valid. Review the new quote and confirm again." },
+    { prorationDate: "1e12", status: 422, message: "Some fields need attention." },
+    { prorationDate: "", status: 422, message: "Some fields need attention." },
+  ];
+  for (const r of refused) {
+    const res = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5", prorationDate: r.prorationDate }));
+    expect(res.status, r.prorationDate).toBe(r.status);
+    expect(await pageText(res)).toContain(r.message);
+  }
+  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5" }))).status).toBe(422);
+  expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(3);
+  expect((await stripe().invoices.list({ customer: org.customerId, limit: 100 })).data).toHaveLength(invoicesBefore);
+  expect(await eventsFor(org.customerId, seen)).toEqual([]);
+  expect(await auditActions(org.tenant.id, "seats.quantity_change_requested")).toEqual([]);
+
+  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5", prorationDate: at }))).status).toBe(200);
+  const invoice = (await stripe().invoices.list({ subscription: org.subscriptionId!, limit: 100 })).data.find((i) => i.billing_reason === "subscription_update")!;
+  expect(invoice.amount_due).toBe(shown);
+  expect(invoice.amount_paid).toBe(shown);
+});
+
 test("crossing a tier boundary switches price and quantity together; going below the assigned seats is refused", async () => {
   const org = await ownerWithOrganization(20, "Tier Crossers");
   await addMember(org.tenant.id, { seat: true });
   await addMember(org.tenant.id, { seat: true });
   const billing = `/org/${org.tenant.slug}/billing`;
   const seen = (await eventsFor(org.customerId)).map((e) => e.id);
-  expect(await pageText(await org.owner.agent.fetch(`${billing}?quantity=21`))).toContain("moves to the MAX tier");
-  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "21" }))).status).toBe(200);
+  const quote = await pageText(await org.owner.agent.fetch(`${billing}?quantity=21`));
+  expect(quote).toContain("moves to the MAX tier");
+  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "21", prorationDate: quoteTime(quote) }))).status).toBe(200);
   const item = (await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!;
   expect(item.quantity).toBe(21);
   expect(item.price.lookup_key).toBe("organization_max_monthly");
@@ -329,11 +379,11 @@ test("crossing a tier boundary switches price and quantity together; going below
   const ent = await env.DB.prepare("SELECT quantity_seats, tier FROM tenant_product_entitlements WHERE tenant_id = ?").bind(org.tenant.id).first();
   expect(ent).toEqual({ quantity_seats: 21, tier: "MAX" });
 
-  const below = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "2" }));
+  const below = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "2", prorationDate: String(Date.now()) }));
   expect(below.status).toBe(409);
   expect(await pageText(below)).toContain("3 seats are assigned: release 1 seat before going down to 2.");
   for (const q of ["0", "-1", "101", "1e9", "abc", "2.5", ""]) {
-    expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: q }))).status, q).toBe(422);
+    expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: q, prorationDate: String(Date.now()) }))).status, q).toBe(422);
   }
   expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(21);
 });
@@ -343,9 +393,8 @@ test("a declined card for more seats changes nothing; only owners and admins rea
   const member = await addMember(org.tenant.id, { seat: true });
   const outsider = await signedInAgent();
   const billing = `/org/${org.tenant.slug}/billing`;
-  const { control } = await import("../factories/billing");
   await control.declineNextPayment(org.customerId);
-  const declined = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "6" }));
+  const declined = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "6", prorationDate: String(Date.now()) }));
   expect(declined.status).toBe(402);
   expect(await pageText(declined)).toContain("declined");
   expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(3);

@@ -52,6 +52,9 @@ export function emulatorControl(baseUrl: string) {
       const qs = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === "string"));
       return (await call<{ data: Delivery[] }>("GET", `/_emulator/deliveries?${qs}`)).data;
     },
+    /** Real Stripe params the emulator accepted without modelling them, per endpoint ("POST /v1/customers"). */
+    unmodeled: async () =>
+      (await call<{ data: { endpoint: string; param: string; count: number; last_request_id: string }[] }>("GET", "/_emulator/unmodeled")).data,
     signEvent: (eventId: string) => call<{ payload: string; header: string }>("POST", `/_emulator/events/${eventId}/sign`),
     /** Declines the customer's next `times` charges (default 1, or "always" until cleared with decline=false). */
     declineNextPayment: (customerId: string, decline = true, times: number | "always" = 1) =>

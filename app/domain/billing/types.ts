@@ -111,6 +111,8 @@ export type SeatChangeInput = {
   quantity: number;
   /** always_invoice charges the difference now; create_prorations credits it on the next invoice. */
   proration: "always_invoice" | "create_prorations";
+  /** The moment the proration is computed for (epoch ms): the preview and the update share it, so they bill the same. */
+  prorationDate: number;
 };
 
 export type SeatChangePreview = {

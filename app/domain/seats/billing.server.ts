@@ -9,7 +9,7 @@ import { entitlementStatusFor } from "../entitlements/from-subscription";
 import { isLiveStatus } from "../entitlements/live";
 import { AppError } from "../errors";
 import { loadSeatState } from "./allocator.server";
-import { decideQuantityChange, type TierPrice } from "./rules";
+import { checkQuoteTime, decideQuantityChange, type TierPrice } from "./rules";
 import { type ManagedTenant, refusalToError } from "./seats.server";
 
 export type SeatPlan = {
@@ -92,6 +92,8 @@ export type SeatQuote = {
   periodTotal: number;
   interval: "month" | "year";
   proration: "always_invoice" | "create_prorations";
+  /** What the preview was computed as of (epoch ms, whole seconds); confirming the quote bills as of it too. */
+  prorationDate: number;
   preview: SeatChangePreview;
 };
 
@@ -104,11 +106,14 @@ export async function quoteSeatChange(deps: { db: Db; gateway: BillingGateway; t
   const price = await loadPrice(deps.db, d.priceId);
   if (!price) throw new Error(`price ${d.priceId} vanished`);
   const stripePriceId = await ensureStripePrice({ db: deps.db, gateway: deps.gateway, price });
+  // Stripe prorates to the second; the page posts this back so the charge is exactly the preview.
+  const prorationDate = Math.floor(deps.now / 1000) * 1000;
   const preview = await deps.gateway.previewSeatChange({
     subscriptionId: plan.stripeSubscriptionId,
     stripePriceId,
     quantity: deps.quantity,
     proration: d.proration,
+    prorationDate,
   });
   return {
     quantity: deps.quantity,
@@ -118,18 +123,30 @@ export async function quoteSeatChange(deps: { db: Db; gateway: BillingGateway; t
     periodTotal: d.unitAmount * deps.quantity,
     interval: plan.price.interval,
     proration: d.proration,
+    prorationDate,
     preview,
   };
 }
 
 /**
  * Asks Stripe to bill a new seat count (price and quantity together when a tier boundary is
- * crossed). Never below the seats in use. The Idempotency-Key names our subscription row, the
- * version of it we decided on and the target, so a double submit changes Stripe once. D1's
- * capacity follows when Stripe's event arrives.
+ * crossed). Never below the seats in use. Billed as of the confirmed quote's proration date (at
+ * most an hour old), so the charge is the amount the page showed. The Idempotency-Key names our
+ * subscription row, the version of it we decided on, the target and the quote, so a double submit
+ * changes Stripe once. D1's capacity follows when Stripe's event arrives.
  */
-export async function changeSeatQuantity(deps: { db: Db; gateway: BillingGateway; tenant: ManagedTenant; actorUserId: string; quantity: number; now: number }) {
-  const { db, tenant, now } = deps;
+export async function changeSeatQuantity(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  tenant: ManagedTenant;
+  actorUserId: string;
+  quantity: number;
+  prorationDate: number;
+  now: number;
+}) {
+  const { db, tenant, now, prorationDate } = deps;
+  const fresh = checkQuoteTime({ prorationDate, now });
+  if (!fresh.ok) throw refusalToError(fresh);
   const plan = requirePlan(await loadSeatPlan(deps));
   const d = decide(plan, deps.quantity);
   if (!d.ok) throw refusalToError(d);
@@ -137,13 +154,14 @@ export async function changeSeatQuantity(deps: { db: Db; gateway: BillingGateway
   const price = await loadPrice(db, d.priceId);
   if (!price) throw new Error(`price ${d.priceId} vanished`);
   const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
-  const idempotencyKey = `seats-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${d.priceId}-${deps.quantity}`;
+  const idempotencyKey = `seats-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${d.priceId}-${deps.quantity}-${prorationDate}`;
   const outcome = await deps.gateway.changeSeats({
     idempotencyKey,
     subscriptionId: plan.stripeSubscriptionId,
     stripePriceId,
     quantity: deps.quantity,
     proration: d.proration,
+    prorationDate,
   });
   if (!outcome.ok) {
     throw new AppError({

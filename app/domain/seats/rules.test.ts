@@ -1,6 +1,7 @@
 import { expect, test } from "vitest";
 import {
   canManage,
+  checkQuoteTime,
   complianceFor,
   decideAssign,
   decideCapacity,
@@ -9,6 +10,7 @@ import {
   decideRemoval,
   decideRoleChange,
   MANAGER_ROLES,
+  QUOTE_TTL_MS,
   type SeatState,
   type TierPrice,
 } from "./rules";
@@ -156,4 +158,14 @@ test("owners and admins manage a tenant; members and non-members do not", () => 
   expect([...MANAGER_ROLES].sort()).toEqual(["admin", "owner"]);
   expect(canManage("owner") && canManage("admin")).toBe(true);
   expect(canManage("member") || canManage(null) || canManage(undefined)).toBe(false);
+});
+
+test("a seat-change quote is confirmed within the hour it was made, never from the future", () => {
+  const now = 1_800_000_000_000;
+  expect(checkQuoteTime({ prorationDate: now, now })).toEqual({ ok: true });
+  expect(checkQuoteTime({ prorationDate: now - QUOTE_TTL_MS, now })).toEqual({ ok: true });
+  expect(checkQuoteTime({ prorationDate: now + 30_000, now })).toEqual({ ok: true });
+  expect(checkQuoteTime({ prorationDate: now - QUOTE_TTL_MS - 1, now })).toMatchObject({ ok: false, code: "quote_expired", status: 409 });
+  expect(checkQuoteTime({ prorationDate: now + 3_600_000, now })).toMatchObject({ ok: false, code: "invalid_quote", status: 422 });
+  expect(checkQuoteTime({ prorationDate: 0, now })).toMatchObject({ ok: false, status: 409 });
 });

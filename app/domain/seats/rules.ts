@@ -239,3 +239,23 @@ export function decideQuantityChange(opts: {
     after: { quantity: requested, priceId: price.id },
   };
 }
+
+/** How long a seat-change quote may be confirmed: its proration date is Stripe's "as of" for the charge. */
+export const QUOTE_TTL_MS = 60 * 60 * 1000;
+// Quotes are stamped by our own clock; a little skew between Workers machines is not forgery.
+const QUOTE_CLOCK_SKEW_MS = 60 * 1000;
+
+/**
+ * A confirmed seat change is billed as of the quote's proration date, so it must be a quote we
+ * could have made: not in the future, and at most QUOTE_TTL_MS old.
+ */
+export function checkQuoteTime(opts: { prorationDate: number; now: number }): { ok: true } | SeatRefusal {
+  const { prorationDate, now } = opts;
+  if (prorationDate > now + QUOTE_CLOCK_SKEW_MS) {
+    return { ok: false, code: "invalid_quote", status: 422, message: "This price quote is not valid. Review the new quote and confirm again." };
+  }
+  if (prorationDate < now - QUOTE_TTL_MS) {
+    return { ok: false, code: "quote_expired", status: 409, message: "This price quote is more than an hour old. Review the new quote and confirm again." };
+  }
+  return { ok: true };
+}

@@ -116,7 +116,11 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
       const itemId = await firstItemId(stripe(), i.subscriptionId);
       const invoice = await stripe().invoices.createPreview({
         subscription: i.subscriptionId,
-        subscription_details: { items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }], proration_behavior: i.proration },
+        subscription_details: {
+          items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }],
+          proration_behavior: i.proration,
+          proration_date: Math.floor(i.prorationDate / 1000),
+        },
       });
       const lines = invoice.lines.data.map((l) => ({
         description: l.description ?? "",
@@ -139,6 +143,7 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
           {
             items: [{ id: itemId, price: i.stripePriceId, quantity: i.quantity }],
             proration_behavior: i.proration,
+            proration_date: Math.floor(i.prorationDate / 1000),
             // Buying seats is paid first: a declined charge leaves the subscription as it was.
             ...(i.proration === "always_invoice" ? { payment_behavior: "error_if_incomplete" as const } : {}),
           },

@@ -1,6 +1,6 @@
 // /v1 routes: parameter validation, list pagination, expansion, and the glue to Billing.
 import { cardErrorFor, type Billing, type ItemInput } from "./billing";
-import { badRequest, invalidParam, missingParam, resourceMissing } from "./errors";
+import { badRequest, invalidParam, missingParam, resourceMissing, type StripeError } from "./errors";
 import {
   checkoutItemObj,
   checkoutSessionObj,
@@ -12,11 +12,14 @@ import {
   productObj,
   publicView,
   refundObj,
+  subscriptionItemObj,
+  subscriptionObj,
   testClockObj,
   type Obj,
 } from "./objects";
 import { type Params } from "./params";
 import { randomId, text } from "./store";
+import { ENDPOINTS, EXPANDABLE, type ExpandNode } from "./stripe-spec";
 import { addInterval, realNow } from "./time";
 
 export interface ApiContext {
@@ -29,6 +32,8 @@ export interface ApiContext {
 
 type Handler = (ctx: ApiContext, p: Params, args: string[]) => unknown;
 interface Route {
+  /** "POST /v1/customers/:id": the key of its entry in src/stripe-spec.ts. */
+  key: string;
   method: string;
   pattern: RegExp;
   handler: Handler;
@@ -37,15 +42,18 @@ interface Route {
 const routes: Route[] = [];
 function route(method: string, path: string, handler: Handler): void {
   const pattern = new RegExp(`^${path.replace(/:[a-z_]+/g, "([^/]+)")}$`);
-  routes.push({ method, pattern, handler });
+  routes.push({ key: `${method} ${path}`, method, pattern, handler });
 }
 
+/** Every route's key, for the suite's check that src/stripe-spec.ts covers them all. */
+export const routeKeys = (): string[] => routes.map((r) => r.key);
+
 /** Stripe answers an unknown method on a known path with the same 404 as an unknown path. */
-export function matchRoute(method: string, path: string): { handler: Handler; args: string[] } | null {
+export function matchRoute(method: string, path: string): { key: string; handler: Handler; args: string[] } | null {
   for (const r of routes) {
     if (r.method !== method) continue;
     const m = r.pattern.exec(path);
-    if (m) return { handler: r.handler, args: m.slice(1).map(safeDecode) };
+    if (m) return { key: r.key, handler: r.handler, args: m.slice(1).map(safeDecode) };
   }
   return null;
 }
@@ -60,7 +68,10 @@ function safeDecode(s: string): string {
 
 // ---------- lists and expansion ----------
 
-function paginate(p: Params, items: Obj[], url: string): Record<string, unknown> {
+function paginate(p: Params, all: Obj[], url: string): Record<string, unknown> {
+  // Every list that allows `created` filters on it here.
+  const created = p.has("created") ? p.range("created") : undefined;
+  const items = created ? all.filter((o) => inRange(Number(o.created), created)) : all;
   const limit = p.int("limit", 1, 100) ?? 10;
   const startingAfter = p.str("starting_after");
   const endingBefore = p.str("ending_before");
@@ -85,16 +96,60 @@ function paginate(p: Params, items: Obj[], url: string): Record<string, unknown>
 
 const LIST_PARAMS = ["limit", "starting_after", "ending_before"];
 
+const cannotExpand = (path: string, hint = ""): StripeError => badRequest(`This property cannot be expanded (${path}).${hint}`);
+
+/**
+ * Refuses, before anything runs, an expand[] path Stripe would refuse: every segment must exist
+ * on the answer's object type (per the SDK's types) and the last one must be expandable; a list
+ * answer's paths start with `data.`. Stripe's 400 has no code and no param.
+ */
+export function checkExpand(routeKey: string, paths: string[]): void {
+  const spec = ENDPOINTS[routeKey];
+  if (!spec) return;
+  for (const path of paths) {
+    const segments = path.split(".");
+    if (segments.length > 4) throw invalidParam("expand", `You cannot expand more than 4 levels of a property. Property: ${path}`);
+    let node: ExpandNode = { t: spec.returns };
+    let i = 0;
+    if (spec.list) {
+      if (segments[0] !== "data") throw cannotExpand(path, ` You may want to try expanding 'data.${path}' instead.`);
+      node = { t: spec.returns };
+      i = 1;
+      if (segments.length === 1) throw cannotExpand(path);
+    }
+    for (; i < segments.length; i++) {
+      const segment = segments[i] as string;
+      const fromType = node.t ? EXPANDABLE[node.t] : undefined;
+      const next = (node.f && Object.hasOwn(node.f, segment) ? node.f[segment] : undefined) ?? (fromType && Object.hasOwn(fromType, segment) ? fromType[segment] : undefined);
+      if (!next) throw cannotExpand(segments.slice(0, i + 1).join("."));
+      node = next;
+    }
+    if (!node.e) throw cannotExpand(path);
+  }
+}
+
+/** Includable fields Stripe adds only when expanded, built from what the emulator holds. */
+function includable(ctx: ApiContext, obj: Record<string, unknown>, field: string): unknown {
+  if (field === "line_items" && obj.object === "checkout.session") return sessionLineItems(ctx, obj as Obj);
+  if (field === "payments" && obj.object === "invoice") {
+    const payments = ctx.billing.store.all("invoice_payment").filter((ip) => ip.invoice === obj.id);
+    return listObj(payments.map(publicView), `/v1/invoice_payments?invoice=${String(obj.id)}`);
+  }
+  if (field === "subscriptions" && obj.object === "customer") {
+    const subs = ctx.billing.store.all("subscription").filter((s) => s.customer === obj.id && s.status !== "canceled");
+    return listObj(subs.map(publicView), `/v1/customers/${String(obj.id)}/subscriptions`);
+  }
+  return undefined;
+}
+
 function expandOne(ctx: ApiContext, value: unknown, path: string[]): unknown {
   if (path.length === 0) return value;
   if (Array.isArray(value)) return value.map((v) => expandOne(ctx, v, path));
   if (!value || typeof value !== "object") return value;
   const obj = value as Record<string, unknown>;
   const [head, ...rest] = path as [string, ...string[]];
-  let field = obj[head];
-  if (head === "line_items" && obj.object === "checkout.session") {
-    field = sessionLineItems(ctx, obj as Obj);
-  } else if (typeof field === "string") {
+  let field = obj[head] ?? includable(ctx, obj, head);
+  if (typeof field === "string") {
     const loaded = ctx.billing.store.get(field);
     if (loaded) field = publicView(loaded);
   }
@@ -104,10 +159,8 @@ function expandOne(ctx: ApiContext, value: unknown, path: string[]): unknown {
 function withExpand(ctx: ApiContext, p: Params, obj: unknown): unknown {
   // Expand first: line_items is built from internal fields that publicView strips.
   let out = obj;
-  for (const e of p.expand()) {
-    if (e.split(".").length > 4) throw invalidParam("expand", `You cannot expand more than 4 levels of a property. Property: ${e}`);
-    out = expandOne(ctx, out, e.split("."));
-  }
+  // The paths were checked before the handler ran (checkExpand).
+  for (const e of p.expand()) out = expandOne(ctx, out, e.split("."));
   return out && typeof out === "object" ? publicView(out as Record<string, unknown>) : out;
 }
 
@@ -417,8 +470,7 @@ route("GET", "/v1/prices", (ctx, p) => {
 route("POST", "/v1/checkout/sessions", (ctx, p) => {
   p.allow(
     "mode", "line_items", "success_url", "cancel_url", "client_reference_id", "metadata", "customer", "customer_email",
-    "subscription_data", "payment_intent_data", "expires_at", "allow_promotion_codes", "payment_method_types",
-    "customer_creation", "billing_address_collection", "locale", "ui_mode", "payment_method_collection",
+    "subscription_data", "payment_intent_data", "expires_at", "allow_promotion_codes", "locale",
   );
   const mode = p.oneOf("mode", ["payment", "subscription", "setup"] as const);
   if (!mode) throw missingParam("mode");
@@ -439,7 +491,7 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
     throw invalidParam("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.");
   const id = randomId("cs_test_", 58);
   const lineItems: Obj[] = lineInputs.map((li, i) => {
-    li.allowOnly("price", "quantity", "adjustable_quantity");
+    li.allowOnly("price", "quantity");
     const priceId = li.str("price");
     if (!priceId) throw missingParam(`line_items[${i}][price]`);
     const price = ctx.billing.priceOf(priceId, `line_items[${i}][price]`);
@@ -583,11 +635,10 @@ function itemInputs(list: Params[] | undefined, forCreate: boolean): ItemInput[]
 }
 
 route("POST", "/v1/subscriptions", (ctx, p) => {
-  p.allow("customer", "items", "trial_period_days", "trial_end", "trial_settings", "default_payment_method", "metadata", "payment_behavior", "description", "collection_method", "proration_behavior");
+  p.allow("customer", "items", "trial_period_days", "trial_end", "trial_settings", "default_payment_method", "metadata", "payment_behavior", "description", "collection_method");
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
   if (p.oneOf("collection_method", ["charge_automatically", "send_invoice"] as const) === "send_invoice")
     throw badRequest("The local Stripe emulator only supports collection_method=charge_automatically.", "collection_method");
-  p.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const);
   const items = itemInputs(p.list("items"), true);
   if (!items || items.length === 0) throw missingParam("items");
   const ts = p.obj("trial_settings");
@@ -649,13 +700,15 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
 });
 
 route("DELETE", "/v1/subscriptions/:id", (ctx, p, [id]) => {
-  p.allow("invoice_now", "prorate", "cancellation_details");
-  p.bool("invoice_now");
-  p.bool("prorate");
-  p.obj("cancellation_details")?.allowOnly("comment", "feedback");
+  p.allow("cancellation_details");
+  const details = p.obj("cancellation_details")?.allowOnly("comment", "feedback");
+  const feedback = details?.oneOf("feedback", ["customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex", "too_expensive", "unused"] as const);
   const sub = ctx.billing.load(id as string, "subscription");
   if (sub.status === "canceled") throw badRequest(`No such subscription: '${sub.id}'`, "id", "resource_missing");
-  ctx.billing.cancelSubscription(sub, ctx.billing.nowFor(String(sub.customer)));
+  ctx.billing.cancelSubscription(sub, ctx.billing.nowFor(String(sub.customer)), "cancellation_requested", {
+    ...(details?.has("comment") ? { comment: details.nullableStr("comment") ?? null } : {}),
+    ...(feedback ? { feedback } : {}),
+  });
   return withExpand(ctx, p, sub);
 });
 
@@ -664,9 +717,11 @@ route("GET", "/v1/subscriptions", (ctx, p) => {
   const customer = p.str("customer");
   const status = p.oneOf("status", ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"] as const);
   const price = p.str("price");
+  const clock = p.str("test_clock");
   const items = ctx.billing.store
     .all("subscription")
     .filter((s) => customer === undefined || s.customer === customer)
+    .filter((s) => clock === undefined || s.test_clock === clock)
     .filter((s) =>
       status === "all" ? true : status === undefined ? s.status !== "canceled" && s.status !== "incomplete_expired" : status === "ended" ? s.status === "canceled" : s.status === status,
     )
@@ -721,12 +776,14 @@ route("GET", "/v1/invoices/:id/lines", (ctx, p, [id]) => {
 });
 
 route("GET", "/v1/invoices", (ctx, p) => {
-  p.allow(...LIST_PARAMS, "customer", "subscription", "status", "created", "collection_method");
+  p.allow(...LIST_PARAMS, "customer", "subscription", "status", "created");
   const customer = p.str("customer");
   const subscription = p.str("subscription");
   const status = p.oneOf("status", ["draft", "open", "paid", "uncollectible", "void"] as const);
+  const created = p.range("created");
   const items = ctx.billing.store
     .all("invoice")
+    .filter((i) => inRange(Number(i.created), created))
     .filter((i) => customer === undefined || i.customer === customer)
     .filter((i) => subscription === undefined || (i.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription === subscription)
     .filter((i) => status === undefined || i.status === status);
@@ -734,7 +791,7 @@ route("GET", "/v1/invoices", (ctx, p) => {
 });
 
 route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
-  p.allow("payment_method", "off_session", "forgive", "paid_out_of_band");
+  p.allow("payment_method");
   const inv = ctx.billing.load(id as string, "invoice");
   const pm = p.str("payment_method") ?? null;
   if (pm) ctx.billing.load(pm, "payment_method", "payment_method");
@@ -748,17 +805,18 @@ route("POST", "/v1/invoices/:id/pay", (ctx, p, [id]) => {
 });
 
 route("POST", "/v1/invoices/create_preview", (ctx, p) => {
-  p.allow("customer", "subscription", "subscription_details", "automatic_tax");
+  p.allow("customer", "subscription", "subscription_details");
   const sd = p.obj("subscription_details");
-  sd?.allowOnly("items", "proration_behavior", "proration_date", "cancel_at_period_end");
+  sd?.allowOnly("items", "proration_behavior", "proration_date");
   const subId = p.str("subscription");
-  if (!subId) throw missingParam("subscription");
+  if (!subId) return previewNewSubscription(ctx, p, sd);
   const sub = structuredClone(ctx.billing.load(subId, "subscription", "subscription"));
   const customerId = p.str("customer");
   if (customerId && customerId !== sub.customer) throw badRequest("The subscription does not belong to this customer.", "customer");
   const now = ctx.billing.nowFor(String(sub.customer));
   const behavior = sd?.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const) ?? "create_prorations";
   const prorationDate = sd?.int("proration_date", 0, 1e11) ?? now;
+  if (sd?.has("proration_date")) ctx.billing.checkProrationDate(sub, prorationDate, "subscription_details[proration_date]");
   const inputs = itemInputs(sd?.list("items"), false) ?? [];
   // Apply the changes to a copy only; the preview must not mutate anything stored.
   return ctx.billing.dryRun(() => {
@@ -779,6 +837,43 @@ route("POST", "/v1/invoices/create_preview", (ctx, p) => {
   });
 });
 
+
+/**
+ * The first invoice of a subscription the customer does not have yet: each item at its full
+ * price for one period from now. Nothing exists yet, so the invoice has no parent and the
+ * lines' subscription item ids are placeholders.
+ */
+function previewNewSubscription(ctx: ApiContext, p: Params, sd: Params | undefined): unknown {
+  const customerId = p.str("customer");
+  if (!customerId) throw missingParam("customer");
+  const customer = ctx.billing.load(customerId, "customer", "customer");
+  const inputs = sd?.list("items");
+  if (!inputs || inputs.length === 0) throw missingParam("subscription_details[items]");
+  const now = ctx.billing.nowFor(customer.id);
+  const prices = inputs.map((it, i) => {
+    it.allowOnly("price", "quantity", "metadata");
+    const price = ctx.billing.priceOf(it.reqStr("price"), `subscription_details[items][${i}][price]`);
+    if (price.type !== "recurring")
+      throw badRequest("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.", `subscription_details[items][${i}][price]`);
+    return { price, quantity: it.int("quantity", 0, 999999) ?? 1 };
+  });
+  const first = prices[0] as { price: Obj };
+  const rec = first.price.recurring as { interval: "day" | "week" | "month" | "year"; interval_count: number };
+  const period = { start: now, end: addInterval(now, rec.interval, rec.interval_count) };
+  return ctx.billing.dryRun(() => {
+    const sub = subscriptionObj({ id: randomId("sub_"), created: now, customer: customer.id, currency: first.price.currency, metadata: {} });
+    const lines = prices.map(({ price, quantity }) => {
+      const item = subscriptionItemObj({ id: randomId("si_"), created: now, price, quantity, subscription: sub.id });
+      const line = ctx.billing.line(sub, item, Number(price.unit_amount) * quantity, null, period);
+      line.subscription = null;
+      (line.parent as { subscription_item_details: { subscription: string | null } }).subscription_item_details.subscription = null;
+      return line;
+    });
+    const inv = ctx.billing.createInvoice(sub, lines, "upcoming", period, now, { preview: true });
+    inv.parent = null;
+    return withExpand(ctx, p, inv);
+  });
+}
 
 // ---------- payment intents, methods, charges, refunds ----------
 
@@ -903,9 +998,9 @@ route("GET", "/v1/refunds", (ctx, p) => {
 // ---------- billing portal ----------
 
 route("POST", "/v1/billing_portal/sessions", (ctx, p) => {
-  p.allow("customer", "return_url", "configuration", "locale", "flow_data");
+  // flow_data (deep links into one portal flow) is accepted and recorded; the page shows the whole portal.
+  p.allow("customer", "return_url", "configuration", "locale");
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
-  if (p.has("flow_data")) throw badRequest("The local emulator does not support flow_data.", "flow_data");
   const id = randomId("bps_");
   const s = portalSessionObj({
     id,
@@ -981,6 +1076,7 @@ route("DELETE", "/v1/test_helpers/test_clocks/:id", (ctx, p, [id]) => {
   p.allow();
   const clock = ctx.billing.load(id as string, "test_helpers.test_clock");
   ctx.billing.store.delete(clock.id);
+  ctx.billing.emit("test_helpers.test_clock.deleted", clock, { customer: null });
   return { id: clock.id, object: "test_helpers.test_clock", deleted: true };
 });
 

@@ -29,6 +29,9 @@ export interface RequestInfo {
 
 export type DeliveryMode = "deliver" | "hold" | "drop";
 
+/** How long Stripe leaves a new period's invoice a draft before finalizing and collecting it. */
+export const DRAFT_SECONDS = 3600;
+
 const KIND_BY_PREFIX: Record<string, string> = {
   cus_: "customer",
   prod_: "product",
@@ -359,6 +362,9 @@ export class Billing {
       trial_settings: trialSettings(args.missingPaymentMethod ?? "create_invoice", args.trialBillingCycleAnchor ?? null),
       _trial_will_end_sent: false,
     });
+    // Stripe creates the first invoice with the subscription: the created event already names it.
+    const invoiceId = randomId("in_");
+    sub.latest_invoice = invoiceId;
     this.syncItems(sub);
     this.store.put(sub);
     this.emit("customer.subscription.created", sub, { created: now });
@@ -366,9 +372,8 @@ export class Billing {
     const lines = trialEnd
       ? items.map((it) => this.line(sub, it, 0, `Trial period for ${this.productName(it.price as Obj)}`, period))
       : items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
-    const invoice = this.createInvoice(sub, lines, "subscription_create", period, now);
+    const invoice = this.createInvoice(sub, lines, "subscription_create", period, now, { id: invoiceId });
     const before = structuredClone(sub);
-    sub.latest_invoice = invoice.id;
     const paid = this.payInvoice(invoice, now);
     if (!trialEnd) sub.status = paid ? "active" : "incomplete";
     // Stripe's created event already names the first invoice; only a status change is news.
@@ -407,13 +412,17 @@ export class Billing {
     });
   }
 
-  /** Creates a draft invoice, finalizes it, emitting invoice.created and invoice.finalized. */
-  createInvoice(sub: Obj, lines: Obj[], billingReason: string, period: Period, now: number, opts: { preview?: boolean } = {}): Obj {
+  /**
+   * Creates an invoice (invoice.created) and finalizes it at once (invoice.finalized), or with
+   * `draft` leaves it a draft that finalizeDraft() finalizes and pays DRAFT_SECONDS later, as
+   * Stripe does with the invoices of a new billing period.
+   */
+  createInvoice(sub: Obj, lines: Obj[], billingReason: string, period: Period, now: number, opts: { preview?: boolean; id?: string; draft?: boolean } = {}): Obj {
     const customer = this.load(String(sub.customer), "customer");
     // Pending proration items wait for the next invoice, as Stripe's do.
     const claimed = opts.preview ? [] : this.store.all("invoiceitem").filter((ii) => ii._pending === true && ii._subscription === sub.id);
     for (const ii of claimed.reverse()) lines.push(ii._line as Obj);
-    const id = opts.preview ? `upcoming_${randomId("in_")}` : randomId("in_");
+    const id = opts.preview ? `upcoming_${randomId("in_")}` : (opts.id ?? randomId("in_"));
     const total = lines.reduce((s, l) => s + Number(l.amount), 0);
     for (const l of lines) l.invoice = opts.preview ? null : id;
     const invoice = invoiceObj({
@@ -448,8 +457,18 @@ export class Billing {
       ii._pending = false;
       this.store.put(ii);
     }
+    if (opts.draft) invoice.automatically_finalizes_at = now + DRAFT_SECONDS;
     this.store.put(invoice);
     this.emit("invoice.created", invoice, { created: now });
+    if (opts.draft) return invoice;
+    this.finalize(invoice, now);
+    return invoice;
+  }
+
+  /** draft -> open: numbered, due now; emits invoice.finalized. */
+  finalize(invoice: Obj, now: number): void {
+    const customer = this.load(String(invoice.customer), "customer");
+    const total = Number(invoice.total);
     const before = structuredClone(invoice);
     const seq = Number(customer.next_invoice_sequence ?? 1);
     customer.next_invoice_sequence = seq + 1;
@@ -462,10 +481,10 @@ export class Billing {
       status_transitions: { ...(invoice.status_transitions as object), finalized_at: now },
       next_payment_attempt: total > 0 ? now : null,
       ending_balance: 0,
+      automatically_finalizes_at: null,
     });
     this.update(before, invoice, null);
     this.emit("invoice.finalized", invoice, { created: now });
-    return invoice;
   }
 
   /** Attempts to pay an open invoice. Emits paid or payment_failed. */
@@ -484,7 +503,7 @@ export class Billing {
         next_payment_attempt: null,
         status_transitions: { ...(invoice.status_transitions as object), paid_at: now },
       });
-      this.update(before, invoice, null);
+      this.update(before, invoice, "invoice.updated", now);
       this.emit("invoice.paid", invoice, { created: now });
       this.emit("invoice.payment_succeeded", invoice, { created: now });
       return true;
@@ -494,7 +513,7 @@ export class Billing {
     invoice.attempted = true;
     if (!pm) {
       invoice.next_payment_attempt = null;
-      this.update(before, invoice, null);
+      this.update(before, invoice, "invoice.updated", now);
       this.emit("invoice.payment_failed", invoice, { created: now });
       return false;
     }
@@ -510,7 +529,7 @@ export class Billing {
     invoice._payment_intent = result.pi.id;
     if (!result.ok) {
       invoice.next_payment_attempt = now + 3 * 86400;
-      this.update(before, invoice, null);
+      this.update(before, invoice, "invoice.updated", now);
       this.emit("invoice.payment_failed", invoice, { created: now });
       return false;
     }
@@ -521,7 +540,7 @@ export class Billing {
       next_payment_attempt: null,
       status_transitions: { ...(invoice.status_transitions as object), paid_at: now },
     });
-    this.update(before, invoice, null);
+    this.update(before, invoice, "invoice.updated", now);
     this.emit("invoice.paid", invoice, { created: now });
     this.emit("invoice.payment_succeeded", invoice, { created: now });
     // The invoice's payment record: which payment intent paid how much of it.
@@ -551,6 +570,12 @@ export class Billing {
     this.store.put(sub);
     this.emit("customer.subscription.deleted", sub, { created: now });
     return sub;
+  }
+
+  /** Stripe prorates only inside the period being changed. */
+  checkProrationDate(sub: Obj, at: number, param: string): void {
+    const { start, end } = this.period(sub);
+    if (at < start || at > end) throw badRequest("Cannot specify proration date outside of current subscription period", param);
   }
 
   /** Proration lines for changing items from `before` quantities/prices at `at`. */
@@ -635,6 +660,7 @@ export class Billing {
     if (sub.status === "canceled" || sub.status === "incomplete_expired")
       throw badRequest(`A canceled subscription can only update its cancellation_details and metadata.`, undefined);
     const now = this.nowFor(String(sub.customer));
+    if (args.prorationDate !== undefined) this.checkProrationDate(sub, args.prorationDate, "proration_date");
     if (args.items && args.prorationBehavior === "always_invoice" && args.paymentBehavior === "error_if_incomplete") {
       // Stripe refuses the whole update when the immediate charge fails; check on a copy first.
       const due = this.dryRun(() => {
@@ -666,21 +692,25 @@ export class Billing {
     if (args.metadata) sub.metadata = args.metadata;
     if (args.defaultPaymentMethod !== undefined) sub.default_payment_method = args.defaultPaymentMethod;
     if (args.description !== undefined) sub.description = args.description;
+    // Invoiced at once, the update's own invoice is its latest_invoice in the one updated event.
+    const invoiceNow = prorationLines.length > 0 && args.prorationBehavior === "always_invoice";
+    const invoiceId = randomId("in_");
+    if (invoiceNow) sub.latest_invoice = invoiceId;
     this.update(before, sub, "customer.subscription.updated", now);
     if (prorationLines.length > 0) {
       // Each proration is an invoice item first (invoiceitem.created), then a line of an invoice.
       const items = prorationLines.map((l) => this.prorationItem(sub, l, now));
-      if (args.prorationBehavior === "always_invoice") {
-        const invoice = this.createInvoice(sub, prorationLines, "subscription_update", this.period(sub), now);
+      if (invoiceNow) {
+        const invoice = this.createInvoice(sub, prorationLines, "subscription_update", this.period(sub), now, { id: invoiceId });
         for (const ii of items) {
           ii.invoice = invoice.id;
           this.store.put(ii);
         }
-        const b2 = structuredClone(sub);
-        sub.latest_invoice = invoice.id;
-        const paid = this.payInvoice(invoice, now);
-        if (!paid) sub.status = "past_due";
-        this.update(b2, sub, "customer.subscription.updated", now);
+        if (!this.payInvoice(invoice, now)) {
+          const b2 = structuredClone(sub);
+          sub.status = "past_due";
+          this.update(b2, sub, "customer.subscription.updated", now);
+        }
       } else {
         // Pending until the next invoice of the subscription picks them up.
         for (const ii of items) {
@@ -737,9 +767,18 @@ export class Billing {
 
   // ---------- time ----------
 
-  /** When the next thing happens to a subscription (trial_will_end, trial end, period end), or null. */
+  /** The subscription's renewal invoice still in its draft hour, if any. */
+  draftOf(sub: Obj): Obj | null {
+    if (typeof sub.latest_invoice !== "string") return null;
+    const invoice = this.store.get(sub.latest_invoice);
+    return invoice?.status === "draft" && typeof invoice.automatically_finalizes_at === "number" ? invoice : null;
+  }
+
+  /** When the next thing happens to a subscription (a draft's finalization, trial_will_end, trial end, period end), or null. */
   nextStepAt(sub: Obj): number | null {
     if (["canceled", "incomplete", "incomplete_expired", "paused"].includes(String(sub.status))) return null;
+    const draft = this.draftOf(sub);
+    if (draft) return Number(draft.automatically_finalizes_at);
     if (sub.status === "trialing") {
       const trialEnd = Number(sub.trial_end);
       if (!sub._trial_will_end_sent && trialEnd - 3 * 86400 > Number(sub.created)) return trialEnd - 3 * 86400;
@@ -783,6 +822,11 @@ export class Billing {
 
   /** Runs the single next thing that happens to a subscription, at `at`. */
   advanceSubscriptionOneStep(sub: Obj, at: number): void {
+    const draft = this.draftOf(sub);
+    if (draft) {
+      this.finalizeDraft(sub, draft, at);
+      return;
+    }
     if (sub.status === "trialing") {
       const trialEnd = Number(sub.trial_end);
       if (!sub._trial_will_end_sent && at < trialEnd) {
@@ -824,8 +868,9 @@ export class Billing {
   }
 
   /**
-   * A new billing period: the invoice is created and finalized, the subscription
-   * moves to the new period (one customer.subscription.updated), then payment.
+   * A new billing period: the invoice is created as a draft, the subscription moves to the new
+   * period (one customer.subscription.updated); about an hour later finalizeDraft() finalizes
+   * the invoice and collects it, as Stripe does.
    */
   startPeriod(sub: Obj, at: number, changes: Record<string, unknown>): void {
     const before = structuredClone(sub);
@@ -834,14 +879,19 @@ export class Billing {
     this.setPeriod(sub, period);
     const items = (sub.items as { data: Obj[] }).data;
     const lines = items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
-    const invoice = this.createInvoice(sub, lines, "subscription_cycle", period, at);
+    const invoice = this.createInvoice(sub, lines, "subscription_cycle", period, at, { draft: true });
     Object.assign(sub, changes, { latest_invoice: invoice.id });
     this.update(before, sub, "customer.subscription.updated", at);
+  }
+
+  /** The end of a renewal invoice's draft hour: finalized, then paid or past_due. */
+  finalizeDraft(sub: Obj, invoice: Obj, at: number): void {
+    this.finalize(invoice, at);
     const paid = this.payInvoice(invoice, at);
     if (!paid) {
-      const b2 = structuredClone(sub);
+      const before = structuredClone(sub);
       sub.status = "past_due";
-      this.update(b2, sub, "customer.subscription.updated", at);
+      this.update(before, sub, "customer.subscription.updated", at);
     }
   }
 

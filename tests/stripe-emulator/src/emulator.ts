@@ -2,7 +2,7 @@
 // hosted page, control) runs here, so they are serialized like one Stripe account.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { type ApiContext, matchRoute } from "./api";
+import { type ApiContext, checkExpand, matchRoute } from "./api";
 import { Billing, type DeliveryMode } from "./billing";
 import { StripeError } from "./errors";
 import { FormDecodeError, decodeForm, type FormObject } from "./form";
@@ -10,6 +10,7 @@ import { API_VERSION, publicView, type Obj } from "./objects";
 import { renderCheckout, renderPortal, resolveAsyncPayment, submitCheckout, submitPortal } from "./pages";
 import { Params } from "./params";
 import { Store, randomId, type DeliveryRow } from "./store";
+import { ENDPOINTS } from "./stripe-spec";
 import { MAX_ATTEMPTS, backoffSeconds, postWebhook, shuffle, signPayload } from "./webhooks";
 
 export interface Env {
@@ -217,7 +218,15 @@ export class StripeEmulator extends DurableObject<Env> {
           "invalid_request_error",
           `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
         );
-      out = m.handler(this.apiContext(url.origin), new Params(form), m.args);
+      const params = new Params(form, "", ENDPOINTS[m.key]?.params ?? null);
+      // Stripe checks expand[] before it runs anything: a bad path on a create writes nothing.
+      checkExpand(m.key, params.expand());
+      out = m.handler(this.apiContext(url.origin), params, m.args);
+      // Real Stripe params this endpoint accepted without modelling them: listed for whoever wonders.
+      if (params.unmodeled.length > 0) {
+        this.store.recordUnmodeled(m.key, params.unmodeled, requestId);
+        console.info(`stripe-emulator: accepted but not modelled on ${m.key}: ${params.unmodeled.join(", ")}`);
+      }
     } catch (e) {
       if (!(e instanceof StripeError)) throw e;
       status = e.status;
@@ -297,6 +306,7 @@ export class StripeEmulator extends DurableObject<Env> {
         const { timeoutMs } = await readBody(FlushBody);
         return json(await this.flush(timeoutMs));
       }
+      if (path === "/_emulator/unmodeled" && method === "GET") return json({ data: this.store.unmodeled() });
       if (path === "/_emulator/deliveries" && method === "GET") {
         const q = url.searchParams;
         const where: string[] = [];

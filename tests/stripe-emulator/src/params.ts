@@ -1,28 +1,63 @@
-// Typed readers over a decoded form body. Every endpoint declares the top-level
-// params it accepts so that unknown ones fail like Stripe (400 parameter_unknown)
-// instead of being silently ignored, which would hide typos in the app.
+// Typed readers over a decoded form body. Every endpoint declares the params it models; a param
+// Stripe has (per the SDK's types, src/stripe-spec.ts) but the endpoint does not model is accepted,
+// its nested names checked, and recorded (GET /_emulator/unmodeled); a name Stripe does not have
+// fails like Stripe (400 parameter_unknown) instead of being silently ignored.
 import { emptyParam, invalidParam, missingParam, unknownParam } from "./errors";
 import { type FormObject, type FormValue } from "./form";
+import { type ParamTree } from "./stripe-spec";
+
+const own = (tree: ParamTree, key: string): ParamTree | 1 | undefined => (Object.hasOwn(tree, key) ? tree[key] : undefined);
+
+/** Refuses, as Stripe does, any name inside `value` that Stripe's parameter `tree` does not have. */
+function checkNames(value: FormValue, tree: ParamTree | 1, name: string): void {
+  if (tree === 1 || typeof value === "string") return;
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkNames(v, tree, `${name}[${i}]`));
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const sub = own(tree, k);
+    if (sub === undefined) throw unknownParam(`${name}[${k}]`);
+    checkNames(v, sub, `${name}[${k}]`);
+  }
+}
 
 export class Params {
+  /**
+   * @param spec Stripe's parameter names at this level (null: only the modelled ones exist)
+   * @param unmodeled shared by a request's Params: the real Stripe params it sent that were not modelled
+   */
   constructor(
     readonly raw: FormObject,
     private readonly prefix = "",
+    private readonly spec: ParamTree | null = null,
+    readonly unmodeled: string[] = [],
   ) {}
 
   private name(key: string): string {
     return this.prefix ? `${this.prefix}[${key}]` : key;
   }
 
-  allow(...keys: string[]): this {
-    const allowed = new Set([...keys, "expand"]);
-    for (const k of Object.keys(this.raw)) if (!allowed.has(k)) throw unknownParam(this.name(k));
-    return this;
+  private sub(key: string): ParamTree | null {
+    const s = this.spec ? own(this.spec, key) : undefined;
+    return s === undefined || s === 1 ? null : s;
   }
 
+  /** The modelled params at this level (plus `expand`); see allowOnly. */
+  allow(...keys: string[]): this {
+    return this.allowOnly(...keys, "expand");
+  }
+
+  /** Anything else Stripe has is recorded as unmodelled; anything Stripe does not have is refused. */
   allowOnly(...keys: string[]): this {
     const allowed = new Set(keys);
-    for (const k of Object.keys(this.raw)) if (!allowed.has(k)) throw unknownParam(this.name(k));
+    for (const [k, v] of Object.entries(this.raw)) {
+      if (allowed.has(k)) continue;
+      const known = this.spec ? own(this.spec, k) : undefined;
+      if (known === undefined) throw unknownParam(this.name(k));
+      checkNames(v, known, this.name(k));
+      this.unmodeled.push(this.name(k));
+    }
     return this;
   }
 
@@ -91,10 +126,10 @@ export class Params {
   obj(key: string): Params | undefined {
     const v = this.raw[key];
     if (v === undefined) return undefined;
-    if (v === "") return new Params({}, this.name(key));
+    if (v === "") return new Params({}, this.name(key), this.sub(key), this.unmodeled);
     if (typeof v !== "object" || Array.isArray(v))
       throw invalidParam(this.name(key), `Invalid object: ${this.name(key)} must be a hash.`);
-    return new Params(v, this.name(key));
+    return new Params(v, this.name(key), this.sub(key), this.unmodeled);
   }
 
   list(key: string): Params[] | undefined {
@@ -106,7 +141,7 @@ export class Params {
     return arr.map((item, i) => {
       if (typeof item !== "object" || Array.isArray(item))
         throw invalidParam(`${this.name(key)}[${i}]`, `Invalid object: ${this.name(key)}[${i}] must be a hash.`);
-      return new Params(item, `${this.name(key)}[${i}]`);
+      return new Params(item, `${this.name(key)}[${i}]`, this.sub(key), this.unmodeled);
     });
   }
 

@@ -55,11 +55,33 @@ export class Store {
     sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS unmodeled (
+      endpoint TEXT NOT NULL, param TEXT NOT NULL, count INTEGER NOT NULL, last_request_id TEXT NOT NULL,
+      PRIMARY KEY (endpoint, param))`);
   }
 
   reset(): void {
     this.timedVersion++;
-    for (const t of ["objects", "events", "deliveries", "idempotency", "config"]) this.sql.exec(`DELETE FROM ${t}`);
+    for (const t of ["objects", "events", "deliveries", "idempotency", "config", "unmodeled"]) this.sql.exec(`DELETE FROM ${t}`);
+  }
+
+  /** Counts the real Stripe params a request sent that its endpoint does not model (list indices as `[]`). */
+  recordUnmodeled(endpoint: string, params: string[], requestId: string): void {
+    for (const param of new Set(params.map((p) => p.replace(/\[\d+\]/g, "[]")))) {
+      this.sql.exec(
+        `INSERT INTO unmodeled (endpoint, param, count, last_request_id) VALUES (?, ?, 1, ?)
+         ON CONFLICT(endpoint, param) DO UPDATE SET count = count + 1, last_request_id = excluded.last_request_id`,
+        endpoint,
+        param,
+        requestId,
+      );
+    }
+  }
+
+  unmodeled(): { endpoint: string; param: string; count: number; last_request_id: string }[] {
+    return this.sql
+      .exec<{ endpoint: string; param: string; count: number; last_request_id: string }>("SELECT endpoint, param, count, last_request_id FROM unmodeled ORDER BY endpoint, param")
+      .toArray();
   }
 
   get<T extends StripeObject = StripeObject>(id: string): T | null {

@@ -50,6 +50,82 @@ describe("authentication and errors", () => {
     ).rejects.toMatchObject({ code: "parameter_missing", param: "line_items" });
   });
 
+  it("accepts and records a real Stripe parameter it does not model; refuses one Stripe does not have, at any depth", async () => {
+    const customer = await stripe.customers.create({ email: "addr@example.com", address: { line1: "1 Quay St", country: "IE" }, preferred_locales: ["en"] });
+    expect(customer.email).toBe("addr@example.com");
+    const price = await makePrice(stripe, { unit_amount: 900 });
+    const session = await stripe.checkout.sessions.create({
+      mode: "subscription",
+      customer: customer.id,
+      line_items: [{ price: price.id, quantity: 1, adjustable_quantity: { enabled: true, minimum: 1 } }],
+      success_url: "http://x/ok",
+      automatic_tax: { enabled: true },
+      subscription_data: { description: "Seats", billing_cycle_anchor: 1_900_000_000 },
+    });
+    expect(session.mode).toBe("subscription");
+    const unmodeled = await control().unmodeled();
+    expect(unmodeled.map((u) => `${u.endpoint} ${u.param}`)).toEqual([
+      "POST /v1/checkout/sessions automatic_tax",
+      "POST /v1/checkout/sessions line_items[][adjustable_quantity]",
+      "POST /v1/checkout/sessions subscription_data[billing_cycle_anchor]",
+      "POST /v1/customers address",
+      "POST /v1/customers preferred_locales",
+    ]);
+    expect(unmodeled[0]).toMatchObject({ count: 1, last_request_id: session.lastResponse.requestId });
+
+    // Names Stripe does not have are refused as parameter_unknown, also inside real ones.
+    for (const [params, param] of [
+      [{ emial: "x" }, "emial"],
+      [{ address: { planet: "Mars" } }, "address[planet]"],
+      [{ invoice_settings: { footer_text: "x" } }, "invoice_settings[footer_text]"],
+    ] as const) {
+      await expect(stripe.customers.create(params as unknown as Stripe.CustomerCreateParams), param).rejects.toMatchObject({ statusCode: 400, code: "parameter_unknown", param });
+    }
+    await expect(
+      stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1, colour: "red" } as Stripe.Checkout.SessionCreateParams.LineItem], success_url: "http://x" }),
+    ).rejects.toMatchObject({ code: "parameter_unknown", param: "line_items[0][colour]" });
+    expect(await control().unmodeled()).toHaveLength(5);
+  });
+
+  it("refuses an expand path Stripe would refuse, before anything runs", async () => {
+    const price = await makePrice(stripe, { unit_amount: 700 });
+    const customer = await stripe.customers.create({ email: "expand@example.com", payment_method: "pm_card_visa" });
+    const pm = (await stripe.paymentMethods.list({ customer: customer.id })).data[0]?.id as string;
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm } });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const cannot = (path: string, hint = "") => ({ statusCode: 400, type: "StripeInvalidRequestError", message: `This property cannot be expanded (${path}).${hint}` });
+    await expect(stripe.customers.retrieve(customer.id, { expand: ["metadata"] })).rejects.toMatchObject(cannot("metadata"));
+    await expect(stripe.customers.retrieve(customer.id, { expand: ["bogus"] })).rejects.toMatchObject(cannot("bogus"));
+    // The path up to the first segment that is not there (this version's invoice has no payment_intent).
+    await expect(stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice.payment_intent.customer"] })).rejects.toMatchObject(
+      cannot("latest_invoice.payment_intent"),
+    );
+    await expect(stripe.subscriptions.list({ customer: customer.id, expand: ["customer"] })).rejects.toMatchObject(
+      cannot("customer", " You may want to try expanding 'data.customer' instead."),
+    );
+    await expect(stripe.subscriptions.list({ customer: customer.id, expand: ["data.current_period_end"] })).rejects.toMatchObject(cannot("data.current_period_end"));
+    // No code and no param, as Stripe answers; checked before the lookup (400, not 404) and before a create writes anything.
+    const bad = await raw("GET", "/v1/customers/cus_missing?expand[]=bogus");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toEqual({ type: "invalid_request_error", message: "This property cannot be expanded (bogus)." });
+    const before = (await stripe.customers.list({ email: "never@example.com" })).data.length;
+    await expect(stripe.customers.create({ email: "never@example.com", expand: ["nope"] })).rejects.toMatchObject(cannot("nope"));
+    expect((await stripe.customers.list({ email: "never@example.com" })).data).toHaveLength(before);
+
+    // Valid paths still expand: ids, nested ids, list items, and includable fields.
+    const expanded = await stripe.subscriptions.retrieve(sub.id, {
+      expand: ["customer.invoice_settings.default_payment_method", "latest_invoice.payments", "items.data.price.product"],
+    });
+    expect(((expanded.customer as Stripe.Customer).invoice_settings.default_payment_method as Stripe.PaymentMethod).id).toBe(pm);
+    const invoice = expanded.latest_invoice as Stripe.Invoice;
+    expect(invoice.payments?.data.map((p) => p.invoice)).toEqual([invoice.id]);
+    expect((expanded.items.data[0]?.price.product as Stripe.Product).object).toBe("product");
+    const listed = await stripe.subscriptions.list({ customer: customer.id, expand: ["data.customer"] });
+    expect((listed.data[0]?.customer as Stripe.Customer).email).toBe("expand@example.com");
+    const withSubs = await stripe.customers.retrieve(customer.id, { expand: ["subscriptions"] });
+    expect((withSubs as Stripe.Customer).subscriptions?.data.map((s) => s.id)).toEqual([sub.id]);
+  });
+
   it("returns 404 resource_missing with param id", async () => {
     await expect(stripe.customers.retrieve("cus_doesnotexist")).rejects.toMatchObject({
       statusCode: 404,

@@ -191,6 +191,59 @@ describe("invoices", () => {
     expect((await stripe.invoices.list({ customer: customer.id })).data).toHaveLength(1);
   });
 
+  it("a preview and the update with one proration_date bill the same, however far the clock moved in between", async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+    const customer = await stripe.customers.create({ email: "same-date@example.com", payment_method: "pm_card_visa", test_clock: clock.id });
+    const pm = (await stripe.paymentMethods.list({ customer: customer.id })).data[0]?.id as string;
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const at = item.current_period_start + 86400;
+    const change = { items: [{ id: item.id, quantity: 5 }], proration_behavior: "always_invoice" as const };
+    const preview = await stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: at } });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 6 * 86400 });
+    const asOfNow = await stripe.invoices.createPreview({ subscription: sub.id, subscription_details: change });
+    expect(asOfNow.amount_due).toBeLessThan(preview.amount_due);
+    const updated = await stripe.subscriptions.update(sub.id, { ...change, proration_date: at });
+    const invoice = await stripe.invoices.retrieve(updated.latest_invoice as string);
+    expect(invoice.amount_due).toBe(preview.amount_due);
+    expect(invoice.lines.data.map((l) => l.amount)).toEqual(preview.lines.data.map((l) => l.amount));
+    // Stripe prorates only inside the current period, in the preview and in the update.
+    const outside = item.current_period_end + 60;
+    await expect(stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: outside } })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "subscription_details[proration_date]",
+      message: "Cannot specify proration date outside of current subscription period",
+    });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 6 }], proration_date: item.current_period_start - 60 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "proration_date",
+    });
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(5);
+  });
+
+  it("previews the first invoice of a subscription the customer does not have yet", async () => {
+    const { customer } = await payingCustomer("new-sub-preview@example.com");
+    const preview = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription_details: { items: [{ price: monthly.id, quantity: 3 }, { price: yearly.id }] },
+    });
+    expect(preview).toMatchObject({ customer: customer.id, amount_due: 3 * 1000 + 10000, parent: null, billing_reason: "upcoming" });
+    expect(preview.lines.data.map((l) => [l.amount, l.quantity])).toEqual([
+      [3000, 3],
+      [10000, 1],
+    ]);
+    expect(preview.period_end - preview.period_start).toBeGreaterThanOrEqual(28 * 86400);
+    expect((await stripe.subscriptions.list({ customer: customer.id, status: "all" })).data).toHaveLength(0);
+    await expect(stripe.invoices.createPreview({ subscription_details: { items: [{ price: monthly.id }] } })).rejects.toMatchObject({
+      code: "parameter_missing",
+      param: "customer",
+    });
+    await expect(stripe.invoices.createPreview({ customer: customer.id, subscription_details: { items: [{ price: oneTime.id }] } })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "subscription_details[items][0][price]",
+    });
+  });
+
   it("lists by customer/subscription, pays an open invoice, and a declined charge is a 402 card_error", async () => {
     const { customer, pm } = await payingCustomer("pay@example.com");
     // Three declines: the creation charge, the manual pay, the error_if_incomplete create.
@@ -215,11 +268,12 @@ describe("invoices", () => {
     const lines = await stripe.invoices.listLineItems(inv.id);
     expect(lines.data[0]?.amount).toBe(1000);
     const types = await eventTypesFor(stripe, customer.id);
-    expect(types.slice(-14)).toEqual([
+    expect(types.slice(-16)).toEqual([
       // invoices.pay, declined
       "payment_intent.created",
       "charge.failed",
       "payment_intent.payment_failed",
+      "invoice.updated",
       "invoice.payment_failed",
       // the error_if_incomplete create, declined: no subscription, no invoice
       "payment_intent.created",
@@ -229,6 +283,7 @@ describe("invoices", () => {
       "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
+      "invoice.updated",
       "invoice.paid",
       "invoice.payment_succeeded",
       "invoice_payment.paid",

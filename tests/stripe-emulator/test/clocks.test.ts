@@ -45,27 +45,34 @@ describe("test clocks", () => {
     await expect(stripe.testHelpers.testClocks.retrieve(clock.id)).rejects.toMatchObject({ statusCode: 404 });
   });
 
-  it("renews at period end: invoice created, finalized, paid; new period", async () => {
+  it("renews at period end: a draft invoice and the new period, then an hour later finalized and paid", async () => {
     const { clock, customer, pm } = await clockedCustomer("renew@example.com");
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm as string });
     expect(sub.start_date).toBe(T0);
     const end = sub.items.data[0]?.current_period_end as number;
     expect(end).toBe(T0 + 30 * DAY); // Sep 21 -> Oct 21
     const before = (await eventTypesFor(stripe, customer.id)).length;
-    await advance(clock.id, end + 3600);
+    // Within the draft hour: the new period has begun, its invoice waits as a draft.
+    await advance(clock.id, end + 1800);
     const after = await stripe.subscriptions.retrieve(sub.id);
     expect(after.status).toBe("active");
     expect(after.items.data[0]).toMatchObject({ current_period_start: end, current_period_end: end + 31 * DAY });
+    const draft = await stripe.invoices.retrieve(after.latest_invoice as string);
+    expect(draft).toMatchObject({ status: "draft", billing_reason: "subscription_cycle", automatically_finalizes_at: end + 3600, number: null, amount_paid: 0 });
+    expect((await eventTypesFor(stripe, customer.id)).slice(before)).toEqual(["invoice.created", "customer.subscription.updated"]);
+    await advance(clock.id, end + 3600);
     const invoices = await stripe.invoices.list({ subscription: sub.id });
     expect(invoices.data).toHaveLength(2);
-    expect(invoices.data[0]).toMatchObject({ billing_reason: "subscription_cycle", status: "paid", amount_paid: 2000, period_start: end, created: end });
+    expect(invoices.data[0]).toMatchObject({ billing_reason: "subscription_cycle", status: "paid", amount_paid: 2000, period_start: end, created: end, automatically_finalizes_at: null });
+    expect(invoices.data[0]?.status_transitions).toMatchObject({ finalized_at: end + 3600, paid_at: end + 3600 });
     expect((await eventTypesFor(stripe, customer.id)).slice(before)).toEqual([
       "invoice.created",
-      "invoice.finalized",
       "customer.subscription.updated",
+      "invoice.finalized",
       "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
+      "invoice.updated",
       "invoice.paid",
       "invoice.payment_succeeded",
       "invoice_payment.paid",
@@ -88,14 +95,15 @@ describe("test clocks", () => {
     const active = await stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
     expect(active.status).toBe("active");
     expect(active.latest_invoice).toMatchObject({ status: "paid", amount_paid: 2000 });
-    expect((await eventTypesFor(stripe, customer.id)).slice(-10)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-11)).toEqual([
       "customer.subscription.trial_will_end",
       "invoice.created",
-      "invoice.finalized",
       "customer.subscription.updated",
+      "invoice.finalized",
       "payment_intent.created",
       "charge.succeeded",
       "payment_intent.succeeded",
+      "invoice.updated",
       "invoice.paid",
       "invoice.payment_succeeded",
       "invoice_payment.paid",
@@ -128,14 +136,15 @@ describe("test clocks", () => {
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm as string });
     await control().declineNextPayment(customer.id);
     const end = sub.items.data[0]?.current_period_end as number;
-    await advance(clock.id, end + 60);
+    await advance(clock.id, end + 3600 + 60);
     const pastDue = await stripe.subscriptions.retrieve(sub.id);
     expect(pastDue.status).toBe("past_due");
-    expect((await eventTypesFor(stripe, customer.id)).slice(-6)).toEqual([
-      "customer.subscription.updated",
+    expect((await eventTypesFor(stripe, customer.id)).slice(-7)).toEqual([
+      "invoice.finalized",
       "payment_intent.created",
       "charge.failed",
       "payment_intent.payment_failed",
+      "invoice.updated",
       "invoice.payment_failed",
       "customer.subscription.updated",
     ]);
