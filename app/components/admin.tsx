@@ -1,4 +1,5 @@
 import { isRouteErrorResponse, Link, NavLink, useActionData, useNavigation, useRouteError } from "@remix-run/react";
+import { AUDIT_REASON_LENGTH } from "../domain/audit/reason";
 
 /** The 403 page for /admin: says who may enter, and nothing else. */
 export function AdminBoundary() {
@@ -73,6 +74,16 @@ export function StatusFilter(props: { statuses: readonly string[]; current: stri
         </Link>
       ))}
     </nav>
+  );
+}
+
+/** The reason an admin gives for an audited change, bounded as AuditReason bounds it. */
+export function ReasonField({ id }: { id: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Reason</label>
+      <input id={id} name="reason" type="text" required minLength={AUDIT_REASON_LENGTH.min} maxLength={AUDIT_REASON_LENGTH.max} />
+    </div>
   );
 }
 

@@ -1,4 +1,4 @@
-import { type z } from "zod";
+import { z } from "zod";
 import { AppError, badRequest, type FieldErrors, invalidInput } from "../../domain/errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -35,6 +35,12 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.inf
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw invalidInput("Some fields need attention.", fieldErrorsOf(parsed.error));
   return parsed.data;
+}
+
+/** An admin list's `?status=` filter: one of `statuses`, where "" is all and stands for anything else. */
+export function readStatusFilter<const S extends readonly ["", ...string[]]>(request: Request, statuses: S): S[number] {
+  const Filter = z.object({ status: z.enum(statuses).catch("") });
+  return Filter.parse(Object.fromEntries(new URL(request.url).searchParams)).status;
 }
 
 /** Form fields as plain strings; a file where text is expected is bad input. */
