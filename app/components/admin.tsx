@@ -1,4 +1,6 @@
 import { isRouteErrorResponse, Link, NavLink, useActionData, useNavigation, useRouteError } from "@remix-run/react";
+import { AUDIT_REASON_LENGTH } from "../domain/audit/reason";
+import { FormMessage } from "./field";
 
 /** The 403 page for /admin: says who may enter, and nothing else. */
 export function AdminBoundary() {
@@ -55,12 +57,7 @@ export function ActionMessage() {
   // Remix commits an action's data before the loaders it revalidates have answered: wait for
   // them, so "Licence granted." never stands above a table that does not show the licence yet.
   const loading = useNavigation().state === "loading";
-  if (!result || loading) return null;
-  return (
-    <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
-      {result.message}
-    </p>
-  );
+  return loading ? null : <FormMessage result={result} />;
 }
 
 /** Links that filter an admin list by status ("" = all), the current one marked. */
@@ -73,6 +70,16 @@ export function StatusFilter(props: { statuses: readonly string[]; current: stri
         </Link>
       ))}
     </nav>
+  );
+}
+
+/** The reason an admin gives for an audited change, bounded as AuditReason bounds it. */
+export function ReasonField({ id }: { id: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Reason</label>
+      <input id={id} name="reason" type="text" required minLength={AUDIT_REASON_LENGTH.min} maxLength={AUDIT_REASON_LENGTH.max} />
+    </div>
   );
 }
 

@@ -1,5 +1,5 @@
 import { type FieldMetadata, getInputProps, type SubmissionResult } from "@conform-to/react";
-import { type InputHTMLAttributes } from "react";
+import { type InputHTMLAttributes, type ReactNode } from "react";
 
 type FieldProps = {
   meta: FieldMetadata<string>;
@@ -59,12 +59,13 @@ export function NewPasswordFields(props: { password: FieldMetadata<string>; conf
 /** What a form action answers (runAction): the outcome, and conform's reply for useForm's `lastResult`. */
 export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
 
-/** The outcome of a form post, announced to screen readers. */
-export function FormMessage({ result }: { result: FormResult | undefined | null }) {
+/** The outcome of a form post, announced to screen readers; `children` follow the message. */
+export function FormMessage({ result, children, testId }: { result: Pick<FormResult, "ok" | "message"> | undefined | null; children?: ReactNode; testId?: string }) {
   if (!result) return null;
   return (
-    <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
+    <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid={testId}>
       {result.message}
+      {children}
     </p>
   );
 }

@@ -4,16 +4,15 @@ import { z } from "zod";
 import { listOutbox, resendEmail } from "../domain/email/outbox.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
-import { parseWith, readForm } from "../infra/http/responses.server";
+import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
 import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
 
-// The filter links (email_outbox.status's values; the loader's zod enum refuses anything else).
+// The filter links (email_outbox.status's values; the loader takes no other).
 const STATUSES = ["", "pending", "sending", "sent", "failed"] as const;
-const Filter = z.object({ status: z.enum(STATUSES).catch("") });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  const { status } = Filter.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const status = readStatusFilter(request, STATUSES);
   return { status, emails: await listOutbox({ db: context.db, status: status || undefined }) };
 }
 

@@ -10,7 +10,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
-import { ActionMessage, fmtDate } from "../components/admin";
+import { ActionMessage, fmtDate, ReasonField } from "../components/admin";
 
 export async function loader({ context, params }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -122,10 +122,7 @@ export default function AdminTenant() {
                     <Form method="post" className="inline-fields">
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="entitlementId" value={e.id} />
-                      <div className="field">
-                        <label htmlFor={`reason-${e.id}`}>Reason</label>
-                        <input id={`reason-${e.id}`} name="reason" type="text" required minLength={5} />
-                      </div>
+                      <ReasonField id={`reason-${e.id}`} />
                       {e.source !== "admin_grant" ? (
                         <div className="field">
                           <label>
@@ -162,10 +159,7 @@ export default function AdminTenant() {
             <label htmlFor="validUntil">Ends (optional)</label>
             <input id="validUntil" name="validUntil" type="date" />
           </div>
-          <div className="field">
-            <label htmlFor="grant-reason">Reason</label>
-            <input id="grant-reason" name="reason" type="text" required minLength={5} maxLength={500} />
-          </div>
+          <ReasonField id="grant-reason" />
           <button type="submit" className="button">
             Grant
           </button>

@@ -4,7 +4,7 @@ import { createTenantForOwner, CreateTenantInput } from "../domain/tenants/admin
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { ActionMessage } from "../components/admin";
+import { ActionMessage, ReasonField } from "../components/admin";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -36,10 +36,7 @@ export default function AdminNewTenant() {
           <label htmlFor="ownerEmail">Owner's email</label>
           <input id="ownerEmail" name="ownerEmail" type="email" required />
         </div>
-        <div className="field">
-          <label htmlFor="reason">Reason</label>
-          <input id="reason" name="reason" type="text" required minLength={5} maxLength={500} />
-        </div>
+        <ReasonField id="reason" />
         <button type="submit" className="button">
           Create tenant
         </button>

@@ -5,6 +5,7 @@ import { invitationsFor, respondToInvitation } from "../domain/tenants/members.s
 import { requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
+import { FormMessage } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
 
@@ -31,11 +32,14 @@ export default function Invitations() {
   return (
     <section className="card">
       <h1>Invitations</h1>
-      {result ? (
-        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
-          {result.message} {result.ok ? <Link to="/dashboard">Go to your dashboard</Link> : null}
-        </p>
-      ) : null}
+      <FormMessage result={result}>
+        {result?.ok ? (
+          <>
+            {" "}
+            <Link to="/dashboard">Go to your dashboard</Link>
+          </>
+        ) : null}
+      </FormMessage>
       {!emailVerified ? (
         <p className="notice">
           Invitations are addressed to an email address. Verify yours to see and accept them: open the link we sent you, or{" "}

@@ -10,6 +10,7 @@ import { decideQuantityChange } from "../domain/seats/rules";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
+import { FormMessage } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
 
@@ -135,11 +136,7 @@ export default function Billing() {
       </section>
       <section className="card" aria-labelledby="change-title">
         <h2 id="change-title">Change seats</h2>
-        {result ? (
-          <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid="change-result">
-            {result.message}
-          </p>
-        ) : null}
+        <FormMessage result={result} testId="change-result" />
         <Form method="get" className="seat-slider">
           <label htmlFor="seat-count">
             Seats: <strong data-testid="seat-value">{seats}</strong>

@@ -14,7 +14,7 @@ import {
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
-import { FieldError, type FormResult } from "../components/field";
+import { FieldError, FormMessage, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
 
@@ -125,11 +125,7 @@ export default function Members() {
       <p className="actions">
         <Link to="/dashboard">Dashboard</Link> · <Link to={`/org/${tenant.slug}/billing`}>Billing and seats</Link>
       </p>
-      {result ? (
-        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      <FormMessage result={result} />
       <section className="card" aria-labelledby="seats-title">
         <h2 id="seats-title">Seats</h2>
         <p data-testid="seat-count">

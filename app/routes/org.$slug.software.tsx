@@ -10,7 +10,7 @@ import { readUploadForm, refuseDeclaredOversize } from "../domain/software/uploa
 import { safeText } from "../domain/input";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
-import { FieldError } from "../components/field";
+import { FieldError, FormMessage } from "../components/field";
 import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
@@ -65,11 +65,7 @@ export default function TenantSoftware() {
         <Link to="/dashboard">← Dashboard</Link>
       </p>
       <h1>{d.tenant.name}: software</h1>
-      {result ? (
-        <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      <FormMessage result={result} />
 
       <section className="card" aria-labelledby="clients">
         <h2 id="clients">Licensed clients</h2>

@@ -199,6 +199,45 @@ test("an admin creates a tenant only for a named existing owner, audited; the pa
   expect(me.access.organization).toBe(false); // a tenant is not a licence
 });
 
+test("a tenant whose name's slug is taken gets that slug with its id's last six characters", async () => {
+  const w = await world();
+  const owner = await signedInAgent();
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await w.admin.agent.fetch("/admin/tenants/new", form({ name: `Twin Co ${suffix}`, ownerEmail: owner.user.email, reason: "two of one name" }));
+    expect(res.status).toBe(302);
+    ids.push(res.headers.get("Location")!.split("/").pop()!);
+  }
+  const slug = async (id: string) => (await env.DB.prepare("SELECT slug FROM tenants WHERE id = ?").bind(id).first<{ slug: string }>())!.slug;
+  expect(await slug(ids[0]!)).toBe(`twin-co-${suffix}`);
+  expect(await slug(ids[1]!)).toBe(`twin-co-${suffix}-${ids[1]!.slice(-6)}`);
+});
+
+test("the webhook inbox and email outbox filter by a known ?status=; any other status lists all", async () => {
+  const w = await world();
+  const tag = crypto.randomUUID().replace(/-/g, "").slice(0, 12);
+  const ids = { processed: `evt_processed${tag}`, failed: `evt_failed${tag}` };
+  // Dated a day ahead, so both stand on the inbox's first page whatever other files deliver.
+  const at = Date.now() + 86_400_000;
+  for (const [status, id] of Object.entries(ids)) {
+    await env.DB.prepare("INSERT INTO processed_webhook_events (event_id, type, status, stripe_created, received_at) VALUES (?, 'test.filter', ?, 0, ?)")
+      .bind(id, status, at)
+      .run();
+  }
+  const inbox = async (query: string) => {
+    const res = await w.admin.agent.fetch(`/admin/webhooks${query}`);
+    expect(res.status, query).toBe(200);
+    const html = await res.text();
+    return { processed: html.includes(ids.processed), failed: html.includes(ids.failed) };
+  };
+  expect(await inbox("?status=failed")).toEqual({ processed: false, failed: true });
+  expect(await inbox("?status=processed")).toEqual({ processed: true, failed: false });
+  expect(await inbox("?status=bogus")).toEqual({ processed: true, failed: true });
+  expect(await inbox("")).toEqual({ processed: true, failed: true });
+  expect((await w.admin.agent.fetch("/admin/emails?status=bogus")).status).toBe(200);
+});
+
 test("catalog: a new price is created in Stripe with the same lookup key; publish and archive are audited", async () => {
   const w = await world();
   const key = `workshop_${Date.now().toString(36)}`;

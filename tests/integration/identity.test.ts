@@ -307,3 +307,24 @@ test("an oversized login body without a length is a 4xx, never a 500", async () 
   );
   expect(res.status, await res.clone().text()).toBe(400);
 });
+
+test("a JSON body over its 64 KiB limit without a length is a 413, cut off as it streams", async () => {
+  const chunk = new TextEncoder().encode("a".repeat(32 * 1024));
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 4) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const res = await callWorker(
+    new Request(`${BASE}/api/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: BASE, Host: new URL(BASE).host, "CF-Connecting-IP": "198.18.0.2" },
+      body,
+      // @ts-expect-error: workerd's Request needs duplex for a stream body
+      duplex: "half",
+    }),
+  );
+  expect(res.status, await res.clone().text()).toBe(413);
+});

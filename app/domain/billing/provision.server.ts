@@ -1,13 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { CODE_ALPHABET, randomString } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { LIVE_STATUSES } from "../entitlements/live";
 import { statesBelow } from "./intent-state";
 import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "./sync.server";
 import { type BillingEvent, type BillingGateway, type CheckoutSnapshot } from "./types";
-import { slugify } from "../slug";
+import { freeSlug, newTenantStatements, ownerMembershipInsert } from "../tenants/new-tenant.server";
 
 export const BUNDLE_TRIAL_DAYS = 30;
 const BUNDLE_TRIAL_LOOKUP_KEY = "organization_pro_monthly";
@@ -19,9 +18,6 @@ type Deps = { db: Db; gateway: BillingGateway; event: BillingEvent; graceDays: n
 
 /** The tenant id a paid intent provisions: derived from the intent, so every retry names the same tenant. */
 export const tenantIdForIntent = (intentId: string) => `ten_${intentId.replace(/^int_/, "")}`;
-
-/** An organisation's URL slug base (a suffix keeps it unique where it is used). */
-export const orgSlug = (name: string) => slugify(name, { max: 40, fallback: "org" });
 
 /**
  * Provisions what a confirmed payment bought, in one batch with the inbox mark: the tenant (new,
@@ -62,59 +58,30 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
     tenantId = byCustomer?.id ?? null;
   }
   const statements: Statement[] = [];
-  const isNewTenant = tenantId === null;
   if (tenantId === null) {
     tenantId = tenantIdForIntent(intent.id);
     const name = intent.organizationName ?? "My organisation";
-    const slug = await freeSlug(db, orgSlug(name), tenantId);
-    const joinCode = randomString(8, CODE_ALPHABET);
     statements.push(
-      db
-        .insert(schema.tenants)
-        .values({ id: tenantId, name, slug, joinCode, stripeCustomerId: customerId, createdAt: now, createdBy: intent.userId })
-        .onConflictDoNothing(),
+      ...newTenantStatements(db, {
+        id: tenantId,
+        name,
+        slug: await freeSlug(db, name, tenantId),
+        ownerUserId: intent.userId,
+        createdBy: intent.userId,
+        stripeCustomerId: customerId,
+        intentId: intent.id,
+        actor,
+        reason: { tenant: `Paid checkout ${session.id}`, owner: "Buyer becomes the owner" },
+        now,
+      }),
       // The buyer's customer now belongs to the tenant; a future new organisation gets its own.
       db
         .update(schema.users)
         .set({ stripeCustomerId: null })
         .where(and(eq(schema.users.id, intent.userId), eq(schema.users.stripeCustomerId, customerId))),
-      auditInsert(db, {
-        actor,
-        action: "tenant.created",
-        tenantId,
-        target: { type: "tenant", id: tenantId },
-        after: { name, slug, ownerUserId: intent.userId, intentId: intent.id },
-        reason: `Paid checkout ${session.id}`,
-        at: now,
-      }),
     );
-  }
-  statements.push(
-    db
-      .insert(schema.tenantMemberships)
-      .values({
-        id: `mem_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`,
-        tenantId,
-        userId: intent.userId,
-        role: "owner",
-        status: "active",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing(),
-  );
-  if (isNewTenant) {
-    statements.push(
-      auditInsert(db, {
-        actor,
-        action: "membership.created",
-        tenantId,
-        target: { type: "user", id: intent.userId },
-        after: { role: "owner", status: "active" },
-        reason: "Buyer becomes the owner",
-        at: now,
-      }),
-    );
+  } else {
+    statements.push(ownerMembershipInsert(db, { tenantId, userId: intent.userId, now }));
   }
 
   let subscriptionId: string | null = null;
@@ -247,10 +214,4 @@ async function bundleTrialStatements(
     })),
     ...ownerSeatStatements(db, { entitlementId: entitlementIdFor(sub.id), tenantId: ctx.tenantId, userId: ctx.ownerUserId, actor: ctx.actor, now: deps.now }),
   ];
-}
-
-async function freeSlug(db: Db, base: string, tenantId: string): Promise<string> {
-  const taken = await db.select({ id: schema.tenants.id }).from(schema.tenants).where(eq(schema.tenants.slug, base)).get();
-  if (!taken || taken.id === tenantId) return base;
-  return `${base}-${tenantId.slice(-6)}`;
 }

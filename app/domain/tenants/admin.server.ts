@@ -1,14 +1,13 @@
 import { desc, eq, inArray, like, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { CODE_ALPHABET, newId, randomString } from "../../infra/ids";
-import { auditInsert } from "../audit/audit.server";
+import { newId } from "../../infra/ids";
 import { AuditReason } from "../audit/reason";
-import { orgSlug } from "../billing/provision.server";
 import { SOURCE_LABEL } from "../entitlements/licences.server";
 import { entitlementColumns, isLive, liveCondition } from "../entitlements/live";
 import { invalidInput } from "../errors";
 import { safeText } from "../input";
+import { freeSlug, newTenantStatements } from "./new-tenant.server";
 
 // Tenants in the admin console: search, one tenant's whole picture, and creating a tenant for a
 // named owner.
@@ -142,31 +141,18 @@ export async function createTenantForOwner(deps: {
   const owner = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, input.ownerEmail)).get();
   if (!owner) throw invalidInput("No account has that email.", { ownerEmail: ["No account has that email; ask them to sign up first."] });
   const tenantId = newId("ten");
-  const base = orgSlug(input.name);
-  const taken = await db.select({ id: schema.tenants.id }).from(schema.tenants).where(eq(schema.tenants.slug, base)).get();
-  const slug = taken ? `${base}-${tenantId.slice(-6)}` : base;
-  const actor = { type: "user" as const, id: deps.adminId };
-  await db.batch([
-    db.insert(schema.tenants).values({ id: tenantId, name: input.name, slug, joinCode: randomString(8, CODE_ALPHABET), createdAt: now, createdBy: deps.adminId }),
-    db.insert(schema.tenantMemberships).values({ id: newId("mem"), tenantId, userId: owner.id, role: "owner", status: "active", createdAt: now, updatedAt: now }),
-    auditInsert(db, {
-      actor,
-      action: "tenant.created",
-      tenantId,
-      target: { type: "tenant", id: tenantId },
-      after: { name: input.name, slug, ownerUserId: owner.id },
-      reason: input.reason,
-      at: now,
+  const slug = await freeSlug(db, input.name, tenantId);
+  await db.batch(
+    newTenantStatements(db, {
+      id: tenantId,
+      name: input.name,
+      slug,
+      ownerUserId: owner.id,
+      createdBy: deps.adminId,
+      actor: { type: "user", id: deps.adminId },
+      reason: { tenant: input.reason, owner: input.reason },
+      now,
     }),
-    auditInsert(db, {
-      actor,
-      action: "membership.created",
-      tenantId,
-      target: { type: "user", id: owner.id },
-      after: { role: "owner", status: "active" },
-      reason: input.reason,
-      at: now,
-    }),
-  ]);
+  );
   return { tenantId, slug };
 }

@@ -1,4 +1,5 @@
 import { AppError, badRequest, isAppError } from "../../domain/errors";
+import { readBounded } from "./responses.server";
 
 // A pull-based multipart/form-data reader (RFC 7578 over RFC 2046's framing). Nothing is read from
 // the request until a caller asks for the next part or reads a file part's body, and a file part's
@@ -143,26 +144,9 @@ export class MultipartReader {
 
   /** A text part's value as UTF-8, at most maxFieldBytes. */
   async text(part: MultipartPart): Promise<string> {
-    const reader = part.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > this.#limits.maxFieldBytes) {
-        await reader.cancel();
-        throw new AppError({ code: "payload_too_large", status: 413, message: `The form field "${part.name}" is larger than ${this.#limits.maxFieldBytes} bytes.` });
-      }
-      chunks.push(value);
-    }
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      all.set(c, at);
-      at += c.byteLength;
-    }
-    return new TextDecoder().decode(all);
+    const max = this.#limits.maxFieldBytes;
+    const tooLarge = () => new AppError({ code: "payload_too_large", status: 413, message: `The form field "${part.name}" is larger than ${max} bytes.` });
+    return new TextDecoder().decode(await readBounded(part.body, max, tooLarge));
   }
 
   /** Stops reading the request (after a refusal). */

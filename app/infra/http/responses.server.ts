@@ -1,4 +1,4 @@
-import { type z } from "zod";
+import { z } from "zod";
 import { AppError, badRequest, type FieldErrors, invalidInput } from "../../domain/errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -37,6 +37,12 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.inf
   return parsed.data;
 }
 
+/** An admin list's `?status=` filter: one of `statuses`, where "" is all and stands for anything else. */
+export function readStatusFilter<const S extends readonly ["", ...string[]]>(request: Request, statuses: S): S[number] {
+  const Filter = z.object({ status: z.enum(statuses).catch("") });
+  return Filter.parse(Object.fromEntries(new URL(request.url).searchParams)).status;
+}
+
 /** Form fields as plain strings; a file where text is expected is bad input. */
 export function formToObject(form: FormData): Record<string, string> {
   const out: Record<string, string> = {};
@@ -71,7 +77,17 @@ export async function readTextLimited(request: Request, limit: number): Promise<
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limit) throw payloadTooLarge(limit);
   if (!request.body) return "";
-  const reader = request.body.getReader();
+  const all = await readBounded(request.body, limit, () => payloadTooLarge(limit));
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
+}
+
+/** All of a stream's bytes, at most `limit` of them: past that the stream is cancelled and `tooLarge()` thrown. */
+export async function readBounded(stream: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -80,7 +96,7 @@ export async function readTextLimited(request: Request, limit: number): Promise<
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel();
-      throw payloadTooLarge(limit);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -90,11 +106,7 @@ export async function readTextLimited(request: Request, limit: number): Promise<
     all.set(c, offset);
     offset += c.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
-  } catch {
-    throw badRequest("The request body is not valid UTF-8.");
-  }
+  return all;
 }
 
 export const payloadTooLarge = (limit: number) =>
