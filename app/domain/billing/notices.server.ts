@@ -1,10 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { outboxInsert } from "../email/outbox.server";
 import { emails } from "../email/templates";
 import { graceUntilFor } from "../entitlements/from-subscription";
 import { entitlementIdFor, type Statement } from "./sync.server";
 import { type BillingEvent, type SubscriptionSnapshot } from "./types";
+import { activeOwnerOf } from "../tenants/memberships.server";
 
 /**
  * The emails a subscription event owes the tenant's owners, as outbox rows for the event's own
@@ -31,7 +32,7 @@ export async function billingNoticeStatements(deps: {
     .select({ id: schema.users.id, email: schema.users.email })
     .from(schema.tenantMemberships)
     .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
-    .where(and(eq(schema.tenantMemberships.tenantId, deps.tenantId), eq(schema.tenantMemberships.role, "owner"), eq(schema.tenantMemberships.status, "active")));
+    .where(activeOwnerOf(deps.tenantId));
   if (!tenant || owners.length === 0) return [];
 
   let email;

@@ -7,6 +7,7 @@ import { AuditReason } from "../audit/reason";
 import { ownerSeatStatements, type Statement } from "../billing/sync.server";
 import { AppError, conflict, invalidInput } from "../errors";
 import { strictInt } from "../input";
+import { activeOwnerOf } from "../tenants/memberships.server";
 
 const DateOnly = z
   .string()
@@ -81,7 +82,7 @@ export async function grantEntitlement(deps: {
     const owner = await db
       .select({ userId: schema.tenantMemberships.userId })
       .from(schema.tenantMemberships)
-      .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.role, "owner"), eq(schema.tenantMemberships.status, "active")))
+      .where(activeOwnerOf(tenant.id))
       .get();
     if (owner) statements.push(...ownerSeatStatements(db, { entitlementId, tenantId: tenant.id, userId: owner.userId, actor, now }));
   }

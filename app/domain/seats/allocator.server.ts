@@ -19,6 +19,7 @@ import {
   type Target,
 } from "./rules";
 import { type SeatOpResult } from "./types";
+import { activeOwnerOf } from "../tenants/memberships.server";
 
 export type { SeatOpResult };
 
@@ -74,7 +75,7 @@ async function activeOwners(deps: Deps): Promise<number> {
   const row = await deps.db
     .select({ n: count() })
     .from(schema.tenantMemberships)
-    .where(and(eq(schema.tenantMemberships.tenantId, deps.tenantId), eq(schema.tenantMemberships.role, "owner"), eq(schema.tenantMemberships.status, "active")))
+    .where(activeOwnerOf(deps.tenantId))
     .get();
   return row?.n ?? 0;
 }
