@@ -192,6 +192,7 @@ it("cancellation at period end", async () => {
   expect(types(steps)).toEqual(["customer.subscription.updated", "customer.subscription.deleted"]);
   expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ cancel_at_period_end: false, cancel_at: null, canceled_at: null });
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["cancel_at", "cancel_at_period_end", "canceled_at", "cancellation_details"]);
+  expect(previousOf(steps, "customer.subscription.updated")?.cancellation_details).toEqual({ reason: null });
 });
 
 it("refund", async () => {
@@ -222,4 +223,15 @@ it("a test clock's deletion is an event", async () => {
   await stripe.testHelpers.testClocks.del(clock.id);
   const deleted = (await stripe.events.list({ type: "test_helpers.test_clock.deleted", limit: 1 })).data[0] as Stripe.Event;
   expect((deleted.data.object as Stripe.TestHelpers.TestClock).id).toBe(clock.id);
+});
+
+it("previous_attributes narrow a nested hash to the keys that changed", async () => {
+  const { customer, pm } = await clocked("flow-narrow@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm, metadata: { a: "1", b: "2" } });
+  const skip = await count(customer.id);
+  await stripe.subscriptions.update(sub.id, { metadata: { b: "3", c: "4" } });
+  await stripe.subscriptions.update(sub.id, { metadata: { a: "" } });
+  const steps = await stream(customer.id, skip);
+  expect(previousOf(steps, "customer.subscription.updated", 0)).toEqual({ metadata: { b: "2", c: null } });
+  expect(previousOf(steps, "customer.subscription.updated", 1)).toEqual({ metadata: { a: "1" } });
 });
