@@ -465,7 +465,7 @@ export class Billing {
     return invoice;
   }
 
-  /** draft -> open: numbered, due now; emits invoice.finalized. */
+  /** draft -> open: numbered, due now; emits invoice.updated (with previous_attributes) and invoice.finalized. */
   finalize(invoice: Obj, now: number): void {
     const customer = this.load(String(invoice.customer), "customer");
     const total = Number(invoice.total);
@@ -483,7 +483,7 @@ export class Billing {
       ending_balance: 0,
       automatically_finalizes_at: null,
     });
-    this.update(before, invoice, null);
+    this.update(before, invoice, "invoice.updated", now);
     this.emit("invoice.finalized", invoice, { created: now });
   }
 

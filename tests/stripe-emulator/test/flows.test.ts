@@ -42,6 +42,8 @@ async function clocked(email: string) {
 }
 
 const PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "invoice.updated", "invoice.paid", "invoice.payment_succeeded", "invoice_payment.paid"];
+// Finalizing is an update (status, number, status_transitions.finalized_at) and invoice.finalized.
+const FINALIZED = ["invoice.updated", "invoice.finalized"];
 const DECLINED = ["payment_intent.created", "charge.failed", "payment_intent.payment_failed", "invoice.updated", "invoice.payment_failed"];
 
 it("subscription Checkout", async () => {
@@ -59,13 +61,16 @@ it("subscription Checkout", async () => {
     "payment_method.attached",
     "customer.subscription.created",
     "invoice.created",
-    "invoice.finalized",
+    ...FINALIZED,
     ...PAID,
     "customer.subscription.updated",
     "checkout.session.completed",
   ]);
   expect(previousOf(steps, "customer.subscription.updated")).toEqual({ status: "incomplete" });
-  expect(previousOf(steps, "invoice.updated")).toMatchObject({ status: "open", amount_paid: 0, amount_remaining: 6000, attempted: false, attempt_count: 0 });
+  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ status: "draft", number: null, status_transitions: { finalized_at: null } });
+  // A nested hash shows only the keys that changed.
+  expect(Object.keys((previousOf(steps, "invoice.updated", 0)?.status_transitions ?? {}) as object)).toEqual(["finalized_at"]);
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", amount_paid: 0, amount_remaining: 6000, attempted: false, attempt_count: 0 });
   // The created event already names the first invoice.
   const created = (await stripe.events.list({ type: "customer.subscription.created", limit: 1 })).data[0] as Stripe.Event;
   const sub = created.data.object as Stripe.Subscription;
@@ -101,10 +106,11 @@ it("renewal: a draft invoice with the new period, finalized and paid an hour lat
   const skip = await count(customer.id);
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 2 * 3600 });
   const steps = await stream(customer.id, skip);
-  expect(types(steps)).toEqual(["invoice.created", "customer.subscription.updated", "invoice.finalized", ...PAID]);
+  expect(types(steps)).toEqual(["invoice.created", "customer.subscription.updated", ...FINALIZED, ...PAID]);
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["items", "latest_invoice"]);
   expect(previousOf(steps, "customer.subscription.updated")?.latest_invoice).toBe(sub.latest_invoice);
-  expect(previousOf(steps, "invoice.updated")).toMatchObject({ status: "open", amount_paid: 0 });
+  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ status: "draft", automatically_finalizes_at: end + 3600 });
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", amount_paid: 0 });
 });
 
 it("failed renewal and recovery", async () => {
@@ -120,15 +126,15 @@ it("failed renewal and recovery", async () => {
   expect(types(steps)).toEqual([
     "invoice.created",
     "customer.subscription.updated",
-    "invoice.finalized",
+    ...FINALIZED,
     ...DECLINED,
     "customer.subscription.updated",
     ...PAID,
     "customer.subscription.updated",
   ]);
-  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ attempt_count: 0, attempted: false });
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ attempt_count: 0, attempted: false });
   expect(previousOf(steps, "customer.subscription.updated", 1)).toEqual({ status: "active" });
-  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", attempt_count: 1 });
+  expect(previousOf(steps, "invoice.updated", 2)).toMatchObject({ status: "open", attempt_count: 1 });
   expect(previousOf(steps, "customer.subscription.updated", 2)).toEqual({ status: "past_due" });
 });
 
@@ -147,7 +153,7 @@ it("seat change invoiced at once (always_invoice)", async () => {
     "invoiceitem.created",
     "invoiceitem.created",
     "invoice.created",
-    "invoice.finalized",
+    ...FINALIZED,
     ...PAID,
   ]);
   // One update names both the new items and the invoice that bills them.
@@ -213,7 +219,7 @@ it("trial end", async () => {
   const skip = await count(customer.id);
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: (sub.trial_end as number) + 2 * 3600 });
   const steps = await stream(customer.id, skip);
-  expect(types(steps)).toEqual(["customer.subscription.trial_will_end", "invoice.created", "customer.subscription.updated", "invoice.finalized", ...PAID]);
+  expect(types(steps)).toEqual(["customer.subscription.trial_will_end", "invoice.created", "customer.subscription.updated", ...FINALIZED, ...PAID]);
   expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ status: "trialing" });
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["items", "latest_invoice", "status"]);
 });
