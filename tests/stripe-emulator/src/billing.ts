@@ -567,8 +567,16 @@ export class Billing {
       ended_at: now,
       cancellation_details: { ...cancellationDetails(reason), ...details },
     });
+    // The renewal draft of its last period stays a draft: Stripe stops advancing a canceled
+    // subscription's invoices, so it is never finalized or charged (auto_advance false).
+    const draft = this.draftOf(sub);
     this.store.put(sub);
     this.emit("customer.subscription.deleted", sub, { created: now });
+    if (draft) {
+      const before = structuredClone(draft);
+      Object.assign(draft, { auto_advance: false, automatically_finalizes_at: null });
+      this.update(before, draft, "invoice.updated", now);
+    }
     return sub;
   }
 

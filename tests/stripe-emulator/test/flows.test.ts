@@ -231,6 +231,23 @@ it("a test clock's deletion is an event", async () => {
   expect((deleted.data.object as Stripe.TestHelpers.TestClock).id).toBe(clock.id);
 });
 
+it("a renewal draft whose subscription is canceled within its hour stays a draft and is never charged", async () => {
+  const { clock, customer, pm } = await clocked("flow-draft-canceled@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
+  const end = sub.items.data[0]?.current_period_end as number;
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 600 });
+  const draft = (await stripe.subscriptions.retrieve(sub.id)).latest_invoice as string;
+  expect((await stripe.invoices.retrieve(draft)).status).toBe("draft");
+  const skip = await count(customer.id);
+  await stripe.subscriptions.cancel(sub.id);
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 3 * 3600 });
+  const steps = await stream(customer.id, skip);
+  expect(types(steps)).toEqual(["customer.subscription.deleted", "invoice.updated"]);
+  expect(previousOf(steps, "invoice.updated")).toEqual({ auto_advance: true, automatically_finalizes_at: end + 3600 });
+  expect(await stripe.invoices.retrieve(draft)).toMatchObject({ status: "draft", auto_advance: false, automatically_finalizes_at: null, amount_paid: 0 });
+  expect((await stripe.charges.list({ customer: customer.id })).data).toHaveLength(1);
+});
+
 it("previous_attributes narrow a nested hash to the keys that changed", async () => {
   const { customer, pm } = await clocked("flow-narrow@example.com");
   const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm, metadata: { a: "1", b: "2" } });
