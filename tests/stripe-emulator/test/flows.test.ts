@@ -231,6 +231,18 @@ it("a test clock's deletion is an event", async () => {
   expect((deleted.data.object as Stripe.TestHelpers.TestClock).id).toBe(clock.id);
 });
 
+it("deleting a test clock deletes its customers and their subscriptions", async () => {
+  const { clock, customer, pm } = await clocked("flow-clock-gone@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
+  const skip = await count(customer.id);
+  await stripe.testHelpers.testClocks.del(clock.id);
+  expect(types(await stream(customer.id, skip))).toEqual(["customer.subscription.deleted", "customer.deleted"]);
+  expect((await stripe.customers.retrieve(customer.id)).deleted).toBe(true);
+  expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
+  const last = (await stripe.events.list({ limit: 1 })).data[0] as Stripe.Event;
+  expect(last.type).toBe("test_helpers.test_clock.deleted");
+});
+
 it("a renewal draft whose subscription is canceled within its hour stays a draft and is never charged", async () => {
   const { clock, customer, pm } = await clocked("flow-draft-canceled@example.com");
   const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
