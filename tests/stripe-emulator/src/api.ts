@@ -267,6 +267,12 @@ route("POST", "/v1/customers/:id", (ctx, p, [id]) => {
 route("DELETE", "/v1/customers/:id", (ctx, p, [id]) => {
   p.allow();
   const c = ctx.billing.load(id as string, "customer");
+  deleteCustomer(ctx, c);
+  return { id: c.id, object: "customer", deleted: true };
+});
+
+/** Cancels the customer's live subscriptions (customer.subscription.deleted each), then customer.deleted. */
+function deleteCustomer(ctx: ApiContext, c: Obj): void {
   for (const sub of ctx.billing.store.all("subscription")) {
     if (sub.customer === c.id && !["canceled", "incomplete_expired"].includes(String(sub.status)))
       ctx.billing.cancelSubscription(sub, ctx.billing.nowFor(c.id));
@@ -274,8 +280,7 @@ route("DELETE", "/v1/customers/:id", (ctx, p, [id]) => {
   ctx.billing.emit("customer.deleted", c);
   c.deleted = true;
   ctx.billing.store.put(c);
-  return { id: c.id, object: "customer", deleted: true };
-});
+}
 
 route("GET", "/v1/customers", (ctx, p) => {
   p.allow(...LIST_PARAMS, "email", "created", "test_clock");
@@ -1075,6 +1080,8 @@ route("GET", "/v1/test_helpers/test_clocks", (ctx, p) => {
 route("DELETE", "/v1/test_helpers/test_clocks/:id", (ctx, p, [id]) => {
   p.allow();
   const clock = ctx.billing.load(id as string, "test_helpers.test_clock");
+  // Stripe deletes the clock's customers with it, and so their subscriptions.
+  for (const c of ctx.billing.store.all("customer")) if (c.test_clock === clock.id && c.deleted !== true) deleteCustomer(ctx, c);
   ctx.billing.store.delete(clock.id);
   ctx.billing.emit("test_helpers.test_clock.deleted", clock, { customer: null });
   return { id: clock.id, object: "test_helpers.test_clock", deleted: true };

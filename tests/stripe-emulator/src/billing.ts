@@ -465,7 +465,7 @@ export class Billing {
     return invoice;
   }
 
-  /** draft -> open: numbered, due now; emits invoice.finalized. */
+  /** draft -> open: numbered, due now; emits invoice.updated (with previous_attributes) and invoice.finalized. */
   finalize(invoice: Obj, now: number): void {
     const customer = this.load(String(invoice.customer), "customer");
     const total = Number(invoice.total);
@@ -483,7 +483,7 @@ export class Billing {
       ending_balance: 0,
       automatically_finalizes_at: null,
     });
-    this.update(before, invoice, null);
+    this.update(before, invoice, "invoice.updated", now);
     this.emit("invoice.finalized", invoice, { created: now });
   }
 
@@ -567,8 +567,16 @@ export class Billing {
       ended_at: now,
       cancellation_details: { ...cancellationDetails(reason), ...details },
     });
+    // The renewal draft of its last period stays a draft: Stripe stops advancing a canceled
+    // subscription's invoices, so it is never finalized or charged (auto_advance false).
+    const draft = this.draftOf(sub);
     this.store.put(sub);
     this.emit("customer.subscription.deleted", sub, { created: now });
+    if (draft) {
+      const before = structuredClone(draft);
+      Object.assign(draft, { auto_advance: false, automatically_finalizes_at: null });
+      this.update(before, draft, "invoice.updated", now);
+    }
     return sub;
   }
 

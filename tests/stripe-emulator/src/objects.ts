@@ -557,12 +557,35 @@ export function publicView<T extends Fields>(obj: T): T {
   return out as T;
 }
 
-/** Stripe's previous_attributes: the old values of the top-level fields that changed. */
+/** A hash Stripe narrows in previous_attributes: a plain object that is not a list. */
+function isHash(v: unknown): v is Fields {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && (v as Fields).object !== "list";
+}
+
+/**
+ * Stripe's previous_attributes: the old values of the fields that changed. A nested hash
+ * (metadata, cancellation_details, status_transitions) holds only its changed keys, at any
+ * depth, a key it did not have as null; a list (items) or any other value is whole.
+ */
 export function diff(before: Fields, after: Fields): Fields {
   const prev: Fields = {};
   for (const k of Object.keys(after)) {
     if (k.startsWith("_")) continue;
-    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) prev[k] = before[k] ?? null;
+    const was = before[k];
+    const now = after[k];
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    prev[k] = isHash(was) && isHash(now) ? nestedDiff(was, now) : (was ?? null);
+  }
+  return prev;
+}
+
+function nestedDiff(before: Fields, after: Fields): Fields {
+  const prev: Fields = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const was = before[k];
+    const now = after[k];
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    prev[k] = isHash(was) && isHash(now) ? nestedDiff(was, now) : (was ?? null);
   }
   return prev;
 }

@@ -68,6 +68,7 @@ describe("test clocks", () => {
     expect((await eventTypesFor(stripe, customer.id)).slice(before)).toEqual([
       "invoice.created",
       "customer.subscription.updated",
+      "invoice.updated",
       "invoice.finalized",
       "payment_intent.created",
       "charge.succeeded",
@@ -95,10 +96,11 @@ describe("test clocks", () => {
     const active = await stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
     expect(active.status).toBe("active");
     expect(active.latest_invoice).toMatchObject({ status: "paid", amount_paid: 2000 });
-    expect((await eventTypesFor(stripe, customer.id)).slice(-11)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-12)).toEqual([
       "customer.subscription.trial_will_end",
       "invoice.created",
       "customer.subscription.updated",
+      "invoice.updated",
       "invoice.finalized",
       "payment_intent.created",
       "charge.succeeded",
@@ -139,7 +141,8 @@ describe("test clocks", () => {
     await advance(clock.id, end + 3600 + 60);
     const pastDue = await stripe.subscriptions.retrieve(sub.id);
     expect(pastDue.status).toBe("past_due");
-    expect((await eventTypesFor(stripe, customer.id)).slice(-7)).toEqual([
+    expect((await eventTypesFor(stripe, customer.id)).slice(-8)).toEqual([
+      "invoice.updated",
       "invoice.finalized",
       "payment_intent.created",
       "charge.failed",

@@ -42,6 +42,8 @@ async function clocked(email: string) {
 }
 
 const PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "invoice.updated", "invoice.paid", "invoice.payment_succeeded", "invoice_payment.paid"];
+// Finalizing is an update (status, number, status_transitions.finalized_at) and invoice.finalized.
+const FINALIZED = ["invoice.updated", "invoice.finalized"];
 const DECLINED = ["payment_intent.created", "charge.failed", "payment_intent.payment_failed", "invoice.updated", "invoice.payment_failed"];
 
 it("subscription Checkout", async () => {
@@ -59,13 +61,16 @@ it("subscription Checkout", async () => {
     "payment_method.attached",
     "customer.subscription.created",
     "invoice.created",
-    "invoice.finalized",
+    ...FINALIZED,
     ...PAID,
     "customer.subscription.updated",
     "checkout.session.completed",
   ]);
   expect(previousOf(steps, "customer.subscription.updated")).toEqual({ status: "incomplete" });
-  expect(previousOf(steps, "invoice.updated")).toMatchObject({ status: "open", amount_paid: 0, amount_remaining: 6000, attempted: false, attempt_count: 0 });
+  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ status: "draft", number: null, status_transitions: { finalized_at: null } });
+  // A nested hash shows only the keys that changed.
+  expect(Object.keys((previousOf(steps, "invoice.updated", 0)?.status_transitions ?? {}) as object)).toEqual(["finalized_at"]);
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", amount_paid: 0, amount_remaining: 6000, attempted: false, attempt_count: 0 });
   // The created event already names the first invoice.
   const created = (await stripe.events.list({ type: "customer.subscription.created", limit: 1 })).data[0] as Stripe.Event;
   const sub = created.data.object as Stripe.Subscription;
@@ -101,10 +106,11 @@ it("renewal: a draft invoice with the new period, finalized and paid an hour lat
   const skip = await count(customer.id);
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 2 * 3600 });
   const steps = await stream(customer.id, skip);
-  expect(types(steps)).toEqual(["invoice.created", "customer.subscription.updated", "invoice.finalized", ...PAID]);
+  expect(types(steps)).toEqual(["invoice.created", "customer.subscription.updated", ...FINALIZED, ...PAID]);
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["items", "latest_invoice"]);
   expect(previousOf(steps, "customer.subscription.updated")?.latest_invoice).toBe(sub.latest_invoice);
-  expect(previousOf(steps, "invoice.updated")).toMatchObject({ status: "open", amount_paid: 0 });
+  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ status: "draft", automatically_finalizes_at: end + 3600 });
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", amount_paid: 0 });
 });
 
 it("failed renewal and recovery", async () => {
@@ -120,15 +126,15 @@ it("failed renewal and recovery", async () => {
   expect(types(steps)).toEqual([
     "invoice.created",
     "customer.subscription.updated",
-    "invoice.finalized",
+    ...FINALIZED,
     ...DECLINED,
     "customer.subscription.updated",
     ...PAID,
     "customer.subscription.updated",
   ]);
-  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ attempt_count: 0, attempted: false });
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ attempt_count: 0, attempted: false });
   expect(previousOf(steps, "customer.subscription.updated", 1)).toEqual({ status: "active" });
-  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", attempt_count: 1 });
+  expect(previousOf(steps, "invoice.updated", 2)).toMatchObject({ status: "open", attempt_count: 1 });
   expect(previousOf(steps, "customer.subscription.updated", 2)).toEqual({ status: "past_due" });
 });
 
@@ -147,7 +153,7 @@ it("seat change invoiced at once (always_invoice)", async () => {
     "invoiceitem.created",
     "invoiceitem.created",
     "invoice.created",
-    "invoice.finalized",
+    ...FINALIZED,
     ...PAID,
   ]);
   // One update names both the new items and the invoice that bills them.
@@ -192,6 +198,7 @@ it("cancellation at period end", async () => {
   expect(types(steps)).toEqual(["customer.subscription.updated", "customer.subscription.deleted"]);
   expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ cancel_at_period_end: false, cancel_at: null, canceled_at: null });
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["cancel_at", "cancel_at_period_end", "canceled_at", "cancellation_details"]);
+  expect(previousOf(steps, "customer.subscription.updated")?.cancellation_details).toEqual({ reason: null });
 });
 
 it("refund", async () => {
@@ -212,7 +219,7 @@ it("trial end", async () => {
   const skip = await count(customer.id);
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: (sub.trial_end as number) + 2 * 3600 });
   const steps = await stream(customer.id, skip);
-  expect(types(steps)).toEqual(["customer.subscription.trial_will_end", "invoice.created", "customer.subscription.updated", "invoice.finalized", ...PAID]);
+  expect(types(steps)).toEqual(["customer.subscription.trial_will_end", "invoice.created", "customer.subscription.updated", ...FINALIZED, ...PAID]);
   expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ status: "trialing" });
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["items", "latest_invoice", "status"]);
 });
@@ -222,4 +229,44 @@ it("a test clock's deletion is an event", async () => {
   await stripe.testHelpers.testClocks.del(clock.id);
   const deleted = (await stripe.events.list({ type: "test_helpers.test_clock.deleted", limit: 1 })).data[0] as Stripe.Event;
   expect((deleted.data.object as Stripe.TestHelpers.TestClock).id).toBe(clock.id);
+});
+
+it("deleting a test clock deletes its customers and their subscriptions", async () => {
+  const { clock, customer, pm } = await clocked("flow-clock-gone@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
+  const skip = await count(customer.id);
+  await stripe.testHelpers.testClocks.del(clock.id);
+  expect(types(await stream(customer.id, skip))).toEqual(["customer.subscription.deleted", "customer.deleted"]);
+  expect((await stripe.customers.retrieve(customer.id)).deleted).toBe(true);
+  expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
+  const last = (await stripe.events.list({ limit: 1 })).data[0] as Stripe.Event;
+  expect(last.type).toBe("test_helpers.test_clock.deleted");
+});
+
+it("a renewal draft whose subscription is canceled within its hour stays a draft and is never charged", async () => {
+  const { clock, customer, pm } = await clocked("flow-draft-canceled@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm });
+  const end = sub.items.data[0]?.current_period_end as number;
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 600 });
+  const draft = (await stripe.subscriptions.retrieve(sub.id)).latest_invoice as string;
+  expect((await stripe.invoices.retrieve(draft)).status).toBe("draft");
+  const skip = await count(customer.id);
+  await stripe.subscriptions.cancel(sub.id);
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 3 * 3600 });
+  const steps = await stream(customer.id, skip);
+  expect(types(steps)).toEqual(["customer.subscription.deleted", "invoice.updated"]);
+  expect(previousOf(steps, "invoice.updated")).toEqual({ auto_advance: true, automatically_finalizes_at: end + 3600 });
+  expect(await stripe.invoices.retrieve(draft)).toMatchObject({ status: "draft", auto_advance: false, automatically_finalizes_at: null, amount_paid: 0 });
+  expect((await stripe.charges.list({ customer: customer.id })).data).toHaveLength(1);
+});
+
+it("previous_attributes narrow a nested hash to the keys that changed", async () => {
+  const { customer, pm } = await clocked("flow-narrow@example.com");
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm, metadata: { a: "1", b: "2" } });
+  const skip = await count(customer.id);
+  await stripe.subscriptions.update(sub.id, { metadata: { b: "3", c: "4" } });
+  await stripe.subscriptions.update(sub.id, { metadata: { a: "" } });
+  const steps = await stream(customer.id, skip);
+  expect(previousOf(steps, "customer.subscription.updated", 0)).toEqual({ metadata: { b: "2", c: null } });
+  expect(previousOf(steps, "customer.subscription.updated", 1)).toEqual({ metadata: { a: "1" } });
 });

@@ -62,16 +62,23 @@ export function validateStripeBody(body: unknown): string[] {
   if (o.object === "event") {
     const def = s.events[String(o.type)];
     if (!def) return [`event type ${String(o.type)} does not exist in this API version`];
-    return check(def, o).map((e) => `${String(o.type)} ${e}`);
+    // Stripe narrows a nested hash in previous_attributes to the keys that changed, a key it did
+    // not have being null; so a nested required field may be absent there and a nested value
+    // null (the SDK types say Partial<X>, which is only one level deep).
+    const narrowed = (e: ErrorObject) =>
+      /^\/data\/previous_attributes\/[^/]+\/./.test(e.instancePath) ||
+      (e.keyword === "required" && /^\/data\/previous_attributes\/./.test(e.instancePath));
+    const allowed = (e: ErrorObject) => narrowed(e) && (e.keyword === "required" || (e.keyword === "type" && e.data === null));
+    return check(def, o, (e) => !allowed(e)).map((e) => `${String(o.type)} ${e}`);
   }
   const def = o.deleted === true ? s.deleted[String(o.object)] : s.objects[String(o.object)];
   if (!def) return [`no schema for object ${String(o.object)}${o.deleted === true ? " (deleted)" : ""}`];
   return check(def, o).map((e) => `${String(o.object)} ${e}`);
 }
 
-function check(def: string, data: unknown): string[] {
+function check(def: string, data: unknown, keep: (e: ErrorObject) => boolean = () => true): string[] {
   const v = validatorFor(def);
-  return v(data) ? [] : describe(v.errors);
+  return v(data) ? [] : describe(v.errors?.filter(keep));
 }
 
 export interface Recorded {
