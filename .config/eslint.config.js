@@ -9,7 +9,17 @@ import reactHooks from "eslint-plugin-react-hooks";
 const root = `${import.meta.dirname}/..`;
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", ".wrangler/**", "**/.wrangler/**", "tests/artifacts/**", "app/worker-configuration.d.ts", "tests/stripe-emulator/worker-configuration.d.ts"] },
+  {
+    ignores: [
+      "build/**",
+      "node_modules/**",
+      ".wrangler/**",
+      "**/.wrangler/**",
+      "tests/artifacts/**",
+      "app/worker-configuration.d.ts",
+      "tests/stripe-emulator/worker-configuration.d.ts",
+    ],
+  },
   js.configs.recommended,
   {
     files: ["**/*.{ts,tsx}"],
@@ -27,7 +37,17 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
       // Guards throw Responses (redirects, 401/403/404): Remix's contract for loaders and actions.
-      "@typescript-eslint/only-throw-error": ["error", { allow: [{ from: "lib", name: "Response" }, { from: "package", package: "@cloudflare/workers-types", name: "Response" }, { from: "package", package: "@remix-run/server-runtime", name: "TypedResponse" }, { from: "package", package: "@remix-run/router", name: "DataWithResponseInit" }] }],
+      "@typescript-eslint/only-throw-error": [
+        "error",
+        {
+          allow: [
+            { from: "lib", name: "Response" },
+            { from: "package", package: "@cloudflare/workers-types", name: "Response" },
+            { from: "package", package: "@remix-run/server-runtime", name: "TypedResponse" },
+            { from: "package", package: "@remix-run/router", name: "DataWithResponseInit" },
+          ],
+        },
+      ],
       "no-console": ["error", { allow: ["warn", "error", "info"] }],
     },
   },

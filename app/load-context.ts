@@ -88,9 +88,7 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     sendEmails: (ids) => {
       if (ids.length === 0) return;
       const sender = cloudflareEmailSender(deps.env.EMAIL, config.EMAIL_FROM);
-      deps.ctx.waitUntil(
-        deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)),
-      );
+      deps.ctx.waitUntil(deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)));
     },
   };
 }

@@ -5,7 +5,10 @@ import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
 const remote = args.includes("--remote");
-const email = args.find((a) => !a.startsWith("--"))?.trim().toLowerCase();
+const email = args
+  .find((a) => !a.startsWith("--"))
+  ?.trim()
+  .toLowerCase();
 if (!email || !/^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(email)) {
   console.error("Usage: npm run admin:promote -- person@example.com [--remote]");
   process.exit(2);

@@ -9,8 +9,7 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-o
 
 const bool = (name: string) => integer(name, { mode: "boolean" }).notNull().default(false);
 const createdAt = () => integer("created_at").notNull();
-const inList = (column: string, values: readonly string[]) =>
-  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+const inList = (column: string, values: readonly string[]) => sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
 
 export const users = sqliteTable(
   "users",
@@ -159,15 +158,7 @@ export const productPrices = sqliteTable(
   ],
 );
 
-export const PURCHASE_INTENT_STATES = [
-  "created",
-  "checkout_open",
-  "paid",
-  "provisioned",
-  "expired",
-  "canceled",
-  "failed",
-] as const;
+export const PURCHASE_INTENT_STATES = ["created", "checkout_open", "paid", "provisioned", "expired", "canceled", "failed"] as const;
 
 export const purchaseIntents = sqliteTable(
   "purchase_intents",
@@ -403,10 +394,7 @@ export const jobs = sqliteTable(
     counts: text("counts"),
     log: text("log"),
   },
-  (t) => [
-    index("jobs_type_idx").on(t.type, t.startedAt),
-    check("jobs_status_check", inList("status", JOB_STATUSES)),
-  ],
+  (t) => [index("jobs_type_idx").on(t.type, t.startedAt), check("jobs_status_check", inList("status", JOB_STATUSES))],
 );
 
 export const ROADMAP_COLUMNS = ["now", "next", "later"] as const;

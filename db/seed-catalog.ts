@@ -129,30 +129,67 @@ export function catalogSeedStatements(now: number): string[] {
   for (const p of SEED_PRODUCTS) {
     out.push(
       `INSERT INTO products (id, key, name, description, kind, published, seat_based, created_at) VALUES (${[
-        p.id, p.key, p.name, p.description, p.kind, true, p.seatBased, now,
-      ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
+        p.id,
+        p.key,
+        p.name,
+        p.description,
+        p.kind,
+        true,
+        p.seatBased,
+        now,
+      ]
+        .map(q)
+        .join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
     );
   }
   // Prices are immutable: an existing row is left exactly as it is.
   for (const p of SEED_PRICES) {
     out.push(
       `INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, interval, tier, min_seats, max_seats, access_days, published, archived, created_at) VALUES (${[
-        p.id, p.productId, p.lookupKey, "eur", p.unitAmount, p.interval, p.tier, p.minSeats, p.maxSeats, p.accessDays, true, false, now,
-      ].map(q).join(", ")}) ON CONFLICT(id) DO NOTHING;`,
+        p.id,
+        p.productId,
+        p.lookupKey,
+        "eur",
+        p.unitAmount,
+        p.interval,
+        p.tier,
+        p.minSeats,
+        p.maxSeats,
+        p.accessDays,
+        true,
+        false,
+        now,
+      ]
+        .map(q)
+        .join(", ")}) ON CONFLICT(id) DO NOTHING;`,
     );
   }
   MODULES.forEach((m, mi) => {
     const moduleId = `mod_${m.slug}`;
     out.push(
       `INSERT INTO course_modules (id, product_id, slug, title, summary, position) VALUES (${[
-        moduleId, "prd_accelerator", m.slug, m.title, m.summary, mi + 1,
-      ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, summary = excluded.summary, position = excluded.position;`,
+        moduleId,
+        "prd_accelerator",
+        m.slug,
+        m.title,
+        m.summary,
+        mi + 1,
+      ]
+        .map(q)
+        .join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, summary = excluded.summary, position = excluded.position;`,
     );
     m.lessons.forEach((l, li) => {
       out.push(
         `INSERT INTO course_lessons (id, module_id, slug, title, body, position) VALUES (${[
-          `les_${m.slug}_${l.slug}`, moduleId, l.slug, l.title, l.body, li + 1,
-        ].map(q).join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, body = excluded.body, position = excluded.position;`,
+          `les_${m.slug}_${l.slug}`,
+          moduleId,
+          l.slug,
+          l.title,
+          l.body,
+          li + 1,
+        ]
+          .map(q)
+          .join(", ")}) ON CONFLICT(id) DO UPDATE SET title = excluded.title, body = excluded.body, position = excluded.position;`,
       );
     });
   });
@@ -189,7 +226,19 @@ export function softwareSeedStatements(now: number, file: { sha256: string; size
     `INSERT INTO software_catalogs (id, owner_type, owner_id, name, created_at) VALUES (${[s.catalogId, "system", "system", "Gatehouse software", now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
     `INSERT INTO software_applications (id, catalog_id, slug, name, vendor, created_at) VALUES (${[s.applicationId, s.catalogId, s.slug, s.name, s.vendor, now].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
     `INSERT INTO software_versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at) VALUES (${[
-      s.versionId, s.applicationId, s.version, s.key, file.sha256, file.size, s.fileName, null, "seed", null, now,
-    ].map(q).join(", ")}) ON CONFLICT DO NOTHING;`,
+      s.versionId,
+      s.applicationId,
+      s.version,
+      s.key,
+      file.sha256,
+      file.size,
+      s.fileName,
+      null,
+      "seed",
+      null,
+      now,
+    ]
+      .map(q)
+      .join(", ")}) ON CONFLICT DO NOTHING;`,
   ];
 }

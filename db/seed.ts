@@ -46,7 +46,10 @@ function seedSampleSoftware(o: { dir: string; target: string[]; cwd?: string; st
   const sha256 = createHash("sha256").update(sample).digest("hex");
   writeFileSync(join(o.dir, "sample.exe"), sample);
   writeFileSync(join(o.dir, "feed.json"), sampleSoftwareFeed(sha256));
-  for (const [key, path] of [[SAMPLE_SOFTWARE.key, "sample.exe"], [SAMPLE_SOFTWARE.feedKey, "feed.json"]] as const) {
+  for (const [key, path] of [
+    [SAMPLE_SOFTWARE.key, "sample.exe"],
+    [SAMPLE_SOFTWARE.feedKey, "feed.json"],
+  ] as const) {
     const put = spawnSync("npx", ["wrangler", "r2", "object", "put", `gatehouse-files/${key}`, "--file", join(o.dir, path), ...o.target], {
       cwd: o.cwd,
       encoding: "utf8",

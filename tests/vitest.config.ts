@@ -10,7 +10,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // false): with isolation each file started its own Miniflare and re-imported the worker, ~10 s a
 // file on 2 cores. So files share D1, Durable Objects and rate-limit counters, and a test counts
 // only its own rows (or a before/after difference), never a whole table.
-const workers = (name: string, include: string[], opts: { exclude?: string[]; groupOrder?: number } = {}): TestProjectInlineConfiguration => ({
+const workers = (
+  name: string,
+  include: string[],
+  opts: { exclude?: string[]; groupOrder?: number } = {},
+): TestProjectInlineConfiguration => ({
   plugins: [
     cloudflareTest(async () => ({
       main: "./app/worker.ts",

@@ -3,15 +3,14 @@ import { Form, Link, useNavigation } from "@remix-run/react";
 import { Field, type FormResult } from "./field";
 
 // The login and signup forms: labelled fields, errors tied to their inputs, works without JavaScript.
-export function AuthForm(props: {
-  mode: "login" | "signup";
-  redirectTo: string | null;
-  errors: FormResult | undefined;
-}) {
+export function AuthForm(props: { mode: "login" | "signup"; redirectTo: string | null; errors: FormResult | undefined }) {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formMethod === "POST";
   const isSignup = props.mode === "signup";
-  const [form, fields] = useForm<{ email: string; password: string; redirectTo: string }>({ id: props.mode, lastResult: props.errors?.submission });
+  const [form, fields] = useForm<{ email: string; password: string; redirectTo: string }>({
+    id: props.mode,
+    lastResult: props.errors?.submission,
+  });
   const otherHref = `${isSignup ? "/login" : "/signup"}${props.redirectTo ? `?redirectTo=${encodeURIComponent(props.redirectTo)}` : ""}`;
   const formError = props.errors?.message && !fields.email.errors && !fields.password.errors ? props.errors.message : null;
 

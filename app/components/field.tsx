@@ -60,7 +60,15 @@ export function NewPasswordFields(props: { password: FieldMetadata<string>; conf
 export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
 
 /** The outcome of a form post, announced to screen readers; `children` follow the message. */
-export function FormMessage({ result, children, testId }: { result: Pick<FormResult, "ok" | "message"> | undefined | null; children?: ReactNode; testId?: string }) {
+export function FormMessage({
+  result,
+  children,
+  testId,
+}: {
+  result: Pick<FormResult, "ok" | "message"> | undefined | null;
+  children?: ReactNode;
+  testId?: string;
+}) {
   if (!result) return null;
   return (
     <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid={testId}>

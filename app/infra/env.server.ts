@@ -13,7 +13,12 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("Gatehouse <no-reply@gatehouse.localhost>"),
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   // Largest software upload accepted (bytes); 200 MB unless configured.
-  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(2 * 1024 ** 3).default(209_715_200),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 * 1024 ** 3)
+    .default(209_715_200),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema> & {

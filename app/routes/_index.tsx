@@ -11,9 +11,8 @@ export default function Index() {
     <section className="card">
       <h1>Licences and entitlements, paid for first</h1>
       <p>
-        Gatehouse sells <strong>Organization</strong>, a per-seat subscription, and <strong>Accelerator</strong>, a
-        one-time course that comes with a 30-day Organization trial. Access follows what Stripe has confirmed, and
-        nothing else.
+        Gatehouse sells <strong>Organization</strong>, a per-seat subscription, and <strong>Accelerator</strong>, a one-time course that
+        comes with a 30-day Organization trial. Access follows what Stripe has confirmed, and nothing else.
       </p>
       <p>
         <Link to="/pricing" className="button">

@@ -2,7 +2,13 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { getFormProps, useForm } from "@conform-to/react";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { changePassword, pendingEmailChange, requestEmailChange, resendVerification, signOutEverywhere } from "../domain/accounts/accounts.server";
+import {
+  changePassword,
+  pendingEmailChange,
+  requestEmailChange,
+  resendVerification,
+  signOutEverywhere,
+} from "../domain/accounts/accounts.server";
 import { ChangeEmailInput, ChangePasswordInput } from "../domain/accounts/schemas";
 import { requireSession } from "../infra/auth/guards.server";
 import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
@@ -20,49 +26,71 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { email: user.email, emailVerified: user.emailVerified, pendingEmail: pending?.email ?? null };
 }
 
-const Intent = z.object({ intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere"], { error: "Unknown action." }) });
+const Intent = z.object({
+  intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere"], { error: "Unknown action." }),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request);
   const { user } = session;
   // Which form the outcome belongs to, filled in once the body is read (a body that is not a form is a 400).
   const which = { intent: "" };
-  return runAction(async (form) => {
-    const raw = await readForm(request);
-    const { intent } = parseWith(Intent, raw);
-    which.intent = intent;
-    const now = context.now();
-    const appUrl = context.config.APP_URL;
-    switch (intent) {
-      case "resend-verification": {
-        await context.limit("emailLink", `user:${user.id}`);
-        const r = await resendVerification({ db: context.db, userId: user.id, appUrl, now });
-        context.sendEmails(r.emailIds);
-        return `We sent a new verification link to ${r.email}. It expires in 24 hours.`;
+  return runAction(
+    async (form) => {
+      const raw = await readForm(request);
+      const { intent } = parseWith(Intent, raw);
+      which.intent = intent;
+      const now = context.now();
+      const appUrl = context.config.APP_URL;
+      switch (intent) {
+        case "resend-verification": {
+          await context.limit("emailLink", `user:${user.id}`);
+          const r = await resendVerification({ db: context.db, userId: user.id, appUrl, now });
+          context.sendEmails(r.emailIds);
+          return `We sent a new verification link to ${r.email}. It expires in 24 hours.`;
+        }
+        case "change-password": {
+          await context.limit("loginAccount", user.email);
+          const input = form.parse(raw, ChangePasswordInput, { hide: ["currentPassword", "password", "confirm"] });
+          await changePassword({
+            db: context.db,
+            userId: user.id,
+            sessionId: session.sessionId,
+            currentPassword: input.currentPassword,
+            password: input.password,
+            now,
+          });
+          return "Your password was changed. Every other session was signed out.";
+        }
+        case "change-email": {
+          await context.limit("loginAccount", user.email);
+          await context.limit("emailLink", `user:${user.id}`);
+          await context.limit("emailLink", `client:${context.clientAddress}`);
+          const input = form.parse(raw, ChangeEmailInput, { hide: ["currentPassword"] });
+          // However many accounts ask, an address gets at most the limit's emails a minute.
+          await context.limit("emailLink", `address:${input.email}`);
+          const r = await requestEmailChange({
+            db: context.db,
+            userId: user.id,
+            currentPassword: input.currentPassword,
+            email: input.email,
+            appUrl,
+            now,
+          });
+          context.sendEmails(r.emailIds);
+          return `We sent a link to ${input.email}. Your address stays ${user.email} until you open it.`;
+        }
+        case "sign-out-everywhere": {
+          await signOutEverywhere({ db: context.db, userId: user.id, now });
+          throw redirect("/login?signedOut=everywhere", {
+            headers: { "Set-Cookie": clearSessionCookie({ secure: isSecureAppUrl(context.config) }) },
+          });
+        }
       }
-      case "change-password": {
-        await context.limit("loginAccount", user.email);
-        const input = form.parse(raw, ChangePasswordInput, { hide: ["currentPassword", "password", "confirm"] });
-        await changePassword({ db: context.db, userId: user.id, sessionId: session.sessionId, currentPassword: input.currentPassword, password: input.password, now });
-        return "Your password was changed. Every other session was signed out.";
-      }
-      case "change-email": {
-        await context.limit("loginAccount", user.email);
-        await context.limit("emailLink", `user:${user.id}`);
-        await context.limit("emailLink", `client:${context.clientAddress}`);
-        const input = form.parse(raw, ChangeEmailInput, { hide: ["currentPassword"] });
-        // However many accounts ask, an address gets at most the limit's emails a minute.
-        await context.limit("emailLink", `address:${input.email}`);
-        const r = await requestEmailChange({ db: context.db, userId: user.id, currentPassword: input.currentPassword, email: input.email, appUrl, now });
-        context.sendEmails(r.emailIds);
-        return `We sent a link to ${input.email}. Your address stays ${user.email} until you open it.`;
-      }
-      case "sign-out-everywhere": {
-        await signOutEverywhere({ db: context.db, userId: user.id, now });
-        throw redirect("/login?signedOut=everywhere", { headers: { "Set-Cookie": clearSessionCookie({ secure: isSecureAppUrl(context.config) }) } });
-      }
-    }
-  }, "", which);
+    },
+    "",
+    which,
+  );
 }
 
 type Result = FormResult & { intent?: string };
@@ -73,7 +101,10 @@ export default function Account() {
   const navigation = useNavigation();
   const busy = (intent: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent;
   const forIntent = (intent: string) => (result?.intent === intent ? result : undefined);
-  const [emailForm, emailFields] = useForm<{ email: string; currentPassword: string }>({ id: "change-email", lastResult: forIntent("change-email")?.submission });
+  const [emailForm, emailFields] = useForm<{ email: string; currentPassword: string }>({
+    id: "change-email",
+    lastResult: forIntent("change-email")?.submission,
+  });
   const [passwordForm, passwordFields] = useForm<{ currentPassword: string; password: string; confirm: string }>({
     id: "change-password",
     lastResult: forIntent("change-password")?.submission,
@@ -85,14 +116,22 @@ export default function Account() {
       <section className="card" aria-labelledby="email-heading">
         <h2 id="email-heading">Email address</h2>
         <p>
-          {email}{" "}
-          {emailVerified ? <span className="badge">Verified</span> : <span className="badge badge-warning">Not verified</span>}
+          {email} {emailVerified ? <span className="badge">Verified</span> : <span className="badge badge-warning">Not verified</span>}
         </p>
         <FormMessage result={forIntent("resend-verification")} />
         {emailVerified ? null : (
           <Form method="post">
-            <p>Until you open the link we sent to this address, you cannot accept invitations, and an address listed as an administrator gets no admin rights.</p>
-            <button type="submit" name="intent" value="resend-verification" className="button button-secondary" disabled={busy("resend-verification")}>
+            <p>
+              Until you open the link we sent to this address, you cannot accept invitations, and an address listed as an administrator gets
+              no admin rights.
+            </p>
+            <button
+              type="submit"
+              name="intent"
+              value="resend-verification"
+              className="button button-secondary"
+              disabled={busy("resend-verification")}
+            >
               {busy("resend-verification") ? "Sending..." : "Send the verification link again"}
             </button>
           </Form>
@@ -101,8 +140,8 @@ export default function Account() {
         <FormMessage result={forIntent("change-email")} />
         {pendingEmail && !forIntent("change-email") ? (
           <p className="notice">
-            A change to {pendingEmail} is waiting: open the link we sent there while logged in here. Changing your password or
-            signing out everywhere cancels it.
+            A change to {pendingEmail} is waiting: open the link we sent there while logged in here. Changing your password or signing out
+            everywhere cancels it.
           </p>
         ) : null}
         <Form method="post" {...getFormProps(emailForm)}>

@@ -14,7 +14,12 @@ const Filter = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const f = Filter.parse({ tenant: "", actor: "", action: "", ...Object.fromEntries(new URL(request.url).searchParams) });
-  const rows = await listAudit({ db: context.db, tenantId: f.tenant || undefined, actor: f.actor || undefined, action: f.action || undefined });
+  const rows = await listAudit({
+    db: context.db,
+    tenantId: f.tenant || undefined,
+    actor: f.actor || undefined,
+    action: f.action || undefined,
+  });
   return { filter: f, rows };
 }
 

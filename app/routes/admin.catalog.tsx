@@ -1,7 +1,14 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { createPrice, CreatePriceInput, createProduct, CreateProductInput, listCatalog, setCatalogFlag } from "../domain/catalog/products.server";
+import {
+  createPrice,
+  CreatePriceInput,
+  createProduct,
+  CreateProductInput,
+  listCatalog,
+  setCatalogFlag,
+} from "../domain/catalog/products.server";
 import { formatMoney } from "../domain/catalog/pricing";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -14,7 +21,11 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 const Intent = z.object({ intent: z.enum(["create_product", "create_price", "flag"], { error: "Unknown action." }) }).passthrough();
-const Flag = z.object({ target: z.enum(["product", "price"]), id: z.string().min(1).max(64), change: z.enum(["publish", "unpublish", "archive"]) });
+const Flag = z.object({
+  target: z.enum(["product", "price"]),
+  id: z.string().min(1).max(64),
+  change: z.enum(["publish", "unpublish", "archive"]),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
@@ -27,7 +38,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return "Product created (unpublished).";
     }
     if (intent === "create_price") {
-      const { stripePriceId } = await createPrice({ db: context.db, gateway: context.billing(), adminId: user.id, input: parseWith(CreatePriceInput, form), now });
+      const { stripePriceId } = await createPrice({
+        db: context.db,
+        gateway: context.billing(),
+        adminId: user.id,
+        input: parseWith(CreatePriceInput, form),
+        now,
+      });
       return `Price created in Stripe as ${stripePriceId} (unpublished).`;
     }
     const flag = parseWith(Flag, form);
@@ -59,7 +76,12 @@ export default function AdminCatalog() {
         <section className="card" key={p.id} aria-labelledby={`p-${p.id}`}>
           <h2 id={`p-${p.id}`}>
             {p.name} <span className="badge">{p.published ? "published" : "unpublished"}</span>{" "}
-            <FlagButton target="product" id={p.id} change={p.published ? "unpublish" : "publish"} label={p.published ? "Unpublish" : "Publish"} />
+            <FlagButton
+              target="product"
+              id={p.id}
+              change={p.published ? "unpublish" : "publish"}
+              label={p.published ? "Unpublish" : "Publish"}
+            />
           </h2>
           <p className="muted">
             {p.key} · {p.kind} {p.seatBased ? "· per seat" : ""} · Stripe {p.stripeProductId ?? "not created yet"}
@@ -87,7 +109,12 @@ export default function AdminCatalog() {
                   <td>
                     {x.archived ? null : (
                       <>
-                        <FlagButton target="price" id={x.id} change={x.published ? "unpublish" : "publish"} label={x.published ? "Unpublish" : "Publish"} />
+                        <FlagButton
+                          target="price"
+                          id={x.id}
+                          change={x.published ? "unpublish" : "publish"}
+                          label={x.published ? "Unpublish" : "Publish"}
+                        />
                         <FlagButton target="price" id={x.id} change="archive" label="Archive" />
                       </>
                     )}

@@ -23,7 +23,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
   return runAction(async () => {
     const { emailId } = parseWith(Resend, await readForm(request));
-    const { id } = await resendEmail({ db: context.db, id: emailId, actor: { type: "user", id: user.id }, reason: "Resent from the admin console", now: context.now() });
+    const { id } = await resendEmail({
+      db: context.db,
+      id: emailId,
+      actor: { type: "user", id: user.id },
+      reason: "Resent from the admin console",
+      now: context.now(),
+    });
     context.sendEmails([id]);
     return "The email was queued again.";
   }, "Queued.");
@@ -34,7 +40,9 @@ export default function AdminEmails() {
   return (
     <section className="card">
       <h2>Email outbox</h2>
-      <p className="muted">Every email Gatehouse sends, newest first. Failed sends are retried with backoff, then marked failed with the error.</p>
+      <p className="muted">
+        Every email Gatehouse sends, newest first. Failed sends are retried with backoff, then marked failed with the error.
+      </p>
       <StatusFilter statuses={STATUSES} current={status} />
       <ActionMessage />
       {emails.length === 0 ? <p>No emails{status ? ` with status ${status}` : ""}.</p> : null}

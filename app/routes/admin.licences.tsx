@@ -7,7 +7,12 @@ import { fmtDate } from "../components/admin";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const filter = LicenceFilter.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const rows = await listLicences({ db: context.db, product: filter.product || undefined, status: filter.status || undefined, now: context.now() });
+  const rows = await listLicences({
+    db: context.db,
+    product: filter.product || undefined,
+    status: filter.status || undefined,
+    now: context.now(),
+  });
   return { filter, rows };
 }
 

@@ -5,7 +5,12 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context, { api: true });
   const filter = LicenceFilter.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const rows = await listLicences({ db: context.db, product: filter.product || undefined, status: filter.status || undefined, now: context.now() });
+  const rows = await listLicences({
+    db: context.db,
+    product: filter.product || undefined,
+    status: filter.status || undefined,
+    now: context.now(),
+  });
   return new Response(licencesCsv(rows), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

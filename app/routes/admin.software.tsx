@@ -21,7 +21,10 @@ const AddApplication = z.object({
   name: safeText(z.string().trim().min(1, "Name the application.").max(80), { label: "Application name" }),
   vendor: safeText(z.string().trim().min(1, "Name the vendor.").max(80), { label: "Vendor" }),
 });
-const AddVersion = z.object({ applicationId: z.string().min(1, "Choose an application.").max(64), version: z.string().trim().min(1, "Give a version.").max(64) });
+const AddVersion = z.object({
+  applicationId: z.string().min(1, "Choose an application.").max(64),
+  version: z.string().trim().min(1, "Give a version.").max(64),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
@@ -36,7 +39,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return `Application added. Its version feed is feeds/${slug}.json in the bucket.`;
     }
     const input = parseWith(AddVersion, fields);
-    const v = await addSystemVersion({ db: context.db, files: context.files, actor, ...input, file, maxBytes: context.config.UPLOAD_MAX_BYTES, now });
+    const v = await addSystemVersion({
+      db: context.db,
+      files: context.files,
+      actor,
+      ...input,
+      file,
+      maxBytes: context.config.UPLOAD_MAX_BYTES,
+      now,
+    });
     return `Version ${v.version} published (SHA-256 ${v.sha256}).`;
   }, "Done.");
 }
@@ -54,7 +65,10 @@ export default function AdminSoftware() {
         {applications.map((a) => (
           <div key={a.id}>
             <h3>
-              {a.name} <span className="muted">by {a.vendor} · feed feeds/{a.slug}.json</span>
+              {a.name}{" "}
+              <span className="muted">
+                by {a.vendor} · feed feeds/{a.slug}.json
+              </span>
             </h3>
             <table className="data-table">
               <thead>

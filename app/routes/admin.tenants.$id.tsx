@@ -35,7 +35,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
     if (intent === "revoke") {
       if (!form.entitlementId) throw badRequest("Which entitlement?");
-      await revokeEntitlement({ db: context.db, adminId: user.id, entitlementId: form.entitlementId, input: parseWith(RevokeInput, form), now });
+      await revokeEntitlement({
+        db: context.db,
+        adminId: user.id,
+        entitlementId: form.entitlementId,
+        input: parseWith(RevokeInput, form),
+        now,
+      });
       return "Entitlement revoked.";
     }
     if (intent === "pro_uploads") {
@@ -65,8 +71,8 @@ export default function AdminTenant() {
       <section className="card">
         <h2>{d.tenant.name}</h2>
         <p className="muted">
-          {d.tenant.id} · /{d.tenant.slug} · join code {d.tenant.joinCode} · Stripe customer {d.tenant.stripeCustomerId ?? "none"} · compliance{" "}
-          {d.tenant.complianceStatus}
+          {d.tenant.id} · /{d.tenant.slug} · join code {d.tenant.joinCode} · Stripe customer {d.tenant.stripeCustomerId ?? "none"} ·
+          compliance {d.tenant.complianceStatus}
         </p>
         <p>
           <Link to={`/admin/audit?tenant=${d.tenant.id}`}>Audit trail for this tenant</Link>
@@ -78,7 +84,9 @@ export default function AdminTenant() {
         <h2 id="pro-uploads">Pro uploads</h2>
         <p>
           {d.proUploads.enabled ? "Switched on" : "Switched off"} ·{" "}
-          {d.proUploads.pro ? "on the Pro plan (MAX or ULTRA tier)" : "not on the Pro plan: uploads stay refused until it buys MAX or ULTRA"}
+          {d.proUploads.pro
+            ? "on the Pro plan (MAX or ULTRA tier)"
+            : "not on the Pro plan: uploads stay refused until it buys MAX or ULTRA"}
         </p>
         <Form method="post" className="inline-form">
           <input type="hidden" name="intent" value="pro_uploads" />

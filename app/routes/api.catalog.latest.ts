@@ -8,7 +8,11 @@ import { runJson } from "../infra/http/action-result.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
   return runJson(async () => {
-    const viewer = { userId: session.user.id, isSystemAdmin: session.user.isSystemAdmin, access: await requireAccess(context, request, { api: true }) };
+    const viewer = {
+      userId: session.user.id,
+      isSystemAdmin: session.user.isSystemAdmin,
+      access: await requireAccess(context, request, { api: true }),
+    };
     const apps = await listLatest({ db: context.db, viewer });
     return jsonResponse({
       applications: apps.map((a) => ({
@@ -16,7 +20,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         name: a.name,
         vendor: a.vendor,
         catalog: a.catalog.ownerType === "system" ? "system" : a.catalog.name,
-        latest: { version: a.latest.version, sha256: a.latest.sha256, size: a.latest.size, createdAt: a.latest.createdAt, downloadUrl: a.latest.downloadUrl },
+        latest: {
+          version: a.latest.version,
+          sha256: a.latest.sha256,
+          size: a.latest.size,
+          createdAt: a.latest.createdAt,
+          downloadUrl: a.latest.downloadUrl,
+        },
       })),
     });
   });

@@ -6,7 +6,10 @@ import { jsonResponse } from "../infra/http/responses.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
-  const [memberships, access] = await Promise.all([listMemberships({ db: context.db, userId: user.id }), requireAccess(context, request, { api: true })]);
+  const [memberships, access] = await Promise.all([
+    listMemberships({ db: context.db, userId: user.id }),
+    requireAccess(context, request, { api: true }),
+  ]);
   return jsonResponse(
     {
       user: { id: user.id, email: user.email, emailVerified: user.emailVerified, isSystemAdmin: user.isSystemAdmin },

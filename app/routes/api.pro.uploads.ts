@@ -19,7 +19,10 @@ const Fields = z.object({
   version: z.string({ error: "version is required." }).min(1).max(64),
 });
 const fieldsFor = (tenant: string) =>
-  Fields.refine((f) => f.tenant === undefined || f.tenant === tenant, { path: ["tenant"], message: "The form's tenant does not match ?tenant= in the URL." });
+  Fields.refine((f) => f.tenant === undefined || f.tenant === tenant, {
+    path: ["tenant"],
+    message: "The form's tenant does not match ?tenant= in the URL.",
+  });
 
 // POST /api/pro/uploads?tenant=<slug>, multipart { application, version, file } -> 201 { id, version, sha256, size }.
 // Who may upload, and the declared size, are checked before a byte of the body is read.

@@ -72,8 +72,8 @@ export default function CheckoutReturn() {
       <p>We are waiting for Stripe to confirm your payment. This page updates by itself.</p>
       {waitedTooLong ? (
         <p className="notice" role="status">
-          Stripe has not confirmed the payment yet. That can take a few minutes; we keep checking. You can also leave
-          this page: your purchase appears on your dashboard as soon as it is confirmed.
+          Stripe has not confirmed the payment yet. That can take a few minutes; we keep checking. You can also leave this page: your
+          purchase appears on your dashboard as soon as it is confirmed.
         </p>
       ) : null}
     </section>

@@ -31,7 +31,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!price) throw new Response("No price covers that choice.", { status: 404 });
   const seats = product.seatBased ? q.seats : 1;
   const tenants = await listManagedTenants({ db: context.db, userId: user.id });
-  return { product: { key: product.key, name: product.name, seatBased: product.seatBased }, price, seats, total: totalFor(price, seats), tenants };
+  return {
+    product: { key: product.key, name: product.name, seatBased: product.seatBased },
+    price,
+    seats,
+    total: totalFor(price, seats),
+    tenants,
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -40,7 +46,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const raw = await readForm(request);
     if (raw.tenantId === "new") delete raw.tenantId;
     const input = form.parse(raw, StartCheckoutInput);
-    const { url } = await startCheckout({ db: context.db, gateway: context.billing(), user, input, appUrl: context.config.APP_URL, now: context.now() });
+    const { url } = await startCheckout({
+      db: context.db,
+      gateway: context.billing(),
+      user,
+      input,
+      appUrl: context.config.APP_URL,
+      now: context.now(),
+    });
     return redirect(url, 303);
   }, "On to payment.");
 }

@@ -36,7 +36,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const date = (ms: number | null) => (ms ? new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "");
+const date = (ms: number | null) =>
+  ms ? new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "";
 
 const SOURCE: Record<string, string> = {
   stripe_subscription: "a paid subscription",
@@ -77,14 +78,20 @@ function PlanStatus({ plan }: { plan: PlanSummary }) {
   }
 }
 
-function Why({ label, decision }: { label: string; decision: { granted: boolean; via: string | null; entitlement: EntitlementView | null; reason: string | null } }) {
+function Why({
+  label,
+  decision,
+}: {
+  label: string;
+  decision: { granted: boolean; via: string | null; entitlement: EntitlementView | null; reason: string | null };
+}) {
   const e = decision.entitlement;
   if (decision.via === "system_admin") return <li>{label}: yes, because you are a system administrator.</li>;
   if (decision.granted && e) {
     return (
       <li>
-        {label}: yes. You are a member of <strong>{e.tenantName}</strong>, which has {label} through {SOURCE[e.source] ?? e.source}{" "}
-        (since {date(e.validFrom)}
+        {label}: yes. You are a member of <strong>{e.tenantName}</strong>, which has {label} through {SOURCE[e.source] ?? e.source} (since{" "}
+        {date(e.validFrom)}
         {e.validUntil ? `, until ${date(e.validUntil)}` : ""}){e.seatBased ? ", and you hold one of its seats" : ""}.
       </li>
     );
@@ -119,8 +126,8 @@ export default function Dashboard() {
         <section className="card callout" aria-labelledby="verify-title">
           <h2 id="verify-title">Verify your email address</h2>
           <p>
-            We sent a link to {email}. You can buy and use what you bought already; accepting invitations to an organisation
-            (and admin rights for an address listed as an administrator) waits until you open it.
+            We sent a link to {email}. You can buy and use what you bought already; accepting invitations to an organisation (and admin
+            rights for an address listed as an administrator) waits until you open it.
           </p>
           <Form method="post" action="/account">
             <button type="submit" name="intent" value="resend-verification" className="button button-small button-secondary">
@@ -234,8 +241,8 @@ export default function Dashboard() {
                 className={clients[t.tenantId]!.compliance === "over_limit" ? "banner-warning" : undefined}
                 role={clients[t.tenantId]!.compliance === "over_limit" ? "alert" : undefined}
               >
-                Clients: <strong>{clients[t.tenantId]!.observed}</strong> observed of <strong>{clients[t.tenantId]!.licensed}</strong> licensed ·{" "}
-                {clients[t.tenantId]!.compliance === "ok" ? "within licence" : "over licence"}
+                Clients: <strong>{clients[t.tenantId]!.observed}</strong> observed of <strong>{clients[t.tenantId]!.licensed}</strong>{" "}
+                licensed · {clients[t.tenantId]!.compliance === "ok" ? "within licence" : "over licence"}
               </p>
             ) : null}
             {t.plans

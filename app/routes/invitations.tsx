@@ -12,7 +12,10 @@ export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
 // Invitations addressed to the signed-in user's email, and nobody else's.
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
-  return { emailVerified: user.emailVerified, invitations: await invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }) };
+  return {
+    emailVerified: user.emailVerified,
+    invitations: await invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
+  };
 }
 
 const Respond = z.object({ invitationId: z.string().trim().min(1).max(64), intent: z.enum(["accept", "decline"]) });
@@ -21,7 +24,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   return runAction(async () => {
     const input = parseWith(Respond, await readForm(request));
-    const r = await respondToInvitation({ db: context.db, user, invitationId: input.invitationId, accept: input.intent === "accept", now: context.now() });
+    const r = await respondToInvitation({
+      db: context.db,
+      user,
+      invitationId: input.invitationId,
+      accept: input.intent === "accept",
+      now: context.now(),
+    });
     return r.joined ? `You are now a member of ${r.tenantName}.` : `Invitation from ${r.tenantName} declined.`;
   }, "Done.");
 }

@@ -49,7 +49,8 @@ export default function Join() {
       <h1>Join an organisation</h1>
       {result?.ok ? (
         <p className="notice" role="status">
-          Request sent to {result.tenantName}. An owner or admin will approve it; you will see it on your <Link to="/dashboard">dashboard</Link>.
+          Request sent to {result.tenantName}. An owner or admin will approve it; you will see it on your{" "}
+          <Link to="/dashboard">dashboard</Link>.
         </p>
       ) : (
         <Form method="post" {...getFormProps(form)}>

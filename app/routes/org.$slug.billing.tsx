@@ -48,7 +48,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const tenant = await requireTenantManager(context, params.slug);
   return runAction(async () => {
     const input = parseWith(Change, await readForm(request));
-    const r = await changeSeatQuantity({ db: context.db, gateway: context.billing(), tenant, actorUserId: user.id, quantity: input.quantity, prorationDate: input.prorationDate, now: context.now() });
+    const r = await changeSeatQuantity({
+      db: context.db,
+      gateway: context.billing(),
+      tenant,
+      actorUserId: user.id,
+      quantity: input.quantity,
+      prorationDate: input.prorationDate,
+      now: context.now(),
+    });
     return {
       requested: r.quantity,
       message: r.changed
@@ -120,12 +128,13 @@ export default function Billing() {
       <section className="card" aria-labelledby="current-title">
         <h2 id="current-title">Current plan</h2>
         <p data-testid="current-plan">
-          Organization {plan.price.tier ? `(${plan.price.tier})` : ""}: <strong>{plan.quantity} seats</strong> at {money(plan.price.unitAmount, plan.price.currency)} per
-          seat per {per}, {plan.assigned} assigned.
+          Organization {plan.price.tier ? `(${plan.price.tier})` : ""}: <strong>{plan.quantity} seats</strong> at{" "}
+          {money(plan.price.unitAmount, plan.price.currency)} per seat per {per}, {plan.assigned} assigned.
         </p>
         {plan.compliance === "over_limit" ? (
           <p className="banner-warning" role="alert">
-            Over licence: {plan.assigned} seats are assigned but {plan.quantity} {plan.quantity === 1 ? "is" : "are"} paid for. Buy more seats or release {plan.assigned - plan.quantity}.
+            Over licence: {plan.assigned} seats are assigned but {plan.quantity} {plan.quantity === 1 ? "is" : "are"} paid for. Buy more
+            seats or release {plan.assigned - plan.quantity}.
           </p>
         ) : null}
         {waitingFor !== null ? (
@@ -211,7 +220,9 @@ export default function Billing() {
           {/* Confirming bills as of the quote shown, so the charge is the amount above. */}
           {quote ? <input type="hidden" name="prorationDate" value={quote.prorationDate} /> : null}
           <button type="submit" className="button" disabled={busy || !quote || !(decision.ok && decision.action === "change")}>
-            {decision.ok && decision.action === "change" && seats > plan.quantity ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}` : `Change to ${seats} seats`}
+            {decision.ok && decision.action === "change" && seats > plan.quantity
+              ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}`
+              : `Change to ${seats} seats`}
           </button>
         </Form>
       </section>

@@ -32,7 +32,11 @@ const Intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("reject"), userId: UserId }),
   z.object({ intent: z.literal("remove"), userId: UserId }),
   z.object({ intent: z.literal("role"), userId: UserId, role: z.enum(["owner", "admin", "member"]) }),
-  z.object({ intent: z.literal("invite"), email: z.string().trim().toLowerCase().max(254).pipe(z.email("Enter a valid email address.")), role: z.enum(["admin", "member"]).default("member") }),
+  z.object({
+    intent: z.literal("invite"),
+    email: z.string().trim().toLowerCase().max(254).pipe(z.email("Enter a valid email address.")),
+    role: z.enum(["admin", "member"]).default("member"),
+  }),
   z.object({ intent: z.literal("revoke"), invitationId: z.string().trim().min(1).max(64) }),
 ]);
 
@@ -53,46 +57,60 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const slug = params.slug ?? "";
   // Which form was posted, so the page shows the outcome's field errors beside the right one.
   const which = { intent: "" };
-  return runAction(async (form) => {
-    const raw = await readForm(request);
-    which.intent = raw.intent ?? "";
-    const input = form.parse(raw, Intent);
-    const base = { db: context.db, allocators: context.seats, actorUserId: user.id, slug };
-    const now = context.now();
-    switch (input.intent) {
-      case "assign":
-        await assignSeat({ ...base, userId: input.userId });
-        break;
-      case "release":
-        await releaseSeat({ ...base, userId: input.userId });
-        break;
-      case "approve":
-        await approveMember({ ...base, userId: input.userId });
-        break;
-      case "reject":
-        await rejectMember({ ...base, userId: input.userId });
-        break;
-      case "remove":
-        await removeMember({ ...base, userId: input.userId });
-        break;
-      case "role":
-        await changeMemberRole({ ...base, userId: input.userId, role: input.role });
-        break;
-      case "invite": {
-        const r = await inviteMember({ db: context.db, actorUserId: user.id, actorEmail: user.email, slug, email: input.email, role: input.role, appUrl: context.config.APP_URL, now });
-        context.sendEmails(r.emailIds);
-        break;
+  return runAction(
+    async (form) => {
+      const raw = await readForm(request);
+      which.intent = raw.intent ?? "";
+      const input = form.parse(raw, Intent);
+      const base = { db: context.db, allocators: context.seats, actorUserId: user.id, slug };
+      const now = context.now();
+      switch (input.intent) {
+        case "assign":
+          await assignSeat({ ...base, userId: input.userId });
+          break;
+        case "release":
+          await releaseSeat({ ...base, userId: input.userId });
+          break;
+        case "approve":
+          await approveMember({ ...base, userId: input.userId });
+          break;
+        case "reject":
+          await rejectMember({ ...base, userId: input.userId });
+          break;
+        case "remove":
+          await removeMember({ ...base, userId: input.userId });
+          break;
+        case "role":
+          await changeMemberRole({ ...base, userId: input.userId, role: input.role });
+          break;
+        case "invite": {
+          const r = await inviteMember({
+            db: context.db,
+            actorUserId: user.id,
+            actorEmail: user.email,
+            slug,
+            email: input.email,
+            role: input.role,
+            appUrl: context.config.APP_URL,
+            now,
+          });
+          context.sendEmails(r.emailIds);
+          break;
+        }
+        case "revoke":
+          await revokeInvitation({ db: context.db, actorUserId: user.id, slug, invitationId: input.invitationId, now });
+          break;
       }
-      case "revoke":
-        await revokeInvitation({ db: context.db, actorUserId: user.id, slug, invitationId: input.invitationId, now });
-        break;
-    }
-    // Whoever stepped down or left can no longer see this page: back to their dashboard.
-    const leftManagement =
-      (input.intent === "remove" && input.userId === user.id) || (input.intent === "role" && input.userId === user.id && input.role === "member");
-    if (leftManagement) return redirect("/dashboard");
-    return DONE[input.intent];
-  }, "Done.", which);
+      // Whoever stepped down or left can no longer see this page: back to their dashboard.
+      const leftManagement =
+        (input.intent === "remove" && input.userId === user.id) ||
+        (input.intent === "role" && input.userId === user.id && input.role === "member");
+      if (leftManagement) return redirect("/dashboard");
+      return DONE[input.intent];
+    },
+    "Done.",
+    which,
+  );
 }
 
 type ActionResult = FormResult & { intent?: string };
@@ -136,12 +154,13 @@ export default function Members() {
         </p>
         {over ? (
           <p className="banner-warning" role="alert" data-testid="compliance">
-            Over licence: {seats.used} seats are assigned but only {seats.licensed} {seats.licensed === 1 ? "is" : "are"} paid for. Release {seats.used - seats.licensed} or buy more
-            seats; no new seats can be assigned until then.
+            Over licence: {seats.used} seats are assigned but only {seats.licensed} {seats.licensed === 1 ? "is" : "are"} paid for. Release{" "}
+            {seats.used - seats.licensed} or buy more seats; no new seats can be assigned until then.
           </p>
         ) : null}
         <p className="muted">
-          People can ask to join with the organisation code <strong data-testid="join-code">{tenant.joinCode}</strong> at <Link to="/join">/join</Link>.
+          People can ask to join with the organisation code <strong data-testid="join-code">{tenant.joinCode}</strong> at{" "}
+          <Link to="/join">/join</Link>.
         </p>
       </section>
 
@@ -209,7 +228,9 @@ export default function Members() {
                 <td>
                   {m.hasSeat ? (
                     // Only owners release an owner's seat (the allocator refuses it anyway).
-                    m.role !== "owner" || tenant.role === "owner" ? <RowAction intent="release" userId={m.userId} label="Release seat" secondary /> : null
+                    m.role !== "owner" || tenant.role === "owner" ? (
+                      <RowAction intent="release" userId={m.userId} label="Release seat" secondary />
+                    ) : null
                   ) : (
                     <RowAction intent="assign" userId={m.userId} label="Assign seat" />
                   )}

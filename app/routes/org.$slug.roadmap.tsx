@@ -53,29 +53,33 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
-  return runAction(async (form) => {
-    const raw = await readForm(request);
-    which.intent = raw.intent ?? "";
-    const input = form.parse(raw, Intent);
-    const now = context.now();
-    switch (input.intent) {
-      case "add":
-        await addRoadmapItem({ db: context.db, tenant, input, now });
-        break;
-      case "update":
-        await updateRoadmapItem({ db: context.db, tenant, itemId: input.itemId, input, now });
-        break;
-      case "delete":
-        await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
-        break;
-      case "publish":
-        if (input.published === "true" && !canPublish) {
-          throw forbidden("Publishing a roadmap needs Organization access with a seat.");
-        }
-        await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
-        break;
-    }
-  }, "Roadmap saved.", which);
+  return runAction(
+    async (form) => {
+      const raw = await readForm(request);
+      which.intent = raw.intent ?? "";
+      const input = form.parse(raw, Intent);
+      const now = context.now();
+      switch (input.intent) {
+        case "add":
+          await addRoadmapItem({ db: context.db, tenant, input, now });
+          break;
+        case "update":
+          await updateRoadmapItem({ db: context.db, tenant, itemId: input.itemId, input, now });
+          break;
+        case "delete":
+          await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
+          break;
+        case "publish":
+          if (input.published === "true" && !canPublish) {
+            throw forbidden("Publishing a roadmap needs Organization access with a seat.");
+          }
+          await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
+          break;
+      }
+    },
+    "Roadmap saved.",
+    which,
+  );
 }
 
 const COLUMNS = [

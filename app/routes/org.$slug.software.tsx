@@ -15,12 +15,15 @@ import { parseWith, readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
 
-
 // Owners and admins only: the client licence token, client compliance and Pro uploads.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  return { tenant, maxBytes: context.config.UPLOAD_MAX_BYTES, ...(await tenantSoftware({ db: context.db, tenantId: tenant.id, now: context.now() })) };
+  return {
+    tenant,
+    maxBytes: context.config.UPLOAD_MAX_BYTES,
+    ...(await tenantSoftware({ db: context.db, tenantId: tenant.id, now: context.now() })),
+  };
 }
 
 const Upload = z.object({
@@ -58,7 +61,10 @@ export default function TenantSoftware() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const canUpload = d.proUploads.pro && d.proUploads.enabled;
-  const [uploadForm, upload] = useForm<{ application: string; version: string; file: File }>({ id: "upload", lastResult: result?.submission });
+  const [uploadForm, upload] = useForm<{ application: string; version: string; file: File }>({
+    id: "upload",
+    lastResult: result?.submission,
+  });
   return (
     <main className="stack">
       <p>
@@ -75,7 +81,8 @@ export default function TenantSoftware() {
           {d.clients.compliance === "ok" ? "within your licence" : "over your licence: buy more seats or retire clients"}
         </p>
         <p className="muted">
-          Installed clients check in with POST /api/clients/check-in {"{ token, clientId }"}. {d.clients.hasToken ? "A token is set." : "No token yet."}
+          Installed clients check in with POST /api/clients/check-in {"{ token, clientId }"}.{" "}
+          {d.clients.hasToken ? "A token is set." : "No token yet."}
         </p>
         {result?.token ? (
           <p>
@@ -93,19 +100,30 @@ export default function TenantSoftware() {
       <section className="card" aria-labelledby="uploads">
         <h2 id="uploads">Upload a package</h2>
         {!d.proUploads.pro ? <p>Uploading your own MSI or EXE packages is part of the Pro plan (the MAX or ULTRA tier).</p> : null}
-        {d.proUploads.pro && !d.proUploads.enabled ? <p>Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.</p> : null}
+        {d.proUploads.pro && !d.proUploads.enabled ? (
+          <p>Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.</p>
+        ) : null}
         {canUpload ? (
           <Form method="post" encType="multipart/form-data" className="stack" {...getFormProps(uploadForm)}>
             <label>
-              Application <input {...getInputProps(upload.application, { type: "text" })} key={upload.application.key} required maxLength={80} />
+              Application{" "}
+              <input {...getInputProps(upload.application, { type: "text" })} key={upload.application.key} required maxLength={80} />
             </label>
             <FieldError meta={upload.application} />
             <label>
-              Version <input {...getInputProps(upload.version, { type: "text" })} key={upload.version.key} required placeholder="1.2.3" maxLength={64} />
+              Version{" "}
+              <input
+                {...getInputProps(upload.version, { type: "text" })}
+                key={upload.version.key}
+                required
+                placeholder="1.2.3"
+                maxLength={64}
+              />
             </label>
             <FieldError meta={upload.version} />
             <label>
-              Package (.msi or .exe, at most {mb(d.maxBytes)}) <input {...getInputProps(upload.file, { type: "file" })} key={upload.file.key} accept=".msi,.exe" required />
+              Package (.msi or .exe, at most {mb(d.maxBytes)}){" "}
+              <input {...getInputProps(upload.file, { type: "file" })} key={upload.file.key} accept=".msi,.exe" required />
             </label>
             <FieldError meta={upload.file} />
             <button type="submit" className="button" disabled={busy}>

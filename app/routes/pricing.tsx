@@ -35,13 +35,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     const session = await context.session();
     // The click is counted only within the analytics limit; the buyer goes on to checkout either way.
-    if (await context.withinLimit("analytics", session?.user.id ?? context.clientAddress)) await track({
-      db: context.db,
-      name: "pricing_upgrade_click",
-      userId: session?.user.id,
-      properties: { product: input.product, interval: input.interval, seats: input.seats },
-      now: context.now(),
-    });
+    if (await context.withinLimit("analytics", session?.user.id ?? context.clientAddress))
+      await track({
+        db: context.db,
+        name: "pricing_upgrade_click",
+        userId: session?.user.id,
+        properties: { product: input.product, interval: input.interval, seats: input.seats },
+        now: context.now(),
+      });
     const checkout = `/checkout/start?${new URLSearchParams({ plan: input.product, interval: input.interval, seats: String(input.seats) })}`;
     if (!session) return redirect(`/signup?redirectTo=${encodeURIComponent(checkout)}`);
     return redirect(checkout);
@@ -54,13 +55,7 @@ function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" 
       <legend>Billing interval</legend>
       {(["month", "year"] as const).map((v) => (
         <label key={v}>
-          <input
-            type="radio"
-            name="interval-choice"
-            value={v}
-            checked={props.value === v}
-            onChange={() => props.onChange(v)}
-          />
+          <input type="radio" name="interval-choice" value={v} checked={props.value === v} onChange={() => props.onChange(v)} />
           {v === "month" ? "Monthly" : "Yearly (2 months free)"}
         </label>
       ))}
@@ -68,12 +63,7 @@ function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" 
   );
 }
 
-function OrganizationCard(props: {
-  product: PublicProduct;
-  interval: "month" | "year";
-  seats: number;
-  onSeats: (n: number) => void;
-}) {
+function OrganizationCard(props: { product: PublicProduct; interval: "month" | "year"; seats: number; onSeats: (n: number) => void }) {
   const bounds = seatBounds(props.product.prices, props.interval) ?? { min: 1, max: 1 };
   const seats = Math.min(Math.max(props.seats, bounds.min), bounds.max);
   const setSeats = props.onSeats;
@@ -88,7 +78,10 @@ function OrganizationCard(props: {
         <input type="hidden" name="interval" value={props.interval} />
         <div className="seat-slider field">
           <label htmlFor="seats">
-            Seats: <output htmlFor="seats" data-testid="seat-count">{seats}</output>
+            Seats:{" "}
+            <output htmlFor="seats" data-testid="seat-count">
+              {seats}
+            </output>
           </label>
           <input
             id="seats"
@@ -108,7 +101,10 @@ function OrganizationCard(props: {
               {formatMoney(totalFor(price, seats), price.currency)} <span className="muted">/ {per}</span>
             </p>
             <p>
-              Tier <span className="badge" data-testid="organization-tier">{price.tier}</span>{" "}
+              Tier{" "}
+              <span className="badge" data-testid="organization-tier">
+                {price.tier}
+              </span>{" "}
               {formatMoney(price.unitAmount, price.currency)} per seat per {per}
             </p>
           </>
@@ -183,9 +179,7 @@ export default function Pricing() {
       <h1>Pricing</h1>
       {organization ? <IntervalSwitch value={interval} onChange={setBillingInterval} /> : null}
       <div className="pricing-grid">
-        {organization ? (
-          <OrganizationCard product={organization} interval={interval} seats={seats} onSeats={setSeats} />
-        ) : null}
+        {organization ? <OrganizationCard product={organization} interval={interval} seats={seats} onSeats={setSeats} /> : null}
         {accelerator ? <AcceleratorCard product={accelerator} /> : null}
       </div>
       {products.length === 0 ? <p>No products are on sale right now.</p> : null}

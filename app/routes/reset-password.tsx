@@ -47,7 +47,10 @@ export default function ResetPassword() {
   const { token } = useLoaderData<typeof loader>();
   const errors = useActionData<FormResult>();
   const busy = useNavigation().state !== "idle";
-  const [form, fields] = useForm<{ token: string; password: string; confirm: string }>({ id: "reset-password", lastResult: errors?.submission });
+  const [form, fields] = useForm<{ token: string; password: string; confirm: string }>({
+    id: "reset-password",
+    lastResult: errors?.submission,
+  });
   const linkError = fields.token.errors?.[0] ?? (errors && !fields.password.errors && !fields.confirm.errors ? errors.message : null);
   if (!token) {
     return (

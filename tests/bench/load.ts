@@ -27,7 +27,8 @@ export type LoadSpec = {
   requests?: RequestSpec[];
 };
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 export async function load(spec: LoadSpec): Promise<LoadResult> {
   const times: number[] = [];

@@ -52,7 +52,13 @@ type SeatRaceResult = {
 };
 type SeatRaceModule = {
   seatRace?: (opts: { appUrl: string; cookie: string; slug: string; userIds: string[]; concurrency: number }) => Promise<SeatRaceResult>;
-  seatRaceWorld?: (opts: { appUrl: string; seats: number; members: number; tag?: string; persistTo?: string }) => Promise<{ cookie: string; slug: string; userIds: string[] }>;
+  seatRaceWorld?: (opts: {
+    appUrl: string;
+    seats: number;
+    members: number;
+    tag?: string;
+    persistTo?: string;
+  }) => Promise<{ cookie: string; slug: string; userIds: string[] }>;
 };
 
 const log = (message: string) => console.info(`[bench] ${message}`);
@@ -84,11 +90,19 @@ async function idle(appUrl: string, path: string, init: RequestInit | ((i: numbe
     const body = await res.text();
     const ms = performance.now() - started;
     const header = res.headers.get(D1_QUERIES_HEADER);
-    runs.push({ status: res.status, queries: header === null ? 0 : Number(header), d1WaitMs: Number(res.headers.get(D1_WAIT_HEADER) ?? 0), ms, body });
+    runs.push({
+      status: res.status,
+      queries: header === null ? 0 : Number(header),
+      d1WaitMs: Number(res.headers.get(D1_WAIT_HEADER) ?? 0),
+      ms,
+      body,
+    });
   }
   const first = runs[0]!;
   if (runs.some((r) => r.status !== first.status || r.queries !== first.queries)) {
-    throw new Error(`${path}: status or D1 statement count varied between identical requests: ${runs.map((r) => `${r.status}/${r.queries}`).join(" ")}`);
+    throw new Error(
+      `${path}: status or D1 statement count varied between identical requests: ${runs.map((r) => `${r.status}/${r.queries}`).join(" ")}`,
+    );
   }
   return { ...first, ms: median(runs.map((r) => r.ms)), d1WaitMs: median(runs.map((r) => r.d1WaitMs)) };
 }
@@ -149,7 +163,13 @@ async function seatRace(appUrl: string, persistTo: string): Promise<{ row: strin
   if (typeof mod.seatRace !== "function" || typeof mod.seatRaceWorld !== "function") return pending("seat-race helper incomplete");
   log(`seat race: buying ${CONFIG.seats} seats and making ${CONFIG.seatMembers} members (signup, invite, accept)`);
   const world = await mod.seatRaceWorld({ appUrl, seats: CONFIG.seats, members: CONFIG.seatMembers, tag: "bench", persistTo });
-  const race = await mod.seatRace({ appUrl, cookie: world.cookie, slug: world.slug, userIds: world.userIds, concurrency: CONFIG.connections });
+  const race = await mod.seatRace({
+    appUrl,
+    cookie: world.cookie,
+    slug: world.slug,
+    userIds: world.userIds,
+    concurrency: CONFIG.connections,
+  });
   const rate = race.attempted / (race.durationMs / 1000);
   const unexpected = Object.values(race.unexpected ?? {}).reduce((n, c) => n + c, 0);
   const ok = race.overAllocations === 0 && unexpected === 0;
@@ -248,18 +268,26 @@ async function main() {
     const probeEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: 15, tag: "p" });
     const webhookIdle = await idle(appUrl, "/api/stripe/webhook", (i) => postEvent(probeEvents[i]!), probeEvents.length);
     const probeOutcome = (JSON.parse(webhookIdle.body) as { outcome?: string }).outcome;
-    if (webhookIdle.status !== 200 || probeOutcome !== "ignored") throw new Error(`a signed customer.updated event answered ${webhookIdle.status} ${webhookIdle.body}`);
+    if (webhookIdle.status !== 200 || probeOutcome !== "ignored")
+      throw new Error(`a signed customer.updated event answered ${webhookIdle.status} ${webhookIdle.body}`);
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
     const events = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "u" });
     const uniqueOutcomes: Outcomes = {};
-    const unique = await load({ ...base, duration: CONFIG.duration * 2, amount: events.length, requests: uniqueEventRequests(events, uniqueOutcomes) });
+    const unique = await load({
+      ...base,
+      duration: CONFIG.duration * 2,
+      amount: events.length,
+      requests: uniqueEventRequests(events, uniqueOutcomes),
+    });
     log(`webhooks unique: ${fmt.rps(unique.rps)} events/s, outcomes ${JSON.stringify(uniqueOutcomes)}`);
     const dupeOutcomes: Outcomes = {};
     const duplicates = await load({
       ...base,
       amount: CONFIG.maxRequests,
-      requests: [{ path: "/api/stripe/webhook", ...postEvent(dupe), onResponse: (status, body) => countOutcome(dupeOutcomes, status, body) }],
+      requests: [
+        { path: "/api/stripe/webhook", ...postEvent(dupe), onResponse: (status, body) => countOutcome(dupeOutcomes, status, body) },
+      ],
     });
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
 
@@ -295,7 +323,18 @@ async function main() {
       target,
       result,
     ];
-    const header = ["Scenario", "req/s", "p50 ms", "p99 ms", "vs bare", "D1 queries/req", "idle ms (D1 wait ms)", "non-2xx / errors", "Target", "Result"];
+    const header = [
+      "Scenario",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "vs bare",
+      "D1 queries/req",
+      "idle ms (D1 wait ms)",
+      "non-2xx / errors",
+      "Target",
+      "Result",
+    ];
     const loadRows: string[][] = [
       row("Bare Worker (static string, same workerd)", bare, q.bare, "ceiling", "–"),
       row("Bare Worker + one D1 read (`SELECT 1`)", d1Read, q.d1Read, "ceiling for one read", "–"),
@@ -351,7 +390,9 @@ async function main() {
       "",
       `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, wrangler dev (local workerd).` +
         ` Load average before the build ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}, after the run ${loadAtEnd.map((l) => l.toFixed(2)).join(" ")}.` +
-        (busy ? " **The machine was not idle** (load average above the bench's threshold: other work was running on it): compare ratios, not absolute numbers." : ""),
+        (busy
+          ? " **The machine was not idle** (load average above the bench's threshold: other work was running on it): compare ratios, not absolute numbers."
+          : ""),
       "",
       `Load: autocannon, ${CONFIG.connections} connections from the bench process to 127.0.0.1. Pages: ${CONFIG.duration} s each after a ${WARMUP_SECONDS} s warm-up,` +
         ` as ${CONFIG.rounds} round-robin rounds of ${roundSeconds.toFixed(1)} s (rotating order) pooled per row. Webhooks: unique events bounded by count and ${CONFIG.duration * 2} s, duplicates ${CONFIG.duration} s. Seeded: ${world.users} users, ${world.tenants.length} tenants` +

@@ -76,7 +76,11 @@ export async function startServers(opts: { appPort: number; stripePort: number }
   try {
     const appUrl = `http://127.0.0.1:${opts.appPort}`;
     // The emulator delivers signed webhooks to the app, as Stripe would.
-    const stripe = await startStripeEmulator({ port: opts.stripePort, webhookUrl: `${appUrl}/api/stripe/webhook`, webhookSecret: WEBHOOK_SECRET });
+    const stripe = await startStripeEmulator({
+      port: opts.stripePort,
+      webhookUrl: `${appUrl}/api/stripe/webhook`,
+      webhookSecret: WEBHOOK_SECRET,
+    });
     cleanups.push(stripe.stop);
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
     await seed({ persistTo, cwd: repoRoot });

@@ -47,7 +47,11 @@ export async function signUp(appUrl: string, email: string): Promise<{ browser: 
 type Tenant = { id: string; name: string; slug: string };
 
 /** Checkout -> Pay on the emulator -> wait until the webhook has provisioned the purchase. */
-export async function buy(browser: Browser, stripeUrl: string, body: Record<string, unknown>): Promise<{ intentId: string; tenant: Tenant }> {
+export async function buy(
+  browser: Browser,
+  stripeUrl: string,
+  body: Record<string, unknown>,
+): Promise<{ intentId: string; tenant: Tenant }> {
   const res = await browser.postJson("/api/billing/create-checkout-session", body);
   if (res.status !== 200) throw new Error(`checkout failed: ${res.status} ${await res.text()}`);
   const { url, intentId } = (await res.json()) as { url: string; intentId: string };
@@ -79,7 +83,11 @@ export async function buildWorld(opts: { appUrl: string; stripeUrl: string; extr
   const tenants: Tenant[] = [bought.tenant];
   for (let i = 0; i < opts.extraTenants; i++) {
     const owner = await signUp(opts.appUrl, `bench-owner-${i}@example.com`);
-    const org = await buy(owner.browser, opts.stripeUrl, { priceId: "prc_organization_pro_monthly", quantity: 5, organizationName: `Bench Org ${i}` });
+    const org = await buy(owner.browser, opts.stripeUrl, {
+      priceId: "prc_organization_pro_monthly",
+      quantity: 5,
+      organizationName: `Bench Org ${i}`,
+    });
     tenants.push(org.tenant);
   }
   const lesson = await reader.browser.fetch(LESSON_PATH);

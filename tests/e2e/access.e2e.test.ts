@@ -120,7 +120,9 @@ test("pricing has no serious accessibility violations", async () => {
 
 test("the accessibility check itself catches serious violations (control)", async () => {
   const page = await browser().newPage();
-  await page.setContent('<html><body><main><button></button><input type="text"><p style="color:#eee;background:#fff">faint</p></main></body></html>');
+  await page.setContent(
+    '<html><body><main><button></button><input type="text"><p style="color:#eee;background:#fff">faint</p></main></body></html>',
+  );
   const ids = (await seriousA11yViolations(page)).map((v) => v.id);
   expect(ids).toEqual(expect.arrayContaining(["button-name", "label", "color-contrast"]));
   await page.close();

@@ -135,7 +135,10 @@ test("sign up, verify from the emailed link, accept an invitation; forget the pa
   await kiosk.getByRole("heading", { name: "Forgot your password?" }).waitFor();
   await kiosk.getByLabel("Email").fill(email);
   await kiosk.getByRole("button", { name: "Send reset link" }).click();
-  await kiosk.getByRole("status").filter({ hasText: `If an account uses ${email}` }).waitFor();
+  await kiosk
+    .getByRole("status")
+    .filter({ hasText: `If an account uses ${email}` })
+    .waitFor();
   await kiosk.goto(await linkFromOutbox(email, "reset_password"));
   await kiosk.getByLabel("New password", { exact: true }).fill("a-whole-new-passphrase");
   await kiosk.getByLabel("Repeat the new password").fill("a-whole-new-passphrase");

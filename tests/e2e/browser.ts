@@ -39,7 +39,8 @@ export async function launchBrowser(): Promise<Browser> {
 export const appUrl = () => inject("appUrl");
 
 /** The link in the newest email of `template` to `to`, read from the app's outbox. */
-export const linkFromOutbox = async (to: string, template: string): Promise<string> => (await outboxLinks(inject("appPersistTo"), [to], template)).get(to)!;
+export const linkFromOutbox = async (to: string, template: string): Promise<string> =>
+  (await outboxLinks(inject("appPersistTo"), [to], template)).get(to)!;
 
 export const ARTIFACTS = join(repoRoot, "tests/artifacts");
 
@@ -99,7 +100,10 @@ export const DEMO_ADMIN = { email: "admin@example.com", password: "gatehouse-adm
 export async function verifyInBrowser(page: Page, email: string): Promise<void> {
   await page.goto(await linkFromOutbox(email, "verify_email"));
   await page.getByRole("button", { name: "Confirm my email address" }).click();
-  await page.getByRole("status").filter({ hasText: `${email} is verified.` }).waitFor();
+  await page
+    .getByRole("status")
+    .filter({ hasText: `${email} is verified.` })
+    .waitFor();
 }
 
 /** Signs a new user up through the form and waits for the dashboard. */

@@ -53,11 +53,20 @@ async function proTenant() {
   const checkout = await fetch(`${appUrl()}/api/billing/create-checkout-session`, {
     method: "POST",
     headers: { Cookie: cookie, "Content-Type": "application/json", Origin: appUrl() },
-    body: JSON.stringify({ priceId: "prc_organization_max_monthly", quantity: 21, organizationName: `Pro Uploads ${Date.now().toString(36)}` }),
+    body: JSON.stringify({
+      priceId: "prc_organization_max_monthly",
+      quantity: 21,
+      organizationName: `Pro Uploads ${Date.now().toString(36)}`,
+    }),
   });
   if (checkout.status !== 200) throw new Error(`checkout: ${checkout.status} ${await checkout.text()}`);
   const { url, intentId } = (await checkout.json()) as { url: string; intentId: string };
-  const paid = await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "action=pay", redirect: "manual" });
+  const paid = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "action=pay",
+    redirect: "manual",
+  });
   if (paid.status !== 303) throw new Error(`payment: ${paid.status}`);
   // Every webhook the payment caused has reached the app: the tenant is provisioned now.
   const { pending } = await emulatorControl(inject("stripeUrl")).flush();
@@ -116,7 +125,7 @@ test("an admin publishes a version; a member with a seat sees it on the dashboar
   await expectNoSeriousViolations(member, "dashboard with downloads");
   const [download] = await Promise.all([member.waitForEvent("download"), link.click()]);
   expect(download.suggestedFilename()).toBe("e2e-tool.exe");
-  const saved = readFileSync((await download.path()));
+  const saved = readFileSync(await download.path());
   expect(sha256(saved)).toBe(sha256(bytes));
 });
 

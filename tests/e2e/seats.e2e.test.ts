@@ -64,7 +64,9 @@ test("an admin approves a join request, runs out of seats, buys one more through
   await owner.getByRole("button", { name: "Buy 1 more seat" }).click();
   await owner.getByTestId("change-result").waitFor();
   // Stripe's webhook arrives and the capacity grows; the page follows it.
-  await owner.waitForFunction(() => document.querySelector('[data-testid="current-plan"]')?.textContent?.includes("3 seats"), null, { timeout: 30_000 });
+  await owner.waitForFunction(() => document.querySelector('[data-testid="current-plan"]')?.textContent?.includes("3 seats"), null, {
+    timeout: 30_000,
+  });
   await screenshot(owner, "seats-bought");
 
   // Now Bob's approval goes through with the new seat.

@@ -56,7 +56,8 @@ const SIGNATURE_REUSE_MS = 240_000;
  */
 export async function deliver(eventId: string): Promise<Response> {
   const cached = signed.get(eventId);
-  if (!cached || Date.now() - cached.at > SIGNATURE_REUSE_MS) signed.set(eventId, { at: Date.now(), signature: control.signEvent(eventId) });
+  if (!cached || Date.now() - cached.at > SIGNATURE_REUSE_MS)
+    signed.set(eventId, { at: Date.now(), signature: control.signEvent(eventId) });
   const { payload, header } = await signed.get(eventId)!.signature;
   const request = new Request(`${BASE}/api/stripe/webhook`, {
     method: "POST",
@@ -141,7 +142,10 @@ async function restoreSubscriptionRows(tenantId: string, saved: Awaited<ReturnTy
     for (const row of rows) {
       const cols = Object.keys(row).filter((c) => c !== "id");
       statements.push(
-        env.DB.prepare(`UPDATE ${table} SET ${cols.map((c) => `"${c}" = ?`).join(", ")} WHERE id = ?`).bind(...cols.map((c) => row[c] ?? null), row.id),
+        env.DB.prepare(`UPDATE ${table} SET ${cols.map((c) => `"${c}" = ?`).join(", ")} WHERE id = ?`).bind(
+          ...cols.map((c) => row[c] ?? null),
+          row.id,
+        ),
       );
     }
   }
@@ -167,7 +171,13 @@ export async function expectOrderIndependent(flow: {
   const acted = flow.events.filter((e) => isActedOn(e.type)).map((e) => e.id);
   const prefix = (flow.prefix ?? []).filter((e) => isActedOn(e.type)).map((e) => e.id);
   const fullRewind = () =>
-    rewindPurchase({ intentId: flow.intentId, tenantId: flow.tenantId, userId: flow.userId, customerId: flow.customerId, eventIds: [...prefix, ...acted] });
+    rewindPurchase({
+      intentId: flow.intentId,
+      tenantId: flow.tenantId,
+      userId: flow.userId,
+      customerId: flow.customerId,
+      eventIds: [...prefix, ...acted],
+    });
   let rewind = fullRewind;
   if (prefix.length > 0) {
     await fullRewind();
@@ -187,9 +197,11 @@ export async function expectOrderIndependent(flow: {
   await rewind();
   for (const id of acted) {
     const results = await Promise.all([deliver(id), deliver(id), deliver(id)]);
-    if (!results.every((r) => r.status === 200)) throw new Error(`concurrent duplicates of ${id} answered ${results.map((r) => r.status).join(",")}`);
+    if (!results.every((r) => r.status === 200))
+      throw new Error(`concurrent duplicates of ${id} answered ${results.map((r) => r.status).join(",")}`);
   }
-  if (JSON.stringify(await tenantState(flow.tenantId)) !== JSON.stringify(flow.reference)) throw new Error("concurrent duplicates changed the state");
+  if (JSON.stringify(await tenantState(flow.tenantId)) !== JSON.stringify(flow.reference))
+    throw new Error("concurrent duplicates changed the state");
   return orders;
 }
 
@@ -201,7 +213,14 @@ const SAMPLED_ORDERS = 40;
 /** The orders that matter most: as sent, reversed, and each event first and last (the rest as sent). */
 export function chosenOrders<T>(items: T[]): T[][] {
   const rest = (i: number) => [...items.slice(0, i), ...items.slice(i + 1)];
-  return [items, [...items].reverse(), ...items.flatMap((item, i) => [[item, ...rest(i)], [...rest(i), item]])];
+  return [
+    items,
+    [...items].reverse(),
+    ...items.flatMap((item, i) => [
+      [item, ...rest(i)],
+      [...rest(i), item],
+    ]),
+  ];
 }
 
 /**

@@ -16,14 +16,27 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer> | ArrayBuffer) {
 }
 
 /** A system-catalog application with one version, as the admin console makes them. */
-export async function systemApplication(adminId: string, name: string, versions: { version: string; bytes: Uint8Array<ArrayBuffer> }[] = []) {
+export async function systemApplication(
+  adminId: string,
+  name: string,
+  versions: { version: string; bytes: Uint8Array<ArrayBuffer> }[] = [],
+) {
   const db = createDb(env.DB);
   const actor = { type: "user" as const, id: adminId };
   const app = await addSystemApplication({ db, actor, name, vendor: "Gatehouse Labs", now: Date.now() });
   const published = [];
   for (const v of versions) {
     published.push(
-      await addSystemVersion({ db, files: env.FILES, actor, applicationId: app.id, version: v.version, file: { name: `${app.slug}-${v.version}.exe`, body: new Blob([v.bytes]).stream() }, maxBytes: 1 << 20, now: Date.now() }),
+      await addSystemVersion({
+        db,
+        files: env.FILES,
+        actor,
+        applicationId: app.id,
+        version: v.version,
+        file: { name: `${app.slug}-${v.version}.exe`, body: new Blob([v.bytes]).stream() },
+        maxBytes: 1 << 20,
+        now: Date.now(),
+      }),
     );
   }
   return { ...app, versions: published };

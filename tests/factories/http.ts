@@ -72,7 +72,9 @@ export async function signedInAgent(email = uniqueEmail(), password = "correct-h
 
 /** The link in the newest email of `template` to `to`, as its recipient would click it (read from the outbox). */
 export async function linkFromOutbox(to: string, template: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT text_body FROM email_outbox WHERE to_address = ? AND template = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+  const row = await env.DB.prepare(
+    "SELECT text_body FROM email_outbox WHERE to_address = ? AND template = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+  )
     .bind(to, template)
     .first<{ text_body: string }>();
   if (!row) throw new Error(`no ${template} email to ${to} in the outbox`);

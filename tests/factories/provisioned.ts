@@ -41,14 +41,29 @@ export async function provisionedTenant(
   const intentId = `int_${id}`;
   const customerId = `cus_fixture_${id}`;
   const subscriptionId = `sub_fixture_${id}`;
-  const price = (await db.select().from(schema.productPrices).where(eq(schema.productPrices.id, PRICE[opts.price ?? "pro"])).get())!;
-  const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${id.slice(-6)}`;
+  const price = (await db
+    .select()
+    .from(schema.productPrices)
+    .where(eq(schema.productPrices.id, PRICE[opts.price ?? "pro"]))
+    .get())!;
+  const slug = `${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")}-${id.slice(-6)}`;
   const actor: Actor = { type: "stripe_event", id: `evt_fixture_${id}` };
   const entitlementId = entitlementIdFor(subscriptionId);
   const periodEnd = now + 30 * DAY;
 
   const statements: Statement[] = [
-    db.insert(schema.tenants).values({ id: tenantId, name, slug, joinCode: id.slice(0, 8).toUpperCase(), stripeCustomerId: customerId, createdAt: now, createdBy: owner.user.id }),
+    db.insert(schema.tenants).values({
+      id: tenantId,
+      name,
+      slug,
+      joinCode: id.slice(0, 8).toUpperCase(),
+      stripeCustomerId: customerId,
+      createdAt: now,
+      createdBy: owner.user.id,
+    }),
     db.insert(schema.purchaseIntents).values({
       id: intentId,
       userId: owner.user.id,
@@ -65,7 +80,9 @@ export async function provisionedTenant(
       createdAt: now,
       updatedAt: now,
     }),
-    db.insert(schema.tenantMemberships).values({ id: `mem_${id}`, tenantId, userId: owner.user.id, role: "owner", status: "active", createdAt: now, updatedAt: now }),
+    db
+      .insert(schema.tenantMemberships)
+      .values({ id: `mem_${id}`, tenantId, userId: owner.user.id, role: "owner", status: "active", createdAt: now, updatedAt: now }),
     db.insert(schema.subscriptions).values({
       id: `sr_${subscriptionId}`,
       tenantId,
@@ -98,11 +115,45 @@ export async function provisionedTenant(
       createdAt: now,
       updatedAt: now,
     }),
-    auditInsert(db, { actor, action: "tenant.created", tenantId, target: { type: "tenant", id: tenantId }, after: { name, slug, ownerUserId: owner.user.id, intentId }, at: now }),
-    auditInsert(db, { actor, action: "membership.created", tenantId, target: { type: "user", id: owner.user.id }, after: { role: "owner", status: "active" }, at: now }),
-    auditInsert(db, { actor, action: "entitlement.granted", tenantId, target: { type: "entitlement", id: entitlementId }, after: { status, quantitySeats: seats }, at: now }),
-    auditInsert(db, { actor, action: "purchase.provisioned", tenantId, target: { type: "purchase_intent", id: intentId }, after: { product: "organization", quantity: seats }, at: now }),
-    db.insert(schema.analyticsEvents).values({ name: "checkout_success", userId: owner.user.id, tenantId, properties: JSON.stringify({ intentId, product: "organization", quantity: seats }), at: now }),
+    auditInsert(db, {
+      actor,
+      action: "tenant.created",
+      tenantId,
+      target: { type: "tenant", id: tenantId },
+      after: { name, slug, ownerUserId: owner.user.id, intentId },
+      at: now,
+    }),
+    auditInsert(db, {
+      actor,
+      action: "membership.created",
+      tenantId,
+      target: { type: "user", id: owner.user.id },
+      after: { role: "owner", status: "active" },
+      at: now,
+    }),
+    auditInsert(db, {
+      actor,
+      action: "entitlement.granted",
+      tenantId,
+      target: { type: "entitlement", id: entitlementId },
+      after: { status, quantitySeats: seats },
+      at: now,
+    }),
+    auditInsert(db, {
+      actor,
+      action: "purchase.provisioned",
+      tenantId,
+      target: { type: "purchase_intent", id: intentId },
+      after: { product: "organization", quantity: seats },
+      at: now,
+    }),
+    db.insert(schema.analyticsEvents).values({
+      name: "checkout_success",
+      userId: owner.user.id,
+      tenantId,
+      properties: JSON.stringify({ intentId, product: "organization", quantity: seats }),
+      at: now,
+    }),
   ];
   // The owner's seat as the webhook gives it at provisioning (a later cancellation keeps the row).
   statements.push(...ownerSeatStatements(db, { entitlementId, tenantId, userId: owner.user.id, actor, now }));

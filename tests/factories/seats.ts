@@ -11,15 +11,14 @@ export async function bulkMembers(tenantId: string, n: number, status: "active" 
   const tag = crypto.randomUUID().replace(/-/g, "").slice(0, 10);
   const ids = Array.from({ length: n }, (_, i) => `usr_bulk_${tag}_${i}`);
   const statements = ids.flatMap((id, i) => [
-    env.DB.prepare("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, 'not-a-login', ?)").bind(id, `bulk-${tag}-${i}@example.com`, now),
-    env.DB.prepare("INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?)").bind(
-      `mem_bulk_${tag}_${i}`,
-      tenantId,
+    env.DB.prepare("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, 'not-a-login', ?)").bind(
       id,
-      status,
-      now,
+      `bulk-${tag}-${i}@example.com`,
       now,
     ),
+    env.DB.prepare(
+      "INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?)",
+    ).bind(`mem_bulk_${tag}_${i}`, tenantId, id, status, now, now),
   ]);
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
   return ids;
@@ -31,7 +30,9 @@ export const userActor = (id: string): Actor => ({ type: "user", id });
 
 /** Active seats of a tenant, straight from D1. */
 export async function activeSeats(tenantId: string): Promise<string[]> {
-  const rows = await env.DB.prepare("SELECT user_id FROM tenant_entitlement_seat_assignments WHERE tenant_id = ? AND released_at IS NULL ORDER BY user_id")
+  const rows = await env.DB.prepare(
+    "SELECT user_id FROM tenant_entitlement_seat_assignments WHERE tenant_id = ? AND released_at IS NULL ORDER BY user_id",
+  )
     .bind(tenantId)
     .all<{ user_id: string }>();
   return rows.results.map((r) => r.user_id);
@@ -55,7 +56,9 @@ export async function auditCount(tenantId: string): Promise<number> {
 }
 
 export async function auditActions(tenantId: string, action: string) {
-  const rows = await env.DB.prepare("SELECT actor_type, actor_id, before, after FROM audit_log WHERE tenant_id = ? AND action = ? ORDER BY id")
+  const rows = await env.DB.prepare(
+    "SELECT actor_type, actor_id, before, after FROM audit_log WHERE tenant_id = ? AND action = ? ORDER BY id",
+  )
     .bind(tenantId, action)
     .all<{ actor_type: string; actor_id: string | null; before: string | null; after: string | null }>();
   return rows.results.map((r) => ({ ...r, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }));

@@ -28,7 +28,9 @@ export async function ownerWithOrganization(seats = 3, name = "Matrix Org") {
 export async function addMember(tenantId: string, opts: { seat?: boolean; role?: "member" | "admin" } = {}) {
   const member = await signedInAgent();
   const now = Date.now();
-  await env.DB.prepare("INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)")
+  await env.DB.prepare(
+    "INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
+  )
     .bind(`mem_${crypto.randomUUID().slice(0, 18)}`, tenantId, member.user.id, opts.role ?? "member", now, now)
     .run();
   if (opts.seat) {

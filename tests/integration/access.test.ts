@@ -54,58 +54,148 @@ const MATRIX: { name: string; request: (w: World) => [string, RequestInit?]; exp
   {
     name: "Accelerator index page",
     request: () => ["/accelerator"],
-    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    expect: {
+      anonymous: 302,
+      noTenant: 403,
+      memberNoEntitlement: 403,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 403,
+      systemAdmin: 200,
+    },
     secret: OUTLINE_SECRET,
   },
   {
     name: "Accelerator lesson page",
     request: () => ["/accelerator/foundations/pay-first"],
-    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    expect: {
+      anonymous: 302,
+      noTenant: 403,
+      memberNoEntitlement: 403,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 403,
+      systemAdmin: 200,
+    },
     secret: LESSON_SECRET,
   },
   {
     name: "Accelerator lesson data request",
     request: () => ["/accelerator/foundations/pay-first.data"],
-    expect: { anonymous: 202, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    expect: {
+      anonymous: 202,
+      noTenant: 403,
+      memberNoEntitlement: 403,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 403,
+      systemAdmin: 200,
+    },
     secret: LESSON_SECRET,
   },
   {
     name: "Accelerator index data request",
     request: () => ["/accelerator.data"],
-    expect: { anonymous: 202, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 403, systemAdmin: 200 },
+    expect: {
+      anonymous: 202,
+      noTenant: 403,
+      memberNoEntitlement: 403,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 403,
+      systemAdmin: 200,
+    },
     secret: OUTLINE_SECRET,
   },
   {
     name: "roadmap editor",
     request: (w) => [`/org/${w.a.tenant.slug}/roadmap`],
-    expect: { anonymous: 302, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+    expect: {
+      anonymous: 302,
+      noTenant: 404,
+      memberNoEntitlement: 404,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 404,
+      systemAdmin: 404,
+    },
     secret: ROADMAP_SECRET,
   },
   {
     name: "roadmap editor data request",
     request: (w) => [`/org/${w.a.tenant.slug}/roadmap.data`],
-    expect: { anonymous: 202, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+    expect: {
+      anonymous: 202,
+      noTenant: 404,
+      memberNoEntitlement: 404,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 404,
+      systemAdmin: 404,
+    },
     secret: ROADMAP_SECRET,
   },
   {
     name: "publishing the roadmap (action)",
     request: (w) => [`/org/${w.a.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" })],
-    expect: { anonymous: 302, noTenant: 404, memberNoEntitlement: 404, memberNoSeat: 403, memberSeat: 200, owner: 200, otherOwner: 404, systemAdmin: 404 },
+    expect: {
+      anonymous: 302,
+      noTenant: 404,
+      memberNoEntitlement: 404,
+      memberNoSeat: 403,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 404,
+      systemAdmin: 404,
+    },
   },
   {
     name: "Manage billing",
     request: (w) => [`/org/${w.a.tenant.slug}/billing-portal`, { method: "POST" }],
-    expect: { anonymous: 302, noTenant: 403, memberNoEntitlement: 403, memberNoSeat: 403, memberSeat: 403, owner: 303, otherOwner: 403, systemAdmin: 403 },
+    expect: {
+      anonymous: 302,
+      noTenant: 403,
+      memberNoEntitlement: 403,
+      memberNoSeat: 403,
+      memberSeat: 403,
+      owner: 303,
+      otherOwner: 403,
+      systemAdmin: 403,
+    },
   },
   {
     name: "dashboard",
     request: () => ["/dashboard"],
-    expect: { anonymous: 302, noTenant: 200, memberNoEntitlement: 200, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 200, systemAdmin: 200 },
+    expect: {
+      anonymous: 302,
+      noTenant: 200,
+      memberNoEntitlement: 200,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 200,
+      systemAdmin: 200,
+    },
   },
   {
     name: "GET /api/me",
     request: () => ["/api/me"],
-    expect: { anonymous: 401, noTenant: 200, memberNoEntitlement: 200, memberNoSeat: 200, memberSeat: 200, owner: 200, otherOwner: 200, systemAdmin: 200 },
+    expect: {
+      anonymous: 401,
+      noTenant: 200,
+      memberNoEntitlement: 200,
+      memberNoSeat: 200,
+      memberSeat: 200,
+      owner: 200,
+      otherOwner: 200,
+      systemAdmin: 200,
+    },
   },
 ];
 
@@ -127,7 +217,11 @@ for (const row of MATRIX) {
 
 test("/api/me reports access and the entitlements behind it", async () => {
   const w = await world();
-  const me = async (role: Role) => (await (await w.roles[role]!.fetch("/api/me")).json()) as { access: Record<string, boolean>; entitlements: { product: string; grantsAccess: boolean }[] };
+  const me = async (role: Role) =>
+    (await (await w.roles[role]!.fetch("/api/me")).json()) as {
+      access: Record<string, boolean>;
+      entitlements: { product: string; grantsAccess: boolean }[];
+    };
   expect((await me("memberSeat")).access).toEqual({ organization: true, accelerator: true });
   expect((await me("memberNoSeat")).access).toEqual({ organization: false, accelerator: true });
   expect((await me("memberNoEntitlement")).access).toEqual({ organization: false, accelerator: false });
@@ -148,13 +242,17 @@ test("the Accelerator nav item shows only with access", async () => {
 
 test("a locked Accelerator view is recorded and offers the upgrade", async () => {
   const w = await world();
-  const before = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{ n: number }>())!.n;
+  const before = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{
+    n: number;
+  }>())!.n;
   const res = await w.roles.noTenant!.fetch("/accelerator/foundations/pay-first");
   expect(res.status).toBe(403);
   const html = await pageText(res);
   expect(html).toContain("Accelerator is locked");
   expect(html).toContain("Enroll in Accelerator");
-  const after = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{ n: number }>())!.n;
+  const after = (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'accelerator_locked_view'").first<{
+    n: number;
+  }>())!.n;
   expect(after).toBe(before + 1);
 });
 
@@ -204,13 +302,20 @@ test("roadmap edits are checked: bad input is a 422 naming the field (404 for an
 
 test("past due keeps access inside the grace period and ends it after; a trial ending without a card ends it", async () => {
   const o = await provisionedTenant({ seats: 2, name: "Grace Co" });
-  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?").bind(o.tenant.id).first<{ id: string }>();
-  const me = async () => ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
+  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?")
+    .bind(o.tenant.id)
+    .first<{ id: string }>();
+  const me = async () =>
+    ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
   expect(await me()).toBe(true);
   // Drive the states through D1 as the webhook would have written them.
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET status = 'past_due', grace_until = ? WHERE id = ?").bind(Date.now() + 86_400_000, ent!.id).run();
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET status = 'past_due', grace_until = ? WHERE id = ?")
+    .bind(Date.now() + 86_400_000, ent!.id)
+    .run();
   expect(await me()).toBe(true);
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE id = ?").bind(Date.now() - 1, ent!.id).run();
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE id = ?")
+    .bind(Date.now() - 1, ent!.id)
+    .run();
   expect(await me()).toBe(false);
   const dash = await pageText(await o.owner.agent.fetch("/dashboard"));
   expect(dash).toContain("Past due");
@@ -221,12 +326,15 @@ test("cancel at period end keeps access until the period ends", async () => {
   const seen = (await eventsFor(o.customerId)).map((e) => e.id);
   await stripe().subscriptions.update(o.subscriptionId!, { cancel_at_period_end: true });
   await deliverAll((await eventsFor(o.customerId, seen)).map((e) => e.id));
-  const me = async () => ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
+  const me = async () =>
+    ((await (await o.owner.agent.fetch("/api/me")).json()) as { access: { organization: boolean } }).access.organization;
   expect(await me()).toBe(true);
   const dash = await pageText(await o.owner.agent.fetch("/dashboard"));
   expect(dash).toMatch(/Active<\/span> ends \d+ /);
   // Once the period end has passed, access ends even before Stripe's deletion arrives.
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET valid_until = ? WHERE tenant_id = ?").bind(Date.now() - 1, o.tenant.id).run();
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET valid_until = ? WHERE tenant_id = ?")
+    .bind(Date.now() - 1, o.tenant.id)
+    .run();
   expect(await me()).toBe(false);
 });
 

@@ -6,8 +6,13 @@ import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
 
 const auditRows = async (where: string, ...binds: unknown[]) =>
-  (await env.DB.prepare(`SELECT action, actor_type, actor_id, tenant_id, target_id, reason, before, after FROM audit_log WHERE ${where} ORDER BY id`).bind(...binds).all())
-    .results;
+  (
+    await env.DB.prepare(
+      `SELECT action, actor_type, actor_id, tenant_id, target_id, reason, before, after FROM audit_log WHERE ${where} ORDER BY id`,
+    )
+      .bind(...binds)
+      .all()
+  ).results;
 const maxAuditId = async () => (await env.DB.prepare("SELECT coalesce(max(id), 0) AS id FROM audit_log").first<{ id: number }>())!.id;
 
 type World = Awaited<ReturnType<typeof buildWorld>>;
@@ -102,10 +107,18 @@ test("a grant gives access at the next request, writes exactly its audit row, an
   expect(await me(w.member.agent)).toBe(true);
   const grantAudit = await auditRows("id > ?", before);
   expect(grantAudit).toEqual([
-    expect.objectContaining({ action: "entitlement.granted", actor_type: "user", actor_id: w.admin.user.id, tenant_id: w.org.tenant.id, reason: "Conference speaker gift" }),
+    expect.objectContaining({
+      action: "entitlement.granted",
+      actor_type: "user",
+      actor_id: w.admin.user.id,
+      tenant_id: w.org.tenant.id,
+      reason: "Conference speaker gift",
+    }),
   ]);
   const entitlementId = grantAudit[0]!.target_id as string;
-  const row = await env.DB.prepare("SELECT source, source_ref, status FROM tenant_product_entitlements WHERE id = ?").bind(entitlementId).first();
+  const row = await env.DB.prepare("SELECT source, source_ref, status FROM tenant_product_entitlements WHERE id = ?")
+    .bind(entitlementId)
+    .first();
   expect(row).toMatchObject({ source: "admin_grant", status: "active", source_ref: expect.stringMatching(/^grant_/) });
 
   const mid = await maxAuditId();
@@ -116,10 +129,18 @@ test("a grant gives access at the next request, writes exactly its audit row, an
   expect(revoked.status).toBe(200);
   expect(await me(w.member.agent)).toBe(false);
   expect(await auditRows("id > ?", mid)).toEqual([
-    expect.objectContaining({ action: "entitlement.revoked", actor_id: w.admin.user.id, target_id: entitlementId, reason: "Gift period over" }),
+    expect.objectContaining({
+      action: "entitlement.revoked",
+      actor_id: w.admin.user.id,
+      target_id: entitlementId,
+      reason: "Gift period over",
+    }),
   ]);
   // Revoking twice is a clear 409 and writes nothing more.
-  const again = await w.admin.agent.fetch(`/admin/tenants/${w.org.tenant.id}`, form({ intent: "revoke", entitlementId, reason: "Gift period over" }));
+  const again = await w.admin.agent.fetch(
+    `/admin/tenants/${w.org.tenant.id}`,
+    form({ intent: "revoke", entitlementId, reason: "Gift period over" }),
+  );
   expect(again.status).toBe(409);
   expect(await maxAuditId()).toBe(mid + 1);
 });
@@ -127,30 +148,44 @@ test("a grant gives access at the next request, writes exactly its audit row, an
 test("a seat-based grant seats the owner, audited", async () => {
   const w = await world();
   const before = await maxAuditId();
-  const res = await w.admin.agent.fetch("/api/admin/grants", json({ tenantId: w.org.tenant.id, productKey: "organization", seats: 3, reason: "Partner programme" }));
+  const res = await w.admin.agent.fetch(
+    "/api/admin/grants",
+    json({ tenantId: w.org.tenant.id, productKey: "organization", seats: 3, reason: "Partner programme" }),
+  );
   expect(res.status).toBe(201);
   const { entitlementId } = (await res.json()) as { entitlementId: string };
   expect((await auditRows("id > ?", before)).map((r) => r.action)).toEqual(["entitlement.granted", "seat.assigned"]);
-  const seats = await env.DB.prepare("SELECT user_id FROM tenant_entitlement_seat_assignments WHERE entitlement_id = ? AND released_at IS NULL").bind(entitlementId).all();
+  const seats = await env.DB.prepare(
+    "SELECT user_id FROM tenant_entitlement_seat_assignments WHERE entitlement_id = ? AND released_at IS NULL",
+  )
+    .bind(entitlementId)
+    .all();
   expect(seats.results).toEqual([{ user_id: w.org.owner.user.id }]);
 });
 
 test("revoking a Stripe-backed entitlement needs confirmation, and later Stripe events do not undo it", async () => {
   const o = await ownerWithOrganization(2, "Stripe Revoke Co");
   const admin = await systemAdmin();
-  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ? AND source = 'stripe_subscription'").bind(o.tenant.id).first<{ id: string }>();
+  const ent = await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ? AND source = 'stripe_subscription'")
+    .bind(o.tenant.id)
+    .first<{ id: string }>();
   const before = await maxAuditId();
   const unconfirmed = await admin.agent.fetch(`/api/admin/entitlements/${ent!.id}/revoke`, json({ reason: "Chargeback fraud" }));
   expect(unconfirmed.status).toBe(409);
   expect(((await unconfirmed.json()) as { message: string }).message).toContain("Stripe keeps billing");
   expect(await maxAuditId()).toBe(before);
-  const confirmed = await admin.agent.fetch(`/api/admin/entitlements/${ent!.id}/revoke`, json({ reason: "Chargeback fraud", confirmStripe: true }));
+  const confirmed = await admin.agent.fetch(
+    `/api/admin/entitlements/${ent!.id}/revoke`,
+    json({ reason: "Chargeback fraud", confirmStripe: true }),
+  );
   expect(confirmed.status).toBe(200);
   // Stripe still has the subscription active; its next event must not bring access back.
   const seen = (await eventsFor(o.customerId)).map((e) => e.id);
   await stripe().subscriptions.update(o.subscriptionId!, { metadata: { touched: "yes" } });
   await deliverAll((await eventsFor(o.customerId, seen)).map((e) => e.id));
-  const status = await env.DB.prepare("SELECT status FROM tenant_product_entitlements WHERE id = ?").bind(ent!.id).first<{ status: string }>();
+  const status = await env.DB.prepare("SELECT status FROM tenant_product_entitlements WHERE id = ?")
+    .bind(ent!.id)
+    .first<{ status: string }>();
   expect(status!.status).toBe("revoked");
 });
 
@@ -184,10 +219,16 @@ test("bad grant input is a 4xx and changes nothing", async () => {
 test("an admin creates a tenant only for a named existing owner, audited; the pay-first invariant accepts it", async () => {
   const w = await world();
   const owner = await signedInAgent();
-  const missing = await w.admin.agent.fetch("/admin/tenants/new", form({ name: "Ghost Co", ownerEmail: "ghost@example.com", reason: "pilot customer" }));
+  const missing = await w.admin.agent.fetch(
+    "/admin/tenants/new",
+    form({ name: "Ghost Co", ownerEmail: "ghost@example.com", reason: "pilot customer" }),
+  );
   expect(missing.status).toBe(422);
   const before = await maxAuditId();
-  const res = await w.admin.agent.fetch("/admin/tenants/new", form({ name: "Pilot Co", ownerEmail: owner.user.email, reason: "pilot customer" }));
+  const res = await w.admin.agent.fetch(
+    "/admin/tenants/new",
+    form({ name: "Pilot Co", ownerEmail: owner.user.email, reason: "pilot customer" }),
+  );
   expect(res.status).toBe(302);
   const tenantId = res.headers.get("Location")!.split("/").pop()!;
   expect((await auditRows("id > ?", before)).map((r) => [r.action, r.tenant_id])).toEqual([
@@ -205,11 +246,15 @@ test("a tenant whose name's slug is taken gets that slug with its id's last six 
   const suffix = crypto.randomUUID().slice(0, 8);
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const res = await w.admin.agent.fetch("/admin/tenants/new", form({ name: `Twin Co ${suffix}`, ownerEmail: owner.user.email, reason: "two of one name" }));
+    const res = await w.admin.agent.fetch(
+      "/admin/tenants/new",
+      form({ name: `Twin Co ${suffix}`, ownerEmail: owner.user.email, reason: "two of one name" }),
+    );
     expect(res.status).toBe(302);
     ids.push(res.headers.get("Location")!.split("/").pop()!);
   }
-  const slug = async (id: string) => (await env.DB.prepare("SELECT slug FROM tenants WHERE id = ?").bind(id).first<{ slug: string }>())!.slug;
+  const slug = async (id: string) =>
+    (await env.DB.prepare("SELECT slug FROM tenants WHERE id = ?").bind(id).first<{ slug: string }>())!.slug;
   expect(await slug(ids[0]!)).toBe(`twin-co-${suffix}`);
   expect(await slug(ids[1]!)).toBe(`twin-co-${suffix}-${ids[1]!.slice(-6)}`);
 });
@@ -221,7 +266,9 @@ test("the webhook inbox and email outbox filter by a known ?status=; any other s
   // Dated a day ahead, so both stand on the inbox's first page whatever other files deliver.
   const at = Date.now() + 86_400_000;
   for (const [status, id] of Object.entries(ids)) {
-    await env.DB.prepare("INSERT INTO processed_webhook_events (event_id, type, status, stripe_created, received_at) VALUES (?, 'test.filter', ?, 0, ?)")
+    await env.DB.prepare(
+      "INSERT INTO processed_webhook_events (event_id, type, status, stripe_created, received_at) VALUES (?, 'test.filter', ?, 0, ?)",
+    )
       .bind(id, status, at)
       .run();
   }
@@ -242,27 +289,52 @@ test("catalog: a new price is created in Stripe with the same lookup key; publis
   const w = await world();
   const key = `workshop_${Date.now().toString(36)}`;
   const before = await maxAuditId();
-  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "create_product", key, name: "Workshop", kind: "one_time" }))).status).toBe(200);
-  const product = await env.DB.prepare("SELECT id, published FROM products WHERE key = ?").bind(key).first<{ id: string; published: number }>();
+  expect(
+    (await w.admin.agent.fetch("/admin/catalog", form({ intent: "create_product", key, name: "Workshop", kind: "one_time" }))).status,
+  ).toBe(200);
+  const product = await env.DB.prepare("SELECT id, published FROM products WHERE key = ?")
+    .bind(key)
+    .first<{ id: string; published: number }>();
   expect(product!.published).toBe(0);
   const priceRes = await w.admin.agent.fetch(
     "/admin/catalog",
-    form({ intent: "create_price", productId: product!.id, lookupKey: `${key}_once`, currency: "eur", unitAmount: "9900", interval: "", tier: "", minSeats: "", maxSeats: "", accessDays: "90" }),
+    form({
+      intent: "create_price",
+      productId: product!.id,
+      lookupKey: `${key}_once`,
+      currency: "eur",
+      unitAmount: "9900",
+      interval: "",
+      tier: "",
+      minSeats: "",
+      maxSeats: "",
+      accessDays: "90",
+    }),
   );
   expect(priceRes.status).toBe(200);
-  const price = await env.DB.prepare("SELECT id, stripe_price_id, published FROM product_prices WHERE lookup_key = ?").bind(`${key}_once`).first<{ id: string; stripe_price_id: string }>();
+  const price = await env.DB.prepare("SELECT id, stripe_price_id, published FROM product_prices WHERE lookup_key = ?")
+    .bind(`${key}_once`)
+    .first<{ id: string; stripe_price_id: string }>();
   const inStripe = await stripe().prices.list({ lookup_keys: [`${key}_once`] });
   expect(inStripe.data.map((p) => p.id)).toEqual([price!.stripe_price_id]);
   expect(inStripe.data[0]!.unit_amount).toBe(9900);
 
-  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "product", id: product!.id, change: "publish" }))).status).toBe(200);
-  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status).toBe(200);
+  expect(
+    (await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "product", id: product!.id, change: "publish" }))).status,
+  ).toBe(200);
+  expect(
+    (await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status,
+  ).toBe(200);
   const pricing = await (await agent().fetch("/api/public/pricing")).text();
   expect(pricing).toContain(`${key}_once`);
-  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "archive" }))).status).toBe(200);
+  expect(
+    (await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "archive" }))).status,
+  ).toBe(200);
   expect(await (await agent().fetch("/api/public/pricing")).text()).not.toContain(`${key}_once`);
   // An archived price stays archived; prices are never edited.
-  expect((await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status).toBe(409);
+  expect(
+    (await w.admin.agent.fetch("/admin/catalog", form({ intent: "flag", target: "price", id: price!.id, change: "publish" }))).status,
+  ).toBe(409);
   expect((await auditRows("id > ?", before)).map((r) => r.action)).toEqual([
     "catalog.product_created",
     "catalog.price_created",
@@ -320,7 +392,9 @@ test("licences: filters and a CSV export", async () => {
   expect(csv.headers.get("Content-Disposition")).toContain("attachment");
   const text = await csv.text();
   const lines = text.trim().split("\r\n");
-  expect(lines[0]).toBe("entitlement_id,tenant_id,tenant,product,source,source_ref,status,seats_used,seats_total,valid_from,valid_until,grace_until");
+  expect(lines[0]).toBe(
+    "entitlement_id,tenant_id,tenant,product,source,source_ref,status,seats_used,seats_total,valid_from,valid_until,grace_until",
+  );
   expect(lines.some((l) => l.includes('"Admin Target Co"') && l.includes('"organization"'))).toBe(true);
   expect(lines.slice(1).every((l) => l.includes('"organization"'))).toBe(true);
 });
@@ -341,7 +415,9 @@ test("audit log filters by tenant, actor and action; the funnel counts events pe
   };
   // What the database holds for today (UTC), per event: the chart must show exactly that.
   const stored = async (name: string) =>
-    (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = ? AND at >= ?").bind(name, Date.parse(today)).first<{ n: number }>())!.n;
+    (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = ? AND at >= ?")
+      .bind(name, Date.parse(today))
+      .first<{ n: number }>())!.n;
   const before = await todaysCells();
   await agent().fetch("/pricing", form({ product: "accelerator" }));
   const after = await todaysCells();

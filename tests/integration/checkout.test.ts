@@ -17,7 +17,9 @@ import {
 import { agent, json, signedInAgent } from "../factories/http";
 
 const count = async (table: string, where = "1 = 1", ...binds: unknown[]) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).bind(...binds).first<{ n: number }>())!.n;
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 async function buyOrganization(seats = 5) {
   const buyer = await signedInAgent();
@@ -76,13 +78,23 @@ test("new buyer, Organization: paying provisions tenant, owner, subscription, en
   expect(state.memberships).toEqual([{ user_id: user.id, role: "owner", status: "active" }]);
   expect(state.subscriptions).toEqual([expect.objectContaining({ status: "active", quantity: 5, cancel_at_period_end: 0 })]);
   expect(state.entitlements).toEqual([
-    expect.objectContaining({ product_id: "prd_organization", status: "active", quantity_seats: 5, source: "stripe_subscription", tier: "PRO" }),
+    expect.objectContaining({
+      product_id: "prd_organization",
+      status: "active",
+      quantity_seats: 5,
+      source: "stripe_subscription",
+      tier: "PRO",
+    }),
   ]);
   expect(state.seats).toEqual([{ entitlement_id: state.entitlements[0]!.id, user_id: user.id }]);
 
-  const audit = await env.DB.prepare("SELECT action, actor_type, actor_id FROM audit_log WHERE tenant_id = ? ORDER BY id").bind(tenantId).all();
+  const audit = await env.DB.prepare("SELECT action, actor_type, actor_id FROM audit_log WHERE tenant_id = ? ORDER BY id")
+    .bind(tenantId)
+    .all();
   const actions = audit.results.map((r) => r.action);
-  expect(actions).toEqual(expect.arrayContaining(["tenant.created", "membership.created", "entitlement.granted", "seat.assigned", "purchase.provisioned"]));
+  expect(actions).toEqual(
+    expect.arrayContaining(["tenant.created", "membership.created", "entitlement.granted", "seat.assigned", "purchase.provisioned"]),
+  );
   expect(audit.results.every((r) => r.actor_type === "stripe_event" && String(r.actor_id).startsWith("evt_"))).toBe(true);
 
   const poll = await a.fetch(`/api/purchase-intents/${intentId}`);
@@ -184,7 +196,9 @@ test("a member who is not owner or admin cannot buy for the tenant", async () =>
   await payAndDeliver(url, customerId);
   const tenantId = await tenantOf(intentId);
   const member = await signedInAgent();
-  await env.DB.prepare("INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, 'member', 'active', 0, 0)")
+  await env.DB.prepare(
+    "INSERT INTO tenant_memberships (id, tenant_id, user_id, role, status, created_at, updated_at) VALUES (?, ?, ?, 'member', 'active', 0, 0)",
+  )
     .bind(`mem_t_${Date.now()}`, tenantId, member.user.id)
     .run();
   const res = await member.agent.fetch("/api/billing/create-checkout-session", json({ priceId: PRICE.accelerator, tenantId }));
@@ -246,8 +260,16 @@ test("a D1 failure half-way answers 500, leaves nothing half-written, and the re
   const intent = await intentRow(intentId);
   expect(intent!.state).toBe("paid"); // visibly paid, never lost
   expect(await count("tenants", "stripe_customer_id = ?", customerId)).toBe(0);
-  expect(await count("tenant_product_entitlements", "source_ref IN (SELECT stripe_subscription_id FROM subscriptions WHERE stripe_customer_id = ?)", customerId)).toBe(0);
-  const inbox = await env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(completed.id).first<{ status: string; error: string }>();
+  expect(
+    await count(
+      "tenant_product_entitlements",
+      "source_ref IN (SELECT stripe_subscription_id FROM subscriptions WHERE stripe_customer_id = ?)",
+      customerId,
+    ),
+  ).toBe(0);
+  const inbox = await env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?")
+    .bind(completed.id)
+    .first<{ status: string; error: string }>();
   expect(inbox).toMatchObject({ status: "failed", error: expect.stringContaining("injected failure") });
 
   const retried = await deliver(completed.id);
@@ -257,7 +279,9 @@ test("a D1 failure half-way answers 500, leaves nothing half-written, and the re
   const state = await tenantState(tenantId);
   expect(state.entitlements).toHaveLength(1);
   expect(state.seats).toHaveLength(1);
-  expect((await env.DB.prepare("SELECT status FROM processed_webhook_events WHERE event_id = ?").bind(completed.id).first())!.status).toBe("processed");
+  expect((await env.DB.prepare("SELECT status FROM processed_webhook_events WHERE event_id = ?").bind(completed.id).first())!.status).toBe(
+    "processed",
+  );
 });
 
 test("webhook refuses bad signatures, stale timestamps, garbage and oversize bodies with 400, writing nothing", async () => {
@@ -267,7 +291,11 @@ test("webhook refuses bad signatures, stale timestamps, garbage and oversize bod
   const id = (await eventsFor(customerId))[0]!.id;
   const { payload, header } = await control.signEvent(id);
   const post = (body: string, sig: string | null) =>
-    agent().fetch("/api/stripe/webhook", { method: "POST", headers: { "Content-Type": "application/json", ...(sig ? { "Stripe-Signature": sig } : {}) }, body });
+    agent().fetch("/api/stripe/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(sig ? { "Stripe-Signature": sig } : {}) },
+      body,
+    });
   const stale = header.replace(/t=\d+/, `t=${Math.floor(Date.now() / 1000) - 3600}`);
   const cases: [string, string | null][] = [
     [payload, null],
@@ -288,13 +316,22 @@ test("unknown event types are acknowledged and recorded as ignored", async () =>
   const first = await deliver(created.id);
   expect(first.status).toBe(200);
   expect(await first.json()).toMatchObject({ outcome: "ignored" });
-  const row = () => env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
+  const row = () =>
+    env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
   expect(await row()).toMatchObject({ status: "ignored", attempts: 1, error: "customer.created is not used" });
   // The row keeps the event's own columns (it is written by a hand-built statement).
-  const stored = await env.DB.prepare("SELECT type, object_id, stripe_created, payload, received_at, processed_at, duration_ms, tenant_id FROM processed_webhook_events WHERE event_id = ?")
+  const stored = await env.DB.prepare(
+    "SELECT type, object_id, stripe_created, payload, received_at, processed_at, duration_ms, tenant_id FROM processed_webhook_events WHERE event_id = ?",
+  )
     .bind(created.id)
     .first<Record<string, unknown>>();
-  expect(stored).toMatchObject({ type: "customer.created", object_id: customerId, stripe_created: expect.any(Number), duration_ms: 0, tenant_id: null });
+  expect(stored).toMatchObject({
+    type: "customer.created",
+    object_id: customerId,
+    stripe_created: expect.any(Number),
+    duration_ms: 0,
+    tenant_id: null,
+  });
   expect(JSON.parse(String(stored!.payload))).toMatchObject({ id: created.id, type: "customer.created" });
   expect(stored!.received_at).toEqual(expect.any(Number));
   expect(stored!.processed_at).toEqual(expect.any(Number));
@@ -304,7 +341,9 @@ test("unknown event types are acknowledged and recorded as ignored", async () =>
   expect(await again.json()).toMatchObject({ outcome: "duplicate" });
   expect(await row()).toMatchObject({ status: "ignored", attempts: 1 });
   // A row an earlier attempt left failed is taken over by the next delivery.
-  await env.DB.prepare("UPDATE processed_webhook_events SET status = 'failed', error = 'D1 was down' WHERE event_id = ?").bind(created.id).run();
+  await env.DB.prepare("UPDATE processed_webhook_events SET status = 'failed', error = 'D1 was down' WHERE event_id = ?")
+    .bind(created.id)
+    .run();
   expect(await (await deliver(created.id)).json()).toMatchObject({ outcome: "ignored" });
   expect(await row()).toMatchObject({ status: "ignored", attempts: 2, error: "customer.created is not used" });
 });
@@ -328,7 +367,9 @@ test("full refund of Accelerator revokes it; a partial refund keeps it", async (
   await stripe().refunds.create({ payment_intent: pi });
   await deliverAll((await eventsFor(customerId, seen)).map((e) => e.id));
   expect((await acc()).status).toBe("revoked");
-  const audit = await env.DB.prepare("SELECT reason FROM audit_log WHERE tenant_id = ? AND action = 'entitlement.revoked'").bind(tenantId).first();
+  const audit = await env.DB.prepare("SELECT reason FROM audit_log WHERE tenant_id = ? AND action = 'entitlement.revoked'")
+    .bind(tenantId)
+    .first();
   expect(String(audit!.reason)).toContain("fully refunded");
 });
 
@@ -374,7 +415,12 @@ test("a renewal that fails puts the tenant past due with a grace period; paying 
     .bind(user.email)
     .all<{ subject: string; text_body: string }>();
   expect(notices.results).toHaveLength(1);
-  const accessEnds = new Date(org.grace_until as number).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  const accessEnds = new Date(org.grace_until as number).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
   expect(notices.results[0]!.text_body).toContain(`Access continues until ${accessEnds}.`);
 
   await control.declineNextPayment(customerId, false);
@@ -399,7 +445,9 @@ test("an Accelerator trial without a payment method ends in cancellation", async
 
   await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 31 * 86_400 });
   const trialEnd = await eventsFor(customerId, seen);
-  expect(trialEnd.map((e) => e.type)).toEqual(expect.arrayContaining(["customer.subscription.trial_will_end", "customer.subscription.deleted"]));
+  expect(trialEnd.map((e) => e.type)).toEqual(
+    expect.arrayContaining(["customer.subscription.trial_will_end", "customer.subscription.deleted"]),
+  );
   await deliverAll(trialEnd.map((e) => e.id));
   const state = await tenantState(tenantId);
   expect(state.entitlements.find((e) => e.product_id === "prd_organization")!.status).toBe("canceled");
@@ -420,7 +468,9 @@ test("three days before an Accelerator trial ends, its owner gets one email; a t
   const willEnd = (await eventsFor(customerId, seen)).filter((e) => e.type === "customer.subscription.trial_will_end");
   expect(willEnd).toHaveLength(1);
   await deliverAll([willEnd[0]!.id, willEnd[0]!.id]);
-  const mails = await env.DB.prepare("SELECT subject FROM email_outbox WHERE to_address = ? AND template = 'trial_ending'").bind(buyer.user.email).all<{ subject: string }>();
+  const mails = await env.DB.prepare("SELECT subject FROM email_outbox WHERE to_address = ? AND template = 'trial_ending'")
+    .bind(buyer.user.email)
+    .all<{ subject: string }>();
   expect(mails.results).toHaveLength(1);
   const day = new Date(trialEnd).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   expect(mails.results[0]!.subject).toBe(`Your Trial Mail Co trial ends on ${day}`);
@@ -435,7 +485,9 @@ test("every delivery order of a new Organization purchase ends in the same state
   const reference = await tenantState(tenantId);
   const ids = events.map((e) => e.id);
   // Every order of the events the app acts on; the events it ignores keep their place.
-  const acted = events.filter((e) => e.type.startsWith("checkout.session") || e.type.startsWith("customer.subscription") || e.type.startsWith("invoice.pa")).map((e) => e.id);
+  const acted = events
+    .filter((e) => e.type.startsWith("checkout.session") || e.type.startsWith("customer.subscription") || e.type.startsWith("invoice.pa"))
+    .map((e) => e.id);
   const ignored = ids.filter((id) => !acted.includes(id));
   const orders = await forDeliveryOrders(acted, async (order) => {
     // The ignored events stay in the inbox: replaying them changes nothing (checked below).
@@ -458,7 +510,10 @@ test("every delivery order of a new Organization purchase ends in the same state
 
 test("every delivery order of an Accelerator purchase (with its bundled trial) ends in the same state", async () => {
   const buyer = await signedInAgent();
-  const { intentId, url, customerId } = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "Order Trial Co" });
+  const { intentId, url, customerId } = await startCheckout(buyer.agent, {
+    priceId: PRICE.accelerator,
+    organizationName: "Order Trial Co",
+  });
   await control.pay(url, "pay");
   // In order: provisioning starts the trial, whose own events follow.
   await deliverAll((await eventsFor(customerId)).map((e) => e.id));
@@ -479,12 +534,17 @@ test("every delivery order of a cancellation (at period end, then now) ends canc
   const subId = (await intentRow(intentId))!.stripe_subscription_id as string;
   await stripe().subscriptions.update(subId, { cancel_at_period_end: true });
   await stripe().subscriptions.cancel(subId);
-  const events = await eventsFor(customerId, purchase.map((e) => e.id));
+  const events = await eventsFor(
+    customerId,
+    purchase.map((e) => e.id),
+  );
   await deliverAll(events.map((e) => e.id));
   const tenantId = await tenantOf(intentId);
   const reference = await tenantState(tenantId);
   expect(reference.entitlements[0]).toMatchObject({ status: "canceled" });
-  expect(await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference })).toBeGreaterThanOrEqual(2);
+  expect(
+    await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference }),
+  ).toBeGreaterThanOrEqual(2);
 }, 240_000);
 
 test("every delivery order of a failed renewal and its recovery ends active", async () => {
@@ -497,11 +557,16 @@ test("every delivery order of a failed renewal and its recovery ends active", as
   await control.declineNextPayment(customerId, false);
   const invoice = (await stripe().invoices.list({ customer: customerId, status: "open" })).data[0]!;
   await stripe().invoices.pay(invoice.id);
-  const events = await eventsFor(customerId, purchase.map((e) => e.id));
+  const events = await eventsFor(
+    customerId,
+    purchase.map((e) => e.id),
+  );
   expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["invoice.payment_failed", "invoice.paid"]));
   await deliverAll(events.map((e) => e.id));
   const tenantId = await tenantOf(intentId);
   const reference = await tenantState(tenantId);
   expect(reference.entitlements[0]).toMatchObject({ status: "active", grace_until: null });
-  expect(await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference })).toBeGreaterThanOrEqual(2);
+  expect(
+    await expectOrderIndependent({ intentId, tenantId, userId: user.id, customerId, prefix: purchase, events, reference }),
+  ).toBeGreaterThanOrEqual(2);
 }, 600_000);

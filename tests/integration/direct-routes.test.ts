@@ -16,7 +16,11 @@ test("the pricing API answers the same directly and through Remix", async () => 
 
 test("the webhook refuses a bad signature the same directly and through Remix", async () => {
   const post = (path: string) =>
-    agent().fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" }, body: '{"id":"evt_x"}' });
+    agent().fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" },
+      body: '{"id":"evt_x"}',
+    });
   const direct = await post("/api/stripe/webhook");
   const viaRemix = await post("/api/stripe/webhook/");
   expect(direct.status).toBe(400);
@@ -26,5 +30,7 @@ test("the webhook refuses a bad signature the same directly and through Remix", 
 
 test("other methods on the direct paths still get Remix's 405", async () => {
   expect((await agent().fetch("/api/stripe/webhook")).status).toBe(405);
-  expect((await agent().fetch("/api/public/pricing", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status).toBe(405);
+  expect(
+    (await agent().fetch("/api/public/pricing", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status,
+  ).toBe(405);
 });

@@ -36,7 +36,10 @@ async function buildWorld() {
   const sysApp = await systemApplication(admin.user.id, "Gatehouse Agent", [{ version: "1.0.0", bytes: systemFile }]);
   await switchProUploads(admin.agent, a.tenant.id, true);
   const tenantFile = packageBytes("msi", 1500, 2);
-  const up = await ownerA.agent.fetch(`/api/pro/uploads?tenant=${a.tenant.slug}`, multipart({ application: "Alpha Tool", version: "2.1.0" }, { name: "AlphaTool-2.1.0.msi", bytes: tenantFile }));
+  const up = await ownerA.agent.fetch(
+    `/api/pro/uploads?tenant=${a.tenant.slug}`,
+    multipart({ application: "Alpha Tool", version: "2.1.0" }, { name: "AlphaTool-2.1.0.msi", bytes: tenantFile }),
+  );
   if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
   const uploaded = (await up.json()) as { id: string; sha256: string };
 
@@ -56,7 +59,14 @@ async function buildWorld() {
 const ROLES = ["anonymous", "noTenant", "memberNoEntitlement", "memberNoSeat", "memberSeat", "owner", "otherOwner", "systemAdmin"] as const;
 type Role = (typeof ROLES)[number];
 
-type Latest = { applications: { id: string; name: string; catalog: string; latest: { version: string; sha256: string; size: number; downloadUrl: string } }[] };
+type Latest = {
+  applications: {
+    id: string;
+    name: string;
+    catalog: string;
+    latest: { version: string; sha256: string; size: number; downloadUrl: string };
+  }[];
+};
 
 test("GET /api/catalog/latest across the authorization matrix", async () => {
   const w = await world();
@@ -85,7 +95,12 @@ test("GET /api/catalog/latest across the authorization matrix", async () => {
     expect(body.applications.map((a) => a.name).sort(), role).toEqual(want);
     const agentApp = body.applications.find((a) => a.name === "Gatehouse Agent")!;
     expect(agentApp.catalog).toBe("system");
-    expect(agentApp.latest).toMatchObject({ version: "1.0.0", sha256: await sha256Hex(w.systemFile), size: 2048, downloadUrl: `/downloads/${w.sysApp.versions[0]!.id}` });
+    expect(agentApp.latest).toMatchObject({
+      version: "1.0.0",
+      sha256: await sha256Hex(w.systemFile),
+      size: 2048,
+      downloadUrl: `/downloads/${w.sysApp.versions[0]!.id}`,
+    });
   }
 });
 
@@ -128,11 +143,24 @@ test("Pro uploads refuse bad packages with a clear 4xx and store nothing", async
   const slug = w.a.tenant.slug;
   const before = await storedFor(w.a.tenant.id);
   const exe = (size = 1000, seed = 3) => ({ name: "Tool.exe", bytes: packageBytes("exe", size, seed) });
-  const cases: { name: string; as?: Agent; fields?: Record<string, string>; file?: { name: string; bytes: Uint8Array<ArrayBuffer> }; status: number; error: string }[] = [
+  const cases: {
+    name: string;
+    as?: Agent;
+    fields?: Record<string, string>;
+    file?: { name: string; bytes: Uint8Array<ArrayBuffer> };
+    status: number;
+    error: string;
+  }[] = [
     { name: "wrong signature", file: { name: "Tool.exe", bytes: packageBytes("zip") }, status: 415, error: "bad_signature" },
     { name: "MSI bytes named .exe", file: { name: "Tool.exe", bytes: packageBytes("msi") }, status: 415, error: "bad_signature" },
     { name: "too big (limit + 1)", file: exe(4097), status: 413, error: "payload_too_large" },
-    { name: "duplicate version", fields: { version: "2.1.0", application: "Alpha Tool" }, file: exe(), status: 409, error: "duplicate_version" },
+    {
+      name: "duplicate version",
+      fields: { version: "2.1.0", application: "Alpha Tool" },
+      file: exe(),
+      status: 409,
+      error: "duplicate_version",
+    },
     { name: "bad version", fields: { version: "latest" }, file: exe(), status: 422, error: "invalid_input" },
     { name: "unsafe file name", file: { name: "../evil.exe", bytes: packageBytes("exe") }, status: 422, error: "invalid_input" },
     { name: "not a package extension", file: { name: "Tool.zip", bytes: packageBytes("exe") }, status: 422, error: "invalid_input" },
@@ -150,8 +178,14 @@ test("Pro uploads refuse bad packages with a clear 4xx and store nothing", async
   // Signed out: 401. A body that is not multipart: 400. No ?tenant=, or a body naming another tenant: 422.
   expect((await agent().fetch(`/api/pro/uploads?tenant=${slug}`, multipart({}))).status).toBe(401);
   expect((await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${slug}`, json({ tenant: slug }))).status).toBe(400);
-  expect((await w.ownerA.agent.fetch("/api/pro/uploads", multipart({ tenant: slug, application: "Another Tool", version: "3.0.0" }, exe()))).status).toBe(422);
-  const mismatch = await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${slug}`, multipart({ tenant: w.b.tenant.slug, application: "Another Tool", version: "3.0.0" }, exe()));
+  expect(
+    (await w.ownerA.agent.fetch("/api/pro/uploads", multipart({ tenant: slug, application: "Another Tool", version: "3.0.0" }, exe())))
+      .status,
+  ).toBe(422);
+  const mismatch = await w.ownerA.agent.fetch(
+    `/api/pro/uploads?tenant=${slug}`,
+    multipart({ tenant: w.b.tenant.slug, application: "Another Tool", version: "3.0.0" }, exe()),
+  );
   expect(mismatch.status).toBe(422);
   expect(await mismatch.json()).toMatchObject({ fieldErrors: { tenant: [expect.stringContaining("does not match")] } });
   expect(await storedFor(w.a.tenant.id)).toEqual(before);
@@ -162,7 +196,10 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   const file = { name: "Tool.exe", bytes: packageBytes("exe", 900, 9) };
   // Tenant B is on the PRO tier (not the Pro plan): refused even with the switch on.
   await switchProUploads(w.admin.agent, w.b.tenant.id, true);
-  const notPro = await w.b.owner.agent.fetch(`/api/pro/uploads?tenant=${w.b.tenant.slug}`, multipart({ application: "Beta", version: "1.0" }, file));
+  const notPro = await w.b.owner.agent.fetch(
+    `/api/pro/uploads?tenant=${w.b.tenant.slug}`,
+    multipart({ application: "Beta", version: "1.0" }, file),
+  );
   expect(notPro.status).toBe(403);
   expect(((await notPro.json()) as { message: string }).message).toMatch(/Pro plan/);
   expect(await storedFor(w.b.tenant.id)).toEqual({ versions: 0, objects: 0 });
@@ -170,41 +207,66 @@ test("uploads need the Pro plan and the admin switch; a new version supersedes t
   // Tenant A with the switch off: refused; the switch is audited.
   await switchProUploads(w.admin.agent, w.a.tenant.id, false);
   const before = await storedFor(w.a.tenant.id);
-  const off = await w.ownerA.agent.fetch(`/api/pro/uploads?tenant=${w.a.tenant.slug}`, multipart({ application: "Alpha Tool", version: "2.2.0" }, file));
+  const off = await w.ownerA.agent.fetch(
+    `/api/pro/uploads?tenant=${w.a.tenant.slug}`,
+    multipart({ application: "Alpha Tool", version: "2.2.0" }, file),
+  );
   expect(off.status).toBe(403);
   expect(((await off.json()) as { message: string }).message).toMatch(/not switched on/);
   expect(await storedFor(w.a.tenant.id)).toEqual(before);
-  const audit = await env.DB.prepare("SELECT after FROM audit_log WHERE action = 'tenant.pro_uploads' AND tenant_id = ? ORDER BY id").bind(w.a.tenant.id).all<{ after: string }>();
+  const audit = await env.DB.prepare("SELECT after FROM audit_log WHERE action = 'tenant.pro_uploads' AND tenant_id = ? ORDER BY id")
+    .bind(w.a.tenant.id)
+    .all<{ after: string }>();
   expect(audit.results.map((r) => JSON.parse(r.after) as unknown)).toEqual([{ enabled: true }, { enabled: false }]);
 
   // Back on: a tenant admin uploads 2.2.0 through the page, which supersedes 2.1.0.
   await switchProUploads(w.admin.agent, w.a.tenant.id, true);
-  const page = await w.tenantAdmin.agent.fetch(`/org/${w.a.tenant.slug}/software`, multipart({ application: "Alpha Tool", version: "2.2.0" }, file));
+  const page = await w.tenantAdmin.agent.fetch(
+    `/org/${w.a.tenant.slug}/software`,
+    multipart({ application: "Alpha Tool", version: "2.2.0" }, file),
+  );
   expect(page.status).toBe(200);
   const latest = (await (await w.memberSeat.agent.fetch("/api/catalog/latest")).json()) as Latest;
   expect(latest.applications.find((a) => a.name === "Alpha Tool")!.latest.version).toBe("2.2.0");
-  const old = await env.DB.prepare("SELECT superseded_by FROM software_versions WHERE id = ?").bind(w.uploaded.id).first<{ superseded_by: string | null }>();
+  const old = await env.DB.prepare("SELECT superseded_by FROM software_versions WHERE id = ?")
+    .bind(w.uploaded.id)
+    .first<{ superseded_by: string | null }>();
   expect(old?.superseded_by).toMatch(/^ver_/);
-  const uploads = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'software.upload' AND tenant_id = ?").bind(w.a.tenant.id).first<{ n: number }>();
+  const uploads = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'software.upload' AND tenant_id = ?")
+    .bind(w.a.tenant.id)
+    .first<{ n: number }>();
   expect(uploads?.n).toBe(2);
 });
 
 test("an admin adds an application and a version in the console; non-admins cannot", async () => {
   const w = await world();
-  const addApp = await w.admin.agent.fetch("/admin/software", multipart({ intent: "add_application", name: "Console Tool", vendor: "Acme" }));
+  const addApp = await w.admin.agent.fetch(
+    "/admin/software",
+    multipart({ intent: "add_application", name: "Console Tool", vendor: "Acme" }),
+  );
   expect(addApp.status).toBe(200);
   const app = await env.DB.prepare("SELECT id FROM software_applications WHERE name = 'Console Tool'").first<{ id: string }>();
   const bytes = packageBytes("msi", 3000, 5);
-  const addVersion = await w.admin.agent.fetch("/admin/software", multipart({ intent: "add_version", applicationId: app!.id, version: "0.9.1" }, { name: "console-tool.msi", bytes }));
+  const addVersion = await w.admin.agent.fetch(
+    "/admin/software",
+    multipart({ intent: "add_version", applicationId: app!.id, version: "0.9.1" }, { name: "console-tool.msi", bytes }),
+  );
   expect(addVersion.status).toBe(200);
   const latest = (await (await w.memberSeat.agent.fetch("/api/catalog/latest")).json()) as Latest;
   expect(latest.applications.find((a) => a.name === "Console Tool")?.latest.sha256).toBe(await sha256Hex(bytes));
   // A refused version (bad signature) changes nothing; plain users get 403.
-  const bad = await w.admin.agent.fetch("/admin/software", multipart({ intent: "add_version", applicationId: app!.id, version: "0.9.2" }, { name: "x.exe", bytes: packageBytes("zip") }));
+  const bad = await w.admin.agent.fetch(
+    "/admin/software",
+    multipart({ intent: "add_version", applicationId: app!.id, version: "0.9.2" }, { name: "x.exe", bytes: packageBytes("zip") }),
+  );
   expect(bad.status).toBe(415);
-  expect((await w.ownerA.agent.fetch("/admin/software", multipart({ intent: "add_application", name: "Nope", vendor: "x" }))).status).toBe(403);
+  expect((await w.ownerA.agent.fetch("/admin/software", multipart({ intent: "add_application", name: "Nope", vendor: "x" }))).status).toBe(
+    403,
+  );
   expect((await w.ownerA.agent.fetch("/admin/software")).status).toBe(403);
-  const count = await env.DB.prepare("SELECT count(*) AS n FROM software_versions WHERE application_id = ?").bind(app!.id).first<{ n: number }>();
+  const count = await env.DB.prepare("SELECT count(*) AS n FROM software_versions WHERE application_id = ?")
+    .bind(app!.id)
+    .first<{ n: number }>();
   expect(count?.n).toBe(1);
 });
 
@@ -217,7 +279,10 @@ test("the version feed job publishes new feed versions once, however often it ru
   const entry = async (version: string, i: number) => ({ version, key: `releases/feed-tool/${i}.exe`, sha256: await sha256Hex(files[i]!) });
   const feed = { versions: [await entry("1.0.0", 0), await entry("1.1.0", 1), { version: "not a version", key: "x", sha256: "0" }] };
   await env.FILES.put(`feeds/${app.slug}.json`, JSON.stringify(feed));
-  const versionsOf = () => env.DB.prepare("SELECT version, superseded_by FROM software_versions WHERE application_id = ? ORDER BY version").bind(app.id).all<{ version: string; superseded_by: string | null }>();
+  const versionsOf = () =>
+    env.DB.prepare("SELECT version, superseded_by FROM software_versions WHERE application_id = ? ORDER BY version")
+      .bind(app.id)
+      .all<{ version: string; superseded_by: string | null }>();
 
   const first = await runVersionFeedJob({ db, files: env.FILES, now: () => Date.now() });
   expect(first.status).toBe("succeeded");
@@ -243,8 +308,14 @@ test("the version feed job publishes new feed versions once, however often it ru
   expect(rows.map((r) => r.version)).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
   expect(rows.filter((r) => r.superseded_by === null).map((r) => r.version)).toEqual(["1.2.0"]);
   const latest = (await (await w.memberSeat.agent.fetch("/api/catalog/latest")).json()) as Latest;
-  expect(latest.applications.find((a) => a.name === "Feed Tool")?.latest).toMatchObject({ version: "1.2.0", sha256: await sha256Hex(files[2]!), size: 900 });
-  const runs = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE type = 'version_feed' AND status = 'succeeded'").first<{ n: number }>();
+  expect(latest.applications.find((a) => a.name === "Feed Tool")?.latest).toMatchObject({
+    version: "1.2.0",
+    sha256: await sha256Hex(files[2]!),
+    size: 900,
+  });
+  const runs = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE type = 'version_feed' AND status = 'succeeded'").first<{
+    n: number;
+  }>();
   expect(runs?.n).toBe(4);
 });
 
@@ -285,9 +356,20 @@ test("the dashboard lists the latest downloads for a seated member and not for a
 });
 
 test("upload paths are exempt from the 256 KiB request limit (they enforce UPLOAD_MAX_BYTES), other paths are not", () => {
-  const big = (path: string) => new Request(`http://127.0.0.1:8787${path}`, { method: "POST", headers: { "Content-Length": String(DEFAULT_BODY_LIMIT + 1) }, body: "x" });
-  for (const path of ["/api/pro/uploads", "/admin/software", "/org/acme/software"]) expect(declaredBodyTooLarge(big(path)), path).toBe(false);
-  for (const path of ["/api/clients/check-in", "/org/acme/members", "/admin/tenants/x", "/org/acme/software/x"]) expect(declaredBodyTooLarge(big(path)), path).toBe(true);
-  const undeclared = new Request("http://127.0.0.1:8787/api/pro/uploads", { method: "POST", body: new Blob(["x"]).stream(), duplex: "half" } as RequestInit);
+  const big = (path: string) =>
+    new Request(`http://127.0.0.1:8787${path}`, {
+      method: "POST",
+      headers: { "Content-Length": String(DEFAULT_BODY_LIMIT + 1) },
+      body: "x",
+    });
+  for (const path of ["/api/pro/uploads", "/admin/software", "/org/acme/software"])
+    expect(declaredBodyTooLarge(big(path)), path).toBe(false);
+  for (const path of ["/api/clients/check-in", "/org/acme/members", "/admin/tenants/x", "/org/acme/software/x"])
+    expect(declaredBodyTooLarge(big(path)), path).toBe(true);
+  const undeclared = new Request("http://127.0.0.1:8787/api/pro/uploads", {
+    method: "POST",
+    body: new Blob(["x"]).stream(),
+    duplex: "half",
+  } as RequestInit);
   expect(limitUndeclaredBody(undeclared)).toBe(undeclared);
 });

@@ -88,7 +88,9 @@ test("a failing send is retried with backoff, then marked failed with its error"
 test("a claim whose sender stopped mid-send is marked failed, not sent a second time", async () => {
   const { id } = await queued();
   const start = Date.now();
-  await env.DB.prepare("UPDATE email_outbox SET status = 'sending', attempts = 1, lease_until = ? WHERE id = ?").bind(start + SEND_LEASE_MS, id).run();
+  await env.DB.prepare("UPDATE email_outbox SET status = 'sending', attempts = 1, lease_until = ? WHERE id = ?")
+    .bind(start + SEND_LEASE_MS, id)
+    .run();
   const sender = recordingSender();
   await deliverOutbox({ db: db(), sender, now: () => start + 1000, ids: [id] });
   expect(await row(id)).toMatchObject({ status: "sending" });
@@ -111,9 +113,13 @@ test("admins see the outbox and resend: a new row names the old one, audited; an
 
   const res = await admin.agent.fetch("/admin/emails", form({ emailId: id }));
   expect(res.status).toBe(200);
-  const copy = await env.DB.prepare("SELECT id, status, to_address FROM email_outbox WHERE resend_of = ?").bind(id).first<{ id: string; to_address: string }>();
+  const copy = await env.DB.prepare("SELECT id, status, to_address FROM email_outbox WHERE resend_of = ?")
+    .bind(id)
+    .first<{ id: string; to_address: string }>();
   expect(copy).toMatchObject({ to_address: to });
-  expect(await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'email.resent' AND target_id = ?").bind(copy!.id).first()).toMatchObject({ n: 1 });
+  expect(
+    await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'email.resent' AND target_id = ?").bind(copy!.id).first(),
+  ).toMatchObject({ n: 1 });
   expect(await row(id)).toMatchObject({ status: "failed" });
 
   const { signedInAgent } = await import("../factories/http");

@@ -11,7 +11,9 @@ import { addMember, systemAdmin } from "../factories/tenants";
 // Security findings, one block each: every test here failed before its fix.
 
 const count = async (sql: string, ...binds: unknown[]) =>
-  (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 // ---- 1. open redirect -------------------------------------------------------------------------
 
@@ -51,7 +53,13 @@ function countedBody(total = 512 * 1024, chunk = 1024) {
 const uploadRequest = (path: string, cookie: string | null, body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
   new Request(`${BASE}${path}`, {
     method: "POST",
-    headers: { Origin: BASE, Host: new URL(BASE).host, "Content-Type": "multipart/form-data; boundary=gatehouse", ...(cookie ? { Cookie: cookie } : {}), ...headers },
+    headers: {
+      Origin: BASE,
+      Host: new URL(BASE).host,
+      "Content-Type": "multipart/form-data; boundary=gatehouse",
+      ...(cookie ? { Cookie: cookie } : {}),
+      ...headers,
+    },
     body,
     duplex: "half",
   } as RequestInit);
@@ -73,7 +81,9 @@ test("an upload by someone without an organisation is refused before a byte of i
 test("a declared Content-Length over UPLOAD_MAX_BYTES is a 413 before the body is read", async () => {
   const { agent: a } = await signedInAgent();
   const body = countedBody();
-  const res = await callWorker(uploadRequest("/api/pro/uploads?tenant=no-such-org", a.cookie, body.stream, { "Content-Length": String(50 * 1024 * 1024) }));
+  const res = await callWorker(
+    uploadRequest("/api/pro/uploads?tenant=no-such-org", a.cookie, body.stream, { "Content-Length": String(50 * 1024 * 1024) }),
+  );
   expect(body.pulls()).toBe(0);
   expect(res.status).toBe(413);
 });
@@ -98,9 +108,15 @@ test("checkout quantities are strict integers: bad ones are a 422 and create no 
   const buyer = await signedInAgent();
   const intents = () => count("SELECT count(*) AS n FROM purchase_intents WHERE user_id = ?", buyer.user.id);
   for (const quantity of ["0x20", true, [5], "5.0", " 5", "1e1", "", null, 5.5]) {
-    const res = await buyer.agent.fetch("/api/billing/create-checkout-session", json({ priceId: PRICE.pro, quantity, organizationName: "Strict Ints" }));
+    const res = await buyer.agent.fetch(
+      "/api/billing/create-checkout-session",
+      json({ priceId: PRICE.pro, quantity, organizationName: "Strict Ints" }),
+    );
     expect(res.status, JSON.stringify(quantity)).toBe(422);
-    expect(await res.json()).toMatchObject({ error: "invalid_input", fieldErrors: { quantity: ["quantity must be a whole number from 1 to 10000."] } });
+    expect(await res.json()).toMatchObject({
+      error: "invalid_input",
+      fieldErrors: { quantity: ["quantity must be a whole number from 1 to 10000."] },
+    });
   }
   expect(await intents()).toBe(0);
   const ok = await startCheckout(buyer.agent, { priceId: PRICE.pro, quantity: "5", organizationName: "Strict Ints" });
@@ -114,7 +130,10 @@ test("seat counts on the pricing form, admin grants and catalog prices are stric
   expect((await agent().fetch("/pricing", form({ product: "organization", interval: "month", seats: "10" }))).status).toBe(302);
 
   const admin = await systemAdmin();
-  const grant = await admin.agent.fetch("/api/admin/grants", json({ tenantId: "ten_none", productKey: "organization", seats: "0x20", reason: "strict integers" }));
+  const grant = await admin.agent.fetch(
+    "/api/admin/grants",
+    json({ tenantId: "ten_none", productKey: "organization", seats: "0x20", reason: "strict integers" }),
+  );
   expect(grant.status).toBe(422);
   expect(await grant.json()).toMatchObject({ fieldErrors: { seats: [expect.stringContaining("whole number")] } });
 
@@ -139,7 +158,9 @@ test("an org admin cannot release an owner's seat (API or page); an owner can re
   expect(await activeSeats(org.tenant.id)).toContain(ownerId);
   expect(await count("SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND action = 'seat.released'", org.tenant.id)).toBe(0);
   // The members page does not offer the admin a button that would be refused.
-  expect(await (await admin.agent.fetch(`/org/${org.tenant.slug}/members`)).text()).not.toMatch(new RegExp(`value="${ownerId}"/><button[^>]*>Release seat`));
+  expect(await (await admin.agent.fetch(`/org/${org.tenant.slug}/members`)).text()).not.toMatch(
+    new RegExp(`value="${ownerId}"/><button[^>]*>Release seat`),
+  );
   const byOwner = await org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats/${admin.user.id}`, { method: "DELETE" });
   expect(byOwner.status).toBe(200);
   expect(await activeSeats(org.tenant.id)).toEqual([ownerId]);
@@ -152,7 +173,10 @@ const MESSAGE = /must not contain control characters or text-direction \(bidi\) 
 test("organisation names at checkout and admin tenant creation refuse bidi and control characters", async () => {
   const buyer = await signedInAgent();
   for (const organizationName of ["Acme\u202Egnp.exe", "Acme\u2066Corp", "Acme\u200FCorp", "Acme\u061CCorp", "Acme\u0007Corp"]) {
-    const res = await buyer.agent.fetch("/api/billing/create-checkout-session", json({ priceId: PRICE.pro, quantity: 5, organizationName }));
+    const res = await buyer.agent.fetch(
+      "/api/billing/create-checkout-session",
+      json({ priceId: PRICE.pro, quantity: 5, organizationName }),
+    );
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ fieldErrors: { organizationName: [expect.stringMatching(MESSAGE)] } });
   }
@@ -160,7 +184,10 @@ test("organisation names at checkout and admin tenant creation refuse bidi and c
 
   const admin = await systemAdmin();
   const before = await count("SELECT count(*) AS n FROM tenants");
-  const res = await admin.agent.fetch("/admin/tenants/new", form({ name: "Evil\u202Eorg", ownerEmail: buyer.user.email, reason: "bidi test" }));
+  const res = await admin.agent.fetch(
+    "/admin/tenants/new",
+    form({ name: "Evil\u202Eorg", ownerEmail: buyer.user.email, reason: "bidi test" }),
+  );
   expect(res.status).toBe(422);
   expect(await res.text()).toMatch(MESSAGE);
   expect(await count("SELECT count(*) AS n FROM tenants")).toBe(before);
@@ -175,14 +202,22 @@ test("application names and roadmap items refuse bidi and control characters", a
 
   const org = await provisionedTenant({ seats: 1, name: "Bidi Roadmap" });
   const roadmap = `/org/${org.tenant.slug}/roadmap`;
-  for (const fields of [{ title: "Ship\u202Dit", description: "" }, { title: "Ship it", description: "line one\nline \u2069two" }]) {
+  for (const fields of [
+    { title: "Ship\u202Dit", description: "" },
+    { title: "Ship it", description: "line one\nline \u2069two" },
+  ]) {
     const res = await org.owner.agent.fetch(roadmap, form({ intent: "add", column: "now", ...fields }));
     expect(res.status).toBe(422);
     expect(await res.text()).toMatch(MESSAGE);
   }
-  expect(await count("SELECT count(*) AS n FROM roadmap_items i JOIN roadmaps r ON r.id = i.roadmap_id WHERE r.tenant_id = ?", org.tenant.id)).toBe(0);
+  expect(
+    await count("SELECT count(*) AS n FROM roadmap_items i JOIN roadmaps r ON r.id = i.roadmap_id WHERE r.tenant_id = ?", org.tenant.id),
+  ).toBe(0);
   // A description keeps its line breaks.
-  expect((await org.owner.agent.fetch(roadmap, form({ intent: "add", column: "now", title: "Ship it", description: "line one\nline two" }))).status).toBe(200);
+  expect(
+    (await org.owner.agent.fetch(roadmap, form({ intent: "add", column: "now", title: "Ship it", description: "line one\nline two" })))
+      .status,
+  ).toBe(200);
 });
 
 function multipartForm(fields: Record<string, string>): RequestInit {
@@ -199,8 +234,11 @@ test("pages carry a nonce CSP and every inline and module script carries that no
   const csp = res.headers.get("Content-Security-Policy")!;
   const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]{22,})'/.exec(csp)?.[1];
   expect(nonce).toBeTruthy();
-  for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
-  expect(csp).toMatch(new RegExp(`form-action 'self' https://checkout.stripe.com https://billing.stripe.com ${new URL(env.STRIPE_API_BASE).origin}(;|$)`));
+  for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"])
+    expect(csp).toContain(directive);
+  expect(csp).toMatch(
+    new RegExp(`form-action 'self' https://checkout.stripe.com https://billing.stripe.com ${new URL(env.STRIPE_API_BASE).origin}(;|$)`),
+  );
   expect(csp).not.toContain("unsafe-eval");
   expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
   const html = await res.text();
@@ -213,14 +251,21 @@ test("pages carry a nonce CSP and every inline and module script carries that no
 });
 
 test("JSON and error responses carry the security headers; HSTS only when APP_URL is https", async () => {
-  for (const res of [await agent().fetch("/api/public/pricing"), await agent().fetch("/api/me"), await agent().fetch("/api/stripe/webhook")]) {
+  for (const res of [
+    await agent().fetch("/api/public/pricing"),
+    await agent().fetch("/api/me"),
+    await agent().fetch("/api/stripe/webhook"),
+  ]) {
     expect(res.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(res.headers.get("X-Frame-Options")).toBe("DENY");
     expect(res.headers.get("Permissions-Policy")).toContain("camera=(), microphone=(), geolocation=(), payment=()");
     expect(res.headers.get("Strict-Transport-Security")).toBeNull();
   }
-  const https = await callWorker(new Request("https://gatehouse.example/api/public/pricing"), { ...env, APP_URL: "https://gatehouse.example" });
+  const https = await callWorker(new Request("https://gatehouse.example/api/public/pricing"), {
+    ...env,
+    APP_URL: "https://gatehouse.example",
+  });
   expect(https.status).toBe(200);
   expect(https.headers.get("Strict-Transport-Security")).toBe("max-age=63072000; includeSubDomains");
 });
@@ -230,7 +275,13 @@ test("JSON and error responses carry the security headers; HSTS only when APP_UR
 test("under an https APP_URL the session cookie is __Host-gh_session and Secure, whatever the request's scheme", async () => {
   const httpsEnv = { ...env, APP_URL: "https://gatehouse.example" };
   const call = (path: string, init: RequestInit = {}) =>
-    callWorker(new Request(`${BASE}${path}`, { ...init, headers: { Origin: BASE, Host: new URL(BASE).host, ...(init.headers as Record<string, string>) } }), httpsEnv);
+    callWorker(
+      new Request(`${BASE}${path}`, {
+        ...init,
+        headers: { Origin: BASE, Host: new URL(BASE).host, ...(init.headers as Record<string, string>) },
+      }),
+      httpsEnv,
+    );
   const signup = await call("/api/auth/signup", json({ email: uniqueEmail("host"), password: "correct-horse-battery" }));
   expect(signup.status).toBe(200);
   const cookie = signup.headers.get("Set-Cookie")!;
@@ -274,7 +325,13 @@ test("a correctly signed webhook dated more than 300 s ahead is refused and reco
       timestamp: Math.floor(Date.now() / 1000) + offsetSeconds,
       cryptoProvider: Stripe.createSubtleCryptoProvider(),
     });
-    return callWorker(new Request(`${BASE}/api/stripe/webhook`, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": header }, body: payload }));
+    return callWorker(
+      new Request(`${BASE}/api/stripe/webhook`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Stripe-Signature": header },
+        body: payload,
+      }),
+    );
   };
   const recorded = () => count("SELECT count(*) AS n FROM processed_webhook_events WHERE event_id = ?", event.id);
   const future = await post(600);

@@ -1,12 +1,28 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
-import { agent, type Agent, BASE, callWorker, form, json, linkFromOutbox, sameRateLimitWindow, signedInAgent, uniqueEmail, verifiedAgent, verifyEmail } from "../factories/http";
+import {
+  agent,
+  type Agent,
+  BASE,
+  callWorker,
+  form,
+  json,
+  linkFromOutbox,
+  sameRateLimitWindow,
+  signedInAgent,
+  uniqueEmail,
+  verifiedAgent,
+  verifyEmail,
+} from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 
 // Identity you can trust (ADR 010): addresses confer nothing until verified, links work once and
 // expire, a password reset or change ends other sessions, and guessing is rate limited.
 
-const one = <T>(sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<T>();
+const one = <T>(sql: string, ...binds: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...binds)
+    .first<T>();
 const count = async (sql: string, ...binds: unknown[]) => (await one<{ n: number }>(sql, ...binds))!.n;
 const tokenOf = (link: string) => new URL(link).searchParams.get("token")!;
 const me = async (a: Agent) => (await a.fetch("/api/me")).json() as Promise<{ user: { isSystemAdmin: boolean; emailVerified?: boolean } }>;
@@ -48,17 +64,16 @@ test("an ADMIN_EMAILS address is no admin until its owner verifies it; then it i
 test("a verification link works once, only for its own purpose, and not after it expires", async () => {
   const { agent: a, user } = await signedInAgent();
   const token = tokenOf(await linkFromOutbox(user.email, "verify_email"));
-  const [first, second] = await Promise.all([
-    a.fetch("/verify-email", form({ token })),
-    agent().fetch("/verify-email", form({ token })),
-  ]);
+  const [first, second] = await Promise.all([a.fetch("/verify-email", form({ token })), agent().fetch("/verify-email", form({ token }))]);
   expect([first.status, second.status].sort()).toEqual([200, 400]);
   expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.email_verified' AND target_id = ?", user.id)).toBe(1);
   expect((await a.fetch("/verify-email", form({ token }))).status).toBe(400);
 
   const late = await signedInAgent();
   const lateToken = tokenOf(await linkFromOutbox(late.user.email, "verify_email"));
-  await env.DB.prepare("UPDATE user_tokens SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, late.user.id).run();
+  await env.DB.prepare("UPDATE user_tokens SET expires_at = ? WHERE user_id = ?")
+    .bind(Date.now() - 1, late.user.id)
+    .run();
   const expired = await late.agent.fetch("/verify-email", form({ token: lateToken }));
   expect(expired.status).toBe(400);
   expect(await expired.text()).toContain("expired or was already used");
@@ -90,7 +105,10 @@ test("an unverified account cannot see or accept an invitation to its address; o
   await verifyEmail(invitee.agent, email);
   const accepted = await invitee.agent.fetch("/invitations", form({ invitationId: invitation!.id, intent: "accept" }));
   expect(accepted.status).toBe(200);
-  expect(await one("SELECT role, status FROM tenant_memberships WHERE user_id = ?", invitee.user.id)).toMatchObject({ role: "admin", status: "active" });
+  expect(await one("SELECT role, status FROM tenant_memberships WHERE user_id = ?", invitee.user.id)).toMatchObject({
+    role: "admin",
+    status: "active",
+  });
 });
 
 test("inviting an address that already has an open invitation is a 409 and writes no second email", async () => {
@@ -108,7 +126,11 @@ test("forgot password answers the same for known and unknown addresses, and writ
   const unknown = await agent().fetch("/forgot-password", form({ email: ghost }));
   expect(known.status).toBe(200);
   expect(unknown.status).toBe(200);
-  const strip = (html: string, email: string) => html.replaceAll(email, "EMAIL").replace(/nonce="[^"]*"/g, "").replace(/"_\d+":\d+/g, "");
+  const strip = (html: string, email: string) =>
+    html
+      .replaceAll(email, "EMAIL")
+      .replace(/nonce="[^"]*"/g, "")
+      .replace(/"_\d+":\d+/g, "");
   expect(strip(await known.text(), user.email)).toBe(strip(await unknown.text(), ghost));
   expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ? AND template = 'reset_password'", user.email)).toBe(1);
   expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ?", ghost)).toBe(0);
@@ -121,7 +143,10 @@ test("a reset link sets a new password once, ends every session, then signs in; 
   await agent().fetch("/forgot-password", form({ email: user.email }));
   const link = await linkFromOutbox(user.email, "reset_password");
   const token = tokenOf(link);
-  const row = await one<{ expires_at: number; created_at: number }>("SELECT expires_at, created_at FROM user_tokens WHERE user_id = ? AND purpose = 'reset_password'", user.id);
+  const row = await one<{ expires_at: number; created_at: number }>(
+    "SELECT expires_at, created_at FROM user_tokens WHERE user_id = ? AND purpose = 'reset_password'",
+    user.id,
+  );
   expect(row!.expires_at - row!.created_at).toBe(60 * 60 * 1000);
 
   // Opening the link shows the form and uses nothing up.
@@ -148,9 +173,13 @@ test("a reset link sets a new password once, ends every session, then signs in; 
 
   await agent().fetch("/forgot-password", form({ email: user.email }));
   const late = tokenOf(await linkFromOutbox(user.email, "reset_password"));
-  await env.DB.prepare("UPDATE user_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL").bind(Date.now() - 1, user.id).run();
+  await env.DB.prepare("UPDATE user_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL")
+    .bind(Date.now() - 1, user.id)
+    .run();
   expect(await (await agent().fetch(`/reset-password?token=${late}`)).text()).toContain("This link no longer works");
-  expect((await agent().fetch("/reset-password", form({ token: late, password: "yet-another-secret", confirm: "yet-another-secret" }))).status).toBe(400);
+  expect(
+    (await agent().fetch("/reset-password", form({ token: late, password: "yet-another-secret", confirm: "yet-another-secret" }))).status,
+  ).toBe(400);
 });
 
 test("new passwords: at least 10 characters and not a common one, and the error names the rule", async () => {
@@ -172,10 +201,16 @@ test("changing the password needs the current one and ends every other session, 
   const { agent: a, user, password } = await signedInAgent();
   const other = agent();
   await other.fetch("/api/auth/login", json({ email: user.email, password }));
-  const wrong = await a.fetch("/account", form({ intent: "change-password", currentPassword: "not-my-password", password: "fresh-long-secret", confirm: "fresh-long-secret" }));
+  const wrong = await a.fetch(
+    "/account",
+    form({ intent: "change-password", currentPassword: "not-my-password", password: "fresh-long-secret", confirm: "fresh-long-secret" }),
+  );
   expect(wrong.status).toBe(422);
   expect((await other.fetch("/api/me")).status).toBe(200);
-  const ok = await a.fetch("/account", form({ intent: "change-password", currentPassword: password, password: "fresh-long-secret", confirm: "fresh-long-secret" }));
+  const ok = await a.fetch(
+    "/account",
+    form({ intent: "change-password", currentPassword: password, password: "fresh-long-secret", confirm: "fresh-long-secret" }),
+  );
   expect(ok.status).toBe(200);
   expect((await a.fetch("/api/me")).status).toBe(200);
   expect((await other.fetch("/api/me")).status).toBe(401);
@@ -190,7 +225,9 @@ test("changing the email waits for a link to the new address, then tells the old
   expect(await one("SELECT email FROM users WHERE id = ?", user.id)).toMatchObject({ email: user.email });
   // A taken address is refused up front.
   const taken = await signedInAgent();
-  expect((await a.fetch("/account", form({ intent: "change-email", email: taken.user.email, currentPassword: password }))).status).toBe(409);
+  expect((await a.fetch("/account", form({ intent: "change-email", email: taken.user.email, currentPassword: password }))).status).toBe(
+    409,
+  );
 
   expect((await (await a.fetch("/account")).text()).replace(/<!-- -->/g, "")).toContain(`A change to ${next} is waiting`);
   // The link proves the new address; only the account's own session may use it.
@@ -199,7 +236,10 @@ test("changing the email waits for a link to the new address, then tells the old
   expect(stranger.status).toBe(403);
   expect(await one("SELECT email FROM users WHERE id = ?", user.id)).toMatchObject({ email: user.email });
   await verifyEmail(a, next, "change_email");
-  expect(await one("SELECT email, email_verified_at IS NOT NULL AS v FROM users WHERE id = ?", user.id)).toMatchObject({ email: next, v: 1 });
+  expect(await one("SELECT email, email_verified_at IS NOT NULL AS v FROM users WHERE id = ?", user.id)).toMatchObject({
+    email: next,
+    v: 1,
+  });
   expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ? AND template = 'email_changed'", user.email)).toBe(1);
   expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.email_changed' AND target_id = ?", user.id)).toBe(1);
 });
@@ -222,7 +262,9 @@ test("resending verification is rate limited per user", async () => {
   for (let i = 0; i < 4; i++) statuses.push((await a.fetch("/account", form({ intent: "resend-verification" }))).status);
   expect(statuses).toEqual([200, 200, 200, 429]);
   // Each resend retires the links before it: only the newest works.
-  expect(await count("SELECT count(*) AS n FROM user_tokens WHERE user_id = ? AND purpose = 'verify_email' AND used_at IS NULL", user.id)).toBe(1);
+  expect(
+    await count("SELECT count(*) AS n FROM user_tokens WHERE user_id = ? AND purpose = 'verify_email' AND used_at IS NULL", user.id),
+  ).toBe(1);
 });
 
 test("a squatter's pending email change dies when the address's owner resets the password", async () => {
@@ -230,14 +272,20 @@ test("a squatter's pending email change dies when the address's owner resets the
   const victimEmail = uniqueEmail("victim");
   const attacker = await signedInAgent(victimEmail, "attacker-secret-pass");
   const mallory = uniqueEmail("mallory");
-  expect((await attacker.agent.fetch("/account", form({ intent: "change-email", email: mallory, currentPassword: "attacker-secret-pass" }))).status).toBe(200);
+  expect(
+    (await attacker.agent.fetch("/account", form({ intent: "change-email", email: mallory, currentPassword: "attacker-secret-pass" })))
+      .status,
+  ).toBe(200);
   const changeToken = tokenOf(await linkFromOutbox(mallory, "change_email"));
 
   // The owner of the address recovers the account.
   await agent().fetch("/forgot-password", form({ email: victimEmail }));
   const reset = tokenOf(await linkFromOutbox(victimEmail, "reset_password"));
   const owner = agent();
-  expect((await owner.fetch("/reset-password", form({ token: reset, password: "owner-new-passphrase", confirm: "owner-new-passphrase" }))).status).toBe(302);
+  expect(
+    (await owner.fetch("/reset-password", form({ token: reset, password: "owner-new-passphrase", confirm: "owner-new-passphrase" })))
+      .status,
+  ).toBe(302);
 
   // The attacker's link died with the reset: it is refused to anyone, the account's new session included.
   expect((await attacker.agent.fetch("/verify-email", form({ token: changeToken }))).status).toBe(400);
@@ -250,7 +298,14 @@ test("changing the password or signing out everywhere also cancels a pending ema
   const next = uniqueEmail("typo");
   await a.fetch("/account", form({ intent: "change-email", email: next, currentPassword: password }));
   const token = tokenOf(await linkFromOutbox(next, "change_email"));
-  expect((await a.fetch("/account", form({ intent: "change-password", currentPassword: password, password: "fresh-long-secret", confirm: "fresh-long-secret" }))).status).toBe(200);
+  expect(
+    (
+      await a.fetch(
+        "/account",
+        form({ intent: "change-password", currentPassword: password, password: "fresh-long-secret", confirm: "fresh-long-secret" }),
+      )
+    ).status,
+  ).toBe(200);
   expect((await a.fetch("/verify-email", form({ token }))).status).toBe(400);
 });
 
@@ -270,7 +325,8 @@ test("an address gets at most 3 change-email links a minute, however many accoun
   const statuses: number[] = [];
   for (let i = 0; i < 2; i++) {
     const { agent: a, password } = await signedInAgent();
-    for (let j = 0; j < 2; j++) statuses.push((await a.fetch("/account", form({ intent: "change-email", email: target, currentPassword: password }))).status);
+    for (let j = 0; j < 2; j++)
+      statuses.push((await a.fetch("/account", form({ intent: "change-email", email: target, currentPassword: password }))).status);
   }
   expect(statuses).toEqual([200, 200, 200, 429]);
   expect(await count("SELECT count(*) AS n FROM email_outbox WHERE to_address = ? AND template = 'change_email'", target)).toBe(3);
@@ -299,7 +355,12 @@ test("an oversized login body without a length is a 4xx, never a 500", async () 
   const res = await callWorker(
     new Request(`${BASE}/login`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, Host: new URL(BASE).host, "CF-Connecting-IP": "198.18.0.1" },
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Origin: BASE,
+        Host: new URL(BASE).host,
+        "CF-Connecting-IP": "198.18.0.1",
+      },
       body,
       // @ts-expect-error: workerd's Request needs duplex for a stream body
       duplex: "half",

@@ -34,7 +34,12 @@ test("the live SQL condition and isLive agree on every status and date edge, in 
   const product = await env.DB.prepare("SELECT id FROM products WHERE key = 'organization'").first<{ id: string }>();
   // The tenant comes with the audit row an admin grant would leave (the suite's pay-first check).
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO tenants (id, name, slug, join_code, created_at) VALUES (?, 'Live Rule Co', ?, ?, ?)").bind(tenantId, tenantId, tenantId, NOW),
+    env.DB.prepare("INSERT INTO tenants (id, name, slug, join_code, created_at) VALUES (?, 'Live Rule Co', ?, ?, ?)").bind(
+      tenantId,
+      tenantId,
+      tenantId,
+      NOW,
+    ),
     env.DB.prepare("INSERT INTO audit_log (at, actor_type, action, tenant_id) VALUES (?, 'user', 'tenant.created', ?)").bind(NOW, tenantId),
   ]);
 
@@ -65,12 +70,19 @@ test("the live SQL condition and isLive agree on every status and date edge, in 
   const byAlias = await db.all<{ id: string }>(
     sql`SELECT e.id FROM tenant_product_entitlements e WHERE e.tenant_id = ${tenantId} AND ${liveCondition(entitlementColumns("e"), NOW)}`,
   );
-  expect(byAlias.map((r) => r.id).sort()).toEqual(rows.filter((c) => want[c.id] === 1).map((c) => c.id).sort());
+  expect(byAlias.map((r) => r.id).sort()).toEqual(
+    rows
+      .filter((c) => want[c.id] === 1)
+      .map((c) => c.id)
+      .sort(),
+  );
 });
 
 test("they agree on the nulls the schema forbids too (no status, no valid_from)", async () => {
   const db = createDb(env.DB);
-  await env.DB.exec("CREATE TABLE IF NOT EXISTS live_rule_cases (id TEXT PRIMARY KEY, status TEXT, valid_from INTEGER, valid_until INTEGER, grace_until INTEGER)");
+  await env.DB.exec(
+    "CREATE TABLE IF NOT EXISTS live_rule_cases (id TEXT PRIMARY KEY, status TEXT, valid_from INTEGER, valid_until INTEGER, grace_until INTEGER)",
+  );
   const rows = cases("case", { statuses: [...STATUSES, null], validFrom: [null, ...EDGES] });
   await env.DB.batch(
     rows.map((c) =>
@@ -85,7 +97,12 @@ test("they agree on the nulls the schema forbids too (no status, no valid_from)"
   );
   const want = expected(rows);
   const got = await db.all<{ id: string }>(sql`SELECT c.id FROM live_rule_cases c WHERE ${liveCondition(entitlementColumns("c"), NOW)}`);
-  expect(got.map((r) => r.id).sort()).toEqual(rows.filter((c) => want[c.id] === 1).map((c) => c.id).sort());
+  expect(got.map((r) => r.id).sort()).toEqual(
+    rows
+      .filter((c) => want[c.id] === 1)
+      .map((c) => c.id)
+      .sort(),
+  );
 });
 
 test("a past-due plan whose grace ran out counts nowhere: compliance, the dashboard's seats, admin counts, the allocator", async () => {
@@ -93,7 +110,9 @@ test("a past-due plan whose grace ran out counts nowhere: compliance, the dashbo
   const db = createDb(env.DB);
   const now = Date.now();
   // Stripe lowered the quantity below the owner's seat and the payment failed; grace still runs.
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET status = 'past_due', quantity_seats = 0, grace_until = ? WHERE tenant_id = ?")
+  await env.DB.prepare(
+    "UPDATE tenant_product_entitlements SET status = 'past_due', quantity_seats = 0, grace_until = ? WHERE tenant_id = ?",
+  )
     .bind(now + 86_400_000, o.tenant.id)
     .run();
   const counted = async () => {
@@ -109,7 +128,21 @@ test("a past-due plan whose grace ran out counts nowhere: compliance, the dashbo
       adminLiveEntitlements: Number((await searchTenants({ db, q: o.tenant.slug, now }))[0]!.liveEntitlements),
     };
   };
-  expect(await counted()).toEqual({ compliance: "over_limit", observedSeats: 1, hasSeat: true, allocatorHasPlan: true, adminLiveEntitlements: 1 });
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE tenant_id = ?").bind(now - 1, o.tenant.id).run();
-  expect(await counted()).toEqual({ compliance: "ok", observedSeats: 0, hasSeat: false, allocatorHasPlan: false, adminLiveEntitlements: 0 });
+  expect(await counted()).toEqual({
+    compliance: "over_limit",
+    observedSeats: 1,
+    hasSeat: true,
+    allocatorHasPlan: true,
+    adminLiveEntitlements: 1,
+  });
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET grace_until = ? WHERE tenant_id = ?")
+    .bind(now - 1, o.tenant.id)
+    .run();
+  expect(await counted()).toEqual({
+    compliance: "ok",
+    observedSeats: 0,
+    hasSeat: false,
+    allocatorHasPlan: false,
+    adminLiveEntitlements: 0,
+  });
 });

@@ -7,7 +7,15 @@ type Pricing = {
     key: string;
     kind: string;
     seatBased: boolean;
-    prices: { lookupKey: string; unitAmount: number; interval: string | null; tier: string | null; minSeats: number | null; maxSeats: number | null; currency: string }[];
+    prices: {
+      lookupKey: string;
+      unitAmount: number;
+      interval: string | null;
+      tier: string | null;
+      minSeats: number | null;
+      maxSeats: number | null;
+      currency: string;
+    }[];
   }[];
 };
 
@@ -38,10 +46,18 @@ test("the public pricing API serves the seeded catalog, anonymously and cacheabl
 test("unpublished products, unpublished prices and archived prices never appear", async () => {
   const now = Date.now();
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO products (id, key, name, kind, published, seat_based, created_at) VALUES ('prd_hidden', 'hidden', 'Hidden', 'one_time', 0, 0, ?)").bind(now),
-    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_hidden', 'prd_hidden', 'hidden_once', 'eur', 100, 1, 0, ?)").bind(now),
-    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_draft', 'prd_accelerator', 'accelerator_draft', 'eur', 100, 0, 0, ?)").bind(now),
-    env.DB.prepare("INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_old', 'prd_accelerator', 'accelerator_old', 'eur', 100, 1, 1, ?)").bind(now),
+    env.DB.prepare(
+      "INSERT INTO products (id, key, name, kind, published, seat_based, created_at) VALUES ('prd_hidden', 'hidden', 'Hidden', 'one_time', 0, 0, ?)",
+    ).bind(now),
+    env.DB.prepare(
+      "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_hidden', 'prd_hidden', 'hidden_once', 'eur', 100, 1, 0, ?)",
+    ).bind(now),
+    env.DB.prepare(
+      "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_draft', 'prd_accelerator', 'accelerator_draft', 'eur', 100, 0, 0, ?)",
+    ).bind(now),
+    env.DB.prepare(
+      "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES ('prc_acc_old', 'prd_accelerator', 'accelerator_old', 'eur', 100, 1, 1, ?)",
+    ).bind(now),
   ]);
   const text = await (await agent().fetch("/api/public/pricing")).text();
   for (const secret of ["hidden", "accelerator_draft", "accelerator_old"]) expect(text).not.toContain(secret);
@@ -67,7 +83,9 @@ test("a CTA click is tracked and sends a signed-out buyer to signup, then on to 
   expect(location.startsWith("/signup?redirectTo=")).toBe(true);
   expect(decodeURIComponent(location)).toContain("/checkout/start?plan=organization&interval=year&seats=25");
   expect(await clicks()).toBe(before + 1);
-  const row = await env.DB.prepare("SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ properties: string }>();
+  const row = await env.DB.prepare(
+    "SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1",
+  ).first<{ properties: string }>();
   expect(JSON.parse(row!.properties)).toEqual({ product: "organization", interval: "year", seats: 25 });
 });
 
@@ -76,7 +94,9 @@ test("a signed-in click is tracked with the user", async () => {
   const res = await a.fetch("/pricing", form({ product: "accelerator" }));
   expect(res.status).toBe(302);
   expect(res.headers.get("Location")).toBe("/checkout/start?plan=accelerator&interval=month&seats=1");
-  const row = await env.DB.prepare("SELECT user_id FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1").first<{ user_id: string }>();
+  const row = await env.DB.prepare(
+    "SELECT user_id FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1",
+  ).first<{ user_id: string }>();
   expect(row?.user_id).toBe(user.id);
 });
 

@@ -5,14 +5,18 @@ import { agent, form, json, sameRateLimitWindow, signedInAgent, uniqueEmail } fr
 // Rate limits (Workers Rate Limiting binding, wrangler.toml [[ratelimits]]): past the limit a
 // clear 429 with Retry-After, JSON { error: "rate_limited" } or the form's page, and nothing done.
 
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+const count = async (sql: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 test("login per account: 5 tries a window, from any address; then 429 even for the right password; after the window it works", async () => {
   await sameRateLimitWindow(5_000, 10);
   const { user, password } = await signedInAgent();
   const statuses: number[] = [];
   // Each try from a different client address: the account's own limit is what stops them.
-  for (let i = 0; i < 5; i++) statuses.push((await agent().fetch("/api/auth/login", json({ email: user.email, password: `wrong-${i}-password` }))).status);
+  for (let i = 0; i < 5; i++)
+    statuses.push((await agent().fetch("/api/auth/login", json({ email: user.email, password: `wrong-${i}-password` }))).status);
   expect(statuses).toEqual([401, 401, 401, 401, 401]);
   const locked = await agent().fetch("/api/auth/login", json({ email: user.email, password }));
   expect(locked.status).toBe(429);
@@ -34,7 +38,8 @@ test("login per client address: 20 tries a minute across accounts, then 429", as
   await sameRateLimitWindow(8_000);
   const client = agent();
   const statuses: number[] = [];
-  for (let i = 0; i < 21; i++) statuses.push((await client.fetch("/api/auth/login", json({ email: uniqueEmail("spray"), password: "guess-guess-guess" }))).status);
+  for (let i = 0; i < 21; i++)
+    statuses.push((await client.fetch("/api/auth/login", json({ email: uniqueEmail("spray"), password: "guess-guess-guess" }))).status);
   expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
   expect(statuses[20]).toBe(429);
   // Another client is not affected.
@@ -44,7 +49,10 @@ test("login per client address: 20 tries a minute across accounts, then 429", as
 test("signup per client address: 5 a minute, then 429 and no account", async () => {
   await sameRateLimitWindow(8_000);
   const client = agent();
-  for (let i = 0; i < 5; i++) expect((await client.fetch("/api/auth/signup", json({ email: uniqueEmail("bulk"), password: "a-long-unusual-phrase" }))).status).toBe(200);
+  for (let i = 0; i < 5; i++)
+    expect((await client.fetch("/api/auth/signup", json({ email: uniqueEmail("bulk"), password: "a-long-unusual-phrase" }))).status).toBe(
+      200,
+    );
   const email = uniqueEmail("bulk");
   const refused = await client.fetch("/api/auth/signup", json({ email, password: "a-long-unusual-phrase" }));
   expect(refused.status).toBe(429);
@@ -80,7 +88,10 @@ test("client check-in: 120 a minute per client address, then 429 JSON", async ()
   await sameRateLimitWindow(20_000);
   const client = agent();
   const statuses = await Promise.all(
-    Array.from({ length: 121 }, async () => (await client.fetch("/api/clients/check-in", json({ token: "glt_not-a-real-token-0000", clientId: "pc-1" }))).status),
+    Array.from(
+      { length: 121 },
+      async () => (await client.fetch("/api/clients/check-in", json({ token: "glt_not-a-real-token-0000", clientId: "pc-1" }))).status,
+    ),
   );
   expect(statuses.filter((s) => s === 429)).toHaveLength(1);
   expect(statuses.filter((s) => s !== 429).every((s) => s === 401)).toBe(true);

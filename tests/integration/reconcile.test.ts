@@ -20,7 +20,9 @@ async function lastRunAt(ms: number) {
 const run = () =>
   runReconciliation({
     db: createDb(env.DB),
-    gateway: createBillingGateway(() => createStripeClient({ STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY, STRIPE_API_BASE: env.STRIPE_API_BASE })),
+    gateway: createBillingGateway(() =>
+      createStripeClient({ STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY, STRIPE_API_BASE: env.STRIPE_API_BASE }),
+    ),
     graceDays: 7,
     appUrl: env.APP_URL,
     now: () => Date.now(),
@@ -50,7 +52,9 @@ test("dropped webhook deliveries are recovered by the job: the state matches in-
   const state = await tenantState(intent!.provisioned_tenant_id as string);
   expect(state.memberships).toEqual([{ user_id: buyer.user.id, role: "owner", status: "active" }]);
   expect(state.subscriptions).toEqual([expect.objectContaining({ status: "active", quantity: 3 })]);
-  expect(state.entitlements).toEqual([expect.objectContaining({ status: "active", quantity_seats: 3, source: "stripe_subscription", tier: "PRO" })]);
+  expect(state.entitlements).toEqual([
+    expect.objectContaining({ status: "active", quantity_seats: 3, source: "stripe_subscription", tier: "PRO" }),
+  ]);
   expect(state.seats).toHaveLength(1);
 
   // Late deliveries of the same events change nothing; nor does a second run.
@@ -66,12 +70,18 @@ test("drift injected in D1 is repaired from Stripe and audited as the scheduler"
   const reference = await tenantState(o.tenant.id);
   await env.DB.batch([
     env.DB.prepare("UPDATE subscriptions SET quantity = 9, status = 'past_due' WHERE tenant_id = ?").bind(o.tenant.id),
-    env.DB.prepare("UPDATE tenant_product_entitlements SET quantity_seats = 9, status = 'past_due', grace_until = 1 WHERE tenant_id = ?").bind(o.tenant.id),
+    env.DB.prepare(
+      "UPDATE tenant_product_entitlements SET quantity_seats = 9, status = 'past_due', grace_until = 1 WHERE tenant_id = ?",
+    ).bind(o.tenant.id),
   ]);
   const result = await run();
   expect(result.counts!.subscriptionsRepaired).toBe(1);
   expect(await tenantState(o.tenant.id)).toEqual(reference);
-  const audit = await env.DB.prepare("SELECT action, actor_type, actor_id FROM audit_log WHERE tenant_id = ? AND actor_type = 'scheduler' ORDER BY id").bind(o.tenant.id).all();
+  const audit = await env.DB.prepare(
+    "SELECT action, actor_type, actor_id FROM audit_log WHERE tenant_id = ? AND actor_type = 'scheduler' ORDER BY id",
+  )
+    .bind(o.tenant.id)
+    .all();
   expect(audit.results.map((r) => r.action)).toEqual(["entitlement.updated", "subscription.repaired"]);
   expect(audit.results.every((r) => r.actor_id === result.jobId)).toBe(true);
   expect((await run()).counts!.subscriptionsRepaired).toBe(0);
@@ -87,7 +97,9 @@ test("a run started while another holds the lease does nothing; an expired lease
   const skipped = await run();
   expect(skipped).toEqual({ jobId: null, status: "skipped" });
   expect(await jobs()).toBe(before);
-  await env.DB.prepare("UPDATE jobs SET lease_until = ? WHERE id = 'job_held'").bind(Date.now() - 1).run();
+  await env.DB.prepare("UPDATE jobs SET lease_until = ? WHERE id = 'job_held'")
+    .bind(Date.now() - 1)
+    .run();
   const next = await run();
   expect(next.status).toBe("succeeded");
   const held = await env.DB.prepare("SELECT status FROM jobs WHERE id = 'job_held'").first<{ status: string }>();
@@ -98,20 +110,31 @@ test("abandoned checkouts expire and lapsed grants end, audited", async () => {
   await lastRunAt(Date.now());
   const buyer = await signedInAgent();
   const open = await startCheckout(buyer.agent, { priceId: PRICE.pro, quantity: 1, organizationName: "Abandoned Co" });
-  await env.DB.prepare("UPDATE purchase_intents SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, open.intentId).run();
+  await env.DB.prepare("UPDATE purchase_intents SET expires_at = ? WHERE id = ?")
+    .bind(Date.now() - 1000, open.intentId)
+    .run();
 
   const o = await ownerWithOrganization(1, "Lapsed Grant Co");
   const admin = await systemAdmin();
-  const grant = await admin.agent.fetch("/api/admin/grants", json({ tenantId: o.tenant.id, productKey: "accelerator", reason: "Time-limited gift" }));
+  const grant = await admin.agent.fetch(
+    "/api/admin/grants",
+    json({ tenantId: o.tenant.id, productKey: "accelerator", reason: "Time-limited gift" }),
+  );
   const { entitlementId } = (await grant.json()) as { entitlementId: string };
-  await env.DB.prepare("UPDATE tenant_product_entitlements SET valid_until = ? WHERE id = ?").bind(Date.now() - 1000, entitlementId).run();
+  await env.DB.prepare("UPDATE tenant_product_entitlements SET valid_until = ? WHERE id = ?")
+    .bind(Date.now() - 1000, entitlementId)
+    .run();
 
   const result = await run();
   expect(result.counts).toMatchObject({ intentsExpired: 1, entitlementsEnded: 1 });
   expect((await intentRow(open.intentId))!.state).toBe("expired");
-  const ent = await env.DB.prepare("SELECT status FROM tenant_product_entitlements WHERE id = ?").bind(entitlementId).first<{ status: string }>();
+  const ent = await env.DB.prepare("SELECT status FROM tenant_product_entitlements WHERE id = ?")
+    .bind(entitlementId)
+    .first<{ status: string }>();
   expect(ent!.status).toBe("expired");
-  const audit = await env.DB.prepare("SELECT actor_type FROM audit_log WHERE target_id = ? AND action = 'entitlement.expired'").bind(entitlementId).first();
+  const audit = await env.DB.prepare("SELECT actor_type FROM audit_log WHERE target_id = ? AND action = 'entitlement.expired'")
+    .bind(entitlementId)
+    .first();
   expect(audit!.actor_type).toBe("scheduler");
 });
 

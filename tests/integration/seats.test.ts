@@ -2,7 +2,17 @@ import { abortAllDurableObjects, env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
 import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
-import { activeSeats, allocator, auditActions, auditCount, bulkMembers, capacityOf, complianceOf, maxConcurrentOperations, userActor } from "../factories/seats";
+import {
+  activeSeats,
+  allocator,
+  auditActions,
+  auditCount,
+  bulkMembers,
+  capacityOf,
+  complianceOf,
+  maxConcurrentOperations,
+  userActor,
+} from "../factories/seats";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization } from "../factories/tenants";
 
@@ -19,7 +29,8 @@ test("200 concurrent assign calls for a tenant with 10 seats give exactly 10 sea
   const refused = results.filter((r) => !r.ok);
   expect(ok).toHaveLength(9); // the owner already holds the tenth
   expect(refused).toHaveLength(191);
-  for (const r of refused) expect(r).toMatchObject({ code: "no_seats_available", status: 409, message: "All 10 seats are taken: buy more or release one." });
+  for (const r of refused)
+    expect(r).toMatchObject({ code: "no_seats_available", status: 409, message: "All 10 seats are taken: buy more or release one." });
   // The database wall never had to act: the queue decided every one of them.
   expect(refused.filter((r) => (r as { details?: { wall?: string } }).details?.wall === "database")).toEqual([]);
   expect(await activeSeats(org.tenant.id)).toHaveLength(10);
@@ -32,7 +43,11 @@ test("the same race over HTTP: 60 concurrent POST /api/orgs/:slug/seats with 5 s
   const org = await provisionedTenant({ seats: 5, name: "Race Http" });
   const users = await bulkMembers(org.tenant.id, 60);
   const responses = await Promise.all(
-    users.map((userId) => org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats`, json({ userId })).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: string } }))),
+    users.map((userId) =>
+      org.owner.agent
+        .fetch(`/api/orgs/${org.tenant.slug}/seats`, json({ userId }))
+        .then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: string } })),
+    ),
   );
   expect(responses.filter((r) => r.status === 200)).toHaveLength(4);
   const conflicts = responses.filter((r) => r.status === 409);
@@ -108,9 +123,13 @@ test("a restarted allocator loses nothing: D1 holds the seats", async () => {
 test("the database refuses an over-allocation on its own (second wall)", async () => {
   const org = await provisionedTenant({ seats: 1, name: "Second Wall" });
   const [userId] = await bulkMembers(org.tenant.id, 1);
-  const ent = (await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?").bind(org.tenant.id).first<{ id: string }>())!;
+  const ent = (await env.DB.prepare("SELECT id FROM tenant_product_entitlements WHERE tenant_id = ?")
+    .bind(org.tenant.id)
+    .first<{ id: string }>())!;
   await expect(
-    env.DB.prepare("INSERT INTO tenant_entitlement_seat_assignments (id, entitlement_id, tenant_id, user_id, assigned_at) VALUES ('seat_wall', ?, ?, ?, 1)")
+    env.DB.prepare(
+      "INSERT INTO tenant_entitlement_seat_assignments (id, entitlement_id, tenant_id, user_id, assigned_at) VALUES ('seat_wall', ?, ?, ?, 1)",
+    )
       .bind(ent.id, org.tenant.id, userId)
       .run(),
   ).rejects.toThrow(/seat_limit_exceeded/);
@@ -118,7 +137,8 @@ test("the database refuses an over-allocation on its own (second wall)", async (
 
 test("join by code, approve with a seat, approve with none left is a 409 that leaves the request pending", async () => {
   const org = await provisionedTenant({ seats: 2, name: "Joinable" });
-  const code = (await env.DB.prepare("SELECT join_code FROM tenants WHERE id = ?").bind(org.tenant.id).first<{ join_code: string }>())!.join_code;
+  const code = (await env.DB.prepare("SELECT join_code FROM tenants WHERE id = ?").bind(org.tenant.id).first<{ join_code: string }>())!
+    .join_code;
   const alice = await signedInAgent();
   const bob = await signedInAgent();
   expect((await alice.agent.fetch("/join", form({ code: code.toLowerCase() }))).status).toBe(200);
@@ -136,10 +156,19 @@ test("join by code, approve with a seat, approve with none left is a 409 that le
   const approveBob = await org.owner.agent.fetch(members, form({ intent: "approve", userId: bob.user.id }));
   expect(approveBob.status).toBe(409);
   expect(await approveBob.text()).toContain("All 2 seats are taken: buy more or release one.");
-  const bobRow = await env.DB.prepare("SELECT status FROM tenant_memberships WHERE tenant_id = ? AND user_id = ?").bind(org.tenant.id, bob.user.id).first<{ status: string }>();
+  const bobRow = await env.DB.prepare("SELECT status FROM tenant_memberships WHERE tenant_id = ? AND user_id = ?")
+    .bind(org.tenant.id, bob.user.id)
+    .first<{ status: string }>();
   expect(bobRow!.status).toBe("pending");
   const approvals = await auditActions(org.tenant.id, "membership.approved");
-  expect(approvals).toEqual([{ actor_type: "user", actor_id: org.owner.user.id, before: { status: "pending", role: "member" }, after: { status: "active", role: "member" } }]);
+  expect(approvals).toEqual([
+    {
+      actor_type: "user",
+      actor_id: org.owner.user.id,
+      before: { status: "pending", role: "member" },
+      after: { status: "active", role: "member" },
+    },
+  ]);
   // Releasing a seat makes room; then Bob's approval goes through.
   expect((await org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats/${alice.user.id}`, { method: "DELETE" })).status).toBe(200);
   expect((await org.owner.agent.fetch(members, form({ intent: "approve", userId: bob.user.id }))).status).toBe(200);
@@ -157,7 +186,11 @@ test("removing a member releases their seat; the last owner can be neither remov
   const page = `/org/${org.tenant.slug}/members`;
   expect((await admin.agent.fetch(page, form({ intent: "remove", userId: member.user.id }))).status).toBe(200);
   expect(await activeSeats(org.tenant.id)).not.toContain(member.user.id);
-  expect((await auditActions(org.tenant.id, "seat.released"))[0]).toMatchObject({ actor_id: admin.user.id, before: { hasSeat: true }, after: { hasSeat: false } });
+  expect((await auditActions(org.tenant.id, "seat.released"))[0]).toMatchObject({
+    actor_id: admin.user.id,
+    before: { hasSeat: true },
+    after: { hasSeat: false },
+  });
   // An admin cannot remove or demote the owner; the owner cannot remove or demote themself as the last one.
   expect((await admin.agent.fetch(page, form({ intent: "remove", userId: org.owner.user.id }))).status).toBe(403);
   expect((await org.owner.agent.fetch(page, form({ intent: "remove", userId: org.owner.user.id }))).status).toBe(409);
@@ -188,7 +221,9 @@ test("invitations by email: the invitee sees and accepts it, nobody else can", a
   const invitee = await verifiedAgent(email);
   expect(await (await invitee.agent.fetch("/dashboard")).text()).toContain("Inviters");
   expect((await invitee.agent.fetch("/invitations", form({ invitationId: inv.id, intent: "accept" }))).status).toBe(200);
-  const m = await env.DB.prepare("SELECT role, status FROM tenant_memberships WHERE tenant_id = ? AND user_id = ?").bind(org.tenant.id, invitee.user.id).first();
+  const m = await env.DB.prepare("SELECT role, status FROM tenant_memberships WHERE tenant_id = ? AND user_id = ?")
+    .bind(org.tenant.id, invitee.user.id)
+    .first();
   expect(m).toEqual({ role: "member", status: "active" });
   // Accepting twice does nothing more.
   expect((await invitee.agent.fetch("/invitations", form({ invitationId: inv.id, intent: "accept" }))).status).toBe(404);
@@ -224,8 +259,16 @@ test("bad input gets a clear 4xx and changes nothing", async () => {
     ["wrong method", org.owner.agent.fetch(api, { method: "PUT" }), 405],
     ["GET on a release", org.owner.agent.fetch(`${api}/${member.user.id}`), 405],
     ["members page form garbage", org.owner.agent.fetch(`/org/${org.tenant.slug}/members`, form({ intent: "explode" })), 422],
-    ["members page: other tenant's user", org.owner.agent.fetch(`/org/${org.tenant.slug}/members`, form({ intent: "assign", userId: other.owner.user.id })), 404],
-    ["members page as plain member", member.agent.fetch(`/org/${org.tenant.slug}/members`, form({ intent: "assign", userId: member.user.id })), 403],
+    [
+      "members page: other tenant's user",
+      org.owner.agent.fetch(`/org/${org.tenant.slug}/members`, form({ intent: "assign", userId: other.owner.user.id })),
+      404,
+    ],
+    [
+      "members page as plain member",
+      member.agent.fetch(`/org/${org.tenant.slug}/members`, form({ intent: "assign", userId: member.user.id })),
+      403,
+    ],
     ["invitation garbage", member.agent.fetch("/invitations", form({ invitationId: "", intent: "accept" })), 422],
   ];
   for (const [name, res, status] of cases) {
@@ -257,7 +300,10 @@ test("Stripe lowering the quantity below the assigned seats marks the tenant ove
   const seen = (await eventsFor(org.customerId)).map((e) => e.id);
   // As the billing portal would: straight in Stripe, around the app.
   const sub = await stripe().subscriptions.retrieve(org.subscriptionId!);
-  await stripe().subscriptions.update(org.subscriptionId!, { items: [{ id: sub.items.data[0]!.id, quantity: 1 }], proration_behavior: "none" });
+  await stripe().subscriptions.update(org.subscriptionId!, {
+    items: [{ id: sub.items.data[0]!.id, quantity: 1 }],
+    proration_behavior: "none",
+  });
   const events = (await eventsFor(org.customerId, seen)).map((e) => e.id);
   expect(events.length).toBeGreaterThan(0);
   await deliverAll([...events].reverse());
@@ -278,7 +324,8 @@ test("Stripe lowering the quantity below the assigned seats marks the tenant ove
   expect(dash).toContain("Over licence");
   // Releasing down to the licence resolves it.
   const seated = (await activeSeats(org.tenant.id)).filter((u) => u !== org.owner.user.id);
-  for (const u of seated) expect((await org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats/${u}`, { method: "DELETE" })).status).toBe(200);
+  for (const u of seated)
+    expect((await org.owner.agent.fetch(`/api/orgs/${org.tenant.slug}/seats/${u}`, { method: "DELETE" })).status).toBe(200);
   expect(await complianceOf(org.tenant.id)).toBe("ok");
   // Re-delivering the same Stripe events (duplicates) changes nothing.
   await deliverAll(events);
@@ -289,7 +336,8 @@ const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g
 /** The proration date of the quote a billing page shows (its hidden field), as the page would post it back. */
 const quoteTime = (html: string) => /name="prorationDate" value="(\d+)"/.exec(html)?.[1] ?? "";
 /** "€46.67" in the page as minor units. */
-const cents = (html: string, label: RegExp) => Math.round(Number(new RegExp(label.source + "€([\\d,.]+)").exec(html)![1]!.replace(/,/g, "")) * 100);
+const cents = (html: string, label: RegExp) =>
+  Math.round(Number(new RegExp(label.source + "€([\\d,.]+)").exec(html)![1]!.replace(/,/g, "")) * 100);
 
 test("buying seats: live price and proration preview, Stripe updated with an Idempotency-Key, capacity grows only when Stripe's event arrives", async () => {
   const org = await ownerWithOrganization(3, "Seat Buyers");
@@ -316,7 +364,11 @@ test("buying seats: live price and proration preview, Stripe updated with an Ide
   expect(await capacityOf(org.tenant.id)).toBe(5);
   const requested = await auditActions(org.tenant.id, "seats.quantity_change_requested");
   expect(requested[0]).toMatchObject({ actor_type: "user", actor_id: org.owner.user.id, before: { quantity: 3 }, after: { quantity: 5 } });
-  expect((await auditActions(org.tenant.id, "entitlement.updated")).at(-1)).toMatchObject({ actor_type: "stripe_event", before: { quantitySeats: 3 }, after: { quantitySeats: 5 } });
+  expect((await auditActions(org.tenant.id, "entitlement.updated")).at(-1)).toMatchObject({
+    actor_type: "stripe_event",
+    before: { quantitySeats: 3 },
+    after: { quantitySeats: 5 },
+  });
 });
 
 test("the charge is the amount the quote showed, even when Stripe's clock moves before the confirm; a stale or forged quote changes nothing", async () => {
@@ -341,8 +393,16 @@ test("the charge is the amount the quote showed, even when Stripe's clock moves 
   const invoicesBefore = (await stripe().invoices.list({ customer: org.customerId, limit: 100 })).data.length;
   const seen = (await eventsFor(org.customerId)).map((e) => e.id);
   const refused = [
-    { prorationDate: String(Date.now() - 2 * 3_600_000), status: 409, message: "This price quote is more than an hour old. Review the new quote and confirm again." },
-    { prorationDate: String(Date.now() + 86_400_000), status: 422, message: "This price quote is not valid. Review the new quote and confirm again." },
+    {
+      prorationDate: String(Date.now() - 2 * 3_600_000),
+      status: 409,
+      message: "This price quote is more than an hour old. Review the new quote and confirm again.",
+    },
+    {
+      prorationDate: String(Date.now() + 86_400_000),
+      status: 422,
+      message: "This price quote is not valid. Review the new quote and confirm again.",
+    },
     { prorationDate: "1e12", status: 422, message: "Some fields need attention." },
     { prorationDate: "", status: 422, message: "Some fields need attention." },
   ];
@@ -358,7 +418,9 @@ test("the charge is the amount the quote showed, even when Stripe's clock moves 
   expect(await auditActions(org.tenant.id, "seats.quantity_change_requested")).toEqual([]);
 
   expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "5", prorationDate: at }))).status).toBe(200);
-  const invoice = (await stripe().invoices.list({ subscription: org.subscriptionId!, limit: 100 })).data.find((i) => i.billing_reason === "subscription_update")!;
+  const invoice = (await stripe().invoices.list({ subscription: org.subscriptionId!, limit: 100 })).data.find(
+    (i) => i.billing_reason === "subscription_update",
+  )!;
   expect(invoice.amount_due).toBe(shown);
   expect(invoice.amount_paid).toBe(shown);
 });
@@ -371,19 +433,26 @@ test("crossing a tier boundary switches price and quantity together; going below
   const seen = (await eventsFor(org.customerId)).map((e) => e.id);
   const quote = await pageText(await org.owner.agent.fetch(`${billing}?quantity=21`));
   expect(quote).toContain("moves to the MAX tier");
-  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "21", prorationDate: quoteTime(quote) }))).status).toBe(200);
+  expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "21", prorationDate: quoteTime(quote) }))).status).toBe(
+    200,
+  );
   const item = (await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!;
   expect(item.quantity).toBe(21);
   expect(item.price.lookup_key).toBe("organization_max_monthly");
   await deliverAll((await eventsFor(org.customerId, seen)).map((e) => e.id));
-  const ent = await env.DB.prepare("SELECT quantity_seats, tier FROM tenant_product_entitlements WHERE tenant_id = ?").bind(org.tenant.id).first();
+  const ent = await env.DB.prepare("SELECT quantity_seats, tier FROM tenant_product_entitlements WHERE tenant_id = ?")
+    .bind(org.tenant.id)
+    .first();
   expect(ent).toEqual({ quantity_seats: 21, tier: "MAX" });
 
   const below = await org.owner.agent.fetch(billing, form({ intent: "change", quantity: "2", prorationDate: String(Date.now()) }));
   expect(below.status).toBe(409);
   expect(await pageText(below)).toContain("3 seats are assigned: release 1 seat before going down to 2.");
   for (const q of ["0", "-1", "101", "1e9", "abc", "2.5", ""]) {
-    expect((await org.owner.agent.fetch(billing, form({ intent: "change", quantity: q, prorationDate: String(Date.now()) }))).status, q).toBe(422);
+    expect(
+      (await org.owner.agent.fetch(billing, form({ intent: "change", quantity: q, prorationDate: String(Date.now()) }))).status,
+      q,
+    ).toBe(422);
   }
   expect((await stripe().subscriptions.retrieve(org.subscriptionId!)).items.data[0]!.quantity).toBe(21);
 });

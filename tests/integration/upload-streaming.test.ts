@@ -38,7 +38,14 @@ const proTenant = () =>
  * sees the running count of bytes handed out.
  */
 let uploads = 0;
-function generatedUpload(opts: { fileBytes: number; fields?: Record<string, string>; fileName?: string; after?: string; breaksOff?: boolean; onPull?: (produced: number) => void }) {
+function generatedUpload(opts: {
+  fileBytes: number;
+  fields?: Record<string, string>;
+  fileName?: string;
+  after?: string;
+  breaksOff?: boolean;
+  onPull?: (produced: number) => void;
+}) {
   // A new version each time, so no upload here is a duplicate of another.
   const fields = { application: "Big Tool", version: `1.0.${++uploads}`, ...opts.fields };
   const head = enc.encode(
@@ -145,7 +152,11 @@ test("a 64 MiB upload streams through the route into R2 in fixed parts, never mo
   // Bytes the Worker has pulled from the request but not yet handed to R2, at its highest.
   let held = 0;
   const body = generatedUpload({ fileBytes, onPull: (produced) => (held = Math.max(held, produced - log.sent)) });
-  const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, body.stream), { ...env, UPLOAD_MAX_BYTES: String(256 * MiB), FILES: bucket });
+  const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, body.stream), {
+    ...env,
+    UPLOAD_MAX_BYTES: String(256 * MiB),
+    FILES: bucket,
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   const result = (await res.json()) as { id: string; sha256: string; size: number };
   const expectedSha = await body.fileSha256();
@@ -160,7 +171,9 @@ test("a 64 MiB upload streams through the route into R2 in fixed parts, never mo
   expect(held).toBeLessThanOrEqual(PART_SIZE + CHUNK);
 
   // What R2 stores is the file: its size, and its SHA-256 computed here from the stored bytes.
-  const row = await env.DB.prepare("SELECT download_key, sha256, size FROM software_versions WHERE id = ?").bind(result.id).first<{ download_key: string; sha256: string; size: number }>();
+  const row = await env.DB.prepare("SELECT download_key, sha256, size FROM software_versions WHERE id = ?")
+    .bind(result.id)
+    .first<{ download_key: string; sha256: string; size: number }>();
   expect(row).toMatchObject({ download_key: log.created[0]!.key, sha256: expectedSha, size: fileBytes });
   const stored = await env.FILES.get(row!.download_key);
   expect(stored?.size).toBe(fileBytes);
@@ -169,23 +182,31 @@ test("a 64 MiB upload streams through the route into R2 in fixed parts, never mo
   expect(hex(await digest.digest)).toBe(expectedSha);
 });
 
-test("a stream over the limit is cut off mid-way with a 413: its multipart upload aborted, nothing stored", { timeout: 120_000 }, async () => {
-  const t = await proTenant();
-  const before = await storedFor(t.id);
-  const { bucket, log } = recordingBucket();
-  const limit = 12 * MiB;
-  const body = generatedUpload({ fileBytes: 40 * MiB });
-  const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, body.stream), { ...env, UPLOAD_MAX_BYTES: String(limit), FILES: bucket });
-  expect(res.status).toBe(413);
-  expect(await res.json()).toMatchObject({ error: "payload_too_large", message: `The file is larger than ${limit} bytes.` });
-  // It had started to store (one full part went to R2), stopped reading soon after the limit, and aborted.
-  expect(log.parts).toEqual([PART_SIZE]);
-  expect(body.produced()).toBeLessThan(limit + 4 * CHUNK);
-  expect(log.completed).toBe(0);
-  expect(log.aborted).toEqual([log.created[0]!.uploadId]);
-  expect(await uploadIsPending(log.created[0]!.key, log.created[0]!.uploadId)).toBe(false);
-  expect(await storedFor(t.id)).toEqual(before);
-});
+test(
+  "a stream over the limit is cut off mid-way with a 413: its multipart upload aborted, nothing stored",
+  { timeout: 120_000 },
+  async () => {
+    const t = await proTenant();
+    const before = await storedFor(t.id);
+    const { bucket, log } = recordingBucket();
+    const limit = 12 * MiB;
+    const body = generatedUpload({ fileBytes: 40 * MiB });
+    const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, body.stream), {
+      ...env,
+      UPLOAD_MAX_BYTES: String(limit),
+      FILES: bucket,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: "payload_too_large", message: `The file is larger than ${limit} bytes.` });
+    // It had started to store (one full part went to R2), stopped reading soon after the limit, and aborted.
+    expect(log.parts).toEqual([PART_SIZE]);
+    expect(body.produced()).toBeLessThan(limit + 4 * CHUNK);
+    expect(log.completed).toBe(0);
+    expect(log.aborted).toEqual([log.created[0]!.uploadId]);
+    expect(await uploadIsPending(log.created[0]!.key, log.created[0]!.uploadId)).toBe(false);
+    expect(await storedFor(t.id)).toEqual(before);
+  },
+);
 
 test("the pending-upload probe tells an open multipart upload from an aborted one", async () => {
   const upload = await env.FILES.createMultipartUpload("probe/open.bin");
@@ -194,34 +215,55 @@ test("the pending-upload probe tells an open multipart upload from an aborted on
   expect(await uploadIsPending(upload.key, upload.uploadId)).toBe(false);
 });
 
-test("malformed or broken-off multipart bodies are a 400 from the API and the page, abort what they started, and store nothing", { timeout: 120_000 }, async () => {
-  const t = await proTenant();
-  const before = await storedFor(t.id);
-  const big = { ...env, UPLOAD_MAX_BYTES: String(64 * MiB) };
-  const bytes = (text: string) => new Blob([text]).stream();
-  const cases: { name: string; body: ReadableStream<Uint8Array>; contentType?: string; startsUpload?: boolean }[] = [
-    { name: "no boundary in the Content-Type", body: generatedUpload({ fileBytes: 1000 }).stream, contentType: "multipart/form-data" },
-    { name: "not multipart at all", body: bytes("application=x&version=1.0"), contentType: `multipart/form-data; boundary=${BOUNDARY}` },
-    { name: "an empty body", body: bytes("") },
-    { name: "headers that never end", body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="application"\r\nX: ${"y".repeat(20_000)}`) },
-    { name: "a part with no name", body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${BOUNDARY}--\r\n`) },
-    // 20 MiB of file and then the body just stops: two parts were already in R2.
-    { name: "a body cut off inside the file", body: generatedUpload({ fileBytes: 20 * MiB, after: "" }).stream, startsUpload: true },
-    { name: "a body that breaks off (the client went away)", body: generatedUpload({ fileBytes: 9 * MiB, breaksOff: true }).stream, startsUpload: true },
-    { name: "a field after the file", body: generatedUpload({ fileBytes: 9 * MiB, after: `\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--${BOUNDARY}--\r\n` }).stream, startsUpload: true },
-  ];
-  for (const c of cases) {
-    const { bucket, log } = recordingBucket();
-    const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, c.body, c.contentType), { ...big, FILES: bucket });
-    expect(res.status, c.name).toBe(400);
-    expect(((await res.json()) as { error: string }).error, c.name).toBe("bad_request");
-    expect(log.created.length, c.name).toBe(c.startsUpload ? 1 : 0);
-    expect(log.aborted, c.name).toEqual(log.created.map((u) => u.uploadId));
-    for (const u of log.created) expect(await uploadIsPending(u.key, u.uploadId), c.name).toBe(false);
-  }
-  // The page's form action answers the same 400 (its error message), not a 500.
-  const page = await callWorker(post(`/org/${t.slug}/software`, t.cookie, generatedUpload({ fileBytes: 1000, after: "\r\n--" }).stream), big);
-  expect(page.status).toBe(400);
-  expect(await page.text()).toContain("not a valid multipart form");
-  expect(await storedFor(t.id)).toEqual(before);
-});
+test(
+  "malformed or broken-off multipart bodies are a 400 from the API and the page, abort what they started, and store nothing",
+  { timeout: 120_000 },
+  async () => {
+    const t = await proTenant();
+    const before = await storedFor(t.id);
+    const big = { ...env, UPLOAD_MAX_BYTES: String(64 * MiB) };
+    const bytes = (text: string) => new Blob([text]).stream();
+    const cases: { name: string; body: ReadableStream<Uint8Array>; contentType?: string; startsUpload?: boolean }[] = [
+      { name: "no boundary in the Content-Type", body: generatedUpload({ fileBytes: 1000 }).stream, contentType: "multipart/form-data" },
+      { name: "not multipart at all", body: bytes("application=x&version=1.0"), contentType: `multipart/form-data; boundary=${BOUNDARY}` },
+      { name: "an empty body", body: bytes("") },
+      {
+        name: "headers that never end",
+        body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="application"\r\nX: ${"y".repeat(20_000)}`),
+      },
+      { name: "a part with no name", body: bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${BOUNDARY}--\r\n`) },
+      // 20 MiB of file and then the body just stops: two parts were already in R2.
+      { name: "a body cut off inside the file", body: generatedUpload({ fileBytes: 20 * MiB, after: "" }).stream, startsUpload: true },
+      {
+        name: "a body that breaks off (the client went away)",
+        body: generatedUpload({ fileBytes: 9 * MiB, breaksOff: true }).stream,
+        startsUpload: true,
+      },
+      {
+        name: "a field after the file",
+        body: generatedUpload({
+          fileBytes: 9 * MiB,
+          after: `\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--${BOUNDARY}--\r\n`,
+        }).stream,
+        startsUpload: true,
+      },
+    ];
+    for (const c of cases) {
+      const { bucket, log } = recordingBucket();
+      const res = await callWorker(post(`/api/pro/uploads?tenant=${t.slug}`, t.cookie, c.body, c.contentType), { ...big, FILES: bucket });
+      expect(res.status, c.name).toBe(400);
+      expect(((await res.json()) as { error: string }).error, c.name).toBe("bad_request");
+      expect(log.created.length, c.name).toBe(c.startsUpload ? 1 : 0);
+      expect(log.aborted, c.name).toEqual(log.created.map((u) => u.uploadId));
+      for (const u of log.created) expect(await uploadIsPending(u.key, u.uploadId), c.name).toBe(false);
+    }
+    // The page's form action answers the same 400 (its error message), not a 500.
+    const page = await callWorker(
+      post(`/org/${t.slug}/software`, t.cookie, generatedUpload({ fileBytes: 1000, after: "\r\n--" }).stream),
+      big,
+    );
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain("not a valid multipart form");
+    expect(await storedFor(t.id)).toEqual(before);
+  },
+);

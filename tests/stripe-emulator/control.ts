@@ -54,7 +54,8 @@ export function emulatorControl(baseUrl: string) {
     },
     /** Real Stripe params the emulator accepted without modelling them, per endpoint ("POST /v1/customers"). */
     unmodeled: async () =>
-      (await call<{ data: { endpoint: string; param: string; count: number; last_request_id: string }[] }>("GET", "/_emulator/unmodeled")).data,
+      (await call<{ data: { endpoint: string; param: string; count: number; last_request_id: string }[] }>("GET", "/_emulator/unmodeled"))
+        .data,
     signEvent: (eventId: string) => call<{ payload: string; header: string }>("POST", `/_emulator/events/${eventId}/sign`),
     /** Declines the customer's next `times` charges (default 1, or "always" until cleared with decline=false). */
     declineNextPayment: (customerId: string, decline = true, times: number | "always" = 1) =>
@@ -64,7 +65,9 @@ export function emulatorControl(baseUrl: string) {
         { decline, times },
       ),
     attachClock: (customerId: string, testClock: string | null) =>
-      call<{ customer: string; test_clock: string | null }>("POST", `/_emulator/customers/${customerId}/test_clock`, { test_clock: testClock }),
+      call<{ customer: string; test_clock: string | null }>("POST", `/_emulator/customers/${customerId}/test_clock`, {
+        test_clock: testClock,
+      }),
     /** Settles a session completed with action=pay_async (payment mode). */
     resolveAsyncPayment: (sessionId: string, outcome: "succeeded" | "failed") =>
       call<Record<string, unknown>>("POST", `/_emulator/checkout/sessions/${sessionId}/async_payment`, { outcome }),

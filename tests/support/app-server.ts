@@ -8,7 +8,11 @@ import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "./wra
 
 export const TEST_WEBHOOK_SECRET = "whsec_gatehouse_e2e";
 
-export async function startApp(opts: { port: number; stripeApiBase: string; vars?: Record<string, string> }): Promise<WranglerDev & { persistTo: string }> {
+export async function startApp(opts: {
+  port: number;
+  stripeApiBase: string;
+  vars?: Record<string, string>;
+}): Promise<WranglerDev & { persistTo: string }> {
   if (!existsSync(join(repoRoot, "build/server/index.js"))) {
     throw new Error("No build found: run `npm run build` first (npm test does).");
   }

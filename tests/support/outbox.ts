@@ -9,7 +9,9 @@ const LINK = /https?:\/\/\S+[?&]token=[A-Za-z0-9_-]{43}/;
 export async function outboxLinks(persistTo: string, emails: string[], template: string): Promise<Map<string, string>> {
   if (emails.length === 0) return new Map();
   const sql = `SELECT to_address, text_body FROM email_outbox WHERE template = ${quote(template)} AND to_address IN (${emails.map(quote).join(", ")}) ORDER BY created_at`;
-  const out = JSON.parse(await runWranglerAsync(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql])) as {
+  const out = JSON.parse(
+    await runWranglerAsync(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]),
+  ) as {
     results: { to_address: string; text_body: string }[];
   }[];
   const links = new Map<string, string>();

@@ -110,7 +110,12 @@ export async function seatRaceWorld(opts: { appUrl: string; seats: number; membe
   });
   if (checkout.status !== 200) throw new Error(`checkout failed: ${checkout.status} ${await checkout.text()}`);
   const { url, intentId } = (await checkout.json()) as { url: string; intentId: string };
-  const paid = await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "action=pay", redirect: "manual" });
+  const paid = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "action=pay",
+    redirect: "manual",
+  });
   if (paid.status !== 303) throw new Error(`payment failed: ${paid.status}`);
   let slug: string | null = null;
   for (let i = 0; i < 120 && !slug; i++) {
@@ -126,7 +131,9 @@ export async function seatRaceWorld(opts: { appUrl: string; seats: number; membe
   const emails = Array.from({ length: opts.members }, (_, i) => `race-member-${tag}-${i}@example.com`);
   const members = new Map<string, { cookie: string; userId: string }>();
   for (let start = 0; start < emails.length; start += batch) {
-    for (const [email, member] of await Promise.all(emails.slice(start, start + batch).map(async (e) => [e, await signUp(appUrl, e)] as const))) {
+    for (const [email, member] of await Promise.all(
+      emails.slice(start, start + batch).map(async (e) => [e, await signUp(appUrl, e)] as const),
+    )) {
       members.set(email, member);
     }
   }

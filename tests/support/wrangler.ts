@@ -17,10 +17,15 @@ const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_
 export async function runWranglerAsync(args: string[]): Promise<string> {
   const { execFile } = await import("node:child_process");
   return new Promise((resolve, reject) => {
-    execFile("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      "npx",
+      ["wrangler", ...args],
+      { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

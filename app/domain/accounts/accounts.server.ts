@@ -32,12 +32,32 @@ export const isUniqueViolation = (e: unknown) =>
  * Creates an unverified account and, in the same batch, its verification email. Nothing is
  * conferred by the address until it is verified: not even an ADMIN_EMAILS listing.
  */
-export async function signUp(deps: { db: Db; email: string; password: string; appUrl: string; now: number }): Promise<{ user: SessionUser; emailIds: string[] }> {
+export async function signUp(deps: {
+  db: Db;
+  email: string;
+  password: string;
+  appUrl: string;
+  now: number;
+}): Promise<{ user: SessionUser; emailIds: string[] }> {
   const { db, now } = deps;
   const existing = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
   if (existing) throw emailTaken();
-  const user = { id: newId("usr"), email: deps.email, passwordHash: await hashPassword(deps.password), isSystemAdmin: false, emailVerifiedAt: null, createdAt: now };
-  const link = await emailedLink(db, { userId: user.id, purpose: "verify_email", to: user.email, ttlMs: VERIFY_TTL_MS, render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }), now });
+  const user = {
+    id: newId("usr"),
+    email: deps.email,
+    passwordHash: await hashPassword(deps.password),
+    isSystemAdmin: false,
+    emailVerifiedAt: null,
+    createdAt: now,
+  };
+  const link = await emailedLink(db, {
+    userId: user.id,
+    purpose: "verify_email",
+    to: user.email,
+    ttlMs: VERIFY_TTL_MS,
+    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
+    now,
+  });
   try {
     await db.batch([db.insert(schema.users).values(user), ...link.statements]);
   } catch (e) {
@@ -85,7 +105,11 @@ async function requireCurrentPassword(user: UserRow, password: string) {
 export const endSessions = (db: Db, userId: string, keep?: string) =>
   db.delete(schema.sessions).where(and(eq(schema.sessions.userId, userId), keep ? ne(schema.sessions.id, keep) : undefined));
 
-export const ALL_LINKS = ["verify_email", "change_email", "reset_password"] as const satisfies readonly (typeof schema.USER_TOKEN_PURPOSES)[number][];
+export const ALL_LINKS = [
+  "verify_email",
+  "change_email",
+  "reset_password",
+] as const satisfies readonly (typeof schema.USER_TOKEN_PURPOSES)[number][];
 
 /** Statements that make every unused link of these purposes useless (a newer one, or a change that supersedes them). */
 export const retireTokens = (db: Db, userId: string, purposes: readonly (typeof schema.USER_TOKEN_PURPOSES)[number][], now: number) =>
@@ -96,12 +120,22 @@ export const retireTokens = (db: Db, userId: string, purposes: readonly (typeof 
       and(
         eq(schema.userTokens.userId, userId),
         isNull(schema.userTokens.usedAt),
-        sql`${schema.userTokens.purpose} IN (${sql.join(purposes.map((p) => sql`${p}`), sql`, `)})`,
+        sql`${schema.userTokens.purpose} IN (${sql.join(
+          purposes.map((p) => sql`${p}`),
+          sql`, `,
+        )})`,
       ),
     );
 
 /** A password change needs the current one; every other session of the user ends with it. */
-export async function changePassword(deps: { db: Db; userId: string; sessionId: string; currentPassword: string; password: string; now: number }) {
+export async function changePassword(deps: {
+  db: Db;
+  userId: string;
+  sessionId: string;
+  currentPassword: string;
+  password: string;
+  now: number;
+}) {
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   await requireCurrentPassword(user, deps.currentPassword);
@@ -110,11 +144,20 @@ export async function changePassword(deps: { db: Db; userId: string; sessionId: 
   }
   const actor: Actor = { type: "user", id: user.id };
   await db.batch([
-    db.update(schema.users).set({ passwordHash: await hashPassword(deps.password) }).where(eq(schema.users.id, user.id)),
+    db
+      .update(schema.users)
+      .set({ passwordHash: await hashPassword(deps.password) })
+      .where(eq(schema.users.id, user.id)),
     endSessions(db, user.id, deps.sessionId),
     // Links sent before the change (a reset, a pending email change) die with the old password.
     retireTokens(db, user.id, ALL_LINKS, now),
-    auditInsert(db, { actor, action: "user.password_changed", target: { type: "user", id: user.id }, reason: "Changed on /account; other sessions ended", at: now }),
+    auditInsert(db, {
+      actor,
+      action: "user.password_changed",
+      target: { type: "user", id: user.id },
+      reason: "Changed on /account; other sessions ended",
+      at: now,
+    }),
   ]);
 }
 
@@ -124,16 +167,34 @@ export async function signOutEverywhere(deps: { db: Db; userId: string; now: num
   await db.batch([
     endSessions(db, deps.userId),
     retireTokens(db, deps.userId, ALL_LINKS, deps.now),
-    auditInsert(db, { actor: { type: "user", id: deps.userId }, action: "user.sessions_revoked", target: { type: "user", id: deps.userId }, reason: "Signed out everywhere", at: deps.now }),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.userId },
+      action: "user.sessions_revoked",
+      target: { type: "user", id: deps.userId },
+      reason: "Signed out everywhere",
+      at: deps.now,
+    }),
   ]);
 }
 
 /** A new verification link for an unverified address; older ones stop working. */
-export async function resendVerification(deps: { db: Db; userId: string; appUrl: string; now: number }): Promise<{ emailIds: string[]; email: string }> {
+export async function resendVerification(deps: {
+  db: Db;
+  userId: string;
+  appUrl: string;
+  now: number;
+}): Promise<{ emailIds: string[]; email: string }> {
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   if (user.emailVerifiedAt !== null) throw conflict("already_verified", "Your email address is already verified.");
-  const link = await emailedLink(db, { userId: user.id, purpose: "verify_email", to: user.email, ttlMs: VERIFY_TTL_MS, render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }), now });
+  const link = await emailedLink(db, {
+    userId: user.id,
+    purpose: "verify_email",
+    to: user.email,
+    ttlMs: VERIFY_TTL_MS,
+    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
+    now,
+  });
   await db.batch([retireTokens(db, user.id, ["verify_email"], now), ...link.statements]);
   return { emailIds: link.emailIds, email: user.email };
 }
@@ -154,13 +215,22 @@ export async function pendingEmailChange(deps: { db: Db; userId: string; now: nu
  * Asks to move the account to another address: a link goes to the new address, and the account
  * keeps its current one until that link is opened (the old address is told when it changes).
  */
-export async function requestEmailChange(deps: { db: Db; userId: string; currentPassword: string; email: string; appUrl: string; now: number }): Promise<{ emailIds: string[] }> {
+export async function requestEmailChange(deps: {
+  db: Db;
+  userId: string;
+  currentPassword: string;
+  email: string;
+  appUrl: string;
+  now: number;
+}): Promise<{ emailIds: string[] }> {
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   await requireCurrentPassword(user, deps.currentPassword);
-  if (deps.email === user.email) throw invalidInput("That is already your email address.", { email: ["That is already your email address."] });
+  if (deps.email === user.email)
+    throw invalidInput("That is already your email address.", { email: ["That is already your email address."] });
   const taken = await db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
-  if (taken) throw conflict("email_taken", "Another account uses that address.", { fieldErrors: { email: ["Another account uses that address."] } });
+  if (taken)
+    throw conflict("email_taken", "Another account uses that address.", { fieldErrors: { email: ["Another account uses that address."] } });
   const link = await emailedLink(db, {
     userId: user.id,
     purpose: "change_email",

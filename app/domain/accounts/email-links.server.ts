@@ -37,7 +37,10 @@ function consume(db: Db, row: TokenRow, now: number) {
  * The address is proven: mark it verified and, when it is listed in ADMIN_EMAILS, make the user a
  * system admin (ADMIN_EMAILS confers nothing before this).
  */
-function proveAddress(db: Db, o: { userId: string; email: string; adminEmails: ReadonlySet<string>; guard: ReturnType<typeof sql>; actor: Actor; now: number }): Statement[] {
+function proveAddress(
+  db: Db,
+  o: { userId: string; email: string; adminEmails: ReadonlySet<string>; guard: ReturnType<typeof sql>; actor: Actor; now: number },
+): Statement[] {
   const u = schema.users;
   const statements: Statement[] = [
     db
@@ -75,7 +78,11 @@ async function run(db: Db, statements: [ReturnType<typeof consume>["statement"],
     [consumed] = (await db.batch(statements)) as [{ id: string }[], ...unknown[]];
   } catch (e) {
     if (isUniqueViolation(e)) {
-      throw new AppError({ code: "email_taken", status: 409, message: "Another account took that address in the meantime. Nothing was changed." });
+      throw new AppError({
+        code: "email_taken",
+        status: 409,
+        message: "Another account took that address in the meantime. Nothing was changed.",
+      });
     }
     throw e;
   }
@@ -135,11 +142,21 @@ export async function redeemEmailLink(deps: {
     statements.push(
       retireTokens(db, user.id, ["verify_email", "reset_password"], now),
       // The old address hears of the change (once, however often the batch is tried).
-      outboxInsert(db, { to: user.email, email: emails.emailChanged({ appUrl: deps.appUrl, newEmail: row.email }), userId: user.id, dedupeKey: `email_changed:${row.id}`, now }),
+      outboxInsert(db, {
+        to: user.email,
+        email: emails.emailChanged({ appUrl: deps.appUrl, newEmail: row.email }),
+        userId: user.id,
+        dedupeKey: `email_changed:${row.id}`,
+        now,
+      }),
     );
   }
   await run(db, [c.statement, ...statements]);
-  return { kind: changing ? "email_changed" : "verified", email: row.email, promoted: deps.adminEmails.has(row.email) && !user.isSystemAdmin };
+  return {
+    kind: changing ? "email_changed" : "verified",
+    email: row.email,
+    promoted: deps.adminEmails.has(row.email) && !user.isSystemAdmin,
+  };
 }
 
 /**
@@ -148,9 +165,20 @@ export async function redeemEmailLink(deps: {
  */
 export async function requestPasswordReset(deps: { db: Db; email: string; appUrl: string; now: number }): Promise<{ emailIds: string[] }> {
   const { db, now } = deps;
-  const user = await db.select({ id: schema.users.id, email: schema.users.email }).from(schema.users).where(eq(schema.users.email, deps.email)).get();
+  const user = await db
+    .select({ id: schema.users.id, email: schema.users.email })
+    .from(schema.users)
+    .where(eq(schema.users.email, deps.email))
+    .get();
   if (!user) return { emailIds: [] };
-  const link = await emailedLink(db, { userId: user.id, purpose: "reset_password", to: user.email, ttlMs: RESET_TTL_MS, render: (token) => emails.resetPassword({ appUrl: deps.appUrl, token }), now });
+  const link = await emailedLink(db, {
+    userId: user.id,
+    purpose: "reset_password",
+    to: user.email,
+    ttlMs: RESET_TTL_MS,
+    render: (token) => emails.resetPassword({ appUrl: deps.appUrl, token }),
+    now,
+  });
   await db.batch([...link.statements]);
   return { emailIds: link.emailIds };
 }
@@ -164,7 +192,13 @@ export async function checkResetLink(deps: { db: Db; token: string; now: number 
  * Sets a new password from a reset link: the link is used up, every session of the user ends, and
  * the address counts as verified (the link proved it). The caller then starts one new session.
  */
-export async function resetPassword(deps: { db: Db; token: string; password: string; adminEmails: ReadonlySet<string>; now: number }): Promise<SessionUser> {
+export async function resetPassword(deps: {
+  db: Db;
+  token: string;
+  password: string;
+  adminEmails: ReadonlySet<string>;
+  now: number;
+}): Promise<SessionUser> {
   const { db, now } = deps;
   const row = await findUsableToken(db, deps.token, ["reset_password"], now);
   const user = await db.select().from(schema.users).where(eq(schema.users.id, row.userId)).get();
@@ -174,14 +208,27 @@ export async function resetPassword(deps: { db: Db; token: string; password: str
   const passwordHash = await hashPassword(deps.password);
   await run(db, [
     c.statement,
-    db.update(schema.users).set({ passwordHash }).where(and(eq(schema.users.id, user.id), c.guard)),
+    db
+      .update(schema.users)
+      .set({ passwordHash })
+      .where(and(eq(schema.users.id, user.id), c.guard)),
     ...proveAddress(db, { userId: user.id, email: user.email, adminEmails: deps.adminEmails, guard: c.guard, actor, now }),
     db.delete(schema.sessions).where(and(eq(schema.sessions.userId, user.id), c.guard)),
     // Every other pending link (an email change asked for by whoever held the account) dies too.
-    db.update(schema.userTokens).set({ usedAt: now }).where(and(eq(schema.userTokens.userId, user.id), isNull(schema.userTokens.usedAt), c.guard)),
+    db
+      .update(schema.userTokens)
+      .set({ usedAt: now })
+      .where(and(eq(schema.userTokens.userId, user.id), isNull(schema.userTokens.usedAt), c.guard)),
     auditInsertWhen(
       db,
-      { actor, action: "user.password_reset", at: now, tenantId: null, target: { type: "user", id: user.id }, reason: "Reset from an emailed link; every session ended" },
+      {
+        actor,
+        action: "user.password_reset",
+        at: now,
+        tenantId: null,
+        target: { type: "user", id: user.id },
+        reason: "Reset from an emailed link; every session ended",
+      },
       { from: schema.userTokens, where: c.usedHere },
     ),
   ]);

@@ -49,5 +49,7 @@ test("the decision is made on the normalised value returned: dot segments cannot
 
 test("ordinary paths still normalise and keep encoded query values", () => {
   expect(safeRedirect("/org/acme/../acme/members")).toBe("/org/acme/members");
-  expect(safeRedirect("/checkout/start?plan=organization&next=%2F%2Fnot-a-path")).toBe("/checkout/start?plan=organization&next=%2F%2Fnot-a-path");
+  expect(safeRedirect("/checkout/start?plan=organization&next=%2F%2Fnot-a-path")).toBe(
+    "/checkout/start?plan=organization&next=%2F%2Fnot-a-path",
+  );
 });

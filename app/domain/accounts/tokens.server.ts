@@ -19,7 +19,9 @@ export async function issueToken(db: Db, o: { userId: string; purpose: TokenPurp
   return {
     token,
     id,
-    insert: db.insert(schema.userTokens).values({ id, userId: o.userId, purpose: o.purpose, email: o.email, createdAt: o.now, expiresAt: o.now + o.ttlMs, usedAt: null }),
+    insert: db
+      .insert(schema.userTokens)
+      .values({ id, userId: o.userId, purpose: o.purpose, email: o.email, createdAt: o.now, expiresAt: o.now + o.ttlMs, usedAt: null }),
   };
 }
 
@@ -34,21 +36,31 @@ export async function emailedLink(
   const token = await issueToken(db, { userId: o.userId, purpose: o.purpose, email: o.to, ttlMs: o.ttlMs, now: o.now });
   const emailId = newId("eml");
   return {
-    statements: [token.insert, outboxInsert(db, { id: emailId, to: o.to, email: o.render(token.token), userId: o.userId, now: o.now })] as const,
+    statements: [
+      token.insert,
+      outboxInsert(db, { id: emailId, to: o.to, email: o.render(token.token), userId: o.userId, now: o.now }),
+    ] as const,
     emailIds: [emailId],
   };
 }
 
 /** A token can be used once, before it expires, for the purpose it was issued for. */
-export const tokenIsUsable = (row: Pick<TokenRow, "purpose" | "usedAt" | "expiresAt"> | undefined, purposes: readonly TokenPurpose[], now: number) =>
-  Boolean(row && purposes.includes(row.purpose) && row.usedAt === null && row.expiresAt > now);
+export const tokenIsUsable = (
+  row: Pick<TokenRow, "purpose" | "usedAt" | "expiresAt"> | undefined,
+  purposes: readonly TokenPurpose[],
+  now: number,
+) => Boolean(row && purposes.includes(row.purpose) && row.usedAt === null && row.expiresAt > now);
 
 export const invalidLink = () =>
   new AppError({ code: "invalid_link", status: 400, message: "This link has expired or was already used. Ask for a new one." });
 
 /** The stored row behind a token from a link, if it is still usable for one of `purposes`. */
 export async function findUsableToken(db: Db, token: string, purposes: readonly TokenPurpose[], now: number): Promise<TokenRow> {
-  const row = await db.select().from(schema.userTokens).where(eq(schema.userTokens.id, await hashToken(token))).get();
+  const row = await db
+    .select()
+    .from(schema.userTokens)
+    .where(eq(schema.userTokens.id, await hashToken(token)))
+    .get();
   if (!row || !tokenIsUsable(row, purposes, now)) throw invalidLink();
   return row;
 }

@@ -15,14 +15,19 @@ export async function funnelByDay(deps: { db: Db; days: number; now: number }) {
       n: sql<number>`count(*)`,
     })
     .from(schema.analyticsEvents)
-    .where(and(inArray(schema.analyticsEvents.name, [...FUNNEL_EVENTS]), sql`${schema.analyticsEvents.at} >= ${start}`, sql`${schema.analyticsEvents.at} < ${end}`))
+    .where(
+      and(
+        inArray(schema.analyticsEvents.name, [...FUNNEL_EVENTS]),
+        sql`${schema.analyticsEvents.at} >= ${start}`,
+        sql`${schema.analyticsEvents.at} < ${end}`,
+      ),
+    )
     .groupBy(sql`1`, schema.analyticsEvents.name);
   const days = Array.from({ length: deps.days }, (_, i) => start + i * DAY);
   return days.map((day) => ({
     day,
-    counts: Object.fromEntries(FUNNEL_EVENTS.map((name) => [name, Number(rows.find((r) => Number(r.day) === day && r.name === name)?.n ?? 0)])) as Record<
-      (typeof FUNNEL_EVENTS)[number],
-      number
-    >,
+    counts: Object.fromEntries(
+      FUNNEL_EVENTS.map((name) => [name, Number(rows.find((r) => Number(r.day) === day && r.name === name)?.n ?? 0)]),
+    ) as Record<(typeof FUNNEL_EVENTS)[number], number>,
   }));
 }

@@ -1,3 +1,9 @@
 // The funnel's events in order, shared by the server query and the chart.
-export const FUNNEL_EVENTS = ["pricing_upgrade_click", "checkout_started", "checkout_success", "checkout_cancel", "accelerator_locked_view"] as const;
+export const FUNNEL_EVENTS = [
+  "pricing_upgrade_click",
+  "checkout_started",
+  "checkout_success",
+  "checkout_cancel",
+  "accelerator_locked_view",
+] as const;
 export type FunnelEvent = (typeof FUNNEL_EVENTS)[number];

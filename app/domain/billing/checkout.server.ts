@@ -13,7 +13,9 @@ import { type BillingGateway } from "./types";
 export const StartCheckoutInput = z.object({
   priceId: z.string({ error: "priceId is required." }).min(1).max(100),
   quantity: strictInt({ min: 1, max: 10_000, label: "quantity" }).optional(),
-  organizationName: safeText(z.string().trim().min(2, "Organisation name must be at least 2 characters.").max(80), { label: "Organisation name" }).optional(),
+  organizationName: safeText(z.string().trim().min(2, "Organisation name must be at least 2 characters.").max(80), {
+    label: "Organisation name",
+  }).optional(),
   tenantId: z.string().min(1).max(64).optional(),
 });
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
@@ -39,7 +41,7 @@ export async function startCheckout(deps: {
   if (!price || !price.published || price.archived || !price.product.published) {
     throw invalidInput("That price is not on sale.", { priceId: ["That price is not on sale."] });
   }
-  const quantity = input.quantity ?? (price.product.seatBased ? price.minSeats ?? 1 : 1);
+  const quantity = input.quantity ?? (price.product.seatBased ? (price.minSeats ?? 1) : 1);
   if (price.product.seatBased) {
     const min = price.minSeats ?? 1;
     const max = price.maxSeats ?? 10_000;
@@ -57,9 +59,7 @@ export async function startCheckout(deps: {
   const organizationName = tenantId ? null : input.organizationName!;
 
   const stripePriceId = await ensureStripePrice({ db, gateway, price });
-  const customerId = tenantId
-    ? await tenantCustomer(db, gateway, tenantId, user.email)
-    : await buyerCustomer(db, gateway, user);
+  const customerId = tenantId ? await tenantCustomer(db, gateway, tenantId, user.email) : await buyerCustomer(db, gateway, user);
 
   const intentId = newId("int");
   const now = deps.now;
@@ -94,9 +94,17 @@ export async function startCheckout(deps: {
   } catch (e) {
     await db
       .update(schema.purchaseIntents)
-      .set({ state: "failed", failureReason: `checkout session: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500), updatedAt: deps.now })
+      .set({
+        state: "failed",
+        failureReason: `checkout session: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500),
+        updatedAt: deps.now,
+      })
       .where(eq(schema.purchaseIntents.id, intentId));
-    throw new AppError({ code: "payment_provider_unavailable", status: 502, message: "We could not reach the payment provider. Please try again." });
+    throw new AppError({
+      code: "payment_provider_unavailable",
+      status: 502,
+      message: "We could not reach the payment provider. Please try again.",
+    });
   }
 
   await db

@@ -78,7 +78,12 @@ async function intentExit(deps: Deps, checkoutSessionId: string, to: IntentState
     statements: [
       db
         .update(schema.purchaseIntents)
-        .set({ state: to, lastEventId: deps.event.id, failureReason: to === "failed" ? "asynchronous payment failed" : null, updatedAt: deps.now })
+        .set({
+          state: to,
+          lastEventId: deps.event.id,
+          failureReason: to === "failed" ? "asynchronous payment failed" : null,
+          updatedAt: deps.now,
+        })
         .where(and(eq(schema.purchaseIntents.id, intent.id), inArray(schema.purchaseIntents.state, statesBelow(to)))),
     ],
   };
@@ -101,7 +106,9 @@ async function syncSubscription(deps: Deps, subscriptionId: string): Promise<Out
     syncedAt: Date.now(),
     now: deps.now,
   });
-  statements.push(...(await billingNoticeStatements({ db, event, tenantId, sub, graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now })));
+  statements.push(
+    ...(await billingNoticeStatements({ db, event, tenantId, sub, graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now })),
+  );
   if (event.type === "customer.subscription.trial_will_end") {
     statements.push(
       db
@@ -126,7 +133,12 @@ async function chargeRefunded(deps: Deps, chargeId: string): Promise<Outcome> {
   if (!entitlement) return { status: "ignored", tenantId: null, statements: [], note: "no entitlement for this payment" };
   const full = charge.amount > 0 && charge.amountRefunded >= charge.amount;
   if (!full || entitlement.status === "revoked") {
-    return { status: "processed", tenantId: entitlement.tenantId, statements: [], note: full ? "already revoked" : "partial refund keeps access" };
+    return {
+      status: "processed",
+      tenantId: entitlement.tenantId,
+      statements: [],
+      note: full ? "already revoked" : "partial refund keeps access",
+    };
   }
   return {
     status: "processed",

@@ -36,7 +36,9 @@ export async function processStripeEvent(deps: {
   try {
     const outcome = await handleBillingEvent(deps);
     const mark: Statement[] = [
-      db.delete(schema.processedWebhookEvents).where(and(eq(schema.processedWebhookEvents.eventId, event.id), eq(schema.processedWebhookEvents.status, "failed"))),
+      db
+        .delete(schema.processedWebhookEvents)
+        .where(and(eq(schema.processedWebhookEvents.eventId, event.id), eq(schema.processedWebhookEvents.status, "failed"))),
       db.insert(schema.processedWebhookEvents).values({
         ...inboxColumns(deps),
         status: outcome.status,
@@ -79,7 +81,19 @@ async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number })
 // Most deliveries of a busy account are types we ignore, so this statement is written out once,
 // with the schema's column names, rather than built by drizzle for every event (which cost more
 // CPU than running it; docs/benchmarks.md).
-const IGNORED_COLUMNS = ["eventId", "type", "stripeCreated", "objectId", "payload", "receivedAt", "status", "attempts", "error", "processedAt", "durationMs"] as const;
+const IGNORED_COLUMNS = [
+  "eventId",
+  "type",
+  "stripeCreated",
+  "objectId",
+  "payload",
+  "receivedAt",
+  "status",
+  "attempts",
+  "error",
+  "processedAt",
+  "durationMs",
+] as const;
 const RECORD_IGNORED = (() => {
   const t = schema.processedWebhookEvents;
   const table = getTableName(t);

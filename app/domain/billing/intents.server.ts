@@ -39,7 +39,13 @@ export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId
  * The buyer came back through Cancel: expire the Checkout Session so the old link cannot be paid
  * later, then mark the intent canceled. If Stripe says it was paid after all, nothing is canceled.
  */
-export async function cancelIntent(deps: { db: Db; gateway: BillingGateway; intentId: string; userId: string; now: number }): Promise<IntentView | null> {
+export async function cancelIntent(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  intentId: string;
+  userId: string;
+  now: number;
+}): Promise<IntentView | null> {
   const view = await getIntentForBuyer(deps);
   if (!view) return null;
   const intent = await deps.db.select().from(schema.purchaseIntents).where(eq(schema.purchaseIntents.id, deps.intentId)).get();

@@ -23,7 +23,8 @@ export async function billingNoticeStatements(deps: {
   now: number;
 }): Promise<Statement[]> {
   const { db, event, sub } = deps;
-  const trialEnding = event.type === "customer.subscription.trial_will_end" && sub.status === "trialing" && sub.trialEnd !== null && sub.trialEnd > deps.now;
+  const trialEnding =
+    event.type === "customer.subscription.trial_will_end" && sub.status === "trialing" && sub.trialEnd !== null && sub.trialEnd > deps.now;
   const paymentFailed = event.type === "invoice.payment_failed" && sub.status === "past_due";
   if (!trialEnding && !paymentFailed) return [];
 
@@ -45,8 +46,15 @@ export async function billingNoticeStatements(deps: {
       .from(schema.tenantProductEntitlements)
       .where(eq(schema.tenantProductEntitlements.id, entitlementIdFor(sub.id)))
       .get();
-    const accessUntil = graceUntilFor({ status: "past_due", existing: existing?.graceUntil ?? null, eventCreated: event.created, graceDays: deps.graceDays });
+    const accessUntil = graceUntilFor({
+      status: "past_due",
+      existing: existing?.graceUntil ?? null,
+      eventCreated: event.created,
+      graceDays: deps.graceDays,
+    });
     email = emails.paymentFailed({ appUrl: deps.appUrl, organisation: tenant.name, accessUntil });
   }
-  return owners.map((o) => outboxInsert(db, { to: o.email, email, userId: o.id, tenantId: deps.tenantId, dedupeKey: `${event.id}:${o.id}`, now: deps.now }));
+  return owners.map((o) =>
+    outboxInsert(db, { to: o.email, email, userId: o.id, tenantId: deps.tenantId, dedupeKey: `${event.id}:${o.id}`, now: deps.now }),
+  );
 }

@@ -9,7 +9,11 @@ import { type BillingGateway } from "./types";
 export async function openBillingPortal(deps: { db: Db; gateway: BillingGateway; userId: string; slug: string; appUrl: string }) {
   const tenant = await memberTenant(deps);
   if (!tenant || !canManage(tenant.role)) throw forbidden("Only owners and admins manage billing.");
-  const row = await deps.db.select({ customerId: schema.tenants.stripeCustomerId }).from(schema.tenants).where(eq(schema.tenants.id, tenant.id)).get();
+  const row = await deps.db
+    .select({ customerId: schema.tenants.stripeCustomerId })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.id, tenant.id))
+    .get();
   if (!row?.customerId) throw new AppError({ code: "no_billing", status: 409, message: "This organisation has no billing account yet." });
   return deps.gateway.createPortalSession({ customerId: row.customerId, returnUrl: `${deps.appUrl}/dashboard` });
 }

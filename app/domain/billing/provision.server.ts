@@ -92,8 +92,15 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
     const sub = await deps.gateway.retrieveSubscription(subscriptionId);
     statements.push(
       ...(await subscriptionSyncStatements({
-        db, tenantId, sub, source: "stripe_subscription", actor, eventCreated: event.created,
-        graceDays: deps.graceDays, syncedAt: Date.now(), now,
+        db,
+        tenantId,
+        sub,
+        source: "stripe_subscription",
+        actor,
+        eventCreated: event.created,
+        graceDays: deps.graceDays,
+        syncedAt: Date.now(),
+        now,
       })),
       ...ownerSeatStatements(db, { entitlementId: entitlementIdFor(sub.id), tenantId, userId: intent.userId, actor, now }),
     );
@@ -209,9 +216,22 @@ async function bundleTrialStatements(
   const sub = await deps.gateway.retrieveSubscription(created.id);
   return [
     ...(await subscriptionSyncStatements({
-      db, tenantId: ctx.tenantId, sub, source: "trial", actor: ctx.actor, eventCreated: deps.event.created,
-      graceDays: deps.graceDays, syncedAt: Date.now(), now: deps.now,
+      db,
+      tenantId: ctx.tenantId,
+      sub,
+      source: "trial",
+      actor: ctx.actor,
+      eventCreated: deps.event.created,
+      graceDays: deps.graceDays,
+      syncedAt: Date.now(),
+      now: deps.now,
     })),
-    ...ownerSeatStatements(db, { entitlementId: entitlementIdFor(sub.id), tenantId: ctx.tenantId, userId: ctx.ownerUserId, actor: ctx.actor, now: deps.now }),
+    ...ownerSeatStatements(db, {
+      entitlementId: entitlementIdFor(sub.id),
+      tenantId: ctx.tenantId,
+      userId: ctx.ownerUserId,
+      actor: ctx.actor,
+      now: deps.now,
+    }),
   ];
 }

@@ -30,7 +30,16 @@ export async function replayWebhookEvent(deps: {
   let outcome: string;
   let error: string | null = null;
   try {
-    outcome = (await processStripeEvent({ db: deps.db, gateway: deps.gateway, event: deps.parse(row.payload), graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now })).outcome;
+    outcome = (
+      await processStripeEvent({
+        db: deps.db,
+        gateway: deps.gateway,
+        event: deps.parse(row.payload),
+        graceDays: deps.graceDays,
+        appUrl: deps.appUrl,
+        now: deps.now,
+      })
+    ).outcome;
   } catch (e) {
     outcome = "failed";
     error = e instanceof Error ? e.message : String(e);

@@ -149,12 +149,22 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
     );
   }
   // Seats over the new licence are kept, and the tenant is marked over_limit (computed after the upsert above).
-  statements.push(...complianceStatements(db, { tenantId, actor: input.actor, now: input.now, reason: `Stripe subscription ${sub.id} has ${quantity} seats` }));
+  statements.push(
+    ...complianceStatements(db, {
+      tenantId,
+      actor: input.actor,
+      now: input.now,
+      reason: `Stripe subscription ${sub.id} has ${quantity} seats`,
+    }),
+  );
   return statements;
 }
 
 /** Gives `userId` a seat on the entitlement if they have none and one is free; audited only if it happened. */
-export function ownerSeatStatements(db: Db, opts: { entitlementId: string; tenantId: string; userId: string; actor: Actor; now: number }): Statement[] {
+export function ownerSeatStatements(
+  db: Db,
+  opts: { entitlementId: string; tenantId: string; userId: string; actor: Actor; now: number },
+): Statement[] {
   const seatId = `seat_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
   const seats = schema.tenantEntitlementSeatAssignments;
   const ent = schema.tenantProductEntitlements;

@@ -1,14 +1,7 @@
 // Billing as the domain sees it: Stripe objects arrive here already mapped by infra/stripe.
 
 export type SubscriptionStatus =
-  | "incomplete"
-  | "incomplete_expired"
-  | "trialing"
-  | "active"
-  | "past_due"
-  | "canceled"
-  | "unpaid"
-  | "paused";
+  "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused";
 
 export type SubscriptionSnapshot = {
   id: string;

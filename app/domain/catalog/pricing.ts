@@ -24,10 +24,7 @@ export type PublicProduct = {
 export function priceForSeats(prices: PublicPrice[], interval: "month" | "year", seats: number): PublicPrice | null {
   return (
     prices.find(
-      (p) =>
-        p.interval === interval &&
-        (p.minSeats === null || seats >= p.minSeats) &&
-        (p.maxSeats === null || seats <= p.maxSeats),
+      (p) => p.interval === interval && (p.minSeats === null || seats >= p.minSeats) && (p.maxSeats === null || seats <= p.maxSeats),
     ) ?? null
   );
 }

@@ -25,18 +25,28 @@ export const CreateProductInput = z.object({
 
 // An empty form field means "none"; anything else must be a whole number in range.
 const optionalInt = (min: number, max: number, label: string) =>
-  z
-    .preprocess((v) => (v === "" ? null : v), strictInt({ min, max, label }).nullable())
-    .default(null);
+  z.preprocess((v) => (v === "" ? null : v), strictInt({ min, max, label }).nullable()).default(null);
 
 export const CreatePriceInput = z
   .object({
     productId: z.string().min(1).max(64),
     lookupKey: Key,
-    currency: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, "Use a 3-letter currency code."),
+    currency: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z]{3}$/, "Use a 3-letter currency code."),
     unitAmount: strictInt({ min: 0, max: 100_000_000, label: "Amount (in cents)" }),
-    interval: z.union([z.literal("").transform(() => null), z.enum(["month", "year"])]).nullable().default(null),
-    tier: z.string().trim().max(20).optional().transform((v) => v || null),
+    interval: z
+      .union([z.literal("").transform(() => null), z.enum(["month", "year"])])
+      .nullable()
+      .default(null),
+    tier: z
+      .string()
+      .trim()
+      .max(20)
+      .optional()
+      .transform((v) => v || null),
     minSeats: optionalInt(1, 10_000, "Minimum seats"),
     maxSeats: optionalInt(1, 10_000, "Maximum seats"),
     accessDays: optionalInt(1, 36_500, "Access days"),
@@ -62,22 +72,53 @@ export async function createProduct(deps: { db: Db; adminId: string; input: z.in
   const id = newId("prd");
   // New products start unpublished: an admin publishes once its prices exist.
   await db.batch([
-    db.insert(schema.products).values({ id, key: input.key, name: input.name, description: input.description, kind: input.kind, seatBased: input.seatBased, published: false, createdAt: now }),
-    auditInsert(db, { actor: { type: "user", id: deps.adminId }, action: "catalog.product_created", target: { type: "product", id }, after: input, at: now }),
+    db.insert(schema.products).values({
+      id,
+      key: input.key,
+      name: input.name,
+      description: input.description,
+      kind: input.kind,
+      seatBased: input.seatBased,
+      published: false,
+      createdAt: now,
+    }),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.adminId },
+      action: "catalog.product_created",
+      target: { type: "product", id },
+      after: input,
+      at: now,
+    }),
   ]);
   return { id };
 }
 
 /** A new price, created in Stripe (same lookup key) before it is recorded: prices are never edited. */
-export async function createPrice(deps: { db: Db; gateway: BillingGateway; adminId: string; input: z.infer<typeof CreatePriceInput>; now: number }) {
+export async function createPrice(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  adminId: string;
+  input: z.infer<typeof CreatePriceInput>;
+  now: number;
+}) {
   const { db, input, now } = deps;
   const product = await db.select().from(schema.products).where(eq(schema.products.id, input.productId)).get();
   if (!product) throw new AppError({ code: "not_found", status: 404, message: "No such product." });
   if ((product.kind === "subscription") !== (input.interval !== null)) {
-    throw invalidInput("Subscriptions need an interval; one-time products must not have one.", { interval: ["Subscriptions bill monthly or yearly; one-time products have no interval."] });
+    throw invalidInput("Subscriptions need an interval; one-time products must not have one.", {
+      interval: ["Subscriptions bill monthly or yearly; one-time products have no interval."],
+    });
   }
-  if (await db.select({ id: schema.productPrices.id }).from(schema.productPrices).where(eq(schema.productPrices.lookupKey, input.lookupKey)).get()) {
-    throw conflict("lookup_key_taken", "A price with that lookup key exists.", { fieldErrors: { lookupKey: ["A price with that lookup key exists."] } });
+  if (
+    await db
+      .select({ id: schema.productPrices.id })
+      .from(schema.productPrices)
+      .where(eq(schema.productPrices.lookupKey, input.lookupKey))
+      .get()
+  ) {
+    throw conflict("lookup_key_taken", "A price with that lookup key exists.", {
+      fieldErrors: { lookupKey: ["A price with that lookup key exists."] },
+    });
   }
   const id = newId("prc");
   const stripe = await deps.gateway.ensurePrice({
@@ -137,7 +178,14 @@ export async function setCatalogFlag(deps: {
     if (p.published === published) return;
     await db.batch([
       db.update(schema.products).set({ published }).where(eq(schema.products.id, p.id)),
-      auditInsert(db, { actor: { type: "user", id: deps.adminId }, action: `catalog.product_${deps.change}ed`, target: { type: "product", id: p.id }, before: { published: p.published }, after: { published }, at: deps.now }),
+      auditInsert(db, {
+        actor: { type: "user", id: deps.adminId },
+        action: `catalog.product_${deps.change}ed`,
+        target: { type: "product", id: p.id },
+        before: { published: p.published },
+        after: { published },
+        at: deps.now,
+      }),
     ]);
     return;
   }

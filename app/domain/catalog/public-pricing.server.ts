@@ -41,7 +41,9 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
     .bind(...PUBLIC_PRICING.params)
     .raw();
   // Each value decoded by its column, as drizzle would (integer booleans, enums).
-  const rows = raw.map((r) => Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row);
+  const rows = raw.map(
+    (r) => Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row,
+  );
 
   const byKey = new Map<string, PublicProduct>();
   for (const row of rows) {

@@ -22,7 +22,16 @@ export const backoffMs = (attempts: number) => (BACKOFF_MINUTES[Math.min(attempt
 /** An outbox row as a batchable insert. With a dedupe key, a second insert for it does nothing. */
 export function outboxInsert(
   db: Db,
-  e: { id?: string; to: string; email: RenderedEmail; userId?: string | null; tenantId?: string | null; dedupeKey?: string; resendOf?: string; now: number },
+  e: {
+    id?: string;
+    to: string;
+    email: RenderedEmail;
+    userId?: string | null;
+    tenantId?: string | null;
+    dedupeKey?: string;
+    resendOf?: string;
+    now: number;
+  },
 ) {
   return db
     .insert(schema.emailOutbox)
@@ -92,7 +101,13 @@ export type DeliveryCounts = { sent: number; retrying: number; failed: number; a
  * sent, so two senders never both send it. A failure is retried with backoff, then marked failed
  * with its error after MAX_ATTEMPTS.
  */
-export async function deliverOutbox(deps: { db: Db; sender: EmailSender; now: () => number; ids?: string[]; limit?: number }): Promise<DeliveryCounts> {
+export async function deliverOutbox(deps: {
+  db: Db;
+  sender: EmailSender;
+  now: () => number;
+  ids?: string[];
+  limit?: number;
+}): Promise<DeliveryCounts> {
   const { db } = deps;
   const o = schema.emailOutbox;
   const counts: DeliveryCounts = { sent: 0, retrying: 0, failed: 0, abandoned: 0 };
@@ -100,7 +115,12 @@ export async function deliverOutbox(deps: { db: Db; sender: EmailSender; now: ()
   // Claims that outlived their lease: the sender stopped between claim and result.
   const abandoned = await db
     .update(o)
-    .set({ status: "failed", lastError: "The sender stopped while sending; the email may not have left. Resend it if needed.", leaseUntil: null, updatedAt: start })
+    .set({
+      status: "failed",
+      lastError: "The sender stopped while sending; the email may not have left. Resend it if needed.",
+      leaseUntil: null,
+      updatedAt: start,
+    })
     .where(and(eq(o.status, "sending"), lte(o.leaseUntil, start)))
     .returning({ id: o.id });
   counts.abandoned = abandoned.length;
@@ -122,7 +142,10 @@ export async function deliverOutbox(deps: { db: Db; sender: EmailSender; now: ()
     try {
       const { messageId } = await deps.sender.send({ to: row.toAddress, subject: row.subject, text: row.textBody, html: row.htmlBody });
       const at = deps.now();
-      await db.update(o).set({ status: "sent", providerMessageId: messageId, sentAt: at, leaseUntil: null, lastError: null, updatedAt: at }).where(mine);
+      await db
+        .update(o)
+        .set({ status: "sent", providerMessageId: messageId, sentAt: at, leaseUntil: null, lastError: null, updatedAt: at })
+        .where(mine);
       counts.sent++;
     } catch (e) {
       const at = deps.now();
@@ -130,7 +153,13 @@ export async function deliverOutbox(deps: { db: Db; sender: EmailSender; now: ()
       const final = row.attempts >= MAX_ATTEMPTS;
       await db
         .update(o)
-        .set({ status: final ? "failed" : "pending", lastError: error, leaseUntil: null, nextAttemptAt: final ? row.nextAttemptAt : at + backoffMs(row.attempts), updatedAt: at })
+        .set({
+          status: final ? "failed" : "pending",
+          lastError: error,
+          leaseUntil: null,
+          nextAttemptAt: final ? row.nextAttemptAt : at + backoffMs(row.attempts),
+          updatedAt: at,
+        })
         .where(mine);
       if (final) counts.failed++;
       else counts.retrying++;
@@ -141,11 +170,27 @@ export async function deliverOutbox(deps: { db: Db; sender: EmailSender; now: ()
 
 export type OutboxRow = Pick<
   typeof schema.emailOutbox.$inferSelect,
-  "id" | "toAddress" | "template" | "subject" | "status" | "attempts" | "lastError" | "providerMessageId" | "resendOf" | "createdAt" | "sentAt" | "nextAttemptAt"
+  | "id"
+  | "toAddress"
+  | "template"
+  | "subject"
+  | "status"
+  | "attempts"
+  | "lastError"
+  | "providerMessageId"
+  | "resendOf"
+  | "createdAt"
+  | "sentAt"
+  | "nextAttemptAt"
 >;
 
 /** The newest outbox rows, optionally of one status or to one address, for the admin console. */
-export async function listOutbox(deps: { db: Db; status?: (typeof schema.EMAIL_STATUSES)[number]; to?: string; limit?: number }): Promise<OutboxRow[]> {
+export async function listOutbox(deps: {
+  db: Db;
+  status?: (typeof schema.EMAIL_STATUSES)[number];
+  to?: string;
+  limit?: number;
+}): Promise<OutboxRow[]> {
   const o = schema.emailOutbox;
   return deps.db
     .select({
@@ -177,7 +222,11 @@ export async function resendEmail(deps: { db: Db; id: string; actor: Actor; reas
   const row = await db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, deps.id)).get();
   if (!row) throw new AppError({ code: "not_found", status: 404, message: "No email with that id." });
   if (row.status !== "sent" && row.status !== "failed") {
-    throw new AppError({ code: "not_finished", status: 409, message: "This email has not been sent or given up on yet; it will go out by itself." });
+    throw new AppError({
+      code: "not_finished",
+      status: 409,
+      message: "This email has not been sent or given up on yet; it will go out by itself.",
+    });
   }
   const id = newId("eml");
   await db.batch([

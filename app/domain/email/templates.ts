@@ -16,10 +16,7 @@ const fmtDay = (ms: number) =>
   new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
 function render(template: EmailTemplate, subject: string, blocks: Block[]): RenderedEmail {
-  const text = [
-    ...blocks.map((b) => ("p" in b ? b.p : `${b.link.label}:\n${b.link.href}`)),
-    "— Gatehouse",
-  ].join("\n\n");
+  const text = [...blocks.map((b) => ("p" in b ? b.p : `${b.link.label}:\n${b.link.href}`)), "— Gatehouse"].join("\n\n");
   const body = blocks
     .map((b) =>
       "p" in b
@@ -65,7 +62,9 @@ export const emails = {
     render("reset_password", "Reset your Gatehouse password", [
       { p: "Someone asked to reset the password of the Gatehouse account with this address." },
       { link: { label: "Choose a new password", href: link(o.appUrl, `/reset-password?token=${o.token}`) } },
-      { p: "The link works once and expires in one hour. Setting a new password signs you out everywhere else. If you did not ask for this, ignore this email: your password stays as it is." },
+      {
+        p: "The link works once and expires in one hour. Setting a new password signs you out everywhere else. If you did not ask for this, ignore this email: your password stays as it is.",
+      },
     ]),
   invitation: (o: { appUrl: string; organisation: string; role: "admin" | "member"; invitedBy: string }) =>
     render("invitation", `You were invited to ${o.organisation}`, [
@@ -76,7 +75,9 @@ export const emails = {
   trialEnding: (o: { appUrl: string; organisation: string; trialEnd: number }) =>
     render("trial_ending", `Your ${o.organisation} trial ends on ${fmtDay(o.trialEnd)}`, [
       { p: `The Organization trial of ${o.organisation} ends on ${fmtDay(o.trialEnd)}.` },
-      { p: "To keep access for your members, add a payment method before then. Without one, access ends with the trial; nothing is deleted." },
+      {
+        p: "To keep access for your members, add a payment method before then. Without one, access ends with the trial; nothing is deleted.",
+      },
       { link: { label: "Open your dashboard", href: link(o.appUrl, "/dashboard") } },
     ]),
   paymentFailed: (o: { appUrl: string; organisation: string; accessUntil: number | null }) =>

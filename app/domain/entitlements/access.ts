@@ -98,7 +98,11 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
 }
 
 /** Does the tenant itself hold a live entitlement for the product (seats aside)? Used for public pages. */
-export function tenantHasLive(entitlements: Pick<EntitlementView, "productKey" | "live" | "tenantId">[], tenantId: string, key: ProductKey): boolean {
+export function tenantHasLive(
+  entitlements: Pick<EntitlementView, "productKey" | "live" | "tenantId">[],
+  tenantId: string,
+  key: ProductKey,
+): boolean {
   return entitlements.some((e) => e.tenantId === tenantId && e.productKey === key && e.live);
 }
 

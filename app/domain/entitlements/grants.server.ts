@@ -18,7 +18,10 @@ const DateOnly = z
 export const GrantInput = z.object({
   productKey: z.string({ error: "Choose a product." }).min(1).max(64),
   seats: strictInt({ min: 0, max: 10_000, label: "Seats" }).default(0),
-  validUntil: z.union([z.literal("").transform(() => null), DateOnly]).nullable().default(null),
+  validUntil: z
+    .union([z.literal("").transform(() => null), DateOnly])
+    .nullable()
+    .default(null),
   reason: AuditReason,
 });
 
@@ -47,7 +50,8 @@ export async function grantEntitlement(deps: {
   const product = await db.select().from(schema.products).where(eq(schema.products.key, input.productKey)).get();
   if (!product) throw invalidInput("No such product.", { productKey: ["No such product."] });
   if (product.seatBased && input.seats < 1) throw invalidInput("Give at least one seat.", { seats: ["Give at least one seat."] });
-  if (!product.seatBased && input.seats !== 0) throw invalidInput("This product has no seats.", { seats: ["Leave seats at 0 for this product."] });
+  if (!product.seatBased && input.seats !== 0)
+    throw invalidInput("This product has no seats.", { seats: ["Leave seats at 0 for this product."] });
   if (input.validUntil !== null && input.validUntil <= now) {
     throw invalidInput("The end date must be in the future.", { validUntil: ["Pick a future date."] });
   }
@@ -104,7 +108,11 @@ export async function revokeEntitlement(deps: {
   now: number;
 }): Promise<void> {
   const { db, now } = deps;
-  const e = await db.select().from(schema.tenantProductEntitlements).where(eq(schema.tenantProductEntitlements.id, deps.entitlementId)).get();
+  const e = await db
+    .select()
+    .from(schema.tenantProductEntitlements)
+    .where(eq(schema.tenantProductEntitlements.id, deps.entitlementId))
+    .get();
   if (!e) throw new AppError({ code: "not_found", status: 404, message: "No such entitlement." });
   if (e.status === "revoked") throw conflict("already_revoked", "This entitlement is already revoked.");
   if (STRIPE_SOURCES.has(e.source) && !deps.input.confirmStripe) {
@@ -117,7 +125,12 @@ export async function revokeEntitlement(deps: {
     db
       .update(schema.tenantProductEntitlements)
       .set({ status: "revoked", validUntil: now, updatedAt: now })
-      .where(and(eq(schema.tenantProductEntitlements.id, e.id), inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due", "canceled", "expired"]))),
+      .where(
+        and(
+          eq(schema.tenantProductEntitlements.id, e.id),
+          inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due", "canceled", "expired"]),
+        ),
+      ),
     auditInsert(db, {
       actor: { type: "user", id: deps.adminId },
       action: "entitlement.revoked",

@@ -54,10 +54,36 @@ const csvCell = (v: string | number | null) => {
 };
 
 export function licencesCsv(rows: Awaited<ReturnType<typeof listLicences>>): string {
-  const header = ["entitlement_id", "tenant_id", "tenant", "product", "source", "source_ref", "status", "seats_used", "seats_total", "valid_from", "valid_until", "grace_until"];
+  const header = [
+    "entitlement_id",
+    "tenant_id",
+    "tenant",
+    "product",
+    "source",
+    "source_ref",
+    "status",
+    "seats_used",
+    "seats_total",
+    "valid_from",
+    "valid_until",
+    "grace_until",
+  ];
   const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : "");
   const lines = rows.map((r) =>
-    [r.id, r.tenantId, r.tenantName, r.product, r.source, r.sourceRef, r.status, r.seatsUsed, r.seatsTotal, iso(r.validFrom), iso(r.validUntil), iso(r.graceUntil)]
+    [
+      r.id,
+      r.tenantId,
+      r.tenantName,
+      r.product,
+      r.source,
+      r.sourceRef,
+      r.status,
+      r.seatsUsed,
+      r.seatsTotal,
+      iso(r.validFrom),
+      iso(r.validUntil),
+      iso(r.graceUntil),
+    ]
       .map(csvCell)
       .join(","),
   );

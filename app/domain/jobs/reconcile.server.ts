@@ -78,13 +78,25 @@ async function recoverMissedEvents(deps: Deps, ctx: { startedAt: number; counts:
     const rows = await deps.db
       .select({ id: schema.processedWebhookEvents.eventId })
       .from(schema.processedWebhookEvents)
-      .where(and(inArray(schema.processedWebhookEvents.eventId, ids.slice(i, i + 90)), inArray(schema.processedWebhookEvents.status, ["processed", "ignored"])));
+      .where(
+        and(
+          inArray(schema.processedWebhookEvents.eventId, ids.slice(i, i + 90)),
+          inArray(schema.processedWebhookEvents.status, ["processed", "ignored"]),
+        ),
+      );
     for (const r of rows) done.add(r.id);
   }
   for (const event of events) {
     if (done.has(event.id)) continue;
     try {
-      const result = await processStripeEvent({ db: deps.db, gateway: deps.gateway, event, graceDays: deps.graceDays, appUrl: deps.appUrl, now: deps.now() });
+      const result = await processStripeEvent({
+        db: deps.db,
+        gateway: deps.gateway,
+        event,
+        graceDays: deps.graceDays,
+        appUrl: deps.appUrl,
+        now: deps.now(),
+      });
       if (result.outcome !== "duplicate") {
         ctx.counts.eventsRecovered++;
         ctx.log.push(`recovered ${event.id} ${event.type}: ${result.outcome}`);
@@ -111,8 +123,18 @@ async function repairSubscriptionDrift(deps: Deps, ctx: { actor: Actor; counts: 
       .from(schema.tenantProductEntitlements)
       .where(eq(schema.tenantProductEntitlements.sourceRef, sub.id))
       .get();
-    const before = { status: row.status, quantity: row.quantity, currentPeriodEnd: row.currentPeriodEnd, cancelAtPeriodEnd: row.cancelAtPeriodEnd };
-    const after = { status: sub.status, quantity: sub.quantity, currentPeriodEnd: sub.currentPeriodEnd, cancelAtPeriodEnd: sub.cancelAtPeriodEnd };
+    const before = {
+      status: row.status,
+      quantity: row.quantity,
+      currentPeriodEnd: row.currentPeriodEnd,
+      cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+    };
+    const after = {
+      status: sub.status,
+      quantity: sub.quantity,
+      currentPeriodEnd: sub.currentPeriodEnd,
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+    };
     const entitlementDrift = ent && ent.status !== "revoked" && ent.quantitySeats !== sub.quantity;
     if (JSON.stringify(before) === JSON.stringify(after) && !entitlementDrift) continue;
     const statements: Statement[] = await subscriptionSyncStatements({
@@ -182,7 +204,13 @@ async function endLapsedEntitlements(deps: Deps, ctx: { actor: Actor; counts: Re
       db
         .update(schema.tenantProductEntitlements)
         .set({ status: "expired", updatedAt: now })
-        .where(and(eq(schema.tenantProductEntitlements.id, e.id), gt(schema.tenantProductEntitlements.validUntil, 0), lte(schema.tenantProductEntitlements.validUntil, now))),
+        .where(
+          and(
+            eq(schema.tenantProductEntitlements.id, e.id),
+            gt(schema.tenantProductEntitlements.validUntil, 0),
+            lte(schema.tenantProductEntitlements.validUntil, now),
+          ),
+        ),
       auditInsert(db, {
         actor: ctx.actor,
         action: "entitlement.expired",
@@ -200,5 +228,9 @@ async function endLapsedEntitlements(deps: Deps, ctx: { actor: Actor; counts: Re
 }
 
 export async function listJobRuns(deps: { db: Db; limit?: number }) {
-  return deps.db.select().from(schema.jobs).orderBy(desc(schema.jobs.startedAt)).limit(deps.limit ?? 50);
+  return deps.db
+    .select()
+    .from(schema.jobs)
+    .orderBy(desc(schema.jobs.startedAt))
+    .limit(deps.limit ?? 50);
 }

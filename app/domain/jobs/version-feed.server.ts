@@ -13,7 +13,14 @@ const LEASE_MS = 10 * 60 * 1000;
 // workerd's crypto has DigestStream; the DOM lib's Crypto type (from vite/client) hides it.
 type WorkersCrypto = { DigestStream: typeof DigestStream };
 
-export type FeedCounts = { applications: number; feedsRead: number; versionsAdded: number; entriesRejected: number; filesMissing: number; checksumMismatches: number };
+export type FeedCounts = {
+  applications: number;
+  feedsRead: number;
+  versionsAdded: number;
+  entriesRejected: number;
+  filesMissing: number;
+  checksumMismatches: number;
+};
 
 // A feed field as text: strings and numbers as written, anything else empty (and then rejected).
 const field = (v: unknown): string => (typeof v === "string" || typeof v === "number" ? String(v) : "");
@@ -38,7 +45,14 @@ const parseFeed = (text: string): FeedEntry[] | null => {
  */
 export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: () => number }) {
   const { db } = deps;
-  const counts: FeedCounts = { applications: 0, feedsRead: 0, versionsAdded: 0, entriesRejected: 0, filesMissing: 0, checksumMismatches: 0 };
+  const counts: FeedCounts = {
+    applications: 0,
+    feedsRead: 0,
+    versionsAdded: 0,
+    entriesRejected: 0,
+    filesMissing: 0,
+    checksumMismatches: 0,
+  };
   return runLeasedJob({ db, type: VERSION_FEED_JOB, now: deps.now, leaseMs: LEASE_MS }, counts, async ({ jobId, log }) => {
     const apps = await db.select().from(schema.softwareApplications).where(eq(schema.softwareApplications.catalogId, SYSTEM_CATALOG_ID));
     counts.applications = apps.length;
@@ -52,10 +66,17 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
       }
       counts.feedsRead++;
       const existing = await db
-        .select({ id: schema.softwareVersions.id, version: schema.softwareVersions.version, supersededBy: schema.softwareVersions.supersededBy })
+        .select({
+          id: schema.softwareVersions.id,
+          version: schema.softwareVersions.version,
+          supersededBy: schema.softwareVersions.supersededBy,
+        })
         .from(schema.softwareVersions)
         .where(eq(schema.softwareVersions.applicationId, app.id));
-      const { add, rejected } = newFeedEntries(existing.map((v) => v.version), feed);
+      const { add, rejected } = newFeedEntries(
+        existing.map((v) => v.version),
+        feed,
+      );
       counts.entriesRejected += rejected.length;
       for (const r of rejected) log.push(`${app.slug}: rejected entry ${JSON.stringify(r)}`);
       const rows: { id: string; entry: FeedEntry; size: number; fileName: string }[] = [];
@@ -81,18 +102,30 @@ export async function runVersionFeedJob(deps: { db: Db; files: R2Bucket; now: ()
       const plan = planSupersede([...existing, ...rows.map((r) => ({ id: r.id, version: r.entry.version, supersededBy: null }))]);
       const supersededOf = (id: string) => (id === plan.latestId ? null : plan.latestId);
       await db.batch([
-        auditInsert(db, { actor: { type: "scheduler", id: jobId }, action: "software.feed.publish", target: { type: "application", id: app.id }, after: { versions: rows.map((r) => r.entry.version) }, at: now }),
+        auditInsert(db, {
+          actor: { type: "scheduler", id: jobId },
+          action: "software.feed.publish",
+          target: { type: "application", id: app.id },
+          after: { versions: rows.map((r) => r.entry.version) },
+          at: now,
+        }),
         ...rows.map((r) =>
-          rawStatement(db, sql`
+          rawStatement(
+            db,
+            sql`
             INSERT OR IGNORE INTO software_versions (id, application_id, version, download_key, sha256, size, file_name, superseded_by, source, created_by, created_at)
-            VALUES (${r.id}, ${app.id}, ${r.entry.version}, ${r.entry.key}, ${r.entry.sha256}, ${r.size}, ${r.fileName}, ${supersededOf(r.id)}, 'feed', ${jobId}, ${now})`),
+            VALUES (${r.id}, ${app.id}, ${r.entry.version}, ${r.entry.key}, ${r.entry.sha256}, ${r.size}, ${r.fileName}, ${supersededOf(r.id)}, 'feed', ${jobId}, ${now})`,
+          ),
         ),
         // Only rows that exist are re-pointed, and only while the new latest really was inserted.
         ...plan.updates
           .filter((u) => existing.some((e) => e.id === u.id))
           .map((u) =>
-            rawStatement(db, sql`UPDATE software_versions SET superseded_by = ${u.supersededBy} WHERE id = ${u.id}
-              AND (${u.supersededBy} IS NULL OR EXISTS (SELECT 1 FROM software_versions WHERE id = ${u.supersededBy}))`),
+            rawStatement(
+              db,
+              sql`UPDATE software_versions SET superseded_by = ${u.supersededBy} WHERE id = ${u.id}
+              AND (${u.supersededBy} IS NULL OR EXISTS (SELECT 1 FROM software_versions WHERE id = ${u.supersededBy}))`,
+            ),
           ),
       ]);
       counts.versionsAdded += rows.length;

@@ -9,8 +9,14 @@ import { safeText } from "../input";
 import { type ManagedTenant } from "../seats/seats.server";
 
 export const RoadmapItemInput = z.object({
-  title: safeText(z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."), { label: "Title" }),
-  description: safeText(z.string().trim().max(2000, "Keep the description under 2000 characters."), { label: "Description", multiline: true }).default(""),
+  title: safeText(
+    z.string({ error: "Title is required." }).trim().min(1, "Title is required.").max(120, "Keep the title under 120 characters."),
+    { label: "Title" },
+  ),
+  description: safeText(z.string().trim().max(2000, "Keep the description under 2000 characters."), {
+    label: "Description",
+    multiline: true,
+  }).default(""),
   column: z.enum(["now", "next", "later"], { error: "Pick now, next or later." }),
 });
 
@@ -68,7 +74,13 @@ export async function addRoadmapItem(deps: { db: Db; tenant: MemberTenant; input
   });
 }
 
-export async function updateRoadmapItem(deps: { db: Db; tenant: MemberTenant; itemId: string; input: z.infer<typeof RoadmapItemInput>; now: number }) {
+export async function updateRoadmapItem(deps: {
+  db: Db;
+  tenant: MemberTenant;
+  itemId: string;
+  input: z.infer<typeof RoadmapItemInput>;
+  now: number;
+}) {
   const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
   const res = await deps.db
     .update(schema.roadmapItems)
@@ -115,5 +127,9 @@ export async function getPublicRoadmap(deps: { db: Db; slug: string; now: number
   const { roadmap, items } = await getRoadmap({ db: deps.db, tenantId: tenant.id });
   if (!roadmap?.published) return null;
   if (!(await tenantHasLiveProduct({ db: deps.db, tenantId: tenant.id, productKey: "organization", now: deps.now }))) return null;
-  return { tenantName: tenant.name, title: roadmap.title, items: items.map((i) => ({ title: i.title, description: i.description, column: i.column })) };
+  return {
+    tenantName: tenant.name,
+    title: roadmap.title,
+    items: items.map((i) => ({ title: i.title, description: i.description, column: i.column })),
+  };
 }

@@ -56,7 +56,12 @@ export async function loadSeatState(deps: Deps): Promise<SeatState> {
         await db
           .select({ userId: schema.tenantEntitlementSeatAssignments.userId })
           .from(schema.tenantEntitlementSeatAssignments)
-          .where(and(eq(schema.tenantEntitlementSeatAssignments.entitlementId, ent.id), isNull(schema.tenantEntitlementSeatAssignments.releasedAt)))
+          .where(
+            and(
+              eq(schema.tenantEntitlementSeatAssignments.entitlementId, ent.id),
+              isNull(schema.tenantEntitlementSeatAssignments.releasedAt),
+            ),
+          )
       ).map((r) => r.userId)
     : [];
   return { tenantId, entitlementId: ent?.id ?? null, capacity: ent?.quantitySeats ?? 0, seated, compliance: tenant?.compliance ?? "ok" };
@@ -72,16 +77,13 @@ export async function loadTarget(deps: Deps & { userId: string }): Promise<Targe
 }
 
 async function activeOwners(deps: Deps): Promise<number> {
-  const row = await deps.db
-    .select({ n: count() })
-    .from(schema.tenantMemberships)
-    .where(activeOwnerOf(deps.tenantId))
-    .get();
+  const row = await deps.db.select({ n: count() }).from(schema.tenantMemberships).where(activeOwnerOf(deps.tenantId)).get();
   return row?.n ?? 0;
 }
 
 const isSeatLimit = (e: unknown) => String((e as Error)?.message ?? e).includes("seat_limit_exceeded");
-const isDuplicateSeat = (e: unknown) => /UNIQUE constraint failed: tenant_entitlement_seat_assignments/.test(String((e as Error)?.message ?? e));
+const isDuplicateSeat = (e: unknown) =>
+  /UNIQUE constraint failed: tenant_entitlement_seat_assignments/.test(String((e as Error)?.message ?? e));
 
 /** Gives `userId` a seat (approving their pending membership in the same batch when `approve`). */
 export async function runAssign(deps: Deps & { userId: string; actor: Actor; approve?: boolean }): Promise<SeatOpResult> {
@@ -120,7 +122,13 @@ export async function runAssign(deps: Deps & { userId: string; actor: Actor; app
       db
         .update(schema.tenantMemberships)
         .set({ status: "active", updatedAt: now })
-        .where(and(eq(schema.tenantMemberships.tenantId, tenantId), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "pending"))),
+        .where(
+          and(
+            eq(schema.tenantMemberships.tenantId, tenantId),
+            eq(schema.tenantMemberships.userId, deps.userId),
+            eq(schema.tenantMemberships.status, "pending"),
+          ),
+        ),
       auditInsert(db, {
         actor: deps.actor,
         action: "membership.approved",
@@ -137,7 +145,13 @@ export async function runAssign(deps: Deps & { userId: string; actor: Actor; app
   } catch (e) {
     // The database's own wall (a trigger) or a seat written outside the allocator: the answer is the same.
     if (isSeatLimit(e)) {
-      return { ok: false, code: "no_seats_available", status: 409, message: seatsTakenMessage(state.capacity), details: { capacity: state.capacity, wall: "database" } };
+      return {
+        ok: false,
+        code: "no_seats_available",
+        status: 409,
+        message: seatsTakenMessage(state.capacity),
+        details: { capacity: state.capacity, wall: "database" },
+      };
     }
     if (isDuplicateSeat(e)) return { ok: true, changed: false, seatsUsed: state.seated.length, capacity: state.capacity };
     throw e;
@@ -145,7 +159,9 @@ export async function runAssign(deps: Deps & { userId: string; actor: Actor; app
   return { ok: true, changed: true, seatsUsed: d.after.seatsUsed, capacity: state.capacity };
 }
 
-function releaseStatements(deps: Deps & { userId: string; actor: Actor; entitlementId: string; before: number; capacity: number; reason: string | null }) {
+function releaseStatements(
+  deps: Deps & { userId: string; actor: Actor; entitlementId: string; before: number; capacity: number; reason: string | null },
+) {
   const { db, tenantId, now } = deps;
   const seats = schema.tenantEntitlementSeatAssignments;
   return [
@@ -171,13 +187,21 @@ export async function runRelease(deps: Deps & { userId: string; actor: Actor; ac
   const [state, target] = await Promise.all([loadSeatState(deps), loadTarget(deps)]);
   const d = decideRelease(state, target, { actorRole: deps.actorRole });
   if (!d.ok) return d;
-  const [first, ...rest] = releaseStatements({ ...deps, entitlementId: d.entitlementId, before: state.seated.length, capacity: state.capacity, reason: null });
+  const [first, ...rest] = releaseStatements({
+    ...deps,
+    entitlementId: d.entitlementId,
+    before: state.seated.length,
+    capacity: state.capacity,
+    reason: null,
+  });
   await deps.db.batch([first!, ...rest]);
   return { ok: true, changed: true, seatsUsed: d.after.seatsUsed, capacity: state.capacity };
 }
 
 /** Removes a member (pending or active), releasing their seat in the same batch. */
-export async function runRemoveMember(deps: Deps & { userId: string; actor: Actor; actorRole: Role; reason?: string }): Promise<SeatOpResult> {
+export async function runRemoveMember(
+  deps: Deps & { userId: string; actor: Actor; actorRole: Role; reason?: string },
+): Promise<SeatOpResult> {
   const { db, tenantId, now } = deps;
   const [state, target, owners] = await Promise.all([loadSeatState(deps), loadTarget(deps), activeOwners(deps)]);
   const seated = state.entitlementId !== null && state.seated.includes(deps.userId);
@@ -199,7 +223,13 @@ export async function runRemoveMember(deps: Deps & { userId: string; actor: Acto
       at: now,
     }),
     ...(d.releaseSeat && state.entitlementId
-      ? releaseStatements({ ...deps, entitlementId: state.entitlementId, before: state.seated.length, capacity: state.capacity, reason: "Member removed" })
+      ? releaseStatements({
+          ...deps,
+          entitlementId: state.entitlementId,
+          before: state.seated.length,
+          capacity: state.capacity,
+          reason: "Member removed",
+        })
       : []),
   ];
   const [first, ...rest] = statements;

@@ -31,7 +31,11 @@ export async function loadSeatPlan(deps: { db: Db; tenant: ManagedTenant; now: n
   const state = await loadSeatState({ db, tenantId: tenant.id, now: deps.now });
   if (!state.entitlementId) return null;
   const ent = await db
-    .select({ source: schema.tenantProductEntitlements.source, sourceRef: schema.tenantProductEntitlements.sourceRef, productId: schema.tenantProductEntitlements.productId })
+    .select({
+      source: schema.tenantProductEntitlements.source,
+      sourceRef: schema.tenantProductEntitlements.sourceRef,
+      productId: schema.tenantProductEntitlements.productId,
+    })
     .from(schema.tenantProductEntitlements)
     .where(eq(schema.tenantProductEntitlements.id, state.entitlementId))
     .get();
@@ -45,13 +49,27 @@ export async function loadSeatPlan(deps: { db: Db; tenant: ManagedTenant; now: n
   const prices = await db
     .select()
     .from(schema.productPrices)
-    .where(and(eq(schema.productPrices.productId, ent.productId), eq(schema.productPrices.archived, false), inArray(schema.productPrices.interval, ["month", "year"])))
+    .where(
+      and(
+        eq(schema.productPrices.productId, ent.productId),
+        eq(schema.productPrices.archived, false),
+        inArray(schema.productPrices.interval, ["month", "year"]),
+      ),
+    )
     .orderBy(desc(schema.productPrices.createdAt));
   const current = prices.find((p) => p.id === sub.priceId) ?? (await loadPrice(db, sub.priceId));
   if (!current?.interval) return null;
   // The published tiers of the subscription's interval (and the current price, even if unpublished since).
   const tiers = prices.filter((p) => p.interval === current.interval && (p.published || p.id === current.id));
-  const ofInterval = tiers.map((p) => ({ id: p.id, interval: p.interval, minSeats: p.minSeats, maxSeats: p.maxSeats, unitAmount: p.unitAmount, tier: p.tier, currency: p.currency }));
+  const ofInterval = tiers.map((p) => ({
+    id: p.id,
+    interval: p.interval,
+    minSeats: p.minSeats,
+    maxSeats: p.maxSeats,
+    unitAmount: p.unitAmount,
+    tier: p.tier,
+    currency: p.currency,
+  }));
   return {
     subscriptionRowId: sub.id,
     stripeSubscriptionId: sub.stripeSubscriptionId,
@@ -70,7 +88,8 @@ export async function loadSeatPlan(deps: { db: Db; tenant: ManagedTenant; now: n
 }
 
 function requirePlan(plan: SeatPlan | null): SeatPlan {
-  if (!plan) throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active seat subscription to change." });
+  if (!plan)
+    throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active seat subscription to change." });
   return plan;
 }
 
@@ -98,7 +117,13 @@ export type SeatQuote = {
 };
 
 /** The live price and Stripe's proration preview for a new seat count, changing nothing. */
-export async function quoteSeatChange(deps: { db: Db; gateway: BillingGateway; tenant: ManagedTenant; quantity: number; now: number }): Promise<SeatQuote | null> {
+export async function quoteSeatChange(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  tenant: ManagedTenant;
+  quantity: number;
+  now: number;
+}): Promise<SeatQuote | null> {
   const plan = requirePlan(await loadSeatPlan(deps));
   const d = decide(plan, deps.quantity);
   if (!d.ok) throw refusalToError(d);
@@ -167,7 +192,8 @@ export async function changeSeatQuantity(deps: {
     throw new AppError({
       code: outcome.reason,
       status: outcome.reason === "card_declined" ? 402 : 409,
-      message: outcome.reason === "card_declined" ? `The card was declined, so the seats were not changed. ${outcome.message}` : outcome.message,
+      message:
+        outcome.reason === "card_declined" ? `The card was declined, so the seats were not changed. ${outcome.message}` : outcome.message,
     });
   }
   await db.batch([

@@ -42,9 +42,6 @@ export function complianceStatements(db: Db, opts: { tenantId: string; actor: Ac
       },
       { from: t, where: changes },
     ),
-    db
-      .update(t)
-      .set({ complianceStatus: status })
-      .where(changes),
+    db.update(t).set({ complianceStatus: status }).where(changes),
   ];
 }

@@ -23,7 +23,11 @@ const state = (over: Partial<SeatState> = {}): SeatState => ({
   compliance: "ok",
   ...over,
 });
-const member = (userId: string, status: "pending" | "active" | "removed" = "active", role: "owner" | "admin" | "member" = "member") => ({ userId, role, status });
+const member = (userId: string, status: "pending" | "active" | "removed" = "active", role: "owner" | "admin" | "member" = "member") => ({
+  userId,
+  role,
+  status,
+});
 
 test("assign gives a free seat to an active member", () => {
   const d = decideAssign(state(), member("u_2"));
@@ -32,7 +36,12 @@ test("assign gives a free seat to an active member", () => {
 
 test("assign with every seat taken is a 409 that names the count", () => {
   const d = decideAssign(state({ seated: ["a", "b", "c"] }), member("u_2"));
-  expect(d).toMatchObject({ ok: false, status: 409, code: "no_seats_available", message: "All 3 seats are taken: buy more or release one." });
+  expect(d).toMatchObject({
+    ok: false,
+    status: 409,
+    code: "no_seats_available",
+    message: "All 3 seats are taken: buy more or release one.",
+  });
 });
 
 test("assign twice is a no-op, not a second seat", () => {
@@ -53,7 +62,9 @@ test("a tenant over its licence gets no new assignments, even with a number that
 
 test("approving activates a pending member with a seat, or leaves them pending with a 409", () => {
   expect(decideAssign(state(), member("u", "pending"), { approve: true })).toMatchObject({ ok: true, action: "assign", activate: true });
-  expect(decideAssign(state({ seated: ["a", "b", "c"] }), member("u", "pending"), { approve: true })).toMatchObject({ code: "no_seats_available" });
+  expect(decideAssign(state({ seated: ["a", "b", "c"] }), member("u", "pending"), { approve: true })).toMatchObject({
+    code: "no_seats_available",
+  });
   expect(decideAssign(state(), member("u", "active"), { approve: true })).toMatchObject({ code: "not_pending" });
 });
 
@@ -86,7 +97,11 @@ test("only an owner releases an owner's seat, as with removing one", () => {
 });
 
 test("capacity cannot drop below assigned seats, and bad numbers are refused", () => {
-  expect(decideCapacity(state({ seated: ["a", "b", "c"] }), 1)).toMatchObject({ ok: false, code: "seats_in_use", details: { releaseFirst: 2 } });
+  expect(decideCapacity(state({ seated: ["a", "b", "c"] }), 1)).toMatchObject({
+    ok: false,
+    code: "seats_in_use",
+    details: { releaseFirst: 2 },
+  });
   expect(decideCapacity(state(), -1)).toMatchObject({ ok: false, status: 422 });
   expect(decideCapacity(state(), 1.5)).toMatchObject({ ok: false, status: 422 });
   expect(decideCapacity(state(), 1e9)).toMatchObject({ ok: false, status: 422 });
@@ -104,11 +119,16 @@ test("the last owner can be neither demoted nor removed; admins cannot touch own
   expect(decideRoleChange({ actorRole: "owner", target: owner, to: "admin", activeOwners: 1 })).toMatchObject({ code: "last_owner" });
   expect(decideRoleChange({ actorRole: "owner", target: owner, to: "admin", activeOwners: 2 })).toEqual({ ok: true, action: "set" });
   expect(decideRoleChange({ actorRole: "admin", target: owner, to: "member", activeOwners: 2 })).toMatchObject({ code: "owners_only" });
-  expect(decideRoleChange({ actorRole: "admin", target: member("m"), to: "owner", activeOwners: 1 })).toMatchObject({ code: "owners_only" });
+  expect(decideRoleChange({ actorRole: "admin", target: member("m"), to: "owner", activeOwners: 1 })).toMatchObject({
+    code: "owners_only",
+  });
   expect(decideRoleChange({ actorRole: "admin", target: member("m"), to: "admin", activeOwners: 1 })).toEqual({ ok: true, action: "set" });
   expect(decideRemoval({ actorRole: "owner", target: owner, activeOwners: 1, seated: true })).toMatchObject({ code: "last_owner" });
   expect(decideRemoval({ actorRole: "admin", target: owner, activeOwners: 2, seated: true })).toMatchObject({ code: "owners_only" });
-  expect(decideRemoval({ actorRole: "admin", target: member("m"), activeOwners: 1, seated: true })).toEqual({ ok: true, releaseSeat: true });
+  expect(decideRemoval({ actorRole: "admin", target: member("m"), activeOwners: 1, seated: true })).toEqual({
+    ok: true,
+    releaseSeat: true,
+  });
 });
 
 const PRICES: TierPrice[] = [
@@ -131,8 +151,14 @@ test("buying seats inside a tier keeps the price and is invoiced now", () => {
 });
 
 test("crossing a tier boundary switches to that tier's price, up and down", () => {
-  expect(decideQuantityChange({ current, requested: 21, assigned: 3, prices: PRICES })).toMatchObject({ priceId: "max_m", tier: "MAX", switchesTier: true });
-  expect(decideQuantityChange({ current: { quantity: 60, priceId: "ultra_m", interval: "month" }, requested: 20, assigned: 3, prices: PRICES })).toMatchObject({
+  expect(decideQuantityChange({ current, requested: 21, assigned: 3, prices: PRICES })).toMatchObject({
+    priceId: "max_m",
+    tier: "MAX",
+    switchesTier: true,
+  });
+  expect(
+    decideQuantityChange({ current: { quantity: 60, priceId: "ultra_m", interval: "month" }, requested: 20, assigned: 3, prices: PRICES }),
+  ).toMatchObject({
     priceId: "pro_m",
     proration: "create_prorations",
   });
@@ -150,7 +176,9 @@ test("quantities outside the tiers, fractions and no-ops", () => {
   for (const q of [0, -3, 101, 1e12, 2.5, Number.NaN]) {
     expect(decideQuantityChange({ current, requested: q, assigned: 1, prices: PRICES })).toMatchObject({ ok: false, status: 422 });
   }
-  expect(decideQuantityChange({ current: { quantity: 5, priceId: "pro_y", interval: "year" }, requested: 21, assigned: 1, prices: PRICES })).toMatchObject({ ok: false, status: 422 });
+  expect(
+    decideQuantityChange({ current: { quantity: 5, priceId: "pro_y", interval: "year" }, requested: 21, assigned: 1, prices: PRICES }),
+  ).toMatchObject({ ok: false, status: 422 });
   expect(decideQuantityChange({ current, requested: 5, assigned: 1, prices: PRICES })).toEqual({ ok: true, action: "none" });
 });
 

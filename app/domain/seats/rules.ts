@@ -48,7 +48,14 @@ export function decideAssign(state: SeatState, target: Target, opts: { approve?:
   }
   if (state.seated.includes(target.userId)) {
     if (opts.approve) {
-      return { ok: true, action: "assign", entitlementId: state.entitlementId, activate: true, before: { seatsUsed: state.seated.length }, after: { seatsUsed: state.seated.length } };
+      return {
+        ok: true,
+        action: "assign",
+        entitlementId: state.entitlementId,
+        activate: true,
+        before: { seatsUsed: state.seated.length },
+        after: { seatsUsed: state.seated.length },
+      };
     }
     return { ok: true, action: "none", reason: "already_seated" };
   }
@@ -82,7 +89,14 @@ export function decideAssign(state: SeatState, target: Target, opts: { approve?:
 }
 
 export type ReleaseDecision =
-  | { ok: true; action: "release"; entitlementId: string; compliance: Compliance; before: { seatsUsed: number }; after: { seatsUsed: number } }
+  | {
+      ok: true;
+      action: "release";
+      entitlementId: string;
+      compliance: Compliance;
+      before: { seatsUsed: number };
+      after: { seatsUsed: number };
+    }
   | SeatRefusal;
 
 /**
@@ -115,9 +129,7 @@ export function complianceFor(s: { licensed: number; observed: number }): Compli
 }
 
 export type CapacityDecision =
-  | { ok: true; action: "set"; before: { capacity: number }; after: { capacity: number } }
-  | { ok: true; action: "none" }
-  | SeatRefusal;
+  { ok: true; action: "set"; before: { capacity: number }; after: { capacity: number } } | { ok: true; action: "none" } | SeatRefusal;
 
 export const MAX_SEATS = 100;
 
@@ -188,7 +200,14 @@ export function decideRemoval(opts: { actorRole: Role; target: Target; activeOwn
   return { ok: true, releaseSeat: opts.seated };
 }
 
-export type TierPrice = { id: string; interval: "month" | "year" | null; minSeats: number | null; maxSeats: number | null; unitAmount: number; tier: string | null };
+export type TierPrice = {
+  id: string;
+  interval: "month" | "year" | null;
+  minSeats: number | null;
+  maxSeats: number | null;
+  unitAmount: number;
+  tier: string | null;
+};
 
 export type QuantityChange =
   | {
@@ -221,10 +240,18 @@ export function decideQuantityChange(opts: {
   const min = Math.min(...ofInterval.map((p) => p.minSeats ?? 1));
   const max = Math.max(...ofInterval.map((p) => p.maxSeats ?? p.minSeats ?? 1));
   if (!Number.isInteger(requested) || ofInterval.length === 0 || requested < min || requested > max) {
-    return { ok: false, code: "invalid_quantity", status: 422, message: `Seats must be a whole number from ${min} to ${max}.`, details: { min, max } };
+    return {
+      ok: false,
+      code: "invalid_quantity",
+      status: 422,
+      message: `Seats must be a whole number from ${min} to ${max}.`,
+      details: { min, max },
+    };
   }
   if (requested < opts.assigned) return belowAssigned(opts.assigned, requested);
-  const price = ofInterval.find((p) => (p.minSeats === null || requested >= p.minSeats) && (p.maxSeats === null || requested <= p.maxSeats));
+  const price = ofInterval.find(
+    (p) => (p.minSeats === null || requested >= p.minSeats) && (p.maxSeats === null || requested <= p.maxSeats),
+  );
   if (!price) return { ok: false, code: "invalid_quantity", status: 422, message: `No plan covers ${requested} seats.` };
   if (requested === current.quantity && price.id === current.priceId) return { ok: true, action: "none" };
   return {
@@ -252,10 +279,20 @@ const QUOTE_CLOCK_SKEW_MS = 60 * 1000;
 export function checkQuoteTime(opts: { prorationDate: number; now: number }): { ok: true } | SeatRefusal {
   const { prorationDate, now } = opts;
   if (prorationDate > now + QUOTE_CLOCK_SKEW_MS) {
-    return { ok: false, code: "invalid_quote", status: 422, message: "This price quote is not valid. Review the new quote and confirm again." };
+    return {
+      ok: false,
+      code: "invalid_quote",
+      status: 422,
+      message: "This price quote is not valid. Review the new quote and confirm again.",
+    };
   }
   if (prorationDate < now - QUOTE_TTL_MS) {
-    return { ok: false, code: "quote_expired", status: 409, message: "This price quote is more than an hour old. Review the new quote and confirm again." };
+    return {
+      ok: false,
+      code: "quote_expired",
+      status: 409,
+      message: "This price quote is more than an hour old. Review the new quote and confirm again.",
+    };
   }
   return { ok: true };
 }

@@ -31,7 +31,13 @@ export async function memberTenant(deps: { db: Db; userId: string; slug: string 
     })
     .from(schema.tenants)
     .innerJoin(schema.tenantMemberships, eq(schema.tenantMemberships.tenantId, schema.tenants.id))
-    .where(and(eq(schema.tenants.slug, deps.slug), eq(schema.tenantMemberships.userId, deps.userId), eq(schema.tenantMemberships.status, "active")))
+    .where(
+      and(
+        eq(schema.tenants.slug, deps.slug),
+        eq(schema.tenantMemberships.userId, deps.userId),
+        eq(schema.tenantMemberships.status, "active"),
+      ),
+    )
     .get();
   return row ?? null;
 }

@@ -36,11 +36,25 @@ export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<Late
   if (!deps.viewer.access.organization.granted) throw forbidden("Downloads come with the Organization plan and a seat on it.");
   // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
   const tenantIds = seatedTenants(deps.viewer);
-  const inTenants = tenantIds.length ? sql`(${sql.join(tenantIds.map((t) => sql`${t}`), sql`, `)})` : sql`(NULL)`;
+  const inTenants = tenantIds.length
+    ? sql`(${sql.join(
+        tenantIds.map((t) => sql`${t}`),
+        sql`, `,
+      )})`
+    : sql`(NULL)`;
   const visible = sql`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${inTenants}))`;
   const rows = await deps.db.all<{
-    id: string; name: string; vendor: string; catalog_id: string; owner_type: "system" | "tenant"; catalog_name: string;
-    version_id: string; version: string; sha256: string; size: number; created_at: number;
+    id: string;
+    name: string;
+    vendor: string;
+    catalog_id: string;
+    owner_type: "system" | "tenant";
+    catalog_name: string;
+    version_id: string;
+    version: string;
+    sha256: string;
+    size: number;
+    created_at: number;
   }>(sql`
     SELECT a.id, a.name, a.vendor, c.id AS catalog_id, c.owner_type, c.name AS catalog_name,
            v.id AS version_id, v.version, v.sha256, v.size, v.created_at
@@ -54,15 +68,34 @@ export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<Late
     name: r.name,
     vendor: r.vendor,
     catalog: { id: r.catalog_id, ownerType: r.owner_type, name: r.catalog_name },
-    latest: { id: r.version_id, version: r.version, sha256: r.sha256, size: r.size, createdAt: r.created_at, downloadUrl: `/downloads/${r.version_id}` },
+    latest: {
+      id: r.version_id,
+      version: r.version,
+      sha256: r.sha256,
+      size: r.size,
+      createdAt: r.created_at,
+      downloadUrl: `/downloads/${r.version_id}`,
+    },
   }));
 }
 
 /** A catalog's applications, each with all its versions, newest first. */
 async function applicationsWithVersions(db: Db, catalogId: string) {
-  const apps = await db.select().from(schema.softwareApplications).where(eq(schema.softwareApplications.catalogId, catalogId)).orderBy(schema.softwareApplications.name);
+  const apps = await db
+    .select()
+    .from(schema.softwareApplications)
+    .where(eq(schema.softwareApplications.catalogId, catalogId))
+    .orderBy(schema.softwareApplications.name);
   const vers = apps.length
-    ? await db.select().from(schema.softwareVersions).where(inArray(schema.softwareVersions.applicationId, apps.map((a) => a.id)))
+    ? await db
+        .select()
+        .from(schema.softwareVersions)
+        .where(
+          inArray(
+            schema.softwareVersions.applicationId,
+            apps.map((a) => a.id),
+          ),
+        )
     : [];
   return apps.map((a) => ({ ...a, versions: vers.filter((v) => v.applicationId === a.id).sort((x, y) => y.createdAt - x.createdAt) }));
 }

@@ -28,7 +28,13 @@ export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant:
       .insert(schema.clientLicenceTokens)
       .values({ tenantId, tokenHash, createdBy: deps.userId, createdAt: deps.now })
       .onConflictDoUpdate({ target: schema.clientLicenceTokens.tenantId, set: { tokenHash, createdBy: deps.userId, createdAt: deps.now } }),
-    auditInsert(deps.db, { actor: { type: "user", id: deps.userId }, action: "licence_token.rotate", tenantId, target: { type: "tenant", id: tenantId }, at: deps.now }),
+    auditInsert(deps.db, {
+      actor: { type: "user", id: deps.userId },
+      action: "licence_token.rotate",
+      tenantId,
+      target: { type: "tenant", id: tenantId },
+      at: deps.now,
+    }),
   ]);
   return { token };
 }
@@ -36,13 +42,27 @@ export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant:
 /** Licensed clients = the Organization seats of the tenant's live entitlements; observed = clients seen in 30 days. */
 export async function clientSummary(deps: { db: Db; tenantId: string; now: number }) {
   const ents = await deps.db
-    .select({ seats: schema.tenantProductEntitlements.quantitySeats, status: schema.tenantProductEntitlements.status, validFrom: schema.tenantProductEntitlements.validFrom, validUntil: schema.tenantProductEntitlements.validUntil, graceUntil: schema.tenantProductEntitlements.graceUntil })
+    .select({
+      seats: schema.tenantProductEntitlements.quantitySeats,
+      status: schema.tenantProductEntitlements.status,
+      validFrom: schema.tenantProductEntitlements.validFrom,
+      validUntil: schema.tenantProductEntitlements.validUntil,
+      graceUntil: schema.tenantProductEntitlements.graceUntil,
+    })
     .from(schema.tenantProductEntitlements)
     .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
     .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
   const licensed = ents.filter((e) => isLive(e, deps.now)).reduce((n, e) => n + e.seats, 0);
-  const observed = await deps.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`);
-  const hasToken = Boolean(await deps.db.select({ t: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tenantId, deps.tenantId)).get());
+  const observed = await deps.db.get<{ n: number }>(
+    sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`,
+  );
+  const hasToken = Boolean(
+    await deps.db
+      .select({ t: schema.clientLicenceTokens.tenantId })
+      .from(schema.clientLicenceTokens)
+      .where(eq(schema.clientLicenceTokens.tenantId, deps.tenantId))
+      .get(),
+  );
   const n = observed?.n ?? 0;
   return { licensed, observed: n, compliance: clientCompliance(licensed, n), hasToken };
 }
@@ -56,7 +76,11 @@ export async function clientSummaries(deps: { db: Db; tenantIds: string[]; now: 
 /** A client checks in with its tenant's licence token; each distinct client id counts once. */
 export async function clientCheckIn(deps: { db: Db; token: string; clientId: string; now: number }) {
   const tokenHash = await sha256Hex(deps.token);
-  const row = await deps.db.select({ tenantId: schema.clientLicenceTokens.tenantId }).from(schema.clientLicenceTokens).where(eq(schema.clientLicenceTokens.tokenHash, tokenHash)).get();
+  const row = await deps.db
+    .select({ tenantId: schema.clientLicenceTokens.tenantId })
+    .from(schema.clientLicenceTokens)
+    .where(eq(schema.clientLicenceTokens.tokenHash, tokenHash))
+    .get();
   if (!row) throw new AppError({ code: "invalid_token", status: 401, message: "Unknown or rotated licence token." });
   await deps.db
     .insert(schema.clientCheckins)

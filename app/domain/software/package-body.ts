@@ -17,7 +17,10 @@ const badSignature = (kind: PackageKind) => {
  * empty file with a 422. Pulled only as the reader reads (nothing is buffered here), so a failure
  * reaches whoever stores the stream, which then keeps nothing.
  */
-export function checkedPackageBody(body: ReadableStream<Uint8Array>, rule: { kind: PackageKind; maxBytes: number }): ReadableStream<Uint8Array> {
+export function checkedPackageBody(
+  body: ReadableStream<Uint8Array>,
+  rule: { kind: PackageKind; maxBytes: number },
+): ReadableStream<Uint8Array> {
   const source = body.getReader();
   const head = new Uint8Array(SIGNATURE_BYTES);
   let seen = 0;

@@ -30,7 +30,11 @@ export function checkPackage(input: { version: string; file: PackageFile | null;
   const { file } = input;
   const name = safeFileName(file.name);
   if (!name.ok) throw invalidInput(name.reason, { file: [name.reason] });
-  return { version: input.version, fileName: file.name, body: checkedPackageBody(file.body, { kind: name.kind, maxBytes: input.maxBytes }) };
+  return {
+    version: input.version,
+    fileName: file.name,
+    body: checkedPackageBody(file.body, { kind: name.kind, maxBytes: input.maxBytes }),
+  };
 }
 
 type Checked = ReturnType<typeof checkPackage>;
@@ -40,11 +44,23 @@ type Checked = ReturnType<typeof checkPackage>;
  * supersede, audit). A duplicate version is refused before R2; if the batch fails the object is removed.
  */
 async function publishVersion(deps: {
-  db: Db; files: R2Bucket; actor: Actor; tenantId: string | null; applicationId: string; keyPrefix: string;
-  source: "admin" | "upload"; pkg: Checked; now: number;
+  db: Db;
+  files: R2Bucket;
+  actor: Actor;
+  tenantId: string | null;
+  applicationId: string;
+  keyPrefix: string;
+  source: "admin" | "upload";
+  pkg: Checked;
+  now: number;
 }) {
   const existing = await deps.db
-    .select({ id: schema.softwareVersions.id, version: schema.softwareVersions.version, supersededBy: schema.softwareVersions.supersededBy, sha256: schema.softwareVersions.sha256 })
+    .select({
+      id: schema.softwareVersions.id,
+      version: schema.softwareVersions.version,
+      supersededBy: schema.softwareVersions.supersededBy,
+      sha256: schema.softwareVersions.sha256,
+    })
     .from(schema.softwareVersions)
     .where(eq(schema.softwareVersions.applicationId, deps.applicationId));
   if (existing.some((v) => v.version === deps.pkg.version)) {
@@ -55,7 +71,12 @@ async function publishVersion(deps: {
   const id = newId("ver");
   const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
   const plan = planSupersede([...existing, { id, version: deps.pkg.version, supersededBy: null }]);
-  const { sha256, size } = await streamToR2({ bucket: deps.files, key, body: deps.pkg.body, httpMetadata: { contentType: "application/octet-stream" } });
+  const { sha256, size } = await streamToR2({
+    bucket: deps.files,
+    key,
+    body: deps.pkg.body,
+    httpMetadata: { contentType: "application/octet-stream" },
+  });
   try {
     await deps.db.batch([
       deps.db.insert(schema.softwareVersions).values({
@@ -73,7 +94,9 @@ async function publishVersion(deps: {
       }),
       ...plan.updates
         .filter((u) => u.id !== id)
-        .map((u) => deps.db.update(schema.softwareVersions).set({ supersededBy: u.supersededBy }).where(eq(schema.softwareVersions.id, u.id))),
+        .map((u) =>
+          deps.db.update(schema.softwareVersions).set({ supersededBy: u.supersededBy }).where(eq(schema.softwareVersions.id, u.id)),
+        ),
       auditInsert(deps.db, {
         actor: deps.actor,
         action: deps.source === "upload" ? "software.upload" : "software.version.add",
@@ -85,7 +108,8 @@ async function publishVersion(deps: {
     ]);
   } catch (e) {
     await deps.files.delete(key);
-    if (e instanceof Error && /UNIQUE/.test(e.message)) throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
+    if (e instanceof Error && /UNIQUE/.test(e.message))
+      throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
     throw e;
   }
   return { id, version: deps.pkg.version, sha256, size, latest: plan.latestId === id };
@@ -94,7 +118,10 @@ async function publishVersion(deps: {
 const appSlug = (name: string) => slugify(name, { max: 60, fallback: "app" });
 
 function systemCatalogInsert(db: Db, now: number) {
-  return db.insert(schema.softwareCatalogs).values({ id: SYSTEM_CATALOG_ID, ownerType: "system", ownerId: "system", name: "Gatehouse software", createdAt: now }).onConflictDoNothing();
+  return db
+    .insert(schema.softwareCatalogs)
+    .values({ id: SYSTEM_CATALOG_ID, ownerType: "system", ownerId: "system", name: "Gatehouse software", createdAt: now })
+    .onConflictDoNothing();
 }
 
 /** System admins add an application to the system catalog (audited). */
@@ -106,18 +133,38 @@ export async function addSystemApplication(deps: { db: Db; actor: Actor; name: s
     .from(schema.softwareApplications)
     .where(and(eq(schema.softwareApplications.catalogId, SYSTEM_CATALOG_ID), eq(schema.softwareApplications.slug, slug)))
     .get();
-  if (taken) throw conflict("duplicate_application", `An application called "${deps.name}" already exists.`, { fieldErrors: { name: ["Already in the catalog."] } });
+  if (taken)
+    throw conflict("duplicate_application", `An application called "${deps.name}" already exists.`, {
+      fieldErrors: { name: ["Already in the catalog."] },
+    });
   const id = newId("app");
   await deps.db.batch([
     systemCatalogInsert(deps.db, deps.now),
-    deps.db.insert(schema.softwareApplications).values({ id, catalogId: SYSTEM_CATALOG_ID, slug, name: deps.name, vendor: deps.vendor, createdAt: deps.now }),
-    auditInsert(deps.db, { actor: deps.actor, action: "software.application.add", target: { type: "application", id }, after: { name: deps.name, vendor: deps.vendor, slug }, at: deps.now }),
+    deps.db
+      .insert(schema.softwareApplications)
+      .values({ id, catalogId: SYSTEM_CATALOG_ID, slug, name: deps.name, vendor: deps.vendor, createdAt: deps.now }),
+    auditInsert(deps.db, {
+      actor: deps.actor,
+      action: "software.application.add",
+      target: { type: "application", id },
+      after: { name: deps.name, vendor: deps.vendor, slug },
+      at: deps.now,
+    }),
   ]);
   return { id, slug };
 }
 
 /** System admins add a version (file upload) to a system application. */
-export async function addSystemVersion(deps: { db: Db; files: R2Bucket; actor: Actor; applicationId: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+export async function addSystemVersion(deps: {
+  db: Db;
+  files: R2Bucket;
+  actor: Actor;
+  applicationId: string;
+  version: string;
+  file: PackageFile | null;
+  maxBytes: number;
+  now: number;
+}) {
   const app = await deps.db
     .select()
     .from(schema.softwareApplications)
@@ -130,9 +177,19 @@ export async function addSystemVersion(deps: { db: Db; files: R2Bucket; actor: A
 
 /** Why a tenant may or may not upload: Pro (a live MAX/ULTRA Organization entitlement) and the admin switch. */
 export async function proUploadStatus(deps: { db: Db; tenantId: string; now: number }) {
-  const tenant = await deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
+  const tenant = await deps.db
+    .select({ enabled: schema.tenants.proUploadsEnabled })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.id, deps.tenantId))
+    .get();
   const ents = await deps.db
-    .select({ tier: schema.tenantProductEntitlements.tier, status: schema.tenantProductEntitlements.status, validFrom: schema.tenantProductEntitlements.validFrom, validUntil: schema.tenantProductEntitlements.validUntil, graceUntil: schema.tenantProductEntitlements.graceUntil })
+    .select({
+      tier: schema.tenantProductEntitlements.tier,
+      status: schema.tenantProductEntitlements.status,
+      validFrom: schema.tenantProductEntitlements.validFrom,
+      validUntil: schema.tenantProductEntitlements.validUntil,
+      graceUntil: schema.tenantProductEntitlements.graceUntil,
+    })
     .from(schema.tenantProductEntitlements)
     .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
     .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
@@ -148,7 +205,12 @@ export type UploadTarget = { tenantId: string; tenantName: string; userId: strin
  * switch on (403 otherwise).
  */
 export async function requireUploadTarget(deps: { db: Db; userId: string; tenantSlug: string; now: number }): Promise<UploadTarget> {
-  const tenant = await requireManagedTenant({ db: deps.db, userId: deps.userId, slug: deps.tenantSlug, refusal: "Only owners and admins can upload packages." });
+  const tenant = await requireManagedTenant({
+    db: deps.db,
+    userId: deps.userId,
+    slug: deps.tenantSlug,
+    refusal: "Only owners and admins can upload packages.",
+  });
   const status = await proUploadStatus({ db: deps.db, tenantId: tenant.id, now: deps.now });
   if (!status.pro) throw forbidden("Uploads are part of the Pro plan (the MAX or ULTRA tier of Organization).");
   if (!status.enabled) throw forbidden("Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.");
@@ -156,11 +218,21 @@ export async function requireUploadTarget(deps: { db: Db; userId: string; tenant
 }
 
 /** A Pro upload to a target from requireUploadTarget: the package passes every check, and a refusal stores nothing in R2 or D1. */
-export async function proUpload(deps: { db: Db; files: R2Bucket; target: UploadTarget; application: string; version: string; file: PackageFile | null; maxBytes: number; now: number }) {
+export async function proUpload(deps: {
+  db: Db;
+  files: R2Bucket;
+  target: UploadTarget;
+  application: string;
+  version: string;
+  file: PackageFile | null;
+  maxBytes: number;
+  now: number;
+}) {
   const { target } = deps;
   const appName = deps.application.trim();
   const slug = appSlug(appName);
-  if (!slug || appName.length > 80) throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
+  if (!slug || appName.length > 80)
+    throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
   const pkg = checkPackage(deps);
   const catalogId = tenantCatalogId(target.tenantId);
   let app = await deps.db
@@ -173,25 +245,60 @@ export async function proUpload(deps: { db: Db; files: R2Bucket; target: UploadT
     // Creating the tenant's catalog and application is idempotent; a refused upload below leaves
     // at most this empty application behind, never a file or a version.
     await deps.db.batch([
-      deps.db.insert(schema.softwareCatalogs).values({ id: catalogId, ownerType: "tenant", ownerId: target.tenantId, name: `${target.tenantName} software`, createdAt: deps.now }).onConflictDoNothing(),
-      deps.db.insert(schema.softwareApplications).values({ id, catalogId, slug, name: appName, vendor: target.tenantName, createdAt: deps.now }).onConflictDoNothing(),
+      deps.db
+        .insert(schema.softwareCatalogs)
+        .values({
+          id: catalogId,
+          ownerType: "tenant",
+          ownerId: target.tenantId,
+          name: `${target.tenantName} software`,
+          createdAt: deps.now,
+        })
+        .onConflictDoNothing(),
+      deps.db
+        .insert(schema.softwareApplications)
+        .values({ id, catalogId, slug, name: appName, vendor: target.tenantName, createdAt: deps.now })
+        .onConflictDoNothing(),
     ]);
-    app = (await deps.db.select({ id: schema.softwareApplications.id }).from(schema.softwareApplications).where(and(eq(schema.softwareApplications.catalogId, catalogId), eq(schema.softwareApplications.slug, slug))).get())!;
+    app = (await deps.db
+      .select({ id: schema.softwareApplications.id })
+      .from(schema.softwareApplications)
+      .where(and(eq(schema.softwareApplications.catalogId, catalogId), eq(schema.softwareApplications.slug, slug)))
+      .get())!;
   }
   return publishVersion({
-    db: deps.db, files: deps.files, actor: { type: "user", id: target.userId }, tenantId: target.tenantId,
-    applicationId: app.id, keyPrefix: `tenants/${target.tenantId}/${slug}`, source: "upload", pkg, now: deps.now,
+    db: deps.db,
+    files: deps.files,
+    actor: { type: "user", id: target.userId },
+    tenantId: target.tenantId,
+    applicationId: app.id,
+    keyPrefix: `tenants/${target.tenantId}/${slug}`,
+    source: "upload",
+    pkg,
+    now: deps.now,
   });
 }
 
 /** System admins switch Pro uploads on or off for a tenant (audited). */
 export async function setProUploads(deps: { db: Db; actor: Actor; tenantId: string; enabled: boolean; now: number }) {
-  const tenant = await deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
+  const tenant = await deps.db
+    .select({ enabled: schema.tenants.proUploadsEnabled })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.id, deps.tenantId))
+    .get();
   if (!tenant) throw new AppError({ code: "not_found", status: 404, message: "No such tenant." });
   if (tenant.enabled === deps.enabled) return { changed: false };
   await deps.db.batch([
     deps.db.update(schema.tenants).set({ proUploadsEnabled: deps.enabled }).where(eq(schema.tenants.id, deps.tenantId)),
-    auditInsert(deps.db, { actor: deps.actor, action: "tenant.pro_uploads", tenantId: deps.tenantId, target: { type: "tenant", id: deps.tenantId }, before: { enabled: tenant.enabled }, after: { enabled: deps.enabled }, at: deps.now }),
+    auditInsert(deps.db, {
+      actor: deps.actor,
+      action: "tenant.pro_uploads",
+      tenantId: deps.tenantId,
+      target: { type: "tenant", id: deps.tenantId },
+      before: { enabled: tenant.enabled },
+      after: { enabled: deps.enabled },
+      at: deps.now,
+    }),
   ]);
   return { changed: true };
 }

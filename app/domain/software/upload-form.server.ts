@@ -20,12 +20,18 @@ export function refuseDeclaredOversize(request: Request, maxBytes: number): void
  * overhead) as it streams, and the file's own bytes against `maxBytes` by the package check.
  * Callers decide who may upload (requireUploadTarget) before calling this.
  */
-export async function readUploadForm(request: Request, maxBytes: number): Promise<{ fields: Record<string, string>; file: PackageFile | null }> {
+export async function readUploadForm(
+  request: Request,
+  maxBytes: number,
+): Promise<{ fields: Record<string, string>; file: PackageFile | null }> {
   refuseDeclaredOversize(request, maxBytes);
   const boundary = multipartBoundary(request.headers.get("Content-Type"));
   if (!boundary) throw badRequest("Send the upload as multipart/form-data.");
   if (!request.body) throw badRequest("The request body is not a valid multipart form: it is empty.");
-  const form = new MultipartReader(request.body, boundary, { maxBodyBytes: maxBytes + MULTIPART_OVERHEAD, tooLarge: () => tooLarge(maxBytes) });
+  const form = new MultipartReader(request.body, boundary, {
+    maxBodyBytes: maxBytes + MULTIPART_OVERHEAD,
+    tooLarge: () => tooLarge(maxBytes),
+  });
   const fields: Record<string, string> = {};
   for (let part = await form.next(); part; part = await form.next()) {
     if (part.filename === null) {

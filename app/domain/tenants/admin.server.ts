@@ -60,14 +60,20 @@ export async function getTenantDetail(deps: { db: Db; tenantId: string; now: num
       .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
       .where(eq(schema.tenantMemberships.tenantId, tenant.id))
       .orderBy(schema.users.email),
-    db.select().from(schema.subscriptions).where(eq(schema.subscriptions.tenantId, tenant.id)).orderBy(desc(schema.subscriptions.createdAt)),
+    db
+      .select()
+      .from(schema.subscriptions)
+      .where(eq(schema.subscriptions.tenantId, tenant.id))
+      .orderBy(desc(schema.subscriptions.createdAt)),
     db
       .select({
         e: schema.tenantProductEntitlements,
         productKey: schema.products.key,
         productName: schema.products.name,
         seatsUsed: sql<number>`(SELECT count(*) FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${schema.tenantProductEntitlements.id} AND s.released_at IS NULL)`,
-        grantReason: sql<string | null>`(SELECT a.reason FROM audit_log a WHERE a.target_id = ${schema.tenantProductEntitlements.id} AND a.action = 'entitlement.granted' ORDER BY a.id LIMIT 1)`,
+        grantReason: sql<
+          string | null
+        >`(SELECT a.reason FROM audit_log a WHERE a.target_id = ${schema.tenantProductEntitlements.id} AND a.action = 'entitlement.granted' ORDER BY a.id LIMIT 1)`,
       })
       .from(schema.tenantProductEntitlements)
       .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
@@ -125,7 +131,9 @@ export async function getTenantDetail(deps: { db: Db; tenantId: string; now: num
 }
 
 export const CreateTenantInput = z.object({
-  name: safeText(z.string({ error: "Name the organisation." }).trim().min(2, "Name the organisation.").max(80), { label: "Organisation name" }),
+  name: safeText(z.string({ error: "Name the organisation." }).trim().min(2, "Name the organisation.").max(80), {
+    label: "Organisation name",
+  }),
   ownerEmail: z.string({ error: "Owner email is required." }).trim().toLowerCase().pipe(z.email("Enter the owner's email.")),
   reason: AuditReason,
 });

@@ -63,15 +63,14 @@ export async function getDashboard(deps: { db: Db; userId: string; now: number }
     const own = rows.filter((r) => r.e.tenantId === m.tenantId && m.status === "active");
     const seatPlans = own.filter((r) => r.seatBased && isLive(r.e, deps.now));
     return {
-    ...m,
-    seats: {
-      licensed: seatPlans.reduce((n, r) => n + r.e.quantitySeats, 0),
-      observed: seatPlans.reduce((n, r) => n + Number(r.seatsUsed), 0),
-      compliance: compliance.find((c) => c.id === m.tenantId)?.status ?? "ok",
-    },
-    hasSeat: seatPlans.some((r) => Boolean(r.mine)),
-    plans: own
-      .map((r) => ({
+      ...m,
+      seats: {
+        licensed: seatPlans.reduce((n, r) => n + r.e.quantitySeats, 0),
+        observed: seatPlans.reduce((n, r) => n + Number(r.seatsUsed), 0),
+        compliance: compliance.find((c) => c.id === m.tenantId)?.status ?? "ok",
+      },
+      hasSeat: seatPlans.some((r) => Boolean(r.mine)),
+      plans: own.map((r) => ({
         entitlementId: r.e.id,
         product: { key: r.productKey, name: r.productName },
         status: r.e.status,

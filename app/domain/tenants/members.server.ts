@@ -21,7 +21,12 @@ export async function requestToJoin(deps: { db: Db; userId: string; code: string
     .where(eq(schema.tenants.joinCode, deps.code))
     .get();
   if (!tenant) {
-    throw new AppError({ code: "unknown_code", status: 404, message: "No organisation has that join code.", details: { fieldErrors: { code: ["No organisation has that join code."] } } });
+    throw new AppError({
+      code: "unknown_code",
+      status: 404,
+      message: "No organisation has that join code.",
+      details: { fieldErrors: { code: ["No organisation has that join code."] } },
+    });
   }
   const existing = await db
     .select({ status: schema.tenantMemberships.status })
@@ -33,7 +38,15 @@ export async function requestToJoin(deps: { db: Db; userId: string; code: string
   await db.batch([
     db
       .insert(schema.tenantMemberships)
-      .values({ id: newId("mem"), tenantId: tenant.id, userId: deps.userId, role: "member", status: "pending", createdAt: now, updatedAt: now })
+      .values({
+        id: newId("mem"),
+        tenantId: tenant.id,
+        userId: deps.userId,
+        role: "member",
+        status: "pending",
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflictDoUpdate({
         target: [schema.tenantMemberships.tenantId, schema.tenantMemberships.userId],
         set: { status: "pending", role: "member", updatedAt: now },
@@ -72,7 +85,9 @@ export async function rejectMember(deps: ManageDeps) {
   if (target?.status !== "pending") throw conflict("not_pending", "There is no pending request from that user.");
   const actor: Actor = { type: "user", id: deps.actorUserId };
   return unwrap(
-    await deps.allocators(tenant.id).removeMember({ tenantId: tenant.id, userId: deps.userId, actor, actorRole: tenant.role, reason: "Request rejected" }),
+    await deps
+      .allocators(tenant.id)
+      .removeMember({ tenantId: tenant.id, userId: deps.userId, actor, actorRole: tenant.role, reason: "Request rejected" }),
   );
 }
 
@@ -86,7 +101,9 @@ export async function removeMember(deps: ManageDeps) {
 export async function changeMemberRole(deps: ManageDeps & { role: Role }) {
   const tenant = await requireManagedTenant({ db: deps.db, userId: deps.actorUserId, slug: deps.slug });
   const actor: Actor = { type: "user", id: deps.actorUserId };
-  return unwrap(await deps.allocators(tenant.id).setRole({ tenantId: tenant.id, userId: deps.userId, role: deps.role, actor, actorRole: tenant.role }));
+  return unwrap(
+    await deps.allocators(tenant.id).setRole({ tenantId: tenant.id, userId: deps.userId, role: deps.role, actor, actorRole: tenant.role }),
+  );
 }
 
 /**
@@ -110,7 +127,9 @@ export async function inviteMember(deps: {
     .select({ status: schema.tenantMemberships.status })
     .from(schema.tenantMemberships)
     .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
-    .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.users.email, email), eq(schema.tenantMemberships.status, "active")))
+    .where(
+      and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.users.email, email), eq(schema.tenantMemberships.status, "active")),
+    )
     .get();
   if (already) throw conflict("already_member", `${email} is already a member.`, { fieldErrors: { email: ["Already a member."] } });
   const id = newId("inv");
@@ -120,7 +139,16 @@ export async function inviteMember(deps: {
   const [inserted] = await db.batch([
     db
       .insert(schema.tenantInvitations)
-      .values({ id, tenantId: tenant.id, email, role: deps.role, status: "pending", invitedBy: deps.actorUserId, createdAt: now, updatedAt: now })
+      .values({
+        id,
+        tenantId: tenant.id,
+        email,
+        role: deps.role,
+        status: "pending",
+        invitedBy: deps.actorUserId,
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflictDoNothing()
       .returning({ id: schema.tenantInvitations.id }),
     auditInsertWhen(
@@ -147,7 +175,8 @@ export async function inviteMember(deps: {
       justCreated,
     ),
   ]);
-  if (inserted.length === 0) throw conflict("already_invited", `${email} already has an open invitation.`, { fieldErrors: { email: ["Already invited."] } });
+  if (inserted.length === 0)
+    throw conflict("already_invited", `${email} already has an open invitation.`, { fieldErrors: { email: ["Already invited."] } });
   return { id, email, emailIds: [emailId] };
 }
 
@@ -157,7 +186,13 @@ export async function revokeInvitation(deps: { db: Db; actorUserId: string; slug
   const inv = await db
     .select()
     .from(schema.tenantInvitations)
-    .where(and(eq(schema.tenantInvitations.id, deps.invitationId), eq(schema.tenantInvitations.tenantId, tenant.id), eq(schema.tenantInvitations.status, "pending")))
+    .where(
+      and(
+        eq(schema.tenantInvitations.id, deps.invitationId),
+        eq(schema.tenantInvitations.tenantId, tenant.id),
+        eq(schema.tenantInvitations.status, "pending"),
+      ),
+    )
     .get();
   if (!inv) throw notFound("No open invitation with that id.");
   await db.batch([
@@ -200,14 +235,30 @@ export async function invitationsFor(deps: { db: Db; email: string; emailVerifie
  * Accepting makes the invitee an active member with the invited role (an admin already said yes).
  * A seat is not implied: owners and admins assign seats on the members page.
  */
-export async function respondToInvitation(deps: { db: Db; user: { id: string; email: string; emailVerified: boolean }; invitationId: string; accept: boolean; now: number }) {
+export async function respondToInvitation(deps: {
+  db: Db;
+  user: { id: string; email: string; emailVerified: boolean };
+  invitationId: string;
+  accept: boolean;
+  now: number;
+}) {
   const { db, now, user } = deps;
   // An invitation goes to an address; only its proven owner may answer it.
   if (!user.emailVerified) {
-    throw new AppError({ code: "email_unverified", status: 403, message: "Verify your email address first: invitations can only be answered from a verified address." });
+    throw new AppError({
+      code: "email_unverified",
+      status: 403,
+      message: "Verify your email address first: invitations can only be answered from a verified address.",
+    });
   }
   const inv = await db
-    .select({ id: schema.tenantInvitations.id, tenantId: schema.tenantInvitations.tenantId, role: schema.tenantInvitations.role, slug: schema.tenants.slug, name: schema.tenants.name })
+    .select({
+      id: schema.tenantInvitations.id,
+      tenantId: schema.tenantInvitations.tenantId,
+      role: schema.tenantInvitations.role,
+      slug: schema.tenants.slug,
+      name: schema.tenants.name,
+    })
     .from(schema.tenantInvitations)
     .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantInvitations.tenantId))
     .where(
@@ -232,7 +283,15 @@ export async function respondToInvitation(deps: { db: Db; user: { id: string; em
   if (!deps.accept) {
     await db.batch([
       close,
-      auditInsert(db, { actor, action: "invitation.declined", tenantId: inv.tenantId, target: { type: "invitation", id: inv.id }, before: { status: "pending" }, after: { status: "declined" }, at: now }),
+      auditInsert(db, {
+        actor,
+        action: "invitation.declined",
+        tenantId: inv.tenantId,
+        target: { type: "invitation", id: inv.id },
+        before: { status: "pending" },
+        after: { status: "declined" },
+        at: now,
+      }),
     ]);
     return { tenantName: inv.name, slug: inv.slug, joined: false };
   }
@@ -241,7 +300,15 @@ export async function respondToInvitation(deps: { db: Db; user: { id: string; em
     close,
     db
       .insert(schema.tenantMemberships)
-      .values({ id: newId("mem"), tenantId: inv.tenantId, userId: user.id, role: inv.role, status: "active", createdAt: now, updatedAt: now })
+      .values({
+        id: newId("mem"),
+        tenantId: inv.tenantId,
+        userId: user.id,
+        role: inv.role,
+        status: "active",
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflictDoUpdate({
         target: [schema.tenantMemberships.tenantId, schema.tenantMemberships.userId],
         set: { status: "active", role: inv.role, updatedAt: now },

@@ -44,4 +44,8 @@ export async function listManagedTenants(deps: { db: Db; userId: string }): Prom
 
 /** The active owners of a tenant, as a condition on tenant_memberships (one definition for every query that needs them). */
 export const activeOwnerOf = (tenantId: string) =>
-  and(eq(schema.tenantMemberships.tenantId, tenantId), eq(schema.tenantMemberships.role, "owner"), eq(schema.tenantMemberships.status, "active"));
+  and(
+    eq(schema.tenantMemberships.tenantId, tenantId),
+    eq(schema.tenantMemberships.role, "owner"),
+    eq(schema.tenantMemberships.status, "active"),
+  );

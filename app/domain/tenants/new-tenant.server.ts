@@ -20,7 +20,15 @@ export async function freeSlug(db: Db, name: string, tenantId: string): Promise<
 export function ownerMembershipInsert(db: Db, m: { tenantId: string; userId: string; now: number }) {
   return db
     .insert(schema.tenantMemberships)
-    .values({ id: newId("mem"), tenantId: m.tenantId, userId: m.userId, role: "owner", status: "active", createdAt: m.now, updatedAt: m.now })
+    .values({
+      id: newId("mem"),
+      tenantId: m.tenantId,
+      userId: m.userId,
+      role: "owner",
+      status: "active",
+      createdAt: m.now,
+      updatedAt: m.now,
+    })
     .onConflictDoNothing();
 }
 
@@ -48,7 +56,15 @@ export function newTenantStatements(
   return [
     db
       .insert(schema.tenants)
-      .values({ id: tenantId, name, slug, joinCode: randomString(8, CODE_ALPHABET), stripeCustomerId: t.stripeCustomerId, createdAt: now, createdBy: t.createdBy })
+      .values({
+        id: tenantId,
+        name,
+        slug,
+        joinCode: randomString(8, CODE_ALPHABET),
+        stripeCustomerId: t.stripeCustomerId,
+        createdAt: now,
+        createdBy: t.createdBy,
+      })
       .onConflictDoNothing(),
     ownerMembershipInsert(db, { tenantId, userId: t.ownerUserId, now }),
     auditInsert(db, {

@@ -6,11 +6,7 @@ import { errorJson } from "../http/responses.server";
 import { type ActiveSession } from "./session.server";
 
 /** Signed-in users only: pages redirect to login (coming back afterwards), APIs answer 401. */
-export async function requireSession(
-  context: AppLoadContext,
-  request: Request,
-  opts: { api?: boolean } = {},
-): Promise<ActiveSession> {
+export async function requireSession(context: AppLoadContext, request: Request, opts: { api?: boolean } = {}): Promise<ActiveSession> {
   const session = await context.session();
   if (session) return session;
   throw signedOut(request, opts);

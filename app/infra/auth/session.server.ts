@@ -22,7 +22,10 @@ export async function hashToken(token: string): Promise<string> {
 
 export function newToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /** The session token from the cookie this deployment sets (`__Host-` prefixed when APP_URL is https). */
@@ -93,9 +96,7 @@ export async function lookupSession(deps: {
   const id = await hashToken(token);
   const d1 = deps.db.$client;
   const lookup = d1.prepare(SESSION_SQL).bind(id);
-  const [sessionResult, alongsideResult] = deps.alongside
-    ? await d1.batch([lookup, deps.alongside(id)])
-    : [await lookup.all<SessionRow>()];
+  const [sessionResult, alongsideResult] = deps.alongside ? await d1.batch([lookup, deps.alongside(id)]) : [await lookup.all<SessionRow>()];
   const row = sessionResult?.results[0] as SessionRow | undefined;
   if (!row) return none;
   if (row.expires_at <= deps.now || row.last_seen_at + SESSION_IDLE_MS <= deps.now) {
@@ -103,9 +104,7 @@ export async function lookupSession(deps: {
     return none;
   }
   if (deps.now - row.last_seen_at > TOUCH_EVERY_MS) {
-    deps.defer(
-      deps.db.update(schema.sessions).set({ lastSeenAt: deps.now }).where(eq(schema.sessions.id, id)).run(),
-    );
+    deps.defer(deps.db.update(schema.sessions).set({ lastSeenAt: deps.now }).where(eq(schema.sessions.id, id)).run());
   }
   return {
     session: {
@@ -134,14 +133,7 @@ const cookieName = (secure: boolean) => (secure ? SECURE_SESSION_COOKIE : SESSIO
 
 export function sessionCookie(token: string, opts: { secure: boolean; expiresAt: number; now: number }): string {
   const maxAge = Math.floor((opts.expiresAt - opts.now) / 1000);
-  return [
-    `${cookieName(opts.secure)}=${token}`,
-    "Path=/",
-    "HttpOnly",
-    "SameSite=Lax",
-    `Max-Age=${maxAge}`,
-    opts.secure ? "Secure" : null,
-  ]
+  return [`${cookieName(opts.secure)}=${token}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`, opts.secure ? "Secure" : null]
     .filter(Boolean)
     .join("; ");
 }

@@ -26,17 +26,31 @@ export async function startSession(deps: {
   const cookie = sessionCookie(token, { secure, expiresAt, now });
   const to = safeRedirect(deps.redirectTo);
   if (deps.json) {
-    return jsonResponse({ user: { id: deps.user.id, email: deps.user.email }, redirectTo: to }, {
-      headers: { "Set-Cookie": cookie },
-    });
+    return jsonResponse(
+      { user: { id: deps.user.id, email: deps.user.email }, redirectTo: to },
+      {
+        headers: { "Set-Cookie": cookie },
+      },
+    );
   }
   return redirect(to, { headers: { "Set-Cookie": cookie } });
 }
 
 /** Signup, for the form and the JSON API alike: the account and its verification email, then a session. */
-export async function signUpAndStartSession(deps: { context: AppLoadContext; request: Request; input: SignupInput; json: boolean }): Promise<Response> {
+export async function signUpAndStartSession(deps: {
+  context: AppLoadContext;
+  request: Request;
+  input: SignupInput;
+  json: boolean;
+}): Promise<Response> {
   const { context, input } = deps;
-  const { user, emailIds } = await signUp({ db: context.db, email: input.email, password: input.password, appUrl: context.config.APP_URL, now: context.now() });
+  const { user, emailIds } = await signUp({
+    db: context.db,
+    email: input.email,
+    password: input.password,
+    appUrl: context.config.APP_URL,
+    now: context.now(),
+  });
   context.sendEmails(emailIds);
   return startSession({ context, request: deps.request, user, redirectTo: input.redirectTo, json: deps.json });
 }

@@ -1,13 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { type Actor } from "../../domain/audit/audit.server";
-import {
-  runAssign,
-  runRelease,
-  runRemoveMember,
-  runSetCapacity,
-  runSetRole,
-} from "../../domain/seats/allocator.server";
+import { runAssign, runRelease, runRemoveMember, runSetCapacity, runSetRole } from "../../domain/seats/allocator.server";
 import { type SeatAllocatorPort, type SeatOpResult, type SeatSnapshot } from "../../domain/seats/types";
 import { createDb } from "../d1/db.server";
 
@@ -55,7 +49,10 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
     return run;
   }
 
-  private async operation(tenantId: string, fn: (deps: { db: ReturnType<typeof createDb>; tenantId: string; now: number }) => Promise<SeatOpResult>) {
+  private async operation(
+    tenantId: string,
+    fn: (deps: { db: ReturnType<typeof createDb>; tenantId: string; now: number }) => Promise<SeatOpResult>,
+  ) {
     return this.serialize(async () => {
       const known = await this.ctx.storage.get<string>("tenantId");
       if (known && known !== tenantId) throw new Error(`SeatAllocator for ${known} was asked about ${tenantId}`);
@@ -85,14 +82,30 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
     return this.operation(i.tenantId, (deps) => runSetCapacity({ ...deps, quantity: i.quantity, actor: i.actor, reason: i.reason }));
   }
 
-  async removeMember(input: { tenantId: string; userId: string; actor: Actor; actorRole: "owner" | "admin" | "member"; reason?: string }): Promise<SeatOpResult> {
+  async removeMember(input: {
+    tenantId: string;
+    userId: string;
+    actor: Actor;
+    actorRole: "owner" | "admin" | "member";
+    reason?: string;
+  }): Promise<SeatOpResult> {
     const i = RemoveInput.parse(input);
-    return this.operation(i.tenantId, (deps) => runRemoveMember({ ...deps, userId: i.userId, actor: i.actor, actorRole: i.actorRole, reason: i.reason }));
+    return this.operation(i.tenantId, (deps) =>
+      runRemoveMember({ ...deps, userId: i.userId, actor: i.actor, actorRole: i.actorRole, reason: i.reason }),
+    );
   }
 
-  async setRole(input: { tenantId: string; userId: string; role: "owner" | "admin" | "member"; actor: Actor; actorRole: "owner" | "admin" | "member" }): Promise<SeatOpResult> {
+  async setRole(input: {
+    tenantId: string;
+    userId: string;
+    role: "owner" | "admin" | "member";
+    actor: Actor;
+    actorRole: "owner" | "admin" | "member";
+  }): Promise<SeatOpResult> {
     const i = RoleInput.parse(input);
-    return this.operation(i.tenantId, (deps) => runSetRole({ ...deps, userId: i.userId, role: i.role, actor: i.actor, actorRole: i.actorRole }));
+    return this.operation(i.tenantId, (deps) =>
+      runSetRole({ ...deps, userId: i.userId, role: i.role, actor: i.actor, actorRole: i.actorRole }),
+    );
   }
 
   /** The object's own bookkeeping (D1 holds the seats themselves). */
@@ -109,4 +122,7 @@ export function seatAllocatorFor(env: Env, tenantId: string): DurableObjectStub<
 }
 
 /** The domain's view of a tenant's allocator (typed RPC over the stub). */
-export const seatAllocators = (env: Env) => (tenantId: string): SeatAllocatorPort => seatAllocatorFor(env, tenantId);
+export const seatAllocators =
+  (env: Env) =>
+  (tenantId: string): SeatAllocatorPort =>
+    seatAllocatorFor(env, tenantId);

@@ -9,7 +9,12 @@ import { appErrorHeaders, errorJson } from "./responses.server";
 // never catch errors themselves. Guards throw Responses, which pass straight through; an AppError
 // becomes its status and message; anything else propagates (a real bug, Remix's 500).
 
-export type ActionResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
+export type ActionResult = {
+  ok: boolean;
+  message: string;
+  fieldErrors?: Record<string, string[]>;
+  submission?: SubmissionResult<string[]>;
+};
 
 // Conform keeps a form's own errors (a schema rule on no one field) under "", our field errors under "_form".
 const FORM_ERRORS = "_form";
@@ -86,7 +91,7 @@ export async function runAction<T extends Outcome, X extends Record<string, unkn
   }
   if (outcome instanceof Response) return outcome as Extract<T, Response>;
   const fields = typeof outcome === "object" && outcome !== null ? outcome : {};
-  const message = typeof outcome === "string" && outcome ? outcome : ((fields as { message?: string }).message || okMessage);
+  const message = typeof outcome === "string" && outcome ? outcome : (fields as { message?: string }).message || okMessage;
   return data({ ...(extra as X), ...fields, ok: true, message, ...form.reply() } as unknown as FormResult<T, X>);
 }
 

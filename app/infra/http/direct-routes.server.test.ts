@@ -15,7 +15,12 @@ const buildWith = (webhook: unknown, pricing: unknown) =>
   }) as unknown as Pick<ServerBuild, "routes">;
 
 test("only the exact method and path pairs are answered directly", () => {
-  const route = directRoutes(buildWith(() => new Response("hook"), () => new Response("prices")));
+  const route = directRoutes(
+    buildWith(
+      () => new Response("hook"),
+      () => new Response("prices"),
+    ),
+  );
   expect(route(new Request("https://x.test/api/stripe/webhook", { method: "POST" }))).not.toBeNull();
   expect(route(new Request("https://x.test/api/public/pricing?currency=eur"))).not.toBeNull();
   for (const [method, path] of [
@@ -48,8 +53,20 @@ test("the handler gets the request, the load context and no params; its Response
 test("a thrown Response is the answer; any other failure is logged and answered 500 as JSON", async () => {
   const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
   const cases: [unknown, number, string | null][] = [
-    [() => { throw new Response("gone", { status: 410 }); }, 410, null],
-    [() => { throw new Error("D1 is down"); }, 500, "internal_error"],
+    [
+      () => {
+        throw new Response("gone", { status: 410 });
+      },
+      410,
+      null,
+    ],
+    [
+      () => {
+        throw new Error("D1 is down");
+      },
+      500,
+      "internal_error",
+    ],
     [() => ({ not: "a response" }), 500, "internal_error"],
   ];
   for (const [pricing, status, code] of cases) {

@@ -64,7 +64,8 @@ export function contentSecurityPolicy(policy: HeaderPolicy): string {
   ].join("; ");
 }
 
-export const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
+export const PERMISSIONS_POLICY =
+  "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
 
 /** Every Worker response: CSP with this request's nonce, no framing or sniffing, HSTS once the app is on https. */
 export function withSecurityHeaders(response: Response, policy: HeaderPolicy): Response {

@@ -53,7 +53,10 @@ async function readAll(stream: ReadableStream<Uint8Array>, limits = { maxBodyByt
 test("parts come out the same however the body is split into chunks", async () => {
   for (const size of [1, 2, 3, 7, 16, 17, 64, 1000, body.byteLength]) {
     const parts = await readAll(chunked(body, size));
-    expect(parts.map((p) => [p.name, p.filename, p.contentType]), `chunks of ${size}`).toEqual([
+    expect(
+      parts.map((p) => [p.name, p.filename, p.contentType]),
+      `chunks of ${size}`,
+    ).toEqual([
       ["application", null, null],
       ["version", null, null],
       ["file", "Café setup.exe", "application/octet-stream"],
@@ -105,12 +108,21 @@ test("malformed bodies are 400s, oversize ones 413s, never an unhandled error", 
     ["a part without headers", enc.encode(`--${B}\r\n\r\nx\r\n--${B}--`), 400],
     ["not form-data", enc.encode(`--${B}\r\nContent-Disposition: attachment; name="a"\r\n\r\nx\r\n--${B}--`), 400],
     ["a header line without a colon", enc.encode(`--${B}\r\nContent-Disposition: form-data; name="a"\r\nbogus\r\n\r\nx\r\n--${B}--`), 400],
-    ["headers over the limit", enc.encode(`--${B}\r\nContent-Disposition: form-data; name="a"\r\nX-Pad: ${"p".repeat(9000)}\r\n\r\nx\r\n--${B}--`), 400],
+    [
+      "headers over the limit",
+      enc.encode(`--${B}\r\nContent-Disposition: form-data; name="a"\r\nX-Pad: ${"p".repeat(9000)}\r\n\r\nx\r\n--${B}--`),
+      400,
+    ],
     ["a field over the limit", enc.encode(field("a", "v".repeat(70_000)) + `--${B}--`), 413],
     ["too many parts", enc.encode(field("a", "1").repeat(101) + `--${B}--`), 400],
   ];
   for (const [name, bytes, status] of cases) expect((await failure(bytes))?.status, name).toBe(status);
-  const big = concat(field("a", "1"), `--${B}\r\nContent-Disposition: form-data; name="f"; filename="x.exe"\r\n\r\n`, new Uint8Array(5000), `\r\n--${B}--`);
+  const big = concat(
+    field("a", "1"),
+    `--${B}\r\nContent-Disposition: form-data; name="f"; filename="x.exe"\r\n\r\n`,
+    new Uint8Array(5000),
+    `\r\n--${B}--`,
+  );
   expect(await failure(big, { maxBodyBytes: 4000 })).toMatchObject({ status: 413 });
   expect(await failure(big, { maxBodyBytes: big.byteLength })).toBeNull();
 });

@@ -87,7 +87,9 @@ export class MultipartReader {
     const { tooLarge, ...sizes } = limits;
     this.#limits = { maxHeaderBytes: 8 * 1024, maxFieldBytes: 64 * 1024, maxParts: 100, ...sizes };
     this.#tooLarge =
-      tooLarge ?? (() => new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${sizes.maxBodyBytes} bytes.` }));
+      tooLarge ??
+      (() =>
+        new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${sizes.maxBodyBytes} bytes.` }));
   }
 
   /** The next part, or null once the closing boundary is reached. */
@@ -145,7 +147,8 @@ export class MultipartReader {
   /** A text part's value as UTF-8, at most maxFieldBytes. */
   async text(part: MultipartPart): Promise<string> {
     const max = this.#limits.maxFieldBytes;
-    const tooLarge = () => new AppError({ code: "payload_too_large", status: 413, message: `The form field "${part.name}" is larger than ${max} bytes.` });
+    const tooLarge = () =>
+      new AppError({ code: "payload_too_large", status: 413, message: `The form field "${part.name}" is larger than ${max} bytes.` });
     return new TextDecoder().decode(await readBounded(part.body, max, tooLarge));
   }
 
@@ -199,12 +202,14 @@ export class MultipartReader {
 
   async #readHeaders(): Promise<Headers> {
     let end: number;
-    if (await this.#startsWithCrlf()) end = -2; // no headers at all
+    if (await this.#startsWithCrlf())
+      end = -2; // no headers at all
     else {
       for (;;) {
         end = indexOf(this.#buf, CRLF_CRLF, 0);
         if (end >= 0) break;
-        if (this.#buf.byteLength > this.#limits.maxHeaderBytes) throw malformed(`a part's headers exceed ${this.#limits.maxHeaderBytes} bytes.`);
+        if (this.#buf.byteLength > this.#limits.maxHeaderBytes)
+          throw malformed(`a part's headers exceed ${this.#limits.maxHeaderBytes} bytes.`);
         if (!(await this.#fill())) throw malformed("it ends inside a part's headers.");
       }
     }

@@ -29,7 +29,7 @@ export const clientAddress = (request: Request) => request.headers.get("CF-Conne
 
 /** Counts one attempt against `policy` for `key`; false once the window's limit is used. */
 export async function withinRateLimit(env: Env, policy: RateLimitPolicy, key: string): Promise<boolean> {
-  const { success } = await (env[RATE_LIMITS[policy].binding]).limit({ key: `${policy}:${key}` });
+  const { success } = await env[RATE_LIMITS[policy].binding].limit({ key: `${policy}:${key}` });
   return success;
 }
 

@@ -19,8 +19,7 @@ export function appErrorHeaders(e: AppError): Record<string, string> {
   return typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {};
 }
 
-export const isJsonRequest = (request: Request) =>
-  (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("application/json");
+export const isJsonRequest = (request: Request) => (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("application/json");
 
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const out: FieldErrors = {};

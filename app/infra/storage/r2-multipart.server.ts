@@ -38,7 +38,7 @@ export async function streamToR2(deps: {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      for (let offset = 0; offset < value.byteLength; ) {
+      for (let offset = 0; offset < value.byteLength;) {
         const n = Math.min(partSize - filled, value.byteLength - offset);
         part.set(value.subarray(offset, offset + n), filled);
         filled += n;
@@ -67,7 +67,9 @@ export async function streamToR2(deps: {
     await reader.cancel(e).catch(() => {});
     if (upload) {
       const id = upload.uploadId;
-      await upload.abort().catch((abortError: unknown) => console.error(`R2 multipart upload ${id} of ${deps.key} could not be aborted`, abortError));
+      await upload
+        .abort()
+        .catch((abortError: unknown) => console.error(`R2 multipart upload ${id} of ${deps.key} could not be aborted`, abortError));
     }
     throw e;
   }

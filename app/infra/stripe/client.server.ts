@@ -12,8 +12,6 @@ export function createStripeClient(config: Pick<AppConfig, "STRIPE_SECRET_KEY" |
     httpClient: Stripe.createFetchHttpClient(),
     maxNetworkRetries: 2,
     timeout: 15_000,
-    ...(base
-      ? { host: base.hostname, port: base.port ? Number(base.port) : protocol === "http" ? 80 : 443, protocol }
-      : {}),
+    ...(base ? { host: base.hostname, port: base.port ? Number(base.port) : protocol === "http" ? 80 : 443, protocol } : {}),
   });
 }

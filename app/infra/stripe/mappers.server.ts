@@ -1,18 +1,16 @@
 import type Stripe from "stripe";
 import { z } from "zod";
-import {
-  type BillingEvent,
-  type ChargeSnapshot,
-  type CheckoutSnapshot,
-  type SubscriptionSnapshot,
-} from "../../domain/billing/types";
+import { type BillingEvent, type ChargeSnapshot, type CheckoutSnapshot, type SubscriptionSnapshot } from "../../domain/billing/types";
 
 // Stripe -> domain. Only the fields we rely on are read, and they are checked with zod so a
 // surprising payload fails loudly here instead of half-way through provisioning.
 const ms = (s: number | null | undefined) => (typeof s === "number" ? s * 1000 : null);
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
 
-const Metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+const Metadata = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((m) => m ?? {});
 
 const SubscriptionFields = z.object({
   id: z.string(),
@@ -60,7 +58,10 @@ const CheckoutFields = z.object({
   payment_status: z.enum(["paid", "unpaid", "no_payment_required"]),
   mode: z.enum(["subscription", "payment", "setup"]),
   customer: z.union([z.string(), z.object({ id: z.string() })]).nullable(),
-  subscription: z.union([z.string(), z.object({ id: z.string() })]).nullable().optional(),
+  subscription: z
+    .union([z.string(), z.object({ id: z.string() })])
+    .nullable()
+    .optional(),
   payment_intent: z
     .union([z.string(), z.object({ id: z.string(), payment_method: z.union([z.string(), z.object({ id: z.string() })]).nullable() })])
     .nullable()
@@ -114,9 +115,7 @@ const EventFields = z.object({
         subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
         parent: z
           .object({
-            subscription_details: z
-              .object({ subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish() })
-              .nullish(),
+            subscription_details: z.object({ subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish() }).nullish(),
           })
           .nullish(),
       })

@@ -8,7 +8,8 @@ import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WR
 const LESSON = "foundations/pay-first";
 const LESSON_TEXT = "Never create an account, a team or a licence before the money is confirmed";
 const rendered = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
-const benchWrites = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = ?").bind(D1_WRITE_EVENT_TYPE).first<{ n: number }>();
+const benchWrites = () =>
+  env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = ?").bind(D1_WRITE_EVENT_TYPE).first<{ n: number }>();
 
 test("the ceilings answer before the app, each with its D1 statement counted", async () => {
   const bare = await agent().fetch("/__bench/bare");

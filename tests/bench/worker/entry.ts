@@ -21,7 +21,7 @@ function benchEnv(env: Env): Env {
   let wrapped = benchEnvs.get(env);
   if (!wrapped) {
     wrapped = new Proxy(env, {
-      get: (target, prop) => (prop === "DB" ? (benchRequest.getStore()?.db ?? target.DB) : Reflect.get(target, prop) as unknown),
+      get: (target, prop) => (prop === "DB" ? (benchRequest.getStore()?.db ?? target.DB) : (Reflect.get(target, prop) as unknown)),
     });
     benchEnvs.set(env, wrapped);
   }

@@ -120,7 +120,9 @@ export function checkExpand(routeKey: string, paths: string[]): void {
     for (; i < segments.length; i++) {
       const segment = segments[i] as string;
       const fromType = node.t ? EXPANDABLE[node.t] : undefined;
-      const next = (node.f && Object.hasOwn(node.f, segment) ? node.f[segment] : undefined) ?? (fromType && Object.hasOwn(fromType, segment) ? fromType[segment] : undefined);
+      const next =
+        (node.f && Object.hasOwn(node.f, segment) ? node.f[segment] : undefined) ??
+        (fromType && Object.hasOwn(fromType, segment) ? fromType[segment] : undefined);
       if (!next) throw cannotExpand(segments.slice(0, i + 1).join("."));
       node = next;
     }
@@ -221,7 +223,12 @@ route("POST", "/v1/customers", (ctx, p) => {
 /** `pm_card_visa`-style test tokens become a fresh card on the customer. */
 function attachablePaymentMethod(ctx: ApiContext, id: string, customer: Obj, param: string): Obj {
   if (id === "pm_card_visa" || id === "pm_card_chargeDeclined") {
-    return ctx.billing.createPaymentMethod(customer.id, (customer.email as string | null) ?? null, ctx.billing.nowFor(customer.id), id !== "pm_card_visa");
+    return ctx.billing.createPaymentMethod(
+      customer.id,
+      (customer.email as string | null) ?? null,
+      ctx.billing.nowFor(customer.id),
+      id !== "pm_card_visa",
+    );
   }
   const pm = ctx.billing.load(id, "payment_method", param);
   if (pm.customer && pm.customer !== customer.id) throw badRequest("The payment method is attached to another customer.", param);
@@ -255,7 +262,11 @@ route("POST", "/v1/customers/:id", (ctx, p, [id]) => {
       if (pmId) {
         const pm = ctx.billing.load(pmId, "payment_method", "invoice_settings[default_payment_method]");
         if (pm.customer !== c.id)
-          throw badRequest(`No such PaymentMethod: '${pmId}' attached to customer`, "invoice_settings[default_payment_method]", "resource_missing");
+          throw badRequest(
+            `No such PaymentMethod: '${pmId}' attached to customer`,
+            "invoice_settings[default_payment_method]",
+            "resource_missing",
+          );
       }
       c.invoice_settings = { ...(c.invoice_settings as object), default_payment_method: pmId };
     }
@@ -379,7 +390,19 @@ route("GET", "/v1/products", (ctx, p) => {
 });
 
 route("POST", "/v1/prices", (ctx, p) => {
-  p.allow("currency", "unit_amount", "product", "product_data", "recurring", "lookup_key", "transfer_lookup_key", "metadata", "nickname", "active", "tax_behavior");
+  p.allow(
+    "currency",
+    "unit_amount",
+    "product",
+    "product_data",
+    "recurring",
+    "lookup_key",
+    "transfer_lookup_key",
+    "metadata",
+    "nickname",
+    "active",
+    "tax_behavior",
+  );
   const currency = p.reqStr("currency").toLowerCase();
   if (!/^[a-z]{3}$/.test(currency)) throw invalidParam("currency", `Invalid currency: ${currency}.`);
   const unitAmount = p.reqInt("unit_amount");
@@ -389,7 +412,12 @@ route("POST", "/v1/prices", (ctx, p) => {
   if (productId) ctx.billing.load(productId, "product", "product");
   else if (productData) {
     productData.allowOnly("name", "metadata");
-    const product = productObj({ id: randomId("prod_", 14), created: now(), name: productData.reqStr("name"), metadata: productData.metadata() ?? {} });
+    const product = productObj({
+      id: randomId("prod_", 14),
+      created: now(),
+      name: productData.reqStr("name"),
+      metadata: productData.metadata() ?? {},
+    });
     ctx.billing.store.put(product);
     productId = product.id;
   }
@@ -397,8 +425,7 @@ route("POST", "/v1/prices", (ctx, p) => {
   if (lookupKey) {
     const clash = ctx.billing.store.all("price").find((pr) => pr.lookup_key === lookupKey);
     if (clash) {
-      if (p.bool("transfer_lookup_key") !== true)
-        throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
+      if (p.bool("transfer_lookup_key") !== true) throw badRequest(`A price (\`${clash.id}\`) already uses that lookup key.`, "lookup_key");
       clash.lookup_key = null;
       ctx.billing.store.put(clash);
     }
@@ -474,8 +501,19 @@ route("GET", "/v1/prices", (ctx, p) => {
 
 route("POST", "/v1/checkout/sessions", (ctx, p) => {
   p.allow(
-    "mode", "line_items", "success_url", "cancel_url", "client_reference_id", "metadata", "customer", "customer_email",
-    "subscription_data", "payment_intent_data", "expires_at", "allow_promotion_codes", "locale",
+    "mode",
+    "line_items",
+    "success_url",
+    "cancel_url",
+    "client_reference_id",
+    "metadata",
+    "customer",
+    "customer_email",
+    "subscription_data",
+    "payment_intent_data",
+    "expires_at",
+    "allow_promotion_codes",
+    "locale",
   );
   const mode = p.oneOf("mode", ["payment", "subscription", "setup"] as const);
   if (!mode) throw missingParam("mode");
@@ -487,7 +525,8 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
   if (!lineInputs || lineInputs.length === 0) throw missingParam("line_items");
   const customerId = p.str("customer");
   const customerEmail = p.str("customer_email");
-  if (customerId && customerEmail) throw badRequest("You may only specify one of these parameters: customer, customer_email.", "customer_email");
+  if (customerId && customerEmail)
+    throw badRequest("You may only specify one of these parameters: customer, customer_email.", "customer_email");
   const customer = customerId ? ctx.billing.load(customerId, "customer", "customer") : null;
   const created = now();
   const expiresAt = p.int("expires_at", 0, 1e11) ?? created + 24 * 3600;
@@ -565,7 +604,18 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
     allow_promotion_codes: p.bool("allow_promotion_codes") ?? null,
     invoice_creation:
       mode === "payment"
-        ? { enabled: false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } }
+        ? {
+            enabled: false,
+            invoice_data: {
+              account_tax_ids: null,
+              custom_fields: null,
+              description: null,
+              footer: null,
+              issuer: null,
+              metadata: {},
+              rendering_options: null,
+            },
+          }
         : null,
     _line_items: lineItems,
     _subscription_data: subscriptionData,
@@ -599,7 +649,9 @@ route("POST", "/v1/checkout/sessions/:id/expire", (ctx, p, [id]) => {
   p.allow();
   const s = loadSession(ctx, id as string);
   if (s.status !== "open")
-    throw badRequest(`Only Checkout Sessions with a status of \`open\` can be expired. This Checkout Session has a status of \`${String(s.status)}\`.`);
+    throw badRequest(
+      `Only Checkout Sessions with a status of \`open\` can be expired. This Checkout Session has a status of \`${String(s.status)}\`.`,
+    );
   s.status = "expired";
   s.url = null;
   ctx.billing.store.put(s);
@@ -615,10 +667,13 @@ route("GET", "/v1/checkout/sessions/:id/line_items", (ctx, p, [id]) => {
 
 route("GET", "/v1/checkout/sessions", (ctx, p) => {
   p.allow(...LIST_PARAMS, "customer", "payment_intent", "subscription", "status", "created");
-  const f = { customer: p.str("customer"), payment_intent: p.str("payment_intent"), subscription: p.str("subscription"), status: p.str("status") };
-  const items = ctx.billing.store.all("checkout.session").filter((s) =>
-    Object.entries(f).every(([k, v]) => v === undefined || s[k] === v),
-  );
+  const f = {
+    customer: p.str("customer"),
+    payment_intent: p.str("payment_intent"),
+    subscription: p.str("subscription"),
+    status: p.str("status"),
+  };
+  const items = ctx.billing.store.all("checkout.session").filter((s) => Object.entries(f).every(([k, v]) => v === undefined || s[k] === v));
   return withExpand(ctx, p, paginate(p, items, "/v1/checkout/sessions"));
 });
 
@@ -640,7 +695,18 @@ function itemInputs(list: Params[] | undefined, forCreate: boolean): ItemInput[]
 }
 
 route("POST", "/v1/subscriptions", (ctx, p) => {
-  p.allow("customer", "items", "trial_period_days", "trial_end", "trial_settings", "default_payment_method", "metadata", "payment_behavior", "description", "collection_method");
+  p.allow(
+    "customer",
+    "items",
+    "trial_period_days",
+    "trial_end",
+    "trial_settings",
+    "default_payment_method",
+    "metadata",
+    "payment_behavior",
+    "description",
+    "collection_method",
+  );
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
   if (p.oneOf("collection_method", ["charge_automatically", "send_invoice"] as const) === "send_invoice")
     throw badRequest("The local Stripe emulator only supports collection_method=charge_automatically.", "collection_method");
@@ -666,13 +732,22 @@ route("POST", "/v1/subscriptions", (ctx, p) => {
   if (te !== undefined) trialEnd = te === "now" ? undefined : p.int("trial_end", 0, 1e11);
   const sub = ctx.billing.createSubscription({
     customer,
-    items: items.map((it, i) => ({ price: ctx.billing.priceOf(it.price as string, `items[${i}][price]`), quantity: it.quantity ?? 1, metadata: it.metadata })),
+    items: items.map((it, i) => ({
+      price: ctx.billing.priceOf(it.price as string, `items[${i}][price]`),
+      quantity: it.quantity ?? 1,
+      metadata: it.metadata,
+    })),
     trialPeriodDays: p.int("trial_period_days", 0, 730),
     trialEnd,
     missingPaymentMethod: missing,
     defaultPaymentMethod: pmId,
     metadata: p.metadata() ?? {},
-    paymentBehavior: p.oneOf("payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const),
+    paymentBehavior: p.oneOf("payment_behavior", [
+      "allow_incomplete",
+      "default_incomplete",
+      "error_if_incomplete",
+      "pending_if_incomplete",
+    ] as const),
     description: p.str("description") ?? null,
   });
   return withExpand(ctx, p, sub);
@@ -684,7 +759,16 @@ route("GET", "/v1/subscriptions/:id", (ctx, p, [id]) => {
 });
 
 route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
-  p.allow("items", "proration_behavior", "proration_date", "cancel_at_period_end", "metadata", "default_payment_method", "description", "payment_behavior");
+  p.allow(
+    "items",
+    "proration_behavior",
+    "proration_date",
+    "cancel_at_period_end",
+    "metadata",
+    "default_payment_method",
+    "description",
+    "payment_behavior",
+  );
   const sub = ctx.billing.load(id as string, "subscription");
   const pmId = p.has("default_payment_method") ? (p.nullableStr("default_payment_method") ?? null) : undefined;
   if (pmId) {
@@ -699,7 +783,12 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
     metadata: p.metadata("metadata", sub.metadata as Record<string, string>),
     defaultPaymentMethod: pmId,
     description: p.has("description") ? (p.nullableStr("description") ?? null) : undefined,
-    paymentBehavior: p.oneOf("payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const),
+    paymentBehavior: p.oneOf("payment_behavior", [
+      "allow_incomplete",
+      "default_incomplete",
+      "error_if_incomplete",
+      "pending_if_incomplete",
+    ] as const),
   });
   return withExpand(ctx, p, sub);
 });
@@ -707,7 +796,16 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
 route("DELETE", "/v1/subscriptions/:id", (ctx, p, [id]) => {
   p.allow("cancellation_details");
   const details = p.obj("cancellation_details")?.allowOnly("comment", "feedback");
-  const feedback = details?.oneOf("feedback", ["customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex", "too_expensive", "unused"] as const);
+  const feedback = details?.oneOf("feedback", [
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+  ] as const);
   const sub = ctx.billing.load(id as string, "subscription");
   if (sub.status === "canceled") throw badRequest(`No such subscription: '${sub.id}'`, "id", "resource_missing");
   ctx.billing.cancelSubscription(sub, ctx.billing.nowFor(String(sub.customer)), "cancellation_requested", {
@@ -720,7 +818,18 @@ route("DELETE", "/v1/subscriptions/:id", (ctx, p, [id]) => {
 route("GET", "/v1/subscriptions", (ctx, p) => {
   p.allow(...LIST_PARAMS, "customer", "status", "price", "created", "test_clock");
   const customer = p.str("customer");
-  const status = p.oneOf("status", ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"] as const);
+  const status = p.oneOf("status", [
+    "active",
+    "all",
+    "canceled",
+    "ended",
+    "incomplete",
+    "incomplete_expired",
+    "past_due",
+    "paused",
+    "trialing",
+    "unpaid",
+  ] as const);
   const price = p.str("price");
   const clock = p.str("test_clock");
   const items = ctx.billing.store
@@ -728,7 +837,13 @@ route("GET", "/v1/subscriptions", (ctx, p) => {
     .filter((s) => customer === undefined || s.customer === customer)
     .filter((s) => clock === undefined || s.test_clock === clock)
     .filter((s) =>
-      status === "all" ? true : status === undefined ? s.status !== "canceled" && s.status !== "incomplete_expired" : status === "ended" ? s.status === "canceled" : s.status === status,
+      status === "all"
+        ? true
+        : status === undefined
+          ? s.status !== "canceled" && s.status !== "incomplete_expired"
+          : status === "ended"
+            ? s.status === "canceled"
+            : s.status === status,
     )
     .filter((s) => price === undefined || (s.items as { data: Obj[] }).data.some((it) => (it.price as Obj).id === price));
   return withExpand(ctx, p, paginate(p, items, "/v1/subscriptions"));
@@ -756,7 +871,12 @@ route("POST", "/v1/subscription_items/:id", (ctx, p, [id]) => {
     items: [{ id, price: p.str("price"), quantity: p.int("quantity", 0, 999999), metadata: p.metadata() }],
     prorationBehavior: p.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const),
     prorationDate: p.int("proration_date", 0, 1e11),
-    paymentBehavior: p.oneOf("payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const),
+    paymentBehavior: p.oneOf("payment_behavior", [
+      "allow_incomplete",
+      "default_incomplete",
+      "error_if_incomplete",
+      "pending_if_incomplete",
+    ] as const),
   });
   return withExpand(ctx, p, subOfItem(ctx, id as string).item);
 });
@@ -790,7 +910,11 @@ route("GET", "/v1/invoices", (ctx, p) => {
     .all("invoice")
     .filter((i) => inRange(Number(i.created), created))
     .filter((i) => customer === undefined || i.customer === customer)
-    .filter((i) => subscription === undefined || (i.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription === subscription)
+    .filter(
+      (i) =>
+        subscription === undefined ||
+        (i.parent as { subscription_details?: { subscription?: string } } | null)?.subscription_details?.subscription === subscription,
+    )
     .filter((i) => status === undefined || i.status === status);
   return withExpand(ctx, p, paginate(p, items, "/v1/invoices"));
 });
@@ -836,12 +960,18 @@ route("POST", "/v1/invoices/create_preview", (ctx, p) => {
         lines.push(ctx.billing.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, next));
       invoicePeriod = { start: period.start, end: period.end };
     }
-    const inv = ctx.billing.createInvoice(sub, lines, behavior === "always_invoice" ? "subscription_update" : "upcoming", invoicePeriod, now, { preview: true });
+    const inv = ctx.billing.createInvoice(
+      sub,
+      lines,
+      behavior === "always_invoice" ? "subscription_update" : "upcoming",
+      invoicePeriod,
+      now,
+      { preview: true },
+    );
     (inv.parent as { subscription_details: Record<string, unknown> }).subscription_details.subscription_proration_date = prorationDate;
     return withExpand(ctx, p, inv);
   });
 });
-
 
 /**
  * The first invoice of a subscription the customer does not have yet: each item at its full
@@ -859,14 +989,23 @@ function previewNewSubscription(ctx: ApiContext, p: Params, sd: Params | undefin
     it.allowOnly("price", "quantity", "metadata");
     const price = ctx.billing.priceOf(it.reqStr("price"), `subscription_details[items][${i}][price]`);
     if (price.type !== "recurring")
-      throw badRequest("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.", `subscription_details[items][${i}][price]`);
+      throw badRequest(
+        "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.",
+        `subscription_details[items][${i}][price]`,
+      );
     return { price, quantity: it.int("quantity", 0, 999999) ?? 1 };
   });
   const first = prices[0] as { price: Obj };
   const rec = first.price.recurring as { interval: "day" | "week" | "month" | "year"; interval_count: number };
   const period = { start: now, end: addInterval(now, rec.interval, rec.interval_count) };
   return ctx.billing.dryRun(() => {
-    const sub = subscriptionObj({ id: randomId("sub_"), created: now, customer: customer.id, currency: first.price.currency, metadata: {} });
+    const sub = subscriptionObj({
+      id: randomId("sub_"),
+      created: now,
+      customer: customer.id,
+      currency: first.price.currency,
+      metadata: {},
+    });
     const lines = prices.map(({ price, quantity }) => {
       const item = subscriptionItemObj({ id: randomId("si_"), created: now, price, quantity, subscription: sub.id });
       const line = ctx.billing.line(sub, item, Number(price.unit_amount) * quantity, null, period);
@@ -949,12 +1088,17 @@ route("POST", "/v1/refunds", (ctx, p) => {
     if (!pi.latest_charge) throw badRequest(`This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, "payment_intent");
     charge = ctx.billing.load(text(pi.latest_charge), "charge");
   }
-  if (charge.status !== "succeeded") throw badRequest(`This charge (${charge.id}) has not succeeded and cannot be refunded.`, chId ? "charge" : "payment_intent");
+  if (charge.status !== "succeeded")
+    throw badRequest(`This charge (${charge.id}) has not succeeded and cannot be refunded.`, chId ? "charge" : "payment_intent");
   const remaining = Number(charge.amount) - Number(charge.amount_refunded);
   if (remaining <= 0) throw badRequest(`Charge ${charge.id} has already been refunded.`, "charge", "charge_already_refunded");
   const amount = p.int("amount", 1) ?? remaining;
   if (amount > remaining)
-    throw invalidParam("amount", `Refund amount (${formatCents(amount)}) is greater than unrefunded amount on charge (${formatCents(remaining)})`, "amount_too_large");
+    throw invalidParam(
+      "amount",
+      `Refund amount (${formatCents(amount)}) is greater than unrefunded amount on charge (${formatCents(remaining)})`,
+      "amount_too_large",
+    );
   const at = ctx.billing.nowFor((charge.customer as string | null) ?? null);
   const refund = refundObj({
     id: randomId("re_"),
@@ -1110,7 +1254,12 @@ route("POST", "/v1/test_helpers/test_clocks/:id/advance", (ctx, p, [id]) => {
  */
 function runClock(ctx: ApiContext, clock: Obj, target: number): void {
   const b = ctx.billing;
-  const customers = new Set(b.store.all("customer").filter((c) => c.test_clock === clock.id).map((c) => c.id));
+  const customers = new Set(
+    b.store
+      .all("customer")
+      .filter((c) => c.test_clock === clock.id)
+      .map((c) => c.id),
+  );
   const subs = () => b.store.all("subscription").filter((s) => customers.has(String(s.customer)));
   // Retry past-due invoices first: the flag may have been cleared since.
   for (const sub of subs()) {
@@ -1140,5 +1289,3 @@ function runClock(ctx: ApiContext, clock: Obj, target: number): void {
   b.store.put(clock);
   b.emit("test_helpers.test_clock.ready", clock, { customer: null, created: target });
 }
-
-

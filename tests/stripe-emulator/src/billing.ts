@@ -78,8 +78,7 @@ export class Billing {
     const obj = this.store.get<T>(id);
     const prefix = Object.keys(KIND_BY_PREFIX).find((p) => id.startsWith(p));
     const kind = expectedType ?? (prefix ? KIND_BY_PREFIX[prefix] : "object") ?? "object";
-    if (!obj || (expectedType && obj.object !== expectedType) || obj.deleted === true)
-      throw resourceMissing(kind, id, param);
+    if (!obj || (expectedType && obj.object !== expectedType) || obj.deleted === true) throw resourceMissing(kind, id, param);
     return obj;
   }
 
@@ -321,7 +320,9 @@ export class Billing {
       args.trialEnd ?? (args.trialPeriodDays !== undefined && args.trialPeriodDays > 0 ? now + args.trialPeriodDays * 86400 : undefined);
     const subId = randomId("sub_");
     const rec = first.price.recurring as { interval: Interval; interval_count: number };
-    const period: Period = trialEnd ? { start: now, end: trialEnd } : { start: now, end: addInterval(now, rec.interval, rec.interval_count) };
+    const period: Period = trialEnd
+      ? { start: now, end: trialEnd }
+      : { start: now, end: addInterval(now, rec.interval, rec.interval_count) };
     const items = args.items.map((it) =>
       subscriptionItemObj({
         id: randomId("si_"),
@@ -386,7 +387,16 @@ export class Billing {
     return text(product?.name, "Product");
   }
 
-  line(sub: Obj, item: Obj, amount: number, description: string | null, period: Period, proration = false, quantity?: number, price?: Obj): Obj {
+  line(
+    sub: Obj,
+    item: Obj,
+    amount: number,
+    description: string | null,
+    period: Period,
+    proration = false,
+    quantity?: number,
+    price?: Obj,
+  ): Obj {
     const p = price ?? (item.price as Obj);
     const qty = quantity ?? Number(item.quantity);
     return invoiceLineObj({
@@ -395,7 +405,9 @@ export class Billing {
       amount,
       quantity: qty,
       price: p,
-      description: description ?? `${qty} × ${this.productName(p)} (at ${formatMoney(Number(p.unit_amount), String(p.currency))} / ${((p.recurring as { interval?: string } | null)?.interval) ?? "unit"})`,
+      description:
+        description ??
+        `${qty} × ${this.productName(p)} (at ${formatMoney(Number(p.unit_amount), String(p.currency))} / ${(p.recurring as { interval?: string } | null)?.interval ?? "unit"})`,
       period: { start: period.start, end: period.end },
       subscription: sub.id,
       parent: {
@@ -417,7 +429,14 @@ export class Billing {
    * `draft` leaves it a draft that finalizeDraft() finalizes and pays DRAFT_SECONDS later, as
    * Stripe does with the invoices of a new billing period.
    */
-  createInvoice(sub: Obj, lines: Obj[], billingReason: string, period: Period, now: number, opts: { preview?: boolean; id?: string; draft?: boolean } = {}): Obj {
+  createInvoice(
+    sub: Obj,
+    lines: Obj[],
+    billingReason: string,
+    period: Period,
+    now: number,
+    opts: { preview?: boolean; id?: string; draft?: boolean } = {},
+  ): Obj {
     const customer = this.load(String(sub.customer), "customer");
     // Pending proration items wait for the next invoice, as Stripe's do.
     const claimed = opts.preview ? [] : this.store.all("invoiceitem").filter((ii) => ii._pending === true && ii._subscription === sub.id);
@@ -560,7 +579,12 @@ export class Billing {
     return true;
   }
 
-  cancelSubscription(sub: Obj, now: number, reason = "cancellation_requested", details: { comment?: string | null; feedback?: string | null } = {}): Obj {
+  cancelSubscription(
+    sub: Obj,
+    now: number,
+    reason = "cancellation_requested",
+    details: { comment?: string | null; feedback?: string | null } = {},
+  ): Obj {
     Object.assign(sub, {
       status: "canceled",
       canceled_at: sub.canceled_at ?? now,
@@ -587,7 +611,11 @@ export class Billing {
   }
 
   /** Proration lines for changing items from `before` quantities/prices at `at`. */
-  prorations(sub: Obj, changes: { item: Obj; oldPrice: Obj | null; oldQty: number; newPrice: Obj | null; newQty: number }[], at: number): Obj[] {
+  prorations(
+    sub: Obj,
+    changes: { item: Obj; oldPrice: Obj | null; oldQty: number; newPrice: Obj | null; newQty: number }[],
+    at: number,
+  ): Obj[] {
     const { start, end } = this.period(sub);
     const total = end - start;
     if (total <= 0 || at >= end) return [];
@@ -597,11 +625,33 @@ export class Billing {
     for (const c of changes) {
       if (c.oldPrice && c.oldQty > 0 && sub.status !== "trialing") {
         const amount = -Math.round((Number(c.oldPrice.unit_amount) * c.oldQty * remaining) / total);
-        lines.push(this.line(sub, c.item, amount, `Unused time on ${c.oldQty} × ${this.productName(c.oldPrice)} after ${date}`, { start: at, end }, true, c.oldQty, c.oldPrice));
+        lines.push(
+          this.line(
+            sub,
+            c.item,
+            amount,
+            `Unused time on ${c.oldQty} × ${this.productName(c.oldPrice)} after ${date}`,
+            { start: at, end },
+            true,
+            c.oldQty,
+            c.oldPrice,
+          ),
+        );
       }
       if (c.newPrice && c.newQty > 0 && sub.status !== "trialing") {
         const amount = Math.round((Number(c.newPrice.unit_amount) * c.newQty * remaining) / total);
-        lines.push(this.line(sub, c.item, amount, `Remaining time on ${c.newQty} × ${this.productName(c.newPrice)} after ${date}`, { start: at, end }, true, c.newQty, c.newPrice));
+        lines.push(
+          this.line(
+            sub,
+            c.item,
+            amount,
+            `Remaining time on ${c.newQty} × ${this.productName(c.newPrice)} after ${date}`,
+            { start: at, end },
+            true,
+            c.newQty,
+            c.newPrice,
+          ),
+        );
       }
     }
     return lines;

@@ -181,7 +181,8 @@ export class StripeEmulator extends DurableObject<Env> {
     const idemKey = method === "POST" ? request.headers.get("idempotency-key") : null;
     const fingerprint = `${method} ${url.pathname}?${url.search}\n${body}`;
     if (idemKey) {
-      if (idemKey.length > 255) return fail(new StripeError(400, "invalid_request_error", "Idempotency keys must be at most 255 characters."));
+      if (idemKey.length > 255)
+        return fail(new StripeError(400, "invalid_request_error", "Idempotency keys must be at most 255 characters."));
       const prior = this.store.getIdempotent(idemKey);
       if (prior) {
         if (prior.fingerprint !== fingerprint)
@@ -208,7 +209,14 @@ export class StripeEmulator extends DurableObject<Env> {
         const query = url.search.length > 1 ? decodeForm(url.search.slice(1)) : {};
         form = { ...query, ...decodeForm(body) };
       } catch (e) {
-        if (e instanceof FormDecodeError) throw new StripeError(400, "invalid_request_error", `Invalid request: unparseable parameter name ${e.param}`, "parameter_unknown", e.param);
+        if (e instanceof FormDecodeError)
+          throw new StripeError(
+            400,
+            "invalid_request_error",
+            `Invalid request: unparseable parameter name ${e.param}`,
+            "parameter_unknown",
+            e.param,
+          );
         throw e;
       }
       const m = matchRoute(method, url.pathname);
@@ -453,7 +461,12 @@ export class StripeEmulator extends DurableObject<Env> {
     let held = this.store.deliveries("status = 'held'").filter((d) => !opts.customer || d.customer === opts.customer);
     if (opts.order === "reversed") held = held.reverse();
     if (opts.order === "shuffled") held = shuffle(held, opts.seed ?? Date.now());
-    const released: { event_id: string; type: string; customer: string | null; attempts: { status_code: number | null; error: string | null }[] }[] = [];
+    const released: {
+      event_id: string;
+      type: string;
+      customer: string | null;
+      attempts: { status_code: number | null; error: string | null }[];
+    }[] = [];
     for (const d of held) {
       const results = await Promise.all(
         Array.from({ length: opts.times }, async () => {
@@ -464,7 +477,12 @@ export class StripeEmulator extends DurableObject<Env> {
       );
       const fresh = this.store.firstDelivery("seq = ?", d.seq);
       const attempts = results.filter((r) => r !== null);
-      released.push({ event_id: d.event_id, type: d.type, customer: d.customer, attempts: attempts.map((a) => ({ status_code: a.status_code, error: a.error })) });
+      released.push({
+        event_id: d.event_id,
+        type: d.type,
+        customer: d.customer,
+        attempts: attempts.map((a) => ({ status_code: a.status_code, error: a.error })),
+      });
       if (!fresh) continue;
       fresh.attempts.push(...attempts);
       if (attempts.some((a) => a.status_code !== null && a.status_code >= 200 && a.status_code < 300)) fresh.status = "succeeded";

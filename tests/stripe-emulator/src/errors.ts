@@ -1,11 +1,6 @@
 // Stripe's error envelope. Handlers throw StripeError and the router turns it
 // into `{error:{...}}` with the matching HTTP status, so no handler can leak a 500.
-export type StripeErrorType =
-  | "invalid_request_error"
-  | "card_error"
-  | "idempotency_error"
-  | "api_error"
-  | "authentication_error";
+export type StripeErrorType = "invalid_request_error" | "card_error" | "idempotency_error" | "api_error" | "authentication_error";
 
 export class StripeError extends Error {
   constructor(
@@ -33,13 +28,7 @@ export const missingParam = (param: string) =>
   new StripeError(400, "invalid_request_error", `Missing required param: ${param}.`, "parameter_missing", param);
 
 export const unknownParam = (param: string) =>
-  new StripeError(
-    400,
-    "invalid_request_error",
-    `Received unknown parameter: ${param}`,
-    "parameter_unknown",
-    param,
-  );
+  new StripeError(400, "invalid_request_error", `Received unknown parameter: ${param}`, "parameter_unknown", param);
 
 /** Stripe gives most malformed values (bad enum, boolean, hash) no code, only param and message. */
 export const invalidParam = (param: string, message: string, code?: string) =>

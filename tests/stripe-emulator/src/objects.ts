@@ -186,7 +186,11 @@ export function invoiceLineObj(f: Fields & { id: string; invoice: string | null;
     subscription: null,
     pretax_credit_amounts: [],
     taxes: [],
-    pricing: { price_details: { price: price.id, product: price.product }, type: "price_details", unit_amount_decimal: price.unit_amount_decimal },
+    pricing: {
+      price_details: { price: price.id, product: price.product },
+      type: "price_details",
+      unit_amount_decimal: price.unit_amount_decimal,
+    },
     subtotal: f.amount,
     quantity_decimal: String(f.quantity),
     ...rest,
@@ -277,7 +281,9 @@ export function invoicePaymentObj(f: Fields & { id: string; created: number; inv
   return build("invoice_payment", { is_default: true, status: "paid", ...f });
 }
 
-export function paymentMethodObj(f: Fields & { id: string; created: number; customer: string | null; email: string | null; last4: string }): Obj {
+export function paymentMethodObj(
+  f: Fields & { id: string; created: number; customer: string | null; email: string | null; last4: string },
+): Obj {
   const { email, last4, ...rest } = f;
   const t = template("payment_method");
   const card = t.card as Fields;
@@ -290,7 +296,16 @@ export function paymentMethodObj(f: Fields & { id: string; created: number; cust
       phone: null,
       tax_id: null,
     },
-    card: { ...card, last4, exp_month: 12, exp_year: 2034, fingerprint: `fp${last4}local`, generated_from: null, wallet: null, regulated_status: "unregulated" },
+    card: {
+      ...card,
+      last4,
+      exp_month: 12,
+      exp_year: 2034,
+      fingerprint: `fp${last4}local`,
+      generated_from: null,
+      wallet: null,
+      regulated_status: "unregulated",
+    },
     metadata: {},
     type: "card",
     customer_account: null,
@@ -422,7 +437,10 @@ export function refundObj(f: Fields & { id: string; created: number; amount: num
     balance_transaction: randomId("txn_"),
     currency: "usd",
     // The acquirer reference arrives days later in live mode; until then Stripe omits it.
-    destination_details: { card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" }, type: "card" },
+    destination_details: {
+      card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" },
+      type: "card",
+    },
     metadata: {},
     payment_intent: null,
     reason: null,
@@ -437,7 +455,9 @@ export function refundObj(f: Fields & { id: string; created: number; amount: num
   });
 }
 
-export function portalSessionObj(f: Fields & { id: string; created: number; customer: string; return_url: string | null; url: string }): Obj {
+export function portalSessionObj(
+  f: Fields & { id: string; created: number; customer: string; return_url: string | null; url: string },
+): Obj {
   return build("billing_portal.session", {
     configuration: "bpc_local_default",
     flow: null,

@@ -81,10 +81,21 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   if (s.status === "complete") return page("Checkout complete", "<h1>This checkout session is already complete</h1>", 409);
   if (action === "cancel") return redirect(String(s.cancel_url ?? s.success_url));
   if (action === "pay_async") return payAsync(ctx, s);
-  if (action !== "pay" && action !== "decline") return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Unknown action.</p>`), 400);
+  if (action !== "pay" && action !== "decline")
+    return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Unknown action.</p>`), 400);
 
-  const sd = s._subscription_data as { trial_period_days: number | null; trial_end: number | null; metadata: Record<string, string>; missing_payment_method: string | null; description: string | null } | null;
-  const pid = s._payment_intent_data as { setup_future_usage: string | null; metadata: Record<string, string>; description: string | null } | null;
+  const sd = s._subscription_data as {
+    trial_period_days: number | null;
+    trial_end: number | null;
+    metadata: Record<string, string>;
+    missing_payment_method: string | null;
+    description: string | null;
+  } | null;
+  const pid = s._payment_intent_data as {
+    setup_future_usage: string | null;
+    metadata: Record<string, string>;
+    description: string | null;
+  } | null;
   const trial = Boolean(sd?.trial_period_days || sd?.trial_end);
   const items = (s._line_items as Obj[]) ?? [];
   const amount = items.reduce((sum, li) => sum + Number(li.amount_total), 0);
@@ -215,7 +226,16 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
     payment_intent: pi.id,
     customer: customer.id,
     url: null,
-    customer_details: { address: null, email, name: customer.name ?? null, phone: null, tax_exempt: "none", tax_ids: [], business_name: null, individual_name: null },
+    customer_details: {
+      address: null,
+      email,
+      name: customer.name ?? null,
+      phone: null,
+      tax_exempt: "none",
+      tax_ids: [],
+      business_name: null,
+      individual_name: null,
+    },
   });
   b.store.put(s);
   b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
@@ -255,11 +275,24 @@ export function resolveAsyncPayment(ctx: ApiContext, sessionId: string, succeed:
     b.emit("payment_intent.succeeded", pi, { created: at });
     b.emit("checkout.session.async_payment_succeeded", s, { created: at, customer });
   } else {
-    Object.assign(ch, { status: "failed", paid: false, captured: false, amount_captured: 0, failure_code: "card_declined", failure_message: "Your card was declined." });
+    Object.assign(ch, {
+      status: "failed",
+      paid: false,
+      captured: false,
+      amount_captured: 0,
+      failure_code: "card_declined",
+      failure_message: "Your card was declined.",
+    });
     Object.assign(pi, {
       status: "requires_payment_method",
       payment_method: null,
-      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", charge: ch.id },
+      last_payment_error: {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: "generic_decline",
+        message: "Your card was declined.",
+        charge: ch.id,
+      },
     });
     b.store.put(ch);
     b.store.put(pi);
@@ -287,19 +320,27 @@ export function renderPortal(ctx: ApiContext, id: string, message = "", status =
             .map((it) => {
               const inputId = `qty-${esc(it.id)}`;
               return `<li>${esc(b.productName(it.price as Obj))}: quantity <strong>${esc(it.quantity)}</strong>
-${live ? `<form method="post"><input type="hidden" name="action" value="update_quantity"><input type="hidden" name="subscription" value="${esc(sub.id)}"><input type="hidden" name="item" value="${esc(it.id)}">
+${
+  live
+    ? `<form method="post"><input type="hidden" name="action" value="update_quantity"><input type="hidden" name="subscription" value="${esc(sub.id)}"><input type="hidden" name="item" value="${esc(it.id)}">
 <label for="${inputId}">New quantity</label> <input id="${inputId}" name="quantity" type="number" min="1" value="${esc(it.quantity)}" required>
-<button type="submit">Update quantity</button></form>` : ""}</li>`;
+<button type="submit">Update quantity</button></form>`
+    : ""
+}</li>`;
             })
             .join("");
           const end = new Date(b.period(sub).end * 1000).toISOString().slice(0, 10);
           return `<section aria-labelledby="h-${esc(sub.id)}"><h2 id="h-${esc(sub.id)}">Subscription ${esc(sub.id)}</h2>
 <p>Status: <strong>${esc(sub.status)}</strong>${sub.cancel_at_period_end ? ` · cancels on ${esc(end)}` : live ? ` · renews on ${esc(end)}` : ""}</p>
 <ul>${itemForms}</ul>
-${live ? `<form method="post"><input type="hidden" name="subscription" value="${esc(sub.id)}">
+${
+  live
+    ? `<form method="post"><input type="hidden" name="subscription" value="${esc(sub.id)}">
 <button type="submit" name="action" value="cancel_now">Cancel now</button>
 ${sub.cancel_at_period_end ? `<button type="submit" name="action" value="renew">Don't cancel</button>` : `<button type="submit" name="action" value="cancel_at_period_end">Cancel at period end</button>`}
-</form>` : ""}</section>`;
+</form>`
+    : ""
+}</section>`;
         })
         .join("")
     : "<p>No subscriptions.</p>";

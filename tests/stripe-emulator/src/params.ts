@@ -97,7 +97,11 @@ export class Params {
     if (!/^-?\d{1,15}$/.test(v)) throw invalidParam(this.name(key), `Invalid integer: ${v}`, "parameter_invalid_integer");
     const n = Number(v);
     if (n < min || n > max)
-      throw invalidParam(this.name(key), `Invalid integer: ${this.name(key)} must be between ${min} and ${max}.`, "parameter_invalid_integer");
+      throw invalidParam(
+        this.name(key),
+        `Invalid integer: ${this.name(key)} must be between ${min} and ${max}.`,
+        "parameter_invalid_integer",
+      );
     return n;
   }
 
@@ -127,8 +131,7 @@ export class Params {
     const v = this.raw[key];
     if (v === undefined) return undefined;
     if (v === "") return new Params({}, this.name(key), this.sub(key), this.unmodeled);
-    if (typeof v !== "object" || Array.isArray(v))
-      throw invalidParam(this.name(key), `Invalid object: ${this.name(key)} must be a hash.`);
+    if (typeof v !== "object" || Array.isArray(v)) throw invalidParam(this.name(key), `Invalid object: ${this.name(key)} must be a hash.`);
     return new Params(v, this.name(key), this.sub(key), this.unmodeled);
   }
 
@@ -159,8 +162,7 @@ export class Params {
     const v = this.raw[key];
     if (v === undefined) return undefined;
     if (v === "") return {};
-    if (typeof v !== "object" || Array.isArray(v))
-      throw invalidParam(this.name(key), `Invalid object: ${this.name(key)} must be a hash.`);
+    if (typeof v !== "object" || Array.isArray(v)) throw invalidParam(this.name(key), `Invalid object: ${this.name(key)} must be a hash.`);
     const out = { ...current };
     for (const [k, val] of Object.entries(v)) {
       if (typeof val !== "string") throw invalidParam(`${this.name(key)}[${k}]`, `Invalid metadata value for ${k}.`);

@@ -21,7 +21,8 @@ export interface DeliveryRow {
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** A stored field as text: strings, numbers and booleans as they are, anything else (null, objects) `fallback`. */
-export const text = (v: unknown, fallback = ""): string => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : fallback);
+export const text = (v: unknown, fallback = ""): string =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : fallback;
 
 export function randomId(prefix: string, length = 24): string {
   const bytes = new Uint8Array(length);
@@ -80,7 +81,9 @@ export class Store {
 
   unmodeled(): { endpoint: string; param: string; count: number; last_request_id: string }[] {
     return this.sql
-      .exec<{ endpoint: string; param: string; count: number; last_request_id: string }>("SELECT endpoint, param, count, last_request_id FROM unmodeled ORDER BY endpoint, param")
+      .exec<{ endpoint: string; param: string; count: number; last_request_id: string }>(
+        "SELECT endpoint, param, count, last_request_id FROM unmodeled ORDER BY endpoint, param",
+      )
       .toArray();
   }
 
@@ -137,9 +140,7 @@ export class Store {
 
   events(): { event: StripeObject; customer: string | null; seq: number }[] {
     return this.sql
-      .exec<{ json: string; customer: string | null; seq: number }>(
-        "SELECT json, customer, seq FROM events ORDER BY seq DESC",
-      )
+      .exec<{ json: string; customer: string | null; seq: number }>("SELECT json, customer, seq FROM events ORDER BY seq DESC")
       .toArray()
       .map((r) => ({ event: JSON.parse(r.json) as StripeObject, customer: r.customer, seq: r.seq }));
   }
@@ -170,7 +171,9 @@ export class Store {
 
   /** When the earliest pending delivery is due (null when none is pending). */
   nextPendingAt(): number | null {
-    return this.sql.exec<{ at: number | null }>("SELECT min(next_at) AS at FROM deliveries WHERE status = 'pending'").toArray()[0]?.at ?? null;
+    return (
+      this.sql.exec<{ at: number | null }>("SELECT min(next_at) AS at FROM deliveries WHERE status = 'pending'").toArray()[0]?.at ?? null
+    );
   }
 
   updateDelivery(d: DeliveryRow): void {
@@ -186,10 +189,7 @@ export class Store {
   getIdempotent(key: string): { fingerprint: string; status: number; body: string } | null {
     return (
       this.sql
-        .exec<{ fingerprint: string; status: number; body: string }>(
-          "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
-          key,
-        )
+        .exec<{ fingerprint: string; status: number; body: string }>("SELECT fingerprint, status, body FROM idempotency WHERE key = ?", key)
         .toArray()[0] ?? null
     );
   }

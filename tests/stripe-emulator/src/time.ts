@@ -12,7 +12,9 @@ export function addInterval(ts: number, interval: Interval, count: number): numb
     case "year": {
       const months = interval === "month" ? count : 12 * count;
       const day = d.getUTCDate();
-      const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()));
+      const target = new Date(
+        Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()),
+      );
       const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
       target.setUTCDate(Math.min(day, lastDay));
       return Math.floor(target.getTime() / 1000);

@@ -28,7 +28,10 @@ describe("authentication and errors", () => {
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe("invalid_request_error");
-    await expect(stripeClient("sk_live_nope").customers.list()).rejects.toMatchObject({ statusCode: 401, type: "StripeAuthenticationError" });
+    await expect(stripeClient("sk_live_nope").customers.list()).rejects.toMatchObject({
+      statusCode: 401,
+      type: "StripeAuthenticationError",
+    });
     const bad = await raw("GET", "/v1/customers", undefined, { authorization: "Bearer rk_foo" });
     expect(bad.status).toBe(401);
     expect(bad.json.error?.message).toMatch(/Invalid API Key provided/);
@@ -45,13 +48,18 @@ describe("authentication and errors", () => {
       code: "parameter_unknown",
       param: "nickname",
     });
-    await expect(
-      stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x" }),
-    ).rejects.toMatchObject({ code: "parameter_missing", param: "line_items" });
+    await expect(stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x" })).rejects.toMatchObject({
+      code: "parameter_missing",
+      param: "line_items",
+    });
   });
 
   it("accepts and records a real Stripe parameter it does not model; refuses one Stripe does not have, at any depth", async () => {
-    const customer = await stripe.customers.create({ email: "addr@example.com", address: { line1: "1 Quay St", country: "IE" }, preferred_locales: ["en"] });
+    const customer = await stripe.customers.create({
+      email: "addr@example.com",
+      address: { line1: "1 Quay St", country: "IE" },
+      preferred_locales: ["en"],
+    });
     expect(customer.email).toBe("addr@example.com");
     const price = await makePrice(stripe, { unit_amount: 900 });
     const session = await stripe.checkout.sessions.create({
@@ -79,10 +87,18 @@ describe("authentication and errors", () => {
       [{ address: { planet: "Mars" } }, "address[planet]"],
       [{ invoice_settings: { footer_text: "x" } }, "invoice_settings[footer_text]"],
     ] as const) {
-      await expect(stripe.customers.create(params as unknown as Stripe.CustomerCreateParams), param).rejects.toMatchObject({ statusCode: 400, code: "parameter_unknown", param });
+      await expect(stripe.customers.create(params as unknown as Stripe.CustomerCreateParams), param).rejects.toMatchObject({
+        statusCode: 400,
+        code: "parameter_unknown",
+        param,
+      });
     }
     await expect(
-      stripe.checkout.sessions.create({ mode: "payment", line_items: [{ price: price.id, quantity: 1, colour: "red" } as Stripe.Checkout.SessionCreateParams.LineItem], success_url: "http://x" }),
+      stripe.checkout.sessions.create({
+        mode: "payment",
+        line_items: [{ price: price.id, quantity: 1, colour: "red" } as Stripe.Checkout.SessionCreateParams.LineItem],
+        success_url: "http://x",
+      }),
     ).rejects.toMatchObject({ code: "parameter_unknown", param: "line_items[0][colour]" });
     expect(await control().unmodeled()).toHaveLength(5);
   });
@@ -93,7 +109,11 @@ describe("authentication and errors", () => {
     const pm = (await stripe.paymentMethods.list({ customer: customer.id })).data[0]?.id as string;
     await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm } });
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
-    const cannot = (path: string, hint = "") => ({ statusCode: 400, type: "StripeInvalidRequestError", message: `This property cannot be expanded (${path}).${hint}` });
+    const cannot = (path: string, hint = "") => ({
+      statusCode: 400,
+      type: "StripeInvalidRequestError",
+      message: `This property cannot be expanded (${path}).${hint}`,
+    });
     await expect(stripe.customers.retrieve(customer.id, { expand: ["metadata"] })).rejects.toMatchObject(cannot("metadata"));
     await expect(stripe.customers.retrieve(customer.id, { expand: ["bogus"] })).rejects.toMatchObject(cannot("bogus"));
     // The path up to the first segment that is not there (this version's invoice has no payment_intent).
@@ -103,7 +123,9 @@ describe("authentication and errors", () => {
     await expect(stripe.subscriptions.list({ customer: customer.id, expand: ["customer"] })).rejects.toMatchObject(
       cannot("customer", " You may want to try expanding 'data.customer' instead."),
     );
-    await expect(stripe.subscriptions.list({ customer: customer.id, expand: ["data.current_period_end"] })).rejects.toMatchObject(cannot("data.current_period_end"));
+    await expect(stripe.subscriptions.list({ customer: customer.id, expand: ["data.current_period_end"] })).rejects.toMatchObject(
+      cannot("data.current_period_end"),
+    );
     // No code and no param, as Stripe answers; checked before the lookup (400, not 404) and before a create writes anything.
     const bad = await raw("GET", "/v1/customers/cus_missing?expand[]=bogus");
     expect(bad.status).toBe(400);
@@ -142,7 +164,11 @@ describe("authentication and errors", () => {
       code: "resource_missing",
       param: "customer",
     });
-    await expect(stripe.refunds.create({ charge: "ch_nope" })).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "charge" });
+    await expect(stripe.refunds.create({ charge: "ch_nope" })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "resource_missing",
+      param: "charge",
+    });
   });
 
   it("uses Stripe's codes: an empty required value, a bad enum or boolean", async () => {
@@ -184,17 +210,40 @@ describe("authentication and errors", () => {
   it("answers random malformed requests with 4xx envelopes, never 5xx", async () => {
     // Deterministic pseudo-random params over every create/list endpoint.
     let seed = 12345;
-    const rnd = <T,>(a: T[]): T => {
+    const rnd = <T>(a: T[]): T => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return a[seed % a.length] as T;
     };
     const endpoints: [string, string][] = [
-      ["POST", "/v1/customers"], ["GET", "/v1/customers"], ["POST", "/v1/prices"], ["GET", "/v1/prices"],
-      ["POST", "/v1/checkout/sessions"], ["POST", "/v1/subscriptions"], ["GET", "/v1/subscriptions"],
-      ["POST", "/v1/invoices/create_preview"], ["POST", "/v1/refunds"], ["GET", "/v1/events"],
-      ["POST", "/v1/billing_portal/sessions"], ["POST", "/v1/test_helpers/test_clocks"],
+      ["POST", "/v1/customers"],
+      ["GET", "/v1/customers"],
+      ["POST", "/v1/prices"],
+      ["GET", "/v1/prices"],
+      ["POST", "/v1/checkout/sessions"],
+      ["POST", "/v1/subscriptions"],
+      ["GET", "/v1/subscriptions"],
+      ["POST", "/v1/invoices/create_preview"],
+      ["POST", "/v1/refunds"],
+      ["GET", "/v1/events"],
+      ["POST", "/v1/billing_portal/sessions"],
+      ["POST", "/v1/test_helpers/test_clocks"],
     ];
-    const keys = ["email", "metadata", "line_items", "items", "limit", "expand", "created", "mode", "unit_amount", "recurring", "customer", "subscription_details", "amount", "types"];
+    const keys = [
+      "email",
+      "metadata",
+      "line_items",
+      "items",
+      "limit",
+      "expand",
+      "created",
+      "mode",
+      "unit_amount",
+      "recurring",
+      "customer",
+      "subscription_details",
+      "amount",
+      "types",
+    ];
     const suffixes = ["", "[0]", "[]", "[a]", "[0][price]", "[0][quantity]", "[gte]", "[items][0][id]"];
     const values = ["", "x", "-1", "1e99", "99999999999999999999", "true", "cus_x"];
     const statuses = new Set<number>();
@@ -305,7 +354,9 @@ describe("products and prices", () => {
     const byKey = await stripe.prices.list({ lookup_keys: ["team_monthly", "lifetime"], expand: ["data.product"] });
     expect(byKey.data.map((p) => p.id).sort()).toEqual([price.id, once.id].sort());
     expect((byKey.data[0]?.product as Stripe.Product).object).toBe("product");
-    await expect(stripe.prices.create({ product: price.product as string, currency: "usd", unit_amount: 1, lookup_key: "team_monthly" })).rejects.toMatchObject({ statusCode: 400, param: "lookup_key" });
+    await expect(
+      stripe.prices.create({ product: price.product as string, currency: "usd", unit_amount: 1, lookup_key: "team_monthly" }),
+    ).rejects.toMatchObject({ statusCode: 400, param: "lookup_key" });
     const off = await stripe.prices.update(price.id, { active: false, metadata: { tier: "team" } });
     expect(off).toMatchObject({ active: false, metadata: { tier: "team" } });
     const active = await stripe.prices.list({ active: true, product: price.product as string });

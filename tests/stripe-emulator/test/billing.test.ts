@@ -79,12 +79,19 @@ describe("subscriptions", () => {
 
   it("updates quantity and price with proration behaviours, and cancel_at_period_end", async () => {
     const { customer, pm } = await payingCustomer("upd@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 1 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 1 }],
+      default_payment_method: pm,
+    });
     const itemId = sub.items.data[0]?.id as string;
     const more = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, quantity: 5 }], proration_behavior: "none" });
     expect(more.items.data[0]?.quantity).toBe(5);
     const invoicesBefore = (await stripe.invoices.list({ subscription: sub.id })).data.length;
-    const billed = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, quantity: 6 }], proration_behavior: "always_invoice" });
+    const billed = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, quantity: 6 }],
+      proration_behavior: "always_invoice",
+    });
     const invoices = await stripe.invoices.list({ subscription: sub.id });
     expect(invoices.data.length).toBe(invoicesBefore + 1);
     const prorated = invoices.data[0] as Stripe.Invoice;
@@ -93,7 +100,10 @@ describe("subscriptions", () => {
     expect(prorated.total).toBeGreaterThan(0);
     expect(prorated.total).toBeLessThanOrEqual(1000);
     expect(billed.latest_invoice).toBe(prorated.id);
-    const swapped = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: yearly.id }], proration_behavior: "create_prorations" });
+    const swapped = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: yearly.id }],
+      proration_behavior: "create_prorations",
+    });
     expect(swapped.items.data[0]?.price.id).toBe(yearly.id);
     const ending = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
     expect(ending).toMatchObject({ cancel_at_period_end: true, status: "active" });
@@ -109,22 +119,37 @@ describe("subscriptions", () => {
 
   it("an upgrade with always_invoice + error_if_incomplete is refused with 402 when the card declines", async () => {
     const { customer, pm } = await payingCustomer("upgrade-decline@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 1 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 1 }],
+      default_payment_method: pm,
+    });
     const itemId = sub.items.data[0]?.id as string;
     await control().declineNextPayment(customer.id, true, 2);
     const refused = await stripe.subscriptions
-      .update(sub.id, { items: [{ id: itemId, quantity: 3 }], proration_behavior: "always_invoice", payment_behavior: "error_if_incomplete" })
+      .update(sub.id, {
+        items: [{ id: itemId, quantity: 3 }],
+        proration_behavior: "always_invoice",
+        payment_behavior: "error_if_incomplete",
+      })
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ statusCode: 402, type: "StripeCardError", code: "card_declined" });
     // Like Stripe's, the card error names the failed charge, its payment intent and the card.
-    const raw = (refused as Stripe.errors.StripeCardError).raw as { charge?: string; payment_intent?: Stripe.PaymentIntent; payment_method?: Stripe.PaymentMethod };
+    const raw = (refused as Stripe.errors.StripeCardError).raw as {
+      charge?: string;
+      payment_intent?: Stripe.PaymentIntent;
+      payment_method?: Stripe.PaymentMethod;
+    };
     expect(raw.charge).toMatch(/^ch_/);
     expect(raw.payment_intent).toMatchObject({ object: "payment_intent", status: "requires_payment_method", latest_charge: raw.charge });
     expect(raw.payment_method).toMatchObject({ id: pm, object: "payment_method" });
     expect((await stripe.charges.retrieve(raw.charge as string)).status).toBe("failed");
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(1);
     // Without error_if_incomplete the change applies and the subscription goes past_due.
-    const applied = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, quantity: 3 }], proration_behavior: "always_invoice" });
+    const applied = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, quantity: 3 }],
+      proration_behavior: "always_invoice",
+    });
     expect(applied).toMatchObject({ status: "past_due" });
     expect(applied.items.data[0]?.quantity).toBe(3);
     await control().declineNextPayment(customer.id, false);
@@ -149,9 +174,18 @@ describe("subscriptions", () => {
 describe("subscription items", () => {
   it("retrieves, updates quantity and lists by subscription", async () => {
     const { customer, pm } = await payingCustomer("items@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 2 }],
+      default_payment_method: pm,
+    });
     const id = sub.items.data[0]?.id as string;
-    expect(await stripe.subscriptionItems.retrieve(id)).toMatchObject({ id, quantity: 2, subscription: sub.id, object: "subscription_item" });
+    expect(await stripe.subscriptionItems.retrieve(id)).toMatchObject({
+      id,
+      quantity: 2,
+      subscription: sub.id,
+      object: "subscription_item",
+    });
     const up = await stripe.subscriptionItems.update(id, { quantity: 4, proration_behavior: "none" });
     expect(up.quantity).toBe(4);
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.quantity).toBe(4);
@@ -164,7 +198,11 @@ describe("subscription items", () => {
 describe("invoices", () => {
   it("previews a quantity change with proration lines from the remaining time", async () => {
     const { customer, pm } = await payingCustomer("preview@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 2 }],
+      default_payment_method: pm,
+    });
     const item = sub.items.data[0] as Stripe.SubscriptionItem;
     const total = item.current_period_end - item.current_period_start;
     const at = item.current_period_start + Math.floor(total / 2);
@@ -193,9 +231,17 @@ describe("invoices", () => {
 
   it("a preview and the update with one proration_date bill the same, however far the clock moved in between", async () => {
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
-    const customer = await stripe.customers.create({ email: "same-date@example.com", payment_method: "pm_card_visa", test_clock: clock.id });
+    const customer = await stripe.customers.create({
+      email: "same-date@example.com",
+      payment_method: "pm_card_visa",
+      test_clock: clock.id,
+    });
     const pm = (await stripe.paymentMethods.list({ customer: customer.id })).data[0]?.id as string;
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 2 }],
+      default_payment_method: pm,
+    });
     const item = sub.items.data[0] as Stripe.SubscriptionItem;
     const at = item.current_period_start + 86400;
     const change = { items: [{ id: item.id, quantity: 5 }], proration_behavior: "always_invoice" as const };
@@ -209,12 +255,16 @@ describe("invoices", () => {
     expect(invoice.lines.data.map((l) => l.amount)).toEqual(preview.lines.data.map((l) => l.amount));
     // Stripe prorates only inside the current period, in the preview and in the update.
     const outside = item.current_period_end + 60;
-    await expect(stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: outside } })).rejects.toMatchObject({
+    await expect(
+      stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { ...change, proration_date: outside } }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       param: "subscription_details[proration_date]",
       message: "Cannot specify proration date outside of current subscription period",
     });
-    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 6 }], proration_date: item.current_period_start - 60 })).rejects.toMatchObject({
+    await expect(
+      stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 6 }], proration_date: item.current_period_start - 60 }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       param: "proration_date",
     });
@@ -238,7 +288,9 @@ describe("invoices", () => {
       code: "parameter_missing",
       param: "customer",
     });
-    await expect(stripe.invoices.createPreview({ customer: customer.id, subscription_details: { items: [{ price: oneTime.id }] } })).rejects.toMatchObject({
+    await expect(
+      stripe.invoices.createPreview({ customer: customer.id, subscription_details: { items: [{ price: oneTime.id }] } }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       param: "subscription_details[items][0][price]",
     });
@@ -340,7 +392,11 @@ describe("payment methods", () => {
 describe("billing portal", () => {
   it("creates a session whose page changes quantity and cancels, emitting the events", async () => {
     const { customer, pm } = await payingCustomer("portal@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id, quantity: 2 }],
+      default_payment_method: pm,
+    });
     const itemId = sub.items.data[0]?.id as string;
     const session = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://127.0.0.1:8787/account" });
     expect(session.id).toMatch(/^bps_/);
@@ -356,7 +412,9 @@ describe("billing portal", () => {
     expect((upd.data.object as Stripe.Subscription).items.data[0]?.quantity).toBe(5);
     const prevItems = (upd.data.previous_attributes as { items: Stripe.ApiList<Stripe.SubscriptionItem> }).items;
     expect(prevItems.data[0]?.quantity).toBe(2);
-    expect((await control().portal(session.url, { action: "update_quantity", subscription: sub.id, item: itemId, quantity: "0" })).status).toBe(400);
+    expect(
+      (await control().portal(session.url, { action: "update_quantity", subscription: sub.id, item: itemId, quantity: "0" })).status,
+    ).toBe(400);
     await control().portal(session.url, { action: "cancel_at_period_end", subscription: sub.id });
     expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(true);
     await control().portal(session.url, { action: "cancel_now", subscription: sub.id });
@@ -368,6 +426,10 @@ describe("billing portal", () => {
       "customer.subscription.updated",
       "customer.subscription.deleted",
     ]);
-    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "customer" });
+    await expect(stripe.billingPortal.sessions.create({ customer: "cus_nope" })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "resource_missing",
+      param: "customer",
+    });
   });
 });

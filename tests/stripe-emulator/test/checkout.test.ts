@@ -125,9 +125,18 @@ describe("checkout in subscription mode", () => {
     expect(res.status).toBe(402);
     expect(res.body).toMatch(/card was declined/i);
     expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe("open");
-    expect(await eventTypesFor(stripe, c.id)).toEqual(["customer.created", "payment_intent.created", "charge.failed", "payment_intent.payment_failed"]);
+    expect(await eventTypesFor(stripe, c.id)).toEqual([
+      "customer.created",
+      "payment_intent.created",
+      "charge.failed",
+      "payment_intent.payment_failed",
+    ]);
     const failed = await stripe.paymentIntents.list({ customer: c.id });
-    expect(failed.data[0]?.last_payment_error).toMatchObject({ code: "card_declined", decline_code: "generic_decline", type: "card_error" });
+    expect(failed.data[0]?.last_payment_error).toMatchObject({
+      code: "card_declined",
+      decline_code: "generic_decline",
+      type: "card_error",
+    });
     expect((await control().pay(s.url as string, "pay")).status).toBe(303);
     expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe("complete");
   });

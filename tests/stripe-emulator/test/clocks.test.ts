@@ -40,14 +40,21 @@ describe("test clocks", () => {
     expect(clock.id).toMatch(/^clock_/);
     expect((await stripe.testHelpers.testClocks.retrieve(clock.id)).id).toBe(clock.id);
     expect((await stripe.testHelpers.testClocks.list()).data.map((c) => c.id)).toContain(clock.id);
-    await expect(stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 - 1 })).rejects.toMatchObject({ statusCode: 400, param: "frozen_time" });
+    await expect(stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 - 1 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "frozen_time",
+    });
     expect(await stripe.testHelpers.testClocks.del(clock.id)).toMatchObject({ id: clock.id, deleted: true });
     await expect(stripe.testHelpers.testClocks.retrieve(clock.id)).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it("renews at period end: a draft invoice and the new period, then an hour later finalized and paid", async () => {
     const { clock, customer, pm } = await clockedCustomer("renew@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm as string });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id }],
+      default_payment_method: pm as string,
+    });
     expect(sub.start_date).toBe(T0);
     const end = sub.items.data[0]?.current_period_end as number;
     expect(end).toBe(T0 + 30 * DAY); // Sep 21 -> Oct 21
@@ -58,12 +65,25 @@ describe("test clocks", () => {
     expect(after.status).toBe("active");
     expect(after.items.data[0]).toMatchObject({ current_period_start: end, current_period_end: end + 31 * DAY });
     const draft = await stripe.invoices.retrieve(after.latest_invoice as string);
-    expect(draft).toMatchObject({ status: "draft", billing_reason: "subscription_cycle", automatically_finalizes_at: end + 3600, number: null, amount_paid: 0 });
+    expect(draft).toMatchObject({
+      status: "draft",
+      billing_reason: "subscription_cycle",
+      automatically_finalizes_at: end + 3600,
+      number: null,
+      amount_paid: 0,
+    });
     expect((await eventTypesFor(stripe, customer.id)).slice(before)).toEqual(["invoice.created", "customer.subscription.updated"]);
     await advance(clock.id, end + 3600);
     const invoices = await stripe.invoices.list({ subscription: sub.id });
     expect(invoices.data).toHaveLength(2);
-    expect(invoices.data[0]).toMatchObject({ billing_reason: "subscription_cycle", status: "paid", amount_paid: 2000, period_start: end, created: end, automatically_finalizes_at: null });
+    expect(invoices.data[0]).toMatchObject({
+      billing_reason: "subscription_cycle",
+      status: "paid",
+      amount_paid: 2000,
+      period_start: end,
+      created: end,
+      automatically_finalizes_at: null,
+    });
     expect(invoices.data[0]?.status_transitions).toMatchObject({ finalized_at: end + 3600, paid_at: end + 3600 });
     expect((await eventTypesFor(stripe, customer.id)).slice(before)).toEqual([
       "invoice.created",
@@ -122,7 +142,10 @@ describe("test clocks", () => {
     });
     await advance(clock.id, T0 + 8 * DAY);
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
-    expect((await eventTypesFor(stripe, customer.id)).slice(-2)).toEqual(["customer.subscription.trial_will_end", "customer.subscription.deleted"]);
+    expect((await eventTypesFor(stripe, customer.id)).slice(-2)).toEqual([
+      "customer.subscription.trial_will_end",
+      "customer.subscription.deleted",
+    ]);
   });
 
   it("trial end without a payment method and create_invoice: past_due", async () => {
@@ -135,7 +158,11 @@ describe("test clocks", () => {
 
   it("a declined renewal goes past_due; the next advance retries and it is active again", async () => {
     const { clock, customer, pm } = await clockedCustomer("pastdue@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm as string });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id }],
+      default_payment_method: pm as string,
+    });
     await control().declineNextPayment(customer.id);
     const end = sub.items.data[0]?.current_period_end as number;
     await advance(clock.id, end + 3600 + 60);
@@ -158,12 +185,20 @@ describe("test clocks", () => {
     const back = await stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
     expect(back.status).toBe("active");
     expect(back.latest_invoice).toMatchObject({ status: "paid", attempt_count: 2 });
-    expect((await eventTypesFor(stripe, customer.id)).slice(-3)).toEqual(["invoice.payment_succeeded", "invoice_payment.paid", "customer.subscription.updated"]);
+    expect((await eventTypesFor(stripe, customer.id)).slice(-3)).toEqual([
+      "invoice.payment_succeeded",
+      "invoice_payment.paid",
+      "customer.subscription.updated",
+    ]);
   });
 
   it("cancel_at_period_end cancels at the period end", async () => {
     const { clock, customer, pm } = await clockedCustomer("ape@example.com");
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm as string });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id }],
+      default_payment_method: pm as string,
+    });
     await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
     const end = sub.items.data[0]?.current_period_end as number;
     await advance(clock.id, end - DAY);

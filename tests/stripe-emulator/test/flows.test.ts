@@ -25,7 +25,9 @@ async function stream(customer: string, skip = 0): Promise<Step[]> {
   const steps: Step[] = [];
   for (const d of deliveries) {
     const e = await stripe.events.retrieve(d.event_id);
-    steps.push(e.data.previous_attributes ? { type: e.type, previous: e.data.previous_attributes as Record<string, unknown> } : { type: e.type });
+    steps.push(
+      e.data.previous_attributes ? { type: e.type, previous: e.data.previous_attributes as Record<string, unknown> } : { type: e.type },
+    );
   }
   return steps;
 }
@@ -41,7 +43,15 @@ async function clocked(email: string) {
   return { clock, customer, pm };
 }
 
-const PAID = ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "invoice.updated", "invoice.paid", "invoice.payment_succeeded", "invoice_payment.paid"];
+const PAID = [
+  "payment_intent.created",
+  "charge.succeeded",
+  "payment_intent.succeeded",
+  "invoice.updated",
+  "invoice.paid",
+  "invoice.payment_succeeded",
+  "invoice_payment.paid",
+];
 // Finalizing is an update (status, number, status_transitions.finalized_at) and invoice.finalized.
 const FINALIZED = ["invoice.updated", "invoice.finalized"];
 const DECLINED = ["payment_intent.created", "charge.failed", "payment_intent.payment_failed", "invoice.updated", "invoice.payment_failed"];
@@ -67,10 +77,20 @@ it("subscription Checkout", async () => {
     "checkout.session.completed",
   ]);
   expect(previousOf(steps, "customer.subscription.updated")).toEqual({ status: "incomplete" });
-  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({ status: "draft", number: null, status_transitions: { finalized_at: null } });
+  expect(previousOf(steps, "invoice.updated", 0)).toMatchObject({
+    status: "draft",
+    number: null,
+    status_transitions: { finalized_at: null },
+  });
   // A nested hash shows only the keys that changed.
   expect(Object.keys((previousOf(steps, "invoice.updated", 0)?.status_transitions ?? {}) as object)).toEqual(["finalized_at"]);
-  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({ status: "open", amount_paid: 0, amount_remaining: 6000, attempted: false, attempt_count: 0 });
+  expect(previousOf(steps, "invoice.updated", 1)).toMatchObject({
+    status: "open",
+    amount_paid: 0,
+    amount_remaining: 6000,
+    attempted: false,
+    attempt_count: 0,
+  });
   // The created event already names the first invoice.
   const created = (await stripe.events.list({ type: "customer.subscription.created", limit: 1 })).data[0] as Stripe.Event;
   const sub = created.data.object as Stripe.Subscription;
@@ -140,7 +160,11 @@ it("failed renewal and recovery", async () => {
 
 it("seat change invoiced at once (always_invoice)", async () => {
   const { customer, pm } = await clocked("flow-seats-now@example.com");
-  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], default_payment_method: pm });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: monthly.id, quantity: 2 }],
+    default_payment_method: pm,
+  });
   const skip = await count(customer.id);
   const updated = await stripe.subscriptions.update(sub.id, {
     items: [{ id: sub.items.data[0]?.id as string, quantity: 4 }],
@@ -165,9 +189,16 @@ it("seat change invoiced at once (always_invoice)", async () => {
 
 it("seat change billed on the next invoice (create_prorations)", async () => {
   const { clock, customer, pm } = await clocked("flow-seats-later@example.com");
-  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 4 }], default_payment_method: pm });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: monthly.id, quantity: 4 }],
+    default_payment_method: pm,
+  });
   const skip = await count(customer.id);
-  await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]?.id as string, quantity: 3 }], proration_behavior: "create_prorations" });
+  await stripe.subscriptions.update(sub.id, {
+    items: [{ id: sub.items.data[0]?.id as string, quantity: 3 }],
+    proration_behavior: "create_prorations",
+  });
   const steps = await stream(customer.id, skip);
   expect(types(steps)).toEqual(["customer.subscription.updated", "invoiceitem.created", "invoiceitem.created"]);
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {})).toEqual(["items"]);
@@ -185,7 +216,10 @@ it("cancellation now", async () => {
   await stripe.subscriptions.cancel(sub.id, { cancellation_details: { comment: "too many seats", feedback: "too_expensive" } });
   const steps = await stream(customer.id, skip);
   expect(steps).toEqual([{ type: "customer.subscription.deleted" }]);
-  expect((await stripe.subscriptions.retrieve(sub.id)).cancellation_details).toMatchObject({ comment: "too many seats", feedback: "too_expensive" });
+  expect((await stripe.subscriptions.retrieve(sub.id)).cancellation_details).toMatchObject({
+    comment: "too many seats",
+    feedback: "too_expensive",
+  });
 });
 
 it("cancellation at period end", async () => {
@@ -196,13 +230,27 @@ it("cancellation at period end", async () => {
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: (sub.items.data[0]?.current_period_end as number) + 2 * 3600 });
   const steps = await stream(customer.id, skip);
   expect(types(steps)).toEqual(["customer.subscription.updated", "customer.subscription.deleted"]);
-  expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ cancel_at_period_end: false, cancel_at: null, canceled_at: null });
-  expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["cancel_at", "cancel_at_period_end", "canceled_at", "cancellation_details"]);
+  expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({
+    cancel_at_period_end: false,
+    cancel_at: null,
+    canceled_at: null,
+  });
+  expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual([
+    "cancel_at",
+    "cancel_at_period_end",
+    "canceled_at",
+    "cancellation_details",
+  ]);
   expect(previousOf(steps, "customer.subscription.updated")?.cancellation_details).toEqual({ reason: null });
 });
 
 it("refund", async () => {
-  const session = await stripe.checkout.sessions.create({ mode: "payment", customer_email: "flow-refund@example.com", line_items: [{ price: once.id, quantity: 1 }], success_url: "http://x/ok" });
+  const session = await stripe.checkout.sessions.create({
+    mode: "payment",
+    customer_email: "flow-refund@example.com",
+    line_items: [{ price: once.id, quantity: 1 }],
+    success_url: "http://x/ok",
+  });
   await control().pay(session.url as string);
   const done = await stripe.checkout.sessions.retrieve(session.id);
   const customer = done.customer as string;
@@ -215,11 +263,22 @@ it("refund", async () => {
 
 it("trial end", async () => {
   const { clock, customer, pm } = await clocked("flow-trial@example.com");
-  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], trial_period_days: 30, default_payment_method: pm });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: monthly.id }],
+    trial_period_days: 30,
+    default_payment_method: pm,
+  });
   const skip = await count(customer.id);
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: (sub.trial_end as number) + 2 * 3600 });
   const steps = await stream(customer.id, skip);
-  expect(types(steps)).toEqual(["customer.subscription.trial_will_end", "invoice.created", "customer.subscription.updated", ...FINALIZED, ...PAID]);
+  expect(types(steps)).toEqual([
+    "customer.subscription.trial_will_end",
+    "invoice.created",
+    "customer.subscription.updated",
+    ...FINALIZED,
+    ...PAID,
+  ]);
   expect(previousOf(steps, "customer.subscription.updated")).toMatchObject({ status: "trialing" });
   expect(Object.keys(previousOf(steps, "customer.subscription.updated") ?? {}).sort()).toEqual(["items", "latest_invoice", "status"]);
 });
@@ -256,13 +315,23 @@ it("a renewal draft whose subscription is canceled within its hour stays a draft
   const steps = await stream(customer.id, skip);
   expect(types(steps)).toEqual(["customer.subscription.deleted", "invoice.updated"]);
   expect(previousOf(steps, "invoice.updated")).toEqual({ auto_advance: true, automatically_finalizes_at: end + 3600 });
-  expect(await stripe.invoices.retrieve(draft)).toMatchObject({ status: "draft", auto_advance: false, automatically_finalizes_at: null, amount_paid: 0 });
+  expect(await stripe.invoices.retrieve(draft)).toMatchObject({
+    status: "draft",
+    auto_advance: false,
+    automatically_finalizes_at: null,
+    amount_paid: 0,
+  });
   expect((await stripe.charges.list({ customer: customer.id })).data).toHaveLength(1);
 });
 
 it("previous_attributes narrow a nested hash to the keys that changed", async () => {
   const { customer, pm } = await clocked("flow-narrow@example.com");
-  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: pm, metadata: { a: "1", b: "2" } });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: monthly.id }],
+    default_payment_method: pm,
+    metadata: { a: "1", b: "2" },
+  });
   const skip = await count(customer.id);
   await stripe.subscriptions.update(sub.id, { metadata: { b: "3", c: "4" } });
   await stripe.subscriptions.update(sub.id, { metadata: { a: "" } });

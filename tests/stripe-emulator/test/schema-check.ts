@@ -38,7 +38,8 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
       const at = e.instancePath || "/";
       if (e.keyword === "additionalProperties") return `${at} has a field the API version does not: ${String(e.params.additionalProperty)}`;
       if (e.keyword === "required") return `${at} misses required field ${String(e.params.missingProperty)}`;
-      if (e.keyword === "enum") return `${at} is ${JSON.stringify(e.data)}, not one of ${JSON.stringify(e.params.allowedValues).slice(0, 300)}`;
+      if (e.keyword === "enum")
+        return `${at} is ${JSON.stringify(e.data)}, not one of ${JSON.stringify(e.params.allowedValues).slice(0, 300)}`;
       return `${at} ${e.message ?? e.keyword} (is ${JSON.stringify(e.data)?.slice(0, 80)})`;
     });
 }

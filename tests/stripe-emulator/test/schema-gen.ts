@@ -59,9 +59,25 @@ export function loadStripeSchema(): StripeSchema {
 
 function generate(sdkVersion: string): StripeSchema {
   const entry = join(resourcesDir, "Events.d.ts");
-  const extra = ["Customers.d.ts", "Products.d.ts", "Prices.d.ts", "Invoices.d.ts", "InvoiceItems.d.ts", "InvoicePayments.d.ts",
-    "TestHelpers/TestClocks.d.ts", "BillingPortal/Sessions.d.ts", "Checkout/Sessions.d.ts", "LineItems.d.ts", "SubscriptionItems.d.ts",
-    "PaymentIntents.d.ts", "PaymentMethods.d.ts", "Charges.d.ts", "Refunds.d.ts", "Subscriptions.d.ts", "InvoiceLineItems.d.ts"];
+  const extra = [
+    "Customers.d.ts",
+    "Products.d.ts",
+    "Prices.d.ts",
+    "Invoices.d.ts",
+    "InvoiceItems.d.ts",
+    "InvoicePayments.d.ts",
+    "TestHelpers/TestClocks.d.ts",
+    "BillingPortal/Sessions.d.ts",
+    "Checkout/Sessions.d.ts",
+    "LineItems.d.ts",
+    "SubscriptionItems.d.ts",
+    "PaymentIntents.d.ts",
+    "PaymentMethods.d.ts",
+    "Charges.d.ts",
+    "Refunds.d.ts",
+    "Subscriptions.d.ts",
+    "InvoiceLineItems.d.ts",
+  ];
   const program = ts.createProgram([entry, ...extra.map((f) => join(resourcesDir, f))], {
     strict: true,
     noEmit: true,
@@ -90,8 +106,7 @@ function generate(sdkVersion: string): StripeSchema {
     return name.replace(/[^A-Za-z0-9_.]/g, "_");
   }
 
-  const isOtherString = (t: ts.Type) =>
-    t.isIntersection() && t.types.some((m) => (m.flags & ts.TypeFlags.String) !== 0);
+  const isOtherString = (t: ts.Type) => t.isIntersection() && t.types.some((m) => (m.flags & ts.TypeFlags.String) !== 0);
 
   const isDecimal = (s: ts.Symbol) => !!s.declarations?.[0]?.getSourceFile().fileName.endsWith("Decimal.d.ts");
 
@@ -113,7 +128,9 @@ function generate(sdkVersion: string): StripeSchema {
       const hasTrue = members.some((m) => m.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(m) === "true");
       const hasFalse = members.some((m) => m.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(m) === "false");
       const rest = members.filter(
-        (m) => !(m.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral)) && !(literals.length > 0 && isOtherString(m)),
+        (m) =>
+          !(m.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral)) &&
+          !(literals.length > 0 && isOtherString(m)),
       );
       const branches: JsonSchema[] = [];
       if (literals.length > 0) branches.push({ enum: literals.map((l) => (l as ts.LiteralType).value) });
@@ -213,7 +230,8 @@ function generate(sdkVersion: string): StripeSchema {
     const sym = checker.getSymbolAtLocation(file);
     return sym ? checker.getExportsOfModule(sym) : [];
   };
-  const eventAlias = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.getName() === "Event" && s.flags & ts.SymbolFlags.TypeAlias);
+  const eventAlias =
+    moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.getName() === "Event" && s.flags & ts.SymbolFlags.TypeAlias);
   if (!eventAlias) throw new Error("schema-gen: Event union not found");
   const eventUnion = checker.getDeclaredTypeOfSymbol(eventAlias);
   const events: Record<string, string> = {};
@@ -255,7 +273,9 @@ function generate(sdkVersion: string): StripeSchema {
 
   // The API error object: PaymentIntent.LastPaymentError is Stripe's `api_errors`
   // schema minus the fields that would make it circular; put those back.
-  const pi = exportsOf(program.getSourceFile(join(resourcesDir, "PaymentIntents.d.ts")) as ts.SourceFile).find((s) => s.getName() === "PaymentIntent");
+  const pi = exportsOf(program.getSourceFile(join(resourcesDir, "PaymentIntents.d.ts")) as ts.SourceFile).find(
+    (s) => s.getName() === "PaymentIntent",
+  );
   const lpe = pi && checker.getDeclaredTypeOfSymbol(pi).getProperty("last_payment_error");
   if (!lpe) throw new Error("schema-gen: PaymentIntent.last_payment_error not found");
   const lpeSchema = toSchema(checker.getTypeOfSymbol(lpe));

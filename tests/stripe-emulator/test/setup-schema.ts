@@ -8,7 +8,9 @@ afterEach(async () => {
   const { checked, problems } = await checkAll(inject("stripeEmulatorUrl"));
   total += checked;
   if (problems.length > 0)
-    throw new Error(`${problems.length} response(s)/event(s) do not match the pinned SDK's API version:\n${problems.slice(0, 40).join("\n")}`);
+    throw new Error(
+      `${problems.length} response(s)/event(s) do not match the pinned SDK's API version:\n${problems.slice(0, 40).join("\n")}`,
+    );
 });
 
 afterAll(() => {

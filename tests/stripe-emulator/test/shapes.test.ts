@@ -11,8 +11,22 @@ import { stripeSchema, validateStripeBody } from "./schema-check";
 const stripe = stripeClient();
 
 const RESOURCES = [
-  "customer", "product", "price", "checkout.session", "subscription", "subscription_item", "invoice", "line_item", "item",
-  "payment_intent", "payment_method", "charge", "refund", "billing_portal.session", "event", "test_helpers.test_clock",
+  "customer",
+  "product",
+  "price",
+  "checkout.session",
+  "subscription",
+  "subscription_item",
+  "invoice",
+  "line_item",
+  "item",
+  "payment_intent",
+  "payment_method",
+  "charge",
+  "refund",
+  "billing_portal.session",
+  "event",
+  "test_helpers.test_clock",
 ] as const;
 
 const samples: Record<string, Record<string, unknown>> = {};
@@ -40,7 +54,12 @@ beforeAll(async () => {
   const done = await stripe.checkout.sessions.retrieve(session.id);
   const sub = await stripe.subscriptions.retrieve(done.subscription as string);
   const invoice = await stripe.invoices.retrieve(sub.latest_invoice as string);
-  const pay = await stripe.checkout.sessions.create({ mode: "payment", customer: customer.id, line_items: [{ price: once.id, quantity: 1 }], success_url: "http://x/ok" });
+  const pay = await stripe.checkout.sessions.create({
+    mode: "payment",
+    customer: customer.id,
+    line_items: [{ price: once.id, quantity: 1 }],
+    success_url: "http://x/ok",
+  });
   await control().pay(pay.url as string);
   const pi = (await stripe.paymentIntents.list({ customer: customer.id })).data[0] as Stripe.PaymentIntent;
   const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 100 });
@@ -81,15 +100,29 @@ describe("objects follow the pinned SDK's API version field for field", () => {
   it("the schema is generated for the version the emulator claims", async () => {
     const { API_VERSION } = await import("../src/objects");
     expect(stripeSchema().apiVersion).toBe(API_VERSION);
-    const pkg = JSON.parse(readFileSync(new URL("../../../node_modules/stripe/package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../../node_modules/stripe/package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(stripeSchema().sdkVersion).toBe(pkg.version);
   });
 
   it("uses Stripe's id prefixes", () => {
     const prefixes: Record<string, string> = {
-      customer: "cus_", product: "prod_", price: "price_", "checkout.session": "cs_test_", subscription: "sub_",
-      subscription_item: "si_", invoice: "in_", line_item: "il_", payment_intent: "pi_", payment_method: "pm_",
-      charge: "ch_", refund: "re_", "billing_portal.session": "bps_", event: "evt_", "test_helpers.test_clock": "clock_",
+      customer: "cus_",
+      product: "prod_",
+      price: "price_",
+      "checkout.session": "cs_test_",
+      subscription: "sub_",
+      subscription_item: "si_",
+      invoice: "in_",
+      line_item: "il_",
+      payment_intent: "pi_",
+      payment_method: "pm_",
+      charge: "ch_",
+      refund: "re_",
+      "billing_portal.session": "bps_",
+      event: "evt_",
+      "test_helpers.test_clock": "clock_",
     };
     for (const [resource, prefix] of Object.entries(prefixes)) expect(String(samples[resource]?.id)).toMatch(new RegExp(`^${prefix}`));
   });

@@ -105,7 +105,10 @@ export function generateSpecSource(): string {
     (t.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike)) !== 0 ||
     (t.isIntersection() && t.types.some((m) => (m.flags & ts.TypeFlags.String) !== 0));
   const elementOf = (t: ts.Type): ts.Type => (checker.isArrayType(t) ? (checker.getTypeArguments(t as ts.TypeReference)[0] ?? t) : t);
-  const dataProps = (t: ts.Type) => checker.getPropertiesOfType(t).filter((p) => checker.getSignaturesOfType(checker.getTypeOfSymbol(p), ts.SignatureKind.Call).length === 0);
+  const dataProps = (t: ts.Type) =>
+    checker
+      .getPropertiesOfType(t)
+      .filter((p) => checker.getSignaturesOfType(checker.getTypeOfSymbol(p), ts.SignatureKind.Call).length === 0);
   const objectLiteral = (t: ts.Type): string | null => {
     const p = t.getProperty("object");
     const ot = p && checker.getTypeOfSymbol(p);
@@ -138,7 +141,9 @@ export function generateSpecSource(): string {
 
   /** What a value of type `t` reached by `expand` offers further (null: nothing expandable below). */
   function expandNode(t: ts.Type, depth: number, optional: boolean): ExpandNode | null {
-    const members = withoutNullish(t).map(elementOf).flatMap((m) => withoutNullish(m));
+    const members = withoutNullish(t)
+      .map(elementOf)
+      .flatMap((m) => withoutNullish(m));
     const objects = members.filter((m) => !isPrimitive(m) && (m.flags & ts.TypeFlags.Object) !== 0);
     if (objects.length === 0) return null;
     const live = objects.filter((o) => !isDeleted(o));
@@ -181,7 +186,9 @@ export function generateSpecSource(): string {
     const inner = list ? (checker.getTypeArguments(ret as ts.TypeReference)[0] ?? ret.aliasTypeArguments?.[0]) : awaited(ret);
     const x = inner ?? ret;
     // A delete answers with the deleted stub, whose `object` is the resource's.
-    const returned = [...withoutNullish(x).filter((m) => !isDeleted(m)), ...withoutNullish(x)].map(objectLiteral).find((o): o is string => o !== null);
+    const returned = [...withoutNullish(x).filter((m) => !isDeleted(m)), ...withoutNullish(x)]
+      .map(objectLiteral)
+      .find((o): o is string => o !== null);
     if (!returned) throw new Error(`spec-gen: ${key} returns no object type`);
     const live = withoutNullish(x).find((m) => !isDeleted(m) && objectLiteral(m) === returned);
     if (live) resources.set(returned, live);

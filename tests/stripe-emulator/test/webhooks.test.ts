@@ -48,7 +48,10 @@ describe("signed delivery", () => {
   it("delivers events signed so that stripe.webhooks.constructEventAsync verifies them", async () => {
     const c = await stripe.customers.create({ email: "hook@example.com" });
     await stripe.customers.update(c.id, { name: "Hooked" });
-    await waitFor(() => receiver.ok().length, (n) => n >= 2);
+    await waitFor(
+      () => receiver.ok().length,
+      (n) => n >= 2,
+    );
     expect(receiver.rejected).toEqual([]);
     const [created, updated] = receiver.ok();
     expect(created?.event.type).toBe("customer.created");
@@ -57,21 +60,34 @@ describe("signed delivery", () => {
     expect(created?.header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(created?.event).toMatchObject({ object: "event", api_version: "2026-10-28.endive", livemode: false });
     expect(created?.event.request?.id).toMatch(/^req_/);
-    const rows = await waitFor(() => control().deliveries({ customer: c.id }), (d) => d.every((x) => x.status === "succeeded"));
+    const rows = await waitFor(
+      () => control().deliveries({ customer: c.id }),
+      (d) => d.every((x) => x.status === "succeeded"),
+    );
     expect(rows.map((d) => d.attempts[0]?.status_code)).toEqual([200, 200]);
     const ev = await stripe.events.retrieve(created?.event.id as string);
     expect(ev.pending_webhooks).toBe(0);
     // A wrong secret must not verify: proves the receiver really checks.
     const verifier = new Stripe("sk_test_x");
     await expect(
-      verifier.webhooks.constructEventAsync(created?.raw as string, created?.header as string, "whsec_wrong", 300, Stripe.createSubtleCryptoProvider()),
+      verifier.webhooks.constructEventAsync(
+        created?.raw as string,
+        created?.header as string,
+        "whsec_wrong",
+        300,
+        Stripe.createSubtleCryptoProvider(),
+      ),
     ).rejects.toThrow();
   });
 
   it("retries a failed delivery with backoff and logs every attempt", async () => {
     failFirst.set("customer.created", 2);
     const c = await stripe.customers.create({ email: "retry@example.com" });
-    const rows = await waitFor(() => control().deliveries({ customer: c.id, type: "customer.created" }), (d) => d[0]?.status === "succeeded", 20_000);
+    const rows = await waitFor(
+      () => control().deliveries({ customer: c.id, type: "customer.created" }),
+      (d) => d[0]?.status === "succeeded",
+      20_000,
+    );
     const attempts = rows[0]?.attempts ?? [];
     expect(attempts.map((a) => a.status_code)).toEqual([500, 500, 200]);
     expect(attempts[0]?.error).toMatch(/500/);
@@ -87,7 +103,10 @@ describe("signed delivery", () => {
     expect((await control().deliveries({ customer: c.id }))[0]?.status).toBe("pending");
     expect((await stripe.events.list({ type: "customer.created", limit: 1 })).data[0]?.pending_webhooks).toBe(1);
     await control().config({ webhookUrl: receiver.url });
-    await waitFor(() => control().deliveries({ customer: c.id }), (d) => d[0]?.status === "succeeded");
+    await waitFor(
+      () => control().deliveries({ customer: c.id }),
+      (d) => d[0]?.status === "succeeded",
+    );
   });
 
   it("signs any stored event on demand", async () => {
@@ -95,7 +114,13 @@ describe("signed delivery", () => {
     const ev = (await stripe.events.list({ type: "customer.created", limit: 1 })).data[0] as Stripe.Event;
     expect(customerIdOf(ev)).toBe(c.id);
     const { payload, header } = await control().signEvent(ev.id);
-    const verified = await new Stripe("sk_test_x").webhooks.constructEventAsync(payload, header, SECRET, 300, Stripe.createSubtleCryptoProvider());
+    const verified = await new Stripe("sk_test_x").webhooks.constructEventAsync(
+      payload,
+      header,
+      SECRET,
+      300,
+      Stripe.createSubtleCryptoProvider(),
+    );
     expect(verified.id).toBe(ev.id);
     expect(verified.data.object).toEqual(ev.data.object);
   });
@@ -108,7 +133,12 @@ describe("real time", () => {
     const product = await stripe.products.create({ name: "Realtime" });
     const price = await stripe.prices.create({ product: product.id, currency: "usd", unit_amount: 700, recurring: { interval: "month" } });
     const trialEnd = Math.floor(Date.now() / 1000) + 2;
-    const sub = await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }], trial_end: trialEnd, default_payment_method: pm });
+    const sub = await stripe.subscriptions.create({
+      customer: c.id,
+      items: [{ price: price.id }],
+      trial_end: trialEnd,
+      default_payment_method: pm,
+    });
     expect(sub.status).toBe("trialing");
     // No API calls while waiting: only the Durable Object alarm can move the subscription on.
     const created = await waitFor(
@@ -131,7 +161,11 @@ describe("re-entrancy", () => {
   it("a receiver can call the API while a delivery (or a release) is in flight", async () => {
     callBack = true;
     const c = await stripe.customers.create({ email: "reentrant@example.com" });
-    await waitFor(() => seenDuringDelivery.length, (n) => n >= 1, 10_000);
+    await waitFor(
+      () => seenDuringDelivery.length,
+      (n) => n >= 1,
+      10_000,
+    );
     expect(seenDuringDelivery).toEqual([c.id]);
     await control().setMode("hold");
     const d = await stripe.customers.create({ email: "reentrant2@example.com" });
