@@ -1,18 +1,13 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { LicenceFilter, listLicences } from "../domain/entitlements/licences.server";
+import { readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  const filter = LicenceFilter.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const rows = await listLicences({
-    db: context.db,
-    product: filter.product || undefined,
-    status: filter.status || undefined,
-    now: context.now(),
-  });
+  const filter = readLicenceFilter(request.url);
+  const rows = await listLicences({ db: context.db, filter, now: context.now() });
   return { filter, rows };
 }
 

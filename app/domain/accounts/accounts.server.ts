@@ -28,6 +28,17 @@ export const toSessionUser = (u: Pick<UserRow, "id" | "email" | "isSystemAdmin" 
 export const isUniqueViolation = (e: unknown) =>
   e instanceof Error && /UNIQUE constraint failed/i.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`);
 
+/** The verification link for a user's address, emailed through the outbox (the statements go in the caller's batch). */
+const verifyLink = (db: Db, deps: { user: { id: string; email: string }; appUrl: string; now: number }) =>
+  emailedLink(db, {
+    userId: deps.user.id,
+    purpose: "verify_email",
+    to: deps.user.email,
+    ttlMs: VERIFY_TTL_MS,
+    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
+    now: deps.now,
+  });
+
 /**
  * Creates an unverified account and, in the same batch, its verification email. Nothing is
  * conferred by the address until it is verified: not even an ADMIN_EMAILS listing.
@@ -50,14 +61,7 @@ export async function signUp(deps: {
     emailVerifiedAt: null,
     createdAt: now,
   };
-  const link = await emailedLink(db, {
-    userId: user.id,
-    purpose: "verify_email",
-    to: user.email,
-    ttlMs: VERIFY_TTL_MS,
-    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
-    now,
-  });
+  const link = await verifyLink(db, { user, appUrl: deps.appUrl, now });
   try {
     await db.batch([db.insert(schema.users).values(user), ...link.statements]);
   } catch (e) {
@@ -187,14 +191,7 @@ export async function resendVerification(deps: {
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   if (user.emailVerifiedAt !== null) throw conflict("already_verified", "Your email address is already verified.");
-  const link = await emailedLink(db, {
-    userId: user.id,
-    purpose: "verify_email",
-    to: user.email,
-    ttlMs: VERIFY_TTL_MS,
-    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
-    now,
-  });
+  const link = await verifyLink(db, { user, appUrl: deps.appUrl, now });
   await db.batch([retireTokens(db, user.id, ["verify_email"], now), ...link.statements]);
   return { emailIds: link.emailIds, email: user.email };
 }

@@ -17,11 +17,16 @@ export const LicenceFilter = z.object({
   status: z.enum(["active", "trialing", "past_due", "canceled", "expired", "revoked", ""]).catch(""),
 });
 
-export async function listLicences(deps: { db: Db; product?: string; status?: string; now: number }) {
+export type LicenceFilter = z.output<typeof LicenceFilter>;
+
+/** The licence list's filter from a URL's query: an unknown value means "all". */
+export const readLicenceFilter = (url: string): LicenceFilter => LicenceFilter.parse(Object.fromEntries(new URL(url).searchParams));
+
+export async function listLicences(deps: { db: Db; filter: LicenceFilter; now: number }) {
   const e = schema.tenantProductEntitlements;
   const conditions: SQL[] = [];
-  if (deps.product) conditions.push(eq(schema.products.key, deps.product));
-  if (deps.status) conditions.push(eq(e.status, deps.status as (typeof schema.ENTITLEMENT_STATUSES)[number]));
+  if (deps.filter.product) conditions.push(eq(schema.products.key, deps.filter.product));
+  if (deps.filter.status) conditions.push(eq(e.status, deps.filter.status));
   const rows = await deps.db
     .select({
       id: e.id,

@@ -1,13 +1,13 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { hex } from "../../infra/hex";
 import { newId, randomString } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { isLive } from "../entitlements/live";
 import { AppError, forbidden } from "../errors";
 import { canManage } from "../seats/rules";
 import { type ManagedTenant } from "../seats/seats.server";
 import { clientCompliance } from "./rules";
+import { liveOrganizationEntitlements } from "../entitlements/organization.server";
 
 // Client licence compliance: a tenant's clients check in with its licence token, and the clients
 // seen recently are compared with the Organization seats it pays for.
@@ -41,18 +41,7 @@ export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant:
 
 /** Licensed clients = the Organization seats of the tenant's live entitlements; observed = clients seen in 30 days. */
 export async function clientSummary(deps: { db: Db; tenantId: string; now: number }) {
-  const ents = await deps.db
-    .select({
-      seats: schema.tenantProductEntitlements.quantitySeats,
-      status: schema.tenantProductEntitlements.status,
-      validFrom: schema.tenantProductEntitlements.validFrom,
-      validUntil: schema.tenantProductEntitlements.validUntil,
-      graceUntil: schema.tenantProductEntitlements.graceUntil,
-    })
-    .from(schema.tenantProductEntitlements)
-    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
-    .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
-  const licensed = ents.filter((e) => isLive(e, deps.now)).reduce((n, e) => n + e.seats, 0);
+  const licensed = (await liveOrganizationEntitlements(deps)).reduce((n, e) => n + e.seats, 0);
   const observed = await deps.db.get<{ n: number }>(
     sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`,
   );

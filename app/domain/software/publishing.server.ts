@@ -2,13 +2,13 @@ import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { isLive } from "../entitlements/live";
 import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { requireManagedTenant } from "../seats/seats.server";
 import { slugify } from "../slug";
 import { streamToR2 } from "../../infra/storage/r2-multipart.server";
 import { checkedPackageBody } from "./package-body";
 import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
+import { liveOrganizationEntitlements } from "../entitlements/organization.server";
 
 // Publishing to the software catalog: a system admin's applications and versions, a Pro tenant's
 // uploads, and the admin switch that allows them. Every package is checked before it is stored.
@@ -182,18 +182,7 @@ export async function proUploadStatus(deps: { db: Db; tenantId: string; now: num
     .from(schema.tenants)
     .where(eq(schema.tenants.id, deps.tenantId))
     .get();
-  const ents = await deps.db
-    .select({
-      tier: schema.tenantProductEntitlements.tier,
-      status: schema.tenantProductEntitlements.status,
-      validFrom: schema.tenantProductEntitlements.validFrom,
-      validUntil: schema.tenantProductEntitlements.validUntil,
-      graceUntil: schema.tenantProductEntitlements.graceUntil,
-    })
-    .from(schema.tenantProductEntitlements)
-    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
-    .where(and(eq(schema.tenantProductEntitlements.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
-  const pro = ents.some((e) => isLive(e, deps.now) && (PRO_TIERS as readonly string[]).includes(e.tier ?? ""));
+  const pro = (await liveOrganizationEntitlements(deps)).some((e) => (PRO_TIERS as readonly string[]).includes(e.tier ?? ""));
   return { pro, enabled: Boolean(tenant?.enabled) };
 }
 
