@@ -5,7 +5,7 @@ import { listSystemCatalog } from "../domain/software/catalog.server";
 import { addSystemApplication, addSystemVersion } from "../domain/software/publishing.server";
 import { formatBytes } from "../domain/software/rules";
 import { safeText } from "../domain/input";
-import { readUploadForm } from "../domain/software/upload-form.server";
+import { withUploadForm } from "../domain/software/upload-form.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith } from "../infra/http/responses.server";
@@ -31,24 +31,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const now = context.now();
   const actor = { type: "user" as const, id: user.id };
   return runAction(async () => {
-    const { fields, file } = await readUploadForm(request, context.config.UPLOAD_MAX_BYTES);
-    const { intent } = parseWith(Intent, fields);
-    if (intent === "add_application") {
-      const input = parseWith(AddApplication, fields);
-      const { slug } = await addSystemApplication({ db: context.db, actor, ...input, now });
-      return `Application added. Its version feed is feeds/${slug}.json in the bucket.`;
-    }
-    const input = parseWith(AddVersion, fields);
-    const v = await addSystemVersion({
-      db: context.db,
-      files: context.files,
-      actor,
-      ...input,
-      file,
-      maxBytes: context.config.UPLOAD_MAX_BYTES,
-      now,
+    return withUploadForm(request, context.config.UPLOAD_MAX_BYTES, async ({ fields, file }) => {
+      const { intent } = parseWith(Intent, fields);
+      if (intent === "add_application") {
+        const input = parseWith(AddApplication, fields);
+        const { slug } = await addSystemApplication({ db: context.db, actor, ...input, now });
+        return `Application added. Its version feed is feeds/${slug}.json in the bucket.`;
+      }
+      const input = parseWith(AddVersion, fields);
+      const v = await addSystemVersion({
+        db: context.db,
+        files: context.files,
+        actor,
+        ...input,
+        file,
+        maxBytes: context.config.UPLOAD_MAX_BYTES,
+        now,
+      });
+      return `Version ${v.version} published (SHA-256 ${v.sha256}).`;
     });
-    return `Version ${v.version} published (SHA-256 ${v.sha256}).`;
   }, "Done.");
 }
 

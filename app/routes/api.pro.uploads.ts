@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
 import { z } from "zod";
 import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
-import { readUploadForm, refuseDeclaredOversize } from "../domain/software/upload-form.server";
+import { refuseDeclaredOversize, withUploadForm } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
@@ -34,19 +34,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const query = parseWith(Query, Object.fromEntries(new URL(request.url).searchParams));
     refuseDeclaredOversize(request, maxBytes);
     const target = await requireUploadTarget({ db: context.db, userId: session.user.id, tenantSlug: query.tenant, now: context.now() });
-    const { fields, file } = await readUploadForm(request, maxBytes);
-    const input = parseWith(fieldsFor(query.tenant), fields);
-    const result = await proUpload({
-      db: context.db,
-      files: context.files,
-      target,
-      application: input.application,
-      version: input.version,
-      file,
-      maxBytes,
-      now: context.now(),
+    return withUploadForm(request, maxBytes, async ({ fields, file }) => {
+      const input = parseWith(fieldsFor(query.tenant), fields);
+      const result = await proUpload({
+        db: context.db,
+        files: context.files,
+        target,
+        application: input.application,
+        version: input.version,
+        file,
+        maxBytes,
+        now: context.now(),
+      });
+      return jsonResponse(result, { status: 201 });
     });
-    return jsonResponse(result, { status: 201 });
   });
 }
 

@@ -6,7 +6,7 @@ import { tenantSoftware } from "../domain/software/catalog.server";
 import { rotateLicenceToken } from "../domain/software/client-licences.server";
 import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
 import { formatBytes } from "../domain/software/rules";
-import { readUploadForm, refuseDeclaredOversize } from "../domain/software/upload-form.server";
+import { refuseDeclaredOversize, withUploadForm } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -47,10 +47,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return { message: "New licence token created. Copy it now: it is shown only once.", token };
     }
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
-    const { fields, file } = await readUploadForm(request, maxBytes);
-    const input = form.parse(fields, Upload);
-    const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });
-    return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
+    return withUploadForm(request, maxBytes, async ({ fields, file }) => {
+      const input = form.parse(fields, Upload);
+      const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });
+      return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
+    });
   }, "Done.");
 }
 

@@ -12,6 +12,21 @@ export function refuseDeclaredOversize(request: Request, maxBytes: number): void
   if (declared !== null && Number(declared) > maxBytes + MULTIPART_OVERHEAD) throw tooLarge(maxBytes);
 }
 
+export type UploadForm = { fields: Record<string, string>; file: PackageFile | null };
+
+/**
+ * Reads the upload form, hands it to `handle`, and afterwards reads whatever `handle` left of the body
+ * (a refusal before the file was read): the request is always read to its end, or to the limit.
+ */
+export async function withUploadForm<T>(request: Request, maxBytes: number, handle: (form: UploadForm) => Promise<T>): Promise<T> {
+  const { drain, ...form } = await readUploadForm(request, maxBytes);
+  try {
+    return await handle(form);
+  } finally {
+    await drain();
+  }
+}
+
 /**
  * Reads a multipart upload as it streams: the text fields (as strings) that come before the `file`
  * part, and that part as a live stream of its bytes, read once by whoever stores it. The file must
@@ -20,10 +35,7 @@ export function refuseDeclaredOversize(request: Request, maxBytes: number): void
  * overhead) as it streams, and the file's own bytes against `maxBytes` by the package check.
  * Callers decide who may upload (requireUploadTarget) before calling this.
  */
-export async function readUploadForm(
-  request: Request,
-  maxBytes: number,
-): Promise<{ fields: Record<string, string>; file: PackageFile | null }> {
+async function readUploadForm(request: Request, maxBytes: number): Promise<UploadForm & { drain: () => Promise<void> }> {
   refuseDeclaredOversize(request, maxBytes);
   const boundary = multipartBoundary(request.headers.get("Content-Type"));
   if (!boundary) throw badRequest("Send the upload as multipart/form-data.");
@@ -39,10 +51,10 @@ export async function readUploadForm(
       if (!(part.name in fields)) fields[part.name] = value;
       // A file input left empty is a file part with no name; other file inputs are not ours (both skipped).
     } else if (part.name === "file" && part.filename !== "") {
-      return { fields, file: { name: part.filename, body: endingTheForm(form, part.body) } };
+      return { fields, file: { name: part.filename, body: endingTheForm(form, part.body) }, drain: () => form.drain() };
     }
   }
-  return { fields, file: null };
+  return { fields, file: null, drain: () => form.drain() };
 }
 
 /** The file part's bytes, then a check that the form ends with it (only its closing boundary follows). */

@@ -152,6 +152,23 @@ export class MultipartReader {
     return new TextDecoder().decode(await readBounded(part.body, max, tooLarge));
   }
 
+  /**
+   * Reads what is left of the request and discards it, within maxBodyBytes: for a refusal answered
+   * before the file was read (a duplicate version). A half-read request leaves its HTTP/1.1
+   * connection unusable, and the browser's next page load on it stalled for 30 s (seen in the
+   * browser tests). Past the limit it stops reading instead.
+   */
+  async drain(): Promise<void> {
+    if (this.#state === "done") return;
+    this.#buf = new Uint8Array(0);
+    try {
+      while (await this.#fill()) this.#buf = new Uint8Array(0);
+      this.#state = "done";
+    } catch {
+      await this.cancel();
+    }
+  }
+
   /** Stops reading the request (after a refusal). */
   async cancel(reason?: unknown): Promise<void> {
     this.#state = "done";
