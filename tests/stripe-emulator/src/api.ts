@@ -694,6 +694,9 @@ function itemInputs(list: Params[] | undefined, forCreate: boolean): ItemInput[]
   });
 }
 
+// Stripe's payment_behavior values for subscription and subscription-item writes.
+const PAYMENT_BEHAVIORS = ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const;
+
 route("POST", "/v1/subscriptions", (ctx, p) => {
   p.allow(
     "customer",
@@ -742,12 +745,7 @@ route("POST", "/v1/subscriptions", (ctx, p) => {
     missingPaymentMethod: missing,
     defaultPaymentMethod: pmId,
     metadata: p.metadata() ?? {},
-    paymentBehavior: p.oneOf("payment_behavior", [
-      "allow_incomplete",
-      "default_incomplete",
-      "error_if_incomplete",
-      "pending_if_incomplete",
-    ] as const),
+    paymentBehavior: p.oneOf("payment_behavior", PAYMENT_BEHAVIORS),
     description: p.str("description") ?? null,
   });
   return withExpand(ctx, p, sub);
@@ -783,12 +781,7 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
     metadata: p.metadata("metadata", sub.metadata as Record<string, string>),
     defaultPaymentMethod: pmId,
     description: p.has("description") ? (p.nullableStr("description") ?? null) : undefined,
-    paymentBehavior: p.oneOf("payment_behavior", [
-      "allow_incomplete",
-      "default_incomplete",
-      "error_if_incomplete",
-      "pending_if_incomplete",
-    ] as const),
+    paymentBehavior: p.oneOf("payment_behavior", PAYMENT_BEHAVIORS),
   });
   return withExpand(ctx, p, sub);
 });
@@ -871,12 +864,7 @@ route("POST", "/v1/subscription_items/:id", (ctx, p, [id]) => {
     items: [{ id, price: p.str("price"), quantity: p.int("quantity", 0, 999999), metadata: p.metadata() }],
     prorationBehavior: p.oneOf("proration_behavior", ["create_prorations", "none", "always_invoice"] as const),
     prorationDate: p.int("proration_date", 0, 1e11),
-    paymentBehavior: p.oneOf("payment_behavior", [
-      "allow_incomplete",
-      "default_incomplete",
-      "error_if_incomplete",
-      "pending_if_incomplete",
-    ] as const),
+    paymentBehavior: p.oneOf("payment_behavior", PAYMENT_BEHAVIORS),
   });
   return withExpand(ctx, p, subOfItem(ctx, id as string).item);
 });

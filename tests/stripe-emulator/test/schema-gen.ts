@@ -32,8 +32,20 @@ export interface StripeSchema {
 }
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
-const stripeDir = join(repoRoot, "node_modules/stripe");
-const resourcesDir = join(stripeDir, "cjs/resources");
+export const stripeDir = join(repoRoot, "node_modules/stripe");
+export const resourcesDir = join(stripeDir, "cjs/resources");
+
+/** A TypeScript program over the pinned SDK's declaration files, as both generators read them. */
+export const sdkProgram = (files: string[]) =>
+  ts.createProgram(files, {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+  });
 
 /**
  * Where one `object` value is declared by more than one interface, the resource we
@@ -78,15 +90,7 @@ function generate(sdkVersion: string): StripeSchema {
     "Subscriptions.d.ts",
     "InvoiceLineItems.d.ts",
   ];
-  const program = ts.createProgram([entry, ...extra.map((f) => join(resourcesDir, f))], {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-  });
+  const program = sdkProgram([entry, ...extra.map((f) => join(resourcesDir, f))]);
   const checker = program.getTypeChecker();
   const definitions: Record<string, JsonSchema> = {};
 

@@ -10,10 +10,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { resourcesDir, sdkProgram, stripeDir } from "./schema-gen";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
-const stripeDir = join(repoRoot, "node_modules/stripe");
-const resourcesDir = join(stripeDir, "cjs/resources");
 export const SPEC_FILE = join(repoRoot, "tests/stripe-emulator/src/stripe-spec.ts");
 
 /** Each emulator route and the SDK method that calls it: [file under resources/, class, method]. */
@@ -87,15 +86,7 @@ type ExpandNode = { e?: 1; t?: string; f?: Record<string, ExpandNode> };
 
 export function generateSpecSource(): string {
   const files = [...new Set(Object.values(ENDPOINT_METHODS).map(([f]) => join(resourcesDir, `${f}.d.ts`)))];
-  const program = ts.createProgram(files, {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-  });
+  const program = sdkProgram(files);
   const checker = program.getTypeChecker();
   const sdkVersion = (JSON.parse(readFileSync(join(stripeDir, "package.json"), "utf8")) as { version: string }).version;
 
