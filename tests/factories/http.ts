@@ -1,4 +1,4 @@
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../app/worker";
 import { nextClientAddress } from "../support/client-address";
 
@@ -6,9 +6,11 @@ export const BASE = "http://127.0.0.1:8787";
 
 /**
  * One request into the Worker's own fetch handler, not through SELF, waiting for its waitUntil
- * work. For files that make thousands of requests (under vitest-pool-workers every SELF.fetch gets
- * slower as a workerd instance serves more of them, cloudflare/workers-sdk#15446) and for an env
- * other than the test's own.
+ * work (so what a response leaves for later, e.g. email delivery, has happened when it returns).
+ * Every test request goes this way: under vitest-pool-workers every SELF.fetch gets slower as a
+ * workerd instance serves more of them (cloudflare/workers-sdk#15446), from ~10 ms to ~300 ms by
+ * the end of the integration run, which made it ~4 minutes instead of ~1. Also how a test sends an
+ * env other than its own, and a body without Content-Length (as a chunked upload arrives).
  */
 export async function callWorker(request: Request, workerEnv: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
@@ -34,7 +36,7 @@ export function agent(ip = nextClientAddress()): Agent {
       // Browsers always send Host; Remix compares it with Origin on document actions.
       if (!headers.has("Host")) headers.set("Host", new URL(BASE).host);
       if (init.method && init.method !== "GET" && !headers.has("Origin")) headers.set("Origin", BASE);
-      const res = await SELF.fetch(`${BASE}${path}`, { ...init, headers, redirect: "manual" });
+      const res = await callWorker(new Request(`${BASE}${path}`, { ...init, headers, redirect: "manual" }));
       const set = res.headers.get("Set-Cookie");
       if (set) {
         const pair = set.split(";")[0]!;

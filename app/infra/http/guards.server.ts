@@ -1,3 +1,5 @@
+import { payloadTooLarge } from "./responses.server";
+
 // Request guards that run before Remix (cross-site writes and oversized bodies never reach a route),
 // and the security headers every Worker response carries (public/_headers covers static assets).
 
@@ -91,7 +93,8 @@ export function limitUndeclaredBody(request: Request, limit = DEFAULT_BODY_LIMIT
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       seen += chunk.byteLength;
-      if (seen > limit) controller.error(new Error(`Request body larger than ${limit} bytes`));
+      // An AppError, so the route's reader answers 413 (or the webhook's 400) rather than a 500.
+      if (seen > limit) controller.error(payloadTooLarge(limit));
       else controller.enqueue(chunk);
     },
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError, badRequest, type FieldErrors, invalidInput } from "../../domain/errors";
+import { AppError, badRequest, type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -90,7 +90,10 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, limit: num
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    // A body that breaks off or that a guard cut short is the client's failure: a 4xx, never a 500.
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      throw isAppError(e) ? e : badRequest("The request body could not be read.");
+    });
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
