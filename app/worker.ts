@@ -23,7 +23,12 @@ export default {
   async fetch(request, env, ctx) {
     // A fresh CSP nonce per request: the document's inline scripts carry it (load context -> entry.server).
     const config = readConfig(env);
-    const policy: HeaderPolicy = { nonce: newNonce(), appIsHttps: config.appIsHttps, stripeApiOrigin: config.stripeApiOrigin };
+    const policy: HeaderPolicy = {
+      nonce: newNonce(),
+      appIsHttps: config.appIsHttps,
+      stripeApiOrigin: config.stripeApiOrigin,
+      stripeJsOrigin: config.stripeJsOrigin,
+    };
     if (isCrossSiteWrite(request)) {
       return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."), policy);
     }

@@ -26,6 +26,8 @@ const workers = (
           STRIPE_SECRET_KEY: "sk_test_gatehouse_tests",
           STRIPE_WEBHOOK_SECRET: "whsec_gatehouse_tests",
           STRIPE_API_BASE: `http://127.0.0.1:${INTEGRATION_STRIPE_PORT}`,
+          STRIPE_PUBLISHABLE_KEY: "pk_test_gatehouse_tests",
+          STRIPE_JS_URL: `http://127.0.0.1:${INTEGRATION_STRIPE_PORT}/js/v3`,
           ADMIN_EMAILS: "root@example.com",
           PAST_DUE_GRACE_DAYS: "7",
           // Small, so upload tests can send limit + 1 bytes.

@@ -8,6 +8,12 @@ const EnvSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_...)"),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_"),
   STRIPE_API_BASE: optionalUrl,
+  // Embedded Checkout: offered only with a publishable key. STRIPE_JS_URL empty = Stripe's own
+  // Stripe.js (what @stripe/stripe-js loads from js.stripe.com); locally, the emulator's stand-in.
+  STRIPE_PUBLISHABLE_KEY: z
+    .union([z.literal(""), z.string().regex(/^pk_(test|live)_/, "must be a Stripe publishable key (pk_test_...)")])
+    .default(""),
+  STRIPE_JS_URL: optionalUrl,
   ADMIN_EMAILS: z.string().default(""),
   // The sender of every email: "Name <address>" or an address (an onboarded domain in production).
   EMAIL_FROM: z.string().min(3).default("Gatehouse <no-reply@gatehouse.localhost>"),
@@ -27,6 +33,8 @@ export type AppConfig = z.infer<typeof EnvSchema> & {
   appIsHttps: boolean;
   /** STRIPE_API_BASE's origin when set (the local emulator's hosted pages), for the CSP's form-action. */
   stripeApiOrigin: string | null;
+  /** STRIPE_JS_URL's origin when set (the emulator's Stripe.js stand-in), for the CSP's script-src and frame-src. */
+  stripeJsOrigin: string | null;
 };
 
 // Bindings and secrets are fixed for an isolate's life (a new deploy or secret starts new isolates),
@@ -57,5 +65,6 @@ function parseConfig(env: Env): AppConfig {
   // Derived here, once per env, rather than parsed again on every request and response.
   const appIsHttps = new URL(parsed.data.APP_URL).protocol === "https:";
   const stripeApiOrigin = parsed.data.STRIPE_API_BASE ? new URL(parsed.data.STRIPE_API_BASE).origin : null;
-  return Object.freeze({ ...parsed.data, adminEmails, appIsHttps, stripeApiOrigin });
+  const stripeJsOrigin = parsed.data.STRIPE_JS_URL ? new URL(parsed.data.STRIPE_JS_URL).origin : null;
+  return Object.freeze({ ...parsed.data, adminEmails, appIsHttps, stripeApiOrigin, stripeJsOrigin });
 }

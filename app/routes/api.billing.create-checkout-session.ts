@@ -5,7 +5,8 @@ import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { isJsonRequest, jsonResponse, parseWith, readForm, readJson } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";
 
-// JSON { priceId, quantity?, organizationName?, tenantId? } -> { url, intentId }; a form post gets a 303 to Checkout.
+// JSON { priceId, quantity?, organizationName?, tenantId?, uiMode? } -> { url, intentId } (uiMode "hosted", the
+// default) or { clientSecret, intentId } ("embedded", for Stripe.js); a hosted form post gets a 303 to Checkout.
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
   const json = isJsonRequest(request);
@@ -19,7 +20,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
       now: context.now(),
     });
-    return json ? jsonResponse(result) : redirect(result.url, 303);
+    return json || !("url" in result) ? jsonResponse(result) : redirect(result.url, 303);
   });
 }
 

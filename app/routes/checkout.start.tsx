@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
+import { type FormEvent, useEffect, useState } from "react";
 import { z } from "zod";
 import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
 import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
@@ -10,6 +11,7 @@ import { listManagedTenants } from "../domain/tenants/memberships.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
+import { EmbeddedStripeCheckout } from "../components/embedded-checkout";
 import { FieldError, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
@@ -20,7 +22,8 @@ const Plan = z.object({
   seats: strictInt({ min: 1, max: 1000, label: "Seats" }).catch(5),
 });
 
-// Confirms what is being bought and for which organisation, then hands over to Stripe Checkout.
+// Confirms what is being bought and for which organisation, then hands over to Stripe Checkout:
+// on Stripe's page (hosted, the default, works without JavaScript) or mounted on this one (embedded).
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const q = Plan.parse(Object.fromEntries(new URL(request.url).searchParams));
@@ -37,6 +40,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     seats,
     total: totalFor(price, seats),
     tenants,
+    // Embedded Checkout needs the publishable key; without one only Stripe's page is offered.
+    embedded: context.config.STRIPE_PUBLISHABLE_KEY
+      ? { publishableKey: context.config.STRIPE_PUBLISHABLE_KEY, stripeJsUrl: context.config.STRIPE_JS_URL }
+      : null,
   };
 }
 
@@ -46,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const raw = await readForm(request);
     if (raw.tenantId === "new") delete raw.tenantId;
     const input = form.parse(raw, StartCheckoutInput);
-    const { url } = await startCheckout({
+    const started = await startCheckout({
       db: context.db,
       gateway: context.billing(),
       user,
@@ -54,16 +61,54 @@ export async function action({ request, context }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
       now: context.now(),
     });
-    return redirect(url, 303);
+    return "url" in started ? redirect(started.url, 303) : { clientSecret: started.clientSecret };
   }, "On to payment.");
 }
 
+type StartResult = FormResult & { clientSecret?: string };
+
 export default function CheckoutStart() {
-  const { product, price, seats, total, tenants } = useLoaderData<typeof loader>();
-  // The action answers only with a failure (success is a redirect to Stripe).
-  const errors = useActionData<FormResult>();
+  const { product, price, seats, total, tenants, embedded } = useLoaderData<typeof loader>();
+  // Hosted: the action answers only with a failure (success is a redirect to Stripe). Embedded: the
+  // fetcher's answer is a failure or the session's client secret.
+  const fetcher = useFetcher<StartResult>();
+  const posted = useActionData<StartResult>();
+  const result = fetcher.state === "idle" && fetcher.data ? fetcher.data : posted;
+  const errors = result && !result.ok ? result : undefined;
   const [form, fields] = useForm<{ tenantId: string; organizationName: string }>({ id: "checkout", lastResult: errors?.submission });
+  // Paying on this page needs JavaScript: until the page is hydrated only Stripe's page can be chosen.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const [uiMode, setUiMode] = useState<"hosted" | "embedded">("hosted");
   const per = price.interval ? ` / ${price.interval}` : " once";
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    form.onSubmit(event);
+    if (event.defaultPrevented || uiMode !== "embedded") return;
+    event.preventDefault();
+    fetcher.submit(event.currentTarget, { method: "post" });
+  };
+
+  if (embedded && result?.clientSecret) {
+    return (
+      <section className="card">
+        <h1>Checkout</h1>
+        <p>
+          <strong>{product.name}</strong>
+          {product.seatBased ? ` · ${price.tier} tier · ${seats} seats` : ""} · {formatMoney(total, price.currency)}{" "}
+          <span className="muted">{per}</span>
+        </p>
+        <EmbeddedStripeCheckout
+          publishableKey={embedded.publishableKey}
+          stripeJsUrl={embedded.stripeJsUrl}
+          clientSecret={result.clientSecret}
+        />
+        <p>
+          <a href="">Choose another way to pay</a>
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="card narrow">
       <h1>Checkout</h1>
@@ -79,7 +124,7 @@ export default function CheckoutStart() {
           {errors.message}
         </p>
       ) : null}
-      <Form method="post" reloadDocument {...getFormProps(form)}>
+      <Form method="post" reloadDocument {...getFormProps(form)} onSubmit={onSubmit}>
         <input type="hidden" name="priceId" value={price.id} />
         <input type="hidden" name="quantity" value={seats} />
         {tenants.length > 0 ? (
@@ -109,7 +154,27 @@ export default function CheckoutStart() {
             Your organisation is created once the payment is confirmed.
           </p>
         </div>
-        <button type="submit" className="button">
+        {embedded ? (
+          <fieldset className="field">
+            <legend>How would you like to pay?</legend>
+            <label>
+              <input type="radio" name="uiMode" value="hosted" checked={uiMode === "hosted"} onChange={() => setUiMode("hosted")} /> Pay on
+              Stripe <span className="muted">(you come back here afterwards)</span>
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="uiMode"
+                value="embedded"
+                checked={uiMode === "embedded"}
+                onChange={() => setUiMode("embedded")}
+                disabled={!hydrated}
+              />{" "}
+              Pay on this page {hydrated ? null : <span className="muted">(needs JavaScript)</span>}
+            </label>
+          </fieldset>
+        ) : null}
+        <button type="submit" className="button" disabled={fetcher.state !== "idle"}>
           Continue to payment
         </button>
       </Form>

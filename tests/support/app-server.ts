@@ -28,6 +28,8 @@ export async function startApp(opts: {
       STRIPE_SECRET_KEY: "sk_test_gatehouse_e2e",
       STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       STRIPE_API_BASE: opts.stripeApiBase,
+      STRIPE_PUBLISHABLE_KEY: "pk_test_gatehouse_e2e",
+      STRIPE_JS_URL: `${opts.stripeApiBase}/js/v3`,
       ADMIN_EMAILS: "admin@example.com",
       PAST_DUE_GRACE_DAYS: "7",
       ...opts.vars,

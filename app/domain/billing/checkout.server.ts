@@ -8,7 +8,7 @@ import { LIVE_STATUSES } from "../entitlements/live";
 import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
-import { type BillingGateway } from "./types";
+import { type BillingGateway, type CheckoutSessionOpened } from "./types";
 
 export const StartCheckoutInput = z.object({
   priceId: z.string({ error: "priceId is required." }).min(1).max(100),
@@ -17,8 +17,13 @@ export const StartCheckoutInput = z.object({
     label: "Organisation name",
   }).optional(),
   tenantId: z.string().min(1).max(64).optional(),
+  // Hosted: the buyer goes to Stripe's page. Embedded: Stripe's Checkout is mounted on ours.
+  uiMode: z.enum(["hosted", "embedded"], { error: 'uiMode must be "hosted" or "embedded".' }).optional(),
 });
 export type StartCheckoutInput = z.infer<typeof StartCheckoutInput>;
+
+/** What the buyer's browser needs next: the hosted page's url, or the client secret Stripe.js mounts. */
+export type CheckoutStarted = { intentId: string } & ({ url: string } | { clientSecret: string });
 
 // Stripe refuses expires_at under 30 minutes from the moment it creates the session; the
 // margin covers the time between our clock reading and Stripe's (a slow or retried request).
@@ -35,7 +40,7 @@ export async function startCheckout(deps: {
   input: StartCheckoutInput;
   appUrl: string;
   now: number;
-}): Promise<{ url: string; intentId: string }> {
+}): Promise<CheckoutStarted> {
   const { db, gateway, user, input } = deps;
   const price = await loadPrice(db, input.priceId);
   if (!price || !price.published || price.archived || !price.product.published) {
@@ -77,7 +82,10 @@ export async function startCheckout(deps: {
     updatedAt: now,
   });
 
-  let session: { id: string; url: string; expiresAt: number | null };
+  // Both modes return to the same page, which waits for the webhook: paying provisions nothing by itself.
+  const returnUrl = `${deps.appUrl}/checkout/return?intent=${intentId}&session_id={CHECKOUT_SESSION_ID}`;
+  const uiMode = input.uiMode ?? "hosted";
+  let session: CheckoutSessionOpened;
   try {
     session = await gateway.createCheckoutSession({
       idempotencyKey: `checkout-${intentId}`,
@@ -87,8 +95,10 @@ export async function startCheckout(deps: {
       quantity,
       intentId,
       metadata: { intent_id: intentId, user_id: user.id, ...(tenantId ? { tenant_id: tenantId } : {}) },
-      successUrl: `${deps.appUrl}/checkout/return?intent=${intentId}&session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${deps.appUrl}/checkout/cancel?intent=${intentId}`,
+      ui:
+        uiMode === "hosted"
+          ? { mode: "hosted", successUrl: returnUrl, cancelUrl: `${deps.appUrl}/checkout/cancel?intent=${intentId}` }
+          : { mode: "embedded", returnUrl },
       expiresAt: now + CHECKOUT_TTL_MS,
     });
   } catch (e) {
@@ -111,8 +121,15 @@ export async function startCheckout(deps: {
     .update(schema.purchaseIntents)
     .set({ state: "checkout_open", stripeCheckoutSessionId: session.id, expiresAt: session.expiresAt, updatedAt: deps.now })
     .where(and(eq(schema.purchaseIntents.id, intentId), eq(schema.purchaseIntents.state, "created")));
-  await track({ db, name: "checkout_started", userId: user.id, tenantId, properties: { intentId, priceId: price.id, quantity }, now });
-  return { url: session.url, intentId };
+  await track({
+    db,
+    name: "checkout_started",
+    userId: user.id,
+    tenantId,
+    properties: { intentId, priceId: price.id, quantity, uiMode },
+    now,
+  });
+  return session.mode === "hosted" ? { url: session.url, intentId } : { clientSecret: session.clientSecret, intentId };
 }
 
 /** The tenant a purchase is for: the one named (if the buyer manages it), the buyer's only one, or a new one. */

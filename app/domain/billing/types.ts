@@ -51,6 +51,11 @@ export type BillingEvent = {
   payload: string;
 };
 
+/** A new Checkout session: a hosted one has the url to send the buyer to, an embedded one the client secret Stripe.js mounts. */
+export type CheckoutSessionOpened = { id: string; expiresAt: number | null } & (
+  { mode: "hosted"; url: string } | { mode: "embedded"; clientSecret: string }
+);
+
 /** What the domain needs from Stripe; infra/stripe implements it with the official SDK. */
 export interface BillingGateway {
   ensureCustomer(input: { idempotencyKey: string; email: string; name?: string; metadata: Record<string, string> }): Promise<string>;
@@ -73,10 +78,10 @@ export interface BillingGateway {
     quantity: number;
     intentId: string;
     metadata: Record<string, string>;
-    successUrl: string;
-    cancelUrl: string;
+    /** Hosted: Stripe's page, then success or cancel. Embedded: mounted on our page, then returnUrl. */
+    ui: { mode: "hosted"; successUrl: string; cancelUrl: string } | { mode: "embedded"; returnUrl: string };
     expiresAt: number; // epoch ms
-  }): Promise<{ id: string; url: string; expiresAt: number | null }>;
+  }): Promise<CheckoutSessionOpened>;
   retrieveCheckoutSession(id: string): Promise<CheckoutSnapshot>;
   expireCheckoutSession(id: string): Promise<CheckoutSnapshot>;
   retrieveSubscription(id: string): Promise<SubscriptionSnapshot>;

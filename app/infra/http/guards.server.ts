@@ -40,25 +40,40 @@ export function newNonce(): string {
   return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
 }
 
-export type HeaderPolicy = { nonce: string; appIsHttps: boolean; stripeApiOrigin: string | null };
+export type HeaderPolicy = { nonce: string; appIsHttps: boolean; stripeApiOrigin: string | null; stripeJsOrigin: string | null };
 
 // Browsers apply form-action to the redirect after a form post too: /checkout/start and
 // /org/*/billing-portal answer 303 to Stripe's hosted pages (the emulator's origin locally).
 const STRIPE_HOSTED_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com"];
 
+// Embedded Checkout (/checkout/start): Stripe.js from js.stripe.com mounts Checkout in frames and
+// talks to Stripe's API (Stripe's published CSP for Stripe.js and embedded Checkout). With
+// STRIPE_JS_URL set (dev, tests) the emulator's stand-in is the script and the frame instead.
+const STRIPE_JS = {
+  script: ["https://js.stripe.com", "https://*.js.stripe.com"],
+  frame: ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com", "https://checkout.stripe.com"],
+  connect: ["https://api.stripe.com", "https://checkout.stripe.com"],
+  img: ["https://*.stripe.com"],
+};
+
 /**
- * Scripts run only from this origin or inline with this response's nonce (what Remix renders);
- * style attributes are allowed (a few pages colour with them); nothing frames the app.
+ * Scripts run only from this origin, Stripe.js's, or inline with this response's nonce (what Remix
+ * renders); style attributes are allowed (a few pages colour with them); nothing frames the app.
  */
 export function contentSecurityPolicy(policy: HeaderPolicy): string {
   const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(policy.stripeApiOrigin ? [policy.stripeApiOrigin] : [])];
+  const stripeJs = policy.stripeJsOrigin
+    ? { script: [policy.stripeJsOrigin], frame: [policy.stripeJsOrigin], connect: [], img: [] }
+    : STRIPE_JS;
+  const list = (...sources: string[]) => sources.join(" ");
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${policy.nonce}'`,
+    `script-src ${list("'self'", `'nonce-${policy.nonce}'`, ...stripeJs.script)}`,
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    `img-src ${list("'self'", "data:", ...stripeJs.img)}`,
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src ${list("'self'", ...stripeJs.connect)}`,
+    `frame-src ${list("'self'", ...stripeJs.frame)}`,
     "object-src 'none'",
     "base-uri 'self'",
     `form-action ${formAction.join(" ")}`,

@@ -52,8 +52,10 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
           line_items: [{ price: i.stripePriceId, quantity: i.quantity }],
           client_reference_id: i.intentId,
           metadata: i.metadata,
-          success_url: i.successUrl,
-          cancel_url: i.cancelUrl,
+          // ui_mode values of the pinned API version (2026-10-28): older versions said hosted / embedded.
+          ...(i.ui.mode === "hosted"
+            ? { ui_mode: "hosted_page", success_url: i.ui.successUrl, cancel_url: i.ui.cancelUrl }
+            : { ui_mode: "embedded_page", return_url: i.ui.returnUrl }),
           expires_at: Math.floor(i.expiresAt / 1000),
           ...(i.mode === "subscription"
             ? { subscription_data: { metadata: i.metadata } }
@@ -61,8 +63,13 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
         },
         { idempotencyKey: `checkout-${i.intentId}` },
       );
+      const expiresAt = session.expires_at ? session.expires_at * 1000 : null;
+      if (i.ui.mode === "embedded") {
+        if (!session.client_secret) throw new Error(`Stripe returned embedded checkout session ${session.id} without a client_secret`);
+        return { mode: "embedded", id: session.id, clientSecret: session.client_secret, expiresAt };
+      }
       if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a url`);
-      return { id: session.id, url: session.url, expiresAt: session.expires_at ? session.expires_at * 1000 : null };
+      return { mode: "hosted", id: session.id, url: session.url, expiresAt };
     },
 
     async retrieveCheckoutSession(id) {

@@ -514,13 +514,16 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
     "expires_at",
     "allow_promotion_codes",
     "locale",
+    "ui_mode",
+    "return_url",
   );
   const mode = p.oneOf("mode", ["payment", "subscription", "setup"] as const);
   if (!mode) throw missingParam("mode");
   if (mode === "setup") throw badRequest("The local emulator does not support mode=setup.", "mode");
-  const successUrl = p.str("success_url");
-  if (!successUrl) throw missingParam("success_url");
-  const cancelUrl = p.str("cancel_url") ?? null;
+  const uiMode = p.oneOf("ui_mode", UI_MODES) ?? "hosted_page";
+  if (uiMode !== "hosted_page" && uiMode !== "embedded_page")
+    throw badRequest(`The local emulator does not support ui_mode=${uiMode}.`, "ui_mode");
+  const { successUrl, cancelUrl, returnUrl } = checkoutUrls(p, uiMode);
   const lineInputs = p.list("line_items");
   if (!lineInputs || lineInputs.length === 0) throw missingParam("line_items");
   const customerId = p.str("customer");
@@ -588,9 +591,14 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
     id,
     created,
     mode,
-    url: `${ctx.origin}/c/pay/${id}`,
+    ui_mode: uiMode,
+    // An embedded session has no page of its own: Stripe.js mounts it with the client secret.
+    url: uiMode === "hosted_page" ? `${ctx.origin}/c/pay/${id}` : null,
     success_url: successUrl,
     cancel_url: cancelUrl,
+    ...(uiMode === "embedded_page"
+      ? { return_url: returnUrl, redirect_on_completion: "always", client_secret: `${id}_secret_${randomId("", 24)}` }
+      : {}),
     client_reference_id: p.str("client_reference_id") ?? null,
     metadata: p.metadata() ?? {},
     customer: customer?.id ?? null,
@@ -624,6 +632,27 @@ route("POST", "/v1/checkout/sessions", (ctx, p) => {
   ctx.billing.store.put(session);
   return withExpand(ctx, p, session);
 });
+
+// Stripe's values at the pinned API version (2026-10-28): older versions said hosted / embedded.
+const UI_MODES = ["hosted_page", "embedded_page", "elements", "form"] as const;
+
+/**
+ * Where Checkout sends the buyer: a hosted page needs success_url (cancel_url optional); an embedded
+ * one needs return_url and refuses the other two. Stripe names every refused parameter at once.
+ */
+function checkoutUrls(p: Params, uiMode: "hosted_page" | "embedded_page") {
+  const refused = (uiMode === "embedded_page" ? ["cancel_url", "success_url"] : ["return_url"]).filter((k) => p.has(k));
+  if (refused.length > 0)
+    throw badRequest(`The following parameters are not supported with 'ui_mode: ${uiMode}': ${refused.join(", ")}.`, refused[0]);
+  if (uiMode === "embedded_page") {
+    const returnUrl = p.str("return_url");
+    if (!returnUrl) throw missingParam("return_url");
+    return { successUrl: null, cancelUrl: null, returnUrl };
+  }
+  const successUrl = p.str("success_url");
+  if (!successUrl) throw missingParam("success_url");
+  return { successUrl, cancelUrl: p.str("cancel_url") ?? null, returnUrl: null };
+}
 
 function loadSession(ctx: ApiContext, id: string): Obj {
   const s = ctx.billing.load(id, "checkout.session");

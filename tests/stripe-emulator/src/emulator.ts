@@ -10,6 +10,7 @@ import { API_VERSION, publicView, type Obj } from "./objects";
 import { renderCheckout, renderPortal, resolveAsyncPayment, submitCheckout, submitPortal } from "./pages";
 import { Params } from "./params";
 import { Store, randomId, type DeliveryRow } from "./store";
+import { STRIPE_JS_PATH, stripeJs } from "./stripe-js";
 import { ENDPOINTS } from "./stripe-spec";
 import { MAX_ATTEMPTS, backoffSeconds, postWebhook, shuffle, signPayload } from "./webhooks";
 
@@ -252,16 +253,19 @@ export class StripeEmulator extends DurableObject<Env> {
     const checkout = /^\/c\/pay\/(cs_test_[A-Za-z0-9]+)$/.exec(url.pathname);
     const portal = /^\/p\/session\/(bps_[A-Za-z0-9]+)$/.exec(url.pathname);
     if ((checkout || portal) && request.method === "GET") {
-      return checkout ? renderCheckout(ctx, checkout[1] as string) : renderPortal(ctx, (portal as RegExpExecArray)[1] as string);
+      return checkout
+        ? renderCheckout(ctx, checkout[1] as string, url.searchParams.get("client_secret"))
+        : renderPortal(ctx, (portal as RegExpExecArray)[1] as string);
     }
     if ((checkout || portal) && request.method === "POST") {
       const form = new URLSearchParams(await request.text().catch(() => ""));
       // Another request may have run while the body was read; page events carry no request id.
       this.billing.request = { requestId: null, idempotencyKey: null };
       return checkout
-        ? submitCheckout(ctx, checkout[1] as string, form.get("action") ?? "")
+        ? submitCheckout(ctx, checkout[1] as string, form.get("action") ?? "", form.get("client_secret"))
         : submitPortal(ctx, (portal as RegExpExecArray)[1] as string, form);
     }
+    if (url.pathname === STRIPE_JS_PATH && request.method === "GET") return stripeJs(url.origin);
     if (url.pathname === "/" && request.method === "GET")
       return new Response("Local Stripe emulator. See docs/stripe-emulator.md.\n", { headers: { "content-type": "text/plain" } });
     return json(

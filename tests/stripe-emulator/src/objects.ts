@@ -492,7 +492,7 @@ export function checkoutItemObj(f: Fields & { id: string; price: Obj; quantity: 
   });
 }
 
-export function checkoutSessionObj(f: Fields & { id: string; created: number; mode: string; url: string }): Obj {
+export function checkoutSessionObj(f: Fields & { id: string; created: number; mode: string; url: string | null }): Obj {
   return build("checkout.session", {
     after_expiration: null,
     allow_promotion_codes: null,

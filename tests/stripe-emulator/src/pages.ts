@@ -57,29 +57,64 @@ ${message}
 <tfoot><tr><th scope="row" colspan="3">${sd?.trial_period_days || sd?.trial_end ? "Total due today" : "Total"}</th><td id="total">${esc(formatMoney(sd?.trial_period_days || sd?.trial_end ? 0 : subtotal, currency))}</td></tr></tfoot></table>
 ${trial}
 <form method="post">
+${embedded(session) ? `<input type="hidden" name="client_secret" value="${esc(session.client_secret)}">` : ""}
 <button type="submit" name="action" value="pay">Pay</button>
 <button type="submit" name="action" value="decline">Pay with a declined card</button>
-<button type="submit" name="action" value="cancel">Cancel</button>
+${embedded(session) ? "" : `<button type="submit" name="action" value="cancel">Cancel</button>`}
 </form>`;
 }
 
-export function renderCheckout(ctx: ApiContext, id: string): Response {
+const embedded = (s: Obj): boolean => s.ui_mode === "embedded_page";
+
+/**
+ * The session a page request names. An embedded session has no url: only Stripe.js, holding its
+ * client secret, opens it (the stand-in's iframe passes the secret along); anyone else finds nothing.
+ */
+function sessionFor(ctx: ApiContext, id: string, clientSecret: string | null): Obj | null {
   const s = ctx.billing.store.get(id);
-  if (!s || s.object !== "checkout.session") return page("Checkout not found", "<h1>Checkout session not found</h1>", 404);
+  if (!s || s.object !== "checkout.session") return null;
+  if (embedded(s) && clientSecret !== s.client_secret) return null;
+  return s;
+}
+
+/**
+ * Where a finished session sends the buyer. Hosted: a redirect to success_url. Embedded: the page in
+ * the iframe tells Stripe.js in the parent window, which sends the whole window to return_url (as
+ * Stripe does with redirect_on_completion=always); the link is the fallback without JavaScript.
+ */
+function finished(s: Obj): Response {
+  if (!embedded(s)) return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));
+  const returnUrl = String(s.return_url).replace("{CHECKOUT_SESSION_ID}", s.id);
+  const message = JSON.stringify({ type: EMBEDDED_COMPLETE, session: s.id, return_url: returnUrl }).replace(/</g, "\\u003c");
+  return page(
+    "Payment complete",
+    `<h1>Payment complete</h1>
+<p><a href="${esc(returnUrl)}" target="_top">Continue</a></p>
+<script>parent.postMessage(${message}, "*");</script>`,
+  );
+}
+
+/** The message the embedded page posts to the stand-in Stripe.js (stripe-js.ts) when the session completes. */
+export const EMBEDDED_COMPLETE = "stripe-emulator:embedded-checkout-complete";
+
+export function renderCheckout(ctx: ApiContext, id: string, clientSecret: string | null = null): Response {
+  const s = sessionFor(ctx, id, clientSecret);
+  if (!s) return page("Checkout not found", "<h1>Checkout session not found</h1>", 404);
   expireIfDue(ctx, s);
   if (s.status === "expired") return page("Checkout expired", "<h1>This checkout session has expired</h1>", 410);
   if (s.status === "complete") return page("Checkout complete", "<h1>This checkout session is already complete</h1>", 200);
   return page("Checkout", checkoutBody(s));
 }
 
-export function submitCheckout(ctx: ApiContext, id: string, action: string): Response {
+export function submitCheckout(ctx: ApiContext, id: string, action: string, clientSecret: string | null = null): Response {
   const b = ctx.billing;
-  const s = b.store.get(id);
-  if (!s || s.object !== "checkout.session") return page("Checkout not found", "<h1>Checkout session not found</h1>", 404);
+  const s = sessionFor(ctx, id, clientSecret);
+  if (!s) return page("Checkout not found", "<h1>Checkout session not found</h1>", 404);
   expireIfDue(ctx, s);
   if (s.status === "expired") return page("Checkout expired", "<h1>This checkout session has expired</h1>", 410);
   if (s.status === "complete") return page("Checkout complete", "<h1>This checkout session is already complete</h1>", 409);
-  if (action === "cancel") return redirect(String(s.cancel_url ?? s.success_url));
+  // An embedded session has no cancel: the buyer simply leaves the page it sits in.
+  if (action === "cancel" && !embedded(s)) return redirect(String(s.cancel_url ?? s.success_url));
   if (action === "pay_async") return payAsync(ctx, s);
   if (action !== "pay" && action !== "decline")
     return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Unknown action.</p>`), 400);
@@ -179,7 +214,7 @@ export function submitCheckout(ctx: ApiContext, id: string, action: string): Res
   });
   b.store.put(s);
   b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
-  return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));
+  return finished(s);
 }
 
 // ---------- delayed (async) payments ----------
@@ -239,7 +274,7 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
   });
   b.store.put(s);
   b.emit("checkout.session.completed", s, { created: at, customer: customer.id });
-  return redirect(String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id));
+  return finished(s);
 }
 
 /** Settles a pay_async session: async_payment_succeeded or async_payment_failed. */
