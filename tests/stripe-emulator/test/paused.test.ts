@@ -109,7 +109,10 @@ test("resume with billing_cycle_anchor unchanged prorates the rest of the period
   const none = await stripe.subscriptions.resume(b.sub.id, { billing_cycle_anchor: { type: "unchanged" }, proration_behavior: "none" });
   expect(none.status).toBe("active");
   expect((await stripe.invoices.list({ subscription: b.sub.id })).data).toHaveLength(before);
-  expect((await eventTypesFor(stripe, b.customer.id)).slice(-2)).toEqual(["customer.subscription.updated", "customer.subscription.resumed"]);
+  expect((await eventTypesFor(stripe, b.customer.id)).slice(-2)).toEqual([
+    "customer.subscription.updated",
+    "customer.subscription.resumed",
+  ]);
 });
 
 test("resume without a payment method: past_due by default; resume_on_payment_success stays paused until the invoice is paid", async () => {
@@ -128,7 +131,10 @@ test("resume without a payment method: past_due by default; resume_on_payment_su
   const pm = await addCard(b.customer.id);
   await stripe.invoices.pay(open.id, { payment_method: pm });
   expect(await stripe.subscriptions.retrieve(b.sub.id)).toMatchObject({ status: "active", billing_cycle_anchor: T0 + 8 * DAY });
-  expect((await eventTypesFor(stripe, b.customer.id)).slice(-2)).toEqual(["customer.subscription.updated", "customer.subscription.resumed"]);
+  expect((await eventTypesFor(stripe, b.customer.id)).slice(-2)).toEqual([
+    "customer.subscription.updated",
+    "customer.subscription.resumed",
+  ]);
 });
 
 test("only a paused subscription can be resumed, and resume's parameters are checked", async () => {
