@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
+import { lockedMessage, tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
@@ -31,6 +31,7 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
     user,
     tenant,
     canPublish: userHasAccessIn(access, tenant.id, "organization", user.isSystemAdmin),
+    switchedOff: access.switchedOff,
     tenantLive: tenantHasLive(access.entitlements, tenant.id, "organization"),
   };
 }
@@ -50,7 +51,7 @@ const Intent = z.discriminatedUnion("intent", [
 
 // Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
+  const { user, tenant, canPublish, switchedOff } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
   return runAction(
@@ -71,7 +72,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           break;
         case "publish":
           if (input.published === "true" && !canPublish) {
-            throw forbidden("Publishing a roadmap needs Organization access with a seat.");
+            throw forbidden(
+              switchedOff ? lockedMessage("organization", "switched_off") : "Publishing a roadmap needs Organization access with a seat.",
+            );
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;
