@@ -79,6 +79,7 @@ test("switched on, an entitled owner gets the locked 403 on every kind of gated 
   expect(indexText).toContain("Accelerator is locked");
   expect(indexText).toContain(SWITCHED_OFF);
   expect(indexText).not.toContain(OUTLINE_SECRET);
+  expect(indexText).not.toContain("Enroll in Accelerator");
 
   const lesson = await killed(owner, "/accelerator/foundations/pay-first.data");
   expect(lesson.status).toBe(403);
