@@ -37,9 +37,9 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { tenant, canPublish, tenantLive } = await memberContext(request, context, params.slug);
+  const { tenant, canPublish, tenantLive, switchedOff } = await memberContext(request, context, params.slug);
   const { roadmap, items } = await getRoadmap({ db: context.db, tenantId: tenant.id });
-  return { tenant, canPublish, tenantLive, published: roadmap?.published ?? false, items };
+  return { tenant, canPublish, tenantLive, switchedOff, published: roadmap?.published ?? false, items };
 }
 
 const Intent = z.discriminatedUnion("intent", [
@@ -92,7 +92,7 @@ const COLUMNS = [
 ] as const;
 
 export default function RoadmapEditor() {
-  const { tenant, canPublish, tenantLive, published, items } = useLoaderData<typeof loader>();
+  const { tenant, canPublish, tenantLive, switchedOff, published, items } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult & { intent?: string }>();
   const [addForm, add] = useForm<{ title: string; description: string; column: string }>({
     id: "add-item",
@@ -101,11 +101,13 @@ export default function RoadmapEditor() {
   });
   const error = result && !result.ok ? result : null;
   const stopped = published && !tenantLive;
-  const explanation = !tenantLive
-    ? stopped
-      ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
-      : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
-    : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
+  const explanation = switchedOff
+    ? "Publishing is temporarily unavailable for everyone. Your plan is unchanged."
+    : !tenantLive
+      ? stopped
+        ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
+        : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
+      : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
   return (
     <>
       <h1>{tenant.name} roadmap</h1>

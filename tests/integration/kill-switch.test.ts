@@ -96,6 +96,9 @@ test("switched on, an entitled owner gets the locked 403 on every kind of gated 
   const publish = await killed(owner, `/org/${w.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }));
   expect(publish.status).toBe(403);
   expect(await pageText(publish)).toContain(SWITCHED_OFF);
+  expect(await pageText(await killed(owner, `/org/${w.tenant.slug}/roadmap`))).toContain(
+    "Publishing is temporarily unavailable for everyone",
+  );
 
   const upload = await killed(owner, `/api/pro/uploads?tenant=${w.tenant.slug}`, {
     ...multipart({ application: "Switched Off App", version: "1.0.0" }, { name: "app.msi", bytes: packageBytes("msi", 800, 4) }),
@@ -137,4 +140,9 @@ test("off by default: the same owner reaches the same endpoints", async () => {
   const download = await owner.fetch(`/downloads/${w.versionId}`);
   expect(download.status).toBe(200);
   await download.arrayBuffer();
+});
+
+test("a value other than true or false is refused, naming the variable, rather than read as off", async () => {
+  const request = new Request(`${BASE}/api/catalog/latest`);
+  await expect(callWorker(request, { ...env, ACCESS_KILL_SWITCH: "yes" } as Env)).rejects.toThrow(/ACCESS_KILL_SWITCH/);
 });
