@@ -74,7 +74,7 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
-        const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now() };
+        const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now(), switchedOff: config.ACCESS_KILL_SWITCH };
         return alongside ? accessFromRows(alongside, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
     // The SDK client is built on the gateway's first Stripe call: most requests that take a

@@ -249,7 +249,7 @@ export const subscriptions = sqliteTable(
   ],
 );
 
-export const ENTITLEMENT_STATUSES = ["active", "trialing", "past_due", "canceled", "expired", "revoked"] as const;
+export const ENTITLEMENT_STATUSES = ["active", "trialing", "past_due", "paused", "canceled", "expired", "revoked"] as const;
 export const ENTITLEMENT_SOURCES = ["stripe_subscription", "stripe_payment", "trial", "admin_grant"] as const;
 
 // The single source of truth for access.

@@ -1,6 +1,6 @@
 import { Form, isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 
-type Locked = { locked: true; product: "organization" | "accelerator"; message: string };
+type Locked = { locked: true; product: "organization" | "accelerator"; reason: string | null; message: string };
 
 const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== null && (d as Locked).locked === true;
 
@@ -8,18 +8,22 @@ const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== nul
 export function LockedBoundary() {
   const error = useRouteError();
   if (isRouteErrorResponse(error) && error.status === 403 && isLocked(error.data)) {
-    const { product, message } = error.data;
+    const { product, reason, message } = error.data;
+    // Buying again fixes neither a paused plan (it needs a payment method) nor the kill switch.
+    const canBuy = reason !== "paused" && reason !== "switched_off";
     const name = product === "accelerator" ? "Accelerator" : "Organization";
     return (
       <section className="card narrow" aria-labelledby="locked-title">
         <h1 id="locked-title">{name} is locked</h1>
         <p>{message}</p>
-        <Form method="post" action="/pricing">
-          <input type="hidden" name="product" value={product} />
-          <button type="submit" className="button">
-            {product === "accelerator" ? "Enroll in Accelerator" : "Upgrade Organization"}
-          </button>
-        </Form>
+        {canBuy ? (
+          <Form method="post" action="/pricing">
+            <input type="hidden" name="product" value={product} />
+            <button type="submit" className="button">
+              {product === "accelerator" ? "Enroll in Accelerator" : "Upgrade Organization"}
+            </button>
+          </Form>
+        ) : null}
         <p>
           <Link to="/dashboard">Back to your dashboard</Link>
         </p>

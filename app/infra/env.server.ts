@@ -18,6 +18,12 @@ const EnvSchema = z.object({
   // The sender of every email: "Name <address>" or an address (an onboarded domain in production).
   EMAIL_FROM: z.string().min(3).default("Gatehouse <no-reply@gatehouse.localhost>"),
   PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  // The rollback plan's kill switch: "true" closes every entitlement-gated route and API to all but
+  // system admins (the locked 403), reading and changing no data. Anything but "true" or "false" is refused.
+  ACCESS_KILL_SWITCH: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
   // Largest software upload accepted (bytes); 200 MB unless configured.
   UPLOAD_MAX_BYTES: z.coerce
     .number()

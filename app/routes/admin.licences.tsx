@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
+import { LICENCE_STATUSES, readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
 
@@ -8,11 +8,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const filter = readLicenceFilter(request.url);
   const rows = await listLicences({ db: context.db, filter, now: context.now() });
-  return { filter, rows };
+  return { filter, rows, statuses: LICENCE_STATUSES };
 }
 
 export default function AdminLicences() {
-  const { filter, rows } = useLoaderData<typeof loader>();
+  const { filter, rows, statuses } = useLoaderData<typeof loader>();
   const csv = `/admin/licences.csv?${new URLSearchParams(filter)}`;
   return (
     <section className="card">
@@ -30,7 +30,7 @@ export default function AdminLicences() {
           <label htmlFor="status">Status</label>
           <select id="status" name="status" defaultValue={filter.status}>
             <option value="">All</option>
-            {["active", "trialing", "past_due", "canceled", "expired", "revoked"].map((s) => (
+            {statuses.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>

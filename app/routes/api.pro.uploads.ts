@@ -3,7 +3,7 @@ import { z } from "zod";
 import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
 import { refuseDeclaredOversize, withUploadForm } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
-import { requireSession } from "../infra/auth/guards.server";
+import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse, parseWith } from "../infra/http/responses.server";
 import { runJson } from "../infra/http/action-result.server";
@@ -33,7 +33,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const maxBytes = context.config.UPLOAD_MAX_BYTES;
     const query = parseWith(Query, Object.fromEntries(new URL(request.url).searchParams));
     refuseDeclaredOversize(request, maxBytes);
-    const target = await requireUploadTarget({ db: context.db, userId: session.user.id, tenantSlug: query.tenant, now: context.now() });
+    const target = await requireUploadTarget({
+      db: context.db,
+      userId: session.user.id,
+      tenantSlug: query.tenant,
+      now: context.now(),
+      access: await requireAccess(context, request, { api: true }),
+    });
     return withUploadForm(request, maxBytes, async ({ fields, file }) => {
       const input = parseWith(fieldsFor(query.tenant), fields);
       const result = await proUpload({

@@ -73,6 +73,12 @@ function PlanStatus({ plan }: { plan: PlanSummary }) {
           <span className="badge">Past due</span> access until {date(plan.graceUntil)}
         </>
       );
+    case "paused":
+      return (
+        <>
+          <span className="badge">Paused</span> add a payment method to resume
+        </>
+      );
     default:
       return <span className="badge">{plan.status === "revoked" ? "Revoked" : plan.status === "expired" ? "Expired" : "Canceled"}</span>;
   }
@@ -99,11 +105,15 @@ function Why({
   return (
     <li>
       {label}: no.{" "}
-      {decision.reason === "needs_seat" && e
-        ? `${e.tenantName} has ${label}, but you do not have a seat yet.`
-        : decision.reason === "not_live" && e
-          ? `${e.tenantName}'s ${label} plan is ${e.status}.`
-          : `None of your organisations has ${label}.`}
+      {decision.reason === "switched_off"
+        ? `${label} is temporarily unavailable for everyone; your plan is unchanged.`
+        : decision.reason === "needs_seat" && e
+          ? `${e.tenantName} has ${label}, but you do not have a seat yet.`
+          : decision.reason === "paused" && e
+            ? `${e.tenantName}'s ${label} plan is paused until a payment method is added.`
+            : decision.reason === "not_live" && e
+              ? `${e.tenantName}'s ${label} plan is ${e.status}.`
+              : `None of your organisations has ${label}.`}
     </li>
   );
 }
@@ -251,6 +261,25 @@ export default function Dashboard() {
                 <p className="banner-warning" role="alert" key={`pd-${p.entitlementId}`}>
                   The last payment for {p.product.name} failed. Update your payment method before {date(p.graceUntil)} to keep access.
                 </p>
+              ))}
+            {t.plans
+              .filter((p) => p.status === "paused")
+              .map((p) => (
+                <div className="banner-warning" role="alert" key={`pa-${p.entitlementId}`} data-testid={`paused-${p.product.key}`}>
+                  <p>
+                    Paused: add a payment method to resume. {t.tenantName}&apos;s {p.product.name} trial ended without one, so its features
+                    are off until then; nothing has been removed.
+                  </p>
+                  {canManage(t.role) ? (
+                    <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
+                      <button type="submit" className="button button-small">
+                        Add a payment method
+                      </button>
+                    </Form>
+                  ) : (
+                    <p>Ask an owner or admin of {t.tenantName} to add one.</p>
+                  )}
+                </div>
               ))}
             {t.plans
               .filter((p) => p.trialEndingSoon)

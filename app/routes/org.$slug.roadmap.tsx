@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
+import { lockedMessage, tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
@@ -31,14 +31,15 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
     user,
     tenant,
     canPublish: userHasAccessIn(access, tenant.id, "organization", user.isSystemAdmin),
+    switchedOff: access.switchedOff,
     tenantLive: tenantHasLive(access.entitlements, tenant.id, "organization"),
   };
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { tenant, canPublish, tenantLive } = await memberContext(request, context, params.slug);
+  const { tenant, canPublish, tenantLive, switchedOff } = await memberContext(request, context, params.slug);
   const { roadmap, items } = await getRoadmap({ db: context.db, tenantId: tenant.id });
-  return { tenant, canPublish, tenantLive, published: roadmap?.published ?? false, items };
+  return { tenant, canPublish, tenantLive, switchedOff, published: roadmap?.published ?? false, items };
 }
 
 const Intent = z.discriminatedUnion("intent", [
@@ -50,7 +51,7 @@ const Intent = z.discriminatedUnion("intent", [
 
 // Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
+  const { user, tenant, canPublish, switchedOff } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
   return runAction(
@@ -71,7 +72,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           break;
         case "publish":
           if (input.published === "true" && !canPublish) {
-            throw forbidden("Publishing a roadmap needs Organization access with a seat.");
+            throw forbidden(
+              switchedOff ? lockedMessage("organization", "switched_off") : "Publishing a roadmap needs Organization access with a seat.",
+            );
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;
@@ -89,7 +92,7 @@ const COLUMNS = [
 ] as const;
 
 export default function RoadmapEditor() {
-  const { tenant, canPublish, tenantLive, published, items } = useLoaderData<typeof loader>();
+  const { tenant, canPublish, tenantLive, switchedOff, published, items } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult & { intent?: string }>();
   const [addForm, add] = useForm<{ title: string; description: string; column: string }>({
     id: "add-item",
@@ -98,11 +101,13 @@ export default function RoadmapEditor() {
   });
   const error = result && !result.ok ? result : null;
   const stopped = published && !tenantLive;
-  const explanation = !tenantLive
-    ? stopped
-      ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
-      : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
-    : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
+  const explanation = switchedOff
+    ? "Publishing is temporarily unavailable for everyone. Your plan is unchanged."
+    : !tenantLive
+      ? stopped
+        ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
+        : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
+      : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
   return (
     <>
       <h1>{tenant.name} roadmap</h1>

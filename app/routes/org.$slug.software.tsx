@@ -8,7 +8,7 @@ import { proUpload, requireUploadTarget } from "../domain/software/publishing.se
 import { formatBytes } from "../domain/software/rules";
 import { refuseDeclaredOversize, withUploadForm } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
-import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
+import { requireAccess, requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { FieldError, FormMessage } from "../components/field";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -46,7 +46,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenant, now });
       return { message: "New licence token created. Copy it now: it is shown only once.", token };
     }
-    const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now });
+    const access = await requireAccess(context, request);
+    const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now, access });
     return withUploadForm(request, maxBytes, async ({ fields, file }) => {
       const input = form.parse(fields, Upload);
       const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });

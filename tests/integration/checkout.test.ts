@@ -433,7 +433,7 @@ test("a renewal that fails puts the tenant past due with a grace period; paying 
   expect(org).toMatchObject({ status: "active", grace_until: null });
 });
 
-test("an Accelerator trial without a payment method ends in cancellation", async () => {
+test("an Accelerator trial without a payment method ends paused (tests/integration/paused.test.ts has the rest)", async () => {
   const buyer = await signedInAgent();
   const { intentId, url, customerId } = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "No Card Co" });
   const clock = await stripe().testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
@@ -448,11 +448,11 @@ test("an Accelerator trial without a payment method ends in cancellation", async
   await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 31 * 86_400 });
   const trialEnd = await eventsFor(customerId, seen);
   expect(trialEnd.map((e) => e.type)).toEqual(
-    expect.arrayContaining(["customer.subscription.trial_will_end", "customer.subscription.deleted"]),
+    expect.arrayContaining(["customer.subscription.trial_will_end", "customer.subscription.paused"]),
   );
   await deliverAll(trialEnd.map((e) => e.id));
   const state = await tenantState(tenantId);
-  expect(state.entitlements.find((e) => e.product_id === "prd_organization")!.status).toBe("canceled");
+  expect(state.entitlements.find((e) => e.product_id === "prd_organization")!.status).toBe("paused");
   expect(state.entitlements.find((e) => e.product_id === "prd_accelerator")!.status).toBe("active");
 });
 

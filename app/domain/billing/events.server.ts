@@ -14,6 +14,9 @@ const SUBSCRIPTION_EVENTS = new Set([
   "customer.subscription.updated",
   "customer.subscription.deleted",
   "customer.subscription.trial_will_end",
+  // A trial that ended without a payment method pauses the subscription; adding one and resuming ends the pause.
+  "customer.subscription.paused",
+  "customer.subscription.resumed",
   "invoice.paid",
   "invoice.payment_failed",
 ]);

@@ -42,13 +42,19 @@ export function accessStatement(d1: D1Database, who: { userId: string } | { sess
 }
 
 /** All of a user's access in exactly one D1 query: memberships, entitlements, products and seats. */
-export async function loadAccess(deps: { db: Db; userId: string; isSystemAdmin: boolean; now: number }): Promise<Access> {
+export async function loadAccess(deps: {
+  db: Db;
+  userId: string;
+  isSystemAdmin: boolean;
+  now: number;
+  switchedOff?: boolean;
+}): Promise<Access> {
   const { results } = await accessStatement(deps.db.$client, { userId: deps.userId }).all<RawRow>();
   return accessFromRows(results, deps);
 }
 
 /** The access decision over rows of the access statement. */
-export function accessFromRows(rows: unknown[], opts: { isSystemAdmin: boolean; now: number }): Access {
+export function accessFromRows(rows: unknown[], opts: { isSystemAdmin: boolean; now: number; switchedOff?: boolean }): Access {
   return decideAccess(
     (rows as RawRow[]).map((r) => ({
       tenantId: r.tenant_id,
@@ -67,6 +73,6 @@ export function accessFromRows(rows: unknown[], opts: { isSystemAdmin: boolean; 
       graceUntil: r.grace_until,
       hasSeat: Boolean(r.has_seat),
     })),
-    { now: opts.now, isSystemAdmin: opts.isSystemAdmin },
+    { now: opts.now, isSystemAdmin: opts.isSystemAdmin, switchedOff: opts.switchedOff },
   );
 }

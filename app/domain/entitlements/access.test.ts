@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { type AccessRow, decideAccess } from "./access";
-import { isLive } from "./live";
+import { isLive, PAUSED_STATUS } from "./live";
 
 const NOW = 1_000_000_000_000;
 const DAY = 86_400_000;
@@ -43,10 +43,13 @@ test("past due keeps access only inside the grace period", () => {
   expect(decide([row({ status: "past_due", graceUntil: null })]).organization.granted).toBe(false);
 });
 
-test("canceled, expired and revoked end access; so do the validity dates", () => {
+test("paused, canceled, expired and revoked end access; so do the validity dates", () => {
   for (const status of ["canceled", "expired", "revoked"]) {
     expect(decide([row({ status })]).organization).toMatchObject({ granted: false, reason: "not_live" });
   }
+  // Paused says so: the fix (a payment method) differs from a plan that ended.
+  expect(decide([row({ status: "paused" })]).organization).toMatchObject({ granted: false, reason: "paused" });
+  expect(decide([row({ entitlementId: "ent_old", status: "canceled" }), row({ status: "paused" })]).organization.reason).toBe("paused");
   expect(decide([row({ validUntil: NOW })]).organization.granted).toBe(false);
   expect(decide([row({ validUntil: NOW + 1 })]).organization.granted).toBe(true);
   expect(decide([row({ validFrom: NOW + 1 })]).organization.granted).toBe(false);
@@ -66,4 +69,22 @@ test("no membership rows means no access, except for system admins", () => {
 test("isLive looks only at the entitlement, not the seat", () => {
   expect(isLive({ status: "active", validFrom: null, validUntil: null, graceUntil: null }, NOW)).toBe(true);
   expect(isLive({ status: "trialing", validFrom: null, validUntil: NOW - 1, graceUntil: null }, NOW)).toBe(false);
+});
+
+test("a paused entitlement is not live, whatever its dates and grace", () => {
+  expect(isLive({ status: PAUSED_STATUS, validFrom: null, validUntil: null, graceUntil: null }, NOW)).toBe(false);
+  expect(isLive({ status: PAUSED_STATUS, validFrom: NOW - 1, validUntil: NOW + 1, graceUntil: NOW + 1 }, NOW)).toBe(false);
+});
+
+test("the kill switch closes every entitlement to everyone but system admins, and says so", () => {
+  const rows = [row({}), row({ entitlementId: "ent_acc", productKey: "accelerator", seatBased: false, hasSeat: false })];
+  const off = decideAccess(rows, { now: NOW, isSystemAdmin: false, switchedOff: true });
+  expect(off.switchedOff).toBe(true);
+  expect(off.organization).toMatchObject({ granted: false, reason: "switched_off" });
+  expect(off.accelerator).toMatchObject({ granted: false, reason: "switched_off" });
+  expect(off.entitlements.every((e) => !e.grantsUser && e.live)).toBe(true);
+  expect(decideAccess([], { now: NOW, isSystemAdmin: false, switchedOff: true }).organization.reason).toBe("switched_off");
+  const admin = decideAccess(rows, { now: NOW, isSystemAdmin: true, switchedOff: true });
+  expect(admin).toMatchObject({ switchedOff: false, organization: { granted: true }, accelerator: { granted: true } });
+  expect(decideAccess(rows, { now: NOW, isSystemAdmin: false }).organization.granted).toBe(true);
 });

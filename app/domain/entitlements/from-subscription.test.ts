@@ -23,7 +23,8 @@ test("Stripe statuses map to access statuses", () => {
   expect(entitlementStatusFor("active")).toBe("active");
   expect(entitlementStatusFor("trialing")).toBe("trialing");
   expect(entitlementStatusFor("past_due")).toBe("past_due");
-  for (const s of ["canceled", "unpaid", "incomplete_expired", "incomplete", "paused"] as const) {
+  expect(entitlementStatusFor("paused")).toBe("paused");
+  for (const s of ["canceled", "unpaid", "incomplete_expired", "incomplete"] as const) {
     expect(entitlementStatusFor(s)).toBe("canceled");
   }
 });
@@ -43,4 +44,9 @@ test("access ends at period end when cancellation is scheduled, and at the end w
   expect(validUntilFor(sub({ cancelAtPeriodEnd: true }), 1)).toBe(30 * DAY);
   expect(validUntilFor(sub({ status: "canceled", endedAt: 3 * DAY }), 1)).toBe(3 * DAY);
   expect(validUntilFor(sub({ status: "unpaid" }), 42)).toBe(42);
+});
+
+test("a paused subscription keeps no end date: access ends by its status, and resuming needs nothing undone", () => {
+  expect(validUntilFor(sub({ status: "paused", trialEnd: 30 * DAY }), 31 * DAY)).toBeNull();
+  expect(graceUntilFor({ status: "paused", existing: 12 * DAY, eventCreated: 31 * DAY, graceDays: 7 })).toBeNull();
 });

@@ -1,10 +1,12 @@
 import { type SubscriptionSnapshot } from "../billing/types";
 
-export type EntitlementStatus = "active" | "trialing" | "past_due" | "canceled" | "expired" | "revoked";
+export type EntitlementStatus = "active" | "trialing" | "past_due" | "paused" | "canceled" | "expired" | "revoked";
 
 /**
- * The entitlement a Stripe subscription implies. unpaid, canceled, incomplete_expired (and the
- * not-yet-paid or paused states) end access; past_due keeps it until the grace period ends.
+ * The entitlement a Stripe subscription implies. unpaid, canceled, incomplete_expired and the
+ * not-yet-paid states end access; past_due keeps it until the grace period ends. paused (a trial
+ * that ended without a payment method) ends access too, but stays its own state: the subscription
+ * resumes once the customer adds a payment method, and nothing of the tenant is removed meanwhile.
  */
 export function entitlementStatusFor(status: SubscriptionSnapshot["status"]): EntitlementStatus {
   switch (status) {
@@ -14,11 +16,12 @@ export function entitlementStatusFor(status: SubscriptionSnapshot["status"]): En
       return "trialing";
     case "past_due":
       return "past_due";
+    case "paused":
+      return "paused";
     case "canceled":
     case "unpaid":
     case "incomplete":
     case "incomplete_expired":
-    case "paused":
       return "canceled";
     default: {
       // A status added to SubscriptionStatus must be given its meaning here: this stops compiling until it is.

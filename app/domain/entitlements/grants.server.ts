@@ -128,7 +128,10 @@ export async function revokeEntitlement(deps: {
       .where(
         and(
           eq(schema.tenantProductEntitlements.id, e.id),
-          inArray(schema.tenantProductEntitlements.status, ["active", "trialing", "past_due", "canceled", "expired"]),
+          inArray(
+            schema.tenantProductEntitlements.status,
+            schema.ENTITLEMENT_STATUSES.filter((st) => st !== "revoked"),
+          ),
         ),
       ),
     auditInsert(db, {

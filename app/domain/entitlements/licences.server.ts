@@ -12,9 +12,12 @@ export const SOURCE_LABEL: Record<string, string> = {
   admin_grant: "Admin grant",
 };
 
+/** Every entitlement status, for the licence list's filter. */
+export const LICENCE_STATUSES = schema.ENTITLEMENT_STATUSES;
+
 export const LicenceFilter = z.object({
   product: z.enum(["organization", "accelerator", ""]).catch(""),
-  status: z.enum(["active", "trialing", "past_due", "canceled", "expired", "revoked", ""]).catch(""),
+  status: z.enum([...LICENCE_STATUSES, ""]).catch(""),
 });
 
 export type LicenceFilter = z.output<typeof LicenceFilter>;

@@ -7,6 +7,11 @@ import { type SQL, sql, type SQLWrapper } from "drizzle-orm";
 export const LIVE_STATUSES = ["active", "trialing", "past_due"] as const;
 /** The live status that lasts only until grace_until. */
 export const GRACE_STATUS = "past_due" satisfies (typeof LIVE_STATUSES)[number];
+/**
+ * Not live: a subscription Stripe paused when its trial ended without a payment method. Access ends,
+ * nothing is removed, and the entitlement is live again once the subscription resumes.
+ */
+export const PAUSED_STATUS = "paused";
 
 export type LiveFields = { status: string | null; validFrom: number | null; validUntil: number | null; graceUntil: number | null };
 
@@ -15,6 +20,7 @@ export const isLiveStatus = (status: string | null): boolean => (LIVE_STATUSES a
 /**
  * An entitlement is live at `now` when its status is active or trialing, or past_due with
  * grace_until after now, and now is inside [valid_from, valid_until) (a null date is no bound).
+ * Every other status (paused, canceled, expired, revoked) is not live, whatever its dates.
  */
 export function isLive(e: LiveFields, now: number): boolean {
   if (e.validFrom !== null && e.validFrom > now) return false;

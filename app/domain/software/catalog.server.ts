@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type Access, userHasAccessIn } from "../entitlements/access";
+import { type Access, lockedMessage, userHasAccessIn } from "../entitlements/access";
 import { forbidden } from "../errors";
 import { clientSummary } from "./client-licences.server";
 import { proUploadStatus } from "./publishing.server";
@@ -15,6 +15,10 @@ export type Viewer = { userId: string; isSystemAdmin: boolean; access: Access };
 const seatedTenants = (v: Viewer) => [
   ...new Set(v.access.entitlements.filter((e) => e.productKey === "organization" && e.grantsUser).map((e) => e.tenantId)),
 ];
+
+/** Why a download is refused: the kill switch's locked message while it is on, else what the plan lacks. */
+export const downloadRefusal = (v: Viewer) =>
+  v.access.switchedOff ? lockedMessage("organization", "switched_off") : "Downloads come with the Organization plan and a seat on it.";
 
 /** May this viewer download from this catalog? System: Organization access anywhere. Tenant: a seat there. */
 export function mayRead(v: Viewer, catalog: { ownerType: "system" | "tenant"; ownerId: string }): boolean {
@@ -33,7 +37,7 @@ export type LatestApplication = {
 /** The latest non-superseded version of every application the viewer may see (403 without Organization access). */
 export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<LatestApplication[]> {
   // Organization access (a seat anywhere, or system admin) is what downloads need at all.
-  if (!deps.viewer.access.organization.granted) throw forbidden("Downloads come with the Organization plan and a seat on it.");
+  if (!deps.viewer.access.organization.granted) throw forbidden(downloadRefusal(deps.viewer));
   // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
   const tenantIds = seatedTenants(deps.viewer);
   const inTenants = tenantIds.length

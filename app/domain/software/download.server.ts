@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { AppError, forbidden } from "../errors";
-import { mayRead, type Viewer } from "./catalog.server";
+import { downloadRefusal, mayRead, type Viewer } from "./catalog.server";
 
 const noSuchVersion = () => new AppError({ code: "not_found", status: 404, message: "No such version." });
 
@@ -20,7 +20,7 @@ export async function openDownload(deps: { db: Db; files: R2Bucket; viewer: View
   if (!row) throw noSuchVersion();
   if (!mayRead(deps.viewer, row)) {
     if (row.ownerType === "tenant" && !deps.viewer.access.entitlements.some((e) => e.tenantId === row.ownerId)) throw noSuchVersion();
-    throw forbidden("Downloads come with the Organization plan and a seat on it.");
+    throw forbidden(downloadRefusal(deps.viewer));
   }
   const object = await deps.files.get(row.v.downloadKey);
   if (!object) throw new AppError({ code: "file_missing", status: 404, message: "The file for this version is not in storage." });

@@ -9,6 +9,7 @@ import { streamToR2 } from "../../infra/storage/r2-multipart.server";
 import { checkedPackageBody } from "./package-body";
 import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
 import { liveOrganizationEntitlements } from "../entitlements/organization.server";
+import { type Access, lockedMessage } from "../entitlements/access";
 
 // Publishing to the software catalog: a system admin's applications and versions, a Pro tenant's
 // uploads, and the admin switch that allows them. Every package is checked before it is stored.
@@ -193,7 +194,15 @@ export type UploadTarget = { tenantId: string; tenantName: string; userId: strin
  * tenant (404 for anyone else), on the Pro plan (a live MAX/ULTRA Organization) with the admin's
  * switch on (403 otherwise).
  */
-export async function requireUploadTarget(deps: { db: Db; userId: string; tenantSlug: string; now: number }): Promise<UploadTarget> {
+export async function requireUploadTarget(deps: {
+  db: Db;
+  userId: string;
+  tenantSlug: string;
+  now: number;
+  /** The uploader's access; the kill switch refuses uploads as it refuses downloads. */
+  access: Pick<Access, "switchedOff">;
+}): Promise<UploadTarget> {
+  if (deps.access.switchedOff) throw forbidden(lockedMessage("organization", "switched_off"));
   const tenant = await requireManagedTenant({
     db: deps.db,
     userId: deps.userId,

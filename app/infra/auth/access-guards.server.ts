@@ -1,18 +1,11 @@
 import { type AppLoadContext, data } from "@remix-run/cloudflare";
 import { track } from "../../domain/analytics/track.server";
-import { type Access, type ProductAccess, type ProductKey } from "../../domain/entitlements/access";
+import { type Access, lockedMessage, type ProductAccess, type ProductKey } from "../../domain/entitlements/access";
 import { errorJson } from "../http/responses.server";
 import { requireAccess, requireSession } from "./guards.server";
 import { type ActiveSession } from "./session.server";
 
 export type LockedData = { locked: true; product: ProductKey; reason: ProductAccess["reason"]; message: string };
-
-const MESSAGES: Record<NonNullable<ProductAccess["reason"]>, (p: string) => string> = {
-  no_entitlement: (p) => `${p} is not part of your plan yet.`,
-  not_live: (p) => `Your organisation's ${p} plan is not active.`,
-  needs_seat: (p) => `Your organisation has ${p}, but you do not have a seat yet. Ask an admin to assign you one.`,
-};
-const NAMES: Record<ProductKey, string> = { organization: "Organization", accelerator: "Accelerator" };
 
 /**
  * Entitlements decide, on the server, in every loader and action that needs them: signed-out
@@ -28,8 +21,9 @@ export async function requireProductAccess(
   const access = await requireAccess(context, request, opts);
   const decision = access[product];
   if (decision.granted) return { session, access, decision };
-  // Locked views are counted for the funnel within the analytics limit (a reload loop writes nothing more).
-  if (product === "accelerator" && (await context.withinLimit("analytics", session.user.id))) {
+  // Locked views are counted for the funnel within the analytics limit (a reload loop writes nothing more);
+  // not while the kill switch is on: it writes nothing, and a view it locks says nothing about the funnel.
+  if (product === "accelerator" && decision.reason !== "switched_off" && (await context.withinLimit("analytics", session.user.id))) {
     await track({
       db: context.db,
       name: "accelerator_locked_view",
@@ -38,7 +32,7 @@ export async function requireProductAccess(
       now: context.now(),
     });
   }
-  const message = MESSAGES[decision.reason ?? "no_entitlement"](NAMES[product]);
+  const message = lockedMessage(product, decision.reason);
   if (opts.api) throw errorJson(403, "no_access", message);
   throw data<LockedData>({ locked: true, product, reason: decision.reason, message }, { status: 403 });
 }

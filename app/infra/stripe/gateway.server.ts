@@ -90,7 +90,9 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
           customer: i.customerId,
           items: [{ price: i.stripePriceId, quantity: 1 }],
           trial_period_days: i.trialDays,
-          trial_settings: { end_behavior: { missing_payment_method: "cancel" } },
+          // A trial that ends without a payment method pauses (status paused: access off, nothing removed) rather
+          // than cancels, so adding a card and resuming brings the same subscription back.
+          trial_settings: { end_behavior: { missing_payment_method: "pause" } },
           ...(i.defaultPaymentMethod ? { default_payment_method: i.defaultPaymentMethod } : {}),
           metadata: i.metadata,
         },

@@ -815,6 +815,20 @@ route("POST", "/v1/subscriptions/:id", (ctx, p, [id]) => {
   return withExpand(ctx, p, sub);
 });
 
+route("POST", "/v1/subscriptions/:id/resume", (ctx, p, [id]) => {
+  p.allow("billing_cycle_anchor", "proration_behavior", "proration_date", "payment_behavior");
+  const anchor = p.obj("billing_cycle_anchor");
+  anchor?.allowOnly("type");
+  const sub = ctx.billing.load(id as string, "subscription");
+  ctx.billing.resumeSubscription(sub, {
+    billingCycleAnchor: anchor ? anchor.oneOf("type", ["now", "unchanged"] as const) : undefined,
+    prorationBehavior: p.oneOf("proration_behavior", ["always_invoice", "create_prorations", "none"] as const),
+    prorationDate: p.int("proration_date", 0, 1e11),
+    paymentBehavior: p.oneOf("payment_behavior", ["resume_on_payment_attempt", "resume_on_payment_success"] as const),
+  });
+  return withExpand(ctx, p, sub);
+});
+
 route("DELETE", "/v1/subscriptions/:id", (ctx, p, [id]) => {
   p.allow("cancellation_details");
   const details = p.obj("cancellation_details")?.allowOnly("comment", "feedback");

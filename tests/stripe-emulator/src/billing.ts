@@ -907,14 +907,91 @@ export class Billing {
       return;
     }
     if (!pm && behavior === "pause") {
+      // Paused, not pause_collection (which keeps the status and still invoices): no invoice, no new
+      // period, nothing happens to it until it is resumed (nextStepAt is null for paused).
       const before = structuredClone(sub);
       sub.status = "paused";
-      sub.pause_collection = null;
+      sub.status_details = {
+        paused: { subscription: { type: "trial_end_without_payment_method" }, transitioned_at: at, type: "subscription" },
+      };
       this.update(before, sub, "customer.subscription.updated", at);
       this.emit("customer.subscription.paused", sub, { created: at });
       return;
     }
     this.startPeriod(sub, at, { status: "active", billing_cycle_anchor: at });
+  }
+
+  /**
+   * POST /v1/subscriptions/:id/resume. billing_cycle_anchor `now` (the default) starts a new period
+   * now and invoices it in full; `unchanged` moves to the period around now on the old anchor and,
+   * unless proration_behavior is `none`, invoices the rest of it prorated. The resumption invoice is
+   * finalized and charged at once. With payment_behavior `resume_on_payment_attempt` (the default)
+   * the subscription resumes either way, `active` if paid, `past_due` if not; with
+   * `resume_on_payment_success` a failed payment leaves it paused (the invoice stays open). Without
+   * an invoice it is active at once. Resuming emits customer.subscription.updated and
+   * customer.subscription.resumed.
+   */
+  resumeSubscription(
+    sub: Obj,
+    args: { billingCycleAnchor?: "now" | "unchanged"; prorationBehavior?: string; prorationDate?: number; paymentBehavior?: string },
+  ): Obj {
+    if (sub.status !== "paused") throw badRequest(`Only a paused subscription can be resumed; this one is ${String(sub.status)}.`);
+    const now = this.nowFor(String(sub.customer));
+    const items = (sub.items as { data: Obj[] }).data;
+    const { interval, count } = this.intervalOf(sub);
+    let period: Period;
+    let lines: Obj[];
+    const changes: Record<string, unknown> = {};
+    if ((args.billingCycleAnchor ?? "now") === "now") {
+      period = { start: now, end: addInterval(now, interval, count) };
+      lines = items.map((it) => this.line(sub, it, Number((it.price as Obj).unit_amount) * Number(it.quantity), null, period));
+      changes.billing_cycle_anchor = now;
+    } else {
+      // The period around `now` on the unchanged anchor.
+      period = this.period(sub);
+      while (period.end <= now) period = { start: period.end, end: addInterval(period.end, interval, count) };
+      const at = args.prorationDate ?? now;
+      if (at < period.start || at > period.end)
+        throw badRequest("Cannot specify proration date outside of current subscription period", "proration_date");
+      const remaining = period.end - at;
+      const total = period.end - period.start;
+      const date = new Date(at * 1000).toISOString().slice(0, 10);
+      lines =
+        args.prorationBehavior === "none"
+          ? []
+          : items.map((it) =>
+              this.line(
+                sub,
+                it,
+                Math.round((Number((it.price as Obj).unit_amount) * Number(it.quantity) * remaining) / total),
+                `Remaining time on ${String(it.quantity)} × ${this.productName(it.price as Obj)} after ${date}`,
+                { start: at, end: period.end },
+                true,
+              ),
+            );
+    }
+    const before = structuredClone(sub);
+    this.setPeriod(sub, period);
+    const invoice = lines.length > 0 ? this.createInvoice(sub, lines, "subscription_update", period, now) : null;
+    const paid = invoice ? this.payInvoice(invoice, now) : true;
+    if (invoice) changes.latest_invoice = invoice.id;
+    if (!paid && args.paymentBehavior === "resume_on_payment_success") {
+      // Still paused until the invoice is paid (retryInvoice finishes the resume); only the new invoice is recorded.
+      this.setPeriod(sub, this.period(before));
+      Object.assign(sub, { latest_invoice: changes.latest_invoice, _resume: { period, changes } });
+      this.update(before, sub, "customer.subscription.updated", now);
+      return sub;
+    }
+    this.finishResume(before, sub, changes, paid ? "active" : "past_due", now);
+    return sub;
+  }
+
+  finishResume(before: Obj, sub: Obj, changes: Record<string, unknown>, status: string, now: number): void {
+    Object.assign(sub, changes, { status });
+    delete sub.status_details;
+    delete sub._resume;
+    this.update(before, sub, "customer.subscription.updated", now);
+    this.emit("customer.subscription.resumed", sub, { created: now });
   }
 
   renew(sub: Obj, at: number): void {
@@ -961,6 +1038,13 @@ export class Billing {
     const parent = invoice.parent as { subscription_details?: { subscription?: string } } | null;
     const subId = parent?.subscription_details?.subscription;
     const sub = subId ? this.store.get(subId) : null;
+    const resume = sub?._resume as { period: Period; changes: Record<string, unknown> } | undefined;
+    if (sub && paid && sub.status === "paused" && resume && sub.latest_invoice === invoice.id) {
+      const before = structuredClone(sub);
+      this.setPeriod(sub, resume.period);
+      this.finishResume(before, sub, resume.changes, "active", now);
+      return paid;
+    }
     if (sub && paid && ["past_due", "incomplete", "unpaid"].includes(String(sub.status))) {
       const before = structuredClone(sub);
       sub.status = "active";

@@ -591,6 +591,8 @@ export function diff(before: Fields, after: Fields): Fields {
   const prev: Fields = {};
   for (const k of Object.keys(after)) {
     if (k.startsWith("_")) continue;
+    // A field the object did not have (an optional one, like status_details) is not a previous value.
+    if (!(k in before)) continue;
     const was = before[k];
     const now = after[k];
     if (JSON.stringify(was) === JSON.stringify(now)) continue;

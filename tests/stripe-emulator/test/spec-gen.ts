@@ -40,6 +40,7 @@ export const ENDPOINT_METHODS: Record<string, [string, string, string]> = {
   "GET /v1/subscriptions/:id": ["Subscriptions", "SubscriptionResource", "retrieve"],
   "POST /v1/subscriptions/:id": ["Subscriptions", "SubscriptionResource", "update"],
   "DELETE /v1/subscriptions/:id": ["Subscriptions", "SubscriptionResource", "cancel"],
+  "POST /v1/subscriptions/:id/resume": ["Subscriptions", "SubscriptionResource", "resume"],
   "GET /v1/subscriptions": ["Subscriptions", "SubscriptionResource", "list"],
   "GET /v1/subscription_items/:id": ["SubscriptionItems", "SubscriptionItemResource", "retrieve"],
   "POST /v1/subscription_items/:id": ["SubscriptionItems", "SubscriptionItemResource", "update"],
