@@ -166,6 +166,20 @@ test("Stripe unreachable: starting checkout is a friendly 502 (JSON for the API,
   expect(html).toContain("Continue to payment");
   // Nothing was bought or half-made: no intent waits for a session that was never created.
   expect(await count("purchase_intents", "user_id = ? AND state <> 'failed'", buyer.user.id)).toBe(0);
+
+  // Coming back through Cancel while Stripe is down: the session cannot be expired, so the page
+  // says why (502) and the intent stays open for a later visit or the reconciliation job.
+  const open = await startCheckout(buyer.agent, { priceId: PRICE.pro, quantity: 3, organizationName: "Offline Co" });
+  const cancel = await callWorker(
+    new Request(`${BASE}/checkout/cancel?intent=${open.intentId}`, {
+      headers: { Cookie: buyer.agent.cookie!, Host: new URL(BASE).host, "CF-Connecting-IP": buyer.agent.ip },
+    }),
+    stripeDown,
+  );
+  expect(cancel.status).toBe(502);
+  expect(cancel.headers.get("Content-Type")).toContain("text/html");
+  expect(await pageText(cancel)).toContain("We could not reach the payment provider. Please try again.");
+  expect((await intentRow(open.intentId))!.state).toBe("checkout_open");
 }, 60_000);
 
 test("POST /api/auth/register is signup: same account, session, verification email, validation and rate limit", async () => {
