@@ -24,6 +24,14 @@ export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
 export const conflict = (code: string, message: string, details?: AppError["details"]) =>
   new AppError({ code, status: 409, message, details });
 
+/** Stripe could not be reached or failed on its side: a 502 the buyer can retry, never a 500. */
+export const paymentProviderUnavailable = () =>
+  new AppError({
+    code: "payment_provider_unavailable",
+    status: 502,
+    message: "We could not reach the payment provider. Please try again.",
+  });
+
 /** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */
 export const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
 

@@ -2,6 +2,7 @@ import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflar
 import { Link } from "@remix-run/react";
 import { cancelIntent } from "../domain/billing/intents.server";
 import { requireSession } from "../infra/auth/guards.server";
+import { runLoader } from "../infra/http/action-result.server";
 
 export const meta: MetaFunction = () => [{ title: "Checkout canceled · Gatehouse" }];
 
@@ -10,7 +11,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const intentId = new URL(request.url).searchParams.get("intent") ?? "";
   const intent = /^int_[0-9a-z]{20}$/.test(intentId)
-    ? await cancelIntent({ db: context.db, gateway: context.billing(), intentId, userId: user.id, now: context.now() })
+    ? await runLoader(() => cancelIntent({ db: context.db, gateway: context.billing(), intentId, userId: user.id, now: context.now() }))
     : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });
   return { state: intent.state };

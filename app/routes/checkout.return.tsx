@@ -18,6 +18,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { intent };
 }
 
+// The products /checkout/start sells by key; anything else is chosen again on the pricing page.
+const STARTABLE = new Set(["organization", "accelerator"]);
+
+/** "Try again" opens a new Checkout for the same plan, interval and seats (the old session is spent). */
+function retryPath(intent: { product: { key: string }; interval: "month" | "year" | null; quantity: number }): string {
+  if (!STARTABLE.has(intent.product.key)) return "/pricing";
+  const q = new URLSearchParams({ plan: intent.product.key, interval: intent.interval ?? "month", seats: String(intent.quantity) });
+  return `/checkout/start?${q}`;
+}
+
 export default function CheckoutReturn() {
   const { intent } = useLoaderData<typeof loader>();
   const { revalidate, state } = useRevalidator();
@@ -56,11 +66,16 @@ export default function CheckoutReturn() {
     );
   }
   if (done) {
+    const failed = intent.state === "failed";
     return (
       <section className="card narrow" aria-live="polite">
-        <h1>{intent.state === "failed" ? "The payment failed" : "This checkout was not completed"}</h1>
-        <p>Nothing was charged for this checkout.</p>
-        <Link to="/pricing" className="button">
+        <h1>{failed ? "The payment failed" : "This checkout was not completed"}</h1>
+        <p>
+          {failed
+            ? "Your bank did not confirm the payment, so nothing was charged and nothing was unlocked. You can pay again, with another payment method if you like."
+            : "Nothing was charged for this checkout."}
+        </p>
+        <Link to={retryPath(intent)} className="button">
           Try again
         </Link>
       </section>

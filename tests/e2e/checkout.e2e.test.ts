@@ -54,6 +54,70 @@ test("a declined card shows the decline and provisions nothing", async () => {
   await page.close();
 });
 
+test("a bank payment that fails says so, and its retry link starts a new Checkout that succeeds", async () => {
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-async-failed"));
+  await page.goto(`${appUrl()}/pricing`);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Enroll in Accelerator" }).click();
+  await page.waitForURL(/\/checkout\/start\?plan=accelerator/);
+  await page.getByLabel("Organisation name").fill("Bounced Bank Co");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.waitForURL((url) => url.href.startsWith(inject("stripeUrl")));
+  // The buyer pays by bank debit (the emulator's delayed method has no button): the session
+  // completes unpaid and Checkout sends the buyer back, where the app waits for the bank.
+  const stripeControl = emulatorControl(inject("stripeUrl"));
+  const sessionId = /\/c\/pay\/(cs_test_[A-Za-z0-9]+)/.exec(page.url())![1]!;
+  const paid = await stripeControl.pay(page.url(), "pay_async");
+  expect(paid.status).toBe(303);
+  await page.goto(paid.location!);
+  await page.getByRole("heading", { name: "Processing payment..." }).waitFor();
+  // The bank refuses the debit; the page learns it from the verified webhook, by itself.
+  await stripeControl.resolveAsyncPayment(sessionId, "failed");
+  await page.getByRole("heading", { name: "The payment failed" }).waitFor({ timeout: 30_000 });
+  await screenshot(page, "checkout-async-failed");
+
+  await page.getByRole("link", { name: "Try again" }).click();
+  await page.waitForURL(/\/checkout\/start\?plan=accelerator/);
+  await page.getByLabel("Organisation name").fill("Bounced Bank Co");
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.waitForURL((url) => url.href.startsWith(inject("stripeUrl")));
+  expect(page.url()).not.toContain(sessionId);
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.waitForURL(/\/checkout\/return\?intent=/);
+  await page.getByRole("heading", { name: "Payment confirmed" }).waitFor({ timeout: 30_000 });
+  expect(await page.textContent("main")).toContain("Bounced Bank Co");
+  await page.close();
+});
+
+test("a payment Stripe took but whose webhook is late says so after 60 seconds, then confirms when it arrives", async () => {
+  const page = await browser().newPage();
+  await signUp(page, uniqueEmail("e2e-late-webhook"));
+  await openCheckout(page, 2, "Late Webhook Co");
+  const stripeControl = emulatorControl(inject("stripeUrl"));
+  // The page's own clock, so "60 seconds" passes without waiting for it.
+  await page.clock.install();
+  await stripeControl.setMode("hold");
+  try {
+    await page.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.waitForURL(/\/checkout\/return\?intent=/);
+    await page.getByRole("heading", { name: "Processing payment..." }).waitFor();
+    await hydrated(page);
+    const late = page.getByRole("status").filter({ hasText: "Stripe has not confirmed the payment yet" });
+    await page.clock.fastForward(59_000);
+    expect(await late.count()).toBe(0);
+    await page.clock.fastForward(2_000);
+    await late.waitFor();
+    await screenshot(page, "checkout-not-confirmed-yet");
+  } finally {
+    await stripeControl.setMode("deliver");
+    await stripeControl.release();
+  }
+  await page.clock.fastForward(2_000);
+  await page.getByRole("heading", { name: "Payment confirmed" }).waitFor({ timeout: 30_000 });
+  await page.close();
+});
+
 test("Cancel on the Checkout page comes back to a friendly page with a retry link", async () => {
   const page = await browser().newPage();
   await signUp(page, uniqueEmail("e2e-cancel"));

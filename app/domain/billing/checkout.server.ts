@@ -5,7 +5,7 @@ import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { LIVE_STATUSES } from "../entitlements/live";
-import { AppError, conflict, forbidden, invalidInput } from "../errors";
+import { conflict, forbidden, invalidInput, paymentProviderUnavailable } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
 import { type BillingGateway, type CheckoutSessionOpened } from "./types";
@@ -110,11 +110,7 @@ export async function startCheckout(deps: {
         updatedAt: deps.now,
       })
       .where(eq(schema.purchaseIntents.id, intentId));
-    throw new AppError({
-      code: "payment_provider_unavailable",
-      status: 502,
-      message: "We could not reach the payment provider. Please try again.",
-    });
+    throw paymentProviderUnavailable();
   }
 
   await db

@@ -30,6 +30,9 @@ const HANDLED = new Set([
   ...SUBSCRIPTION_EVENTS,
 ]);
 
+/** The event types to enable on the Stripe webhook endpoint (docs/stripe-onboarding.md lists the same; a test compares). */
+export const HANDLED_EVENT_TYPES: readonly string[] = [...HANDLED];
+
 /** Whether any handler below acts on this event type; every other type is recorded as ignored. */
 export const actsOn = (type: string) => HANDLED.has(type);
 

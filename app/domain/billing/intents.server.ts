@@ -8,6 +8,8 @@ export type IntentView = {
   id: string;
   state: string;
   product: { key: string; name: string };
+  /** The billing interval of the price bought (null for one-time prices), for "try again". */
+  interval: "month" | "year" | null;
   quantity: number;
   tenant: { id: string; name: string; slug: string } | null;
   createdAt: number;
@@ -17,9 +19,10 @@ export type IntentView = {
 /** An intent as its buyer sees it; anyone else gets null (and a 404 at the edge). */
 export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId: string }): Promise<IntentView | null> {
   const row = await deps.db
-    .select({ intent: schema.purchaseIntents, product: schema.products, tenant: schema.tenants })
+    .select({ intent: schema.purchaseIntents, product: schema.products, interval: schema.productPrices.interval, tenant: schema.tenants })
     .from(schema.purchaseIntents)
     .innerJoin(schema.products, eq(schema.products.id, schema.purchaseIntents.productId))
+    .innerJoin(schema.productPrices, eq(schema.productPrices.id, schema.purchaseIntents.priceId))
     .leftJoin(schema.tenants, eq(schema.tenants.id, schema.purchaseIntents.provisionedTenantId))
     .where(and(eq(schema.purchaseIntents.id, deps.intentId), eq(schema.purchaseIntents.userId, deps.userId)))
     .get();
@@ -28,6 +31,7 @@ export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId
     id: row.intent.id,
     state: row.intent.state,
     product: { key: row.product.key, name: row.product.name },
+    interval: row.interval,
     quantity: row.intent.quantity,
     tenant: row.tenant ? { id: row.tenant.id, name: row.tenant.name, slug: row.tenant.slug } : null,
     createdAt: row.intent.createdAt,

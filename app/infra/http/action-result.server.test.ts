@@ -3,7 +3,7 @@ import { expect, test } from "vitest";
 import { z } from "zod";
 import { AppError, invalidInput } from "../../domain/errors";
 import { rateLimited } from "./rate-limit.server";
-import { runAction, runJson } from "./action-result.server";
+import { runAction, runJson, runLoader } from "./action-result.server";
 
 type Settled = { data: Record<string, unknown>; init: ResponseInit | null };
 const settled = (r: unknown) => r as Settled;
@@ -137,4 +137,19 @@ test("names conform would read as paths or intents are ignored, not a 500", asyn
     ),
   );
   expect(res.data).toMatchObject({ ok: true, submission: { initialValue: null } });
+});
+
+test("a page loader's AppError is thrown as a route error with its status and message; its result passes; others propagate", async () => {
+  expect(await runLoader(async () => ({ state: "canceled" }))).toEqual({ state: "canceled" });
+  const thrown = await runLoader(async () => {
+    throw new AppError({ code: "payment_provider_unavailable", status: 502, message: "We could not reach the payment provider." });
+  }).catch((e: unknown) => e);
+  expect(settled(thrown).data).toEqual({ error: "payment_provider_unavailable", message: "We could not reach the payment provider." });
+  expect(settled(thrown).init).toMatchObject({ status: 502 });
+  const bug = new TypeError("a bug");
+  await expect(
+    runLoader(async () => {
+      throw bug;
+    }),
+  ).rejects.toBe(bug);
 });

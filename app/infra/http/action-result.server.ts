@@ -123,3 +123,16 @@ export const actionRetryAfter: HeadersFunction = ({ actionHeaders, loaderHeaders
   if (retryAfter) headers.set("Retry-After", retryAfter);
   return headers;
 };
+
+/**
+ * Page loaders whose domain call may fail (Stripe unreachable, say): an AppError is thrown as a
+ * route error with its status and message, which the ErrorBoundary shows; others propagate.
+ */
+export async function runLoader<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    throw data({ error: e.code, message: e.message }, { status: e.status, headers: appErrorHeaders(e) });
+  }
+}

@@ -22,6 +22,7 @@ test("only the exact method and path pairs are answered directly", () => {
     ),
   );
   expect(route(new Request("https://x.test/api/stripe/webhook", { method: "POST" }))).not.toBeNull();
+  expect(route(new Request("https://x.test/api/billing/webhook", { method: "POST" }))).not.toBeNull();
   expect(route(new Request("https://x.test/api/public/pricing?currency=eur"))).not.toBeNull();
   for (const [method, path] of [
     ["GET", "/api/stripe/webhook"],

@@ -7,6 +7,8 @@ import { errorJson } from "./responses.server";
 // method, a trailing slash, `.data`) still goes through Remix to the same module.
 const DIRECT = [
   { method: "POST", path: "/api/stripe/webhook", routeId: "routes/api.stripe.webhook", handler: "action" },
+  // The alias re-exports the same action; it is answered by the same module.
+  { method: "POST", path: "/api/billing/webhook", routeId: "routes/api.stripe.webhook", handler: "action" },
   { method: "GET", path: "/api/public/pricing", routeId: "routes/api.public.pricing", handler: "loader" },
 ] as const;
 

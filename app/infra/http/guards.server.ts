@@ -5,8 +5,11 @@ import { payloadTooLarge } from "./responses.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Where Stripe posts webhooks: the path and its alias from the MVP plan (one route module). */
+export const WEBHOOK_PATHS: ReadonlySet<string> = new Set(["/api/stripe/webhook", "/api/billing/webhook"]);
+
 // Stripe posts webhooks from its own servers; they are authenticated by signature instead.
-const CROSS_SITE_EXEMPT = new Set(["/api/stripe/webhook"]);
+const CROSS_SITE_EXEMPT = WEBHOOK_PATHS;
 
 /** Every non-GET request except the Stripe webhook must come from this site (Fetch Metadata, then Origin). */
 export function isCrossSiteWrite(request: Request): boolean {
@@ -30,7 +33,7 @@ export function declaredBodyTooLarge(request: Request, limit = DEFAULT_BODY_LIMI
   // The webhook reads its body with its own limit and answers 400, as Stripe's docs expect; uploads
   // check UPLOAD_MAX_BYTES themselves.
   const path = new URL(request.url).pathname;
-  if (path === "/api/stripe/webhook" || isUploadPath(path)) return false;
+  if (WEBHOOK_PATHS.has(path) || isUploadPath(path)) return false;
   const length = request.headers.get("Content-Length");
   return length !== null && Number(length) > limit;
 }

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { type BillingEvent, type BillingGateway } from "../../domain/billing/types";
+import { paymentProviderUnavailable } from "../../domain/errors";
 import { toBillingEvent, toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSnapshot } from "./mappers.server";
 
 // The official SDK behind the domain's BillingGateway. Every write carries an Idempotency-Key
@@ -8,7 +9,7 @@ import { toBillingEvent, toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSna
 export function createBillingGateway(client: () => Stripe): BillingGateway {
   let sdk: Stripe | undefined;
   const stripe = () => (sdk ??= client());
-  return {
+  return outagesAs502({
     async ensureCustomer({ idempotencyKey, email, name, metadata }) {
       const customer = await stripe().customers.create({ email, name, metadata }, { idempotencyKey });
       return customer.id;
@@ -165,7 +166,24 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
         throw e;
       }
     },
-  };
+  });
+}
+
+/** Stripe unreachable (network, after the SDK's retries) or failing on its side (5xx) is the 502 AppError. */
+const isOutage = (e: unknown) =>
+  e instanceof Stripe.errors.StripeConnectionError || (e instanceof Stripe.errors.StripeError && (e.statusCode ?? 0) >= 500);
+
+// Every gateway method, so no caller can turn an outage into a 500 by forgetting a try/catch.
+function outagesAs502(gateway: BillingGateway): BillingGateway {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(gateway) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = (...args: unknown[]) =>
+      fn(...args).catch((e: unknown) => {
+        if (isOutage(e)) throw paymentProviderUnavailable();
+        throw e;
+      });
+  }
+  return wrapped as unknown as BillingGateway;
 }
 
 async function firstItemId(stripe: Stripe, subscriptionId: string): Promise<string> {

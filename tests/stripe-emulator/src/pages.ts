@@ -227,7 +227,11 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
   const b = ctx.billing;
   if (s.mode !== "payment")
     return page("Checkout", checkoutBody(s, `<p class="error" role="alert">Delayed payments are only emulated in payment mode.</p>`), 400);
-  const pid = s._payment_intent_data as { metadata: Record<string, string>; description: string | null } | null;
+  const pid = s._payment_intent_data as {
+    setup_future_usage: string | null;
+    metadata: Record<string, string>;
+    description: string | null;
+  } | null;
   let customer = typeof s.customer === "string" ? b.store.get(s.customer) : null;
   const email = text(customer?.email ?? s.customer_email, "customer@example.com");
   if (!customer) {
@@ -237,8 +241,14 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
   }
   const at = b.nowFor(customer.id);
   const pm = b.createPaymentMethod(customer.id, email, at);
-  pm.customer = null;
-  b.store.put(pm);
+  if (pid?.setup_future_usage) {
+    // As in Stripe: with setup_future_usage the method is attached once the intent is confirmed,
+    // which for a delayed method is now (processing), not when the money arrives.
+    b.emit("payment_method.attached", pm, { created: at });
+  } else {
+    pm.customer = null;
+    b.store.put(pm);
+  }
   const amount = ((s._line_items as Obj[]) ?? []).reduce((sum, li) => sum + Number(li.amount_total), 0);
   const pi = paymentIntentObj({
     id: randomId("pi_"),
@@ -249,6 +259,7 @@ function payAsync(ctx: ApiContext, s: Obj): Response {
     description: pid?.description ?? null,
     metadata: pid?.metadata ?? {},
     payment_method: pm.id,
+    setup_future_usage: pid?.setup_future_usage ?? null,
     status: "processing",
     processing: { type: "card" },
   });

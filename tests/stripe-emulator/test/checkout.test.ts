@@ -281,4 +281,35 @@ describe("checkout in payment mode", () => {
     ]);
     await expect(control().resolveAsyncPayment(bad.s.id, "succeeded")).rejects.toThrow(/400/);
   });
+
+  it("a delayed payment keeps its payment method on the customer only with setup_future_usage, from confirmation on", async () => {
+    for (const usage of [null, "off_session"] as const) {
+      const c = await stripe.customers.create({ email: `async-${usage ?? "once"}@example.com` });
+      const s = await stripe.checkout.sessions.create({
+        mode: "payment",
+        customer: c.id,
+        line_items: [{ price: oneTime.id, quantity: 1 }],
+        success_url: "http://x/ok",
+        ...(usage ? { payment_intent_data: { setup_future_usage: usage } } : {}),
+      });
+      await control().pay(s.url as string, "pay_async");
+      const pi = (await stripe.checkout.sessions.retrieve(s.id, { expand: ["payment_intent"] })).payment_intent as Stripe.PaymentIntent;
+      expect(pi).toMatchObject({ status: "processing", setup_future_usage: usage });
+      const pm = await stripe.paymentMethods.retrieve(pi.payment_method as string);
+      expect(pm.customer).toBe(usage ? c.id : null);
+      expect((await stripe.customers.listPaymentMethods(c.id)).data.map((m) => m.id)).toEqual(usage ? [pm.id] : []);
+      expect((await eventTypesFor(stripe, c.id)).includes("payment_method.attached")).toBe(usage !== null);
+      await control().resolveAsyncPayment(s.id, "succeeded");
+      // Saved for later: it can pay a subscription off-session, as the app's bundled trial does.
+      if (usage) {
+        const sub = await stripe.subscriptions.create({
+          customer: c.id,
+          items: [{ price: monthly.id, quantity: 1 }],
+          default_payment_method: pm.id,
+          trial_period_days: 30,
+        });
+        expect(sub.default_payment_method).toBe(pm.id);
+      }
+    }
+  });
 });
