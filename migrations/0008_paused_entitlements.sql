@@ -1,5 +1,5 @@
 -- Adds 'paused' to the entitlement status CHECK (a Stripe subscription paused at the end of a trial
--- without a payment method; docs/decisions/015-paused-trials-and-access-kill-switch.md).
+-- without a payment method; docs/decisions/016-paused-trials-and-access-kill-switch.md).
 -- SQLite changes a CHECK only by rebuilding the table, and D1 ignores PRAGMA foreign_keys=OFF inside a
 -- migration. So, rather than drizzle-kit's create-copy-drop-rename: the rows are copied aside, the table
 -- is dropped and created again under its own name, and the rows go back. With foreign keys deferred,
