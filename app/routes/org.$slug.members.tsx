@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { NO_SEAT } from "../domain/seats/rules";
 import { assignSeat, releaseSeat, seatOverview } from "../domain/seats/seats.server";
 import {
   approveMember,
@@ -224,7 +225,17 @@ export default function Members() {
                     </button>
                   </Form>
                 </td>
-                <td>{m.hasSeat ? <span className="badge">Seat</span> : <span className="muted">No seat</span>}</td>
+                <td>
+                  {m.hasSeat ? (
+                    <span className="badge">Seat</span>
+                  ) : seats.free === 0 ? (
+                    <span data-testid="no-seat">
+                      {NO_SEAT} <Link to={`/org/${tenant.slug}/billing`}>Buy seats</Link>
+                    </span>
+                  ) : (
+                    <span className="muted">No seat</span>
+                  )}
+                </td>
                 <td>
                   {m.hasSeat ? (
                     // Only owners release an owner's seat (the allocator refuses it anyway).

@@ -2,8 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
-import { forbidden } from "../domain/errors";
+import { tenantHasLive } from "../domain/entitlements/access";
 import {
   addRoadmapItem,
   deleteRoadmapItem,
@@ -12,7 +11,8 @@ import {
   setRoadmapPublished,
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
-import { memberTenant } from "../domain/seats/seats.server";
+import { decideOrgAction } from "../domain/seats/rules";
+import { memberTenant, requireManagedTenant } from "../domain/seats/seats.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
@@ -27,12 +27,8 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
   const access = await requireAccess(context, request);
-  return {
-    user,
-    tenant,
-    canPublish: userHasAccessIn(access, tenant.id, "organization", user.isSystemAdmin),
-    tenantLive: tenantHasLive(access.entitlements, tenant.id, "organization"),
-  };
+  const tenantLive = tenantHasLive(access.entitlements, tenant.id, "organization");
+  return { user, tenant, canPublish: decideOrgAction({ role: tenant.role, plan: { live: tenantLive, refusal: NOT_LIVE } }).ok, tenantLive };
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -48,9 +44,12 @@ const Intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("publish"), published: z.enum(["true", "false"]) }),
 ]);
 
-// Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
+const NOT_LIVE = "Publishing a roadmap needs a live Organization plan.";
+
+// Members edit; making the roadmap live is an organisation-level action (an owner or admin, the
+// tenant's live Organization plan, no seat needed), checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, canPublish } = await memberContext(request, context, params.slug);
+  const { user, tenant } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
   return runAction(
@@ -70,8 +69,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
           break;
         case "publish":
-          if (input.published === "true" && !canPublish) {
-            throw forbidden("Publishing a roadmap needs Organization access with a seat.");
+          if (input.published === "true") {
+            await requireManagedTenant({
+              db: context.db,
+              userId: user.id,
+              slug: tenant.slug,
+              refusal: "Only owners and admins publish the roadmap.",
+              plan: { now, refusal: NOT_LIVE },
+            });
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;
@@ -102,7 +107,7 @@ export default function RoadmapEditor() {
     ? stopped
       ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
       : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
-    : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
+    : `Only owners and admins of ${tenant.name} publish its roadmap.`;
   return (
     <>
       <h1>{tenant.name} roadmap</h1>
