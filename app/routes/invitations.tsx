@@ -7,6 +7,7 @@ import { requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
 
@@ -68,12 +69,12 @@ export default function Invitations() {
             <strong>{i.tenantName}</strong> invited you as {i.role === "admin" ? "an admin" : "a member"}.
             <Form method="post" className="inline-form">
               <input type="hidden" name="invitationId" value={i.id} />
-              <button type="submit" name="intent" value="accept" className="button button-small">
+              <SubmitButton name="intent" value="accept" className="button button-small" pendingLabel="Accepting...">
                 Accept
-              </button>
-              <button type="submit" name="intent" value="decline" className="button button-small button-secondary">
+              </SubmitButton>
+              <SubmitButton name="intent" value="decline" className="button button-small button-secondary" pendingLabel="Declining...">
                 Decline
-              </button>
+              </SubmitButton>
             </Form>
           </li>
         ))}
