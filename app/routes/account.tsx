@@ -158,9 +158,9 @@ export default function Account() {
         <h2 id="sessions-heading">Sessions</h2>
         <p>Signed in on a shared or lost device? End every session, this one included.</p>
         <Form method="post">
-          <button type="submit" name="intent" value="sign-out-everywhere" className="button button-secondary">
+          <SubmitButton name="intent" value="sign-out-everywhere" className="button button-secondary" pendingLabel="Working...">
             Sign out everywhere
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </>

@@ -17,6 +17,7 @@ import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { FieldError, type FormResult } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 
@@ -121,8 +122,8 @@ export default function RoadmapEditor() {
         <Form method="post">
           <input type="hidden" name="intent" value="publish" />
           <input type="hidden" name="published" value={published ? "false" : "true"} />
-          <button
-            type="submit"
+          <SubmitButton
+            pendingLabel="Make roadmap live: saving..."
             role="switch"
             aria-checked={published && tenantLive}
             aria-disabled={canPublish ? undefined : true}
@@ -133,7 +134,7 @@ export default function RoadmapEditor() {
             }}
           >
             Make roadmap live: {published && tenantLive ? "on" : "off"}
-          </button>
+          </SubmitButton>
         </Form>
         {canPublish ? null : (
           <div className="notice">
@@ -141,9 +142,9 @@ export default function RoadmapEditor() {
             {tenantLive ? null : (
               <Form method="post" action="/pricing">
                 <input type="hidden" name="product" value="organization" />
-                <button type="submit" className="button button-secondary">
+                <SubmitButton className="button button-secondary" pendingLabel="Working...">
                   Upgrade Organization
-                </button>
+                </SubmitButton>
               </Form>
             )}
           </div>
@@ -202,9 +203,7 @@ export default function RoadmapEditor() {
             </select>
             <FieldError meta={add.column} />
           </div>
-          <button type="submit" className="button">
-            Add item
-          </button>
+          <SubmitButton pendingLabel="Working...">Add item</SubmitButton>
         </Form>
       </section>
     </>
