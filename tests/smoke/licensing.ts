@@ -133,6 +133,7 @@ async function runSmoke(opts: { url: string; clientIp?: string; timeoutMs?: numb
   });
   await check("security header: Strict-Transport-Security", async () => {
     const hsts = header("Strict-Transport-Security");
+    if (!page) return fail("skipped: /pricing was not served");
     if (!https) return pass(`not expected over http${hsts ? ` (sent anyway: ${hsts})` : ""}`);
     return hsts && /max-age=\d+/.test(hsts) ? pass(hsts) : fail("missing over https");
   });
