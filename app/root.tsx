@@ -14,6 +14,7 @@ import {
 } from "@remix-run/react";
 import { type ReactNode, useEffect } from "react";
 import { useNonce } from "./components/nonce-provider";
+import { PlanPending } from "./components/plan-pending";
 import { requireAccess } from "./infra/auth/guards.server";
 import styles from "./styles/app.css?url";
 
@@ -113,6 +114,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </a>
         <Nav />
         <main id="main" className="container">
+          <PlanPending />
           {children}
         </main>
         <ScrollRestoration nonce={nonce} />

@@ -1,11 +1,10 @@
 import { getFormProps, useForm } from "@conform-to/react";
-import { Form, Link, useNavigation } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { Field, type FormResult } from "./field";
+import { SubmitButton } from "./submit-button";
 
 // The login and signup forms: labelled fields, errors tied to their inputs, works without JavaScript.
 export function AuthForm(props: { mode: "login" | "signup"; redirectTo: string | null; errors: FormResult | undefined }) {
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle" && navigation.formMethod === "POST";
   const isSignup = props.mode === "signup";
   const [form, fields] = useForm<{ email: string; password: string; redirectTo: string }>({
     id: props.mode,
@@ -35,9 +34,9 @@ export function AuthForm(props: { mode: "login" | "signup"; redirectTo: string |
           maxLength={256}
           hint={isSignup ? "At least 10 characters, and not a commonly used password." : undefined}
         />
-        <button type="submit" className="button" disabled={busy}>
-          {isSignup ? (busy ? "Creating account..." : "Create account") : busy ? "Logging in..." : "Log in"}
-        </button>
+        <SubmitButton pendingLabel={isSignup ? "Creating account..." : "Logging in..."}>
+          {isSignup ? "Create account" : "Log in"}
+        </SubmitButton>
       </Form>
       {isSignup ? null : (
         <p>

@@ -1,4 +1,5 @@
 import { Form, isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+import { SubmitButton } from "./submit-button";
 
 type Locked = { locked: true; product: "organization" | "accelerator"; reason: string | null; message: string };
 
@@ -19,9 +20,9 @@ export function LockedBoundary() {
         {canBuy ? (
           <Form method="post" action="/pricing">
             <input type="hidden" name="product" value={product} />
-            <button type="submit" className="button">
+            <SubmitButton pendingLabel="Starting checkout...">
               {product === "accelerator" ? "Enroll in Accelerator" : "Upgrade Organization"}
-            </button>
+            </SubmitButton>
           </Form>
         ) : null}
         <p>

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { getFormProps, useForm } from "@conform-to/react";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
   changePassword,
@@ -15,6 +15,7 @@ import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { Field, type FormResult, FormMessage, NewPasswordFields } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
@@ -98,8 +99,6 @@ type Result = FormResult & { intent?: string };
 export default function Account() {
   const { email, emailVerified, pendingEmail } = useLoaderData<typeof loader>();
   const result = useActionData<Result>();
-  const navigation = useNavigation();
-  const busy = (intent: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent;
   const forIntent = (intent: string) => (result?.intent === intent ? result : undefined);
   const [emailForm, emailFields] = useForm<{ email: string; currentPassword: string }>({
     id: "change-email",
@@ -125,15 +124,9 @@ export default function Account() {
               Until you open the link we sent to this address, you cannot accept invitations, and an address listed as an administrator gets
               no admin rights.
             </p>
-            <button
-              type="submit"
-              name="intent"
-              value="resend-verification"
-              className="button button-secondary"
-              disabled={busy("resend-verification")}
-            >
-              {busy("resend-verification") ? "Sending..." : "Send the verification link again"}
-            </button>
+            <SubmitButton name="intent" value="resend-verification" className="button button-secondary" pendingLabel="Sending...">
+              Send the verification link again
+            </SubmitButton>
           </Form>
         )}
         <h3>Change email address</h3>
@@ -148,9 +141,7 @@ export default function Account() {
           <input type="hidden" name="intent" value="change-email" />
           <Field meta={emailFields.email} label="New email address" type="email" autoComplete="email" required />
           <Field meta={emailFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
-          <button type="submit" className="button" disabled={busy("change-email")}>
-            {busy("change-email") ? "Sending..." : "Send confirmation link"}
-          </button>
+          <SubmitButton pendingLabel="Sending...">Send confirmation link</SubmitButton>
         </Form>
       </section>
       <section className="card" aria-labelledby="password-heading">
@@ -160,18 +151,16 @@ export default function Account() {
           <input type="hidden" name="intent" value="change-password" />
           <Field meta={passwordFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
           <NewPasswordFields password={passwordFields.password} confirm={passwordFields.confirm} />
-          <button type="submit" className="button" disabled={busy("change-password")}>
-            {busy("change-password") ? "Saving..." : "Change password"}
-          </button>
+          <SubmitButton pendingLabel="Saving...">Change password</SubmitButton>
         </Form>
       </section>
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>
         <p>Signed in on a shared or lost device? End every session, this one included.</p>
         <Form method="post">
-          <button type="submit" name="intent" value="sign-out-everywhere" className="button button-secondary">
+          <SubmitButton name="intent" value="sign-out-everywhere" className="button button-secondary" pendingLabel="Working...">
             Sign out everywhere
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </>

@@ -8,6 +8,7 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
 import { ActionMessage, fmtDate } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -60,9 +61,9 @@ export default function AdminHome() {
               {i.product} × {i.quantity} for {i.buyer}, paid {fmtDate(i.updatedAt)} <span className="muted">{i.id}</span>
               <Form method="post" className="inline-form">
                 <input type="hidden" name="intentId" value={i.id} />
-                <button type="submit" className="button button-small">
+                <SubmitButton className="button button-small" pendingLabel="Working...">
                   Retry provisioning
-                </button>
+                </SubmitButton>
               </Form>
             </li>
           ))}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { listAudit } from "../domain/audit/audit.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 const Filter = z.object({
   tenant: z.string().max(64).catch(""),
@@ -41,9 +42,7 @@ export default function AdminAudit() {
           <label htmlFor="action">Action (prefix, e.g. entitlement.)</label>
           <input id="action" name="action" type="text" defaultValue={filter.action} />
         </div>
-        <button type="submit" className="button">
-          Filter
-        </button>
+        <SubmitButton pendingLabel="Working...">Filter</SubmitButton>
       </Form>
       <table className="data-table">
         <thead>

@@ -14,6 +14,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { ActionMessage } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -60,9 +61,9 @@ function FlagButton(props: { target: "product" | "price"; id: string; change: "p
       <input type="hidden" name="target" value={props.target} />
       <input type="hidden" name="id" value={props.id} />
       <input type="hidden" name="change" value={props.change} />
-      <button type="submit" className="button button-small button-secondary">
+      <SubmitButton className="button button-small button-secondary" pendingLabel="Working...">
         {props.label}
-      </button>
+      </SubmitButton>
     </Form>
   );
 }
@@ -152,9 +153,7 @@ export default function AdminCatalog() {
                   <option value="year">year</option>
                 </select>
               </div>
-              <button type="submit" className="button">
-                Create price
-              </button>
+              <SubmitButton pendingLabel="Working...">Create price</SubmitButton>
             </Form>
           </details>
         </section>
@@ -187,9 +186,7 @@ export default function AdminCatalog() {
               <input type="checkbox" name="seatBased" value="on" /> Per seat
             </label>
           </div>
-          <button type="submit" className="button">
-            Create product
-          </button>
+          <SubmitButton pendingLabel="Working...">Create product</SubmitButton>
         </Form>
       </section>
     </>

@@ -6,6 +6,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
 import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 // The filter links (email_outbox.status's values; the loader takes no other).
 const STATUSES = ["", "pending", "sending", "sent", "failed"] as const;
@@ -76,9 +77,9 @@ export default function AdminEmails() {
                 {e.status === "sent" || e.status === "failed" ? (
                   <Form method="post">
                     <input type="hidden" name="emailId" value={e.id} />
-                    <button type="submit" className="button button-small">
+                    <SubmitButton className="button button-small" pendingLabel="Working...">
                       Resend
-                    </button>
+                    </SubmitButton>
                   </Form>
                 ) : null}
               </td>

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { LICENCE_STATUSES, readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -37,9 +38,7 @@ export default function AdminLicences() {
             ))}
           </select>
         </div>
-        <button type="submit" className="button">
-          Filter
-        </button>
+        <SubmitButton pendingLabel="Working...">Filter</SubmitButton>
         <a href={csv} download>
           Export CSV
         </a>

@@ -10,6 +10,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith } from "../infra/http/responses.server";
 import { ActionMessage, fmtDate } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -111,9 +112,7 @@ export default function AdminSoftware() {
           <label>
             Vendor <input name="vendor" required maxLength={80} />
           </label>
-          <button type="submit" className="button">
-            Add application
-          </button>
+          <SubmitButton pendingLabel="Working...">Add application</SubmitButton>
         </Form>
       </section>
 
@@ -137,9 +136,7 @@ export default function AdminSoftware() {
           <label>
             Package (.msi or .exe, at most {mb(maxBytes)}) <input type="file" name="file" accept=".msi,.exe" required />
           </label>
-          <button type="submit" className="button">
-            Publish version
-          </button>
+          <SubmitButton pendingLabel="Working...">Publish version</SubmitButton>
         </Form>
       </section>
     </>

@@ -11,6 +11,7 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
 import { ActionMessage, fmtDate, ReasonField } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context, params }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -91,9 +92,9 @@ export default function AdminTenant() {
         <Form method="post" className="inline-form">
           <input type="hidden" name="intent" value="pro_uploads" />
           <input type="hidden" name="enabled" value={d.proUploads.enabled ? "false" : "true"} />
-          <button type="submit" className="button button-small">
+          <SubmitButton className="button button-small" pendingLabel="Saving...">
             {d.proUploads.enabled ? "Switch Pro uploads off" : "Switch Pro uploads on"}
-          </button>
+          </SubmitButton>
         </Form>
       </section>
 
@@ -138,9 +139,9 @@ export default function AdminTenant() {
                           </label>
                         </div>
                       ) : null}
-                      <button type="submit" className="button button-small">
+                      <SubmitButton className="button button-small" pendingLabel="Revoking...">
                         Revoke
-                      </button>
+                      </SubmitButton>
                     </Form>
                   )}
                 </td>
@@ -168,9 +169,7 @@ export default function AdminTenant() {
             <input id="validUntil" name="validUntil" type="date" />
           </div>
           <ReasonField id="grant-reason" />
-          <button type="submit" className="button">
-            Grant
-          </button>
+          <SubmitButton pendingLabel="Granting...">Grant</SubmitButton>
         </Form>
       </section>
 
@@ -251,9 +250,9 @@ export default function AdminTenant() {
                     <Form method="post">
                       <input type="hidden" name="intent" value="retry" />
                       <input type="hidden" name="intentId" value={i.id} />
-                      <button type="submit" className="button button-small">
+                      <SubmitButton className="button button-small" pendingLabel="Retrying...">
                         Retry provisioning
-                      </button>
+                      </SubmitButton>
                     </Form>
                   ) : null}
                 </td>

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { searchTenants } from "../domain/tenants/admin.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -20,9 +21,7 @@ export default function AdminTenants() {
           <label htmlFor="q">Search by name, slug, id, Stripe customer or member email</label>
           <input id="q" name="q" type="text" defaultValue={q} />
         </div>
-        <button type="submit" className="button">
-          Search
-        </button>
+        <SubmitButton pendingLabel="Working...">Search</SubmitButton>
         <Link to="/admin/tenants/new">Create a tenant for a named owner</Link>
       </Form>
       <table className="data-table">

@@ -5,6 +5,7 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { ActionMessage, ReasonField } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -37,9 +38,7 @@ export default function AdminNewTenant() {
           <input id="ownerEmail" name="ownerEmail" type="email" required />
         </div>
         <ReasonField id="reason" />
-        <button type="submit" className="button">
-          Create tenant
-        </button>
+        <SubmitButton pendingLabel="Working...">Create tenant</SubmitButton>
       </Form>
     </section>
   );

@@ -8,6 +8,7 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
 import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
+import { SubmitButton } from "../components/submit-button";
 
 // The filter links (processed_webhook_events.status's values; the loader takes no other).
 const STATUSES = ["", "failed", "processed", "ignored"] as const;
@@ -69,9 +70,9 @@ export default function AdminWebhooks() {
                 {e.status === "failed" ? (
                   <Form method="post">
                     <input type="hidden" name="eventId" value={e.eventId} />
-                    <button type="submit" className="button button-small">
+                    <SubmitButton className="button button-small" pendingLabel="Working...">
                       Replay
-                    </button>
+                    </SubmitButton>
                   </Form>
                 ) : null}
               </td>

@@ -8,6 +8,7 @@ import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
@@ -140,9 +141,14 @@ export default function Dashboard() {
             rights for an address listed as an administrator) waits until you open it.
           </p>
           <Form method="post" action="/account">
-            <button type="submit" name="intent" value="resend-verification" className="button button-small button-secondary">
+            <SubmitButton
+              name="intent"
+              value="resend-verification"
+              className="button button-small button-secondary"
+              pendingLabel="Sending..."
+            >
               Send the link again
-            </button>
+            </SubmitButton>
           </Form>
         </section>
       )}
@@ -332,9 +338,9 @@ export default function Dashboard() {
                 ) : null}
                 {canManage(t.role) ? (
                   <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
-                    <button type="submit" className="button button-secondary button-small">
+                    <SubmitButton reloadDocument className="button button-secondary button-small" pendingLabel="Opening Stripe...">
                       Manage billing
-                    </button>
+                    </SubmitButton>
                   </Form>
                 ) : null}
               </div>

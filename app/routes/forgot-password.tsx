@@ -1,11 +1,12 @@
 import { type ActionFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { getFormProps, useForm } from "@conform-to/react";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData } from "@remix-run/react";
 import { requestPasswordReset } from "../domain/accounts/email-links.server";
 import { EmailOnlyInput } from "../domain/accounts/schemas";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { Field, type FormResult, FormMessage } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
@@ -25,7 +26,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ForgotPassword() {
   const result = useActionData<FormResult>();
-  const busy = useNavigation().state !== "idle";
   const [form, fields] = useForm<{ email: string }>({ id: "forgot-password", lastResult: result?.submission });
   return (
     <section className="card narrow">
@@ -35,9 +35,7 @@ export default function ForgotPassword() {
         <Form method="post" {...getFormProps(form)}>
           <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
           <Field meta={fields.email} label="Email" type="email" autoComplete="email" required />
-          <button type="submit" className="button" disabled={busy}>
-            {busy ? "Sending..." : "Send reset link"}
-          </button>
+          <SubmitButton pendingLabel="Sending...">Send reset link</SubmitButton>
         </Form>
       )}
       <p className="muted">

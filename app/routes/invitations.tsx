@@ -1,11 +1,13 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { NO_SEAT } from "../domain/seats/rules";
 import { invitationsFor, respondToInvitation } from "../domain/tenants/members.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
 
@@ -26,12 +28,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const input = parseWith(Respond, await readForm(request));
     const r = await respondToInvitation({
       db: context.db,
+      allocators: context.seats,
       user,
       invitationId: input.invitationId,
       accept: input.intent === "accept",
       now: context.now(),
     });
-    return r.joined ? `You are now a member of ${r.tenantName}.` : `Invitation from ${r.tenantName} declined.`;
+    if (!r.joined) return `Invitation from ${r.tenantName} declined.`;
+    if (r.seat?.assigned) return `You are now a member of ${r.tenantName}, with a seat.`;
+    if (r.seat) return `You are now a member of ${r.tenantName} (${r.seat.why}). ${NO_SEAT} An owner or admin of ${r.tenantName} can.`;
+    return `You are now a member of ${r.tenantName}.`;
   }, "Done.");
 }
 
@@ -63,12 +69,12 @@ export default function Invitations() {
             <strong>{i.tenantName}</strong> invited you as {i.role === "admin" ? "an admin" : "a member"}.
             <Form method="post" className="inline-form">
               <input type="hidden" name="invitationId" value={i.id} />
-              <button type="submit" name="intent" value="accept" className="button button-small">
+              <SubmitButton name="intent" value="accept" className="button button-small" pendingLabel="Accepting...">
                 Accept
-              </button>
-              <button type="submit" name="intent" value="decline" className="button button-small button-secondary">
+              </SubmitButton>
+              <SubmitButton name="intent" value="decline" className="button button-small button-secondary" pendingLabel="Declining...">
                 Decline
-              </button>
+              </SubmitButton>
             </Form>
           </li>
         ))}

@@ -7,6 +7,7 @@ import { requireSession } from "../infra/auth/guards.server";
 import { readForm } from "../infra/http/responses.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { type FormResult } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
@@ -71,9 +72,7 @@ export default function Join() {
               </p>
             ) : null}
           </div>
-          <button type="submit" className="button">
-            Ask to join
-          </button>
+          <SubmitButton pendingLabel="Sending request...">Ask to join</SubmitButton>
         </Form>
       )}
     </section>

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { z } from "zod";
 import { formatMoney } from "../domain/catalog/pricing";
@@ -11,6 +11,7 @@ import { requireSession, requireTenantManager } from "../infra/auth/guards.serve
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
 
@@ -71,7 +72,6 @@ const money = (amount: number, currency: string) => formatMoney(amount, currency
 export default function Billing() {
   const { tenant, plan, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const navigation = useNavigation();
   const fetcher = useFetcher<typeof loader>();
   const revalidator = useRevalidator();
   // Without JavaScript the GET form's ?quantity=N is the chosen count; the quote for it is already rendered.
@@ -117,7 +117,6 @@ export default function Billing() {
   const quote = fresh?.quote ?? (initialQuote?.quantity === seats ? initialQuote : null);
   const quoteError = fresh?.quoteError ?? null;
   const per = plan.price.interval === "year" ? "year" : "month";
-  const busy = navigation.state !== "idle";
 
   return (
     <>
@@ -219,11 +218,11 @@ export default function Billing() {
           <input type="hidden" name="quantity" value={seats} />
           {/* Confirming bills as of the quote shown, so the charge is the amount above. */}
           {quote ? <input type="hidden" name="prorationDate" value={quote.prorationDate} /> : null}
-          <button type="submit" className="button" disabled={busy || !quote || !(decision.ok && decision.action === "change")}>
+          <SubmitButton disabled={!quote || !(decision.ok && decision.action === "change")} pendingLabel="Confirming with Stripe...">
             {decision.ok && decision.action === "change" && seats > plan.quantity
               ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}`
               : `Change to ${seats} seats`}
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </>

@@ -1,7 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { NO_SEAT } from "../domain/seats/rules";
 import { assignSeat, releaseSeat, seatOverview } from "../domain/seats/seats.server";
 import {
   approveMember,
@@ -15,6 +16,7 @@ import { requireSession, requireTenantManager } from "../infra/auth/guards.serve
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { FieldError, FormMessage, type FormResult } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
 
@@ -115,14 +117,22 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
 type ActionResult = FormResult & { intent?: string };
 
+const PENDING: Record<string, string> = {
+  assign: "Assigning...",
+  release: "Releasing...",
+  approve: "Approving...",
+  reject: "Rejecting...",
+  remove: "Removing...",
+};
+
 function RowAction({ intent, userId, label, secondary }: { intent: string; userId: string; label: string; secondary?: boolean }) {
   return (
     <Form method="post" className="inline-form">
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="userId" value={userId} />
-      <button type="submit" className={`button button-small${secondary ? " button-secondary" : ""}`}>
+      <SubmitButton className={`button button-small${secondary ? " button-secondary" : ""}`} pendingLabel={PENDING[intent] ?? "Saving..."}>
         {label}
-      </button>
+      </SubmitButton>
     </Form>
   );
 }
@@ -135,7 +145,6 @@ export default function Members() {
     defaultValue: { role: "member" },
     lastResult: result?.intent === "invite" ? result.submission : undefined,
   });
-  const busy = useNavigation().state !== "idle";
   const over = seats.compliance === "over_limit";
   return (
     <>
@@ -219,12 +228,22 @@ export default function Members() {
                       <option value="admin">Admin</option>
                       <option value="member">Member</option>
                     </select>
-                    <button type="submit" className="button button-small button-secondary" disabled={busy}>
+                    <SubmitButton className="button button-small button-secondary" pendingLabel="Saving...">
                       Save role
-                    </button>
+                    </SubmitButton>
                   </Form>
                 </td>
-                <td>{m.hasSeat ? <span className="badge">Seat</span> : <span className="muted">No seat</span>}</td>
+                <td>
+                  {m.hasSeat ? (
+                    <span className="badge">Seat</span>
+                  ) : seats.free === 0 ? (
+                    <span data-testid="no-seat">
+                      {NO_SEAT} <Link to={`/org/${tenant.slug}/billing`}>Buy seats</Link>
+                    </span>
+                  ) : (
+                    <span className="muted">No seat</span>
+                  )}
+                </td>
                 <td>
                   {m.hasSeat ? (
                     // Only owners release an owner's seat (the allocator refuses it anyway).
@@ -257,9 +276,7 @@ export default function Members() {
               <option value="admin">Admin</option>
             </select>
           </div>
-          <button type="submit" className="button" disabled={busy}>
-            Invite
-          </button>
+          <SubmitButton pendingLabel="Inviting...">Invite</SubmitButton>
         </Form>
         <FieldError meta={invite.email} />
         <FieldError meta={invite.role} />
@@ -282,9 +299,9 @@ export default function Members() {
                     <Form method="post" className="inline-form">
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="invitationId" value={i.id} />
-                      <button type="submit" className="button button-small button-secondary">
+                      <SubmitButton className="button button-small button-secondary" pendingLabel="Revoking...">
                         Revoke
-                      </button>
+                      </SubmitButton>
                     </Form>
                   </td>
                 </tr>

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { lockedMessage, tenantHasLive, userHasAccessIn } from "../domain/entitlements/access";
+import { lockedMessage, tenantHasLive } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
@@ -12,11 +12,13 @@ import {
   setRoadmapPublished,
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
-import { memberTenant } from "../domain/seats/seats.server";
+import { decideOrgAction } from "../domain/seats/rules";
+import { memberTenant, requireManagedTenant } from "../domain/seats/seats.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { FieldError, type FormResult } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 
@@ -27,13 +29,10 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
   const access = await requireAccess(context, request);
-  return {
-    user,
-    tenant,
-    canPublish: userHasAccessIn(access, tenant.id, "organization", user.isSystemAdmin),
-    switchedOff: access.switchedOff,
-    tenantLive: tenantHasLive(access.entitlements, tenant.id, "organization"),
-  };
+  const tenantLive = tenantHasLive(access.entitlements, tenant.id, "organization");
+  // An organisation-level action: an owner or admin while the plan is live, no seat needed; the kill switch closes it too.
+  const canPublish = !access.switchedOff && decideOrgAction({ role: tenant.role, plan: { live: tenantLive, refusal: NOT_LIVE } }).ok;
+  return { user, tenant, canPublish, switchedOff: access.switchedOff, tenantLive };
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -49,9 +48,12 @@ const Intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("publish"), published: z.enum(["true", "false"]) }),
 ]);
 
-// Members edit; making the roadmap live is an Organization feature, checked here whatever the form says.
+const NOT_LIVE = "Publishing a roadmap needs a live Organization plan.";
+
+// Members edit; making the roadmap live is an organisation-level action (an owner or admin, the
+// tenant's live Organization plan, no seat needed), checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, canPublish, switchedOff } = await memberContext(request, context, params.slug);
+  const { user, tenant, switchedOff } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
   return runAction(
@@ -71,10 +73,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
           break;
         case "publish":
-          if (input.published === "true" && !canPublish) {
-            throw forbidden(
-              switchedOff ? lockedMessage("organization", "switched_off") : "Publishing a roadmap needs Organization access with a seat.",
-            );
+          if (input.published === "true") {
+            if (switchedOff) throw forbidden(lockedMessage("organization", "switched_off"));
+            await requireManagedTenant({
+              db: context.db,
+              userId: user.id,
+              slug: tenant.slug,
+              refusal: "Only owners and admins publish the roadmap.",
+              plan: { now, refusal: NOT_LIVE },
+            });
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;
@@ -107,7 +114,7 @@ export default function RoadmapEditor() {
       ? stopped
         ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
         : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
-      : `You need an Organization seat in ${tenant.name} to publish. Ask an admin to assign you one.`;
+      : `Only owners and admins of ${tenant.name} publish its roadmap.`;
   return (
     <>
       <h1>{tenant.name} roadmap</h1>
@@ -121,8 +128,8 @@ export default function RoadmapEditor() {
         <Form method="post">
           <input type="hidden" name="intent" value="publish" />
           <input type="hidden" name="published" value={published ? "false" : "true"} />
-          <button
-            type="submit"
+          <SubmitButton
+            pendingLabel="Make roadmap live: saving..."
             role="switch"
             aria-checked={published && tenantLive}
             aria-disabled={canPublish ? undefined : true}
@@ -133,7 +140,7 @@ export default function RoadmapEditor() {
             }}
           >
             Make roadmap live: {published && tenantLive ? "on" : "off"}
-          </button>
+          </SubmitButton>
         </Form>
         {canPublish ? null : (
           <div className="notice">
@@ -141,9 +148,9 @@ export default function RoadmapEditor() {
             {tenantLive ? null : (
               <Form method="post" action="/pricing">
                 <input type="hidden" name="product" value="organization" />
-                <button type="submit" className="button button-secondary">
+                <SubmitButton className="button button-secondary" pendingLabel="Working...">
                   Upgrade Organization
-                </button>
+                </SubmitButton>
               </Form>
             )}
           </div>
@@ -202,9 +209,7 @@ export default function RoadmapEditor() {
             </select>
             <FieldError meta={add.column} />
           </div>
-          <button type="submit" className="button">
-            Add item
-          </button>
+          <SubmitButton pendingLabel="Working...">Add item</SubmitButton>
         </Form>
       </section>
     </>

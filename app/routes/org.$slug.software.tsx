@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
-import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { z } from "zod";
 import { tenantSoftware } from "../domain/software/catalog.server";
 import { rotateLicenceToken } from "../domain/software/client-licences.server";
@@ -12,6 +12,7 @@ import { requireAccess, requireSession, requireTenantManager } from "../infra/au
 import { runAction } from "../infra/http/action-result.server";
 import { FieldError, FormMessage } from "../components/field";
 import { parseWith, readForm } from "../infra/http/responses.server";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
 
@@ -61,7 +62,6 @@ const mb = formatBytes;
 export default function TenantSoftware() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const busy = useNavigation().state !== "idle";
   const canUpload = d.proUploads.pro && d.proUploads.enabled;
   const [uploadForm, upload] = useForm<{ application: string; version: string; file: File }>({
     id: "upload",
@@ -93,9 +93,9 @@ export default function TenantSoftware() {
         ) : null}
         <Form method="post">
           <input type="hidden" name="intent" value="rotate_token" />
-          <button type="submit" className="button button-secondary" disabled={busy}>
+          <SubmitButton className="button button-secondary" pendingLabel="Creating token...">
             {d.clients.hasToken ? "Rotate licence token" : "Create licence token"}
-          </button>
+          </SubmitButton>
         </Form>
       </section>
 
@@ -128,9 +128,7 @@ export default function TenantSoftware() {
               <input {...getInputProps(upload.file, { type: "file" })} key={upload.file.key} accept=".msi,.exe" required />
             </label>
             <FieldError meta={upload.file} />
-            <button type="submit" className="button" disabled={busy}>
-              Upload
-            </button>
+            <SubmitButton pendingLabel="Uploading...">Upload</SubmitButton>
           </Form>
         ) : null}
       </section>

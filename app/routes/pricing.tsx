@@ -9,6 +9,7 @@ import { badRequest } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
+import { SubmitButton } from "../components/submit-button";
 
 export const meta: MetaFunction = () => [{ title: "Pricing · Gatehouse" }];
 
@@ -134,9 +135,7 @@ function OrganizationCard(props: { product: PublicProduct; interval: "month" | "
               ))}
           </tbody>
         </table>
-        <button type="submit" className="button">
-          Upgrade Organization
-        </button>
+        <SubmitButton pendingLabel="Starting checkout...">Upgrade Organization</SubmitButton>
       </Form>
     </article>
   );
@@ -159,9 +158,7 @@ function AcceleratorCard(props: { product: PublicProduct }) {
       </ul>
       <Form method="post">
         <input type="hidden" name="product" value="accelerator" />
-        <button type="submit" className="button">
-          Enroll in Accelerator
-        </button>
+        <SubmitButton pendingLabel="Starting checkout...">Enroll in Accelerator</SubmitButton>
       </Form>
     </article>
   );

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { getFormProps, useForm } from "@conform-to/react";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { checkResetLink, resetPassword } from "../domain/accounts/email-links.server";
 import { ResetPasswordInput, TokenSchema } from "../domain/accounts/schemas";
 import { isAppError } from "../domain/errors";
@@ -8,6 +8,7 @@ import { startSession } from "../infra/auth/start-session.server";
 import { readForm } from "../infra/http/responses.server";
 import { type FormResult, FormMessage, NewPasswordFields } from "../components/field";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
+import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
@@ -46,7 +47,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ResetPassword() {
   const { token } = useLoaderData<typeof loader>();
   const errors = useActionData<FormResult>();
-  const busy = useNavigation().state !== "idle";
   const [form, fields] = useForm<{ token: string; password: string; confirm: string }>({
     id: "reset-password",
     lastResult: errors?.submission,
@@ -70,9 +70,7 @@ export default function ResetPassword() {
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
         <NewPasswordFields password={fields.password} confirm={fields.confirm} />
-        <button type="submit" className="button" disabled={busy}>
-          {busy ? "Saving..." : "Set new password and sign in"}
-        </button>
+        <SubmitButton pendingLabel="Saving...">Set new password and sign in</SubmitButton>
       </Form>
       <p className="muted">Setting a new password signs you out on every other device.</p>
     </section>

@@ -1,11 +1,12 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { redeemEmailLink } from "../domain/accounts/email-links.server";
 import { TokenSchema } from "../domain/accounts/schemas";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { type FormResult, FormMessage } from "../components/field";
+import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
@@ -36,7 +37,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function VerifyEmail() {
   const { token } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
-  const busy = useNavigation().state !== "idle";
   return (
     <section className="card narrow">
       <h1>{result?.ok ? "Email address confirmed" : "Confirm your email address"}</h1>
@@ -50,9 +50,7 @@ export default function VerifyEmail() {
       ) : token ? (
         <Form method="post">
           <input type="hidden" name="token" value={token} />
-          <button type="submit" className="button" disabled={busy}>
-            {busy ? "Confirming..." : "Confirm my email address"}
-          </button>
+          <SubmitButton pendingLabel="Confirming...">Confirm my email address</SubmitButton>
         </Form>
       ) : (
         <p>This link is incomplete. Open the link from the email again, or ask for a new one on your account page.</p>

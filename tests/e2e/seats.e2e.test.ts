@@ -84,8 +84,9 @@ test("an admin approves a join request, runs out of seats, buys one more through
   expect(await bob.textContent("main")).toContain("you hold one of its seats");
 }, 180_000);
 
-test("a member without a seat sees that they need one; an admin can assign it from the members page", async () => {
-  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 3, members: 0 });
+test("an invitee joins without a seat when none is free; the owner frees their own and assigns it from the members page", async () => {
+  // One seat, held by the owner: accepting the invitation finds none free.
+  const world = await seatRaceWorld({ appUrl: appUrl(), seats: 1, members: 0 });
   const owner = await (await signedInContext(world.cookie)).newPage();
   const email = uniqueEmail("e2e-seatless");
   await owner.goto(`${appUrl()}/org/${world.slug}/members`);
@@ -99,7 +100,7 @@ test("a member without a seat sees that they need one; an admin can assign it fr
   await member.goto(`${appUrl()}/dashboard`);
   await member.getByRole("link", { name: "Review invitations" }).click();
   await member.getByRole("button", { name: "Accept" }).click();
-  await member.getByText(/You are now a member of/).waitFor();
+  await member.getByText(/You are now a member of .* \(all its seats are taken\)\. No seat: buy more or free one\./).waitFor();
   await member.goto(`${appUrl()}/dashboard`);
   const notice = member.getByTestId("needs-seat");
   await notice.waitFor();
@@ -109,6 +110,10 @@ test("a member without a seat sees that they need one; an admin can assign it fr
   await screenshot(member, "seats-member-needs-seat");
 
   await owner.reload();
+  expect(await owner.getByTestId(`member-${email}`).textContent()).toContain("No seat: buy more or free one.");
+  // The owner releases their own seat (and keeps managing), then gives it to the new member.
+  await owner.getByRole("row").filter({ hasText: "(you)" }).getByRole("button", { name: "Release seat" }).click();
+  await owner.getByText("Seat released.").waitFor();
   await owner.getByTestId(`member-${email}`).getByRole("button", { name: "Assign seat" }).click();
   await owner.getByText("Seat assigned.").waitFor();
   await member.reload();

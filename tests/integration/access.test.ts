@@ -142,6 +142,7 @@ const MATRIX: { name: string; request: (w: World) => [string, RequestInit?]; exp
     secret: ROADMAP_SECRET,
   },
   {
+    // An organisation-level action: owners and admins of a live plan, seat or not (seatless-managers.test.ts).
     name: "publishing the roadmap (action)",
     request: (w) => [`/org/${w.a.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" })],
     expect: {
@@ -149,7 +150,7 @@ const MATRIX: { name: string; request: (w: World) => [string, RequestInit?]; exp
       noTenant: 404,
       memberNoEntitlement: 404,
       memberNoSeat: 403,
-      memberSeat: 200,
+      memberSeat: 403,
       owner: 200,
       otherOwner: 404,
       systemAdmin: 404,

@@ -97,7 +97,8 @@ const formPost = (appUrl: string, path: string, cookie: string, fields: Record<s
  * Buys `seats` Organization seats on the emulator's Checkout (the emulator delivers the webhooks),
  * then signs up `members` people, has each verify their address from the emailed link (read from
  * the app's outbox in `persistTo`), invites them and has each accept: active members without
- * seats, made the way the product makes them.
+ * seats, made the way the product makes them (accepting takes a free seat, as approving a request
+ * does; the owner releases it again).
  */
 export async function seatRaceWorld(opts: { appUrl: string; seats: number; members: number; tag?: string; persistTo?: string }) {
   const { appUrl } = opts;
@@ -162,6 +163,13 @@ export async function seatRaceWorld(opts: { appUrl: string; seats: number; membe
         if (!id) throw new Error(`no invitation visible to ${email}`);
         const accepted = await formPost(appUrl, "/invitations", member.cookie, { invitationId: id, intent: "accept" });
         if (accepted.status !== 200) throw new Error(`accept ${email}: ${accepted.status}`);
+        if ((await accepted.text()).includes("with a seat")) {
+          const released = await fetch(`${appUrl}/api/orgs/${slug}/seats/${member.userId}`, {
+            method: "DELETE",
+            headers: { Cookie: owner.cookie, Origin: appUrl },
+          });
+          if (released.status !== 200) throw new Error(`release ${email}: ${released.status}`);
+        }
         return member.userId;
       }),
     );

@@ -86,7 +86,7 @@ const isDuplicateSeat = (e: unknown) =>
   /UNIQUE constraint failed: tenant_entitlement_seat_assignments/.test(String((e as Error)?.message ?? e));
 
 /** Gives `userId` a seat (approving their pending membership in the same batch when `approve`). */
-export async function runAssign(deps: Deps & { userId: string; actor: Actor; approve?: boolean }): Promise<SeatOpResult> {
+export async function runAssign(deps: Deps & { userId: string; actor: Actor; approve?: boolean; reason?: string }): Promise<SeatOpResult> {
   const { db, tenantId, now } = deps;
   const [state, target] = await Promise.all([loadSeatState(deps), loadTarget(deps)]);
   const d = decideAssign(state, target, { approve: deps.approve });
@@ -112,7 +112,7 @@ export async function runAssign(deps: Deps & { userId: string; actor: Actor; app
         target: { type: "user", id: deps.userId },
         before: { seatsUsed: d.before.seatsUsed, capacity: state.capacity, hasSeat: false },
         after: { seatsUsed: d.after.seatsUsed, capacity: state.capacity, hasSeat: true, entitlementId: d.entitlementId, seatId },
-        reason: deps.approve ? "Approved membership request" : null,
+        reason: deps.reason ?? (deps.approve ? "Approved membership request" : null),
         at: now,
       }),
     );

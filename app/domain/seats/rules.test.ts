@@ -5,6 +5,7 @@ import {
   complianceFor,
   decideAssign,
   decideCapacity,
+  decideOrgAction,
   decideQuantityChange,
   decideRelease,
   decideRemoval,
@@ -196,4 +197,17 @@ test("a seat-change quote is confirmed within the hour it was made, never from t
   expect(checkQuoteTime({ prorationDate: now - QUOTE_TTL_MS - 1, now })).toMatchObject({ ok: false, code: "quote_expired", status: 409 });
   expect(checkQuoteTime({ prorationDate: now + 3_600_000, now })).toMatchObject({ ok: false, code: "invalid_quote", status: 422 });
   expect(checkQuoteTime({ prorationDate: 0, now })).toMatchObject({ ok: false, status: 409 });
+});
+
+test("organisation-level actions need a manager role and, for the plan's features, a live plan; never a seat", () => {
+  const plan = { live: true, refusal: "Needs the plan." };
+  expect(decideOrgAction({ role: "owner", plan })).toEqual({ ok: true });
+  expect(decideOrgAction({ role: "admin" })).toEqual({ ok: true });
+  expect(decideOrgAction({ role: "member", plan })).toMatchObject({ ok: false, status: 403, code: "no_access" });
+  expect(decideOrgAction({ role: null, plan })).toMatchObject({ ok: false, status: 404 });
+  expect(decideOrgAction({ role: "owner", plan: { ...plan, live: false } })).toMatchObject({
+    ok: false,
+    status: 403,
+    message: "Needs the plan.",
+  });
 });

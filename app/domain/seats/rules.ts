@@ -26,6 +26,9 @@ export type AssignDecision =
   | { ok: true; action: "none"; reason: "already_seated" }
   | SeatRefusal;
 
+/** What a member who joined while no seat was free, and their inviter, are told. */
+export const NO_SEAT = "No seat: buy more or free one.";
+
 export const seatsTakenMessage = (capacity: number) =>
   `All ${capacity} seat${capacity === 1 ? " is" : "s are"} taken: buy more or release one.`;
 
@@ -162,6 +165,26 @@ export const MANAGER_ROLES = ["owner", "admin"] as const satisfies readonly Role
 
 /** Owners and admins manage members, seats and billing. */
 export const canManage = (role: Role | null | undefined) => (MANAGER_ROLES as readonly (Role | null | undefined)[]).includes(role);
+
+export const MANAGERS_ONLY = "Only owners and admins manage members, seats and billing.";
+
+/**
+ * Organisation-level actions (publishing the roadmap, billing, members, uploads, licence tokens)
+ * need an owner or admin role and, for those that use the plan, the tenant's live entitlement;
+ * never a seat of the actor's own: a seat is what a person needs to use the product.
+ */
+export function decideOrgAction(opts: {
+  /** The actor's role as an active member of the tenant (null: not one). */
+  role: Role | null;
+  /** Whether the action uses the plan, and whether the tenant holds it live right now. */
+  plan?: { live: boolean; refusal: string };
+  refusal?: string;
+}): { ok: true } | SeatRefusal {
+  if (opts.role === null) return { ok: false, code: "not_found", status: 404, message: "No such organisation." };
+  if (!canManage(opts.role)) return { ok: false, code: "no_access", status: 403, message: opts.refusal ?? MANAGERS_ONLY };
+  if (opts.plan && !opts.plan.live) return { ok: false, code: "no_live_plan", status: 403, message: opts.plan.refusal };
+  return { ok: true };
+}
 
 export type RoleChange = { ok: true; action: "set" | "none" } | SeatRefusal;
 

@@ -1,21 +1,38 @@
 import { and, desc, eq, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Actor } from "../audit/audit.server";
-import { AppError, forbidden } from "../errors";
+import { AppError } from "../errors";
 import { loadSeatState } from "./allocator.server";
-import { canManage, type Compliance, type Role, type SeatRefusal } from "./rules";
+import { type Compliance, decideOrgAction, type Role, type SeatRefusal } from "./rules";
+import { liveOrganizationEntitlements } from "../entitlements/organization.server";
 import { type AllocatorFor, type SeatOpResult } from "./types";
 
 export type ManagedTenant = { id: string; name: string; slug: string; joinCode: string; role: Role; compliance: Compliance };
 
 export const notFound = (message = "No such organisation.") => new AppError({ code: "not_found", status: 404, message });
 
-/** The tenant behind `slug` for an active owner or admin of it: 404 for outsiders, 403 (`refusal`) for plain members. */
-export async function requireManagedTenant(deps: { db: Db; userId: string; slug: string; refusal?: string }): Promise<ManagedTenant> {
+/**
+ * The tenant behind `slug` for an active owner or admin of it (decideOrgAction: 404 for outsiders,
+ * 403 `refusal` for plain members); with `plan`, only while the tenant holds a live Organization
+ * entitlement. The manager's own seat never counts.
+ */
+export async function requireManagedTenant(deps: {
+  db: Db;
+  userId: string;
+  slug: string;
+  refusal?: string;
+  plan?: { now: number; refusal: string };
+}): Promise<ManagedTenant> {
   const t = await memberTenant(deps);
-  if (!t) throw notFound();
-  if (!canManage(t.role)) throw forbidden(deps.refusal ?? "Only owners and admins manage members, seats and billing.");
-  return t;
+  const live =
+    t && deps.plan ? (await liveOrganizationEntitlements({ db: deps.db, tenantId: t.id, now: deps.plan.now })).length > 0 : false;
+  const d = decideOrgAction({
+    role: t?.role ?? null,
+    refusal: deps.refusal,
+    plan: deps.plan ? { live, refusal: deps.plan.refusal } : undefined,
+  });
+  if (!d.ok) throw refusalToError(d);
+  return t!;
 }
 
 /** The tenant behind `slug` if the user is an active member of it: the one membership lookup. */

@@ -7,7 +7,7 @@ export type SeatSnapshot = { tenantId: string | null; operations: number };
 
 /** A tenant's SeatAllocator as the domain calls it (typed RPC; the Durable Object implements it). */
 export interface SeatAllocatorPort {
-  assign(input: { tenantId: string; userId: string; actor: Actor; approve?: boolean }): Promise<SeatOpResult>;
+  assign(input: { tenantId: string; userId: string; actor: Actor; approve?: boolean; reason?: string }): Promise<SeatOpResult>;
   release(input: { tenantId: string; userId: string; actor: Actor; actorRole: Role }): Promise<SeatOpResult>;
   setCapacity(input: { tenantId: string; quantity: number; actor: Actor; reason?: string }): Promise<SeatOpResult>;
   removeMember(input: { tenantId: string; userId: string; actor: Actor; actorRole: Role; reason?: string }): Promise<SeatOpResult>;

@@ -3,9 +3,8 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { hex } from "../../infra/hex";
 import { newId, randomString } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { AppError, forbidden } from "../errors";
-import { canManage } from "../seats/rules";
-import { type ManagedTenant } from "../seats/seats.server";
+import { AppError } from "../errors";
+import { type ManagedTenant, requireManagedTenant } from "../seats/seats.server";
 import { clientCompliance } from "./rules";
 import { liveOrganizationEntitlements } from "../entitlements/organization.server";
 
@@ -17,9 +16,15 @@ export const CLIENT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 const sha256Hex = async (s: string) => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
 
-/** Owners and admins (re)generate the tenant's client licence token; the old one stops working. Shown once. */
+/** Owners and admins of a tenant with a live Organization plan (re)generate its client licence token; the old one stops working. Shown once. */
 export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant: ManagedTenant; now: number }) {
-  if (!canManage(deps.tenant.role)) throw forbidden("Only owners and admins can rotate the licence token.");
+  await requireManagedTenant({
+    db: deps.db,
+    userId: deps.userId,
+    slug: deps.tenant.slug,
+    refusal: "Only owners and admins can rotate the licence token.",
+    plan: { now: deps.now, refusal: "Licence tokens come with a live Organization plan." },
+  });
   const tenantId = deps.tenant.id;
   const token = `glt_${randomString(40)}`;
   const tokenHash = await sha256Hex(token);

@@ -232,11 +232,13 @@ export async function invitationsFor(deps: { db: Db; email: string; emailVerifie
 }
 
 /**
- * Accepting makes the invitee an active member with the invited role (an admin already said yes).
- * A seat is not implied: owners and admins assign seats on the members page.
+ * Accepting makes the invitee an active member with the invited role (an admin already said yes),
+ * and gives them a seat by the same capacity rule as approving a join request (through the
+ * tenant's allocator); with no free seat they join without one.
  */
 export async function respondToInvitation(deps: {
   db: Db;
+  allocators: AllocatorFor;
   user: { id: string; email: string; emailVerified: boolean };
   invitationId: string;
   accept: boolean;
@@ -293,7 +295,7 @@ export async function respondToInvitation(deps: {
         at: now,
       }),
     ]);
-    return { tenantName: inv.name, slug: inv.slug, joined: false };
+    return { tenantName: inv.name, slug: inv.slug, joined: false, seat: null };
   }
   const becomesActive = existing?.status !== "active";
   await db.batch([
@@ -326,5 +328,13 @@ export async function respondToInvitation(deps: {
       at: now,
     }),
   ]);
-  return { tenantName: inv.name, slug: inv.slug, joined: true };
+  if (!becomesActive) return { tenantName: inv.name, slug: inv.slug, joined: true, seat: null };
+  const r = await deps
+    .allocators(inv.tenantId)
+    .assign({ tenantId: inv.tenantId, userId: user.id, actor, reason: `Accepted invitation ${inv.id}` });
+  // The membership stands either way: a refusal (no plan, all seats taken, over licence) means no seat yet.
+  const seat = r.ok
+    ? { assigned: true as const, why: null }
+    : { assigned: false as const, why: r.code === "no_plan" ? "it has no active plan with seats" : "all its seats are taken" };
+  return { tenantName: inv.name, slug: inv.slug, joined: true, seat };
 }

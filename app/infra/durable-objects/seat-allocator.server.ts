@@ -15,7 +15,7 @@ const ActorSchema = z.union([
 ]);
 const Role = z.enum(["owner", "admin", "member"]);
 const Base = z.object({ tenantId: Id, actor: ActorSchema });
-const AssignInput = Base.extend({ userId: Id, approve: z.boolean().optional() });
+const AssignInput = Base.extend({ userId: Id, approve: z.boolean().optional(), reason: z.string().max(500).optional() });
 const ReleaseInput = Base.extend({ userId: Id, actorRole: Role });
 const RemoveInput = Base.extend({ userId: Id, actorRole: Role, reason: z.string().max(500).optional() });
 const RoleInput = Base.extend({ userId: Id, role: Role, actorRole: Role });
@@ -67,9 +67,11 @@ export class SeatAllocator extends DurableObject<Env> implements SeatAllocatorPo
     });
   }
 
-  async assign(input: { tenantId: string; userId: string; actor: Actor; approve?: boolean }): Promise<SeatOpResult> {
+  async assign(input: { tenantId: string; userId: string; actor: Actor; approve?: boolean; reason?: string }): Promise<SeatOpResult> {
     const i = AssignInput.parse(input);
-    return this.operation(i.tenantId, (deps) => runAssign({ ...deps, userId: i.userId, actor: i.actor, approve: i.approve }));
+    return this.operation(i.tenantId, (deps) =>
+      runAssign({ ...deps, userId: i.userId, actor: i.actor, approve: i.approve, reason: i.reason }),
+    );
   }
 
   async release(input: { tenantId: string; userId: string; actor: Actor; actorRole: "owner" | "admin" | "member" }): Promise<SeatOpResult> {
