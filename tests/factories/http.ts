@@ -4,6 +4,14 @@ import { nextClientAddress } from "../support/client-address";
 
 export const BASE = "http://127.0.0.1:8787";
 
+type FetchHandler = { fetch: (typeof worker)["fetch"] };
+// The Worker test requests go into: the app's, unless a test file names another (the bench entry's
+// tests send theirs to the bench entry that wraps the app). Module state, so per test file.
+let target: FetchHandler = worker;
+export function sendRequestsTo(handler: FetchHandler) {
+  target = handler;
+}
+
 /**
  * One request into the Worker's own fetch handler, not through SELF, waiting for its waitUntil
  * work (so what a response leaves for later, e.g. email delivery, has happened when it returns).
@@ -14,7 +22,7 @@ export const BASE = "http://127.0.0.1:8787";
  */
 export async function callWorker(request: Request, workerEnv: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], workerEnv, ctx);
+  const response = await target.fetch(request as Parameters<typeof worker.fetch>[0], workerEnv, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

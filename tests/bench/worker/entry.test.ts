@@ -1,7 +1,11 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { agent, signedInAgent } from "../../factories/http";
+import { agent, sendRequestsTo, signedInAgent } from "../../factories/http";
 import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE } from "../hooks";
+import entry from "./entry";
+
+// This project's requests go into the bench entry (its `main`), not straight into the app.
+sendRequestsTo(entry);
 
 // What the bench reads from its entry: the ceilings, D1 counts on every answer, and the lesson
 // without its access check. (That none of it is in the production Worker: tests/integration/worker-shape.test.ts.)
