@@ -1088,6 +1088,7 @@ route("POST", "/v1/payment_methods/:id/attach", (ctx, p, [id]) => {
   p.allow("customer");
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
   const pm = attachablePaymentMethod(ctx, id as string, customer, "id");
+  ctx.billing.emit("payment_method.attached", pm);
   return withExpand(ctx, p, pm);
 });
 
