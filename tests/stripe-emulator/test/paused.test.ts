@@ -181,3 +181,16 @@ test("the portal's Add payment method: a SetupIntent attaches a card and makes i
   expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("paused");
   expect(await stripe.subscriptions.resume(sub.id, { payment_behavior: "resume_on_payment_success" })).toMatchObject({ status: "active" });
 });
+
+test("detaching the default card clears the customer's default: payment_method.detached, then customer.updated", async () => {
+  const customer = await stripe.customers.create({ email: "detach@example.com" });
+  const pm = await addCard(customer.id);
+  const seen = (await eventTypesFor(stripe, customer.id)).length;
+  expect(await stripe.paymentMethods.detach(pm)).toMatchObject({ id: pm, customer: null });
+  expect((await eventTypesFor(stripe, customer.id)).slice(seen)).toEqual(["payment_method.detached", "customer.updated"]);
+  expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+    invoice_settings: { default_payment_method: null },
+  });
+  expect((await stripe.customers.listPaymentMethods(customer.id)).data).toEqual([]);
+  await expect(stripe.paymentMethods.detach(pm)).rejects.toMatchObject({ statusCode: 400 });
+});
