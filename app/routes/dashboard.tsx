@@ -1,14 +1,18 @@
-import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
+import { z } from "zod";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatBytes } from "../domain/software/rules";
 import { listLatest } from "../domain/software/catalog.server";
 import { clientSummaries } from "../domain/software/client-licences.server";
+import { resumeTenantSubscription, tenantsWithCardOnFile } from "../domain/billing/resume.server";
 import { type EntitlementView } from "../domain/entitlements/access";
 import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { SubmitButton } from "../components/submit-button";
+import { runAction } from "../infra/http/action-result.server";
+import { readForm } from "../infra/http/responses.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
@@ -25,16 +29,45 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     : null;
   const activeIds = tenants.filter((t) => t.status === "active").map((t) => t.tenantId);
   const clients = await clientSummaries({ db: context.db, tenantIds: activeIds, now: context.now() });
+  // A paused plan whose customer already has a card can be resumed from here by an owner or admin.
+  const pausedManaged = tenants.filter((t) => canManage(t.role) && t.plans.some((p) => p.status === "paused")).map((t) => t.tenantId);
+  const resumable = await tenantsWithCardOnFile({ db: context.db, gateway: context.billing(), tenantIds: pausedManaged });
   return {
     email: user.email,
     emailVerified: user.emailVerified,
     invitations,
     downloads,
     clients,
+    resumable,
     isSystemAdmin: user.isSystemAdmin,
     tenants,
     access: { organization: access.organization, accelerator: access.accelerator },
   };
+}
+
+const ResumeInput = z.object({ intent: z.literal("resume-subscription"), slug: z.string().trim().min(1).max(64) });
+
+// "Resume subscription" on a paused banner: the domain call checks that the user is an owner or admin
+// of that tenant (403), that something is paused (409) and that a card is on file (422).
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireSession(context, request);
+  const which = { slug: "" };
+  return runAction(
+    async (form) => {
+      const raw = await readForm(request);
+      which.slug = raw.slug ?? "";
+      const input = form.parse(raw, ResumeInput);
+      return resumeTenantSubscription({
+        db: context.db,
+        gateway: context.billing(),
+        userId: user.id,
+        slug: input.slug,
+        now: context.now(),
+      });
+    },
+    "Payment received: the subscription is resuming, and its features come back as soon as Stripe confirms it.",
+    which,
+  );
 }
 
 const date = (ms: number | null) =>
@@ -119,8 +152,27 @@ function Why({
   );
 }
 
+/** Resumes with the card already on file (pay first); the outcome shows in the banner, access follows Stripe's events. */
+function ResumeSubscription({ slug, result }: { slug: string; result: { ok: boolean; message: string } | null }) {
+  return (
+    <Form method="post" className="inline-form">
+      <input type="hidden" name="slug" value={slug} />
+      <SubmitButton name="intent" value="resume-subscription" className="button button-small button-secondary" pendingLabel="Resuming...">
+        Resume subscription
+      </SubmitButton>
+      {result ? (
+        <span role={result.ok ? "status" : "alert"} data-testid="resume-result">
+          {" "}
+          {result.message}
+        </span>
+      ) : null}
+    </Form>
+  );
+}
+
 export default function Dashboard() {
-  const { email, emailVerified, tenants, access, invitations, downloads, clients } = useLoaderData<typeof loader>();
+  const { email, emailVerified, tenants, access, invitations, downloads, clients, resumable } = useLoaderData<typeof loader>();
+  const resumeResult = useActionData<typeof action>();
   const [params] = useSearchParams();
   return (
     <>
@@ -277,11 +329,16 @@ export default function Dashboard() {
                     are off until then; nothing has been removed.
                   </p>
                   {canManage(t.role) ? (
-                    <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
-                      <button type="submit" className="button button-small">
-                        Add a payment method
-                      </button>
-                    </Form>
+                    <>
+                      <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
+                        <SubmitButton className="button button-small" pendingLabel="Opening billing..." reloadDocument>
+                          Add a payment method
+                        </SubmitButton>
+                      </Form>
+                      {resumable.includes(t.tenantId) ? (
+                        <ResumeSubscription slug={t.tenantSlug} result={resumeResult?.slug === t.tenantSlug ? resumeResult : null} />
+                      ) : null}
+                    </>
                   ) : (
                     <p>Ask an owner or admin of {t.tenantName} to add one.</p>
                   )}

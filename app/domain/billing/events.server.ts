@@ -4,6 +4,7 @@ import { auditInsert } from "../audit/audit.server";
 import { type IntentState, statesBelow } from "./intent-state";
 import { billingNoticeStatements } from "./notices.server";
 import { type Outcome, provisionCheckout } from "./provision.server";
+import { resumeOnCustomerUpdated } from "./resume.server";
 import { entitlementIdFor, subscriptionSyncStatements, tenantForSubscription } from "./sync.server";
 import { type BillingEvent, type BillingGateway } from "./types";
 
@@ -27,6 +28,8 @@ const HANDLED = new Set([
   "checkout.session.async_payment_failed",
   "checkout.session.expired",
   "charge.refunded",
+  // The billing portal makes a newly added card the customer's invoice default: a paused subscription is resumed with it.
+  "customer.updated",
   ...SUBSCRIPTION_EVENTS,
 ]);
 
@@ -59,6 +62,8 @@ export async function handleBillingEvent(deps: Deps): Promise<Outcome> {
       return intentExit(deps, requireObject(event), "expired");
     case "charge.refunded":
       return chargeRefunded(deps, requireObject(event));
+    case "customer.updated":
+      return resumeOnCustomerUpdated(deps);
     default:
       if (SUBSCRIPTION_EVENTS.has(event.type) && event.subscriptionId) return syncSubscription(deps, event.subscriptionId);
       return { status: "ignored", tenantId: null, statements: [], note: `${event.type} is not used` };

@@ -56,6 +56,18 @@ export type CheckoutSessionOpened = { id: string; expiresAt: number | null } & (
   { mode: "hosted"; url: string } | { mode: "embedded"; clientSecret: string }
 );
 
+/** A customer's cards as Stripe has them now: the invoice default (if any) and every attached one, newest first. */
+export type CustomerPaymentMethods = { defaultPaymentMethodId: string | null; paymentMethodIds: string[] };
+
+/**
+ * How a resume attempt ended. `resumed`: Stripe reports the subscription live again (access still
+ * follows its events); `not_paused`: nothing to do; `payment_failed`: the resumption invoice was not
+ * paid, so the subscription stays paused.
+ */
+export type ResumeOutcome =
+  | { result: "resumed" | "not_paused"; status: SubscriptionStatus }
+  | { result: "payment_failed"; status: SubscriptionStatus; message: string };
+
 /** What the domain needs from Stripe; infra/stripe implements it with the official SDK. */
 export interface BillingGateway {
   ensureCustomer(input: { idempotencyKey: string; email: string; name?: string; metadata: Record<string, string> }): Promise<string>;
@@ -99,6 +111,15 @@ export interface BillingGateway {
   listEventsSince(input: { sinceMs: number; limit: number }): Promise<BillingEvent[]>;
   /** What changing the subscription's (first) item to `quantity` on `stripePriceId` would invoice. */
   previewSeatChange(input: SeatChangeInput): Promise<SeatChangePreview>;
+  customerPaymentMethods(customerId: string): Promise<CustomerPaymentMethods>;
+  /** Makes the card the customer's invoice default (what a resumption invoice is charged to). */
+  setDefaultPaymentMethod(input: { idempotencyKey: string; customerId: string; paymentMethodId: string }): Promise<void>;
+  /**
+   * Resumes a paused subscription pay-first, charging `paymentMethodId`: the subscription stays
+   * paused unless the resumption invoice is paid. A resumption invoice left open by an earlier
+   * declined attempt is paid instead of making a second one.
+   */
+  resumeSubscription(input: { idempotencyKey: string; subscriptionId: string; paymentMethodId: string }): Promise<ResumeOutcome>;
   /** Changes the subscription's item price and quantity together; a declined charge changes nothing. */
   changeSeats(input: SeatChangeInput & { idempotencyKey: string }): Promise<SeatChangeOutcome>;
 }

@@ -122,6 +122,67 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
       return { url: session.url };
     },
 
+    async customerPaymentMethods(customerId) {
+      const customer = await stripe().customers.retrieve(customerId);
+      if (customer.deleted) return { defaultPaymentMethodId: null, paymentMethodIds: [] };
+      const listed = await stripe().customers.listPaymentMethods(customerId, { limit: 100 });
+      const defaultId = idOf(customer.invoice_settings.default_payment_method);
+      const attached = [...listed.data].sort((a, b) => b.created - a.created).map((pm) => pm.id);
+      // A default that is no longer attached cannot pay anything.
+      return { defaultPaymentMethodId: defaultId && attached.includes(defaultId) ? defaultId : null, paymentMethodIds: attached };
+    },
+
+    async setDefaultPaymentMethod({ idempotencyKey, customerId, paymentMethodId }) {
+      await stripe().customers.update(customerId, { invoice_settings: { default_payment_method: paymentMethodId } }, { idempotencyKey });
+    },
+
+    async resumeSubscription({ idempotencyKey, subscriptionId, paymentMethodId }) {
+      const sub = await stripe().subscriptions.retrieve(subscriptionId, { expand: ["latest_invoice"] });
+      if (sub.status !== "paused") return { result: "not_paused", status: toSubscriptionSnapshot(sub).status };
+      // A subscription's own default payment method wins over the customer's: point it at the new card.
+      const own = idOf(sub.default_payment_method);
+      if (own && own !== paymentMethodId) {
+        await stripe().subscriptions.update(
+          subscriptionId,
+          { default_payment_method: paymentMethodId },
+          { idempotencyKey: `${idempotencyKey}-default` },
+        );
+      }
+      const pending = typeof sub.latest_invoice === "object" && sub.latest_invoice?.status === "open" ? sub.latest_invoice : null;
+      let declined: string | null = null;
+      try {
+        if (pending?.id) {
+          // An earlier attempt's resumption invoice is still open: pay it (one invoice, never two).
+          await stripe().invoices.pay(
+            pending.id,
+            { payment_method: paymentMethodId },
+            { idempotencyKey: `${idempotencyKey}-pay-${pending.id}` },
+          );
+        } else {
+          await stripe().subscriptions.resume(
+            subscriptionId,
+            // Pay first: resume_on_payment_success keeps the subscription paused (no access) until the
+            // resumption invoice is paid; the default, resume_on_payment_attempt, would make it past_due,
+            // which grants access during grace without a payment.
+            { billing_cycle_anchor: { type: "now" }, payment_behavior: "resume_on_payment_success" },
+            { idempotencyKey },
+          );
+        }
+      } catch (e) {
+        if (!(e instanceof Stripe.errors.StripeCardError)) throw e;
+        declined = e.message;
+      }
+      const after = toSubscriptionSnapshot(await stripe().subscriptions.retrieve(subscriptionId));
+      if (after.status === "paused") {
+        return {
+          result: "payment_failed",
+          status: after.status,
+          message: declined ?? "The payment for the resumed subscription did not go through.",
+        };
+      }
+      return { result: "resumed", status: after.status };
+    },
+
     async previewSeatChange(i) {
       const itemId = await firstItemId(stripe(), i.subscriptionId);
       const invoice = await stripe().invoices.createPreview({
@@ -192,5 +253,7 @@ async function firstItemId(stripe: Stripe, subscriptionId: string): Promise<stri
   if (!item) throw new Error(`subscription ${subscriptionId} has no items`);
   return item.id;
 }
+
+const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
 
 export const isStripeError = (e: unknown): e is Stripe.errors.StripeError => e instanceof Stripe.errors.StripeError;

@@ -1088,6 +1088,27 @@ route("POST", "/v1/payment_methods/:id/attach", (ctx, p, [id]) => {
   p.allow("customer");
   const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
   const pm = attachablePaymentMethod(ctx, id as string, customer, "id");
+  ctx.billing.emit("payment_method.attached", pm);
+  return withExpand(ctx, p, pm);
+});
+
+route("POST", "/v1/payment_methods/:id/detach", (ctx, p, [id]) => {
+  p.allow();
+  const pm = ctx.billing.load(id as string, "payment_method");
+  const customerId = typeof pm.customer === "string" ? pm.customer : null;
+  if (!customerId) throw badRequest(`The payment method you provided is not attached to a customer so detachment is impossible.`);
+  const before = structuredClone(pm);
+  pm.customer = null;
+  ctx.billing.store.put(pm);
+  ctx.billing.emit("payment_method.detached", pm, { previous: { customer: before.customer }, customer: customerId });
+  // A detached card is nobody's default any more.
+  const c = ctx.billing.store.get(customerId);
+  const settings = c?.invoice_settings as { default_payment_method?: string | null } | undefined;
+  if (c && settings?.default_payment_method === pm.id) {
+    const was = structuredClone(c);
+    c.invoice_settings = { ...settings, default_payment_method: null };
+    ctx.billing.update(was, c, "customer.updated");
+  }
   return withExpand(ctx, p, pm);
 });
 

@@ -14,6 +14,7 @@ import {
   paymentIntentObj,
   paymentMethodObj,
   publicView,
+  setupIntentObj,
   subscriptionItemObj,
   subscriptionObj,
   trialSettings,
@@ -46,6 +47,7 @@ const KIND_BY_PREFIX: Record<string, string> = {
   re_: "refund",
   clock_: "test clock",
   bps_: "billing portal session",
+  seti_: "SetupIntent",
   evt_: "event",
 };
 
@@ -136,6 +138,36 @@ export class Billing {
       last4: declining ? "0002" : "4242",
     });
     this.store.put(pm);
+    return pm;
+  }
+
+  /**
+   * The billing portal's "Add payment method", as Stripe runs it: a SetupIntent confirms the card
+   * (setup_intent.created, then payment_method.attached and setup_intent.succeeded), and the new card
+   * becomes the customer's invoice default (customer.updated with invoice_settings in
+   * previous_attributes). Subscriptions keep their own default_payment_method, if they have one.
+   * Adding a card never resumes a paused subscription: that is POST /v1/subscriptions/:id/resume.
+   */
+  addPortalPaymentMethod(customerId: string): Obj {
+    const customer = this.load(customerId, "customer");
+    const at = this.nowFor(customerId);
+    const si = setupIntentObj({
+      id: randomId("seti_"),
+      created: at,
+      customer: customerId,
+      payment_method: null,
+      status: "requires_payment_method",
+    });
+    this.store.put(si);
+    this.emit("setup_intent.created", si, { created: at });
+    const pm = this.createPaymentMethod(customerId, (customer.email as string | null) ?? null, at);
+    this.emit("payment_method.attached", pm, { created: at });
+    Object.assign(si, { payment_method: pm.id, status: "succeeded" });
+    this.store.put(si);
+    this.emit("setup_intent.succeeded", si, { created: at });
+    const before = structuredClone(customer);
+    customer.invoice_settings = { ...(customer.invoice_settings as object), default_payment_method: pm.id };
+    this.update(before, customer, "customer.updated", at);
     return pm;
   }
 

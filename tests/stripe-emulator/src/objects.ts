@@ -611,3 +611,19 @@ function nestedDiff(before: Fields, after: Fields): Fields {
   }
   return prev;
 }
+
+export function setupIntentObj(
+  f: Fields & { id: string; created: number; customer: string; payment_method: string | null; status: string },
+): Obj {
+  return build("setup_intent", {
+    client_secret: `${f.id}_secret_${f.id.slice(5)}`,
+    last_setup_error: null,
+    next_action: null,
+    latest_attempt: null,
+    payment_method_configuration_details: null,
+    payment_method_types: ["card"],
+    usage: "off_session",
+    allowed_payment_method_types: null,
+    ...f,
+  });
+}

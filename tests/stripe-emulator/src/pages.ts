@@ -391,9 +391,21 @@ ${sub.cancel_at_period_end ? `<button type="submit" name="action" value="renew">
         .join("")
     : "<p>No subscriptions.</p>";
   const back = ps.return_url ? `<p><a href="${esc(ps.return_url)}">Return</a></p>` : "";
+  const defaultPm = (customer?.invoice_settings as { default_payment_method?: string | null } | undefined)?.default_payment_method ?? null;
+  const cards = b.store
+    .all("payment_method")
+    .filter((pm) => pm.customer === ps.customer)
+    .map(
+      (pm) => `<li>Card ending ${esc((pm.card as { last4?: string } | null)?.last4 ?? "")}${pm.id === defaultPm ? " (default)" : ""}</li>`,
+    )
+    .join("");
+  // Stripe's portal collects the card with a SetupIntent and makes it the customer's default.
+  const methods = `<section aria-labelledby="h-payment-methods"><h2 id="h-payment-methods">Payment methods</h2>
+${cards ? `<ul>${cards}</ul>` : "<p>No payment method on file.</p>"}
+<form method="post"><button type="submit" name="action" value="add_payment_method">Add payment method</button></form></section>`;
   return page(
     "Billing portal",
-    `<h1>Billing portal</h1>${message}<p>Customer: ${esc(customer?.email ?? ps.customer)}</p>${subsHtml}${back}`,
+    `<h1>Billing portal</h1>${message}<p>Customer: ${esc(customer?.email ?? ps.customer)}</p>${methods}${subsHtml}${back}`,
     status,
   );
 }
@@ -402,6 +414,10 @@ export function submitPortal(ctx: ApiContext, id: string, form: URLSearchParams)
   const b = ctx.billing;
   const ps = b.store.get(id);
   if (!ps || ps.object !== "billing_portal.session") return page("Portal not found", "<h1>Billing portal session not found</h1>", 404);
+  if (form.get("action") === "add_payment_method") {
+    b.addPortalPaymentMethod(String(ps.customer));
+    return redirect(`/p/session/${ps.id}`);
+  }
   const sub = b.store.get(form.get("subscription") ?? "");
   if (!sub || sub.object !== "subscription" || sub.customer !== ps.customer)
     return renderPortal(ctx, id, `<p class="error" role="alert">Unknown subscription.</p>`, 400);

@@ -145,3 +145,52 @@ test("only a paused subscription can be resumed, and resume's parameters are che
   ).rejects.toMatchObject({ statusCode: 400, param: "proration_behavior" });
   await expect(stripe.subscriptions.resume("sub_missing")).rejects.toMatchObject({ statusCode: 404 });
 });
+
+test("the portal's Add payment method: a SetupIntent attaches a card and makes it the customer's default; the subscription stays paused", async () => {
+  const { clock, customer, sub } = await pausingTrial("portal-card@example.com");
+  await advance(clock.id, T0 + 8 * DAY);
+  const session = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://x/back" });
+  expect(await (await fetch(session.url)).text()).toContain("No payment method on file.");
+  const seen = (await eventTypesFor(stripe, customer.id)).length;
+
+  const res = await control().portal(session.url, { action: "add_payment_method" });
+  expect(res.status).toBe(303);
+  expect((await eventTypesFor(stripe, customer.id)).slice(seen)).toEqual([
+    "setup_intent.created",
+    "payment_method.attached",
+    "setup_intent.succeeded",
+    "customer.updated",
+  ]);
+  const [card] = (await stripe.customers.listPaymentMethods(customer.id)).data;
+  expect(card).toMatchObject({ customer: customer.id, type: "card" });
+  expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+    invoice_settings: { default_payment_method: card!.id },
+  });
+  const [updated] = (await stripe.events.list({ type: "customer.updated", limit: 1 })).data;
+  expect(updated).toMatchObject({ created: T0 + 8 * DAY, data: { object: { id: customer.id } } });
+  expect(updated!.data.previous_attributes).toMatchObject({ invoice_settings: { default_payment_method: null } });
+  const [succeeded] = (await stripe.events.list({ type: "setup_intent.succeeded", limit: 1 })).data;
+  expect(succeeded!.data.object).toMatchObject({
+    object: "setup_intent",
+    status: "succeeded",
+    customer: customer.id,
+    payment_method: card!.id,
+  });
+  expect(await (await fetch(session.url)).text()).toContain("(default)");
+  // As in Stripe, adding a card does not resume anything: that takes POST /v1/subscriptions/:id/resume.
+  expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("paused");
+  expect(await stripe.subscriptions.resume(sub.id, { payment_behavior: "resume_on_payment_success" })).toMatchObject({ status: "active" });
+});
+
+test("detaching the default card clears the customer's default: payment_method.detached, then customer.updated", async () => {
+  const customer = await stripe.customers.create({ email: "detach@example.com" });
+  const pm = await addCard(customer.id);
+  const seen = (await eventTypesFor(stripe, customer.id)).length;
+  expect(await stripe.paymentMethods.detach(pm)).toMatchObject({ id: pm, customer: null });
+  expect((await eventTypesFor(stripe, customer.id)).slice(seen)).toEqual(["payment_method.detached", "customer.updated"]);
+  expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+    invoice_settings: { default_payment_method: null },
+  });
+  expect((await stripe.customers.listPaymentMethods(customer.id)).data).toEqual([]);
+  await expect(stripe.paymentMethods.detach(pm)).rejects.toMatchObject({ statusCode: 400 });
+});

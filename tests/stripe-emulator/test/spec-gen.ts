@@ -55,6 +55,7 @@ export const ENDPOINT_METHODS: Record<string, [string, string, string]> = {
   "GET /v1/payment_methods/:id": ["PaymentMethods", "PaymentMethodResource", "retrieve"],
   "GET /v1/payment_methods": ["PaymentMethods", "PaymentMethodResource", "list"],
   "POST /v1/payment_methods/:id/attach": ["PaymentMethods", "PaymentMethodResource", "attach"],
+  "POST /v1/payment_methods/:id/detach": ["PaymentMethods", "PaymentMethodResource", "detach"],
   "GET /v1/charges/:id": ["Charges", "ChargeResource", "retrieve"],
   "GET /v1/charges": ["Charges", "ChargeResource", "list"],
   "POST /v1/refunds": ["Refunds", "RefundResource", "create"],
