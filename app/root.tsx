@@ -16,6 +16,7 @@ import { type ReactNode, useEffect } from "react";
 import { useNonce } from "./components/nonce-provider";
 import { PlanPending } from "./components/plan-pending";
 import { requireAccess } from "./infra/auth/guards.server";
+import { holdsFeature } from "./domain/entitlements/access";
 import styles from "./styles/app.css?url";
 
 // The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
@@ -33,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     viewer: {
       email: session.user.email,
       isSystemAdmin: session.user.isSystemAdmin,
-      canSeeAccelerator: access.accelerator.granted,
+      canSeeAccelerator: holdsFeature(access, "accelerator.course"),
     },
   };
 }

@@ -158,6 +158,119 @@ export const productPrices = sqliteTable(
   ],
 );
 
+export const FEATURE_KINDS = ["boolean", "limit"] as const;
+// Who in a tenant holds a feature its entitlement grants: `user` features are used by a person
+// (a seat where the product is seat-based, else any active member); `organization` features are
+// organisation-level actions (an owner or admin, no seat needed).
+export const FEATURE_SCOPES = ["user", "organization"] as const;
+
+// What access is made of (ADR 017): products grant features, entitlements grant products, so a
+// tenant's features follow its live entitlements. A feature's key is stable: gates name it.
+export const features = sqliteTable(
+  "features",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    kind: text("kind", { enum: FEATURE_KINDS }).notNull(),
+    scope: text("scope", { enum: FEATURE_SCOPES }).notNull(),
+    // When set, the catalog sync mirrors the feature to a Stripe Entitlements Feature with this lookup key.
+    stripeLookupKey: text("stripe_lookup_key"),
+    stripeFeatureId: text("stripe_feature_id"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("features_key_unique").on(t.key),
+    uniqueIndex("features_stripe_lookup_key_unique").on(t.stripeLookupKey),
+    check("features_kind_check", inList("kind", FEATURE_KINDS)),
+    check("features_scope_check", inList("scope", FEATURE_SCOPES)),
+    check("features_key_check", sql`${t.key} GLOB '[a-z]*' AND ${t.key} NOT GLOB '*[^a-z0-9._]*'`),
+  ],
+);
+
+// A product grants a feature to every entitlement of it; a row with a price grants it only to
+// entitlements bought at that price (tier differences). `limit_value` is the limit of a `limit`
+// feature (the largest applies when several rows grant it) and NULL for a boolean one.
+export const productFeatures = sqliteTable(
+  "product_features",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    priceId: text("price_id").references(() => productPrices.id),
+    featureId: text("feature_id")
+      .notNull()
+      .references(() => features.id),
+    limitValue: integer("limit_value"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("product_features_product_unique")
+      .on(t.productId, t.featureId)
+      .where(sql`${t.priceId} IS NULL`),
+    uniqueIndex("product_features_price_unique")
+      .on(t.priceId, t.featureId)
+      .where(sql`${t.priceId} IS NOT NULL`),
+    index("product_features_feature_idx").on(t.featureId),
+    check("product_features_limit_check", sql`${t.limitValue} IS NULL OR ${t.limitValue} >= 0`),
+  ],
+);
+
+export const FEATURE_GRANT_STATUSES = ["active", "revoked"] as const;
+
+// A system admin's free grant of one feature (not a whole product) to a tenant, for a period, with
+// its reason (also in the audit row). Live while active and inside [valid_from, valid_until).
+export const tenantFeatureGrants = sqliteTable(
+  "tenant_feature_grants",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    featureId: text("feature_id")
+      .notNull()
+      .references(() => features.id),
+    limitValue: integer("limit_value"),
+    status: text("status", { enum: FEATURE_GRANT_STATUSES }).notNull(),
+    validFrom: integer("valid_from").notNull(),
+    validUntil: integer("valid_until").notNull(),
+    reason: text("reason").notNull(),
+    grantedBy: text("granted_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("tenant_feature_grants_tenant_idx").on(t.tenantId),
+    check("tenant_feature_grants_status_check", inList("status", FEATURE_GRANT_STATUSES)),
+    check("tenant_feature_grants_period_check", sql`${t.validUntil} > ${t.validFrom}`),
+    check("tenant_feature_grants_limit_check", sql`${t.limitValue} IS NULL OR ${t.limitValue} >= 0`),
+  ],
+);
+
+// Trials as data: buying `price_id` also starts a `days`-day trial subscription at `trial_price_id`
+// (a recurring price of another product) unless the tenant already subscribes to that product.
+// The Accelerator's 30-day Organization trial is such a row.
+export const priceTrials = sqliteTable(
+  "price_trials",
+  {
+    id: text("id").primaryKey(),
+    priceId: text("price_id")
+      .notNull()
+      .references(() => productPrices.id),
+    trialPriceId: text("trial_price_id")
+      .notNull()
+      .references(() => productPrices.id),
+    days: integer("days").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("price_trials_price_unique").on(t.priceId), check("price_trials_days_check", sql`${t.days} BETWEEN 1 AND 730`)],
+);
+
 export const PURCHASE_INTENT_STATES = ["created", "checkout_open", "paid", "provisioned", "expired", "canceled", "failed"] as const;
 
 export const purchaseIntents = sqliteTable(
@@ -272,6 +385,9 @@ export const tenantProductEntitlements = sqliteTable(
     // row's target). The entitlement's id is `ent_<source_ref>`.
     sourceRef: text("source_ref").notNull(),
     tier: text("tier"),
+    // The price it is billed at (its price-level features: product_features rows with this price);
+    // NULL for admin grants, and for subscriptions whose Stripe price is not in the catalog.
+    priceId: text("price_id").references(() => productPrices.id),
     validFrom: integer("valid_from").notNull(),
     validUntil: integer("valid_until"),
     // Past-due access ends here (first failed payment + grace period).

@@ -70,6 +70,83 @@ export const SEED_PRICES: Price[] = [
   },
 ];
 
+type SeedFeature = {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  kind: "boolean" | "limit";
+  scope: "user" | "organization";
+};
+
+// The features today's two products grant (ADR 017). Gates name these keys, never a product.
+export const SEED_FEATURES = [
+  {
+    id: "ftr_accelerator_course",
+    key: "accelerator.course",
+    name: "Accelerator course",
+    description: "Every module and lesson under /accelerator.",
+    kind: "boolean",
+    scope: "user",
+  },
+  {
+    id: "ftr_software_download",
+    key: "software.download",
+    name: "Software downloads",
+    description: "Download the system catalog's software and the organisation's own.",
+    kind: "boolean",
+    scope: "user",
+  },
+  {
+    id: "ftr_roadmap_publish",
+    key: "roadmap.publish",
+    name: "Public roadmap",
+    description: "Publish the organisation's roadmap on a public page.",
+    kind: "boolean",
+    scope: "organization",
+  },
+  {
+    id: "ftr_organization_manage",
+    key: "organization.manage",
+    name: "Organisation management",
+    description: "Members, seats, billing and licence tokens for the organisation's owners and admins.",
+    kind: "boolean",
+    scope: "organization",
+  },
+  {
+    id: "ftr_uploads_pro",
+    key: "uploads.pro",
+    name: "Software uploads",
+    description: "Publish the organisation's own software for its members to download.",
+    kind: "boolean",
+    scope: "organization",
+  },
+] as const satisfies readonly SeedFeature[];
+
+type FeatureKey = (typeof SEED_FEATURES)[number]["key"];
+
+// Which product (or price, for tier differences) grants which feature, and with what limit.
+export const SEED_PRODUCT_FEATURES: { productId: string; priceId: string | null; feature: FeatureKey; limit: number | null }[] = [
+  { productId: "prd_accelerator", priceId: null, feature: "accelerator.course", limit: null },
+  { productId: "prd_organization", priceId: null, feature: "software.download", limit: null },
+  { productId: "prd_organization", priceId: null, feature: "roadmap.publish", limit: null },
+  { productId: "prd_organization", priceId: null, feature: "organization.manage", limit: null },
+  // Uploads come with the MAX and ULTRA tiers (both intervals).
+  ...SEED_PRICES.filter((p) => p.tier === "MAX" || p.tier === "ULTRA").map((p) => ({
+    productId: p.productId,
+    priceId: p.id,
+    feature: "uploads.pro" as const,
+    limit: null,
+  })),
+];
+
+// Trials as data: buying the Accelerator starts a 30-day Organization trial (at the PRO monthly price).
+export const SEED_PRICE_TRIALS = [
+  { id: "trl_accelerator_organization", priceId: "prc_accelerator_lifetime", trialPriceId: "prc_organization_pro_monthly", days: 30 },
+];
+
+const featureId = (key: FeatureKey) => SEED_FEATURES.find((f) => f.key === key)!.id;
+
 const MODULES = [
   {
     slug: "foundations",
@@ -162,6 +239,46 @@ export function catalogSeedStatements(now: number): string[] {
       ]
         .map(q)
         .join(", ")}) ON CONFLICT(id) DO NOTHING;`,
+    );
+  }
+  for (const f of SEED_FEATURES) {
+    out.push(
+      `INSERT INTO features (id, key, name, description, kind, scope, created_at, updated_at) VALUES (${[
+        f.id,
+        f.key,
+        f.name,
+        f.description,
+        f.kind,
+        f.scope,
+        now,
+        now,
+      ]
+        .map(q)
+        .join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
+    );
+  }
+  // A product's feature set and a price's trial are the admin's once seeded (changes are audited):
+  // rows are only added, and never where the admin already made one (any unique key).
+  for (const pf of SEED_PRODUCT_FEATURES) {
+    const id = `pf_${pf.priceId ?? pf.productId}_${featureId(pf.feature)}`;
+    out.push(
+      `INSERT INTO product_features (id, product_id, price_id, feature_id, limit_value, created_at) VALUES (${[
+        id,
+        pf.productId,
+        pf.priceId,
+        featureId(pf.feature),
+        pf.limit,
+        now,
+      ]
+        .map(q)
+        .join(", ")}) ON CONFLICT DO NOTHING;`,
+    );
+  }
+  for (const t of SEED_PRICE_TRIALS) {
+    out.push(
+      `INSERT INTO price_trials (id, price_id, trial_price_id, days, created_at) VALUES (${[t.id, t.priceId, t.trialPriceId, t.days, now]
+        .map(q)
+        .join(", ")}) ON CONFLICT DO NOTHING;`,
     );
   }
   MODULES.forEach((m, mi) => {

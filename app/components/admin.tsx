@@ -53,11 +53,24 @@ export function AdminNav() {
 
 /** Shows the last action's outcome, announced to screen readers, once the page shows it too. */
 export function ActionMessage() {
-  const result = useActionData<{ ok: boolean; message: string }>();
+  const result = useActionData<{ ok: boolean; message: string; fieldErrors?: Record<string, string[]> }>();
   // Remix commits an action's data before the loaders it revalidates have answered: wait for
   // them, so "Licence granted." never stands above a table that does not show the licence yet.
   const loading = useNavigation().state === "loading";
-  return loading ? null : <FormMessage result={result} />;
+  if (loading) return null;
+  // Admin forms are compact rows of fields: their field errors are listed under the message, by field.
+  const fields = Object.entries(result?.fieldErrors ?? {});
+  return (
+    <FormMessage result={result}>
+      {fields.map(([name, messages]) => (
+        // Inside the message's <p>: phrasing content only.
+        <span key={name} className="field-error-item" data-field={name}>
+          {" "}
+          {name}: {messages.join(" ")}
+        </span>
+      ))}
+    </FormMessage>
+  );
 }
 
 /** Links that filter an admin list by status ("" = all), the current one marked. */

@@ -1,7 +1,7 @@
 import { Form, isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 import { SubmitButton } from "./submit-button";
 
-type Locked = { locked: true; product: "organization" | "accelerator"; reason: string | null; message: string };
+type Locked = { locked: true; product: { key: string; name: string; kind: string } | null; reason: string | null; message: string };
 
 const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== null && (d as Locked).locked === true;
 
@@ -10,18 +10,18 @@ export function LockedBoundary() {
   const error = useRouteError();
   if (isRouteErrorResponse(error) && error.status === 403 && isLocked(error.data)) {
     const { product, reason, message } = error.data;
-    // Buying again fixes neither a paused plan (it needs a payment method) nor the kill switch.
-    const canBuy = reason !== "paused" && reason !== "switched_off";
-    const name = product === "accelerator" ? "Accelerator" : "Organization";
+    // Buying again fixes neither a paused plan (it needs a payment method) nor the kill switch, nor a missing role.
+    const canBuy = product !== null && reason !== "paused" && reason !== "switched_off" && reason !== "needs_manager";
+    const name = product?.name ?? "This page";
     return (
       <section className="card narrow" aria-labelledby="locked-title">
         <h1 id="locked-title">{name} is locked</h1>
         <p>{message}</p>
         {canBuy ? (
           <Form method="post" action="/pricing">
-            <input type="hidden" name="product" value={product} />
+            <input type="hidden" name="product" value={product.key} />
             <SubmitButton pendingLabel="Starting checkout...">
-              {product === "accelerator" ? "Enroll in Accelerator" : "Upgrade Organization"}
+              {product.kind === "one_time" ? `Enroll in ${name}` : `Upgrade ${name}`}
             </SubmitButton>
           </Form>
         ) : null}

@@ -21,6 +21,8 @@ export const badRequest = (message: string, fieldErrors?: FieldErrors) =>
 export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
   new AppError({ code: "invalid_input", status: 422, message, details: { fieldErrors } });
 
+export const notFound = (message: string) => new AppError({ code: "not_found", status: 404, message });
+
 export const conflict = (code: string, message: string, details?: AppError["details"]) =>
   new AppError({ code, status: 409, message, details });
 

@@ -1,7 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getLesson } from "../domain/catalog/course.server";
-import { requireProductAccess } from "../infra/auth/access-guards.server";
+import { requireFeature } from "../infra/auth/access-guards.server";
 import { LockedBoundary } from "../components/locked";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.lesson.title ?? "Lesson"} · Accelerator` }];
@@ -10,7 +10,7 @@ const SLUG = /^[a-z0-9-]{1,64}$/;
 
 // Gated: access is checked before anything about the lesson is read.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  await requireProductAccess(context, request, "accelerator");
+  await requireFeature(context, request, "accelerator.course");
   const moduleSlug = params.module ?? "";
   const lessonSlug = params.lesson ?? "";
   const lesson = SLUG.test(moduleSlug) && SLUG.test(lessonSlug) ? await getLesson({ db: context.db, moduleSlug, lessonSlug }) : null;

@@ -1,14 +1,14 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseOutline } from "../domain/catalog/course.server";
-import { requireProductAccess } from "../infra/auth/access-guards.server";
+import { requireFeature } from "../infra/auth/access-guards.server";
 import { LockedBoundary } from "../components/locked";
 
 export const meta: MetaFunction = () => [{ title: "Accelerator · Gatehouse" }];
 
 // Gated: this loader checks access itself (a parent check would not protect .data requests).
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireProductAccess(context, request, "accelerator");
+  await requireFeature(context, request, "accelerator.course");
   return { outline: await getCourseOutline({ db: context.db }) };
 }
 

@@ -9,19 +9,35 @@ import {
   listCatalog,
   setCatalogFlag,
 } from "../domain/catalog/products.server";
+import {
+  AddProductFeatureInput,
+  addProductFeature,
+  CreateFeatureInput,
+  createFeature,
+  listFeatures,
+  RemoveProductFeatureInput,
+  removeProductFeature,
+} from "../domain/catalog/features.server";
 import { formatMoney } from "../domain/catalog/pricing";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { ActionMessage } from "../components/admin";
+import { ActionMessage, ReasonField } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  return { products: await listCatalog({ db: context.db }) };
+  const [products, { features, grants }] = await Promise.all([listCatalog({ db: context.db }), listFeatures({ db: context.db })]);
+  return { products, features, grants };
 }
 
-const Intent = z.object({ intent: z.enum(["create_product", "create_price", "flag"], { error: "Unknown action." }) }).passthrough();
+const Intent = z
+  .object({
+    intent: z.enum(["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature"], {
+      error: "Unknown action.",
+    }),
+  })
+  .passthrough();
 const Flag = z.object({
   target: z.enum(["product", "price"]),
   id: z.string().min(1).max(64),
@@ -48,6 +64,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
       return `Price created in Stripe as ${stripePriceId} (unpublished).`;
     }
+    if (intent === "create_feature") {
+      await createFeature({ db: context.db, adminId: user.id, input: parseWith(CreateFeatureInput, form), now });
+      return "Feature created. Add it to a product to grant it.";
+    }
+    if (intent === "add_feature") {
+      const added = await addProductFeature({ db: context.db, adminId: user.id, input: parseWith(AddProductFeatureInput, form), now });
+      return `${added.product} now grants ${added.feature}, to its existing entitlements too.`;
+    }
+    if (intent === "remove_feature") {
+      await removeProductFeature({ db: context.db, adminId: user.id, input: parseWith(RemoveProductFeatureInput, form), now });
+      return "The feature was removed from the product, and from its existing entitlements.";
+    }
     const flag = parseWith(Flag, form);
     await setCatalogFlag({ db: context.db, adminId: user.id, ...flag, now });
     return `${flag.target} ${flag.change}ed.`;
@@ -68,11 +96,157 @@ function FlagButton(props: { target: "product" | "price"; id: string; change: "p
   );
 }
 
+function ProductFeatures(props: {
+  product: { id: string; name: string; prices: { id: string; lookupKey: string }[] };
+  features: { id: string; key: string; name: string; kind: string }[];
+  grants: { id: string; productId: string; priceId: string | null; featureId: string; limit: number | null }[];
+}) {
+  const { product, features, grants } = props;
+  const mine = grants.filter((g) => g.productId === product.id);
+  const keyOf = (id: string) => features.find((f) => f.id === id)?.key ?? id;
+  const priceOf = (id: string | null) => (id ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id) : "every price");
+  return (
+    <>
+      <h3>Features</h3>
+      {mine.length === 0 ? <p className="muted">{product.name} grants no feature: buying it unlocks nothing yet.</p> : null}
+      <ul>
+        {mine.map((g) => (
+          <li key={g.id}>
+            <code>{keyOf(g.featureId)}</code> ({priceOf(g.priceId)}){g.limit !== null ? ` limit ${g.limit}` : ""}
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="intent" value="remove_feature" />
+              <input type="hidden" name="productFeatureId" value={g.id} />
+              <ReasonField id={`rm-${g.id}`} />
+              <SubmitButton className="button button-small button-secondary" pendingLabel="Removing...">
+                Remove
+              </SubmitButton>
+            </Form>
+          </li>
+        ))}
+      </ul>
+      <details>
+        <summary>Grant a feature with {product.name}</summary>
+        <p className="muted">Applies at once to every existing entitlement of this product (or price), not only to new purchases.</p>
+        <Form method="post" className="inline-fields">
+          <input type="hidden" name="intent" value="add_feature" />
+          <input type="hidden" name="productId" value={product.id} />
+          <div className="field">
+            <label htmlFor={`${product.id}-feature`}>Feature</label>
+            <select id={`${product.id}-feature`} name="featureId" required defaultValue="">
+              <option value="" disabled>
+                Choose...
+              </option>
+              {features.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.key} ({f.kind})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${product.id}-fprice`}>Price</label>
+            <select id={`${product.id}-fprice`} name="priceId" defaultValue="">
+              <option value="">every price</option>
+              {product.prices.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.lookupKey}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${product.id}-limit`}>Limit (limit features)</label>
+            <input id={`${product.id}-limit`} name="limit" type="number" min={0} />
+          </div>
+          <ReasonField id={`${product.id}-freason`} />
+          <SubmitButton className="button" pendingLabel="Granting...">
+            Grant feature
+          </SubmitButton>
+        </Form>
+      </details>
+    </>
+  );
+}
+
 export default function AdminCatalog() {
-  const { products } = useLoaderData<typeof loader>();
+  const { products, features, grants } = useLoaderData<typeof loader>();
   return (
     <>
       <ActionMessage />
+      <section className="card" aria-labelledby="features-heading">
+        <h2 id="features-heading">Features</h2>
+        <p className="muted">
+          What access is made of: gates name a feature, products grant features. A person uses a user feature (a seat where the product has
+          seats); owners and admins use an organisation feature.
+        </p>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Used by</th>
+              <th scope="col">Granted by</th>
+            </tr>
+          </thead>
+          <tbody>
+            {features.map((f) => (
+              <tr key={f.id}>
+                <td>
+                  <code>{f.key}</code>
+                </td>
+                <td>{f.name}</td>
+                <td>{f.kind}</td>
+                <td>{f.scope === "organization" ? "owners and admins" : "a person (seat)"}</td>
+                <td>
+                  {[
+                    ...new Set(
+                      grants
+                        .filter((g) => g.featureId === f.id)
+                        .map((g) => products.find((p) => p.id === g.productId)?.name ?? g.productId),
+                    ),
+                  ].join(", ") || "nothing"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <details>
+          <summary>New feature</summary>
+          <Form method="post" className="inline-fields">
+            <input type="hidden" name="intent" value="create_feature" />
+            <div className="field">
+              <label htmlFor="nf-key">Key</label>
+              <input id="nf-key" name="key" type="text" required placeholder="reports.export" />
+            </div>
+            <div className="field">
+              <label htmlFor="nf-name">Name</label>
+              <input id="nf-name" name="name" type="text" required />
+            </div>
+            <div className="field">
+              <label htmlFor="nf-description">Description</label>
+              <input id="nf-description" name="description" type="text" />
+            </div>
+            <div className="field">
+              <label htmlFor="nf-kind">Kind</label>
+              <select id="nf-kind" name="kind" defaultValue="boolean">
+                <option value="boolean">on/off</option>
+                <option value="limit">limit</option>
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="nf-scope">Used by</label>
+              <select id="nf-scope" name="scope" defaultValue="user">
+                <option value="user">a person (seat)</option>
+                <option value="organization">owners and admins</option>
+              </select>
+            </div>
+            <SubmitButton className="button" pendingLabel="Creating...">
+              Create feature
+            </SubmitButton>
+          </Form>
+        </details>
+      </section>
       {products.map((p) => (
         <section className="card" key={p.id} aria-labelledby={`p-${p.id}`}>
           <h2 id={`p-${p.id}`}>
@@ -124,6 +298,7 @@ export default function AdminCatalog() {
               ))}
             </tbody>
           </table>
+          <ProductFeatures product={p} features={features} grants={grants} />
           <details>
             <summary>New price for {p.name}</summary>
             <Form method="post" className="inline-fields">

@@ -2,6 +2,15 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/clo
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { GrantInput, grantEntitlement, revokeEntitlement, RevokeInput } from "../domain/entitlements/grants.server";
+import {
+  FeatureGrantInput,
+  grantFeature,
+  revokeFeatureGrant,
+  RevokeFeatureGrantInput,
+  tenantFeatures,
+} from "../domain/entitlements/feature-grants.server";
+import { listCatalog } from "../domain/catalog/products.server";
+import { listFeatures } from "../domain/catalog/features.server";
 import { getTenantDetail } from "../domain/tenants/admin.server";
 import { retryStuckIntent } from "../domain/billing/replay.server";
 import { proUploadStatus, setProUploads } from "../domain/software/publishing.server";
@@ -17,10 +26,24 @@ export async function loader({ context, params }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const detail = await getTenantDetail({ db: context.db, tenantId: params.id ?? "", now: context.now() });
   if (!detail) throw new Response("No such tenant.", { status: 404 });
-  return { ...detail, proUploads: await proUploadStatus({ db: context.db, tenantId: detail.tenant.id, now: context.now() }) };
+  const [proUploads, features, catalog, allFeatures] = await Promise.all([
+    proUploadStatus({ db: context.db, tenantId: detail.tenant.id, now: context.now() }),
+    tenantFeatures({ db: context.db, tenantId: detail.tenant.id, now: context.now() }),
+    listCatalog({ db: context.db }),
+    listFeatures({ db: context.db }),
+  ]);
+  return {
+    ...detail,
+    proUploads,
+    features,
+    products: catalog.map((p) => ({ key: p.key, name: p.name, seatBased: p.seatBased })),
+    allFeatures: allFeatures.features.map((f) => ({ id: f.id, key: f.key, kind: f.kind })),
+  };
 }
 
-const Intent = z.object({ intent: z.enum(["grant", "revoke", "retry", "pro_uploads"], { error: "Unknown action." }) }).passthrough();
+const Intent = z
+  .object({ intent: z.enum(["grant", "revoke", "retry", "pro_uploads", "grant_feature", "revoke_feature"], { error: "Unknown action." }) })
+  .passthrough();
 const ProUploads = z.object({ enabled: z.enum(["true", "false"], { error: "enabled must be true or false." }) });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -44,6 +67,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         now,
       });
       return "Entitlement revoked.";
+    }
+    if (intent === "grant_feature") {
+      const g = await grantFeature({ db: context.db, adminId: user.id, tenantId, input: parseWith(FeatureGrantInput, form), now });
+      return `${g.feature} granted until ${new Date(g.validUntil).toISOString().slice(0, 10)}.`;
+    }
+    if (intent === "revoke_feature") {
+      await revokeFeatureGrant({ db: context.db, adminId: user.id, tenantId, input: parseWith(RevokeFeatureGrantInput, form), now });
+      return "Feature grant revoked.";
     }
     if (intent === "pro_uploads") {
       const enabled = parseWith(ProUploads, form).enabled === "true";
@@ -94,6 +125,78 @@ export default function AdminTenant() {
           <input type="hidden" name="enabled" value={d.proUploads.enabled ? "false" : "true"} />
           <SubmitButton className="button button-small" pendingLabel="Saving...">
             {d.proUploads.enabled ? "Switch Pro uploads off" : "Switch Pro uploads on"}
+          </SubmitButton>
+        </Form>
+      </section>
+
+      <section className="card" aria-labelledby="features">
+        <h2 id="features">Features</h2>
+        <p className="muted">What this organisation's entitlements and grants unlock, and from where. Only live ones give access.</p>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              <th scope="col">Limit</th>
+              <th scope="col">From</th>
+              <th scope="col">Live</th>
+              <th scope="col">Revoke</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.features.map((f, i) => (
+              <tr key={`${f.key}-${i}`} data-testid={`feature-${f.key}`}>
+                <td>
+                  <code>{f.key}</code> {f.name}
+                </td>
+                <td>{f.limit ?? "-"}</td>
+                <td>
+                  {f.via} ({f.source})
+                </td>
+                <td>{f.live ? "yes" : "no"}</td>
+                <td>
+                  {f.grantId ? (
+                    <Form method="post" className="inline-fields">
+                      <input type="hidden" name="intent" value="revoke_feature" />
+                      <input type="hidden" name="grantId" value={f.grantId} />
+                      <ReasonField id={`fr-${f.grantId}`} />
+                      <SubmitButton className="button button-small" pendingLabel="Revoking...">
+                        Revoke
+                      </SubmitButton>
+                    </Form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {d.features.length === 0 ? <p>No features.</p> : null}
+        <h3>Grant one feature for a period</h3>
+        <Form method="post" className="inline-fields">
+          <input type="hidden" name="intent" value="grant_feature" />
+          <div className="field">
+            <label htmlFor="gf-feature">Feature</label>
+            <select id="gf-feature" name="featureId" required defaultValue="">
+              <option value="" disabled>
+                Choose...
+              </option>
+              {d.allFeatures.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.key} ({f.kind})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="gf-days">Days</label>
+            <input id="gf-days" name="days" type="number" min={1} max={3650} defaultValue={30} required />
+          </div>
+          <div className="field">
+            <label htmlFor="gf-limit">Limit (limit features)</label>
+            <input id="gf-limit" name="limit" type="number" min={0} />
+          </div>
+          <ReasonField id="gf-reason" />
+          <SubmitButton className="button" pendingLabel="Giving...">
+            Give feature
           </SubmitButton>
         </Form>
       </section>
@@ -155,13 +258,16 @@ export default function AdminTenant() {
           <input type="hidden" name="intent" value="grant" />
           <div className="field">
             <label htmlFor="productKey">Product</label>
-            <select id="productKey" name="productKey" defaultValue="accelerator">
-              <option value="accelerator">Accelerator</option>
-              <option value="organization">Organization</option>
+            <select id="productKey" name="productKey" defaultValue={d.products[0]?.key}>
+              {d.products.map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.name}
+                </option>
+              ))}
             </select>
           </div>
           <div className="field">
-            <label htmlFor="seats">Seats (Organization)</label>
+            <label htmlFor="seats">Seats (per-seat plans)</label>
             <input id="seats" name="seats" type="number" min={0} max={10000} defaultValue={0} />
           </div>
           <div className="field">

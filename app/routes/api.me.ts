@@ -14,7 +14,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     {
       user: { id: user.id, email: user.email, emailVerified: user.emailVerified, isSystemAdmin: user.isSystemAdmin },
       memberships,
-      access: { organization: access.organization.granted, accelerator: access.accelerator.granted },
+      // The product view (kept for existing clients) and the features (ADR 017): what the user holds, through which entitlement, or why not.
+      access: { organization: access.organization.granted, accelerator: access.accelerator.granted, features: access.features },
       entitlements: access.entitlements.map((e) => ({
         id: e.entitlementId,
         tenantId: e.tenantId,

@@ -5,7 +5,7 @@ import { formatBytes } from "../domain/software/rules";
 import { listLatest } from "../domain/software/catalog.server";
 import { clientSummaries } from "../domain/software/client-licences.server";
 import { resumeTenantSubscription, tenantsWithCardOnFile } from "../domain/billing/resume.server";
-import { type EntitlementView } from "../domain/entitlements/access";
+import { type EntitlementView, holdsFeature } from "../domain/entitlements/access";
 import { canManage } from "../domain/seats/rules";
 import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
 import { invitationsFor } from "../domain/tenants/members.server";
@@ -24,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
   ]);
   // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
-  const downloads = access.organization.granted
+  const downloads = holdsFeature(access, "software.download")
     ? await listLatest({ db: context.db, viewer: { userId: user.id, isSystemAdmin: user.isSystemAdmin, access } })
     : null;
   const activeIds = tenants.filter((t) => t.status === "active").map((t) => t.tenantId);

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { lockedMessage, tenantHasLive } from "../domain/entitlements/access";
+import { holdsFeatureIn, lockedMessage, tenantHasLive } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
@@ -12,8 +12,7 @@ import {
   setRoadmapPublished,
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
-import { decideOrgAction } from "../domain/seats/rules";
-import { memberTenant, requireManagedTenant } from "../domain/seats/seats.server";
+import { memberTenant } from "../domain/seats/seats.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
@@ -30,9 +29,17 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
   const access = await requireAccess(context, request);
   const tenantLive = tenantHasLive(access.entitlements, tenant.id, "organization");
-  // An organisation-level action: an owner or admin while the plan is live, no seat needed; the kill switch closes it too.
-  const canPublish = !access.switchedOff && decideOrgAction({ role: tenant.role, plan: { live: tenantLive, refusal: NOT_LIVE } }).ok;
-  return { user, tenant, canPublish, switchedOff: access.switchedOff, tenantLive };
+  // Publishing is a feature (ADR 018) of the organisation level: an owner or admin, through a live
+  // entitlement that grants it, no seat needed; the kill switch closes it too.
+  const publish = access.featuresByTenant[tenant.id]?.[PUBLISH] ?? null;
+  return {
+    user,
+    tenant,
+    canPublish: holdsFeatureIn(access, tenant.id, PUBLISH),
+    publish,
+    switchedOff: access.switchedOff,
+    tenantLive,
+  };
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -48,12 +55,13 @@ const Intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("publish"), published: z.enum(["true", "false"]) }),
 ]);
 
+const PUBLISH = "roadmap.publish";
 const NOT_LIVE = "Publishing a roadmap needs a live Organization plan.";
 
 // Members edit; making the roadmap live is an organisation-level action (an owner or admin, the
 // tenant's live Organization plan, no seat needed), checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, switchedOff } = await memberContext(request, context, params.slug);
+  const { user, tenant, canPublish, publish } = await memberContext(request, context, params.slug);
   // Which form was posted, so the page shows field errors beside the right one.
   const which = { intent: "" };
   return runAction(
@@ -73,15 +81,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           await deleteRoadmapItem({ db: context.db, tenant, itemId: input.itemId, now });
           break;
         case "publish":
-          if (input.published === "true") {
-            if (switchedOff) throw forbidden(lockedMessage("organization", "switched_off"));
-            await requireManagedTenant({
-              db: context.db,
-              userId: user.id,
-              slug: tenant.slug,
-              refusal: "Only owners and admins publish the roadmap.",
-              plan: { now, refusal: NOT_LIVE },
-            });
+          if (input.published === "true" && !canPublish) {
+            const reason = publish?.reason ?? "no_entitlement";
+            throw forbidden(
+              reason === "switched_off"
+                ? lockedMessage("organization", "switched_off")
+                : reason === "needs_manager"
+                  ? "Only owners and admins publish the roadmap."
+                  : NOT_LIVE,
+            );
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;

@@ -109,6 +109,7 @@ export async function provisionedTenant(
       source: "stripe_subscription",
       sourceRef: subscriptionId,
       tier: price.tier,
+      priceId: price.id,
       validFrom: now,
       validUntil: status === "canceled" ? now : periodEnd,
       stripeSyncedAt: now,

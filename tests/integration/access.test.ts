@@ -216,20 +216,54 @@ for (const row of MATRIX) {
   }, 120_000);
 }
 
+type Me = {
+  access: {
+    organization: boolean;
+    accelerator: boolean;
+    features: Record<string, { granted: boolean; reason: string | null; via: unknown }>;
+  };
+  entitlements: { product: string; grantsAccess: boolean }[];
+};
+const me = async (w: World, role: Role) => (await (await w.roles[role]!.fetch("/api/me")).json()) as Me;
+
 test("/api/me reports access and the entitlements behind it", async () => {
   const w = await world();
-  const me = async (role: Role) =>
-    (await (await w.roles[role]!.fetch("/api/me")).json()) as {
-      access: Record<string, boolean>;
-      entitlements: { product: string; grantsAccess: boolean }[];
-    };
-  expect((await me("memberSeat")).access).toEqual({ organization: true, accelerator: true });
-  expect((await me("memberNoSeat")).access).toEqual({ organization: false, accelerator: true });
-  expect((await me("memberNoEntitlement")).access).toEqual({ organization: false, accelerator: false });
-  expect((await me("noTenant")).access).toEqual({ organization: false, accelerator: false });
-  expect((await me("systemAdmin")).access).toEqual({ organization: true, accelerator: true });
-  const owner = await me("owner");
+  const products = async (role: Role) => {
+    const { organization, accelerator } = (await me(w, role)).access;
+    return { organization, accelerator };
+  };
+  expect(await products("memberSeat")).toEqual({ organization: true, accelerator: true });
+  expect(await products("memberNoSeat")).toEqual({ organization: false, accelerator: true });
+  expect(await products("memberNoEntitlement")).toEqual({ organization: false, accelerator: false });
+  expect(await products("noTenant")).toEqual({ organization: false, accelerator: false });
+  expect(await products("systemAdmin")).toEqual({ organization: true, accelerator: true });
+  const owner = await me(w, "owner");
   expect(owner.entitlements.map((e) => e.product).sort()).toEqual(["accelerator", "organization"]);
+});
+
+test("/api/me lists the features each person holds, through which entitlement, or why not", async () => {
+  const w = await world();
+  const features = async (role: Role) =>
+    Object.fromEntries(Object.entries((await me(w, role)).access.features).map(([k, f]) => [k, f.granted ? "granted" : f.reason]));
+  // Tenant A has Organization (PRO tier: no uploads) and Accelerator.
+  expect(await features("owner")).toEqual({
+    "accelerator.course": "granted",
+    "software.download": "granted",
+    "roadmap.publish": "granted",
+    "organization.manage": "granted",
+  });
+  expect(await features("memberSeat")).toEqual({
+    "accelerator.course": "granted",
+    "software.download": "granted",
+    "roadmap.publish": "needs_manager",
+    "organization.manage": "needs_manager",
+  });
+  expect((await features("memberNoSeat"))["software.download"]).toBe("needs_seat");
+  expect((await features("memberNoSeat"))["accelerator.course"]).toBe("granted");
+  expect((await features("memberNoEntitlement"))["software.download"]).toBe("not_live");
+  expect(await features("noTenant")).toEqual({});
+  const via = (await me(w, "memberSeat")).access.features["accelerator.course"]!.via;
+  expect(via).toMatchObject({ tenantId: w.a.tenant.id, productKey: "accelerator", source: "stripe_payment" });
 });
 
 test("the Accelerator nav item shows only with access", async () => {

@@ -285,6 +285,60 @@ test("the webhook inbox and email outbox filter by a known ?status=; any other s
   expect((await w.admin.agent.fetch("/admin/emails?status=bogus")).status).toBe(200);
 });
 
+test("catalog features: a feature granted with a product reaches its existing entitlements at once, and leaves with its removal; audited", async () => {
+  const w = await world();
+  const key = `reports.export_${Date.now().toString(36)}`;
+  const features = async (a: Agent) =>
+    ((await (await a.fetch("/api/me")).json()) as { access: { features: Record<string, { granted: boolean }> } }).access.features;
+  const before = await maxAuditId();
+  const post = (fields: Record<string, string>) => w.admin.agent.fetch("/admin/catalog", form(fields));
+  expect((await post({ intent: "create_feature", key, name: "Report export", kind: "boolean", scope: "organization" })).status).toBe(200);
+  const feature = (await env.DB.prepare("SELECT id FROM features WHERE key = ?").bind(key).first<{ id: string }>())!;
+  expect(await features(w.org.owner.agent)).not.toHaveProperty(key);
+
+  const grant = {
+    intent: "add_feature",
+    productId: "prd_organization",
+    featureId: feature.id,
+    reason: "Export is part of Organization now",
+  };
+  expect((await post(grant)).status).toBe(200);
+  // The tenant bought nothing new: its owner holds the feature (an organisation feature), its member does not.
+  expect((await features(w.org.owner.agent))[key]).toMatchObject({ granted: true });
+  expect((await features(w.member.agent))[key]).toMatchObject({ granted: false, reason: "needs_manager" });
+  expect((await post(grant)).status).toBe(409);
+
+  const pf = (await env.DB.prepare("SELECT id FROM product_features WHERE feature_id = ?").bind(feature.id).first<{ id: string }>())!;
+  expect((await post({ intent: "remove_feature", productFeatureId: pf.id, reason: "Moved to an add-on" })).status).toBe(200);
+  expect(await features(w.org.owner.agent)).not.toHaveProperty(key);
+
+  const audit = await auditRows("id > ? AND action LIKE 'catalog.%feature%'", before);
+  expect(audit.map((r) => [r.action, r.actor_id, r.reason])).toEqual([
+    ["catalog.feature_created", w.admin.user.id, null],
+    ["catalog.product_feature_added", w.admin.user.id, "Export is part of Organization now"],
+    ["catalog.product_feature_removed", w.admin.user.id, "Moved to an add-on"],
+  ]);
+
+  // Bad input: 422 naming the field, and nothing written.
+  const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM product_features").first<{ n: number }>())!.n;
+  const n = await rows();
+  for (const [fields, status, field] of [
+    [{ intent: "create_feature", key: "Bad Key", name: "X y", kind: "boolean", scope: "user" }, 422, "key"],
+    [{ intent: "create_feature", key, name: "Again", kind: "boolean", scope: "user" }, 409, "key"],
+    [{ ...grant, reason: "" }, 422, "reason"],
+    [{ ...grant, limit: "5" }, 422, "limit"],
+    [{ ...grant, priceId: "prc_accelerator_lifetime" }, 422, "priceId"],
+    [{ ...grant, featureId: "ftr_nope" }, 422, "featureId"],
+  ] as const) {
+    const res = await post(fields);
+    expect(res.status, JSON.stringify(fields)).toBe(status);
+    if (status === 422) expect(await res.text(), JSON.stringify(fields)).toContain(`data-field="${field}"`);
+  }
+  expect(await rows()).toBe(n);
+  // Only system admins change features.
+  expect((await w.org.owner.agent.fetch("/admin/catalog", form(grant))).status).toBe(403);
+});
+
 test("catalog: a new price is created in Stripe with the same lookup key; publish and archive are audited", async () => {
   const w = await world();
   const key = `workshop_${Date.now().toString(36)}`;

@@ -135,6 +135,35 @@ test("new buyer, Accelerator: lifetime access plus a 30-day Organization trial w
   expect(subs.data[0]!.default_payment_method).toBeTruthy();
 });
 
+test("a price's trial is a row: its days and its price are what the buyer gets, and no row means no trial", async () => {
+  // Other files share this D1: the seeded row is put back whatever happens.
+  const seeded = (await env.DB.prepare("SELECT * FROM price_trials WHERE price_id = 'prc_accelerator_lifetime'").first())!;
+  try {
+    await env.DB.prepare("UPDATE price_trials SET days = 7, trial_price_id = 'prc_organization_max_monthly' WHERE id = ?")
+      .bind(seeded.id)
+      .run();
+    const buyer = await signedInAgent();
+    const first = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "Week Trial" });
+    await payAndDeliver(first.url, first.customerId);
+    const [sub] = (await stripe().subscriptions.list({ customer: first.customerId })).data;
+    expect(sub!.items.data[0]!.price.lookup_key).toBe("organization_max_monthly");
+    expect(Math.round((sub!.trial_end! * 1000 - Date.now()) / 86_400_000)).toBe(7);
+
+    await env.DB.prepare("DELETE FROM price_trials WHERE id = ?").bind(seeded.id).run();
+    const other = await signedInAgent();
+    const second = await startCheckout(other.agent, { priceId: PRICE.accelerator, organizationName: "No Trial" });
+    await payAndDeliver(second.url, second.customerId);
+    expect(await tenantOf(second.intentId)).toBeTruthy();
+    expect((await stripe().subscriptions.list({ customer: second.customerId })).data).toHaveLength(0);
+  } finally {
+    await env.DB.prepare(
+      "INSERT INTO price_trials (id, price_id, trial_price_id, days, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET trial_price_id = excluded.trial_price_id, days = excluded.days",
+    )
+      .bind(seeded.id, seeded.price_id, seeded.trial_price_id, seeded.days, seeded.created_at)
+      .run();
+  }
+});
+
 test("a duplicate Accelerator event never starts a second trial", async () => {
   const buyer = await signedInAgent();
   const { url, customerId } = await startCheckout(buyer.agent, { priceId: PRICE.accelerator, organizationName: "Twice Ltd" });

@@ -41,7 +41,11 @@ test("a trial ending without a payment method pauses Organization: access ends, 
   expect(JSON.parse(audit!.after)).toMatchObject({ status: "paused", stripeStatus: "paused" });
 
   const me = (await (await t.agent.fetch("/api/me")).json()) as { access: { organization: boolean; accelerator: boolean } };
-  expect(me.access).toEqual({ organization: false, accelerator: true });
+  expect(me.access).toMatchObject({ organization: false, accelerator: true });
+  // The features say why too: the paused plan's are closed for that reason, the Accelerator's stay.
+  expect(me.access).toMatchObject({
+    features: { "software.download": { granted: false, reason: "paused" }, "accelerator.course": { granted: true } },
+  });
   const page = await (await t.agent.fetch("/dashboard")).text();
   expect(page).toContain("Paused: add a payment method to resume");
   expect(page).toContain(`action="/org/${(await tenantState(t.tenantId)).tenant[0]!.slug as string}/billing-portal"`);

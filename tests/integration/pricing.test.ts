@@ -2,12 +2,15 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { agent, form, signedInAgent } from "../factories/http";
 
+type Feature = { key: string; name: string; kind: string; limit: number | null };
 type Pricing = {
   products: {
     key: string;
     kind: string;
     seatBased: boolean;
+    features: Feature[];
     prices: {
+      features: Feature[];
       lookupKey: string;
       unitAmount: number;
       interval: string | null;
@@ -41,6 +44,20 @@ test("the public pricing API serves the seeded catalog, anonymously and cacheabl
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc).toMatchObject({ kind: "one_time", seatBased: false });
   expect(acc.prices).toEqual([expect.objectContaining({ lookupKey: "accelerator_lifetime", unitAmount: 49900, interval: null })]);
+});
+
+test("the public pricing lists what each product and price grants", async () => {
+  const body = (await (await agent().fetch("/api/public/pricing")).json()) as Pricing;
+  const org = body.products.find((p) => p.key === "organization")!;
+  expect(org.features.map((f) => f.key)).toEqual(["organization.manage", "roadmap.publish", "software.download"]);
+  expect(org.features[0]).toEqual({ key: "organization.manage", name: "Organisation management", kind: "boolean", limit: null });
+  // Uploads come with the MAX and ULTRA tiers only.
+  const byTier = org.prices.map((p) => [p.tier, p.interval, p.features.map((f) => f.key)]);
+  expect(byTier).toContainEqual(["PRO", "month", []]);
+  expect(byTier).toContainEqual(["MAX", "year", ["uploads.pro"]]);
+  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.pro"]]);
+  const acc = body.products.find((p) => p.key === "accelerator")!;
+  expect(acc.features.map((f) => f.key)).toEqual(["accelerator.course"]);
 });
 
 test("unpublished products, unpublished prices and archived prices never appear", async () => {

@@ -7,3 +7,4 @@ export const FUNNEL_EVENTS = [
   "accelerator_locked_view",
 ] as const;
 export type FunnelEvent = (typeof FUNNEL_EVENTS)[number];
+export const isFunnelEvent = (name: string): name is FunnelEvent => (FUNNEL_EVENTS as readonly string[]).includes(name);

@@ -8,8 +8,6 @@ import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSync
 import { type BillingEvent, type BillingGateway, type CheckoutSnapshot } from "./types";
 import { freeSlug, newTenantStatements, ownerMembershipInsert } from "../tenants/new-tenant.server";
 
-export const BUNDLE_TRIAL_DAYS = 30;
-const BUNDLE_TRIAL_LOOKUP_KEY = "organization_pro_monthly";
 const DAY = 24 * 60 * 60 * 1000;
 
 export type Outcome = { status: "processed" | "ignored"; tenantId: string | null; statements: Statement[]; note?: string };
@@ -22,7 +20,7 @@ export const tenantIdForIntent = (intentId: string) => `ten_${intentId.replace(/
 /**
  * Provisions what a confirmed payment bought, in one batch with the inbox mark: the tenant (new,
  * or the buyer's existing one), the owner membership and seat, the subscription row, the
- * entitlement, the Accelerator bundle trial, the intent -> provisioned, audit rows naming the event.
+ * entitlement, the trial the price includes, the intent -> provisioned, audit rows naming the event.
  */
 export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): Promise<Outcome> {
   const { db, event, now } = deps;
@@ -121,6 +119,7 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
           source: "stripe_payment",
           sourceRef: paymentIntentId,
           tier: price.tier,
+          priceId: price.id,
           validFrom: now,
           validUntil,
           createdAt: now,
@@ -137,8 +136,10 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
         at: now,
       }),
     );
-    statements.push(...(await bundleTrialStatements(deps, { session, tenantId, customerId, ownerUserId: intent.userId, actor })));
   }
+  statements.push(
+    ...(await priceTrialStatements(deps, { session, priceId: price.id, tenantId, customerId, ownerUserId: intent.userId, actor })),
+  );
 
   statements.push(
     db
@@ -172,43 +173,39 @@ export async function provisionCheckout(deps: Deps, session: CheckoutSnapshot): 
 }
 
 /**
- * Accelerator comes with a 30-day Organization trial unless the tenant already has a live
- * Organization subscription. The Idempotency-Key is the Accelerator checkout session, so a retry
- * or a duplicate event never starts a second trial. Without a saved payment method the trial
- * ends in cancellation.
+ * The trial a price includes (price_trials, ADR 017: the Accelerator's 30-day Organization trial is
+ * such a row), unless the tenant already has a live subscription to the trial's product. The
+ * Idempotency-Key is the checkout session, so a retry or a duplicate event never starts a second
+ * trial. Without a saved payment method the trial ends as the gateway's trial settings say.
  */
-async function bundleTrialStatements(
+async function priceTrialStatements(
   deps: Deps,
-  ctx: { session: CheckoutSnapshot; tenantId: string; customerId: string; ownerUserId: string; actor: Actor },
+  ctx: { session: CheckoutSnapshot; priceId: string; tenantId: string; customerId: string; ownerUserId: string; actor: Actor },
 ): Promise<Statement[]> {
   const { db } = deps;
+  const trial = await db.select().from(schema.priceTrials).where(eq(schema.priceTrials.priceId, ctx.priceId)).get();
+  if (!trial) return [];
+  const price = await loadPrice(db, trial.trialPriceId);
+  if (!price || price.product.kind !== "subscription") throw new Error(`trial ${trial.id} names no subscription price`);
   const live = await db
     .select({ id: schema.subscriptions.id })
     .from(schema.subscriptions)
-    .innerJoin(schema.products, eq(schema.products.id, schema.subscriptions.productId))
     .where(
       and(
         eq(schema.subscriptions.tenantId, ctx.tenantId),
-        eq(schema.products.key, "organization"),
+        eq(schema.subscriptions.productId, price.product.id),
         // Subscription statuses map one to one onto these entitlement statuses (entitlementStatusFor).
         inArray(schema.subscriptions.status, LIVE_STATUSES),
       ),
     )
     .get();
   if (live) return [];
-  const trialPrice = await db
-    .select({ id: schema.productPrices.id })
-    .from(schema.productPrices)
-    .where(eq(schema.productPrices.lookupKey, BUNDLE_TRIAL_LOOKUP_KEY))
-    .get();
-  const price = trialPrice ? await loadPrice(db, trialPrice.id) : null;
-  if (!price) throw new Error(`the bundle trial price ${BUNDLE_TRIAL_LOOKUP_KEY} is missing`);
   const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
   const created = await deps.gateway.createTrialSubscription({
     idempotencyKey: `bundle-trial-${ctx.session.id}`,
     customerId: ctx.customerId,
     stripePriceId,
-    trialDays: BUNDLE_TRIAL_DAYS,
+    trialDays: trial.days,
     defaultPaymentMethod: ctx.session.paymentMethodId,
     metadata: { tenant_id: ctx.tenantId, bundle_checkout_session: ctx.session.id },
   });

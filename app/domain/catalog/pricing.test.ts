@@ -10,6 +10,7 @@ const tier = (tierName: string, min: number, max: number, unitAmount: number, in
   tier: tierName,
   minSeats: min,
   maxSeats: max,
+  features: [],
 });
 const prices = [
   tier("PRO", 1, 20, 3500, "month"),

@@ -9,7 +9,12 @@ export type PublicPrice = {
   tier: string | null;
   minSeats: number | null;
   maxSeats: number | null;
+  /** Features only this price grants (on top of its product's), e.g. a tier's. */
+  features: PublicFeature[];
 };
+
+/** A feature as the public pricing lists it (ADR 017). */
+export type PublicFeature = { key: string; name: string; kind: "boolean" | "limit"; limit: number | null };
 
 export type PublicProduct = {
   key: string;
@@ -17,6 +22,8 @@ export type PublicProduct = {
   description: string;
   kind: "subscription" | "one_time";
   seatBased: boolean;
+  /** Features every price of the product grants. */
+  features: PublicFeature[];
   prices: PublicPrice[];
 };
 

@@ -1,7 +1,7 @@
-import { type AnyColumn, and, asc, eq } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type PublicProduct } from "./pricing";
+import { type PublicFeature, type PublicProduct } from "./pricing";
 
 const { products: p, productPrices: pp } = schema;
 
@@ -23,10 +23,20 @@ const FIELDS = {
 };
 const COLUMNS = Object.entries(FIELDS) as [keyof typeof FIELDS, AnyColumn][];
 
+// A product's own features and a price's extra ones, as JSON arrays in the same statement.
+const featuresOf = (where: ReturnType<typeof sql>) =>
+  sql<string>`(SELECT json_group_array(json_object('key', key, 'name', name, 'kind', kind, 'limit', limit_value)) FROM (
+    SELECT f.key, f.name, f.kind, pf.limit_value FROM product_features pf JOIN features f ON f.id = pf.feature_id
+    WHERE ${where} ORDER BY f.key))`;
+const FEATURES = {
+  productFeatures: featuresOf(sql`pf.product_id = ${p.id} AND pf.price_id IS NULL`),
+  priceFeatures: featuresOf(sql`pf.price_id = ${pp.id}`),
+};
+
 // Built once from the schema, not per request: the statement has no per-request input, and
 // building it with drizzle cost more CPU than running it (ADR 009, docs/benchmarks.md).
 const query = new QueryBuilder()
-  .select(FIELDS)
+  .select({ ...FIELDS, ...FEATURES })
   .from(p)
   .innerJoin(pp, eq(pp.productId, p.id))
   .where(and(eq(p.published, true), eq(pp.published, true), eq(pp.archived, false)))
@@ -41,15 +51,25 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
     .bind(...PUBLIC_PRICING.params)
     .raw();
   // Each value decoded by its column, as drizzle would (integer booleans, enums).
-  const rows = raw.map(
-    (r) => Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row,
-  );
+  const rows = raw.map((r) => ({
+    ...(Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row),
+    productFeatures: JSON.parse(r[COLUMNS.length] as string) as PublicFeature[],
+    priceFeatures: JSON.parse(r[COLUMNS.length + 1] as string) as PublicFeature[],
+  }));
 
   const byKey = new Map<string, PublicProduct>();
   for (const row of rows) {
     let entry = byKey.get(row.key);
     if (!entry) {
-      entry = { key: row.key, name: row.name, description: row.description, kind: row.kind, seatBased: row.seatBased, prices: [] };
+      entry = {
+        key: row.key,
+        name: row.name,
+        description: row.description,
+        kind: row.kind,
+        seatBased: row.seatBased,
+        features: row.productFeatures,
+        prices: [],
+      };
       byKey.set(row.key, entry);
     }
     entry.prices.push({
@@ -61,6 +81,7 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
       tier: row.tier,
       minSeats: row.minSeats,
       maxSeats: row.maxSeats,
+      features: row.priceFeatures,
     });
   }
   for (const product of byKey.values()) {

@@ -1,5 +1,5 @@
 import { type Db } from "../../infra/d1/db.server";
-import { type Access, type AccessRow, decideAccess } from "./access";
+import { type Access, type AccessRow, decideAccess, type FeatureGrant, type TenantFeatureGrant } from "./access";
 
 type RawRow = {
   tenant_id: string;
@@ -17,16 +17,25 @@ type RawRow = {
   valid_until: number | null;
   grace_until: number | null;
   has_seat: number;
+  features: string | null;
+  feature_grants: string;
 };
 
-// Memberships, entitlements, products and seats for one user, picked by `?` (USER) or by the
+// Memberships, entitlements, products, seats and the features each entitlement grants (ADR 017) for one user, picked by `?` (USER) or by the
 // user behind a session id (SESSION), so a read can fetch it in the session lookup's round trip.
 const accessSql = (who: string) => `
     SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role,
            e.id AS entitlement_id, p.key AS product_key, p.seat_based, e.status, e.source, e.source_ref,
            e.quantity_seats, e.valid_from, e.valid_until, e.grace_until,
            EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments s
-                   WHERE s.entitlement_id = e.id AND s.user_id = m.user_id AND s.released_at IS NULL) AS has_seat
+                   WHERE s.entitlement_id = e.id AND s.user_id = m.user_id AND s.released_at IS NULL) AS has_seat,
+           (SELECT json_group_array(json_object('key', f.key, 'kind', f.kind, 'scope', f.scope, 'limit', pf.limit_value))
+              FROM product_features pf JOIN features f ON f.id = pf.feature_id
+             WHERE pf.product_id = e.product_id AND (pf.price_id IS NULL OR pf.price_id = e.price_id)) AS features,
+           (SELECT json_group_array(json_object('grantId', g.id, 'key', f.key, 'kind', f.kind, 'scope', f.scope, 'limit', g.limit_value,
+                                                'status', g.status, 'validFrom', g.valid_from, 'validUntil', g.valid_until))
+              FROM tenant_feature_grants g JOIN features f ON f.id = g.feature_id
+             WHERE g.tenant_id = m.tenant_id AND g.status = 'active') AS feature_grants
     FROM tenant_memberships m
     JOIN tenants t ON t.id = m.tenant_id
     LEFT JOIN tenant_product_entitlements e ON e.tenant_id = m.tenant_id
@@ -72,6 +81,8 @@ export function accessFromRows(rows: unknown[], opts: { isSystemAdmin: boolean; 
       validUntil: r.valid_until,
       graceUntil: r.grace_until,
       hasSeat: Boolean(r.has_seat),
+      features: r.entitlement_id && r.features ? (JSON.parse(r.features) as FeatureGrant[]) : [],
+      featureGrants: JSON.parse(r.feature_grants) as TenantFeatureGrant[],
     })),
     { now: opts.now, isSystemAdmin: opts.isSystemAdmin, switchedOff: opts.switchedOff },
   );

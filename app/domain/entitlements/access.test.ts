@@ -20,6 +20,8 @@ const row = (over: Partial<AccessRow>): AccessRow => ({
   validUntil: null,
   graceUntil: null,
   hasSeat: true,
+  features: [],
+  featureGrants: [],
   ...over,
 });
 const decide = (rows: AccessRow[], isSystemAdmin = false) => decideAccess(rows, { now: NOW, isSystemAdmin });
@@ -87,4 +89,94 @@ test("the kill switch closes every entitlement to everyone but system admins, an
   const admin = decideAccess(rows, { now: NOW, isSystemAdmin: true, switchedOff: true });
   expect(admin).toMatchObject({ switchedOff: false, organization: { granted: true }, accelerator: { granted: true } });
   expect(decideAccess(rows, { now: NOW, isSystemAdmin: false }).organization.granted).toBe(true);
+});
+
+const COURSE = { key: "accelerator.course", kind: "boolean", scope: "user", limit: null } as const;
+const PUBLISH = { key: "roadmap.publish", kind: "boolean", scope: "organization", limit: null } as const;
+const MAX_ROADMAPS = (limit: number) => ({ key: "roadmaps.max", kind: "limit", scope: "organization", limit }) as const;
+
+test("features follow the entitlements that grant them, and say through which", () => {
+  const access = decide([
+    row({ entitlementId: "ent_acc", productKey: "accelerator", seatBased: false, hasSeat: false, features: [COURSE] }),
+  ]);
+  expect(access.features["accelerator.course"]).toEqual({
+    granted: true,
+    limit: null,
+    via: {
+      entitlementId: "ent_acc",
+      tenantId: "ten_a",
+      tenantSlug: "a",
+      productKey: "accelerator",
+      source: "stripe_subscription",
+      grantId: null,
+    },
+    reason: null,
+  });
+  // A feature no entitlement names is absent: not granted.
+  expect(access.features["roadmap.publish"]).toBeUndefined();
+});
+
+test("a user feature of a seat-based product needs a seat; an organisation feature needs an owner or admin, not a seat", () => {
+  const member = decide([row({ role: "member", hasSeat: true, features: [COURSE, PUBLISH] })]);
+  expect(member.features["accelerator.course"]!.granted).toBe(true);
+  expect(member.features["roadmap.publish"]).toMatchObject({ granted: false, reason: "needs_manager" });
+  const seatlessOwner = decide([row({ role: "owner", hasSeat: false, features: [COURSE, PUBLISH] })]);
+  expect(seatlessOwner.features["accelerator.course"]).toMatchObject({ granted: false, reason: "needs_seat" });
+  expect(seatlessOwner.features["roadmap.publish"]).toMatchObject({ granted: true, reason: null });
+});
+
+test("an entitlement that is not live grants no feature, to owners neither; another live one still does", () => {
+  const ended = row({ role: "owner", status: "canceled", features: [PUBLISH] });
+  expect(decide([ended]).features["roadmap.publish"]).toMatchObject({ granted: false, reason: "not_live" });
+  const live = row({ entitlementId: "ent_2", tenantId: "ten_b", tenantSlug: "b", role: "admin", features: [PUBLISH] });
+  expect(decide([ended, live]).features["roadmap.publish"]).toMatchObject({
+    granted: true,
+    via: { entitlementId: "ent_2", tenantSlug: "b" },
+  });
+  // The closest miss is reported: a role is nearer than an ended plan.
+  const notManager = row({ entitlementId: "ent_3", role: "member", features: [PUBLISH] });
+  expect(decide([ended, notManager]).features["roadmap.publish"]!.reason).toBe("needs_manager");
+});
+
+test("a limit feature holds the largest limit among the live entitlements that grant it", () => {
+  const a = row({ role: "owner", features: [MAX_ROADMAPS(3)] });
+  const b = row({ entitlementId: "ent_2", role: "owner", features: [MAX_ROADMAPS(10)] });
+  const ended = row({ entitlementId: "ent_3", role: "owner", status: "expired", features: [MAX_ROADMAPS(50)] });
+  expect(decide([a, b, ended]).features["roadmaps.max"]).toMatchObject({ granted: true, limit: 10 });
+  expect(decide([ended]).features["roadmaps.max"]).toMatchObject({ granted: false, limit: null });
+});
+
+test("system admins hold every feature an entitlement names, through no entitlement of theirs", () => {
+  const access = decide([row({ role: "member", hasSeat: false, features: [COURSE, PUBLISH] })], true);
+  expect(access.features["roadmap.publish"]).toMatchObject({ granted: true, via: "system_admin" });
+  expect(access.features["accelerator.course"]).toMatchObject({ granted: true, via: "system_admin" });
+});
+
+test("a single-feature grant gives its feature to the tenant's members while it lasts, and never a second time for its repeated rows", () => {
+  const grant = { ...MAX_ROADMAPS(7), grantId: "fgr_1", status: "active", validFrom: NOW - DAY, validUntil: NOW + DAY };
+  const rows = [row({ role: "owner", featureGrants: [grant] }), row({ entitlementId: "ent_2", role: "owner", featureGrants: [grant] })];
+  expect(decide(rows).features["roadmaps.max"]).toMatchObject({
+    granted: true,
+    limit: 7,
+    via: { source: "feature_grant", grantId: "fgr_1" },
+  });
+  const ended = { ...grant, validUntil: NOW };
+  expect(decide([row({ role: "owner", featureGrants: [ended] })]).features["roadmaps.max"]).toMatchObject({
+    granted: false,
+    reason: "not_live",
+  });
+  // A user feature from a grant needs no seat; an organisation one still needs a manager.
+  const course = { ...COURSE, grantId: "fgr_2", status: "active", validFrom: NOW - DAY, validUntil: NOW + DAY };
+  const seatless = row({ role: "member", hasSeat: false, featureGrants: [course, { ...grant, grantId: "fgr_3" }] });
+  expect(decide([seatless]).features["accelerator.course"]!.granted).toBe(true);
+  expect(decide([seatless]).features["roadmaps.max"]!.reason).toBe("needs_manager");
+});
+
+test("the kill switch and a paused plan close features too; the closest miss is named", () => {
+  const rows = [row({ role: "owner", features: [COURSE, PUBLISH] })];
+  const off = decideAccess(rows, { now: NOW, isSystemAdmin: false, switchedOff: true });
+  expect(off.features["roadmap.publish"]).toMatchObject({ granted: false, reason: "switched_off" });
+  expect(decideAccess(rows, { now: NOW, isSystemAdmin: true, switchedOff: true }).features["roadmap.publish"]!.granted).toBe(true);
+  const paused = decide([row({ role: "owner", status: PAUSED_STATUS, features: [PUBLISH] })]);
+  expect(paused.features["roadmap.publish"]).toMatchObject({ granted: false, reason: "paused" });
 });

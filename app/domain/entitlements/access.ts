@@ -25,7 +25,17 @@ export type AccessRow = {
   validUntil: number | null;
   graceUntil: number | null;
   hasSeat: boolean;
+  /** The features this entitlement's product (and price) grant, from the same statement. */
+  features: FeatureGrant[];
+  /** The tenant's single-feature grants (admin), repeated on each of the tenant's rows. */
+  featureGrants: TenantFeatureGrant[];
 };
+
+/** A system admin's grant of one feature to the tenant, for a period. */
+export type TenantFeatureGrant = FeatureGrant & { grantId: string; status: string; validFrom: number; validUntil: number };
+
+/** One product_features row as the access statement returns it. */
+export type FeatureGrant = { key: string; kind: "boolean" | "limit"; scope: "user" | "organization"; limit: number | null };
 
 export type EntitlementView = {
   entitlementId: string;
@@ -47,6 +57,7 @@ export type EntitlementView = {
   grantsUser: boolean;
   /** Why not, when it does not. */
   blocked: null | "not_live" | "paused" | "needs_seat" | "switched_off";
+  features: FeatureGrant[];
 };
 
 export type ProductAccess = {
@@ -57,15 +68,41 @@ export type ProductAccess = {
   reason: null | "no_entitlement" | "not_live" | "paused" | "needs_seat" | "switched_off";
 };
 
+/** Why a user holds a feature, or the closest miss. */
+export type FeatureAccess = {
+  granted: boolean;
+  /** For a limit feature: the largest limit among the entitlements that grant it (null for boolean ones). */
+  limit: number | null;
+  via: null | "system_admin" | FeatureSource;
+  reason: null | FeatureMiss;
+};
+type FeatureMiss = "switched_off" | "needs_manager" | "needs_seat" | "paused" | "not_live";
+
+/** Where a feature comes from: an entitlement (its product or price), or a single-feature grant. */
+export type FeatureSource = {
+  tenantId: string;
+  tenantSlug: string;
+  source: string;
+  entitlementId: string | null;
+  productKey: string | null;
+  grantId: string | null;
+};
+
 export type Access = { [K in ProductKey]: ProductAccess } & {
   entitlements: EntitlementView[];
   /** The kill switch closed every entitlement for this user (never for system admins). */
   switchedOff: boolean;
+  /** Each feature the user's entitlements and grants name: held or not, through which, or why not (ADR 018). */
+  features: Record<string, FeatureAccess>;
+  /** The same per tenant (system admins' override left out): what the user holds through each organisation. */
+  featuresByTenant: Record<string, Record<string, FeatureAccess>>;
+  /** A system admin holds every feature, named by an entitlement or not. */
+  systemAdmin: boolean;
 };
 
 export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdmin: boolean; switchedOff?: boolean }): Access {
   const switchedOff = Boolean(opts.switchedOff) && !opts.isSystemAdmin;
-  const entitlements: EntitlementView[] = rows
+  const entitlements: (EntitlementView & { role: AccessRow["role"] })[] = rows
     .filter((r): r is AccessRow & { entitlementId: string; productKey: string } => r.entitlementId !== null && r.productKey !== null)
     .map((r) => {
       const live = isLive(r, opts.now);
@@ -96,6 +133,8 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
         live,
         grantsUser: blocked === null,
         blocked,
+        features: r.features,
+        role: r.role,
       };
     });
 
@@ -113,8 +152,129 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
     return { granted: false, via: null, entitlement: mine[0] ?? null, reason: mine.length > 0 ? "not_live" : "no_entitlement" };
   };
 
-  return { organization: decide("organization"), accelerator: decide("accelerator"), entitlements, switchedOff };
+  const holders = featureHolders(rows, entitlements, opts.now, switchedOff);
+  return {
+    organization: decide("organization"),
+    accelerator: decide("accelerator"),
+    entitlements: entitlements.map(({ role: _role, ...e }) => e),
+    switchedOff,
+    systemAdmin: opts.isSystemAdmin,
+    features: decideFeatures(holders, opts.isSystemAdmin),
+    featuresByTenant: Object.fromEntries(
+      [...new Set(holders.map((h) => h.via.tenantId))].map((t) => [
+        t,
+        decideFeatures(
+          holders.filter((h) => h.via.tenantId === t),
+          false,
+        ),
+      ]),
+    ),
+  };
 }
+
+const MANAGER_ROLES: readonly string[] = ["owner", "admin"];
+// The closest miss first: what the user could fix soonest.
+const MISS_ORDER: readonly FeatureMiss[] = ["switched_off", "needs_manager", "needs_seat", "paused", "not_live"];
+
+/** Something that grants features to this user: an entitlement, or a tenant's single-feature grant. */
+type FeatureHolder = {
+  /** Why the holder itself gives nothing now (not live, paused, switched off), else null. */
+  closed: Exclude<FeatureMiss, "needs_manager" | "needs_seat"> | null;
+  /** A user feature also needs a seat where the product has seats. */
+  needsSeat: boolean;
+  role: AccessRow["role"];
+  features: FeatureGrant[];
+  via: FeatureSource;
+};
+
+function featureHolders(
+  rows: AccessRow[],
+  entitlements: (EntitlementView & { role: AccessRow["role"] })[],
+  now: number,
+  switchedOff: boolean,
+): FeatureHolder[] {
+  const closedBy = (live: boolean, paused: boolean) => (!live ? (paused ? "paused" : "not_live") : switchedOff ? "switched_off" : null);
+  const holders: FeatureHolder[] = entitlements.map((e) => ({
+    closed: closedBy(e.live, e.blocked === "paused"),
+    needsSeat: e.seatBased && !e.hasSeat,
+    role: e.role,
+    features: e.features,
+    via: {
+      tenantId: e.tenantId,
+      tenantSlug: e.tenantSlug,
+      source: e.source,
+      entitlementId: e.entitlementId,
+      productKey: e.productKey,
+      grantId: null,
+    },
+  }));
+  // Each tenant's grants once (they repeat on every row of the tenant). A grant has no seats.
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const g of r.featureGrants) {
+      if (seen.has(g.grantId)) continue;
+      seen.add(g.grantId);
+      holders.push({
+        closed: closedBy(g.status === "active" && g.validFrom <= now && g.validUntil > now, false),
+        needsSeat: false,
+        role: r.role,
+        features: [g],
+        via: {
+          tenantId: r.tenantId,
+          tenantSlug: r.tenantSlug,
+          source: "feature_grant",
+          entitlementId: null,
+          productKey: null,
+          grantId: g.grantId,
+        },
+      });
+    }
+  }
+  return holders;
+}
+
+/**
+ * Each feature the user's entitlements or their tenants' grants name: held through a live one, by a
+ * seat holder (any member for a product without seats, or a grant) for a `user` feature, by an
+ * owner or admin for an `organization` one. Features nothing names are absent: not granted.
+ */
+function decideFeatures(holders: FeatureHolder[], isSystemAdmin: boolean): Record<string, FeatureAccess> {
+  const out: Record<string, FeatureAccess> = {};
+  for (const h of holders) {
+    for (const f of h.features) {
+      const miss: FeatureMiss | null =
+        h.closed ??
+        (f.scope === "organization" ? (MANAGER_ROLES.includes(h.role) ? null : "needs_manager") : h.needsSeat ? "needs_seat" : null);
+      const have = out[f.key];
+      if (miss === null) {
+        const limit = f.kind === "limit" ? Math.max(f.limit ?? 0, have?.granted ? (have.limit ?? 0) : 0) : null;
+        out[f.key] = { granted: true, limit, via: have?.granted && typeof have.via === "object" ? have.via : h.via, reason: null };
+      } else if (!have || (!have.granted && MISS_ORDER.indexOf(miss) < MISS_ORDER.indexOf(have.reason!))) {
+        out[f.key] = { granted: false, limit: null, via: h.via, reason: miss };
+      }
+    }
+  }
+  if (isSystemAdmin)
+    for (const [key, f] of Object.entries(out))
+      if (!f.granted) out[key] = { granted: true, limit: f.limit, via: "system_admin", reason: null };
+  return out;
+}
+
+/** Does the user hold the feature? System admins hold every feature. */
+export function holdsFeature(access: Pick<Access, "features" | "systemAdmin">, key: string): boolean {
+  return access.systemAdmin || access.features[key]?.granted === true;
+}
+
+/** Does the user hold the feature through this organisation (or as a system admin)? */
+export function holdsFeatureIn(access: Pick<Access, "featuresByTenant" | "systemAdmin">, tenantId: string, key: string): boolean {
+  return access.systemAdmin || access.featuresByTenant[tenantId]?.[key]?.granted === true;
+}
+
+/** The organisations through which the user holds the feature themselves. */
+export const tenantsHolding = (access: Pick<Access, "featuresByTenant">, key: string): string[] =>
+  Object.entries(access.featuresByTenant)
+    .filter(([, f]) => f[key]?.granted === true)
+    .map(([t]) => t);
 
 /** Does the tenant itself hold a live entitlement for the product (seats aside)? Used for public pages. */
 export function tenantHasLive(
@@ -131,7 +291,8 @@ export function userHasAccessIn(access: Access, tenantId: string, key: ProductKe
 }
 
 const PRODUCT_NAMES: Record<ProductKey, string> = { organization: "Organization", accelerator: "Accelerator" };
-const LOCKED: Record<NonNullable<ProductAccess["reason"]>, (p: string) => string> = {
+const LOCKED: Record<NonNullable<ProductAccess["reason"] | FeatureAccess["reason"]>, (p: string) => string> = {
+  needs_manager: (p) => `${p} is for your organisation's owners and admins.`,
   no_entitlement: (p) => `${p} is not part of your plan yet.`,
   not_live: (p) => `Your organisation's ${p} plan is not active.`,
   paused: (p) => `Your organisation's ${p} plan is paused: its trial ended without a payment method. Add one in billing to resume.`,
@@ -141,4 +302,8 @@ const LOCKED: Record<NonNullable<ProductAccess["reason"]>, (p: string) => string
 
 /** What a refusal of the product says (the locked page, a 403 JSON answer): what is missing, no protected data. */
 export const lockedMessage = (product: ProductKey, reason: ProductAccess["reason"]): string =>
-  LOCKED[reason ?? "no_entitlement"](PRODUCT_NAMES[product]);
+  lockedMessageFor(PRODUCT_NAMES[product], reason);
+
+/** The same for any product by its name (a feature's refusal names the product that grants it). */
+export const lockedMessageFor = (productName: string, reason: ProductAccess["reason"] | FeatureAccess["reason"]): string =>
+  LOCKED[reason ?? "no_entitlement"](productName);

@@ -1,7 +1,7 @@
 import { and, desc, eq, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Actor } from "../audit/audit.server";
-import { AppError } from "../errors";
+import { AppError, forbidden, notFound as notFoundError } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { type Compliance, decideOrgAction, type Role, type SeatRefusal } from "./rules";
 import { liveOrganizationEntitlements } from "../entitlements/organization.server";
@@ -9,7 +9,7 @@ import { type AllocatorFor, type SeatOpResult } from "./types";
 
 export type ManagedTenant = { id: string; name: string; slug: string; joinCode: string; role: Role; compliance: Compliance };
 
-export const notFound = (message = "No such organisation.") => new AppError({ code: "not_found", status: 404, message });
+export const notFound = (message = "No such organisation.") => notFoundError(message);
 
 /**
  * The tenant behind `slug` for an active owner or admin of it (decideOrgAction: 404 for outsiders,

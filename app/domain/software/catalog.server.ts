@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type Access, lockedMessage, userHasAccessIn } from "../entitlements/access";
+import { type Access, holdsFeature, holdsFeatureIn, lockedMessage, tenantsHolding } from "../entitlements/access";
 import { forbidden } from "../errors";
 import { clientSummary } from "./client-licences.server";
 import { proUploadStatus } from "./publishing.server";
@@ -11,19 +11,20 @@ import { SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
 
 export type Viewer = { userId: string; isSystemAdmin: boolean; access: Access };
 
-/** Tenants whose catalog this viewer may read: those where they hold Organization access (a seat). */
-const seatedTenants = (v: Viewer) => [
-  ...new Set(v.access.entitlements.filter((e) => e.productKey === "organization" && e.grantsUser).map((e) => e.tenantId)),
-];
+/** The feature downloads need (ADR 018): a person's, so a seat where the product has seats. */
+const DOWNLOAD = "software.download";
+
+/** Tenants whose catalog this viewer may read: those through which they hold the download feature themselves. */
+const seatedTenants = (v: Viewer) => tenantsHolding(v.access, DOWNLOAD);
 
 /** Why a download is refused: the kill switch's locked message while it is on, else what the plan lacks. */
 export const downloadRefusal = (v: Viewer) =>
   v.access.switchedOff ? lockedMessage("organization", "switched_off") : "Downloads come with the Organization plan and a seat on it.";
 
-/** May this viewer download from this catalog? System: Organization access anywhere. Tenant: a seat there. */
+/** May this viewer download from this catalog? System: the download feature anywhere. Tenant: through that tenant. */
 export function mayRead(v: Viewer, catalog: { ownerType: "system" | "tenant"; ownerId: string }): boolean {
-  if (catalog.ownerType === "system") return v.access.organization.granted;
-  return userHasAccessIn(v.access, catalog.ownerId, "organization", v.isSystemAdmin);
+  if (catalog.ownerType === "system") return holdsFeature(v.access, DOWNLOAD);
+  return holdsFeatureIn(v.access, catalog.ownerId, DOWNLOAD);
 }
 
 export type LatestApplication = {
@@ -36,8 +37,8 @@ export type LatestApplication = {
 
 /** The latest non-superseded version of every application the viewer may see (403 without Organization access). */
 export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<LatestApplication[]> {
-  // Organization access (a seat anywhere, or system admin) is what downloads need at all.
-  if (!deps.viewer.access.organization.granted) throw forbidden(downloadRefusal(deps.viewer));
+  // The download feature (through any tenant, or as a system admin) is what downloads need at all.
+  if (!holdsFeature(deps.viewer.access, DOWNLOAD)) throw forbidden(downloadRefusal(deps.viewer));
   // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
   const tenantIds = seatedTenants(deps.viewer);
   const inTenants = tenantIds.length

@@ -8,13 +8,11 @@ import { slugify } from "../slug";
 import { streamToR2 } from "../../infra/storage/r2-multipart.server";
 import { checkedPackageBody } from "./package-body";
 import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
-import { liveOrganizationEntitlements } from "../entitlements/organization.server";
+import { tenantFeatures } from "../entitlements/feature-grants.server";
 import { type Access, lockedMessage } from "../entitlements/access";
 
 // Publishing to the software catalog: a system admin's applications and versions, a Pro tenant's
 // uploads, and the admin switch that allows them. Every package is checked before it is stored.
-
-export const PRO_TIERS = ["MAX", "ULTRA"] as const;
 
 /** An uploaded package: its name and its bytes as they arrive (read once, by whoever stores it). */
 export type PackageFile = { name: string; body: ReadableStream<Uint8Array> };
@@ -176,14 +174,16 @@ export async function addSystemVersion(deps: {
   return publishVersion({ ...deps, tenantId: null, applicationId: app.id, keyPrefix: `system/${app.slug}`, source: "admin", pkg });
 }
 
-/** Why a tenant may or may not upload: Pro (a live MAX/ULTRA Organization entitlement) and the admin switch. */
+/** The feature uploads need (ADR 018); the seeded catalog grants it with the MAX and ULTRA tiers. */
+export const UPLOAD_FEATURE = "uploads.pro";
+
+/** Why a tenant may or may not upload: the upload feature through a live entitlement or grant, and the admin switch. */
 export async function proUploadStatus(deps: { db: Db; tenantId: string; now: number }) {
-  const tenant = await deps.db
-    .select({ enabled: schema.tenants.proUploadsEnabled })
-    .from(schema.tenants)
-    .where(eq(schema.tenants.id, deps.tenantId))
-    .get();
-  const pro = (await liveOrganizationEntitlements(deps)).some((e) => (PRO_TIERS as readonly string[]).includes(e.tier ?? ""));
+  const [tenant, features] = await Promise.all([
+    deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get(),
+    tenantFeatures(deps),
+  ]);
+  const pro = features.some((f) => f.key === UPLOAD_FEATURE && f.live);
   return { pro, enabled: Boolean(tenant?.enabled) };
 }
 

@@ -1,0 +1,171 @@
+// Features as data (ADR 017): the admin console creates features and says which products (or
+// prices) grant them. A product's feature set applies to its existing entitlements at once: the
+// access statement reads product_features on every request. Every change is audited.
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { FEATURE_KINDS, FEATURE_SCOPES } from "../../../db/schema";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { newId } from "../../infra/ids";
+import { auditInsert } from "../audit/audit.server";
+import { AuditReason } from "../audit/reason";
+import { conflict, invalidInput, notFound } from "../errors";
+import { safeText, strictInt } from "../input";
+
+export const FeatureKey = z
+  .string({ error: "A key is required." })
+  .trim()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, "Use lower-case words of letters, digits and underscores, joined by dots.")
+  .max(64, "Use at most 64 characters.");
+
+export const CreateFeatureInput = z.object({
+  key: FeatureKey,
+  name: safeText(z.string({ error: "A name is required." }).trim().min(2).max(80), { label: "Name" }),
+  description: safeText(z.string().trim().max(500), { label: "Description", multiline: true }).default(""),
+  kind: z.enum(FEATURE_KINDS, { error: "Pick on/off or a limit." }),
+  scope: z.enum(FEATURE_SCOPES, { error: "Pick who uses it: a person with a seat, or the organisation's managers." }),
+});
+
+export const AddProductFeatureInput = z.object({
+  productId: z.string().min(1).max(64),
+  // Empty: every price of the product.
+  priceId: z
+    .string()
+    .max(64)
+    .optional()
+    .transform((v) => v || null),
+  featureId: z.string({ error: "Pick a feature." }).min(1, "Pick a feature.").max(64),
+  limit: z.preprocess((v) => (v === "" ? null : v), strictInt({ min: 0, max: 1_000_000_000, label: "Limit" }).nullable()).default(null),
+  reason: AuditReason,
+});
+
+export const RemoveProductFeatureInput = z.object({ productFeatureId: z.string().min(1).max(64), reason: AuditReason });
+
+/**
+ * The product a locked page offers for a feature: the one the user's closest miss came through, else
+ * the first published product that grants it (null when none does). Only read on a refusal.
+ */
+export async function productGranting(deps: { db: Db; feature: string; preferKey: string | null }) {
+  const { products: p } = schema;
+  const rows = await deps.db
+    .select({ key: p.key, name: p.name, kind: p.kind, published: p.published })
+    .from(schema.productFeatures)
+    .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
+    .innerJoin(p, eq(p.id, schema.productFeatures.productId))
+    .where(eq(schema.features.key, deps.feature))
+    .orderBy(asc(p.createdAt));
+  return rows.find((r) => r.key === deps.preferKey) ?? rows.find((r) => r.published) ?? null;
+}
+
+/** Every feature, with the products and prices that grant it. */
+export async function listFeatures(deps: { db: Db }) {
+  const [features, grants] = await Promise.all([
+    deps.db.select().from(schema.features).orderBy(asc(schema.features.key)),
+    deps.db
+      .select({
+        id: schema.productFeatures.id,
+        productId: schema.productFeatures.productId,
+        priceId: schema.productFeatures.priceId,
+        featureId: schema.productFeatures.featureId,
+        limit: schema.productFeatures.limitValue,
+      })
+      .from(schema.productFeatures)
+      .orderBy(asc(schema.productFeatures.createdAt)),
+  ]);
+  return { features, grants };
+}
+
+export async function createFeature(deps: { db: Db; adminId: string; input: z.infer<typeof CreateFeatureInput>; now: number }) {
+  const { db, input, now } = deps;
+  if (await db.select({ id: schema.features.id }).from(schema.features).where(eq(schema.features.key, input.key)).get()) {
+    throw conflict("key_taken", "A feature with that key exists.", { fieldErrors: { key: ["A feature with that key exists."] } });
+  }
+  const id = newId("ftr");
+  await db.batch([
+    db.insert(schema.features).values({ id, ...input, createdAt: now, updatedAt: now }),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.adminId },
+      action: "catalog.feature_created",
+      target: { type: "feature", id },
+      after: input,
+      at: now,
+    }),
+  ]);
+  return { id };
+}
+
+/** A product (or one of its prices) grants a feature from now on, to its existing entitlements too. */
+export async function addProductFeature(deps: { db: Db; adminId: string; input: z.infer<typeof AddProductFeatureInput>; now: number }) {
+  const { db, input, now } = deps;
+  const [product, feature, price] = await Promise.all([
+    db.select().from(schema.products).where(eq(schema.products.id, input.productId)).get(),
+    db.select().from(schema.features).where(eq(schema.features.id, input.featureId)).get(),
+    input.priceId ? db.select().from(schema.productPrices).where(eq(schema.productPrices.id, input.priceId)).get() : null,
+  ]);
+  if (!product) throw notFound("No such product.");
+  if (!feature) throw invalidInput("Pick a feature.", { featureId: ["No such feature."] });
+  if (input.priceId && price?.productId !== product.id)
+    throw invalidInput("Pick a price of this product.", { priceId: ["Not a price of this product."] });
+  if ((feature.kind === "limit") !== (input.limit !== null)) {
+    throw invalidInput(feature.kind === "limit" ? "A limit feature needs its limit." : "An on/off feature has no limit.", {
+      limit: [feature.kind === "limit" ? "Enter the limit this product grants." : "Leave empty for an on/off feature."],
+    });
+  }
+  const existing = await db
+    .select({ id: schema.productFeatures.id })
+    .from(schema.productFeatures)
+    .where(
+      and(
+        eq(schema.productFeatures.featureId, feature.id),
+        input.priceId
+          ? eq(schema.productFeatures.priceId, input.priceId)
+          : and(eq(schema.productFeatures.productId, product.id), isNull(schema.productFeatures.priceId)),
+      ),
+    )
+    .get();
+  if (existing) throw conflict("already_granted", `${product.name} already grants ${feature.key}${input.priceId ? " at that price" : ""}.`);
+  const id = newId("pf");
+  const after = { product: product.key, price: price?.lookupKey ?? null, feature: feature.key, limit: input.limit };
+  await db.batch([
+    db
+      .insert(schema.productFeatures)
+      .values({ id, productId: product.id, priceId: input.priceId, featureId: feature.id, limitValue: input.limit, createdAt: now }),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.adminId },
+      action: "catalog.product_feature_added",
+      target: { type: "product", id: product.id },
+      after,
+      reason: input.reason,
+      at: now,
+    }),
+  ]);
+  return { id, ...after };
+}
+
+/** The product stops granting the feature: existing entitlements lose it at once. */
+export async function removeProductFeature(deps: {
+  db: Db;
+  adminId: string;
+  input: z.infer<typeof RemoveProductFeatureInput>;
+  now: number;
+}) {
+  const { db, input, now } = deps;
+  const row = await db
+    .select({ pf: schema.productFeatures, feature: schema.features.key, product: schema.products.key })
+    .from(schema.productFeatures)
+    .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
+    .innerJoin(schema.products, eq(schema.products.id, schema.productFeatures.productId))
+    .where(eq(schema.productFeatures.id, input.productFeatureId))
+    .get();
+  if (!row) throw notFound("That product no longer grants that feature.");
+  await db.batch([
+    db.delete(schema.productFeatures).where(eq(schema.productFeatures.id, row.pf.id)),
+    auditInsert(db, {
+      actor: { type: "user", id: deps.adminId },
+      action: "catalog.product_feature_removed",
+      target: { type: "product", id: row.pf.productId },
+      before: { product: row.product, priceId: row.pf.priceId, feature: row.feature, limit: row.pf.limitValue },
+      reason: input.reason,
+      at: now,
+    }),
+  ]);
+}
