@@ -1,14 +1,17 @@
 // /v1 routes: parameter validation, list pagination, expansion, and the glue to Billing.
 import { cardErrorFor, type Billing, type ItemInput } from "./billing";
-import { badRequest, invalidParam, missingParam, resourceMissing, type StripeError } from "./errors";
+import { badRequest, emptyParam, invalidParam, missingParam, resourceMissing, type StripeError } from "./errors";
 import {
+  activeEntitlementObj,
   checkoutItemObj,
   checkoutSessionObj,
   customerObj,
   diff,
+  featureObj,
   listObj,
   portalSessionObj,
   priceObj,
+  productFeatureObj,
   productObj,
   publicView,
   refundObj,
@@ -495,6 +498,166 @@ route("GET", "/v1/prices", (ctx, p) => {
     .filter((o) => type === undefined || o.type === type)
     .filter((o) => currency === undefined || o.currency === currency);
   return withExpand(ctx, p, paginate(p, items, "/v1/prices"));
+});
+
+// ---------- entitlements: features, product features, active entitlements ----------
+
+const LOOKUP_KEY_MAX = 80;
+
+function featureString(p: Params, key: "name" | "lookup_key", required: boolean): string | undefined {
+  const v = required ? p.reqStr(key) : p.str(key);
+  if (v === undefined) return undefined;
+  if (v === "") throw emptyParam(key);
+  if (v.length > LOOKUP_KEY_MAX) throw invalidParam(key, `Invalid string: ${key} is too long (max ${LOOKUP_KEY_MAX}).`);
+  return v;
+}
+
+/** Stripe names a feature "feature" in its errors, not by its object type. */
+function loadFeature(ctx: ApiContext, id: string, param = "id"): Obj {
+  const f = ctx.billing.store.get(id);
+  if (!f || f.object !== "entitlements.feature") throw resourceMissing("feature", id, param);
+  return f;
+}
+
+route("POST", "/v1/entitlements/features", (ctx, p) => {
+  p.allow("name", "lookup_key", "metadata");
+  const name = featureString(p, "name", true) as string;
+  const lookupKey = featureString(p, "lookup_key", true) as string;
+  // A lookup key is unique among active features; an archived feature's key may be used again.
+  if (ctx.billing.store.all("entitlements.feature").some((f) => f.active === true && f.lookup_key === lookupKey))
+    throw badRequest(`A feature with lookup_key '${lookupKey}' already exists.`, "lookup_key");
+  const feature = featureObj({ id: randomId("feat_test_"), name, lookup_key: lookupKey, metadata: p.metadata() ?? {} });
+  ctx.billing.store.put(feature);
+  return withExpand(ctx, p, feature);
+});
+
+route("GET", "/v1/entitlements/features/:id", (ctx, p, [id]) => {
+  p.allow();
+  return withExpand(ctx, p, loadFeature(ctx, id as string));
+});
+
+route("POST", "/v1/entitlements/features/:id", (ctx, p, [id]) => {
+  p.allow("name", "active", "metadata");
+  const feature = loadFeature(ctx, id as string);
+  // Archiving is permanent: an archived feature is neither edited nor unarchived.
+  if (feature.active !== true) throw badRequest(`Feature ${feature.id} is archived and cannot be updated.`);
+  const name = featureString(p, "name", false);
+  if (name !== undefined) feature.name = name;
+  const md = p.metadata("metadata", feature.metadata as Record<string, string>);
+  if (md) feature.metadata = md;
+  if (p.bool("active") === false) feature.active = false;
+  ctx.billing.store.put(feature);
+  return withExpand(ctx, p, feature);
+});
+
+route("GET", "/v1/entitlements/features", (ctx, p) => {
+  p.allow(...LIST_PARAMS, "lookup_key", "archived");
+  const lookupKey = p.str("lookup_key");
+  // Archived features are listed only when asked for.
+  const archived = p.bool("archived") ?? false;
+  const items = ctx.billing.store
+    .all("entitlements.feature")
+    .filter((f) => f.active === !archived)
+    .filter((f) => lookupKey === undefined || f.lookup_key === lookupKey);
+  return withExpand(ctx, p, paginate(p, items, "/v1/entitlements/features"));
+});
+
+/** A product_feature as Stripe renders it: the attached feature in full, as it is now. */
+function productFeatureView(ctx: ApiContext, pf: Obj): Obj {
+  const feature = publicView(loadFeature(ctx, String(pf._feature)));
+  return { id: pf.id, object: "product_feature", entitlement_feature: feature, livemode: false };
+}
+
+function productFeatureOf(ctx: ApiContext, productId: string, id: string): Obj {
+  const pf = ctx.billing.store.get(id);
+  if (!pf || pf.object !== "product_feature" || pf._product !== productId) throw resourceMissing("product_feature", id);
+  return pf;
+}
+
+route("POST", "/v1/products/:id/features", (ctx, p, [id]) => {
+  p.allow("entitlement_feature");
+  const product = ctx.billing.load(id as string, "product");
+  const featureId = p.reqStr("entitlement_feature");
+  const feature = loadFeature(ctx, featureId, "entitlement_feature");
+  if (feature.active !== true)
+    throw badRequest(`Feature ${feature.id} is archived and cannot be attached to a product.`, "entitlement_feature");
+  const attached = ctx.billing.store.all("product_feature").some((pf) => pf._product === product.id && pf._feature === feature.id);
+  if (attached) throw badRequest(`Feature ${feature.id} is already attached to product ${product.id}.`, "entitlement_feature");
+  const pf = productFeatureObj({ id: randomId("prodft_"), _product: product.id, _feature: feature.id });
+  ctx.billing.store.put(pf);
+  return withExpand(ctx, p, productFeatureView(ctx, pf));
+});
+
+route("GET", "/v1/products/:id/features", (ctx, p, [id]) => {
+  p.allow(...LIST_PARAMS);
+  const product = ctx.billing.load(id as string, "product");
+  const items = ctx.billing.store
+    .all("product_feature")
+    .filter((pf) => pf._product === product.id)
+    .map((pf) => productFeatureView(ctx, pf));
+  return withExpand(ctx, p, paginate(p, items, `/v1/products/${product.id}/features`));
+});
+
+route("GET", "/v1/products/:id/features/:id", (ctx, p, [productId, id]) => {
+  p.allow();
+  const product = ctx.billing.load(productId as string, "product");
+  return withExpand(ctx, p, productFeatureView(ctx, productFeatureOf(ctx, product.id, id as string)));
+});
+
+route("DELETE", "/v1/products/:id/features/:id", (ctx, p, [productId, id]) => {
+  p.allow();
+  const product = ctx.billing.load(productId as string, "product");
+  const pf = productFeatureOf(ctx, product.id, id as string);
+  ctx.billing.store.delete(pf.id);
+  return { id: pf.id, object: "product_feature", deleted: true };
+});
+
+/** Subscriptions in these statuses entitle their customer to their products' features. */
+const ENTITLING_STATUSES = new Set(["active", "trialing", "past_due"]);
+
+/**
+ * A customer's active entitlements: one per feature attached to a product of an item of one of
+ * their entitling subscriptions, with an id that stays the same while the entitlement lasts.
+ */
+function activeEntitlements(ctx: ApiContext, customerId: string): Obj[] {
+  const { store } = ctx.billing;
+  const products = new Set<string>();
+  for (const sub of store.all("subscription")) {
+    if (sub.customer !== customerId || !ENTITLING_STATUSES.has(String(sub.status))) continue;
+    for (const item of (sub.items as { data: { price: Obj }[] }).data) products.add(String(item.price.product));
+  }
+  const featureIds = new Set(
+    store
+      .all("product_feature")
+      .filter((pf) => products.has(String(pf._product)))
+      .map((pf) => String(pf._feature)),
+  );
+  const known = store.all("entitlements.active_entitlement").filter((e) => e._customer === customerId);
+  const out: Obj[] = [];
+  for (const featureId of featureIds) {
+    const feature = store.get(featureId);
+    if (!feature) continue;
+    let ent = known.find((e) => e.feature === featureId);
+    if (!ent) {
+      ent = activeEntitlementObj({
+        id: randomId("ent_test_"),
+        feature: featureId,
+        lookup_key: String(feature.lookup_key),
+        _customer: customerId,
+      });
+      store.put(ent);
+    }
+    out.push(ent);
+  }
+  // An entitlement that ended is gone: a later one to the same feature gets a new id.
+  for (const e of known) if (!featureIds.has(String(e.feature))) store.delete(e.id);
+  return out;
+}
+
+route("GET", "/v1/entitlements/active_entitlements", (ctx, p) => {
+  p.allow(...LIST_PARAMS, "customer");
+  const customer = ctx.billing.load(p.reqStr("customer"), "customer", "customer");
+  return withExpand(ctx, p, paginate(p, activeEntitlements(ctx, customer.id), "/v1/entitlements/active_entitlements"));
 });
 
 // ---------- checkout sessions ----------

@@ -81,6 +81,21 @@ export function priceObj(f: Fields & { id: string; created: number; unit_amount:
   });
 }
 
+// Features, product features and active entitlements have no `created`: the store lists them
+// newest first by insertion.
+export function featureObj(f: Fields & { id: string; name: string; lookup_key: string }): Obj {
+  return build("entitlements.feature", { active: true, metadata: {}, ...f });
+}
+
+/** A product's attachment of a feature; the feature is rendered as it is now (see productFeatureView). */
+export function productFeatureObj(f: { id: string; _product: string; _feature: string }): Obj {
+  return { id: f.id, object: "product_feature", livemode: false, _product: f._product, _feature: f._feature };
+}
+
+export function activeEntitlementObj(f: { id: string; feature: string; lookup_key: string; _customer: string }): Obj {
+  return build("entitlements.active_entitlement", f);
+}
+
 export function planFromPrice(price: Obj): Fields {
   const rec = price.recurring as { interval: string; interval_count: number } | null;
   return {

@@ -89,6 +89,9 @@ function generate(sdkVersion: string): StripeSchema {
     "Refunds.d.ts",
     "Subscriptions.d.ts",
     "InvoiceLineItems.d.ts",
+    "ProductFeatures.d.ts",
+    "Entitlements/Features.d.ts",
+    "Entitlements/ActiveEntitlements.d.ts",
   ];
   const program = sdkProgram([entry, ...extra.map((f) => join(resourcesDir, f))]);
   const checker = program.getTypeChecker();

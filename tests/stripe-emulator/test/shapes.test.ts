@@ -27,6 +27,9 @@ const RESOURCES = [
   "billing_portal.session",
   "event",
   "test_helpers.test_clock",
+  "entitlements.feature",
+  "product_feature",
+  "entitlements.active_entitlement",
 ] as const;
 
 const samples: Record<string, Record<string, unknown>> = {};
@@ -65,6 +68,9 @@ beforeAll(async () => {
   const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 100 });
   const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://x/back" });
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1_790_000_000 });
+  const feature = await stripe.entitlements.features.create({ name: "Shape feature", lookup_key: "shape_feature" });
+  const productFeature = await stripe.products.createFeature(price.product as string, { entitlement_feature: feature.id });
+  const entitlement = (await stripe.entitlements.activeEntitlements.list({ customer: customer.id })).data[0];
   const event = (await stripe.events.list({ limit: 1 })).data[0] as Stripe.Event;
   Object.assign(samples, {
     customer: await stripe.customers.retrieve(customer.id),
@@ -83,6 +89,9 @@ beforeAll(async () => {
     "billing_portal.session": portal,
     event,
     "test_helpers.test_clock": clock,
+    "entitlements.feature": feature,
+    product_feature: productFeature,
+    "entitlements.active_entitlement": entitlement,
   });
 });
 
@@ -123,6 +132,9 @@ describe("objects follow the pinned SDK's API version field for field", () => {
       "billing_portal.session": "bps_",
       event: "evt_",
       "test_helpers.test_clock": "clock_",
+      "entitlements.feature": "feat_",
+      product_feature: "prodft_",
+      "entitlements.active_entitlement": "ent_",
     };
     for (const [resource, prefix] of Object.entries(prefixes)) expect(String(samples[resource]?.id)).toMatch(new RegExp(`^${prefix}`));
   });
