@@ -34,6 +34,14 @@ export const paymentProviderUnavailable = () =>
     message: "We could not reach the payment provider. Please try again.",
   });
 
+/** Stripe answered but refused a catalog change (e.g. an archived feature): a 502 naming its reason, never a 500. */
+export const paymentProviderRejected = (reason: string) =>
+  new AppError({
+    code: "payment_provider_rejected",
+    status: 502,
+    message: `Stripe refused the change, so nothing was saved: ${reason}`,
+  });
+
 /** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */
 export const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
 

@@ -65,15 +65,34 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return `Price created in Stripe as ${stripePriceId} (unpublished).`;
     }
     if (intent === "create_feature") {
-      await createFeature({ db: context.db, adminId: user.id, input: parseWith(CreateFeatureInput, form), now });
-      return "Feature created. Add it to a product to grant it.";
+      const created = await createFeature({
+        db: context.db,
+        gateway: context.billing(),
+        adminId: user.id,
+        input: parseWith(CreateFeatureInput, form),
+        now,
+      });
+      return `Feature created${created.stripeFeatureId ? ` (in Stripe as ${created.stripeFeatureId})` : ""}. Add it to a product to grant it.`;
     }
     if (intent === "add_feature") {
-      const added = await addProductFeature({ db: context.db, adminId: user.id, input: parseWith(AddProductFeatureInput, form), now });
-      return `${added.product} now grants ${added.feature}, to its existing entitlements too.`;
+      const added = await addProductFeature({
+        db: context.db,
+        gateway: context.billing(),
+        adminId: user.id,
+        input: parseWith(AddProductFeatureInput, form),
+        now,
+      });
+      const inStripe = added.stripeProductFeatureId ? " It is attached to the product in Stripe too." : "";
+      return `${added.product} now grants ${added.feature}, to its existing entitlements too.${inStripe}`;
     }
     if (intent === "remove_feature") {
-      await removeProductFeature({ db: context.db, adminId: user.id, input: parseWith(RemoveProductFeatureInput, form), now });
+      await removeProductFeature({
+        db: context.db,
+        gateway: context.billing(),
+        adminId: user.id,
+        input: parseWith(RemoveProductFeatureInput, form),
+        now,
+      });
       return "The feature was removed from the product, and from its existing entitlements.";
     }
     const flag = parseWith(Flag, form);
@@ -187,6 +206,7 @@ export default function AdminCatalog() {
               <th scope="col">Kind</th>
               <th scope="col">Used by</th>
               <th scope="col">Granted by</th>
+              <th scope="col">In Stripe</th>
             </tr>
           </thead>
           <tbody>
@@ -207,6 +227,7 @@ export default function AdminCatalog() {
                     ),
                   ].join(", ") || "nothing"}
                 </td>
+                <td>{f.stripeLookupKey ? <code title={f.stripeFeatureId ?? undefined}>{f.stripeLookupKey}</code> : "not mirrored"}</td>
               </tr>
             ))}
           </tbody>
@@ -240,6 +261,13 @@ export default function AdminCatalog() {
                 <option value="user">a person (seat)</option>
                 <option value="organization">owners and admins</option>
               </select>
+            </div>
+            <div className="field">
+              <label htmlFor="nf-stripe">Stripe lookup key (optional)</label>
+              <input id="nf-stripe" name="stripeLookupKey" type="text" placeholder="reports-export" aria-describedby="nf-stripe-hint" />
+              <small id="nf-stripe-hint" className="muted">
+                Mirrors the feature to Stripe Entitlements; access is still decided here.
+              </small>
             </div>
             <SubmitButton className="button" pendingLabel="Creating...">
               Create feature

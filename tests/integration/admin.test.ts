@@ -339,6 +339,115 @@ test("catalog features: a feature granted with a product reaches its existing en
   expect((await w.org.owner.agent.fetch("/admin/catalog", form(grant))).status).toBe(403);
 });
 
+test("catalog features with a Stripe lookup key are mirrored to Stripe Entitlements: created, attached, detached; a buyer's active entitlements list them", async () => {
+  const w = await world();
+  // A customer who bought Organization through Checkout: the product exists in Stripe.
+  const buyer = await ownerWithOrganization(2, "Mirror Co");
+  const org = (await env.DB.prepare("SELECT stripe_product_id FROM products WHERE id = 'prd_organization'").first<{
+    stripe_product_id: string;
+  }>())!;
+  expect(org.stripe_product_id).toMatch(/^prod_/);
+  const tag = Date.now().toString(36);
+  const key = `reports.mirror_${tag}`;
+  const lookupKey = `mirror-${tag}`;
+  const before = await maxAuditId();
+  const post = (fields: Record<string, string>) => w.admin.agent.fetch("/admin/catalog", form(fields));
+  const inStripe = async () =>
+    (await stripe().products.listFeatures(org.stripe_product_id, { limit: 100 })).data.map((pf) => pf.entitlement_feature.lookup_key);
+  const entitled = async () =>
+    (await stripe().entitlements.activeEntitlements.list({ customer: buyer.customerId, limit: 100 })).data.map((e) => e.lookup_key);
+
+  const created = await post({
+    intent: "create_feature",
+    key,
+    name: "Mirrored export",
+    kind: "boolean",
+    scope: "user",
+    stripeLookupKey: lookupKey,
+  });
+  expect(created.status).toBe(200);
+  const feature = (await env.DB.prepare("SELECT id, stripe_lookup_key, stripe_feature_id FROM features WHERE key = ?")
+    .bind(key)
+    .first<{ id: string; stripe_lookup_key: string; stripe_feature_id: string }>())!;
+  const stripeFeatures = (await stripe().entitlements.features.list({ lookup_key: lookupKey })).data;
+  expect(stripeFeatures.map((f) => [f.id, f.name])).toEqual([[feature.stripe_feature_id, "Mirrored export"]]);
+  expect(await inStripe()).not.toContain(lookupKey);
+
+  const grant = { intent: "add_feature", productId: "prd_organization", featureId: feature.id, reason: "Mirror it" };
+  expect((await post(grant)).status).toBe(200);
+  expect(await inStripe()).toContain(lookupKey);
+  expect(await entitled()).toContain(lookupKey);
+
+  const pf = (await env.DB.prepare("SELECT id FROM product_features WHERE feature_id = ?").bind(feature.id).first<{ id: string }>())!;
+  expect((await post({ intent: "remove_feature", productFeatureId: pf.id, reason: "Unmirror it" })).status).toBe(200);
+  expect(await inStripe()).not.toContain(lookupKey);
+  expect(await entitled()).not.toContain(lookupKey);
+
+  const audit = await auditRows("id > ? AND action LIKE 'catalog.%feature%'", before);
+  expect(audit.map((r) => r.action)).toEqual([
+    "catalog.feature_created",
+    "catalog.product_feature_added",
+    "catalog.product_feature_removed",
+  ]);
+  expect(JSON.parse(audit[0]!.after as string)).toMatchObject({ stripeLookupKey: lookupKey, stripeFeatureId: feature.stripe_feature_id });
+  expect((JSON.parse(audit[1]!.after as string) as { stripeProductFeatureId: string }).stripeProductFeatureId).toMatch(/^prodft_/);
+
+  // A product not yet in Stripe: the grant waits, and its first price attaches the feature.
+  const productKey = `mirror_${tag}`;
+  expect((await post({ intent: "create_product", key: productKey, name: "Mirror add-on", kind: "one_time" })).status).toBe(200);
+  const product = (await env.DB.prepare("SELECT id FROM products WHERE key = ?").bind(productKey).first<{ id: string }>())!;
+  expect((await post({ ...grant, productId: product.id })).status).toBe(200);
+  const price = { intent: "create_price", productId: product.id, lookupKey: `${productKey}_once`, currency: "eur", unitAmount: "500" };
+  expect((await post({ ...price, interval: "", tier: "", minSeats: "", maxSeats: "", accessDays: "" })).status).toBe(200);
+  const addOn = (await env.DB.prepare("SELECT stripe_product_id FROM products WHERE id = ?").bind(product.id).first<{
+    stripe_product_id: string;
+  }>())!;
+  const addOnFeatures = (await stripe().products.listFeatures(addOn.stripe_product_id)).data;
+  expect(addOnFeatures.map((f) => f.entitlement_feature.id)).toEqual([feature.stripe_feature_id]);
+
+  // A price seeded without Stripe ids (as db/seed.ts leaves the catalog): the first checkout creates the
+  // Stripe product and attaches the features its product grants.
+  const seededKey = `mirror_seeded_${tag}`;
+  expect((await post({ intent: "create_product", key: seededKey, name: "Mirror seeded", kind: "one_time" })).status).toBe(200);
+  const seeded = (await env.DB.prepare("SELECT id FROM products WHERE key = ?").bind(seededKey).first<{ id: string }>())!;
+  expect((await post({ ...grant, productId: seeded.id })).status).toBe(200);
+  await env.DB.prepare("UPDATE products SET published = 1 WHERE id = ?").bind(seeded.id).run();
+  await env.DB.prepare(
+    `INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at)
+     VALUES (?, ?, ?, 'eur', 700, 1, 0, ?)`,
+  )
+    .bind(`prc_${seededKey}`, seeded.id, `${seededKey}_once`, Date.now())
+    .run();
+  await startCheckout((await signedInAgent()).agent, { priceId: `prc_${seededKey}`, quantity: 1, organizationName: "Seeded Mirror Co" });
+  const seededInStripe = (await env.DB.prepare("SELECT stripe_product_id FROM products WHERE id = ?").bind(seeded.id).first<{
+    stripe_product_id: string;
+  }>())!;
+  expect((await stripe().products.listFeatures(seededInStripe.stripe_product_id)).data.map((f) => f.entitlement_feature.id)).toEqual([
+    feature.stripe_feature_id,
+  ]);
+
+  // Stripe refusing (the feature was archived in Stripe) is a 502 naming its reason, and D1 keeps nothing.
+  await stripe().entitlements.features.update(feature.stripe_feature_id, { active: false });
+  const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM product_features").first<{ n: number }>())!.n;
+  const n = await rows();
+  const audited = await maxAuditId();
+  const refused = await post(grant);
+  expect(refused.status).toBe(502);
+  expect(await refused.text()).toContain("Stripe refused the change");
+  expect(await rows()).toBe(n);
+  expect(await maxAuditId()).toBe(audited);
+
+  // Two features cannot mirror one lookup key; a bad key names the field.
+  for (const [fields, status] of [
+    [{ intent: "create_feature", key: `${key}_b`, name: "Again", kind: "boolean", scope: "user", stripeLookupKey: lookupKey }, 409],
+    [{ intent: "create_feature", key: `${key}_c`, name: "Bad", kind: "boolean", scope: "user", stripeLookupKey: "Not A Key" }, 422],
+  ] as const) {
+    const res = await post(fields);
+    expect(res.status, JSON.stringify(fields)).toBe(status);
+    expect(await res.text()).toContain('data-field="stripeLookupKey"');
+  }
+});
+
 test("catalog: a new price is created in Stripe with the same lookup key; publish and archive are audited", async () => {
   const w = await world();
   const key = `workshop_${Date.now().toString(36)}`;

@@ -82,6 +82,12 @@ export interface BillingGateway {
     interval: "month" | "year" | null;
     knownStripeProductId: string | null;
   }): Promise<{ stripeProductId: string; stripePriceId: string }>;
+  /** The Stripe Entitlements Feature with this lookup key (found first, else created): its id. */
+  ensureFeature(input: { lookupKey: string; name: string; idempotencyKey: string }): Promise<string>;
+  /** Attaches the feature to the Stripe product (already attached: nothing to do); the product_feature id. */
+  attachFeature(input: { stripeProductId: string; stripeFeatureId: string; idempotencyKey: string }): Promise<string>;
+  /** Detaches the feature from the Stripe product (not attached: nothing to do). */
+  detachFeature(input: { stripeProductId: string; stripeFeatureId: string }): Promise<void>;
   createCheckoutSession(input: {
     idempotencyKey: string;
     mode: "subscription" | "payment";

@@ -1,13 +1,20 @@
 // Features as data (ADR 017): the admin console creates features and says which products (or
 // prices) grant them. A product's feature set applies to its existing entitlements at once: the
 // access statement reads product_features on every request. Every change is audited.
-import { and, asc, eq, isNull } from "drizzle-orm";
+//
+// A feature with a Stripe lookup key is mirrored to Stripe Entitlements, so the merchant sees the
+// same features in Stripe: the feature is created there, and a product-wide grant attaches it to
+// the product's Stripe product. Access is still decided from D1 only. Stripe is written first, so
+// a refusal or an outage (a 502) leaves D1 unchanged; the Stripe writes are idempotent, so the
+// admin's retry finishes the job.
+import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { FEATURE_KINDS, FEATURE_SCOPES } from "../../../db/schema";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { AuditReason } from "../audit/reason";
+import { type BillingGateway } from "../billing/types";
 import { conflict, invalidInput, notFound } from "../errors";
 import { safeText, strictInt } from "../input";
 
@@ -23,6 +30,14 @@ export const CreateFeatureInput = z.object({
   description: safeText(z.string().trim().max(500), { label: "Description", multiline: true }).default(""),
   kind: z.enum(FEATURE_KINDS, { error: "Pick on/off or a limit." }),
   scope: z.enum(FEATURE_SCOPES, { error: "Pick who uses it: a person with a seat, or the organisation's managers." }),
+  // Empty: not mirrored to Stripe.
+  stripeLookupKey: z
+    .string()
+    .trim()
+    .max(80, "Use at most 80 characters.")
+    .regex(/^([a-z0-9][a-z0-9_.-]*)?$/, "Use lower-case letters, digits, dots, dashes and underscores.")
+    .optional()
+    .transform((v) => v || null),
 });
 
 export const AddProductFeatureInput = z.object({
@@ -74,27 +89,79 @@ export async function listFeatures(deps: { db: Db }) {
   return { features, grants };
 }
 
-export async function createFeature(deps: { db: Db; adminId: string; input: z.infer<typeof CreateFeatureInput>; now: number }) {
+export async function createFeature(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  adminId: string;
+  input: z.infer<typeof CreateFeatureInput>;
+  now: number;
+}) {
   const { db, input, now } = deps;
   if (await db.select({ id: schema.features.id }).from(schema.features).where(eq(schema.features.key, input.key)).get()) {
     throw conflict("key_taken", "A feature with that key exists.", { fieldErrors: { key: ["A feature with that key exists."] } });
   }
+  if (
+    input.stripeLookupKey &&
+    (await db
+      .select({ id: schema.features.id })
+      .from(schema.features)
+      .where(eq(schema.features.stripeLookupKey, input.stripeLookupKey))
+      .get())
+  ) {
+    const message = "Another feature mirrors that Stripe lookup key.";
+    throw conflict("stripe_lookup_key_taken", message, { fieldErrors: { stripeLookupKey: [message] } });
+  }
   const id = newId("ftr");
+  const stripeFeatureId = input.stripeLookupKey
+    ? await deps.gateway.ensureFeature({ lookupKey: input.stripeLookupKey, name: input.name, idempotencyKey: `feature-${id}` })
+    : null;
   await db.batch([
-    db.insert(schema.features).values({ id, ...input, createdAt: now, updatedAt: now }),
+    db.insert(schema.features).values({ id, ...input, stripeFeatureId, createdAt: now, updatedAt: now }),
     auditInsert(db, {
       actor: { type: "user", id: deps.adminId },
       action: "catalog.feature_created",
       target: { type: "feature", id },
-      after: input,
+      after: { ...input, stripeFeatureId },
       at: now,
     }),
   ]);
-  return { id };
+  return { id, stripeFeatureId };
+}
+
+/**
+ * Attaches to a product's (new) Stripe product the mirrored features it grants product-wide. Stripe
+ * features belong to products, not prices, so a grant at one price is not mirrored.
+ */
+export async function attachStripeFeatures(deps: { db: Db; gateway: BillingGateway; productId: string; stripeProductId: string }) {
+  const rows = await deps.db
+    .select({ id: schema.productFeatures.id, stripeFeatureId: schema.features.stripeFeatureId })
+    .from(schema.productFeatures)
+    .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
+    .where(
+      and(
+        eq(schema.productFeatures.productId, deps.productId),
+        isNull(schema.productFeatures.priceId),
+        isNotNull(schema.features.stripeFeatureId),
+      ),
+    )
+    .all();
+  for (const row of rows) {
+    await deps.gateway.attachFeature({
+      stripeProductId: deps.stripeProductId,
+      stripeFeatureId: row.stripeFeatureId as string,
+      idempotencyKey: `product-feature-${row.id}`,
+    });
+  }
 }
 
 /** A product (or one of its prices) grants a feature from now on, to its existing entitlements too. */
-export async function addProductFeature(deps: { db: Db; adminId: string; input: z.infer<typeof AddProductFeatureInput>; now: number }) {
+export async function addProductFeature(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  adminId: string;
+  input: z.infer<typeof AddProductFeatureInput>;
+  now: number;
+}) {
   const { db, input, now } = deps;
   const [product, feature, price] = await Promise.all([
     db.select().from(schema.products).where(eq(schema.products.id, input.productId)).get(),
@@ -124,7 +191,22 @@ export async function addProductFeature(deps: { db: Db; adminId: string; input: 
     .get();
   if (existing) throw conflict("already_granted", `${product.name} already grants ${feature.key}${input.priceId ? " at that price" : ""}.`);
   const id = newId("pf");
-  const after = { product: product.key, price: price?.lookupKey ?? null, feature: feature.key, limit: input.limit };
+  // Mirrored when the feature is and the product exists in Stripe (else when its first price is created).
+  const stripeProductFeatureId =
+    !input.priceId && feature.stripeFeatureId && product.stripeProductId
+      ? await deps.gateway.attachFeature({
+          stripeProductId: product.stripeProductId,
+          stripeFeatureId: feature.stripeFeatureId,
+          idempotencyKey: `product-feature-${id}`,
+        })
+      : null;
+  const after = {
+    product: product.key,
+    price: price?.lookupKey ?? null,
+    feature: feature.key,
+    limit: input.limit,
+    stripeProductFeatureId,
+  };
   await db.batch([
     db
       .insert(schema.productFeatures)
@@ -144,19 +226,29 @@ export async function addProductFeature(deps: { db: Db; adminId: string; input: 
 /** The product stops granting the feature: existing entitlements lose it at once. */
 export async function removeProductFeature(deps: {
   db: Db;
+  gateway: BillingGateway;
   adminId: string;
   input: z.infer<typeof RemoveProductFeatureInput>;
   now: number;
 }) {
   const { db, input, now } = deps;
   const row = await db
-    .select({ pf: schema.productFeatures, feature: schema.features.key, product: schema.products.key })
+    .select({
+      pf: schema.productFeatures,
+      feature: schema.features.key,
+      stripeFeatureId: schema.features.stripeFeatureId,
+      product: schema.products.key,
+      stripeProductId: schema.products.stripeProductId,
+    })
     .from(schema.productFeatures)
     .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
     .innerJoin(schema.products, eq(schema.products.id, schema.productFeatures.productId))
     .where(eq(schema.productFeatures.id, input.productFeatureId))
     .get();
   if (!row) throw notFound("That product no longer grants that feature.");
+  const { stripeFeatureId, stripeProductId } = row;
+  const mirrored = !row.pf.priceId && stripeFeatureId !== null && stripeProductId !== null;
+  if (mirrored) await deps.gateway.detachFeature({ stripeProductId, stripeFeatureId });
   await db.batch([
     db.delete(schema.productFeatures).where(eq(schema.productFeatures.id, row.pf.id)),
     auditInsert(db, {
@@ -164,6 +256,7 @@ export async function removeProductFeature(deps: {
       action: "catalog.product_feature_removed",
       target: { type: "product", id: row.pf.productId },
       before: { product: row.product, priceId: row.pf.priceId, feature: row.feature, limit: row.pf.limitValue },
+      after: { detachedInStripe: mirrored },
       reason: input.reason,
       at: now,
     }),

@@ -5,6 +5,7 @@ import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { type BillingGateway } from "../billing/types";
 import { AppError, conflict, invalidInput } from "../errors";
+import { attachStripeFeatures } from "./features.server";
 import { safeText, strictInt } from "../input";
 
 const Key = z
@@ -132,6 +133,10 @@ export async function createPrice(deps: {
     interval: input.interval,
     knownStripeProductId: product.stripeProductId,
   });
+  // The product's first price created its Stripe product: the mirrored features it grants go there now.
+  if (!product.stripeProductId) {
+    await attachStripeFeatures({ db, gateway: deps.gateway, productId: product.id, stripeProductId: stripe.stripeProductId });
+  }
   await db.batch([
     db.insert(schema.productPrices).values({
       id,

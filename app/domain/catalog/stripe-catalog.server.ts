@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type BillingGateway } from "../billing/types";
+import { attachStripeFeatures } from "./features.server";
 
 export type CatalogPrice = typeof schema.productPrices.$inferSelect & { product: typeof schema.products.$inferSelect };
 
@@ -29,6 +30,10 @@ export async function ensureStripePrice(deps: { db: Db; gateway: BillingGateway;
     interval: price.interval,
     knownStripeProductId: price.product.stripeProductId,
   });
+  // The product was created in Stripe just now: the mirrored features it grants go there too.
+  if (!price.product.stripeProductId) {
+    await attachStripeFeatures({ db: deps.db, gateway: deps.gateway, productId: price.product.id, stripeProductId: ids.stripeProductId });
+  }
   await deps.db.batch([
     deps.db
       .update(schema.products)

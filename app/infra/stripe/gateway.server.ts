@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { type BillingEvent, type BillingGateway } from "../../domain/billing/types";
-import { paymentProviderUnavailable } from "../../domain/errors";
+import { paymentProviderRejected, paymentProviderUnavailable } from "../../domain/errors";
 import { toBillingEvent, toChargeSnapshot, toCheckoutSnapshot, toSubscriptionSnapshot } from "./mappers.server";
 
 // The official SDK behind the domain's BillingGateway. Every write carries an Idempotency-Key
@@ -43,6 +43,33 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
         { idempotencyKey: `price-${p.priceId}` },
       );
       return { stripeProductId, stripePriceId: price.id };
+    },
+
+    // The Entitlements mirror of the catalog's features (access itself is decided from D1). Stripe
+    // refusing one of these writes is a 502 naming its reason: the catalog then saves nothing.
+    async ensureFeature({ lookupKey, name, idempotencyKey }) {
+      return refusalAs502(async () => {
+        // The feature may already exist in this Stripe account (created by hand, or a retry after D1 failed).
+        const existing = await stripe().entitlements.features.list({ lookup_key: lookupKey, limit: 1 });
+        const found = existing.data[0];
+        if (found) return found.id;
+        return (await stripe().entitlements.features.create({ lookup_key: lookupKey, name }, { idempotencyKey })).id;
+      });
+    },
+
+    async attachFeature({ stripeProductId, stripeFeatureId, idempotencyKey }) {
+      return refusalAs502(async () => {
+        const found = await productFeatureOf(stripe(), stripeProductId, stripeFeatureId);
+        if (found) return found.id;
+        return (await stripe().products.createFeature(stripeProductId, { entitlement_feature: stripeFeatureId }, { idempotencyKey })).id;
+      });
+    },
+
+    async detachFeature({ stripeProductId, stripeFeatureId }) {
+      return refusalAs502(async () => {
+        const found = await productFeatureOf(stripe(), stripeProductId, stripeFeatureId);
+        if (found) await stripe().products.deleteFeature(stripeProductId, found.id);
+      });
     },
 
     async createCheckoutSession(i) {
@@ -245,6 +272,23 @@ function outagesAs502(gateway: BillingGateway): BillingGateway {
       });
   }
   return wrapped as unknown as BillingGateway;
+}
+
+/** A 4xx from Stripe on a catalog mirror write is the 502 naming Stripe's reason (outages are mapped by outagesAs502). */
+async function refusalAs502<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof Stripe.errors.StripeInvalidRequestError) throw paymentProviderRejected(e.message);
+    throw e;
+  }
+}
+
+async function productFeatureOf(stripe: Stripe, stripeProductId: string, stripeFeatureId: string) {
+  for await (const pf of stripe.products.listFeatures(stripeProductId, { limit: 100 })) {
+    if (pf.entitlement_feature.id === stripeFeatureId) return pf;
+  }
+  return null;
 }
 
 async function firstItemId(stripe: Stripe, subscriptionId: string): Promise<string> {
