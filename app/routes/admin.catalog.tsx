@@ -145,7 +145,10 @@ function ProductFeatures(props: {
       </ul>
       <details>
         <summary>Grant a feature with {product.name}</summary>
-        <p className="muted">Applies at once to every existing entitlement of this product (or price), not only to new purchases.</p>
+        <p className="muted">
+          Applies at once to every existing entitlement of this product (or price), not only to new purchases. A feature with a Stripe
+          lookup key granted at every price is attached to the product in Stripe too.
+        </p>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="add_feature" />
           <input type="hidden" name="productId" value={product.id} />
