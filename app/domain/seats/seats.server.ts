@@ -1,7 +1,7 @@
 import { and, desc, eq, ne } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Actor } from "../audit/audit.server";
-import { AppError, forbidden, notFound as notFoundError } from "../errors";
+import { AppError, notFound as notFoundError } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { type Compliance, decideOrgAction, type Role, type SeatRefusal } from "./rules";
 import { liveOrganizationEntitlements } from "../entitlements/organization.server";
