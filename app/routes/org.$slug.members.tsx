@@ -13,8 +13,7 @@ import {
   revokeInvitation,
 } from "../domain/tenants/members.server";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
-import { runAction } from "../infra/http/action-result.server";
-import { readForm } from "../infra/http/responses.server";
+import { runIntentAction } from "../infra/http/action-result.server";
 import { FieldError, FormMessage, type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
 
@@ -57,13 +56,10 @@ const DONE: Record<z.infer<typeof Intent>["intent"], string> = {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const slug = params.slug ?? "";
-  // Which form was posted, so the page shows the outcome's field errors beside the right one.
-  const which = { intent: "" };
-  return runAction(
-    async (form) => {
-      const raw = await readForm(request);
-      which.intent = raw.intent ?? "";
-      const input = form.parse(raw, Intent);
+  return runIntentAction(
+    request,
+    Intent,
+    async (input) => {
       const base = { db: context.db, allocators: context.seats, actorUserId: user.id, slug };
       const now = context.now();
       switch (input.intent) {
@@ -111,7 +107,6 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return DONE[input.intent];
     },
     "Done.",
-    which,
   );
 }
 

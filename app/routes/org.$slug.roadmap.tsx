@@ -14,8 +14,7 @@ import {
 } from "../domain/roadmaps/roadmaps.server";
 import { memberTenant } from "../domain/seats/seats.server";
 import { requireAccess, requireSession } from "../infra/auth/guards.server";
-import { runAction } from "../infra/http/action-result.server";
-import { readForm } from "../infra/http/responses.server";
+import { runIntentAction } from "../infra/http/action-result.server";
 import { FieldError, type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
 
@@ -62,13 +61,10 @@ const NOT_LIVE = "Publishing a roadmap needs a live Organization plan.";
 // tenant's live Organization plan, no seat needed), checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, tenant, canPublish, publish } = await memberContext(request, context, params.slug);
-  // Which form was posted, so the page shows field errors beside the right one.
-  const which = { intent: "" };
-  return runAction(
-    async (form) => {
-      const raw = await readForm(request);
-      which.intent = raw.intent ?? "";
-      const input = form.parse(raw, Intent);
+  return runIntentAction(
+    request,
+    Intent,
+    async (input) => {
       const now = context.now();
       switch (input.intent) {
         case "add":
@@ -96,7 +92,6 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       }
     },
     "Roadmap saved.",
-    which,
   );
 }
 

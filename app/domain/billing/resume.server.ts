@@ -1,9 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { AppError, conflict, forbidden, isAppError } from "../errors";
-import { canManage } from "../seats/rules";
-import { memberTenant } from "../seats/seats.server";
+import { AppError, conflict, isAppError } from "../errors";
+import { managedBillingCustomer } from "./portal.server";
 import { type Outcome } from "./provision.server";
 import { type Statement } from "./sync.server";
 import { type BillingEvent, type BillingGateway, type ResumeOutcome } from "./types";
@@ -132,19 +131,12 @@ export async function resumeOnCustomerUpdated(deps: {
  * attempt is audited either way, and the subscription stays paused).
  */
 export async function resumeTenantSubscription(deps: { db: Db; gateway: BillingGateway; userId: string; slug: string; now: number }) {
-  const tenant = await memberTenant(deps);
-  if (!tenant || !canManage(tenant.role)) throw forbidden("Only owners and admins manage billing.");
-  const row = await deps.db
-    .select({ customerId: schema.tenants.stripeCustomerId })
-    .from(schema.tenants)
-    .where(eq(schema.tenants.id, tenant.id))
-    .get();
-  if (!row?.customerId) throw new AppError({ code: "no_billing", status: 409, message: "This organisation has no billing account yet." });
+  const { tenant, customerId } = await managedBillingCustomer(deps);
   const plan = await resumeWithCard({
     db: deps.db,
     gateway: deps.gateway,
     tenantId: tenant.id,
-    customerId: row.customerId,
+    customerId,
     actor: { type: "user", id: deps.userId },
     reason: "Resume requested from the dashboard by an owner or admin",
     adoptNewestCard: true,

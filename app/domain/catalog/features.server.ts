@@ -71,6 +71,14 @@ export async function productGranting(deps: { db: Db; feature: string; preferKey
   return rows.find((r) => r.key === deps.preferKey) ?? rows.find((r) => r.published) ?? null;
 }
 
+/** A limit feature is granted with its limit, an on/off feature without one: else a 422 on `limit`. */
+export function checkLimitFits(feature: { kind: "boolean" | "limit" }, limit: number | null) {
+  if ((feature.kind === "limit") === (limit !== null)) return;
+  throw invalidInput(feature.kind === "limit" ? "A limit feature needs its limit." : "An on/off feature has no limit.", {
+    limit: [feature.kind === "limit" ? "Enter the limit to grant." : "Leave empty for an on/off feature."],
+  });
+}
+
 /** Every feature, with the products and prices that grant it. */
 export async function listFeatures(deps: { db: Db }) {
   const [features, grants] = await Promise.all([
@@ -172,11 +180,7 @@ export async function addProductFeature(deps: {
   if (!feature) throw invalidInput("Pick a feature.", { featureId: ["No such feature."] });
   if (input.priceId && price?.productId !== product.id)
     throw invalidInput("Pick a price of this product.", { priceId: ["Not a price of this product."] });
-  if ((feature.kind === "limit") !== (input.limit !== null)) {
-    throw invalidInput(feature.kind === "limit" ? "A limit feature needs its limit." : "An on/off feature has no limit.", {
-      limit: [feature.kind === "limit" ? "Enter the limit this product grants." : "Leave empty for an on/off feature."],
-    });
-  }
+  checkLimitFits(feature, input.limit);
   const existing = await db
     .select({ id: schema.productFeatures.id })
     .from(schema.productFeatures)

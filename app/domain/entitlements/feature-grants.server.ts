@@ -9,6 +9,7 @@ import { AuditReason } from "../audit/reason";
 import { conflict, invalidInput, notFound } from "../errors";
 import { strictInt } from "../input";
 import { isLive } from "./live";
+import { checkLimitFits } from "../catalog/features.server";
 
 const DAY = 86_400_000;
 
@@ -39,11 +40,7 @@ export async function grantFeature(deps: {
   ]);
   if (!tenant) throw notFound("No such tenant.");
   if (!feature) throw invalidInput("Pick a feature.", { featureId: ["No such feature."] });
-  if ((feature.kind === "limit") !== (input.limit !== null)) {
-    throw invalidInput(feature.kind === "limit" ? "A limit feature needs its limit." : "An on/off feature has no limit.", {
-      limit: [feature.kind === "limit" ? "Enter the limit to grant." : "Leave empty for an on/off feature."],
-    });
-  }
+  checkLimitFits(feature, input.limit);
   const id = newId("fgr");
   const validUntil = now + input.days * DAY;
   await db.batch([

@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type HeadersFunction } from "@remix-run/cloudflare";
 import { type z } from "zod";
 import { type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
-import { appErrorHeaders, errorJson } from "./responses.server";
+import { appErrorHeaders, errorJson, readForm } from "./responses.server";
 
 // The failure boundary (habit 17): routes hand their domain call to one of these two wrappers and
 // never catch errors themselves. Guards throw Responses, which pass straight through; an AppError
@@ -93,6 +93,29 @@ export async function runAction<T extends Outcome, X extends Record<string, unkn
   const fields = typeof outcome === "object" && outcome !== null ? outcome : {};
   const message = typeof outcome === "string" && outcome ? outcome : (fields as { message?: string }).message || okMessage;
   return data({ ...(extra as X), ...fields, ok: true, message, ...form.reply() } as unknown as FormResult<T, X>);
+}
+
+/**
+ * A page of several forms told apart by their `intent` field: the body is read as a form and parsed
+ * with `schema` (a union on `intent`), and either outcome says which form was posted (`intent`), so the
+ * page shows the answer's field errors beside the right form.
+ */
+export async function runIntentAction<S extends z.ZodType<{ intent: string }>, T extends Outcome>(
+  request: Request,
+  schema: S,
+  fn: (input: z.output<S>) => Promise<T>,
+  okMessage: string,
+) {
+  const which = { intent: "" };
+  return runAction(
+    async (form) => {
+      const raw = await readForm(request);
+      which.intent = raw.intent ?? "";
+      return fn(form.parse(raw, schema));
+    },
+    okMessage,
+    which,
+  );
 }
 
 /** An AppError as JSON `{ error, message, fieldErrors? }` with its status and headers; anything else is rethrown. */
