@@ -1,4 +1,5 @@
 import { isRouteErrorResponse, Link, NavLink, useActionData, useNavigation, useRouteError } from "@remix-run/react";
+import { type InputHTMLAttributes } from "react";
 import { AUDIT_REASON_LENGTH } from "../domain/audit/reason";
 import { FormMessage } from "./field";
 
@@ -86,13 +87,20 @@ export function StatusFilter(props: { statuses: readonly string[]; current: stri
   );
 }
 
+/** One labelled input of an admin form (its errors are listed by ActionMessage, by field name). */
+export function AdminField({ label, id, ...input }: { label: string; id: string } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="text" {...input} />
+    </div>
+  );
+}
+
 /** The reason an admin gives for an audited change, bounded as AuditReason bounds it. */
 export function ReasonField({ id }: { id: string }) {
   return (
-    <div className="field">
-      <label htmlFor={id}>Reason</label>
-      <input id={id} name="reason" type="text" required minLength={AUDIT_REASON_LENGTH.min} maxLength={AUDIT_REASON_LENGTH.max} />
-    </div>
+    <AdminField id={id} name="reason" label="Reason" required minLength={AUDIT_REASON_LENGTH.min} maxLength={AUDIT_REASON_LENGTH.max} />
   );
 }
 

@@ -22,7 +22,7 @@ import { formatMoney } from "../domain/catalog/pricing";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { ActionMessage, ReasonField } from "../components/admin";
+import { ActionMessage, AdminField, ReasonField } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
@@ -239,18 +239,9 @@ export default function AdminCatalog() {
           <summary>New feature</summary>
           <Form method="post" className="inline-fields">
             <input type="hidden" name="intent" value="create_feature" />
-            <div className="field">
-              <label htmlFor="nf-key">Key</label>
-              <input id="nf-key" name="key" type="text" required placeholder="reports.export" />
-            </div>
-            <div className="field">
-              <label htmlFor="nf-name">Name</label>
-              <input id="nf-name" name="name" type="text" required />
-            </div>
-            <div className="field">
-              <label htmlFor="nf-description">Description</label>
-              <input id="nf-description" name="description" type="text" />
-            </div>
+            <AdminField id="nf-key" name="key" label="Key" required placeholder="reports.export" />
+            <AdminField id="nf-name" name="name" label="Name" required />
+            <AdminField id="nf-description" name="description" label="Description" />
             <div className="field">
               <label htmlFor="nf-kind">Kind</label>
               <select id="nf-kind" name="kind" defaultValue="boolean">
@@ -368,18 +359,9 @@ export default function AdminCatalog() {
         <h2 id="new-product">New product</h2>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="create_product" />
-          <div className="field">
-            <label htmlFor="np-key">Key</label>
-            <input id="np-key" name="key" type="text" required />
-          </div>
-          <div className="field">
-            <label htmlFor="np-name">Name</label>
-            <input id="np-name" name="name" type="text" required />
-          </div>
-          <div className="field">
-            <label htmlFor="np-description">Description</label>
-            <input id="np-description" name="description" type="text" />
-          </div>
+          <AdminField id="np-key" name="key" label="Key" required />
+          <AdminField id="np-name" name="name" label="Name" required />
+          <AdminField id="np-description" name="description" label="Description" />
           <div className="field">
             <label htmlFor="np-kind">Kind</label>
             <select id="np-kind" name="kind" defaultValue="subscription">
