@@ -117,3 +117,12 @@ export async function sameRateLimitWindow(needMs: number, periodS = 60) {
   const left = periodS * 1000 - (Date.now() % (periodS * 1000));
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }
+
+/** The page's text as a reader sees it (React separates adjacent text with <!-- -->). */
+export const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
+
+/** Rows of `table` matching `where` (our own SQL, bound values), for before/after comparisons. */
+export const countRows = async (table: string, where = "1 = 1", ...binds: unknown[]) =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;

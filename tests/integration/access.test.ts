@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { deliverAll, eventsFor, PRICE, stripe } from "../factories/billing";
-import { agent, type Agent, form, signedInAgent } from "../factories/http";
+import { agent, type Agent, form, signedInAgent, pageText } from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember, cancelInStripe, ownerWithOrganization, purchase, systemAdmin } from "../factories/tenants";
 
@@ -9,9 +9,6 @@ import { addMember, cancelInStripe, ownerWithOrganization, purchase, systemAdmin
 const LESSON_SECRET = "Never create an account, a team or a licence before the money is confirmed";
 const OUTLINE_SECRET = "Pay first, provision second";
 const ROADMAP_SECRET = "Quantum widget launch";
-
-// The page's text as a reader sees it (React separates adjacent text with <!-- -->).
-const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 
 type World = Awaited<ReturnType<typeof buildWorld>>;
 let worldPromise: Promise<World> | undefined;

@@ -12,17 +12,20 @@ import {
   startCheckout,
   tenantState,
 } from "../factories/billing";
-import { agent, BASE, callWorker, json, sameRateLimitWindow, signedInAgent, uniqueEmail } from "../factories/http";
+import {
+  agent,
+  BASE,
+  callWorker,
+  json,
+  sameRateLimitWindow,
+  signedInAgent,
+  uniqueEmail,
+  pageText,
+  countRows as count,
+} from "../factories/http";
 
 // How a checkout ends when it does not simply succeed: a delayed (bank debit) payment that settles
 // later or fails, Stripe being unreachable, and the endpoint aliases of the MVP plan.
-
-const count = async (table: string, where = "1 = 1", ...binds: unknown[]) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
-    .bind(...binds)
-    .first<{ n: number }>())!.n;
-
-const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 
 /** An Accelerator Checkout paid with a delayed method: the session completes "unpaid" and settles later. */
 async function payAsync(organizationName: string) {

@@ -14,12 +14,7 @@ import {
   stripe,
   tenantState,
 } from "../factories/billing";
-import { agent, json, signedInAgent } from "../factories/http";
-
-const count = async (table: string, where = "1 = 1", ...binds: unknown[]) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
-    .bind(...binds)
-    .first<{ n: number }>())!.n;
+import { agent, json, signedInAgent, countRows as count } from "../factories/http";
 
 async function buyOrganization(seats = 5) {
   const buyer = await signedInAgent();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { multipart, packageBytes, storedFor, systemApplication } from "../factories/downloads";
-import { type Agent, BASE, callWorker, form, json } from "../factories/http";
+import { type Agent, BASE, callWorker, form, json, pageText } from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 import { systemAdmin } from "../factories/tenants";
 
@@ -65,8 +65,6 @@ async function rowsOf(w: World) {
     stored: await storedFor(w.tenant.id),
   };
 }
-
-const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 
 test("switched on, an entitled owner gets the locked 403 on every kind of gated page and API, and no row changes", async () => {
   const w = await world();

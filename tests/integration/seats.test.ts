@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliverAll, eventsFor, stripe, tenantState } from "../factories/billing";
-import { form, json, signedInAgent, verifiedAgent } from "../factories/http";
+import { form, json, signedInAgent, verifiedAgent, pageText } from "../factories/http";
 import {
   activeSeats,
   allocator,
@@ -333,7 +333,6 @@ test("Stripe lowering the quantity below the assigned seats marks the tenant ove
   expect(await complianceOf(org.tenant.id)).toBe("ok");
 });
 
-const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 /** The proration date of the quote a billing page shows (its hidden field), as the page would post it back. */
 const quoteTime = (html: string) => /name="prorationDate" value="(\d+)"/.exec(html)?.[1] ?? "";
 /** "€46.67" in the page as minor units. */
