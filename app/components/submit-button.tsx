@@ -52,6 +52,12 @@ export function SubmitButton({
   // A submission in flight, or the revalidation that follows it (GET forms are plain navigations).
   const submitting =
     navigation.state === "submitting" || (navigation.state === "loading" && (navigation.formMethod ?? "GET").toUpperCase() !== "GET");
+  // A page that posts this form with a fetcher instead (disabling the button meanwhile) gets it back when that ends.
+  const [wasDisabled, setWasDisabled] = useState(Boolean(disabled));
+  if (wasDisabled !== Boolean(disabled)) {
+    setWasDisabled(Boolean(disabled));
+    if (!disabled) setSent(false);
+  }
   const pending = sent || (submitting && isMine(ref.current, navigation));
   return (
     <button

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, redirect } from "@remix-run/cloudflare";
-import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
+import { StartCheckoutInput, startCheckoutFor } from "../domain/billing/checkout.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { isJsonRequest, jsonResponse, parseWith, readForm, readJson } from "../infra/http/responses.server";
@@ -12,14 +12,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const json = isJsonRequest(request);
   return runJson(async () => {
     const input = parseWith(StartCheckoutInput, json ? await readJson(request) : await readForm(request));
-    const result = await startCheckout({
-      db: context.db,
-      gateway: context.billing(),
-      user,
-      input,
-      appUrl: context.config.APP_URL,
-      now: context.now(),
-    });
+    const result = await startCheckoutFor(context, user, input);
     return json || !("url" in result) ? jsonResponse(result) : redirect(result.url, 303);
   });
 }

@@ -3,7 +3,8 @@ import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { z } from "zod";
-import { StartCheckoutInput, startCheckout } from "../domain/billing/checkout.server";
+import { StartCheckoutInput, startCheckoutFor } from "../domain/billing/checkout.server";
+import { SubmitButton } from "../components/submit-button";
 import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { strictInt } from "../domain/input";
@@ -53,14 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const raw = await readForm(request);
     if (raw.tenantId === "new") delete raw.tenantId;
     const input = form.parse(raw, StartCheckoutInput);
-    const started = await startCheckout({
-      db: context.db,
-      gateway: context.billing(),
-      user,
-      input,
-      appUrl: context.config.APP_URL,
-      now: context.now(),
-    });
+    const started = await startCheckoutFor(context, user, input);
     return "url" in started ? redirect(started.url, 303) : { clientSecret: started.clientSecret };
   }, "On to payment.");
 }
@@ -174,9 +168,9 @@ export default function CheckoutStart() {
             </label>
           </fieldset>
         ) : null}
-        <button type="submit" className="button" disabled={fetcher.state !== "idle"}>
+        <SubmitButton reloadDocument pendingLabel="Opening checkout..." disabled={fetcher.state !== "idle"}>
           Continue to payment
-        </button>
+        </SubmitButton>
       </Form>
       <p>
         <Link to="/pricing">Back to pricing</Link>

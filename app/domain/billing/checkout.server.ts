@@ -33,6 +33,13 @@ const CHECKOUT_TTL_MS = 35 * 60 * 1000;
  * Opens a Stripe Checkout for a signed-in buyer. Pay first: this writes only the purchase intent
  * (and remembers the Stripe customer); tenants, memberships and entitlements wait for the webhook.
  */
+/** What a request hands startCheckout: its load context's database, Stripe gateway, app URL and clock. */
+export type CheckoutContext = { db: Db; billing: () => BillingGateway; config: { APP_URL: string }; now: () => number };
+
+/** startCheckout for the page and the JSON API alike, its dependencies read from the request's context. */
+export const startCheckoutFor = (ctx: CheckoutContext, user: { id: string; email: string }, input: StartCheckoutInput) =>
+  startCheckout({ db: ctx.db, gateway: ctx.billing(), user, input, appUrl: ctx.config.APP_URL, now: ctx.now() });
+
 export async function startCheckout(deps: {
   db: Db;
   gateway: BillingGateway;
