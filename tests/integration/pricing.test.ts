@@ -54,8 +54,8 @@ test("the public pricing lists what each product and price grants", async () => 
   // Uploads come with the MAX and ULTRA tiers only.
   const byTier = org.prices.map((p) => [p.tier, p.interval, p.features.map((f) => f.key)]);
   expect(byTier).toContainEqual(["PRO", "month", []]);
-  expect(byTier).toContainEqual(["MAX", "year", ["uploads.pro"]]);
-  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.pro"]]);
+  expect(byTier).toContainEqual(["MAX", "year", ["uploads.max_bytes", "uploads.pro"]]);
+  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.max_bytes", "uploads.pro"]]);
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc.features.map((f) => f.key)).toEqual(["accelerator.course"]);
 });
