@@ -121,9 +121,19 @@ export const SEED_FEATURES = [
     kind: "boolean",
     scope: "organization",
   },
+  {
+    id: "ftr_uploads_max_bytes",
+    key: "uploads.max_bytes",
+    name: "Upload size",
+    description: "The largest package (in bytes) the organisation may upload; the Worker's UPLOAD_MAX_BYTES stays the ceiling.",
+    kind: "limit",
+    scope: "organization",
+  },
 ] as const satisfies readonly SeedFeature[];
 
 type FeatureKey = (typeof SEED_FEATURES)[number]["key"];
+
+const MiB = 1024 * 1024;
 
 // Which product (or price, for tier differences) grants which feature, and with what limit.
 export const SEED_PRODUCT_FEATURES: { productId: string; priceId: string | null; feature: FeatureKey; limit: number | null }[] = [
@@ -137,6 +147,13 @@ export const SEED_PRODUCT_FEATURES: { productId: string; priceId: string | null;
     priceId: p.id,
     feature: "uploads.pro" as const,
     limit: null,
+  })),
+  // ...with a package size limit per tier (the Worker's UPLOAD_MAX_BYTES, 200 MiB today, stays the ceiling).
+  ...SEED_PRICES.filter((p) => p.tier === "MAX" || p.tier === "ULTRA").map((p) => ({
+    productId: p.productId,
+    priceId: p.id,
+    feature: "uploads.max_bytes" as const,
+    limit: p.tier === "MAX" ? 512 * MiB : 1024 * MiB,
   })),
 ];
 

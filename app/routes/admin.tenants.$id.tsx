@@ -27,7 +27,7 @@ export async function loader({ context, params }: LoaderFunctionArgs) {
   const detail = await getTenantDetail({ db: context.db, tenantId: params.id ?? "", now: context.now() });
   if (!detail) throw new Response("No such tenant.", { status: 404 });
   const [proUploads, features, catalog, allFeatures] = await Promise.all([
-    proUploadStatus({ db: context.db, tenantId: detail.tenant.id, now: context.now() }),
+    proUploadStatus({ db: context.db, tenantId: detail.tenant.id, now: context.now(), ceiling: context.config.UPLOAD_MAX_BYTES }),
     tenantFeatures({ db: context.db, tenantId: detail.tenant.id, now: context.now() }),
     listCatalog({ db: context.db }),
     listFeatures({ db: context.db }),

@@ -30,17 +30,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request, { api: true });
   if (request.method !== "POST") return methodNotAllowed("POST");
   return runJson(async () => {
-    const maxBytes = context.config.UPLOAD_MAX_BYTES;
+    const ceiling = context.config.UPLOAD_MAX_BYTES;
     const query = parseWith(Query, Object.fromEntries(new URL(request.url).searchParams));
-    refuseDeclaredOversize(request, maxBytes);
+    refuseDeclaredOversize(request, ceiling);
     const target = await requireUploadTarget({
       db: context.db,
       userId: session.user.id,
       tenantSlug: query.tenant,
       now: context.now(),
+      ceiling,
       access: await requireAccess(context, request, { api: true }),
     });
-    return withUploadForm(request, maxBytes, async ({ fields, file }) => {
+    // The tenant's upload size limit (a limit feature, ADR 018): a larger declared body is refused before it is read.
+    return withUploadForm(request, target.limit, async ({ fields, file }) => {
       const input = parseWith(fieldsFor(query.tenant), fields);
       const result = await proUpload({
         db: context.db,
@@ -49,7 +51,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
         application: input.application,
         version: input.version,
         file,
-        maxBytes,
         now: context.now(),
       });
       return jsonResponse(result, { status: 201 });

@@ -17,8 +17,11 @@ import { FieldError, type FormResult } from "../components/field";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
 
+// Any published product by its key (the catalog is data, ADR 018), optionally one of its prices by id;
+// both are looked up in the public catalog below, so an unknown or unpublished one is a 404.
 const Plan = z.object({
-  plan: z.enum(["organization", "accelerator"]).catch("organization"),
+  plan: z.string().trim().min(1).max(80).default("organization").catch(""),
+  price: z.string().trim().min(1).max(100).optional().catch(""),
   interval: z.enum(["month", "year"]).catch("month"),
   seats: strictInt({ min: 1, max: 1000, label: "Seats" }).catch(5),
 });
@@ -31,7 +34,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { products } = await getPublicPricing({ db: context.db });
   const product = products.find((p) => p.key === q.plan);
   if (!product) throw new Response("That product is not on sale.", { status: 404 });
-  const price = product.seatBased ? priceForSeats(product.prices, q.interval, q.seats) : (product.prices[0] ?? null);
+  const price = q.price
+    ? (product.prices.find((p) => p.id === q.price) ?? null)
+    : product.seatBased
+      ? priceForSeats(product.prices, q.interval, q.seats)
+      : (product.prices.find((p) => p.interval === q.interval) ?? product.prices[0] ?? null);
   if (!price) throw new Response("No price covers that choice.", { status: 404 });
   const seats = product.seatBased ? q.seats : 1;
   const tenants = await listManagedTenants({ db: context.db, userId: user.id });

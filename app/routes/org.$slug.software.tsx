@@ -20,11 +20,13 @@ export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  return {
-    tenant,
-    maxBytes: context.config.UPLOAD_MAX_BYTES,
-    ...(await tenantSoftware({ db: context.db, tenantId: tenant.id, now: context.now() })),
-  };
+  const software = await tenantSoftware({
+    db: context.db,
+    tenantId: tenant.id,
+    now: context.now(),
+    ceiling: context.config.UPLOAD_MAX_BYTES,
+  });
+  return { tenant, maxBytes: software.proUploads.maxBytes, ...software };
 }
 
 const Upload = z.object({
@@ -38,8 +40,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const now = context.now();
   return runAction(async (form) => {
     // The declared size, and for uploads the plan and the upload switch, are checked before the body is read.
-    const maxBytes = context.config.UPLOAD_MAX_BYTES;
-    refuseDeclaredOversize(request, maxBytes);
+    const ceiling = context.config.UPLOAD_MAX_BYTES;
+    refuseDeclaredOversize(request, ceiling);
     const multipart = (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
     if (!multipart) {
       const form = await readForm(request);
@@ -48,10 +50,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return { message: "New licence token created. Copy it now: it is shown only once.", token };
     }
     const access = await requireAccess(context, request);
-    const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now, access });
-    return withUploadForm(request, maxBytes, async ({ fields, file }) => {
+    const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now, ceiling, access });
+    return withUploadForm(request, target.limit, async ({ fields, file }) => {
       const input = form.parse(fields, Upload);
-      const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, maxBytes, now });
+      const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, now });
       return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
     });
   }, "Done.");

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { track } from "../domain/analytics/track.server";
 import { formatMoney, priceForSeats, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
-import { badRequest } from "../domain/errors";
+import { badRequest, invalidInput } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -19,7 +19,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 const UpgradeClick = z.object({
-  product: z.enum(["organization", "accelerator"], { error: "Choose a product." }),
+  // Any published product's key: checked against the public catalog below.
+  product: z.string({ error: "Choose a product." }).trim().min(1, "Choose a product.").max(80),
   interval: z.enum(["month", "year"]).default("month"),
   seats: strictInt({ min: 1, max: 1000, label: "Seats" }).default(1),
 });
@@ -30,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const input = parseWith(UpgradeClick, await readForm(request));
     const { products } = await getPublicPricing({ db: context.db });
     const product = products.find((p) => p.key === input.product);
-    if (!product) throw badRequest("That product is not on sale.");
+    if (!product) throw invalidInput("That product is not on sale.", { product: ["That product is not on sale."] });
     if (product.seatBased && !priceForSeats(product.prices, input.interval, input.seats)) {
       throw badRequest("No price covers that number of seats.", { seats: ["No price covers that number of seats."] });
     }
@@ -164,6 +165,38 @@ function AcceleratorCard(props: { product: PublicProduct }) {
   );
 }
 
+/** Any other published product (made in Admin → Catalog): what it grants, its price, and a way to buy it. */
+function ProductCard(props: { product: PublicProduct; interval: "month" | "year" }) {
+  const { product } = props;
+  const price = product.prices.find((p) => p.interval === props.interval) ?? product.prices[0];
+  const titleId = `product-${product.key}-title`;
+  return (
+    <article className="card" aria-labelledby={titleId}>
+      <h2 id={titleId}>{product.name}</h2>
+      <p className="muted">{product.description}</p>
+      {price ? (
+        <p className="price-big">
+          {formatMoney(price.unitAmount, price.currency)} <span className="muted">{price.interval ? `/ ${price.interval}` : "once"}</span>
+        </p>
+      ) : null}
+      <ul>
+        {[...product.features, ...(price?.features ?? [])].map((f) => (
+          <li key={f.key}>
+            {f.name}
+            {f.kind === "limit" && f.limit !== null ? `: ${f.limit}` : ""}
+          </li>
+        ))}
+      </ul>
+      <Form method="post">
+        <input type="hidden" name="product" value={product.key} />
+        <input type="hidden" name="interval" value={price?.interval ?? "month"} />
+        <input type="hidden" name="seats" value={price?.minSeats ?? 1} />
+        <SubmitButton pendingLabel="Starting checkout...">{`Buy ${product.name}`}</SubmitButton>
+      </Form>
+    </article>
+  );
+}
+
 export default function Pricing() {
   const { products } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
@@ -178,6 +211,11 @@ export default function Pricing() {
       <div className="pricing-grid">
         {organization ? <OrganizationCard product={organization} interval={interval} seats={seats} onSeats={setSeats} /> : null}
         {accelerator ? <AcceleratorCard product={accelerator} /> : null}
+        {products
+          .filter((p) => p !== organization && p !== accelerator)
+          .map((p) => (
+            <ProductCard key={p.key} product={p} interval={interval} />
+          ))}
       </div>
       {products.length === 0 ? <p>No products are on sale right now.</p> : null}
     </>

@@ -54,8 +54,8 @@ test("the public pricing lists what each product and price grants", async () => 
   // Uploads come with the MAX and ULTRA tiers only.
   const byTier = org.prices.map((p) => [p.tier, p.interval, p.features.map((f) => f.key)]);
   expect(byTier).toContainEqual(["PRO", "month", []]);
-  expect(byTier).toContainEqual(["MAX", "year", ["uploads.pro"]]);
-  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.pro"]]);
+  expect(byTier).toContainEqual(["MAX", "year", ["uploads.max_bytes", "uploads.pro"]]);
+  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.max_bytes", "uploads.pro"]]);
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc.features.map((f) => f.key)).toEqual(["accelerator.course"]);
 });
@@ -132,3 +132,47 @@ for (const [name, fields, status] of [
     expect(await clicks()).toBe(before);
   });
 }
+
+test("/checkout/start sells any published product by its key (and a price by its id); unknown ones are a 404, never a 500", async () => {
+  const { agent: a } = await signedInAgent();
+  const key = `pass-${crypto.randomUUID().slice(0, 8)}`;
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO products (id, key, name, description, kind, published, seat_based, created_at) VALUES (?, ?, 'Data Pass', 'Made in the admin', 'one_time', 1, 0, ?)",
+    ).bind(`prd_${key}`, key, now),
+    env.DB.prepare(
+      "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES (?, ?, ?, 'eur', 1900, 1, 0, ?)",
+    ).bind(`prc_${key}`, `prd_${key}`, `${key}_once`, now),
+  ]);
+  try {
+    const page = await a.fetch(`/checkout/start?plan=${key}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Data Pass");
+    expect(html).toContain(`value="prc_${key}"`);
+    // The pricing page's and the locked page's CTA lead there too.
+    const click = await a.fetch("/pricing", form({ product: key }));
+    expect(click.status).toBe(302);
+    expect(click.headers.get("Location")).toBe(`/checkout/start?plan=${key}&interval=month&seats=1`);
+    // A price by its id; today's URLs keep working.
+    const max = await a.fetch("/checkout/start?plan=organization&price=prc_organization_max_monthly&seats=25");
+    expect(max.status).toBe(200);
+    expect(await max.text()).toContain('value="prc_organization_max_monthly"');
+    expect((await a.fetch("/checkout/start?plan=accelerator")).status).toBe(200);
+    expect((await a.fetch("/checkout/start")).status).toBe(200);
+    for (const query of [
+      "plan=gold",
+      `plan=${key}&price=prc_organization_max_monthly`,
+      "plan=accelerator&price=nope",
+      `plan=${"x".repeat(500)}`,
+    ]) {
+      expect((await a.fetch(`/checkout/start?${query}`)).status, query).toBe(404);
+    }
+    // Unpublished: not on sale any more.
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
+    expect((await a.fetch(`/checkout/start?plan=${key}`)).status).toBe(404);
+  } finally {
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
+  }
+});

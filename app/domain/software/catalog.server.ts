@@ -111,7 +111,7 @@ export async function listSystemCatalog(deps: { db: Db }) {
 }
 
 /** The tenant software page: Pro upload status, client compliance and the tenant catalog's versions. */
-export async function tenantSoftware(deps: { db: Db; tenantId: string; now: number }) {
+export async function tenantSoftware(deps: { db: Db; tenantId: string; now: number; ceiling: number }) {
   const applications = await applicationsWithVersions(deps.db, tenantCatalogId(deps.tenantId));
   return {
     proUploads: await proUploadStatus(deps),

@@ -3,8 +3,25 @@ import { type PackageKind, sniffPackage } from "./rules";
 
 const SIGNATURE_BYTES = 8;
 
-export const packageTooLarge = (maxBytes: number) =>
-  new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${maxBytes} bytes.` });
+/**
+ * An upload's size limit: the Worker's ceiling (UPLOAD_MAX_BYTES) as a number, or a plan's limit
+ * feature (ADR 018, `uploads.max_bytes`) where that is lower; a refusal then names the feature.
+ */
+export type SizeLimit = number | { maxBytes: number; feature: { key: string; name: string }; upgradeUrl: string };
+
+export const maxBytesOf = (limit: SizeLimit): number => (typeof limit === "number" ? limit : limit.maxBytes);
+
+export const packageTooLarge = (limit: SizeLimit) =>
+  typeof limit === "number"
+    ? new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${limit} bytes.` })
+    : new AppError({
+        code: "payload_too_large",
+        status: 413,
+        message:
+          `The file is larger than ${limit.maxBytes} bytes, the upload limit of your plan ` +
+          `(${limit.feature.name}, ${limit.feature.key}). Upgrade for a larger limit: ${limit.upgradeUrl}`,
+        details: { json: { feature: limit.feature.key, limit: limit.maxBytes, upgradeUrl: limit.upgradeUrl } },
+      });
 
 const badSignature = (kind: PackageKind) => {
   const message = `The file is not a valid ${kind.toUpperCase()} package (its first bytes do not match).`;
@@ -19,9 +36,10 @@ const badSignature = (kind: PackageKind) => {
  */
 export function checkedPackageBody(
   body: ReadableStream<Uint8Array>,
-  rule: { kind: PackageKind; maxBytes: number },
+  rule: { kind: PackageKind; maxBytes: SizeLimit },
 ): ReadableStream<Uint8Array> {
   const source = body.getReader();
+  const maxBytes = maxBytesOf(rule.maxBytes);
   const head = new Uint8Array(SIGNATURE_BYTES);
   let seen = 0;
   const signatureOk = () => sniffPackage(head.subarray(0, Math.min(seen, SIGNATURE_BYTES))) === rule.kind;
@@ -36,7 +54,7 @@ export function checkedPackageBody(
     }
     const before = seen;
     seen += value.byteLength;
-    if (seen > rule.maxBytes) throw packageTooLarge(rule.maxBytes);
+    if (seen > maxBytes) throw packageTooLarge(rule.maxBytes);
     if (before < SIGNATURE_BYTES) {
       head.set(value.subarray(0, SIGNATURE_BYTES - before), before);
       if (seen >= SIGNATURE_BYTES && !signatureOk()) throw badSignature(rule.kind);

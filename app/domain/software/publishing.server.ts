@@ -6,7 +6,7 @@ import { AppError, conflict, forbidden, invalidInput } from "../errors";
 import { requireManagedTenant } from "../seats/seats.server";
 import { slugify } from "../slug";
 import { streamToR2 } from "../../infra/storage/r2-multipart.server";
-import { checkedPackageBody } from "./package-body";
+import { checkedPackageBody, type SizeLimit } from "./package-body";
 import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
 import { tenantFeatures } from "../entitlements/feature-grants.server";
 import { type Access, lockedMessage } from "../entitlements/access";
@@ -21,7 +21,7 @@ export type PackageFile = { name: string; body: ReadableStream<Uint8Array> };
  * What can be checked about a package before any of its bytes are read (version, file name); the
  * size limit and the signature are checked as the bytes stream (checkedPackageBody).
  */
-export function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: number }) {
+export function checkPackage(input: { version: string; file: PackageFile | null; maxBytes: SizeLimit }) {
   const fieldErrors: Record<string, string[]> = {};
   if (!isSaneVersion(input.version)) fieldErrors.version = ["Use a version like 1.2.3 (2 to 4 numbers, optional -suffix)."];
   if (!input.file) fieldErrors.file = ["Choose an .msi or .exe file."];
@@ -177,17 +177,31 @@ export async function addSystemVersion(deps: {
 /** The feature uploads need (ADR 018); the seeded catalog grants it with the MAX and ULTRA tiers. */
 export const UPLOAD_FEATURE = "uploads.pro";
 
-/** Why a tenant may or may not upload: the upload feature through a live entitlement or grant, and the admin switch. */
-export async function proUploadStatus(deps: { db: Db; tenantId: string; now: number }) {
+/** The limit feature that caps a package's size (seeded with the MAX and ULTRA prices); where to get a larger one. */
+export const UPLOAD_SIZE_FEATURE = "uploads.max_bytes";
+export const UPLOAD_UPGRADE_URL = "/pricing";
+
+/**
+ * Why a tenant may or may not upload: the upload feature through a live entitlement or grant, and the
+ * admin switch; and the package size it may upload: the Worker's ceiling (UPLOAD_MAX_BYTES), or the
+ * largest live `uploads.max_bytes` limit where that is lower (ADR 018: the limit is data).
+ */
+export async function proUploadStatus(deps: { db: Db; tenantId: string; now: number; ceiling: number }) {
   const [tenant, features] = await Promise.all([
     deps.db.select({ enabled: schema.tenants.proUploadsEnabled }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get(),
     tenantFeatures(deps),
   ]);
   const pro = features.some((f) => f.key === UPLOAD_FEATURE && f.live);
-  return { pro, enabled: Boolean(tenant?.enabled) };
+  const sized = features.filter((f) => f.key === UPLOAD_SIZE_FEATURE && f.live && f.limit !== null);
+  const featureLimit = sized.length ? Math.max(...sized.map((f) => f.limit ?? 0)) : null;
+  const limit: SizeLimit =
+    featureLimit !== null && featureLimit < deps.ceiling
+      ? { maxBytes: featureLimit, feature: { key: UPLOAD_SIZE_FEATURE, name: sized[0]!.name }, upgradeUrl: UPLOAD_UPGRADE_URL }
+      : deps.ceiling;
+  return { pro, enabled: Boolean(tenant?.enabled), limit, maxBytes: typeof limit === "number" ? limit : limit.maxBytes };
 }
 
-export type UploadTarget = { tenantId: string; tenantName: string; userId: string };
+export type UploadTarget = { tenantId: string; tenantName: string; userId: string; limit: SizeLimit };
 
 /**
  * Who may upload where, decided before the request body is read: an active owner or admin of the
@@ -199,6 +213,8 @@ export async function requireUploadTarget(deps: {
   userId: string;
   tenantSlug: string;
   now: number;
+  /** The Worker's upload ceiling (UPLOAD_MAX_BYTES); the tenant's `uploads.max_bytes` limit applies where lower. */
+  ceiling: number;
   /** The uploader's access; the kill switch refuses uploads as it refuses downloads. */
   access: Pick<Access, "switchedOff">;
 }): Promise<UploadTarget> {
@@ -209,10 +225,10 @@ export async function requireUploadTarget(deps: {
     slug: deps.tenantSlug,
     refusal: "Only owners and admins can upload packages.",
   });
-  const status = await proUploadStatus({ db: deps.db, tenantId: tenant.id, now: deps.now });
+  const status = await proUploadStatus({ db: deps.db, tenantId: tenant.id, now: deps.now, ceiling: deps.ceiling });
   if (!status.pro) throw forbidden("Uploads are part of the Pro plan (the MAX or ULTRA tier of Organization).");
   if (!status.enabled) throw forbidden("Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.");
-  return { tenantId: tenant.id, tenantName: tenant.name, userId: deps.userId };
+  return { tenantId: tenant.id, tenantName: tenant.name, userId: deps.userId, limit: status.limit };
 }
 
 /** A Pro upload to a target from requireUploadTarget: the package passes every check, and a refusal stores nothing in R2 or D1. */
@@ -223,7 +239,6 @@ export async function proUpload(deps: {
   application: string;
   version: string;
   file: PackageFile | null;
-  maxBytes: number;
   now: number;
 }) {
   const { target } = deps;
@@ -231,7 +246,7 @@ export async function proUpload(deps: {
   const slug = appSlug(appName);
   if (!slug || appName.length > 80)
     throw invalidInput("Some fields need attention.", { application: ["Name the application (1 to 80 characters)."] });
-  const pkg = checkPackage(deps);
+  const pkg = checkPackage({ ...deps, maxBytes: target.limit });
   const catalogId = tenantCatalogId(target.tenantId);
   let app = await deps.db
     .select({ id: schema.softwareApplications.id })

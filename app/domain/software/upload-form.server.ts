@@ -1,15 +1,15 @@
 import { MultipartReader, multipartBoundary } from "../../infra/http/multipart-stream.server";
 import { badRequest } from "../errors";
-import { packageTooLarge as tooLarge } from "./package-body";
+import { maxBytesOf, packageTooLarge as tooLarge, type SizeLimit } from "./package-body";
 import { type PackageFile } from "./publishing.server";
 
 // Room for the multipart boundaries and the text fields around the file.
 const MULTIPART_OVERHEAD = 64 * 1024;
 
 /** A declared Content-Length above the upload limit (plus multipart overhead) is a 413 before anything reads the body. */
-export function refuseDeclaredOversize(request: Request, maxBytes: number): void {
+export function refuseDeclaredOversize(request: Request, limit: SizeLimit): void {
   const declared = request.headers.get("Content-Length");
-  if (declared !== null && Number(declared) > maxBytes + MULTIPART_OVERHEAD) throw tooLarge(maxBytes);
+  if (declared !== null && Number(declared) > maxBytesOf(limit) + MULTIPART_OVERHEAD) throw tooLarge(limit);
 }
 
 export type UploadForm = { fields: Record<string, string>; file: PackageFile | null };
@@ -18,7 +18,7 @@ export type UploadForm = { fields: Record<string, string>; file: PackageFile | n
  * Reads the upload form, hands it to `handle`, and afterwards reads whatever `handle` left of the body
  * (a refusal before the file was read): the request is always read to its end, or to the limit.
  */
-export async function withUploadForm<T>(request: Request, maxBytes: number, handle: (form: UploadForm) => Promise<T>): Promise<T> {
+export async function withUploadForm<T>(request: Request, maxBytes: SizeLimit, handle: (form: UploadForm) => Promise<T>): Promise<T> {
   const { drain, ...form } = await readUploadForm(request, maxBytes);
   try {
     return await handle(form);
@@ -35,13 +35,13 @@ export async function withUploadForm<T>(request: Request, maxBytes: number, hand
  * overhead) as it streams, and the file's own bytes against `maxBytes` by the package check.
  * Callers decide who may upload (requireUploadTarget) before calling this.
  */
-async function readUploadForm(request: Request, maxBytes: number): Promise<UploadForm & { drain: () => Promise<void> }> {
+async function readUploadForm(request: Request, maxBytes: SizeLimit): Promise<UploadForm & { drain: () => Promise<void> }> {
   refuseDeclaredOversize(request, maxBytes);
   const boundary = multipartBoundary(request.headers.get("Content-Type"));
   if (!boundary) throw badRequest("Send the upload as multipart/form-data.");
   if (!request.body) throw badRequest("The request body is not a valid multipart form: it is empty.");
   const form = new MultipartReader(request.body, boundary, {
-    maxBodyBytes: maxBytes + MULTIPART_OVERHEAD,
+    maxBodyBytes: maxBytesOf(maxBytes) + MULTIPART_OVERHEAD,
     tooLarge: () => tooLarge(maxBytes),
   });
   const fields: Record<string, string> = {};

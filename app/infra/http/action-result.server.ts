@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type HeadersFunction } from "@remix-run/cloudflare";
 import { type z } from "zod";
 import { type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
-import { appErrorHeaders, errorJson, readForm } from "./responses.server";
+import { appErrorHeaders, jsonResponse, readForm } from "./responses.server";
 
 // The failure boundary (habit 17): routes hand their domain call to one of these two wrappers and
 // never catch errors themselves. Guards throw Responses, which pass straight through; an AppError
@@ -118,10 +118,16 @@ export async function runIntentAction<S extends z.ZodType<{ intent: string }>, T
   );
 }
 
-/** An AppError as JSON `{ error, message, fieldErrors? }` with its status and headers; anything else is rethrown. */
+/**
+ * An AppError as JSON `{ error, message, fieldErrors? }` (plus the fields its `details.json` names, e.g.
+ * a limit feature's `feature, limit, upgradeUrl`) with its status and headers; anything else is rethrown.
+ */
 function appErrorToJson(e: unknown, status?: number): Response {
-  if (isAppError(e)) return errorJson(status ?? e.status, e.code, e.message, e.details?.fieldErrors, appErrorHeaders(e));
-  throw e;
+  if (!isAppError(e)) throw e;
+  const extra = (e.details?.json ?? {}) as Record<string, unknown>;
+  const fieldErrors = e.details?.fieldErrors;
+  const body = { ...extra, error: e.code, message: e.message, ...(fieldErrors ? { fieldErrors } : {}) };
+  return jsonResponse(body, { status: status ?? e.status, headers: appErrorHeaders(e) });
 }
 
 /**
