@@ -36,10 +36,19 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
         .where(eq(schema.productPrices.stripePriceId, sub.priceId))
         .get()
     : undefined;
-  const productId =
-    price?.productId ??
-    (await db.select({ id: schema.products.id }).from(schema.products).where(eq(schema.products.key, "organization")).get())?.id;
-  if (!productId) throw new Error("The Organization product is missing from the catalog");
+  const product = price
+    ? await db
+        .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+        .from(schema.products)
+        .where(eq(schema.products.id, price.productId))
+        .get()
+    : await db
+        .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+        .from(schema.products)
+        .where(eq(schema.products.key, "organization"))
+        .get();
+  if (!product) throw new Error("The Organization product is missing from the catalog");
+  const productId = product.id;
 
   const entitlementId = entitlementIdFor(sub.id);
   const existing = await db
@@ -56,6 +65,8 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
   });
   const validUntil = validUntilFor(sub, input.now);
   const quantity = sub.quantity;
+  // Seats are a seat-based product's; any other subscription (an add-on bought on its own) licenses no seats.
+  const seats = product.seatBased ? quantity : 0;
 
   const statements: Statement[] = [
     db
@@ -103,7 +114,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
         tenantId,
         productId,
         status,
-        quantitySeats: quantity,
+        quantitySeats: seats,
         source: input.source,
         sourceRef: sub.id,
         tier: price?.tier ?? null,
@@ -135,7 +146,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
   const before = existing
     ? { status: existing.status, quantitySeats: existing.quantitySeats, validUntil: existing.validUntil, graceUntil: existing.graceUntil }
     : null;
-  const after = { status, quantitySeats: quantity, validUntil, graceUntil };
+  const after = { status, quantitySeats: seats, validUntil, graceUntil };
   if (existing?.status !== "revoked" && JSON.stringify(before) !== JSON.stringify(after)) {
     statements.push(
       auditInsert(db, {
