@@ -5,7 +5,7 @@
 // booleans are 0/1 integers with a CHECK. Enumerations are CHECK-constrained so the database
 // refuses a value the code does not know.
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const bool = (name: string) => integer(name, { mode: "boolean" }).notNull().default(false);
 const createdAt = () => integer("created_at").notNull();
@@ -109,6 +109,8 @@ export const products = sqliteTable(
     kind: text("kind", { enum: PRODUCT_KINDS }).notNull(),
     published: bool("published"),
     seatBased: bool("seat_based"),
+    // An add-on is sold on top of this base product (an extra item on its subscription); null for base products.
+    baseProductId: text("base_product_id").references((): AnySQLiteColumn => products.id),
     stripeProductId: text("stripe_product_id"),
     createdAt: createdAt(),
   },

@@ -25,6 +25,7 @@ export const SEED_PRODUCTS = [
     description: "Licences for your whole team: per-seat pricing that gets cheaper as you grow.",
     kind: "subscription",
     seatBased: true,
+    baseProductId: null,
   },
   {
     id: "prd_accelerator",
@@ -33,6 +34,17 @@ export const SEED_PRODUCTS = [
     description: "The self-paced course for launching a licensed SaaS, with lifetime access.",
     kind: "one_time",
     seatBased: false,
+    baseProductId: null,
+  },
+  {
+    // An add-on: an extra item on the tenant's Organization subscription (ADR 019).
+    id: "prd_uploads_addon",
+    key: "uploads_addon",
+    name: "Uploads",
+    description: "Software uploads for any Organization plan, billed monthly beside your seats.",
+    kind: "subscription",
+    seatBased: false,
+    baseProductId: "prd_organization",
   },
 ] as const;
 
@@ -63,6 +75,17 @@ export const SEED_PRICES: Price[] = [
     lookupKey: "accelerator_lifetime",
     unitAmount: 49900,
     interval: null,
+    tier: null,
+    minSeats: null,
+    maxSeats: null,
+    accessDays: null,
+  },
+  {
+    id: "prc_uploads_addon_monthly",
+    productId: "prd_uploads_addon",
+    lookupKey: "uploads_addon_monthly",
+    unitAmount: 1500,
+    interval: "month",
     tier: null,
     minSeats: null,
     maxSeats: null,
@@ -155,6 +178,8 @@ export const SEED_PRODUCT_FEATURES: { productId: string; priceId: string | null;
     feature: "uploads.max_bytes" as const,
     limit: p.tier === "MAX" ? 512 * MiB : 1024 * MiB,
   })),
+  // The Uploads add-on grants uploads to a PRO-tier organisation.
+  { productId: "prd_uploads_addon", priceId: null, feature: "uploads.pro", limit: null },
 ];
 
 // Trials as data: buying the Accelerator starts a 30-day Organization trial (at the PRO monthly price).
@@ -222,7 +247,7 @@ export function catalogSeedStatements(now: number): string[] {
   const out: string[] = [];
   for (const p of SEED_PRODUCTS) {
     out.push(
-      `INSERT INTO products (id, key, name, description, kind, published, seat_based, created_at) VALUES (${[
+      `INSERT INTO products (id, key, name, description, kind, published, seat_based, base_product_id, created_at) VALUES (${[
         p.id,
         p.key,
         p.name,
@@ -230,6 +255,7 @@ export function catalogSeedStatements(now: number): string[] {
         p.kind,
         true,
         p.seatBased,
+        p.baseProductId,
         now,
       ]
         .map(q)

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { formatMoney } from "../domain/catalog/pricing";
 import { isAppError } from "../domain/errors";
 import { strictInt } from "../domain/input";
-import { changeSeatQuantity, loadSeatPlan, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
+import { buyAddon, loadAddonOffers } from "../domain/billing/addons.server";
+import { changeSeatQuantity, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
 import { decideQuantityChange } from "../domain/seats/rules";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
 import { runAction } from "../infra/http/action-result.server";
@@ -23,7 +24,7 @@ const QuoteTime = strictInt({ min: 0, max: Number.MAX_SAFE_INTEGER, label: "The 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  const plan = await loadSeatPlan({ db: context.db, tenant, now: context.now() });
+  const { plan, offers } = await loadAddonOffers({ db: context.db, tenant, now: context.now() });
   const raw = new URL(request.url).searchParams.get("quantity");
   let quote: SeatQuote | null = null;
   let quoteError: string | null = null;
@@ -39,38 +40,60 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       }
     }
   }
-  return { tenant: { name: tenant.name, slug: tenant.slug }, plan, quote, quoteError, requested: raw };
+  return { tenant: { name: tenant.name, slug: tenant.slug }, plan, offers, quote, quoteError, requested: raw };
 }
 
 const Change = z.object({ intent: z.literal("change"), quantity: Quantity, prorationDate: QuoteTime });
+const Addon = z.object({ intent: z.literal("addon"), priceId: z.string().trim().min(1, "Choose an add-on.").max(100) });
+const Posted = z.discriminatedUnion("intent", [Change, Addon]);
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  return runAction(async () => {
-    const input = parseWith(Change, await readForm(request));
-    const r = await changeSeatQuantity({
-      db: context.db,
-      gateway: context.billing(),
-      tenant,
-      actorUserId: user.id,
-      quantity: input.quantity,
-      prorationDate: input.prorationDate,
-      now: context.now(),
-    });
-    return {
-      requested: r.quantity,
-      message: r.changed
-        ? `Stripe accepted ${r.quantity} seats. The new capacity appears here as soon as Stripe confirms the change.`
-        : `You already have ${r.quantity} seats.`,
-    };
-  }, "Seats changed.");
+  const posted: { form: "change" | "addon" } = { form: "change" };
+  return runAction(
+    async () => {
+      const input = parseWith(Posted, await readForm(request));
+      posted.form = input.intent;
+      if (input.intent === "addon") {
+        const r = await buyAddon({
+          db: context.db,
+          gateway: context.billing(),
+          tenant,
+          actorUserId: user.id,
+          priceId: input.priceId,
+          now: context.now(),
+        });
+        return {
+          requested: null,
+          message: `Stripe accepted ${r.name}. It appears here as soon as Stripe confirms the payment.`,
+        };
+      }
+      const r = await changeSeatQuantity({
+        db: context.db,
+        gateway: context.billing(),
+        tenant,
+        actorUserId: user.id,
+        quantity: input.quantity,
+        prorationDate: input.prorationDate,
+        now: context.now(),
+      });
+      return {
+        requested: r.quantity,
+        message: r.changed
+          ? `Stripe accepted ${r.quantity} seats. The new capacity appears here as soon as Stripe confirms the change.`
+          : `You already have ${r.quantity} seats.`,
+      };
+    },
+    "Seats changed.",
+    posted,
+  );
 }
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency);
 
 export default function Billing() {
-  const { tenant, plan, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
+  const { tenant, plan, offers, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const fetcher = useFetcher<typeof loader>();
   const revalidator = useRevalidator();
@@ -86,7 +109,7 @@ export default function Billing() {
   }, [seats, plan?.quantity, tenant.slug]);
 
   // After a confirmed change, follow the page until Stripe's event has moved the capacity.
-  const waitingFor = result?.ok && plan && result.requested !== plan.quantity ? result.requested : null;
+  const waitingFor = result?.ok && plan && result.requested != null && result.requested !== plan.quantity ? result.requested : null;
   useEffect(() => {
     if (waitingFor === null) return;
     const t = setInterval(() => {
@@ -144,7 +167,7 @@ export default function Billing() {
       </section>
       <section className="card" aria-labelledby="change-title">
         <h2 id="change-title">Change seats</h2>
-        <FormMessage result={result} testId="change-result" />
+        <FormMessage result={result?.form === "change" ? result : null} testId="change-result" />
         <Form method="get" className="seat-slider">
           <label htmlFor="seat-count">
             Seats: <strong data-testid="seat-value">{seats}</strong>
@@ -225,6 +248,28 @@ export default function Billing() {
           </SubmitButton>
         </Form>
       </section>
+      {offers.length > 0 ? (
+        <section className="card" aria-labelledby="addons-title">
+          <h2 id="addons-title">Add-ons</h2>
+          <FormMessage result={result?.form === "addon" ? result : null} testId="addon-result" />
+          <ul>
+            {offers.map((o) => (
+              <li key={o.priceId} data-testid={`addon-${o.productKey}`}>
+                <strong>{o.name}</strong>: {o.description} {money(o.unitAmount, o.currency)} per {o.interval === "year" ? "year" : "month"}.{" "}
+                {o.owned ? (
+                  <span>On your subscription (remove it in the billing portal).</span>
+                ) : (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="addon" />
+                    <input type="hidden" name="priceId" value={o.priceId} />
+                    <SubmitButton pendingLabel="Confirming with Stripe...">Add {o.name}, paying the prorated amount now</SubmitButton>
+                  </Form>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
   );
 }

@@ -81,7 +81,7 @@ export function emulatorControl(baseUrl: string) {
       });
       return { status: res.status, location: res.headers.get("location"), body: await res.text() };
     },
-    /** Submits a billing portal form (add_payment_method, update_quantity, cancel_now, cancel_at_period_end, renew). */
+    /** Submits a billing portal form (add_payment_method, update_quantity, remove_item, cancel_now, cancel_at_period_end, renew). */
     portal: async (portalUrl: string, form: Record<string, string>) => {
       const res = await fetch(portalUrl, {
         method: "POST",

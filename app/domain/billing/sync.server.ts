@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, like, sql } from "drizzle-orm";
 import { type BatchItem } from "drizzle-orm/batch";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
@@ -36,10 +36,19 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
         .where(eq(schema.productPrices.stripePriceId, sub.priceId))
         .get()
     : undefined;
-  const productId =
-    price?.productId ??
-    (await db.select({ id: schema.products.id }).from(schema.products).where(eq(schema.products.key, "organization")).get())?.id;
-  if (!productId) throw new Error("The Organization product is missing from the catalog");
+  const product = price
+    ? await db
+        .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+        .from(schema.products)
+        .where(eq(schema.products.id, price.productId))
+        .get()
+    : await db
+        .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+        .from(schema.products)
+        .where(eq(schema.products.key, "organization"))
+        .get();
+  if (!product) throw new Error("The Organization product is missing from the catalog");
+  const productId = product.id;
 
   const entitlementId = entitlementIdFor(sub.id);
   const existing = await db
@@ -56,6 +65,8 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
   });
   const validUntil = validUntilFor(sub, input.now);
   const quantity = sub.quantity;
+  // Seats are a seat-based product's; any other subscription (an add-on bought on its own) licenses no seats.
+  const seats = product.seatBased ? quantity : 0;
 
   const statements: Statement[] = [
     db
@@ -103,7 +114,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
         tenantId,
         productId,
         status,
-        quantitySeats: quantity,
+        quantitySeats: seats,
         source: input.source,
         sourceRef: sub.id,
         tier: price?.tier ?? null,
@@ -135,7 +146,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
   const before = existing
     ? { status: existing.status, quantitySeats: existing.quantitySeats, validUntil: existing.validUntil, graceUntil: existing.graceUntil }
     : null;
-  const after = { status, quantitySeats: quantity, validUntil, graceUntil };
+  const after = { status, quantitySeats: seats, validUntil, graceUntil };
   if (existing?.status !== "revoked" && JSON.stringify(before) !== JSON.stringify(after)) {
     statements.push(
       auditInsert(db, {
@@ -150,6 +161,7 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
       }),
     );
   }
+  statements.push(...(await addonSyncStatements(input, { status, validUntil, baseProductId: productId })));
   // Seats over the new licence are kept, and the tenant is marked over_limit (computed after the upsert above).
   statements.push(
     ...complianceStatements(db, {
@@ -159,6 +171,132 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
       reason: `Stripe subscription ${sub.id} has ${quantity} seats`,
     }),
   );
+  return statements;
+}
+
+/** The source_ref of the entitlement an add-on item gives: the subscription and our price, stable across remove and re-add. */
+export const addonSourceRef = (stripeSubscriptionId: string, priceId: string) => `${stripeSubscriptionId}:${priceId}`;
+
+/**
+ * One entitlement per add-on item on the subscription (ADR 019): an item after the first whose price
+ * belongs to a product sold on top of the subscription's product. It follows the subscription's
+ * status and period; an add-on entitlement whose item is gone from Stripe's current copy is
+ * canceled. Same guards as the base entitlement (stripe_synced_at, an admin's revoke stands).
+ */
+async function addonSyncStatements(
+  input: SyncInput,
+  base: { status: ReturnType<typeof entitlementStatusFor>; validUntil: number | null; baseProductId: string },
+): Promise<Statement[]> {
+  const { db, sub, tenantId } = input;
+  const ent = schema.tenantProductEntitlements;
+  const addonStripePrices = sub.items.slice(1).map((it) => it.priceId);
+  const prices = addonStripePrices.length
+    ? await db
+        .select({
+          id: schema.productPrices.id,
+          productId: schema.productPrices.productId,
+          stripePriceId: schema.productPrices.stripePriceId,
+        })
+        .from(schema.productPrices)
+        .innerJoin(schema.products, eq(schema.products.id, schema.productPrices.productId))
+        .where(
+          and(
+            inArray(schema.productPrices.stripePriceId, addonStripePrices),
+            isNotNull(schema.products.baseProductId),
+            eq(schema.products.baseProductId, base.baseProductId),
+          ),
+        )
+    : [];
+  const existing = await db
+    .select()
+    .from(ent)
+    .where(and(eq(ent.tenantId, tenantId), eq(ent.source, input.source), like(ent.sourceRef, `${sub.id}:%`)));
+  const statements: Statement[] = [];
+  const present = new Set<string>();
+  for (const price of prices) {
+    const sourceRef = addonSourceRef(sub.id, price.id);
+    present.add(sourceRef);
+    const id = entitlementIdFor(sourceRef);
+    const before = existing.find((e) => e.sourceRef === sourceRef);
+    const graceUntil = graceUntilFor({
+      status: base.status,
+      existing: before?.graceUntil ?? null,
+      eventCreated: input.eventCreated,
+      graceDays: input.graceDays,
+    });
+    statements.push(
+      db
+        .insert(ent)
+        .values({
+          id,
+          tenantId,
+          productId: price.productId,
+          status: base.status,
+          quantitySeats: 0,
+          source: input.source,
+          sourceRef,
+          tier: null,
+          priceId: price.id,
+          validFrom: sub.currentPeriodStart ?? input.now,
+          validUntil: base.validUntil,
+          graceUntil,
+          stripeSyncedAt: input.syncedAt,
+          createdAt: input.now,
+          updatedAt: input.now,
+        })
+        .onConflictDoUpdate({
+          target: [ent.source, ent.sourceRef],
+          set: {
+            status: sql`excluded.status`,
+            validUntil: sql`excluded.valid_until`,
+            graceUntil: sql`CASE WHEN excluded.status = 'past_due' THEN min(coalesce(${ent.graceUntil}, excluded.grace_until), excluded.grace_until) ELSE NULL END`,
+            stripeSyncedAt: sql`excluded.stripe_synced_at`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+          setWhere: sql`${ent.status} != 'revoked' AND (${ent.stripeSyncedAt} IS NULL OR ${ent.stripeSyncedAt} <= excluded.stripe_synced_at)`,
+        }),
+    );
+    const was = before ? { status: before.status, validUntil: before.validUntil } : null;
+    const now = { status: base.status, validUntil: base.validUntil };
+    if (before?.status !== "revoked" && JSON.stringify(was) !== JSON.stringify(now)) {
+      statements.push(
+        auditInsert(db, {
+          actor: input.actor,
+          action: before ? "entitlement.updated" : "entitlement.granted",
+          tenantId,
+          target: { type: "entitlement", id },
+          before: was,
+          after: { ...now, source: input.source, stripeSubscriptionId: sub.id, addonPriceId: price.id, stripeStatus: sub.status },
+          reason: `Add-on item on Stripe subscription ${sub.id} (${sub.status})`,
+          at: input.now,
+        }),
+      );
+    }
+  }
+  // Items removed (in the billing portal or by us): the add-on ends.
+  for (const gone of existing.filter((e) => !present.has(e.sourceRef) && e.status !== "revoked" && e.status !== "canceled")) {
+    statements.push(
+      db
+        .update(ent)
+        .set({ status: "canceled", graceUntil: null, stripeSyncedAt: input.syncedAt, updatedAt: input.now })
+        .where(
+          and(
+            eq(ent.id, gone.id),
+            sql`${ent.status} != 'revoked' AND (${ent.stripeSyncedAt} IS NULL OR ${ent.stripeSyncedAt} <= ${input.syncedAt})`,
+          ),
+        ),
+      auditInsert(db, {
+        actor: input.actor,
+        action: "entitlement.updated",
+        tenantId,
+        target: { type: "entitlement", id: gone.id },
+        before: { status: gone.status, validUntil: gone.validUntil },
+        after: { status: "canceled", validUntil: gone.validUntil, source: input.source, stripeSubscriptionId: sub.id },
+        reason: `The add-on item is no longer on Stripe subscription ${sub.id}`,
+        at: input.now,
+      }),
+    );
+  }
   return statements;
 }
 

@@ -8,7 +8,9 @@ export type SubscriptionSnapshot = {
   customerId: string;
   status: SubscriptionStatus;
   quantity: number;
-  priceId: string | null; // Stripe price id of the first item
+  priceId: string | null; // Stripe price id of the first item (the seat item; add-on items come after it)
+  /** Every item, in Stripe's order: the first is the base product's, the rest may be add-ons (ADR 019). */
+  items: { id: string; priceId: string; quantity: number }[];
   currentPeriodStart: number | null; // epoch ms
   currentPeriodEnd: number | null;
   cancelAtPeriodEnd: boolean;
@@ -128,6 +130,11 @@ export interface BillingGateway {
   resumeSubscription(input: { idempotencyKey: string; subscriptionId: string; paymentMethodId: string }): Promise<ResumeOutcome>;
   /** Changes the subscription's item price and quantity together; a declined charge changes nothing. */
   changeSeats(input: SeatChangeInput & { idempotencyKey: string }): Promise<SeatChangeOutcome>;
+  /**
+   * Adds an add-on item (quantity 1) to the subscription, pay first: the prorated difference is
+   * invoiced at once and a declined charge leaves the subscription as it was (ADR 019).
+   */
+  addSubscriptionItem(input: { idempotencyKey: string; subscriptionId: string; stripePriceId: string }): Promise<SeatChangeOutcome>;
 }
 
 export type SeatChangeInput = {

@@ -9,6 +9,7 @@ const sub = (over: Partial<SubscriptionSnapshot>): SubscriptionSnapshot => ({
   status: "active",
   quantity: 5,
   priceId: "price_1",
+  items: [{ id: "si_1", priceId: "price_1", quantity: 5 }],
   currentPeriodStart: 0,
   currentPeriodEnd: 30 * DAY,
   cancelAtPeriodEnd: false,

@@ -254,6 +254,26 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
         throw e;
       }
     },
+
+    async addSubscriptionItem(i) {
+      try {
+        await stripe().subscriptions.update(
+          i.subscriptionId,
+          {
+            items: [{ price: i.stripePriceId, quantity: 1 }],
+            proration_behavior: "always_invoice",
+            // Paid first: a declined proration charge leaves the subscription without the add-on.
+            payment_behavior: "error_if_incomplete",
+          },
+          { idempotencyKey: i.idempotencyKey },
+        );
+        return { ok: true };
+      } catch (e) {
+        if (e instanceof Stripe.errors.StripeCardError) return { ok: false, reason: "card_declined", message: e.message };
+        if (e instanceof Stripe.errors.StripeInvalidRequestError) return { ok: false, reason: "rejected", message: e.message };
+        throw e;
+      }
+    },
   });
 }
 

@@ -24,6 +24,7 @@ const SubscriptionFields = z.object({
   items: z.object({
     data: z.array(
       z.object({
+        id: z.string(),
         quantity: z.number().int().nonnegative().optional(),
         price: z.object({ id: z.string() }),
         current_period_start: z.number().optional(),
@@ -42,6 +43,7 @@ export function toSubscriptionSnapshot(sub: Stripe.Subscription): SubscriptionSn
     status: s.status,
     quantity: item?.quantity ?? 0,
     priceId: item?.price.id ?? null,
+    items: s.items.data.map((it) => ({ id: it.id, priceId: it.price.id, quantity: it.quantity ?? 0 })),
     currentPeriodStart: ms(item?.current_period_start),
     currentPeriodEnd: ms(item?.current_period_end),
     cancelAtPeriodEnd: s.cancel_at_period_end,

@@ -370,7 +370,13 @@ ${
   live
     ? `<form method="post"><input type="hidden" name="action" value="update_quantity"><input type="hidden" name="subscription" value="${esc(sub.id)}"><input type="hidden" name="item" value="${esc(it.id)}">
 <label for="${inputId}">New quantity</label> <input id="${inputId}" name="quantity" type="number" min="1" value="${esc(it.quantity)}" required>
-<button type="submit">Update quantity</button></form>`
+<button type="submit">Update quantity</button></form>${
+        // Stripe's portal removes a product from a subscription that keeps at least one other.
+        items.length > 1
+          ? `<form method="post"><input type="hidden" name="action" value="remove_item"><input type="hidden" name="subscription" value="${esc(sub.id)}"><input type="hidden" name="item" value="${esc(it.id)}">
+<button type="submit">Remove ${esc(b.productName(it.price as Obj))}</button></form>`
+          : ""
+      }`
     : ""
 }</li>`;
             })
@@ -432,6 +438,15 @@ export function submitPortal(ctx: ApiContext, id: string, form: URLSearchParams)
     if (!(sub.items as { data: Obj[] }).data.some((it) => it.id === itemId))
       return renderPortal(ctx, id, `<p class="error" role="alert">Unknown subscription item.</p>`, 400);
     b.updateSubscription(sub, { items: [{ id: itemId, quantity: qty }], prorationBehavior: "create_prorations" });
+  } else if (action === "remove_item") {
+    const itemId = form.get("item") ?? "";
+    const items = (sub.items as { data: Obj[] }).data;
+    if (!items.some((it) => it.id === itemId))
+      return renderPortal(ctx, id, `<p class="error" role="alert">Unknown subscription item.</p>`, 400);
+    if (items.length < 2)
+      return renderPortal(ctx, id, `<p class="error" role="alert">A subscription must keep at least one product.</p>`, 400);
+    // The unused time is credited on the next invoice, as the portal's default proration does.
+    b.updateSubscription(sub, { items: [{ id: itemId, deleted: true }], prorationBehavior: "create_prorations" });
   } else if (action === "cancel_now") {
     b.cancelSubscription(sub, b.nowFor(String(sub.customer)));
   } else if (action === "cancel_at_period_end") {

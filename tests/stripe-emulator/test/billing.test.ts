@@ -432,4 +432,34 @@ describe("billing portal", () => {
       param: "customer",
     });
   });
+
+  it("removes one item of a subscription with several (an add-on), crediting its unused time; the last item cannot be removed", async () => {
+    const { customer, pm } = await payingCustomer("portal-items@example.com");
+    const addon = await makePrice(stripe, { unit_amount: 500, name: "Add-on" });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [
+        { price: monthly.id, quantity: 2 },
+        { price: addon.id, quantity: 1 },
+      ],
+      default_payment_method: pm,
+    });
+    const [seatItem, addonItem] = sub.items.data as [Stripe.SubscriptionItem, Stripe.SubscriptionItem];
+    const session = await stripe.billingPortal.sessions.create({ customer: customer.id });
+    const html = await (await fetch(session.url)).text();
+    expect(html).toContain("Remove Add-on</button>");
+    const removed = await control().portal(session.url, { action: "remove_item", subscription: sub.id, item: addonItem.id });
+    expect(removed.status).toBe(303);
+    const after = await stripe.subscriptions.retrieve(sub.id);
+    expect(after.items.data.map((i) => [i.id, i.quantity])).toEqual([[seatItem.id, 2]]);
+    await expect(stripe.subscriptionItems.retrieve(addonItem.id)).rejects.toMatchObject({ statusCode: 404 });
+    const upd = (await stripe.events.list({ type: "customer.subscription.updated", limit: 1 })).data[0] as Stripe.Event;
+    expect((upd.data.object as Stripe.Subscription).items.data.map((i) => i.id)).toEqual([seatItem.id]);
+    const credit = (await stripe.events.list({ type: "invoiceitem.created", limit: 1 })).data[0] as Stripe.Event;
+    expect((credit.data.object as Stripe.InvoiceItem).amount).toBeLessThan(0);
+    // The only item left: Stripe's portal offers no removal, and a forged one is refused.
+    expect(await (await fetch(session.url)).text()).not.toContain("Remove Seat");
+    expect((await control().portal(session.url, { action: "remove_item", subscription: sub.id, item: seatItem.id })).status).toBe(400);
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data).toHaveLength(1);
+  });
 });

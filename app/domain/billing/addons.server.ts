@@ -1,0 +1,128 @@
+// Add-ons (ADR 019): a product sold on top of a base product, bought as an extra item on the
+// tenant's live subscription to that product. Pay first: Stripe invoices the prorated amount at
+// once and refuses the change when it cannot be paid. D1 learns of the add-on only from Stripe's
+// event (the webhook's subscription sync gives it an entitlement); the billing portal removes it.
+import { and, eq, like } from "drizzle-orm";
+import { type Db, schema } from "../../infra/d1/db.server";
+import { auditInsert } from "../audit/audit.server";
+import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
+import { isLive } from "../entitlements/live";
+import { AppError } from "../errors";
+import { loadSeatPlan, type SeatPlan } from "../seats/billing.server";
+import { type ManagedTenant } from "../seats/seats.server";
+import { addonSourceRef } from "./sync.server";
+import { type BillingGateway } from "./types";
+
+export type AddonOffer = {
+  priceId: string;
+  productKey: string;
+  name: string;
+  description: string;
+  unitAmount: number;
+  currency: string;
+  interval: "month" | "year";
+  /** A live entitlement from this add-on's item on the subscription. */
+  owned: boolean;
+};
+
+/** The add-ons the tenant's live subscription can carry (same billing interval: Stripe bills every item together). */
+export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now: number }): Promise<{
+  plan: SeatPlan | null;
+  offers: AddonOffer[];
+}> {
+  const { db, tenant, now } = deps;
+  const plan = await loadSeatPlan(deps);
+  if (!plan) return { plan, offers: [] };
+  const sub = await db
+    .select({ productId: schema.subscriptions.productId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.id, plan.subscriptionRowId))
+    .get();
+  if (!sub) return { plan, offers: [] };
+  const rows = await db
+    .select({ price: schema.productPrices, product: schema.products })
+    .from(schema.productPrices)
+    .innerJoin(schema.products, eq(schema.products.id, schema.productPrices.productId))
+    .where(
+      and(
+        eq(schema.products.baseProductId, sub.productId),
+        eq(schema.products.published, true),
+        eq(schema.productPrices.published, true),
+        eq(schema.productPrices.archived, false),
+        eq(schema.productPrices.interval, plan.price.interval),
+      ),
+    );
+  const ent = schema.tenantProductEntitlements;
+  const addonEnts = await db
+    .select()
+    .from(ent)
+    .where(and(eq(ent.tenantId, tenant.id), like(ent.sourceRef, `${plan.stripeSubscriptionId}:%`)));
+  return {
+    plan,
+    offers: rows.map(({ price, product }) => ({
+      priceId: price.id,
+      productKey: product.key,
+      name: product.name,
+      description: product.description,
+      unitAmount: price.unitAmount,
+      currency: price.currency,
+      interval: plan.price.interval,
+      owned: addonEnts.some((e) => e.sourceRef === addonSourceRef(plan.stripeSubscriptionId, price.id) && isLive(e, now)),
+    })),
+  };
+}
+
+/**
+ * Asks Stripe to add the add-on's item to the tenant's subscription, invoicing the prorated amount
+ * now (a declined card changes nothing). The Idempotency-Key names our subscription row, the version
+ * of it we decided on and the price, so a double submit adds one item. Audited; access follows
+ * Stripe's event.
+ */
+export async function buyAddon(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  tenant: ManagedTenant;
+  actorUserId: string;
+  priceId: string;
+  now: number;
+}): Promise<{ name: string }> {
+  const { db, tenant, now } = deps;
+  const { plan, offers } = await loadAddonOffers(deps);
+  if (!plan)
+    throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active subscription to add to." });
+  const offer = offers.find((o) => o.priceId === deps.priceId);
+  if (!offer)
+    throw new AppError({
+      code: "unknown_addon",
+      status: 422,
+      message: "This add-on is not available for your plan.",
+      details: { fieldErrors: { priceId: ["This add-on is not available for your plan."] } },
+    });
+  if (offer.owned) throw new AppError({ code: "already_owned", status: 409, message: `${offer.name} is already on your subscription.` });
+  const price = await loadPrice(db, offer.priceId);
+  if (!price) throw new Error(`price ${offer.priceId} vanished`);
+  const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
+  const idempotencyKey = `addon-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${offer.priceId}`;
+  const outcome = await deps.gateway.addSubscriptionItem({ idempotencyKey, subscriptionId: plan.stripeSubscriptionId, stripePriceId });
+  if (!outcome.ok) {
+    throw new AppError({
+      code: outcome.reason,
+      status: outcome.reason === "card_declined" ? 402 : 409,
+      message:
+        outcome.reason === "card_declined" ? `The card was declined, so ${offer.name} was not added. ${outcome.message}` : outcome.message,
+    });
+  }
+  await db.batch([
+    auditInsert(db, {
+      actor: { type: "user", id: deps.actorUserId },
+      action: "addon.purchase_requested",
+      tenantId: tenant.id,
+      target: { type: "subscription", id: plan.stripeSubscriptionId },
+      before: null,
+      after: { priceId: offer.priceId, product: offer.productKey },
+      reason: `Stripe accepted the add-on (Idempotency-Key ${idempotencyKey}); access follows Stripe's event`,
+      at: now,
+    }),
+  ]);
+  return { name: offer.name };
+}
