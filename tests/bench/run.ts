@@ -269,7 +269,7 @@ async function main() {
     const webhookIdle = await idle(appUrl, "/api/stripe/webhook", (i) => postEvent(probeEvents[i]!), probeEvents.length);
     const probeOutcome = (JSON.parse(webhookIdle.body) as { outcome?: string }).outcome;
     if (webhookIdle.status !== 200 || probeOutcome !== "ignored")
-      throw new Error(`a signed customer.updated event answered ${webhookIdle.status} ${webhookIdle.body}`);
+      throw new Error(`a signed customer.created event answered ${webhookIdle.status} ${webhookIdle.body}`);
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
     const events = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "u" });
@@ -357,7 +357,7 @@ async function main() {
         verdict(accessOk),
       ],
       [
-        "Webhooks: unique signed events (customer.updated, verify + inbox write)",
+        "Webhooks: unique signed events (customer.created, verify + inbox write)",
         `${fmt.rps(uniqueRate)} events/s`,
         fmt.ms(unique.p50),
         fmt.ms(unique.p99),
@@ -402,7 +402,7 @@ async function main() {
       "",
       table(["Size", "raw", "gzip", "files", "Target", "Result"], sizeRows),
       "",
-      `Notes: webhook events are copies of a \`customer.updated\` event the emulator emitted for the reader's customer, each with a new id, signed by the bench with` +
+      `Notes: webhook events are copies of the \`customer.created\` event the emulator emitted for the reader's customer, each with a new id, signed by the bench with` +
         ` the app's webhook secret (\`Stripe.webhooks.generateTestHeaderStringAsync\`); the app ignores that type but verifies and records every one in its inbox.` +
         ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; duplicates: ${JSON.stringify(dupeOutcomes)}.` +
         ` Access cost = unchecked req/s ÷ checked req/s − 1. wrangler's own figure: ${bundle.wrangler ?? "n/a"}.` +

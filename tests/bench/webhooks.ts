@@ -1,5 +1,5 @@
-// Webhook ingestion load. A real `customer.updated` event is made in the emulator (the SDK updates
-// the reader's customer) and used as a template: the bench gives each copy a fresh event id and
+// Webhook ingestion load. The real `customer.created` event the emulator made for the reader's
+// customer (when the reader bought) is used as a template: the bench gives each copy a fresh event id and
 // signs it with the app's webhook secret, as Stripe would. The app ignores this type, but records
 // it in its inbox, so every request takes the full path: signature check, inbox lookup, inbox write.
 import Stripe from "stripe";
@@ -13,16 +13,15 @@ export function stripeClient(stripeUrl: string, key: string): Stripe {
   return new Stripe(key, { host: url.hostname, port: Number(url.port), protocol: "http", httpClient: Stripe.createFetchHttpClient() });
 }
 
-/** The exact bytes of an emulator-made `customer.updated` event for the reader's customer. */
+/** The exact bytes of the emulator-made `customer.created` event for the reader's customer (a type the app does not act on). */
 export async function templateEvent(opts: { stripeUrl: string; key: string; email: string }): Promise<string> {
   const stripe = stripeClient(opts.stripeUrl, opts.key);
   const customer = (await stripe.customers.list({ email: opts.email, limit: 1 })).data[0];
   if (!customer) throw new Error(`no Stripe customer for ${opts.email}`);
-  await stripe.customers.update(customer.id, { metadata: { bench: "template" } });
   const control = emulatorControl(opts.stripeUrl);
   await control.flush();
-  const delivery = (await control.deliveries({ customer: customer.id, type: "customer.updated" })).at(-1);
-  if (!delivery) throw new Error("the emulator emitted no customer.updated event");
+  const delivery = (await control.deliveries({ customer: customer.id, type: "customer.created" })).at(-1);
+  if (!delivery) throw new Error("the emulator emitted no customer.created event");
   return (await control.signEvent(delivery.event_id)).payload;
 }
 
