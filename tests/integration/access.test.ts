@@ -312,6 +312,28 @@ test("the public roadmap is up while the tenant has Organization, and goes away 
   expect((await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }))).status).toBe(403);
 });
 
+test("the public roadmap follows the publishing feature, not a product name: no product granting it, no public page", async () => {
+  const o = await provisionedTenant({ seats: 1, name: "Feature Roadmap Co" });
+  await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "add", title: "Data-driven", column: "now" }));
+  expect((await o.owner.agent.fetch(`/org/${o.tenant.slug}/roadmap`, form({ intent: "publish", published: "true" }))).status).toBe(200);
+  expect((await agent().fetch(`/r/${o.tenant.slug}`)).status).toBe(200);
+  // Other files share this D1: the seeded row goes back whatever happens.
+  const row = (await env.DB.prepare(
+    "SELECT * FROM product_features WHERE product_id = 'prd_organization' AND price_id IS NULL AND feature_id = 'ftr_roadmap_publish'",
+  ).first<Record<string, string | number | null>>())!;
+  try {
+    await env.DB.prepare("DELETE FROM product_features WHERE id = ?").bind(row.id).run();
+    expect((await agent().fetch(`/r/${o.tenant.slug}`)).status).toBe(404);
+  } finally {
+    await env.DB.prepare(
+      "INSERT INTO product_features (id, product_id, price_id, feature_id, limit_value, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+      .bind(row.id, row.product_id, row.price_id, row.feature_id, row.limit_value, row.created_at)
+      .run();
+  }
+  expect((await agent().fetch(`/r/${o.tenant.slug}`)).status).toBe(200);
+});
+
 test("roadmap edits are checked: bad input is a 422 naming the field (404 for another's item) and changes nothing", async () => {
   const o = await provisionedTenant({ seats: 1, name: "Edit Check Co" });
   const path = `/org/${o.tenant.slug}/roadmap`;

@@ -182,3 +182,8 @@ export async function tenantFeatures(deps: { db: Db; tenantId: string; now: numb
     })),
   ];
 }
+
+/** Does the tenant itself hold the feature now, through a live entitlement or grant (roles and seats aside)? Public pages and plan checks follow this. */
+export async function tenantHoldsFeature(deps: { db: Db; tenantId: string; feature: string; now: number }): Promise<boolean> {
+  return (await tenantFeatures(deps)).some((f) => f.key === deps.feature && f.live);
+}

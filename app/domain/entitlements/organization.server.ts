@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { isLive } from "./live";
 
-/** A tenant's live Organization entitlements (live by the one rule in live.ts), with the seats and tier of each. */
-export async function liveOrganizationEntitlements(deps: { db: Db; tenantId: string; now: number }) {
+/** A tenant's live entitlements of seat-based products (live by the one rule in live.ts), with the seats and tier of each. */
+export async function liveSeatEntitlements(deps: { db: Db; tenantId: string; now: number }) {
   const e = schema.tenantProductEntitlements;
   const rows = await deps.db
     .select({
@@ -16,6 +16,6 @@ export async function liveOrganizationEntitlements(deps: { db: Db; tenantId: str
     })
     .from(e)
     .innerJoin(schema.products, eq(schema.products.id, e.productId))
-    .where(and(eq(e.tenantId, deps.tenantId), eq(schema.products.key, "organization")));
+    .where(and(eq(e.tenantId, deps.tenantId), eq(schema.products.seatBased, true)));
   return rows.filter((r) => isLive(r, deps.now));
 }

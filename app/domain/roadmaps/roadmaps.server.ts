@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { liveCondition } from "../entitlements/live";
+import { tenantHoldsFeature } from "../entitlements/feature-grants.server";
 import { AppError } from "../errors";
 import { safeText } from "../input";
 import { type ManagedTenant } from "../seats/seats.server";
@@ -22,23 +22,6 @@ export const RoadmapItemInput = z.object({
 
 /** The tenant a roadmap belongs to, from memberTenant (seats.server): any active member edits. */
 export type MemberTenant = Pick<ManagedTenant, "id" | "name" | "slug" | "role">;
-
-/** Does the tenant hold a live entitlement for the product right now? (Public pages follow this.) */
-export async function tenantHasLiveProduct(deps: { db: Db; tenantId: string; productKey: string; now: number }): Promise<boolean> {
-  const live = await deps.db
-    .select({ id: schema.tenantProductEntitlements.id })
-    .from(schema.tenantProductEntitlements)
-    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
-    .where(
-      and(
-        eq(schema.tenantProductEntitlements.tenantId, deps.tenantId),
-        eq(schema.products.key, deps.productKey),
-        liveCondition(schema.tenantProductEntitlements, deps.now),
-      ),
-    )
-    .get();
-  return live !== undefined;
-}
 
 export async function getRoadmap(deps: { db: Db; tenantId: string }) {
   const roadmap = await deps.db.select().from(schema.roadmaps).where(eq(schema.roadmaps.tenantId, deps.tenantId)).get();
@@ -120,13 +103,13 @@ export async function setRoadmapPublished(deps: { db: Db; tenant: MemberTenant; 
   ]);
 }
 
-/** A published roadmap, only while its tenant still has Organization access. */
+/** A published roadmap, only while its tenant still holds the publishing feature (ADR 018). */
 export async function getPublicRoadmap(deps: { db: Db; slug: string; now: number }) {
   const tenant = await deps.db.select().from(schema.tenants).where(eq(schema.tenants.slug, deps.slug)).get();
   if (!tenant) return null;
   const { roadmap, items } = await getRoadmap({ db: deps.db, tenantId: tenant.id });
   if (!roadmap?.published) return null;
-  if (!(await tenantHasLiveProduct({ db: deps.db, tenantId: tenant.id, productKey: "organization", now: deps.now }))) return null;
+  if (!(await tenantHoldsFeature({ db: deps.db, tenantId: tenant.id, feature: "roadmap.publish", now: deps.now }))) return null;
   return {
     tenantName: tenant.name,
     title: roadmap.title,

@@ -4,7 +4,7 @@ import { type Actor } from "../audit/audit.server";
 import { AppError, notFound as notFoundError } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { type Compliance, decideOrgAction, type Role, type SeatRefusal } from "./rules";
-import { liveOrganizationEntitlements } from "../entitlements/organization.server";
+import { tenantHoldsFeature } from "../entitlements/feature-grants.server";
 import { type AllocatorFor, type SeatOpResult } from "./types";
 
 export type ManagedTenant = { id: string; name: string; slug: string; joinCode: string; role: Role; compliance: Compliance };
@@ -13,19 +13,19 @@ export const notFound = (message = "No such organisation.") => notFoundError(mes
 
 /**
  * The tenant behind `slug` for an active owner or admin of it (decideOrgAction: 404 for outsiders,
- * 403 `refusal` for plain members); with `plan`, only while the tenant holds a live Organization
- * entitlement. The manager's own seat never counts.
+ * 403 `refusal` for plain members); with `plan`, only while the tenant holds `plan.feature` through a
+ * live entitlement or grant (ADR 018). The manager's own seat never counts.
  */
 export async function requireManagedTenant(deps: {
   db: Db;
   userId: string;
   slug: string;
   refusal?: string;
-  plan?: { now: number; refusal: string };
+  plan?: { feature: string; now: number; refusal: string };
 }): Promise<ManagedTenant> {
   const t = await memberTenant(deps);
   const live =
-    t && deps.plan ? (await liveOrganizationEntitlements({ db: deps.db, tenantId: t.id, now: deps.plan.now })).length > 0 : false;
+    t && deps.plan ? await tenantHoldsFeature({ db: deps.db, tenantId: t.id, feature: deps.plan.feature, now: deps.plan.now }) : false;
   const d = decideOrgAction({
     role: t?.role ?? null,
     refusal: deps.refusal,

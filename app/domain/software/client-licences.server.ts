@@ -6,7 +6,7 @@ import { auditInsert } from "../audit/audit.server";
 import { AppError } from "../errors";
 import { type ManagedTenant, requireManagedTenant } from "../seats/seats.server";
 import { clientCompliance } from "./rules";
-import { liveOrganizationEntitlements } from "../entitlements/organization.server";
+import { liveSeatEntitlements } from "../entitlements/organization.server";
 
 // Client licence compliance: a tenant's clients check in with its licence token, and the clients
 // seen recently are compared with the Organization seats it pays for.
@@ -23,7 +23,7 @@ export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant:
     userId: deps.userId,
     slug: deps.tenant.slug,
     refusal: "Only owners and admins can rotate the licence token.",
-    plan: { now: deps.now, refusal: "Licence tokens come with a live Organization plan." },
+    plan: { feature: "organization.manage", now: deps.now, refusal: "Licence tokens come with a live Organization plan." },
   });
   const tenantId = deps.tenant.id;
   const token = `glt_${randomString(40)}`;
@@ -46,7 +46,7 @@ export async function rotateLicenceToken(deps: { db: Db; userId: string; tenant:
 
 /** Licensed clients = the Organization seats of the tenant's live entitlements; observed = clients seen in 30 days. */
 export async function clientSummary(deps: { db: Db; tenantId: string; now: number }) {
-  const licensed = (await liveOrganizationEntitlements(deps)).reduce((n, e) => n + e.seats, 0);
+  const licensed = (await liveSeatEntitlements(deps)).reduce((n, e) => n + e.seats, 0);
   const observed = await deps.db.get<{ n: number }>(
     sql`SELECT count(*) AS n FROM client_checkins WHERE tenant_id = ${deps.tenantId} AND last_seen_at > ${deps.now - CLIENT_WINDOW_MS}`,
   );
