@@ -281,7 +281,9 @@ export default function AdminCatalog() {
             />
           </h2>
           <p className="muted">
-            {p.key} · {p.kind} {p.seatBased ? "· per seat" : ""} · Stripe {p.stripeProductId ?? "not created yet"}
+            {p.key} · {p.kind} {p.seatBased ? "· per seat" : ""}
+            {p.baseProductId ? ` · add-on of ${products.find((b) => b.id === p.baseProductId)?.name ?? p.baseProductId}` : ""} · Stripe{" "}
+            {p.stripeProductId ?? "not created yet"}
           </p>
           <table className="data-table">
             <thead>
@@ -373,6 +375,19 @@ export default function AdminCatalog() {
             <label>
               <input type="checkbox" name="seatBased" value="on" /> Per seat
             </label>
+          </div>
+          <div className="field">
+            <label htmlFor="np-base">Add-on of</label>
+            <select id="np-base" name="baseProductId" defaultValue="">
+              <option value="">nothing (a product of its own)</option>
+              {products
+                .filter((p) => p.kind === "subscription" && !p.baseProductId)
+                .map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name} (an extra item on its subscription)
+                  </option>
+                ))}
+            </select>
           </div>
           <SubmitButton pendingLabel="Working...">Create product</SubmitButton>
         </Form>

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliver, deliverAll, eventsFor, intentRow, PRICE, startCheckout, stripe } from "../factories/billing";
-import { agent, type Agent, form, json, signedInAgent } from "../factories/http";
+import { agent, type Agent, form, json, pageText, signedInAgent } from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
 
@@ -446,6 +446,30 @@ test("catalog features with a Stripe lookup key are mirrored to Stripe Entitleme
     expect(res.status, JSON.stringify(fields)).toBe(status);
     expect(await res.text()).toContain('data-field="stripeLookupKey"');
   }
+});
+
+test("catalog: an admin makes a product an add-on of a subscription product, and only of one", async () => {
+  const w = await world();
+  const key = `extra_${Date.now().toString(36)}`;
+  const post = (fields: Record<string, string>) => w.admin.agent.fetch("/admin/catalog", form(fields));
+  const base = { intent: "create_product", key, name: "Extra storage", kind: "subscription", baseProductId: "prd_organization" };
+  expect((await post(base)).status).toBe(200);
+  expect(await env.DB.prepare("SELECT base_product_id FROM products WHERE key = ?").bind(key).first("base_product_id")).toBe(
+    "prd_organization",
+  );
+  expect(await pageText(await w.admin.agent.fetch("/admin/catalog"))).toContain("add-on of Organization");
+  // Not of a one-time product, not of another add-on, not as a one-time product, not of nothing real.
+  for (const fields of [
+    { ...base, key: `${key}_a`, baseProductId: "prd_accelerator" },
+    { ...base, key: `${key}_b`, baseProductId: "prd_uploads_addon" },
+    { ...base, key: `${key}_c`, kind: "one_time" },
+    { ...base, key: `${key}_d`, baseProductId: "prd_nope" },
+  ]) {
+    const res = await post(fields);
+    expect(res.status, JSON.stringify(fields)).toBe(422);
+    expect(await res.text()).toContain('data-field="baseProductId"');
+  }
+  expect(await env.DB.prepare("SELECT count(*) AS n FROM products WHERE key LIKE ?").bind(`${key}_%`).first("n")).toBe(0);
 });
 
 test("catalog: a new price is created in Stripe with the same lookup key; publish and archive are audited", async () => {

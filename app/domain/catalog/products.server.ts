@@ -22,6 +22,12 @@ export const CreateProductInput = z.object({
     .union([z.literal("on"), z.literal("true"), z.literal("false"), z.boolean()])
     .optional()
     .transform((v) => v === true || v === "on" || v === "true"),
+  // An add-on (ADR 019) is sold on top of this base product's subscription; empty = a product of its own.
+  baseProductId: z
+    .string()
+    .max(64)
+    .optional()
+    .transform((v) => v || null),
 });
 
 // An empty form field means "none"; anything else must be a whole number in range.
@@ -70,6 +76,15 @@ export async function createProduct(deps: { db: Db; adminId: string; input: z.in
   if (await db.select({ id: schema.products.id }).from(schema.products).where(eq(schema.products.key, input.key)).get()) {
     throw conflict("key_taken", "A product with that key exists.", { fieldErrors: { key: ["A product with that key exists."] } });
   }
+  if (input.baseProductId) {
+    const base = await db.select().from(schema.products).where(eq(schema.products.id, input.baseProductId)).get();
+    // An add-on rides on its base product's subscription: both recurring, the base not itself an add-on.
+    if (!base || base.kind !== "subscription" || base.baseProductId || input.kind !== "subscription") {
+      throw invalidInput("An add-on is a subscription sold on top of a subscription product.", {
+        baseProductId: ["Pick a subscription product that is not an add-on, and make the add-on a subscription."],
+      });
+    }
+  }
   const id = newId("prd");
   // New products start unpublished: an admin publishes once its prices exist.
   await db.batch([
@@ -80,6 +95,7 @@ export async function createProduct(deps: { db: Db; adminId: string; input: z.in
       description: input.description,
       kind: input.kind,
       seatBased: input.seatBased,
+      baseProductId: input.baseProductId,
       published: false,
       createdAt: now,
     }),
