@@ -4,7 +4,8 @@
 // for it is live (./live.ts) and, for a seat-based entitlement, they hold a seat on it. System
 // admins always have access. While the access kill switch is on (ACCESS_KILL_SWITCH), no
 // entitlement gives anyone access: only system admins get through.
-import { isLive, PAUSED_STATUS } from "./live";
+import { canManage } from "../seats/rules";
+import { isGrantLive, isLive, PAUSED_STATUS } from "./live";
 
 export const PRODUCT_KEYS = ["organization", "accelerator"] as const;
 export type ProductKey = (typeof PRODUCT_KEYS)[number];
@@ -172,7 +173,6 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
   };
 }
 
-const MANAGER_ROLES: readonly string[] = ["owner", "admin"];
 // The closest miss first: what the user could fix soonest.
 const MISS_ORDER: readonly FeatureMiss[] = ["switched_off", "needs_manager", "needs_seat", "paused", "not_live"];
 
@@ -215,7 +215,7 @@ function featureHolders(
       if (seen.has(g.grantId)) continue;
       seen.add(g.grantId);
       holders.push({
-        closed: closedBy(g.status === "active" && g.validFrom <= now && g.validUntil > now, false),
+        closed: closedBy(isGrantLive(g, now), false),
         needsSeat: false,
         role: r.role,
         features: [g],
@@ -243,8 +243,7 @@ function decideFeatures(holders: FeatureHolder[], isSystemAdmin: boolean): Recor
   for (const h of holders) {
     for (const f of h.features) {
       const miss: FeatureMiss | null =
-        h.closed ??
-        (f.scope === "organization" ? (MANAGER_ROLES.includes(h.role) ? null : "needs_manager") : h.needsSeat ? "needs_seat" : null);
+        h.closed ?? (f.scope === "organization" ? (canManage(h.role) ? null : "needs_manager") : h.needsSeat ? "needs_seat" : null);
       const have = out[f.key];
       if (miss === null) {
         const limit = f.kind === "limit" ? Math.max(f.limit ?? 0, have?.granted ? (have.limit ?? 0) : 0) : null;

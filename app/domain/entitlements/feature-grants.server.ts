@@ -8,7 +8,7 @@ import { auditInsert } from "../audit/audit.server";
 import { AuditReason } from "../audit/reason";
 import { conflict, invalidInput, notFound } from "../errors";
 import { strictInt } from "../input";
-import { isLive } from "./live";
+import { isGrantLive, isLive } from "./live";
 import { checkLimitFits } from "../catalog/features.server";
 
 const DAY = 86_400_000;
@@ -175,7 +175,7 @@ export async function tenantFeatures(deps: { db: Db; tenantId: string; now: numb
     ...grants.map(({ grant, ...f }) => ({
       ...f,
       limit: grant.limitValue,
-      live: grant.status === "active" && grant.validFrom <= deps.now && grant.validUntil > deps.now,
+      live: isGrantLive(grant, deps.now),
       source: "feature_grant",
       via: `Grant: ${grant.reason}`,
       grantId: grant.status === "active" ? grant.id : null,

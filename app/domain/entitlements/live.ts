@@ -51,3 +51,7 @@ export function liveCondition(c: LiveColumns, now: number): SQL {
     AND (${c.validUntil} IS NULL OR ${c.validUntil} > ${now})
     AND (${c.status} <> ${GRACE_STATUS_LITERAL} OR (${c.graceUntil} IS NOT NULL AND ${c.graceUntil} > ${now})))`;
 }
+
+/** A single-feature grant (ADR 018) is live while active and inside [valid_from, valid_until). */
+export const isGrantLive = (g: { status: string; validFrom: number; validUntil: number }, now: number): boolean =>
+  g.status === "active" && g.validFrom <= now && g.validUntil > now;
