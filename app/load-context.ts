@@ -13,6 +13,8 @@ import { cloudflareEmailSender } from "./infra/email/sender.server";
 import { clientAddress, enforceRateLimit, type RateLimitPolicy, withinRateLimit } from "./infra/http/rate-limit.server";
 import { type AllocatorFor } from "./domain/seats/types";
 import { seatAllocators } from "./infra/durable-objects/seat-allocator.server";
+import { type StripeEventQueue } from "./domain/billing/queue.server";
+import { stripeEventQueue } from "./infra/queues/stripe-events.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -38,6 +40,8 @@ declare module "@remix-run/cloudflare" {
     seats: AllocatorFor;
     /** The private R2 bucket of entitled downloads. */
     files: R2Bucket;
+    /** The queue verified Stripe events go to; the Worker's queue() consumes them. */
+    stripeEvents: StripeEventQueue;
     /** Sends these outbox rows after the response (the cron retries what fails). */
     sendEmails: (ids: readonly string[]) => void;
   }
@@ -82,6 +86,7 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),
     seats: seatAllocators(deps.env),
     files: deps.env.FILES,
+    stripeEvents: stripeEventQueue(deps.env.STRIPE_EVENTS),
     limit: (policy, key) => enforceRateLimit(deps.env, policy, key),
     withinLimit: (policy, key) => withinRateLimit(deps.env, policy, key),
     clientAddress: clientAddress(deps.request),

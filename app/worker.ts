@@ -12,6 +12,7 @@ import {
 import { directRoutes } from "./infra/http/direct-routes.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
+import { consumeQueueBatch } from "./infra/queues/stripe-events.server";
 import { createLoadContext } from "./load-context";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
@@ -44,5 +45,10 @@ export default {
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduledJobs({ env, cron: controller.cron }));
+  },
+
+  // Queue consumer (wrangler.toml [[queues.consumers]]): verified Stripe events and their dead letters.
+  async queue(batch, env) {
+    await consumeQueueBatch({ env, batch });
   },
 } satisfies ExportedHandler<Env>;

@@ -434,7 +434,10 @@ export const tenantEntitlementSeatAssignments = sqliteTable(
   ],
 );
 
-export const WEBHOOK_EVENT_STATUSES = ["processed", "ignored", "failed"] as const;
+// queued: verified and accepted, waiting for the queue's consumer (only an event too large for a
+// queue message has a row before it is processed: ADR 020). failed: the consumer's last attempt
+// failed, the queue retries it. dead_lettered: the queue gave up; an admin replays it.
+export const WEBHOOK_EVENT_STATUSES = ["processed", "ignored", "failed", "queued", "dead_lettered"] as const;
 
 // The Stripe event inbox, keyed by event id.
 export const processedWebhookEvents = sqliteTable(

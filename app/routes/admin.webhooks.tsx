@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/clo
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listWebhookEvents } from "../domain/billing/inbox.server";
-import { replayWebhookEvent } from "../domain/billing/replay.server";
+import { REPLAYABLE, replayWebhookEvent } from "../domain/billing/replay.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
@@ -11,7 +11,7 @@ import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
 
 // The filter links (processed_webhook_events.status's values; the loader takes no other).
-const STATUSES = ["", "failed", "processed", "ignored"] as const;
+const STATUSES = ["", "queued", "failed", "dead_lettered", "processed", "ignored"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -44,6 +44,11 @@ export default function AdminWebhooks() {
   return (
     <section className="card">
       <h2>Webhook inbox</h2>
+      <p className="muted">
+        Verified events wait in a queue for a second or so before they are processed here. Queued: too large for a queue message, kept here
+        until processed. Failed: the queue retries it with backoff. Dead-lettered: the queue gave up after its retries. Replay runs a failed
+        or dead-lettered event now.
+      </p>
       <StatusFilter statuses={STATUSES} current={status} />
       <ActionMessage />
       <table className="data-table">
@@ -58,7 +63,7 @@ export default function AdminWebhooks() {
         </thead>
         <tbody>
           {events.map((e) => (
-            <tr key={e.eventId} className={e.status === "failed" ? "row-alert" : undefined}>
+            <tr key={e.eventId} className={REPLAYABLE.has(e.status) ? "row-alert" : undefined}>
               <td>{fmtDate(e.receivedAt)}</td>
               <td>
                 {e.type}
@@ -66,8 +71,8 @@ export default function AdminWebhooks() {
                 <span className="muted">{e.eventId}</span>
               </td>
               <td>
-                {e.status} ({e.attempts} attempt{e.attempts === 1 ? "" : "s"})
-                {e.status === "failed" ? (
+                {e.status.replace("_", "-")} ({e.attempts} attempt{e.attempts === 1 ? "" : "s"})
+                {REPLAYABLE.has(e.status) ? (
                   <Form method="post">
                     <input type="hidden" name="eventId" value={e.eventId} />
                     <SubmitButton className="button button-small" pendingLabel="Working...">
@@ -78,7 +83,7 @@ export default function AdminWebhooks() {
               </td>
               <td>{e.durationMs !== null ? `${e.durationMs} ms` : ""}</td>
               <td>
-                {e.error ? <p className={e.status === "failed" ? "form-error" : "muted"}>{e.error}</p> : null}
+                {e.error ? <p className={REPLAYABLE.has(e.status) ? "form-error" : "muted"}>{e.error}</p> : null}
                 <details>
                   <summary>Payload</summary>
                   <pre className="payload">{e.payload}</pre>

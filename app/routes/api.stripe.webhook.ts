@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs } from "@remix-run/cloudflare";
-import { processStripeEvent } from "../domain/billing/inbox.server";
+import { enqueueStripeEvent } from "../domain/billing/queue.server";
 import { AppError } from "../domain/errors";
 import { runJson } from "../infra/http/action-result.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
@@ -8,11 +8,12 @@ import { verifyWebhook } from "../infra/stripe/webhook.server";
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
-const processingFailed = () =>
-  new AppError({ code: "processing_failed", status: 500, message: "The event could not be processed now; Stripe will retry it." });
+const notQueued = () =>
+  new AppError({ code: "not_queued", status: 500, message: "The event could not be queued now; Stripe will retry it." });
 
-// Stripe's webhook: verified on the raw body, run once through the inbox. 400 for anything that
-// is not a genuine, fresh Stripe event; 500 (so Stripe retries) when processing fails.
+// Stripe's webhook: verified on the raw body, queued, acknowledged; the Worker's queue() runs it
+// once through the inbox (ADR 020). 400 for anything that is not a genuine, fresh Stripe event;
+// 500 (so Stripe retries) when it could not be queued: nothing is acknowledged and lost.
 export async function action({ request, context }: ActionFunctionArgs) {
   const event = await runJson(
     async () =>
@@ -27,19 +28,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   );
   if (event instanceof Response) return event;
   return runJson(async () => {
-    // Any failure here, a bug included, is logged and answered 500: Stripe retries the event later.
-    const result = await processStripeEvent({
-      db: context.db,
-      gateway: context.billing(),
-      event,
-      graceDays: context.config.PAST_DUE_GRACE_DAYS,
-      appUrl: context.config.APP_URL,
-      now: context.now(),
-    }).catch((e: unknown) => {
-      console.error(`webhook ${event.id} (${event.type}) failed`, e);
-      throw processingFailed();
+    await enqueueStripeEvent({ db: context.db, queue: context.stripeEvents, event, now: context.now() }).catch((e: unknown) => {
+      console.error(`webhook ${event.id} (${event.type}) could not be queued`, e);
+      throw notQueued();
     });
-    return jsonResponse({ received: true, event: event.id, outcome: result.outcome });
+    return jsonResponse({ received: true, event: event.id, outcome: "queued" });
   });
 }
 

@@ -6,6 +6,12 @@ import { type BillingEvent, type BillingGateway } from "./types";
 
 export type InboxResult = { outcome: "processed" | "ignored" | "duplicate"; tenantId: string | null };
 
+/** An event whose row is in one of these states is done: every later delivery is a duplicate. */
+const DONE_STATUSES = ["processed", "ignored"] as const;
+/** A row in one of these states is taken over by the next attempt (the queue's, or an admin's replay). */
+export const PENDING_STATUSES = ["failed", "queued", "dead_lettered"] as const;
+const pendingList = PENDING_STATUSES.map((s) => `'${s}'`).join(", ");
+
 // An error's message and its cause's (D1 wraps the SQLite message in `cause`).
 const errorText = (e: unknown): string => {
   if (!(e instanceof Error)) return String(e);
@@ -28,6 +34,8 @@ export async function processStripeEvent(deps: {
   /** The app's origin, for links in the emails an event causes. */
   appUrl: string;
   now: number;
+  /** When the webhook accepted it (the queue message's timestamp); `now` when not queued. */
+  receivedAt?: number;
 }): Promise<InboxResult> {
   const { db, event } = deps;
   if (!actsOn(event.type)) return recordIgnored(deps);
@@ -38,7 +46,7 @@ export async function processStripeEvent(deps: {
     const mark: Statement[] = [
       db
         .delete(schema.processedWebhookEvents)
-        .where(and(eq(schema.processedWebhookEvents.eventId, event.id), eq(schema.processedWebhookEvents.status, "failed"))),
+        .where(and(eq(schema.processedWebhookEvents.eventId, event.id), inArray(schema.processedWebhookEvents.status, PENDING_STATUSES))),
       db.insert(schema.processedWebhookEvents).values({
         ...inboxColumns(deps),
         status: outcome.status,
@@ -60,22 +68,36 @@ export async function processStripeEvent(deps: {
 
 /**
  * A type no handler acts on has no effects to run: its inbox row is the whole write, one statement.
- * A duplicate changes nothing; only a row left "failed" by an earlier attempt is taken over.
+ * A duplicate changes nothing; only a row left pending (failed, queued, dead-lettered) is taken over.
  */
-async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number }): Promise<InboxResult> {
-  const row: Record<(typeof IGNORED_COLUMNS)[number], unknown> = {
-    ...inboxColumns(deps),
-    status: "ignored",
-    attempts: 1,
-    error: `${deps.event.type} is not used`,
-    processedAt: Date.now(),
-    durationMs: 0,
-  };
-  const result = await deps.db.$client
-    .prepare(RECORD_IGNORED)
-    .bind(...IGNORED_COLUMNS.map((k) => row[k] ?? null))
-    .run();
-  return { outcome: result.meta.changes > 0 ? "ignored" : "duplicate", tenantId: null };
+async function recordIgnored(deps: { db: Db; event: BillingEvent; now: number; receivedAt?: number }): Promise<InboxResult> {
+  const [outcome] = await recordIgnoredEvents({ db: deps.db, events: [{ event: deps.event, receivedAt: deps.receivedAt ?? deps.now }] });
+  return { outcome: outcome!, tenantId: null };
+}
+
+/**
+ * Records events no handler acts on, all in ONE D1 batch (a queue batch's worth at once), each
+ * "ignored" or, already done, a "duplicate". Throws, writing none of them, when the batch fails.
+ */
+export async function recordIgnoredEvents(deps: {
+  db: Db;
+  events: readonly { event: BillingEvent; receivedAt: number }[];
+}): Promise<("ignored" | "duplicate")[]> {
+  if (deps.events.length === 0) return [];
+  const at = Date.now();
+  const statements = deps.events.map(({ event, receivedAt }) => {
+    const row: Record<(typeof IGNORED_COLUMNS)[number], unknown> = {
+      ...inboxColumns({ event, now: receivedAt }),
+      status: "ignored",
+      attempts: 1,
+      error: `${event.type} is not used`,
+      processedAt: at,
+      durationMs: 0,
+    };
+    return deps.db.$client.prepare(RECORD_IGNORED).bind(...IGNORED_COLUMNS.map((k) => row[k] ?? null));
+  });
+  const results = await deps.db.$client.batch(statements);
+  return results.map((r) => (r.meta.changes > 0 ? "ignored" : "duplicate"));
 }
 
 // Most deliveries of a busy account are types we ignore, so this statement is written out once,
@@ -100,33 +122,35 @@ const RECORD_IGNORED = (() => {
   return (
     `INSERT INTO ${table} (${IGNORED_COLUMNS.map((k) => t[k].name).join(", ")}) VALUES (${IGNORED_COLUMNS.map(() => "?").join(", ")}) ` +
     `ON CONFLICT (${t.eventId.name}) DO UPDATE SET ${t.status.name} = excluded.${t.status.name}, ${t.attempts.name} = ${table}.${t.attempts.name} + 1, ` +
-    `${t.error.name} = excluded.${t.error.name}, ${t.processedAt.name} = excluded.${t.processedAt.name} WHERE ${table}.${t.status.name} = 'failed'`
+    `${t.error.name} = excluded.${t.error.name}, ${t.processedAt.name} = excluded.${t.processedAt.name} WHERE ${table}.${t.status.name} IN (${pendingList})`
   );
 })();
 
 /** The inbox row's columns that come from the event itself, whatever its outcome. */
-const inboxColumns = ({ event, now }: { event: BillingEvent; now: number }) => ({
+export const inboxColumns = ({ event, now, receivedAt }: { event: BillingEvent; now: number; receivedAt?: number }) => ({
   eventId: event.id,
   type: event.type,
   stripeCreated: event.created,
   objectId: event.objectId,
   payload: event.payload,
-  receivedAt: now,
+  receivedAt: receivedAt ?? now,
 });
 
 async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
   const row = await db
     .select({ status: schema.processedWebhookEvents.status })
     .from(schema.processedWebhookEvents)
-    .where(and(eq(schema.processedWebhookEvents.eventId, eventId), inArray(schema.processedWebhookEvents.status, ["processed", "ignored"])))
+    .where(and(eq(schema.processedWebhookEvents.eventId, eventId), inArray(schema.processedWebhookEvents.status, DONE_STATUSES)))
     .get();
   return Boolean(row);
 }
 
-async function recordFailure(deps: { db: Db; event: BillingEvent; now: number }, error: unknown, durationMs: number) {
+// A queued row becomes failed; a dead-lettered one (an admin's replay failed again) stays so.
+async function recordFailure(deps: { db: Db; event: BillingEvent; now: number; receivedAt?: number }, error: unknown, durationMs: number) {
   const message = errorText(error).slice(0, 2000);
+  const w = schema.processedWebhookEvents;
   await deps.db
-    .insert(schema.processedWebhookEvents)
+    .insert(w)
     .values({
       ...inboxColumns(deps),
       status: "failed",
@@ -135,9 +159,14 @@ async function recordFailure(deps: { db: Db; event: BillingEvent; now: number },
       durationMs,
     })
     .onConflictDoUpdate({
-      target: schema.processedWebhookEvents.eventId,
-      set: { attempts: sql`${schema.processedWebhookEvents.attempts} + 1`, error: message, durationMs },
-      setWhere: sql`${schema.processedWebhookEvents.status} = 'failed'`,
+      target: w.eventId,
+      set: {
+        status: sql`CASE WHEN ${w.status} = 'queued' THEN 'failed' ELSE ${w.status} END`,
+        attempts: sql`${w.attempts} + 1`,
+        error: message,
+        durationMs,
+      },
+      setWhere: inArray(w.status, PENDING_STATUSES),
     });
 }
 

@@ -5,8 +5,12 @@ import { processStripeEvent } from "./inbox.server";
 import { type BillingEvent, type BillingGateway } from "./types";
 import { AppError, conflict } from "../errors";
 
+/** What an admin may replay: an event the queue is still retrying, or one it gave up on. */
+export const REPLAYABLE: ReadonlySet<string> = new Set(["failed", "dead_lettered"]);
+
 /**
- * Replays a failed Stripe event from the inbox through the same idempotent path as the webhook.
+ * Replays a failed or dead-lettered Stripe event from the inbox through the same idempotent path
+ * as the queue's consumer.
  * The payload was verified when it arrived; `parse` maps it to the domain's event shape.
  */
 export async function replayWebhookEvent(deps: {
@@ -25,7 +29,9 @@ export async function replayWebhookEvent(deps: {
     .where(eq(schema.processedWebhookEvents.eventId, deps.eventId))
     .get();
   if (!row) throw new AppError({ code: "not_found", status: 404, message: "No such event in the inbox." });
-  if (row.status !== "failed") throw conflict("not_failed", `This event was already ${row.status}; only failed events are replayed.`);
+  if (!REPLAYABLE.has(row.status)) {
+    throw conflict("not_failed", `This event is ${row.status}; only failed and dead-lettered events are replayed.`);
+  }
   if (!row.payload) throw conflict("no_payload", "This event has no stored payload to replay.");
   let outcome: string;
   let error: string | null = null;
@@ -49,7 +55,7 @@ export async function replayWebhookEvent(deps: {
     action: "webhook.replayed",
     tenantId: row.tenantId,
     target: { type: "stripe_event", id: row.eventId },
-    before: { status: "failed", attempts: row.attempts },
+    before: { status: row.status, attempts: row.attempts },
     after: { outcome, error },
     at: deps.now,
   });
