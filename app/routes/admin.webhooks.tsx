@@ -2,7 +2,8 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/clo
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listWebhookEvents } from "../domain/billing/inbox.server";
-import { REPLAYABLE, replayWebhookEvent } from "../domain/billing/replay.server";
+import { replayWebhookEvent } from "../domain/billing/replay.server";
+import { REPLAYABLE } from "../domain/billing/queue-policy";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";

@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../app/worker";
 import { nextClientAddress } from "../support/client-address";
+import { appEnv, drainQueue } from "./queue";
 
 export const BASE = "http://127.0.0.1:8787";
 
@@ -19,11 +20,15 @@ export function sendRequestsTo(handler: FetchHandler) {
  * workerd instance serves more of them (cloudflare/workers-sdk#15446), from ~10 ms to ~300 ms by
  * the end of the integration run, which made it ~4 minutes instead of ~1. Also how a test sends an
  * env other than its own, and a body without Content-Length (as a chunked upload arrives).
+ * What the request enqueued (a webhook's event) has been through the Worker's queue() too when it
+ * returns (./queue.ts).
  */
 export async function callWorker(request: Request, workerEnv: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await target.fetch(request as Parameters<typeof worker.fetch>[0], workerEnv, ctx);
+  const requestEnv = appEnv(workerEnv);
+  const response = await target.fetch(request as Parameters<typeof worker.fetch>[0], requestEnv, ctx);
   await waitOnExecutionContext(ctx);
+  await drainQueue(requestEnv);
   return response;
 }
 

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliver, deliverAll, eventsFor, intentRow, PRICE, startCheckout, stripe } from "../factories/billing";
 import { agent, type Agent, form, json, pageText, signedInAgent } from "../factories/http";
+import { lastQueueRun } from "../factories/queue";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember, ownerWithOrganization, systemAdmin } from "../factories/tenants";
 
@@ -549,7 +550,8 @@ test("a paid purchase whose provisioning failed stands out, and the admin's retr
   const completed = (await eventsFor(checkout.customerId)).find((e) => e.type === "checkout.session.completed")!;
   await env.DB.prepare("CREATE TRIGGER test_fail_tenants BEFORE INSERT ON tenants BEGIN SELECT RAISE(ABORT, 'injected'); END").run();
   try {
-    expect((await deliver(completed.id)).status).toBe(500);
+    expect((await deliver(completed.id)).status).toBe(200);
+    expect(lastQueueRun().retried).toHaveLength(1);
   } finally {
     await env.DB.prepare("DROP TRIGGER test_fail_tenants").run();
   }

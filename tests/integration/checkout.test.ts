@@ -15,6 +15,7 @@ import {
   tenantState,
 } from "../factories/billing";
 import { agent, json, signedInAgent, countRows as count } from "../factories/http";
+import { lastQueueRun, redeliver } from "../factories/queue";
 
 async function buyOrganization(seats = 5) {
   const buyer = await signedInAgent();
@@ -267,7 +268,7 @@ test("an expired checkout session expires the intent, even when its events come 
   expect(await count("tenants", "stripe_customer_id = ?", customerId)).toBe(0);
 });
 
-test("a D1 failure half-way answers 500, leaves nothing half-written, and the retry succeeds", async () => {
+test("a D1 failure half-way is retried by the queue, leaves nothing half-written, and the retry succeeds", async () => {
   const { intentId, url, customerId } = await buyOrganization(2);
   await control.pay(url, "pay");
   const events = await eventsFor(customerId);
@@ -275,9 +276,12 @@ test("a D1 failure half-way answers 500, leaves nothing half-written, and the re
   await env.DB.prepare(
     "CREATE TRIGGER test_fail_seats BEFORE INSERT ON tenant_entitlement_seat_assignments BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
   ).run();
+  let failed;
   try {
-    const failed = await deliver(completed.id);
-    expect(failed.status).toBe(500);
+    // Verified and queued: Stripe gets its 200; the consumer's attempt fails and asks the queue to retry.
+    expect((await deliver(completed.id)).status).toBe(200);
+    failed = lastQueueRun();
+    expect(failed.retried.map((m) => (m.body as { event: { id: string } }).event.id)).toEqual([completed.id]);
   } finally {
     await env.DB.prepare("DROP TRIGGER test_fail_seats").run();
   }
@@ -296,8 +300,9 @@ test("a D1 failure half-way answers 500, leaves nothing half-written, and the re
     .first<{ status: string; error: string }>();
   expect(inbox).toMatchObject({ status: "failed", error: expect.stringContaining("injected failure") });
 
-  const retried = await deliver(completed.id);
-  expect(retried.status).toBe(200);
+  // The queue's redelivery.
+  const retried = await redeliver(failed.retried);
+  expect(retried.acked).toHaveLength(1);
   expect((await intentRow(intentId))!.state).toBe("provisioned");
   const tenantId = await tenantOf(intentId);
   const state = await tenantState(tenantId);
@@ -341,7 +346,7 @@ test("unknown event types are acknowledged and recorded as ignored", async () =>
   const created = (await eventsFor(customerId)).find((e) => e.type === "customer.created")!;
   const first = await deliver(created.id);
   expect(first.status).toBe(200);
-  expect(await first.json()).toMatchObject({ outcome: "ignored" });
+  expect(await first.json()).toMatchObject({ received: true, event: created.id, outcome: "queued" });
   const row = () =>
     env.DB.prepare("SELECT status, attempts, error FROM processed_webhook_events WHERE event_id = ?").bind(created.id).first();
   expect(await row()).toMatchObject({ status: "ignored", attempts: 1, error: "customer.created is not used" });
@@ -364,13 +369,13 @@ test("unknown event types are acknowledged and recorded as ignored", async () =>
   // A duplicate is acknowledged and changes nothing.
   const again = await deliver(created.id);
   expect(again.status).toBe(200);
-  expect(await again.json()).toMatchObject({ outcome: "duplicate" });
+  expect(await again.json()).toMatchObject({ received: true, outcome: "queued" });
   expect(await row()).toMatchObject({ status: "ignored", attempts: 1 });
   // A row an earlier attempt left failed is taken over by the next delivery.
   await env.DB.prepare("UPDATE processed_webhook_events SET status = 'failed', error = 'D1 was down' WHERE event_id = ?")
     .bind(created.id)
     .run();
-  expect(await (await deliver(created.id)).json()).toMatchObject({ outcome: "ignored" });
+  expect((await deliver(created.id)).status).toBe(200);
   expect(await row()).toMatchObject({ status: "ignored", attempts: 2, error: "customer.created is not used" });
 });
 

@@ -25,3 +25,6 @@ export function retryDelaySeconds(attempts: number): number {
   const exponent = Math.max(0, Math.floor(attempts) - 1);
   return Math.min(FIRST_RETRY_SECONDS * 2 ** Math.min(exponent, 20), LONGEST_RETRY_SECONDS);
 }
+
+/** The inbox states an admin may replay: an event the queue is still retrying, or one it gave up on. */
+export const REPLAYABLE: ReadonlySet<string> = new Set(["failed", "dead_lettered"]);

@@ -4,9 +4,7 @@ import { auditInsert } from "../audit/audit.server";
 import { processStripeEvent } from "./inbox.server";
 import { type BillingEvent, type BillingGateway } from "./types";
 import { AppError, conflict } from "../errors";
-
-/** What an admin may replay: an event the queue is still retrying, or one it gave up on. */
-export const REPLAYABLE: ReadonlySet<string> = new Set(["failed", "dead_lettered"]);
+import { REPLAYABLE } from "./queue-policy";
 
 /**
  * Replays a failed or dead-lettered Stripe event from the inbox through the same idempotent path

@@ -48,4 +48,6 @@ export default {
   },
 
   scheduled: (controller, env, ctx) => app.scheduled(controller, env, ctx),
+  // The app's own consumer of the webhook queue, on the uncounted env (no request scope).
+  queue: (batch, env) => app.queue(batch, env),
 } satisfies ExportedHandler<Env>;
