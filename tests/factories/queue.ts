@@ -17,6 +17,7 @@ type Message = { id: string; timestamp: Date; attempts: number; body: unknown };
 /** One run of queue() on a batch: which messages it acked and which it asked to retry (with their delays). */
 export type QueueRun = {
   queue: string;
+  messages: Message[];
   acked: string[];
   retried: Message[];
   delays: Record<string, number | undefined>;
@@ -85,10 +86,30 @@ export async function drainQueue(workerEnv: Env = env): Promise<void> {
 /** Takes what the webhook enqueued without consuming it (for tests that build their own batches). */
 export const takeEnqueued = (): Message[] => pending.splice(0);
 
-/** One batch through the Worker's queue(), as the platform delivers it. */
-export async function runQueue(queue: string, messages: Message[], workerEnv: Env = env): Promise<QueueRun> {
+/**
+ * One batch through the Worker's queue(), as the platform delivers it. `dieAfterAcks: n` kills the
+ * "isolate" when the consumer acks its (n+1)th message: that event's effects are committed but its
+ * ack is lost, and no message is acked after it, so queue() fails half-way through the batch.
+ */
+export async function runQueue(
+  queue: string,
+  messages: Message[],
+  workerEnv: Env = env,
+  opts: { dieAfterAcks?: number } = {},
+): Promise<QueueRun> {
   const batch = createMessageBatch(queue, messages);
   const delays: Record<string, number | undefined> = {};
+  let acks = 0;
+  if (opts.dieAfterAcks !== undefined) {
+    const limit = opts.dieAfterAcks;
+    for (const m of batch.messages) {
+      const ack = m.ack.bind(m);
+      m.ack = () => {
+        if (acks++ >= limit) throw new Error("the isolate died");
+        ack();
+      };
+    }
+  }
   // cloudflare:test's messages record retry() but not its delay; keep that too.
   for (const m of batch.messages) {
     const retry = m.retry.bind(m);
@@ -108,17 +129,26 @@ export async function runQueue(queue: string, messages: Message[], workerEnv: En
   const acked = result.ackAll ? messages.map((m) => m.id) : result.explicitAcks;
   const retriedIds = new Set(result.retryMessages.map((r) => r.msgId));
   const comesBack = (m: Message) => !acked.includes(m.id) && (crashed !== null || result.retryBatch.retry || retriedIds.has(m.id));
-  const run: QueueRun = { queue, acked, retried: messages.filter(comesBack), delays, crashed };
+  const run: QueueRun = { queue, messages, acked, retried: messages.filter(comesBack), delays, crashed };
   runs.push(run);
   return run;
 }
 
 /** The messages of a run again, one attempt later, as the queue redelivers them. */
-export const redeliver = (messages: Message[], queue = STRIPE_EVENTS_QUEUE) =>
+export const redeliver = (messages: Message[], queue = STRIPE_EVENTS_QUEUE, workerEnv: Env = env) =>
   runQueue(
     queue,
     messages.map((m) => ({ ...m, attempts: m.attempts + 1 })),
+    workerEnv,
   );
+
+/** A queue message carrying this verified event, as the webhook sends it (for tests that build their own batches). */
+export const eventMessage = (event: { id: string; type: string } & Record<string, unknown>, attempts = 1): Message => ({
+  id: crypto.randomUUID(),
+  timestamp: new Date(),
+  attempts,
+  body: { kind: "event", event },
+});
 
 /** The latest run of queue() (the consumer's view of the latest webhook). */
 export const lastQueueRun = (): QueueRun => {

@@ -39,7 +39,8 @@ export async function processStripeEvent(deps: {
 }): Promise<InboxResult> {
   const { db, event } = deps;
   if (!actsOn(event.type)) return recordIgnored(deps);
-  if (await alreadyDone(db, event.id)) return { outcome: "duplicate", tenantId: null };
+  const earlier = await inboxRow(db, event.id);
+  if (earlier && isDone(earlier.status)) return { outcome: "duplicate", tenantId: null };
   const started = Date.now();
   try {
     const outcome = await handleBillingEvent(deps);
@@ -51,7 +52,8 @@ export async function processStripeEvent(deps: {
         ...inboxColumns(deps),
         status: outcome.status,
         tenantId: outcome.tenantId,
-        attempts: sql`1 + coalesce((SELECT attempts FROM processed_webhook_events WHERE event_id = ${event.id}), 0)`,
+        // The pending row is deleted in this same batch: its attempts were read above.
+        attempts: 1 + (earlier?.attempts ?? 0),
         error: outcome.note ?? null,
         processedAt: Date.now(),
         durationMs: Date.now() - started,
@@ -60,7 +62,7 @@ export async function processStripeEvent(deps: {
     await db.batch([...mark, ...outcome.statements] as [Statement, ...Statement[]]);
     return { outcome: outcome.status, tenantId: outcome.tenantId };
   } catch (e) {
-    if (isInboxConflict(e) && (await alreadyDone(db, event.id))) return { outcome: "duplicate", tenantId: null };
+    if (isInboxConflict(e) && isDone((await inboxRow(db, event.id))?.status)) return { outcome: "duplicate", tenantId: null };
     await recordFailure(deps, e, Date.now() - started).catch((inner) => console.error("could not record webhook failure", inner));
     throw e;
   }
@@ -136,14 +138,14 @@ export const inboxColumns = ({ event, now, receivedAt }: { event: BillingEvent; 
   receivedAt: receivedAt ?? now,
 });
 
-async function alreadyDone(db: Db, eventId: string): Promise<boolean> {
-  const row = await db
-    .select({ status: schema.processedWebhookEvents.status })
+const isDone = (status: string | undefined) => (DONE_STATUSES as readonly (string | undefined)[]).includes(status);
+
+const inboxRow = (db: Db, eventId: string) =>
+  db
+    .select({ status: schema.processedWebhookEvents.status, attempts: schema.processedWebhookEvents.attempts })
     .from(schema.processedWebhookEvents)
-    .where(and(eq(schema.processedWebhookEvents.eventId, eventId), inArray(schema.processedWebhookEvents.status, DONE_STATUSES)))
+    .where(eq(schema.processedWebhookEvents.eventId, eventId))
     .get();
-  return Boolean(row);
-}
 
 // A queued row becomes failed; a dead-lettered one (an admin's replay failed again) stays so.
 async function recordFailure(deps: { db: Db; event: BillingEvent; now: number; receivedAt?: number }, error: unknown, durationMs: number) {
