@@ -5,6 +5,8 @@
 export const BENCH_BARE_PATH = "/__bench/bare";
 export const BENCH_D1_READ_PATH = "/__bench/d1-read";
 export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
+/** GET ?prefix=evt_...: how many of those inbox rows the queue consumer has finished, and when (bench only). */
+export const BENCH_INBOX_PATH = "/__bench/inbox";
 /** `<prefix><module>/<lesson>` is the Accelerator lesson `/accelerator/<module>/<lesson>` without its access check. */
 export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
 export const CHECKED_LESSON_PREFIX = "/accelerator/";

@@ -2,7 +2,7 @@ import { type Page } from "playwright-core";
 import { expect, inject, test } from "vitest";
 import { expectNoSeriousViolations, seriousA11yViolations } from "./a11y";
 import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, hydrated } from "./browser";
-import { emulatorControl } from "../stripe-emulator/control";
+import { webhooksProcessed } from "../support/webhooks-processed";
 
 const browser = browserForFile();
 
@@ -66,7 +66,7 @@ test("a subscribed tenant publishes its roadmap; canceling takes the public page
   // queued the events, and flush returns when every one has reached the app.
   await Promise.all([page.waitForEvent("framenavigated"), page.getByRole("button", { name: "Cancel now" }).click()]);
   await page.waitForLoadState("load");
-  expect((await emulatorControl(inject("stripeUrl")).flush()).pending).toBe(0);
+  await webhooksProcessed({ stripeUrl: inject("stripeUrl"), persistTo: inject("appPersistTo") });
   expect((await publicPage.goto(`${appUrl()}/r/${slugOf(org)}`))?.status()).toBe(404);
   await screenshot(publicPage, "roadmap-public-gone");
 

@@ -3,6 +3,7 @@ import { expect, inject, test } from "vitest";
 import { seatRaceWorld } from "../support/seat-race";
 import { appUrl, browserForFile, hydrated, screenshot } from "./browser";
 import { emulatorControl } from "../stripe-emulator/control";
+import { webhooksProcessed } from "../support/webhooks-processed";
 
 const browser = browserForFile();
 
@@ -42,7 +43,7 @@ test("an owner adds the Uploads add-on on the billing page, paying first, and re
   await owner.getByRole("button", { name: "Remove Uploads" }).click();
   await owner.getByRole("link", { name: /Return/ }).click();
   await owner.waitForURL(/\/dashboard$/);
-  expect((await emulatorControl(inject("stripeUrl")).flush()).pending).toBe(0);
+  await webhooksProcessed({ stripeUrl: inject("stripeUrl"), persistTo: inject("appPersistTo") });
   await owner.goto(billing);
   await owner
     .getByTestId("addon-uploads_addon")

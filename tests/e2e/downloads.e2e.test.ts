@@ -6,7 +6,7 @@ import { seatRaceWorld } from "../support/seat-race";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, DEMO_ADMIN, PASSWORD, screenshot, uniqueEmail, browserForFile } from "./browser";
 import { asNewClient } from "../support/client-address";
-import { emulatorControl } from "../stripe-emulator/control";
+import { webhooksProcessed } from "../support/webhooks-processed";
 
 const ADMIN = DEMO_ADMIN;
 
@@ -69,8 +69,7 @@ async function proTenant() {
   });
   if (paid.status !== 303) throw new Error(`payment: ${paid.status}`);
   // Every webhook the payment caused has reached the app: the tenant is provisioned now.
-  const { pending } = await emulatorControl(inject("stripeUrl")).flush();
-  if (pending !== 0) throw new Error(`${pending} webhook deliveries still pending`);
+  await webhooksProcessed({ stripeUrl: inject("stripeUrl"), persistTo: inject("appPersistTo") });
   const res = await fetch(`${appUrl()}/api/purchase-intents/${intentId}`, { headers: { Cookie: cookie } });
   const body = (await res.json()) as { intent?: { state: string; tenant: { id: string; slug: string } | null } };
   if (body.intent?.state === "provisioned" && body.intent.tenant) return { cookie, tenant: body.intent.tenant };

@@ -75,7 +75,7 @@ type ConsumeDeps = {
   now: () => number;
 };
 
-/** Events of one batch that reach a handler at once (each makes Stripe and D1 calls). */
+/** Customers whose events of one batch run at once (each event makes Stripe and D1 calls). */
 const HANDLER_CONCURRENCY = 10;
 
 /**
@@ -128,7 +128,17 @@ export async function consumeStripeEvents(deps: ConsumeDeps & { messages: readon
     done[outcome]++;
   };
 
-  await Promise.all([recordIgnored(), eachLimited(acted, HANDLER_CONCURRENCY, handle)]);
+  // One customer's events run one after another, as Stripe's deliveries mostly arrive; different
+  // customers' in parallel. Order is still not assumed (ADR 006), only concurrency within a customer avoided.
+  const byCustomer = new Map<string, Ready[]>();
+  for (const r of acted) {
+    const key = r.event.customerId ?? r.event.subscriptionId ?? r.event.id;
+    byCustomer.set(key, [...(byCustomer.get(key) ?? []), r]);
+  }
+  const runCustomer = async (events: Ready[]) => {
+    for (const r of events) await handle(r);
+  };
+  await Promise.all([recordIgnored(), eachLimited([...byCustomer.values()], HANDLER_CONCURRENCY, runCustomer)]);
   return done;
 }
 

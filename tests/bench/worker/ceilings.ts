@@ -1,4 +1,4 @@
-import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, D1_WRITE_EVENT_TYPE } from "../hooks";
+import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, BENCH_INBOX_PATH, D1_WRITE_EVENT_TYPE } from "../hooks";
 
 /**
  * The ceilings `npm run bench` compares the app with, answered by the bench entry before the app
@@ -6,8 +6,19 @@ import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, D1_WRITE_EVEN
  * write shaped like the webhook's inbox row (same table and indexes, in the bench's throwaway database).
  */
 export async function benchCeiling(request: Request, db: D1Database): Promise<Response | null> {
-  const { pathname } = new URL(request.url);
+  const { pathname, searchParams } = new URL(request.url);
   if (pathname === BENCH_BARE_PATH) return new Response("ok");
+  // The consumer's progress on the bench's events: done (processed or ignored), the first one's
+  // acceptance (its queue message's timestamp) and the last one's completion.
+  if (pathname === BENCH_INBOX_PATH) {
+    const row = await db
+      .prepare(
+        "SELECT count(*) AS done, min(received_at) AS firstReceivedAt, max(processed_at) AS lastProcessedAt FROM processed_webhook_events WHERE event_id LIKE ? AND status IN ('processed', 'ignored')",
+      )
+      .bind(`${searchParams.get("prefix") ?? "evt_bench"}%`)
+      .first();
+    return Response.json(row);
+  }
   if (pathname === BENCH_D1_READ_PATH) {
     await db.prepare("SELECT 1").first();
     return new Response("ok");
