@@ -95,14 +95,26 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * events whose ids start with `prefix`; its rate is those events over the time from the first
  * one's acceptance to the last one's completion, both read from the inbox rows.
  */
-async function drained(appUrl: string, prefix: string, expected: number): Promise<{ done: number; ms: number; rate: number }> {
+async function drained(
+  appUrl: string,
+  prefix: string,
+  expected: number,
+): Promise<{ done: number; ms: number; rate: number; lagMs: number }> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const res = await fetch(`${appUrl}${BENCH_INBOX_PATH}?prefix=${prefix}`);
-    const row = (await res.json()) as { done: number; firstReceivedAt: number | null; lastProcessedAt: number | null };
+    const row = (await res.json()) as {
+      done: number;
+      firstReceivedAt: number | null;
+      lastReceivedAt: number | null;
+      lastProcessedAt: number | null;
+    };
     if (row.done >= expected || Date.now() > deadline) {
       const ms = Math.max(1, (row.lastProcessedAt ?? 0) - (row.firstReceivedAt ?? 0));
-      return { done: row.done, ms, rate: row.done / (ms / 1000) };
+      // How long after the last acceptance the backlog was gone: near the batch timeout means the
+      // consumer kept pace with ingestion (its rate is then bounded by the ingest rate, not its own).
+      const lagMs = (row.lastProcessedAt ?? 0) - (row.lastReceivedAt ?? 0);
+      return { done: row.done, ms, rate: row.done / (ms / 1000), lagMs };
     }
     await new Promise((r) => setTimeout(r, 250));
   }

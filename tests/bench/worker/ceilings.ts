@@ -13,7 +13,7 @@ export async function benchCeiling(request: Request, db: D1Database): Promise<Re
   if (pathname === BENCH_INBOX_PATH) {
     const row = await db
       .prepare(
-        "SELECT count(*) AS done, min(received_at) AS firstReceivedAt, max(processed_at) AS lastProcessedAt FROM processed_webhook_events WHERE event_id LIKE ? AND status IN ('processed', 'ignored')",
+        "SELECT count(*) AS done, min(received_at) AS firstReceivedAt, max(received_at) AS lastReceivedAt, max(processed_at) AS lastProcessedAt FROM processed_webhook_events WHERE event_id LIKE ? AND status IN ('processed', 'ignored')",
       )
       .bind(`${searchParams.get("prefix") ?? "evt_bench"}%`)
       .first();
