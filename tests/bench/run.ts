@@ -321,7 +321,7 @@ async function main() {
     log(`webhooks unique: ${fmt.rps(unique.rps)} events/s, outcomes ${JSON.stringify(uniqueOutcomes)}`);
     const consumer = await drained(appUrl, "evt_benchu", uniqueOutcomes.queued ?? 0);
     log(
-      `queue consumer: ${consumer.done} of ${uniqueOutcomes.queued ?? 0} events in ${fmt.ms(consumer.ms)} ms: ${fmt.rps(consumer.rate)} events/s`,
+      `queue consumer: ${consumer.done} of ${uniqueOutcomes.queued ?? 0} events in ${fmt.ms(consumer.ms)} ms: ${fmt.rps(consumer.rate)} events/s, drained ${fmt.ms(consumer.lagMs)} ms after the last acceptance`,
     );
     const dupeOutcomes: Outcomes = {};
     const duplicates = await load({
@@ -460,7 +460,7 @@ async function main() {
       "",
       `Notes: webhook events are copies of the \`customer.created\` event the emulator emitted for the reader's customer, each with a new id, signed by the bench with` +
         ` the app's webhook secret (\`Stripe.webhooks.generateTestHeaderStringAsync\`); the app verifies and enqueues every one, and its queue consumer records each in the inbox as ignored (one D1 batch per queue batch).` +
-        ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; the consumer recorded ${consumer.done} in ${fmt.ms(consumer.ms)} ms (first accepted to last recorded); duplicates: ${JSON.stringify(dupeOutcomes)}.` +
+        ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; the consumer recorded ${consumer.done} in ${fmt.ms(consumer.ms)} ms (first accepted to last recorded), the last ${fmt.ms(consumer.lagMs)} ms after the last was accepted; duplicates: ${JSON.stringify(dupeOutcomes)}.` +
         ` Access cost = unchecked req/s ÷ checked req/s − 1. wrangler's own figure: ${bundle.wrangler ?? "n/a"}.` +
         seats.note,
       "",
