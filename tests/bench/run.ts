@@ -209,7 +209,8 @@ async function main() {
     const { appUrl } = servers;
     log(`seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`);
     const world: World = await buildWorld({ appUrl, stripeUrl: servers.stripeUrl, extraTenants: CONFIG.tenants });
-    const cookie = world.reader.browser.cookie!;
+    // The reader's session and D1 bookmark (ADR 021), as their browser sends them.
+    const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark].filter(Boolean).join("; ");
     const asReader = { Cookie: cookie };
 
     const base = { url: appUrl, connections: CONFIG.connections, duration: CONFIG.duration };
