@@ -1,6 +1,6 @@
 import { type Db } from "../../infra/d1/db.server";
 import { isLive } from "../entitlements/live";
-import { type MembershipSummary } from "./memberships.server";
+import { type MembershipSummary, membershipsStatement } from "./memberships.server";
 
 export type PlanSummary = {
   entitlementId: string;
@@ -31,13 +31,6 @@ export type TenantDashboard = MembershipSummary & {
 // signed-in GET makes them in the session lookup's one round trip (ADR 022). `user` is an SQL
 // expression for the user's id over `?1`: SESSION_USER on a page, `?1` itself given a user id.
 const ACTIVE_TENANTS = (user: string) => `(SELECT tenant_id FROM tenant_memberships WHERE user_id = ${user} AND status = 'active')`;
-
-const MEMBERSHIPS_SQL = (user: string) => `
-    SELECT t.id AS tenantId, t.name AS tenantName, t.slug AS tenantSlug, m.role, m.status,
-           t.compliance_status AS compliance, t.stripe_customer_id AS customerId
-    FROM tenant_memberships m JOIN tenants t ON t.id = m.tenant_id
-    WHERE m.user_id = ${user} AND m.status <> 'removed'
-    ORDER BY t.name`;
 
 const PLANS_SQL = (user: string) => `
     SELECT e.id, e.tenant_id, e.status, e.source, e.tier, e.quantity_seats, e.valid_from, e.valid_until, e.grace_until,
@@ -78,7 +71,10 @@ type PlanRow = {
 
 /** The two statements of `getDashboard`: the user's memberships (with each tenant's compliance) and their tenants' plans. */
 export function dashboardStatements(d1: D1Database, user: string, key: string): [D1PreparedStatement, D1PreparedStatement] {
-  return [d1.prepare(MEMBERSHIPS_SQL(user)).bind(key), d1.prepare(PLANS_SQL(user)).bind(key)];
+  return [
+    membershipsStatement(d1, user, key, ["t.compliance_status AS compliance", "t.stripe_customer_id AS customerId"]),
+    d1.prepare(PLANS_SQL(user)).bind(key),
+  ];
 }
 
 /** Each of the user's organisations with the plans it holds (history included, newest first). */

@@ -55,8 +55,9 @@ export async function requirePage(
   context: AppLoadContext,
   request: Request,
   statements: PageStatements,
+  opts: { api?: boolean } = {},
 ): Promise<{ session: ActiveSession; access: Access; rows: PageRows }> {
   const { session, access, rows } = await context.readPage(statements);
   if (session && access) return { session, access, rows };
-  throw signedOut(request, {});
+  throw signedOut(request, opts);
 }
