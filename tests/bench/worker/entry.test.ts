@@ -84,6 +84,10 @@ test("round trips: a batch is one whatever its size, each statement outside a ba
   const me = await user.fetch("/api/me");
   expect(me.status).toBe(200);
   expect([me.headers.get(D1_QUERIES_HEADER), me.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
+  // /account: the same batch with the pending email change.
+  const account = await user.fetch("/account");
+  expect(account.status).toBe(200);
+  expect([account.headers.get(D1_QUERIES_HEADER), account.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
   // The unchecked lesson looks the session up alone, then reads the lesson: two statements, two round trips.
   const unchecked = await user.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
   expect([unchecked.headers.get(D1_QUERIES_HEADER), unchecked.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["2", "2"]);
@@ -100,4 +104,16 @@ test("/dashboard is one D1 round trip: session, access and all of the page's rea
     expect(res.headers.get(D1_QUERIES_HEADER)).toBe("7");
   }
   expect(owner.agent.bookmark).not.toBeNull();
+});
+
+test("the organisation's roadmap is one D1 round trip: session, access, membership and roadmap", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 2 });
+  const res = await owner.agent.fetch(`/org/${tenant.slug}/roadmap`);
+  expect(res.status).toBe(200);
+  expect([res.headers.get(D1_QUERIES_HEADER), res.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["4", "1"]);
+  // Not a member: the same one round trip, then 404.
+  const { agent: outsider } = await signedInAgent();
+  const refused = await outsider.fetch(`/org/${tenant.slug}/roadmap`);
+  expect(refused.status).toBe(404);
+  expect(refused.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("1");
 });
