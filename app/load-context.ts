@@ -1,7 +1,8 @@
 import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
-import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession } from "./infra/auth/session.server";
+import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession, readSessionToken } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
+import { type PageRows, type PageStatements } from "./infra/d1/page-read.server";
 import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
@@ -25,6 +26,11 @@ declare module "@remix-run/cloudflare" {
     session: () => Promise<ActiveSession | null>;
     /** The signed-in user's access, one D1 query, computed once per request (null when signed out). */
     access: () => Promise<Access | null>;
+    /**
+     * A signed-in GET page's reads: its statements go into the session lookup's batch (with the
+     * access statement), one D1 round trip for the page. Pages call it through `requirePage`.
+     */
+    readPage: (statements: PageStatements) => Promise<{ session: ActiveSession | null; access: Access | null; rows: PageRows }>;
     /** The domain's view of Stripe (official SDK underneath). */
     billing: () => BillingGateway;
     now: () => number;
@@ -48,9 +54,16 @@ declare module "@remix-run/cloudflare" {
 }
 
 // Everything a loader or action needs, built per request from the bindings: no module-level clients.
-export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; nonce?: string }): AppLoadContext {
+// `d1` is the request's handle from requestD1 (ADR 021: which D1 copy it may read); without one, the primary.
+export function createLoadContext(deps: {
+  request: Request;
+  env: Env;
+  ctx: ExecutionContext;
+  nonce?: string;
+  d1?: D1Database;
+}): AppLoadContext {
   const config = readConfig(deps.env);
-  const db = createDb(deps.env.DB);
+  const db = createDb(deps.d1 ?? deps.env.DB);
   const now = () => Date.now();
   let stripe: Stripe | undefined;
   let access: Promise<Access | null> | undefined;
@@ -58,17 +71,37 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
   // A read fetches the user's access in the session lookup's round trip (every page's nav needs
   // it). A write computes it when first asked, so loaders after an action see what the action did.
   const prefetchAccess = deps.request.method === "GET" || deps.request.method === "HEAD";
+  const secure = isSecureAppUrl(config);
+  // Page statements that asked to ride in the lookup's batch before it was sent (readPage).
+  const pages: { build: PageStatements; at: number; count: number }[] = [];
+  let sent = false;
   const lookupOnce = () =>
-    (lookup ??= lookupSession({
-      db,
-      request: deps.request,
-      now: now(),
-      defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
-      alongside: prefetchAccess ? (sessionId) => accessStatement(db.$client, { sessionId }) : undefined,
-      secure: isSecureAppUrl(config),
-    }));
+    (lookup ??= (async () => {
+      // Remix starts the root's and the page's loaders together: the batch waits one macrotask so
+      // every loader of this request can add its statements before the one round trip is made.
+      if (prefetchAccess && readSessionToken(deps.request, { secure })) await new Promise((r) => setTimeout(r, 0));
+      return lookupSession({
+        db,
+        request: deps.request,
+        now: now(),
+        defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
+        alongside: prefetchAccess
+          ? (sessionId) => {
+              sent = true;
+              const statements = [accessStatement(db.$client, { sessionId })];
+              for (const page of pages) {
+                const own = page.build(db.$client, sessionId);
+                Object.assign(page, { at: statements.length, count: own.length });
+                statements.push(...own);
+              }
+              return statements;
+            }
+          : undefined,
+        secure,
+      }).finally(() => (sent = true));
+    })());
   const session = () => lookupOnce().then((l) => l.session);
-  return {
+  const context: AppLoadContext = {
     cloudflare: { env: deps.env, ctx: deps.ctx },
     config,
     db,
@@ -79,8 +112,22 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
         const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now(), switchedOff: config.ACCESS_KILL_SWITCH };
-        return alongside ? accessFromRows(alongside, opts) : loadAccess({ db, userId: s.user.id, ...opts });
+        return alongside ? accessFromRows(alongside[0]!, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
+    readPage: async (build) => {
+      // In the lookup's batch when it has not been sent yet (a GET's loaders), else a batch of its own.
+      const page = prefetchAccess && !sent ? { build, at: 0, count: 0 } : null;
+      if (page) pages.push(page);
+      const { session: s, alongside } = await lookupOnce();
+      if (!s) return { session: null, access: null, rows: [] };
+      let rows: PageRows;
+      if (page && alongside) rows = alongside.slice(page.at, page.at + page.count);
+      else {
+        const own = build(db.$client, s.sessionId);
+        rows = own.length > 0 ? (await db.$client.batch(own)).map((r) => r.results) : [];
+      }
+      return { session: s, access: await context.access(), rows };
+    },
     // The SDK client is built on the gateway's first Stripe call: most requests that take a
     // gateway (a webhook that needs no Stripe read, for one) never make one.
     billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),
@@ -96,4 +143,5 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       deps.ctx.waitUntil(deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)));
     },
   };
+  return context;
 }

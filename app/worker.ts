@@ -13,6 +13,7 @@ import { directRoutes } from "./infra/http/direct-routes.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { consumeQueueBatch } from "./infra/queues/stripe-events.server";
+import { requestD1 } from "./infra/d1/consistency.server";
 import { createLoadContext } from "./load-context";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
@@ -37,9 +38,12 @@ export default {
       return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."), policy);
     }
     const guarded = limitUndeclaredBody(request);
-    const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce });
+    // Which D1 copy this request reads, and the bookmark its answer hands back (ADR 021).
+    const d1 = requestD1(env.DB, guarded, { secure: config.appIsHttps });
+    const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce, d1: d1.d1 });
     const direct = directRoute(guarded);
-    return withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)), policy);
+    const response = await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context));
+    return withSecurityHeaders(d1.withBookmark(response), policy);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

@@ -4,13 +4,14 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
   changePassword,
-  pendingEmailChange,
+  pendingEmailChangeStatement,
   requestEmailChange,
   resendVerification,
   signOutEverywhere,
 } from "../domain/accounts/accounts.server";
 import { ChangeEmailInput, ChangePasswordInput } from "../domain/accounts/schemas";
-import { requireSession } from "../infra/auth/guards.server";
+import { requirePage, requireSession } from "../infra/auth/guards.server";
+import { SESSION_USER } from "../infra/d1/page-read.server";
 import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -22,9 +23,11 @@ export const headers = actionRetryAfter;
 export const meta: MetaFunction = () => [{ title: "Your account · Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context, request);
-  const pending = await pendingEmailChange({ db: context.db, userId: user.id, now: context.now() });
-  return { email: user.email, emailVerified: user.emailVerified, pendingEmail: pending?.email ?? null };
+  // Session, access and the pending change in one D1 round trip (ADR 022).
+  const now = context.now();
+  const { session, rows } = await requirePage(context, request, (d1, key) => [pendingEmailChangeStatement(d1, SESSION_USER, key, now)]);
+  const pending = rows[0]![0] as { email: string } | undefined;
+  return { email: session.user.email, emailVerified: session.user.emailVerified, pendingEmail: pending?.email ?? null };
 }
 
 const Intent = z.object({

@@ -1,15 +1,17 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { listMemberships } from "../domain/tenants/memberships.server";
-import { requireAccess, requireSession } from "../infra/auth/guards.server";
+import { type MembershipSummary, membershipsStatement } from "../domain/tenants/memberships.server";
+import { requirePage } from "../infra/auth/guards.server";
+import { SESSION_USER } from "../infra/d1/page-read.server";
 import { methodNotAllowed } from "../infra/http/method-not-allowed.server";
 import { jsonResponse } from "../infra/http/responses.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context, request, { api: true });
-  const [memberships, access] = await Promise.all([
-    listMemberships({ db: context.db, userId: user.id }),
-    requireAccess(context, request, { api: true }),
-  ]);
+  // Session, access and memberships in one D1 round trip (ADR 022).
+  const { session, access, rows } = await requirePage(context, request, (d1, key) => [membershipsStatement(d1, SESSION_USER, key)], {
+    api: true,
+  });
+  const { user } = session;
+  const memberships = rows[0] as MembershipSummary[];
   return jsonResponse(
     {
       user: { id: user.id, email: user.email, emailVerified: user.emailVerified, isSystemAdmin: user.isSystemAdmin },

@@ -2,14 +2,15 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { z } from "zod";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatBytes } from "../domain/software/rules";
-import { listLatest } from "../domain/software/catalog.server";
-import { clientSummaries } from "../domain/software/client-licences.server";
+import { latestFromRows, latestStatement } from "../domain/software/catalog.server";
+import { clientSummariesFromRows, observedClientsStatement } from "../domain/software/client-licences.server";
 import { resumeTenantSubscription, tenantsWithCardOnFile } from "../domain/billing/resume.server";
-import { type EntitlementView, holdsFeature } from "../domain/entitlements/access";
+import { type EntitlementView } from "../domain/entitlements/access";
 import { canManage } from "../domain/seats/rules";
-import { getDashboard, type PlanSummary } from "../domain/tenants/dashboard.server";
-import { invitationsFor } from "../domain/tenants/members.server";
-import { requireAccess, requireSession } from "../infra/auth/guards.server";
+import { dashboardFromRows, dashboardStatements, type PlanSummary } from "../domain/tenants/dashboard.server";
+import { invitationsStatement, type OpenInvitation } from "../domain/tenants/members.server";
+import { requirePage, requireSession } from "../infra/auth/guards.server";
+import { SESSION_USER } from "../infra/d1/page-read.server";
 import { SubmitButton } from "../components/submit-button";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
@@ -17,30 +18,36 @@ import { readForm } from "../infra/http/responses.server";
 export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await requireSession(context, request);
-  const [tenants, access, invitations] = await Promise.all([
-    getDashboard({ db: context.db, userId: user.id, now: context.now() }),
-    requireAccess(context, request),
-    invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
+  const now = context.now();
+  // Session, access and every read below in one D1 round trip (ADR 022).
+  const { session, access, rows } = await requirePage(context, request, (d1, key) => [
+    ...dashboardStatements(d1, SESSION_USER, key),
+    observedClientsStatement(d1, SESSION_USER, key, now),
+    invitationsStatement(d1, SESSION_USER, key),
+    latestStatement(d1, SESSION_USER, key),
   ]);
+  const { user } = session;
+  const [memberships, plans, observed, invitations, latest] = rows;
+  const tenants = dashboardFromRows([memberships!, plans!], now);
   // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
-  const downloads = holdsFeature(access, "software.download")
-    ? await listLatest({ db: context.db, viewer: { userId: user.id, isSystemAdmin: user.isSystemAdmin, access } })
-    : null;
-  const activeIds = tenants.filter((t) => t.status === "active").map((t) => t.tenantId);
-  const clients = await clientSummaries({ db: context.db, tenantIds: activeIds, now: context.now() });
+  const downloads = latestFromRows(latest!, { userId: user.id, isSystemAdmin: user.isSystemAdmin, access });
+  const active = tenants.filter((t) => t.status === "active");
+  const clients = clientSummariesFromRows(observed!, Object.fromEntries(active.map((t) => [t.tenantId, t.seats.licensed])));
   // A paused plan whose customer already has a card can be resumed from here by an owner or admin.
-  const pausedManaged = tenants.filter((t) => canManage(t.role) && t.plans.some((p) => p.status === "paused")).map((t) => t.tenantId);
-  const resumable = await tenantsWithCardOnFile({ db: context.db, gateway: context.billing(), tenantIds: pausedManaged });
+  const pausedManaged = tenants.filter((t) => canManage(t.role) && t.plans.some((p) => p.status === "paused"));
+  const resumable = await tenantsWithCardOnFile({
+    gateway: context.billing(),
+    tenants: pausedManaged.map((t) => ({ id: t.tenantId, customerId: t.customerId })),
+  });
   return {
     email: user.email,
     emailVerified: user.emailVerified,
-    invitations,
+    invitations: invitations as OpenInvitation[],
     downloads,
     clients,
     resumable,
     isSystemAdmin: user.isSystemAdmin,
-    tenants,
+    tenants: tenants.map(({ customerId: _customerId, ...t }) => t),
     access: { organization: access.organization, accelerator: access.accelerator },
   };
 }

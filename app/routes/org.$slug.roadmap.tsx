@@ -2,18 +2,20 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { holdsFeatureIn, lockedMessage, tenantHasLive } from "../domain/entitlements/access";
+import { type Access, holdsFeatureIn, lockedMessage, tenantHasLive } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
   deleteRoadmapItem,
-  getRoadmap,
   RoadmapItemInput,
+  roadmapFromRows,
+  roadmapStatement,
   setRoadmapPublished,
   updateRoadmapItem,
 } from "../domain/roadmaps/roadmaps.server";
-import { memberTenant } from "../domain/seats/seats.server";
-import { requireAccess, requireSession } from "../infra/auth/guards.server";
+import { type ManagedTenant, memberTenant, memberTenantStatement } from "../domain/seats/seats.server";
+import { requireAccess, requirePage, requireSession } from "../infra/auth/guards.server";
+import { SESSION_USER } from "../infra/d1/page-read.server";
 import { runIntentAction } from "../infra/http/action-result.server";
 import { FieldError, type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
@@ -23,16 +25,19 @@ export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
   const { user } = await requireSession(context, request);
   const member = slug ? await memberTenant({ db: context.db, userId: user.id, slug }) : null;
+  return { user, ...memberView(member, await requireAccess(context, request)) };
+}
+
+// What a member of the tenant may do on its roadmap; not a member (or no such slug): 404.
+function memberView(member: ManagedTenant | null | undefined, access: Access) {
   if (!member) throw new Response("No such organisation.", { status: 404 });
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
-  const access = await requireAccess(context, request);
   const tenantLive = tenantHasLive(access.entitlements, tenant.id, "organization");
   // Publishing is a feature (ADR 018) of the organisation level: an owner or admin, through a live
   // entitlement that grants it, no seat needed; the kill switch closes it too.
   const publish = access.featuresByTenant[tenant.id]?.[PUBLISH] ?? null;
   return {
-    user,
     tenant,
     canPublish: holdsFeatureIn(access, tenant.id, PUBLISH),
     publish,
@@ -42,9 +47,15 @@ async function memberContext(request: Request, context: LoaderFunctionArgs["cont
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { tenant, canPublish, tenantLive, switchedOff } = await memberContext(request, context, params.slug);
-  const { roadmap, items } = await getRoadmap({ db: context.db, tenantId: tenant.id });
-  return { tenant, canPublish, tenantLive, switchedOff, published: roadmap?.published ?? false, items };
+  // Session, access, membership and the roadmap in one D1 round trip (ADR 022).
+  const slug = params.slug ?? "";
+  const { access, rows } = await requirePage(context, request, (d1, key) => [
+    memberTenantStatement(d1, SESSION_USER, key, slug),
+    roadmapStatement(d1, SESSION_USER, key, slug),
+  ]);
+  const { tenant, canPublish, tenantLive, switchedOff } = memberView(rows[0]![0] as ManagedTenant | undefined, access);
+  const { published, items } = roadmapFromRows(rows[1]!);
+  return { tenant, canPublish, tenantLive, switchedOff, published, items };
 }
 
 const Intent = z.discriminatedUnion("intent", [

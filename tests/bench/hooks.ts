@@ -11,8 +11,9 @@ export const BENCH_INBOX_PATH = "/__bench/inbox";
 export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
 export const CHECKED_LESSON_PREFIX = "/accelerator/";
 
-/** Response headers the bench entry adds to every answer: D1 statements run, and ms spent waiting on them. */
+/** Response headers the bench entry adds to every answer: D1 statements run, their round trips (a batch is one), and ms spent waiting on them. */
 export const D1_QUERIES_HEADER = "X-D1-Queries";
+export const D1_ROUND_TRIPS_HEADER = "X-D1-Round-Trips";
 export const D1_WAIT_HEADER = "X-D1-Wait-Ms";
 
 /** The type of the inbox rows the one-D1-write ceiling inserts. */
@@ -22,4 +23,12 @@ export const D1_WRITE_EVENT_TYPE = "bench.d1_write";
  * Strings that only bench code has: none may appear in the production Worker's sources or bundle
  * (tests/integration/worker-shape.test.ts, and the bench's own bundle-size row).
  */
-export const BENCH_ONLY_MARKERS = ["__bench", "BENCH_MODE", D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE, "tests/bench"] as const;
+export const BENCH_ONLY_MARKERS = [
+  "__bench",
+  "BENCH_MODE",
+  D1_QUERIES_HEADER,
+  D1_ROUND_TRIPS_HEADER,
+  D1_WAIT_HEADER,
+  D1_WRITE_EVENT_TYPE,
+  "tests/bench",
+] as const;

@@ -2,6 +2,22 @@
 // earlier runs (other commits) stay below for comparison.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
+/** One row of docs/benchmarks.json (the latest run, for tools): vsBare is a fraction of the bare Worker's req/s. */
+export type BenchRow = {
+  scenario: string;
+  reqPerSec: number | null;
+  vsBare: number | null;
+  d1Statements: number | null;
+  d1RoundTrips: number | null;
+  target: string | null;
+  pass: boolean | null;
+};
+
+/** Replaces docs/benchmarks.json with this run (only the latest; docs/benchmarks.md keeps the history). */
+export function writeJson(path: string, run: { commit: string; startedAt: string; rows: BenchRow[] }): void {
+  writeFileSync(path, `${JSON.stringify(run, null, 2)}\n`);
+}
+
 export const RUNS_MARKER = "<!-- bench:runs (newest first; `npm run bench` inserts each run below this line) -->";
 
 export function table(header: string[], rows: string[][]): string {
@@ -42,7 +58,11 @@ absolute numbers depend on the machine and on what else runs on it.
   (\`SELECT 1\`), \`POST /__bench/d1-write\` one write shaped like the webhook's inbox row.
 - **D1 queries** are counted by wrapping the D1 binding (tests/bench/worker/counting-d1.ts; each
   executed statement counts, a batch counts each statement): the bench entry hands the app an env
-  whose \`DB\` is that request's wrapper and puts the count in the \`X-D1-Queries\` header. Queries run
+  whose \`DB\` is that request's wrapper and puts the count in the \`X-D1-Queries\` header.
+  **D1 round trips** come from the same wrapper (\`X-D1-Round-Trips\`): a \`batch()\` is one whatever
+  its size, each statement run outside a batch is one; D1 sessions (\`withSession\`, ADR 021) are
+  counted like the binding. Work the app leaves for after the response (a session's
+  \`last_seen_at\` touch) is not in the count. Queries run
   inside the SeatAllocator Durable Object are not part of a request's count. The entry's own cost (a
   scope per request, an env proxy) is on every app row and not on the ceilings.
 - **Access check**: the gated Accelerator lesson against the same request without the check. The
@@ -66,6 +86,8 @@ absolute numbers depend on the machine and on what else runs on it.
 - **idle ms (D1 wait ms)**: the median of 15 sequential requests on the otherwise idle app (after
   the warm-up), and the median time those requests waited on D1 (\`X-D1-Wait-Ms\`, 1 ms clock).
   It separates what a request costs from what the load generator sharing two cores costs.
+- **docs/benchmarks.json**: the latest run's rows for tools (\`scenario\`, \`reqPerSec\`, \`vsBare\` as a
+  fraction, \`d1Statements\`, \`d1RoundTrips\`, \`target\`, \`pass\`; null where a row has no such value).
 - **Worker bundle**: \`wrangler deploy --dry-run --minify\` of the production config (app/worker.ts),
   never the bench entry.
 - Runs made before the bench entry (up to commit 8a6bbe9) took the same measurements through

@@ -13,20 +13,24 @@ const PASSWORD = "bench-correct-horse-battery";
 /** A Node HTTP client that keeps the session cookie and sends same-origin headers like a browser. */
 export class Browser {
   cookie: string | null = null;
+  bookmark: string | null = null;
   // Each simulated person is a client of their own, as rate limits see clients (ADR 010).
   readonly clientAddress = nextClientAddress();
   constructor(readonly appUrl: string) {}
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookie) headers.set("Cookie", this.cookie);
+    const cookies = [this.cookie, this.bookmark].filter(Boolean).join("; ");
+    if (cookies) headers.set("Cookie", cookies);
     headers.set("CF-Connecting-IP", this.clientAddress);
     if (init.method && init.method !== "GET") headers.set("Origin", this.appUrl);
     const res = await fetch(`${this.appUrl}${path}`, { ...init, headers, redirect: "manual" });
-    const set = res.headers.get("Set-Cookie");
-    if (set) {
+    for (const set of res.headers.getSetCookie()) {
       const pair = set.split(";")[0]!;
-      this.cookie = pair.endsWith("=") ? null : pair;
+      const value = pair.endsWith("=") ? null : pair;
+      // The D1 bookmark (ADR 021) is kept apart from the session cookie, as a browser keeps both.
+      if (/^(__Host-)?gh_d1=/.test(pair)) this.bookmark = value;
+      else this.cookie = value;
     }
     return res;
   }

@@ -32,28 +32,38 @@ export async function callWorker(request: Request, workerEnv: Env = env): Promis
   return response;
 }
 
-export type Agent = { cookie: string | null; ip: string; fetch: (path: string, init?: RequestInit) => Promise<Response> };
+export type Agent = {
+  /** The session cookie (`name=value`), or null when signed out. */
+  cookie: string | null;
+  /** The D1 bookmark cookie (`name=value`, ADR 021), kept and sent like a browser's. */
+  bookmark: string | null;
+  ip: string;
+  fetch: (path: string, init?: RequestInit) => Promise<Response>;
+};
 
 /**
- * A test client that keeps the session cookie like a browser and sends same-origin headers. Each
- * agent is its own client address, so per-client rate limits apply to it as to one browser.
+ * A test client that keeps the session and bookmark cookies like a browser and sends same-origin
+ * headers. Each agent is its own client address, so per-client rate limits apply to it as to one browser.
  */
 export function agent(ip = nextClientAddress()): Agent {
   const a: Agent = {
     cookie: null,
+    bookmark: null,
     ip,
     async fetch(path, init = {}) {
       const headers = new Headers(init.headers);
-      if (a.cookie) headers.set("Cookie", a.cookie);
+      const cookies = [a.cookie, a.bookmark].filter(Boolean).join("; ");
+      if (cookies) headers.set("Cookie", cookies);
       if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", a.ip);
       // Browsers always send Host; Remix compares it with Origin on document actions.
       if (!headers.has("Host")) headers.set("Host", new URL(BASE).host);
       if (init.method && init.method !== "GET" && !headers.has("Origin")) headers.set("Origin", BASE);
       const res = await callWorker(new Request(`${BASE}${path}`, { ...init, headers, redirect: "manual" }));
-      const set = res.headers.get("Set-Cookie");
-      if (set) {
+      for (const set of res.headers.getSetCookie()) {
         const pair = set.split(";")[0]!;
-        a.cookie = pair.endsWith("=") ? null : pair;
+        const value = pair.endsWith("=") ? null : pair;
+        if (/^(__Host-)?gh_d1=/.test(pair)) a.bookmark = value;
+        else a.cookie = value;
       }
       return res;
     },

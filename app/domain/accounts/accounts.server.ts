@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { hashPassword, needsRehash, TIMING_DUMMY_HASH, verifyPassword } from "../../infra/auth/password.server";
 import { type SessionUser } from "../../infra/auth/session.server";
@@ -198,14 +198,19 @@ export async function resendVerification(deps: {
 
 /** The address a pending email change would move the account to, if a link for one is still usable. */
 export async function pendingEmailChange(deps: { db: Db; userId: string; now: number }): Promise<{ email: string } | null> {
-  const t = schema.userTokens;
-  const row = await deps.db
-    .select({ email: t.email })
-    .from(t)
-    .where(and(eq(t.userId, deps.userId), eq(t.purpose, "change_email"), isNull(t.usedAt), gt(t.expiresAt, deps.now)))
-    .orderBy(desc(t.createdAt))
-    .get();
-  return row ?? null;
+  const { results } = await pendingEmailChangeStatement(deps.db.$client, "?1", deps.userId, deps.now).all<{ email: string }>();
+  return results[0] ?? null;
+}
+
+/** The same as one statement for a page's batch (ADR 022): the user is `user`, an SQL expression over `?1`; `?2` is now. */
+export function pendingEmailChangeStatement(d1: D1Database, user: string, key: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT email FROM user_tokens
+        WHERE user_id = ${user} AND purpose = 'change_email' AND used_at IS NULL AND expires_at > ?2
+        ORDER BY created_at DESC LIMIT 1`,
+    )
+    .bind(key, now);
 }
 
 /**

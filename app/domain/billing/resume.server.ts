@@ -167,15 +167,12 @@ export async function resumeTenantSubscription(deps: { db: Db; gateway: BillingG
  * Of these tenants, those whose Stripe customer has a card on file, so their paused banner offers
  * "Resume subscription". Stripe unreachable counts as yes: the button's answer then says what is wrong.
  */
-export async function tenantsWithCardOnFile(deps: { db: Db; gateway: BillingGateway; tenantIds: string[] }): Promise<string[]> {
-  if (deps.tenantIds.length === 0) return [];
-  const rows = await deps.db
-    .select({ id: schema.tenants.id, customerId: schema.tenants.stripeCustomerId })
-    .from(schema.tenants)
-    .where(inArray(schema.tenants.id, deps.tenantIds))
-    .all();
+export async function tenantsWithCardOnFile(deps: {
+  gateway: BillingGateway;
+  tenants: { id: string; customerId: string | null }[];
+}): Promise<string[]> {
   const out: string[] = [];
-  for (const row of rows) {
+  for (const row of deps.tenants) {
     if (!row.customerId) continue;
     const hasCard = await deps.gateway.customerPaymentMethods(row.customerId).then(
       (c) => c.paymentMethodIds.length > 0,

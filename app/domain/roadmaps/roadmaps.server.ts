@@ -23,6 +23,35 @@ export const RoadmapItemInput = z.object({
 /** The tenant a roadmap belongs to, from memberTenant (seats.server): any active member edits. */
 export type MemberTenant = Pick<ManagedTenant, "id" | "name" | "slug" | "role">;
 
+export type RoadmapItemView = { id: string; title: string; description: string; column: string; position: number };
+
+/**
+ * The roadmap of the tenant behind `slug` (`?2`) for its active member `user` (an SQL expression over
+ * `?1`), as one statement for a page's batch (ADR 022): one row per item (in getRoadmap's order), or
+ * one row with a null item when it has none; no row without a roadmap or a membership.
+ */
+export function roadmapStatement(d1: D1Database, user: string, key: string, slug: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT r.published, i.id, i.title, i.description, i."column", i.position
+         FROM roadmaps r JOIN tenants t ON t.id = r.tenant_id
+         JOIN tenant_memberships m ON m.tenant_id = t.id AND m.user_id = ${user} AND m.status = 'active'
+         LEFT JOIN roadmap_items i ON i.roadmap_id = r.id
+        WHERE t.slug = ?2
+        ORDER BY i."column", i.position, i.created_at`,
+    )
+    .bind(key, slug);
+}
+
+/** The rows of `roadmapStatement` as whether it is published and its items. */
+export function roadmapFromRows(rows: unknown[]): { published: boolean; items: RoadmapItemView[] } {
+  const r = rows as (Omit<RoadmapItemView, "id"> & { id: string | null; published: number | null })[];
+  return {
+    published: Boolean(r[0]?.published),
+    items: r.filter((i) => i.id !== null).map(({ published: _published, ...i }) => ({ ...i, id: i.id! })),
+  };
+}
+
 export async function getRoadmap(deps: { db: Db; tenantId: string }) {
   const roadmap = await deps.db.select().from(schema.roadmaps).where(eq(schema.roadmaps.tenantId, deps.tenantId)).get();
   const items = roadmap

@@ -35,6 +35,20 @@ export async function requireManagedTenant(deps: {
   return t!;
 }
 
+/**
+ * `memberTenant` as one statement for a page's batch (ADR 022): the user is `user`, an SQL expression
+ * over `?1`; the slug is `?2`. At most one row, shaped as a ManagedTenant.
+ */
+export function memberTenantStatement(d1: D1Database, user: string, key: string, slug: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT t.id, t.name, t.slug, t.join_code AS joinCode, t.compliance_status AS compliance, m.role
+         FROM tenants t JOIN tenant_memberships m ON m.tenant_id = t.id
+        WHERE t.slug = ?2 AND m.user_id = ${user} AND m.status = 'active'`,
+    )
+    .bind(key, slug);
+}
+
 /** The tenant behind `slug` if the user is an active member of it: the one membership lookup. */
 export async function memberTenant(deps: { db: Db; userId: string; slug: string }): Promise<ManagedTenant | null> {
   const row = await deps.db

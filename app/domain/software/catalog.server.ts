@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Access, holdsFeature, holdsFeatureIn, lockedMessage, tenantsHolding } from "../entitlements/access";
 import { forbidden } from "../errors";
@@ -35,53 +35,74 @@ export type LatestApplication = {
   latest: { id: string; version: string; sha256: string; size: number; createdAt: number; downloadUrl: string };
 };
 
+type LatestRow = {
+  id: string;
+  name: string;
+  vendor: string;
+  catalog_id: string;
+  owner_type: "system" | "tenant";
+  owner_id: string | null;
+  catalog_name: string;
+  version_id: string;
+  version: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+};
+
+const LATEST_SQL = (visible: string) => `
+    SELECT a.id, a.name, a.vendor, c.id AS catalog_id, c.owner_type, c.owner_id, c.name AS catalog_name,
+           v.id AS version_id, v.version, v.sha256, v.size, v.created_at
+    FROM software_applications a
+    JOIN software_catalogs c ON c.id = a.catalog_id
+    JOIN software_versions v ON v.application_id = a.id AND v.superseded_by IS NULL
+    WHERE ${visible}
+    ORDER BY c.owner_type, a.name`;
+
 /** The latest non-superseded version of every application the viewer may see (403 without Organization access). */
 export async function listLatest(deps: { db: Db; viewer: Viewer }): Promise<LatestApplication[]> {
   // The download feature (through any tenant, or as a system admin) is what downloads need at all.
   if (!holdsFeature(deps.viewer.access, DOWNLOAD)) throw forbidden(downloadRefusal(deps.viewer));
   // System admins see the system catalog plus the tenant catalogs where they themselves hold a seat.
   const tenantIds = seatedTenants(deps.viewer);
-  const inTenants = tenantIds.length
-    ? sql`(${sql.join(
-        tenantIds.map((t) => sql`${t}`),
-        sql`, `,
-      )})`
-    : sql`(NULL)`;
-  const visible = sql`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${inTenants}))`;
-  const rows = await deps.db.all<{
-    id: string;
-    name: string;
-    vendor: string;
-    catalog_id: string;
-    owner_type: "system" | "tenant";
-    catalog_name: string;
-    version_id: string;
-    version: string;
-    sha256: string;
-    size: number;
-    created_at: number;
-  }>(sql`
-    SELECT a.id, a.name, a.vendor, c.id AS catalog_id, c.owner_type, c.name AS catalog_name,
-           v.id AS version_id, v.version, v.sha256, v.size, v.created_at
-    FROM software_applications a
-    JOIN software_catalogs c ON c.id = a.catalog_id
-    JOIN software_versions v ON v.application_id = a.id AND v.superseded_by IS NULL
-    WHERE ${visible}
-    ORDER BY c.owner_type, a.name`);
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    vendor: r.vendor,
-    catalog: { id: r.catalog_id, ownerType: r.owner_type, name: r.catalog_name },
-    latest: {
-      id: r.version_id,
-      version: r.version,
-      sha256: r.sha256,
-      size: r.size,
-      createdAt: r.created_at,
-      downloadUrl: `/downloads/${r.version_id}`,
-    },
-  }));
+  const inTenants = tenantIds.length > 0 ? `(${tenantIds.map((_, i) => `?${i + 1}`).join(", ")})` : "(NULL)";
+  const { results } = await deps.db.$client
+    .prepare(LATEST_SQL(`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${inTenants}))`))
+    .bind(...tenantIds)
+    .all<LatestRow>();
+  return latestFromRows(results, deps.viewer) ?? [];
+}
+
+/**
+ * The rows `listLatest` may show, as one statement for a page's batch (ADR 022), before the
+ * viewer's access is known: the system catalog and the catalogs of every tenant `user` (an SQL
+ * expression over `?1`) is an active member of. `latestFromRows` keeps what the viewer may see.
+ */
+export function latestStatement(d1: D1Database, user: string, key: string): D1PreparedStatement {
+  const mine = `(SELECT tenant_id FROM tenant_memberships WHERE user_id = ${user} AND status = 'active')`;
+  return d1.prepare(LATEST_SQL(`(c.owner_type = 'system' OR (c.owner_type = 'tenant' AND c.owner_id IN ${mine}))`)).bind(key);
+}
+
+/** What listLatest shows of these rows to this viewer; null without the download feature. */
+export function latestFromRows(rows: unknown[], viewer: Viewer): LatestApplication[] | null {
+  if (!holdsFeature(viewer.access, DOWNLOAD)) return null;
+  const seated = new Set(seatedTenants(viewer));
+  return (rows as LatestRow[])
+    .filter((r) => r.owner_type === "system" || (r.owner_id !== null && seated.has(r.owner_id)))
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      vendor: r.vendor,
+      catalog: { id: r.catalog_id, ownerType: r.owner_type, name: r.catalog_name },
+      latest: {
+        id: r.version_id,
+        version: r.version,
+        sha256: r.sha256,
+        size: r.size,
+        createdAt: r.created_at,
+        downloadUrl: `/downloads/${r.version_id}`,
+      },
+    }));
 }
 
 /** A catalog's applications, each with all its versions, newest first. */

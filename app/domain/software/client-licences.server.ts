@@ -61,10 +61,30 @@ export async function clientSummary(deps: { db: Db; tenantId: string; now: numbe
   return { licensed, observed: n, compliance: clientCompliance(licensed, n), hasToken };
 }
 
-export async function clientSummaries(deps: { db: Db; tenantIds: string[]; now: number }) {
-  const out: Record<string, Awaited<ReturnType<typeof clientSummary>>> = {};
-  for (const tenantId of deps.tenantIds) out[tenantId] = await clientSummary({ ...deps, tenantId });
-  return out;
+/**
+ * Clients observed in the window per tenant the user (`user`, an SQL expression over `?1`) is an
+ * active member of, as one statement for a page's batch (ADR 022); `?2` is the window's start.
+ */
+export function observedClientsStatement(d1: D1Database, user: string, key: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT tenant_id AS tenantId, count(*) AS n FROM client_checkins
+        WHERE tenant_id IN (SELECT tenant_id FROM tenant_memberships WHERE user_id = ${user} AND status = 'active')
+          AND last_seen_at > ?2
+        GROUP BY tenant_id`,
+    )
+    .bind(key, now - CLIENT_WINDOW_MS);
+}
+
+/** `clientSummary`'s licensed, observed and compliance for many tenants: licensed seats given, observed from `observedClientsStatement`. */
+export function clientSummariesFromRows(rows: unknown[], licensed: Record<string, number>) {
+  const observed = new Map((rows as { tenantId: string; n: number }[]).map((r) => [r.tenantId, r.n]));
+  return Object.fromEntries(
+    Object.entries(licensed).map(([tenantId, seats]) => {
+      const n = observed.get(tenantId) ?? 0;
+      return [tenantId, { licensed: seats, observed: n, compliance: clientCompliance(seats, n) }];
+    }),
+  );
 }
 
 /** A client checks in with its tenant's licence token; each distinct client id counts once. */

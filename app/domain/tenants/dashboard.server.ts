@@ -1,7 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { type Db, schema } from "../../infra/d1/db.server";
+import { type Db } from "../../infra/d1/db.server";
 import { isLive } from "../entitlements/live";
-import { listMemberships, type MembershipSummary } from "./memberships.server";
+import { type MembershipSummary, membershipsStatement } from "./memberships.server";
 
 export type PlanSummary = {
   entitlementId: string;
@@ -28,66 +27,101 @@ export type TenantDashboard = MembershipSummary & {
   hasSeat: boolean;
 };
 
+// The dashboard's reads as set-based statements over the user's tenants (no per-tenant loop), so a
+// signed-in GET makes them in the session lookup's one round trip (ADR 022). `user` is an SQL
+// expression for the user's id over `?1`: SESSION_USER on a page, `?1` itself given a user id.
+const ACTIVE_TENANTS = (user: string) => `(SELECT tenant_id FROM tenant_memberships WHERE user_id = ${user} AND status = 'active')`;
+
+const PLANS_SQL = (user: string) => `
+    SELECT e.id, e.tenant_id, e.status, e.source, e.tier, e.quantity_seats, e.valid_from, e.valid_until, e.grace_until,
+           p.key AS product_key, p.name AS product_name, p.seat_based,
+           s.id AS sub_id, s.status AS sub_status, s.cancel_at_period_end, s.current_period_end, s.trial_end, s.trial_will_end_notified_at,
+           (SELECT count(*) FROM tenant_entitlement_seat_assignments a WHERE a.entitlement_id = e.id AND a.released_at IS NULL) AS seats_used,
+           EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments a
+                   WHERE a.entitlement_id = e.id AND a.user_id = ${user} AND a.released_at IS NULL) AS mine
+    FROM tenant_product_entitlements e
+    JOIN products p ON p.id = e.product_id
+    LEFT JOIN subscriptions s ON s.stripe_subscription_id = e.source_ref AND e.source IN ('stripe_subscription', 'trial')
+    WHERE e.tenant_id IN ${ACTIVE_TENANTS(user)}
+    ORDER BY e.created_at DESC`;
+
+type MembershipRow = MembershipSummary & { compliance: "ok" | "over_limit"; customerId: string | null };
+type PlanRow = {
+  id: string;
+  tenant_id: string;
+  status: string;
+  source: string;
+  tier: string | null;
+  quantity_seats: number;
+  valid_from: number;
+  valid_until: number | null;
+  grace_until: number | null;
+  product_key: string;
+  product_name: string;
+  seat_based: number;
+  sub_id: string | null;
+  sub_status: string | null;
+  cancel_at_period_end: number | null;
+  current_period_end: number | null;
+  trial_end: number | null;
+  trial_will_end_notified_at: number | null;
+  seats_used: number;
+  mine: number;
+};
+
+/** The two statements of `getDashboard`: the user's memberships (with each tenant's compliance) and their tenants' plans. */
+export function dashboardStatements(d1: D1Database, user: string, key: string): [D1PreparedStatement, D1PreparedStatement] {
+  return [
+    membershipsStatement(d1, user, key, ["t.compliance_status AS compliance", "t.stripe_customer_id AS customerId"]),
+    d1.prepare(PLANS_SQL(user)).bind(key),
+  ];
+}
+
 /** Each of the user's organisations with the plans it holds (history included, newest first). */
 export async function getDashboard(deps: { db: Db; userId: string; now: number }): Promise<TenantDashboard[]> {
-  const memberships = await listMemberships(deps);
-  const active = memberships.filter((m) => m.status === "active").map((m) => m.tenantId);
-  const noSeats = { licensed: 0, observed: 0, compliance: "ok" as const };
-  if (active.length === 0) return memberships.map((m) => ({ ...m, plans: [], seats: noSeats, hasSeat: false }));
-  const compliance = await deps.db
-    .select({ id: schema.tenants.id, status: schema.tenants.complianceStatus })
-    .from(schema.tenants)
-    .where(inArray(schema.tenants.id, active));
-  const rows = await deps.db
-    .select({
-      e: schema.tenantProductEntitlements,
-      productKey: schema.products.key,
-      productName: schema.products.name,
-      sub: schema.subscriptions,
-      seatsUsed: sql<number>`(SELECT count(*) FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${schema.tenantProductEntitlements.id} AND s.released_at IS NULL)`,
-      mine: sql<number>`EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments s WHERE s.entitlement_id = ${schema.tenantProductEntitlements.id} AND s.user_id = ${deps.userId} AND s.released_at IS NULL)`,
-      seatBased: schema.products.seatBased,
-    })
-    .from(schema.tenantProductEntitlements)
-    .innerJoin(schema.products, eq(schema.products.id, schema.tenantProductEntitlements.productId))
-    .leftJoin(
-      schema.subscriptions,
-      and(
-        eq(schema.subscriptions.stripeSubscriptionId, schema.tenantProductEntitlements.sourceRef),
-        inArray(schema.tenantProductEntitlements.source, ["stripe_subscription", "trial"]),
-      ),
-    )
-    .where(inArray(schema.tenantProductEntitlements.tenantId, active))
-    .orderBy(sql`${schema.tenantProductEntitlements.createdAt} DESC`);
-  return memberships.map((m) => {
-    const own = rows.filter((r) => r.e.tenantId === m.tenantId && m.status === "active");
-    const seatPlans = own.filter((r) => r.seatBased && isLive(r.e, deps.now));
+  const results = await deps.db.$client.batch(dashboardStatements(deps.db.$client, "?1", deps.userId));
+  return dashboardFromRows(
+    results.map((r) => r.results),
+    deps.now,
+  ).map(({ customerId: _customerId, ...t }) => t);
+}
+
+/** The dashboard of the rows of `dashboardStatements`, with each tenant's Stripe customer (for resuming a paused plan). */
+export function dashboardFromRows(rows: unknown[][], now: number): (TenantDashboard & { customerId: string | null })[] {
+  const memberships = (rows[0] ?? []) as MembershipRow[];
+  const plans = (rows[1] ?? []) as PlanRow[];
+  return memberships.map(({ compliance, customerId, ...m }) => {
+    const own = m.status === "active" ? plans.filter((r) => r.tenant_id === m.tenantId) : [];
+    const live = (r: PlanRow) =>
+      isLive({ status: r.status, validFrom: r.valid_from, validUntil: r.valid_until, graceUntil: r.grace_until }, now);
+    const seatPlans = own.filter((r) => Boolean(r.seat_based) && live(r));
+    const trialing = (r: PlanRow) => r.sub_id !== null && r.sub_status === "trialing";
     return {
       ...m,
+      customerId,
       seats: {
-        licensed: seatPlans.reduce((n, r) => n + r.e.quantitySeats, 0),
-        observed: seatPlans.reduce((n, r) => n + Number(r.seatsUsed), 0),
-        compliance: compliance.find((c) => c.id === m.tenantId)?.status ?? "ok",
+        licensed: seatPlans.reduce((n, r) => n + r.quantity_seats, 0),
+        observed: seatPlans.reduce((n, r) => n + Number(r.seats_used), 0),
+        compliance: m.status === "active" ? compliance : "ok",
       },
       hasSeat: seatPlans.some((r) => Boolean(r.mine)),
       plans: own.map((r) => ({
-        entitlementId: r.e.id,
-        product: { key: r.productKey, name: r.productName },
-        status: r.e.status,
-        source: r.e.source,
-        tier: r.e.tier,
-        seatsTotal: r.e.quantitySeats,
-        seatsUsed: Number(r.seatsUsed),
-        validUntil: r.e.validUntil,
-        graceUntil: r.e.graceUntil,
-        renewsAt: r.sub && !r.sub.cancelAtPeriodEnd && r.sub.status === "active" ? r.sub.currentPeriodEnd : null,
-        trialEndsAt: r.sub?.status === "trialing" ? r.sub.trialEnd : null,
-        cancelAtPeriodEnd: r.sub?.cancelAtPeriodEnd ?? false,
+        entitlementId: r.id,
+        product: { key: r.product_key, name: r.product_name },
+        status: r.status,
+        source: r.source,
+        tier: r.tier,
+        seatsTotal: r.quantity_seats,
+        seatsUsed: Number(r.seats_used),
+        validUntil: r.valid_until,
+        graceUntil: r.grace_until,
+        renewsAt: r.sub_id !== null && !r.cancel_at_period_end && r.sub_status === "active" ? r.current_period_end : null,
+        trialEndsAt: trialing(r) ? r.trial_end : null,
+        cancelAtPeriodEnd: Boolean(r.cancel_at_period_end),
         // Stripe's trial_will_end arrived (3 days before), or the trial ends within 3 days.
         trialEndingSoon:
-          r.sub?.status === "trialing" &&
-          (r.sub.trialWillEndNotifiedAt !== null || (r.sub.trialEnd !== null && r.sub.trialEnd - deps.now < 3 * 86_400_000)),
-        validFrom: r.e.validFrom,
+          trialing(r) && (r.trial_will_end_notified_at !== null || (r.trial_end !== null && r.trial_end - now < 3 * 86_400_000)),
+        validFrom: r.valid_from,
       })),
     };
   });

@@ -214,6 +214,21 @@ export async function revokeInvitation(deps: { db: Db; actorUserId: string; slug
 
 export type OpenInvitation = { id: string; tenantName: string; role: "admin" | "member"; createdAt: number };
 
+/**
+ * Open invitations (as `invitationsFor`) as one statement for a page's batch (ADR 022): the user is `user`, an SQL
+ * expression over `?1`; an unverified address gets none (emails are stored lower-cased).
+ */
+export function invitationsStatement(d1: D1Database, user: string, key: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT i.id, t.name AS tenantName, i.role, i.created_at AS createdAt
+         FROM tenant_invitations i JOIN tenants t ON t.id = i.tenant_id JOIN users u ON u.id = ${user}
+        WHERE i.email = u.email AND i.status = 'pending' AND u.email_verified_at IS NOT NULL
+        ORDER BY t.name`,
+    )
+    .bind(key);
+}
+
 /** Open invitations addressed to this user's email, once they have proven they own it. */
 export async function invitationsFor(deps: { db: Db; email: string; emailVerified: boolean }): Promise<OpenInvitation[]> {
   // An unverified address may be someone else's: not even the organisation's name is shown.

@@ -26,6 +26,20 @@ export async function listMemberships(deps: { db: Db; userId: string }): Promise
     .orderBy(schema.tenants.name);
 }
 
+/**
+ * `listMemberships` as one statement for a page's batch (ADR 022): the user is `user`, an SQL
+ * expression over `?1`; `more` adds columns of `t` (tenants) or `m` (memberships), as `expr AS name`.
+ */
+export function membershipsStatement(d1: D1Database, user: string, key: string, more: string[] = []): D1PreparedStatement {
+  const columns = ["t.id AS tenantId", "t.name AS tenantName", "t.slug AS tenantSlug", "m.role", "m.status", ...more].join(", ");
+  return d1
+    .prepare(
+      `SELECT ${columns} FROM tenant_memberships m JOIN tenants t ON t.id = m.tenant_id
+        WHERE m.user_id = ${user} AND m.status <> 'removed' ORDER BY t.name`,
+    )
+    .bind(key);
+}
+
 /** Tenants the user may buy for and manage: active memberships in a role that `canManage`. */
 export async function listManagedTenants(deps: { db: Db; userId: string }): Promise<{ id: string; name: string }[]> {
   return deps.db

@@ -3,6 +3,7 @@ import { type Access } from "../../domain/entitlements/access";
 import { isAppError } from "../../domain/errors";
 import { type ManagedTenant, requireManagedTenant } from "../../domain/seats/seats.server";
 import { errorJson } from "../http/responses.server";
+import { type PageRows, type PageStatements } from "../d1/page-read.server";
 import { type ActiveSession } from "./session.server";
 
 /** Signed-in users only: pages redirect to login (coming back afterwards), APIs answer 401. */
@@ -44,4 +45,19 @@ export async function requireTenantManager(context: AppLoadContext, slug: string
     if (isAppError(e)) throw data({ message: e.message }, { status: e.status });
     throw e;
   }
+}
+
+/**
+ * A signed-in GET page's session, access and own rows in one D1 round trip (ADR 022): `statements`
+ * join the session lookup's batch. Signed out, the same answer as requireSession.
+ */
+export async function requirePage(
+  context: AppLoadContext,
+  request: Request,
+  statements: PageStatements,
+  opts: { api?: boolean } = {},
+): Promise<{ session: ActiveSession; access: Access; rows: PageRows }> {
+  const { session, access, rows } = await context.readPage(statements);
+  if (session && access) return { session, access, rows };
+  throw signedOut(request, opts);
 }

@@ -74,19 +74,19 @@ type SessionRow = {
   email_verified_at: number | null;
 };
 
-export type SessionLookup = { session: ActiveSession | null; alongside: unknown[] | null };
+export type SessionLookup = { session: ActiveSession | null; alongside: unknown[][] | null };
 
 /**
  * Resolves the request's session; expired or idle sessions are deleted and count as none. With
- * `alongside`, a statement keyed by the session id runs in the same D1 round trip (one batch) and
- * its rows come back only when the session is active.
+ * `alongside`, statements keyed by the session id run in the same D1 round trip (one batch) and
+ * their rows (one array per statement) come back only when the session is active.
  */
 export async function lookupSession(deps: {
   db: Db;
   request: Request;
   now: number;
   defer: (p: Promise<unknown>) => void;
-  alongside?: (sessionId: string) => D1PreparedStatement;
+  alongside?: (sessionId: string) => D1PreparedStatement[];
   /** Whether APP_URL is https: which cookie name this deployment uses. */
   secure: boolean;
 }): Promise<SessionLookup> {
@@ -96,7 +96,8 @@ export async function lookupSession(deps: {
   const id = await hashToken(token);
   const d1 = deps.db.$client;
   const lookup = d1.prepare(SESSION_SQL).bind(id);
-  const [sessionResult, alongsideResult] = deps.alongside ? await d1.batch([lookup, deps.alongside(id)]) : [await lookup.all<SessionRow>()];
+  const more = deps.alongside?.(id) ?? [];
+  const [sessionResult, ...alongsideResults] = more.length > 0 ? await d1.batch([lookup, ...more]) : [await lookup.all<SessionRow>()];
   const row = sessionResult?.results[0] as SessionRow | undefined;
   if (!row) return none;
   if (row.expires_at <= deps.now || row.last_seen_at + SESSION_IDLE_MS <= deps.now) {
@@ -116,7 +117,7 @@ export async function lookupSession(deps: {
         emailVerified: row.email_verified_at !== null,
       },
     },
-    alongside: alongsideResult?.results ?? null,
+    alongside: more.length > 0 ? alongsideResults.map((r) => r.results) : null,
   };
 }
 

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { agent, sendRequestsTo, signedInAgent } from "../../factories/http";
-import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE } from "../hooks";
+import { provisionedTenant } from "../../factories/provisioned";
+import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_ROUND_TRIPS_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE } from "../hooks";
 import entry from "./entry";
 
 // This project's requests go into the bench entry (its `main`), not straight into the app.
@@ -20,12 +21,14 @@ test("the ceilings answer before the app, each with its D1 statement counted", a
   expect(bare.status).toBe(200);
   expect(await bare.text()).toBe("ok");
   expect(bare.headers.get(D1_QUERIES_HEADER)).toBe("0");
+  expect(bare.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("0");
   // No security headers: the app never ran.
   expect(bare.headers.get("Content-Security-Policy")).toBeNull();
 
   const read = await agent().fetch("/__bench/d1-read");
   expect(await read.text()).toBe("ok");
   expect(read.headers.get(D1_QUERIES_HEADER)).toBe("1");
+  expect(read.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("1");
 
   expect(await benchWrites()).toEqual({ n: 0 });
   const write = await agent().fetch("/__bench/d1-write", { method: "POST" });
@@ -73,4 +76,44 @@ test("the unchecked lesson is the app's lesson minus exactly the access query an
 
   // The checked lesson is still checked after the bench's request: the skip never leaks.
   expect((await reader.fetch(`/accelerator/${LESSON}`)).status).toBe(403);
+});
+
+test("round trips: a batch is one whatever its size, each statement outside a batch is one", async () => {
+  // /api/me sends the session lookup, the access statement and its memberships as one batch.
+  const { agent: user } = await signedInAgent();
+  const me = await user.fetch("/api/me");
+  expect(me.status).toBe(200);
+  expect([me.headers.get(D1_QUERIES_HEADER), me.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
+  // /account: the same batch with the pending email change.
+  const account = await user.fetch("/account");
+  expect(account.status).toBe(200);
+  expect([account.headers.get(D1_QUERIES_HEADER), account.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
+  // The unchecked lesson looks the session up alone, then reads the lesson: two statements, two round trips.
+  const unchecked = await user.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
+  expect([unchecked.headers.get(D1_QUERIES_HEADER), unchecked.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["2", "2"]);
+});
+
+test("/dashboard is one D1 round trip: session, access and all of the page's reads in one batch", async () => {
+  // An owner with an Organization plan and seats: memberships, plans, clients, invitations, downloads.
+  const { owner } = await provisionedTenant({ seats: 3 });
+  // The first page view hands back the D1 bookmark (ADR 021); the second reads through it, as a browser does.
+  for (let view = 0; view < 2; view++) {
+    const res = await owner.agent.fetch("/dashboard");
+    expect(res.status).toBe(200);
+    expect(res.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("1");
+    expect(res.headers.get(D1_QUERIES_HEADER)).toBe("7");
+  }
+  expect(owner.agent.bookmark).not.toBeNull();
+});
+
+test("the organisation's roadmap is one D1 round trip: session, access, membership and roadmap", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 2 });
+  const res = await owner.agent.fetch(`/org/${tenant.slug}/roadmap`);
+  expect(res.status).toBe(200);
+  expect([res.headers.get(D1_QUERIES_HEADER), res.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["4", "1"]);
+  // Not a member: the same one round trip, then 404.
+  const { agent: outsider } = await signedInAgent();
+  const refused = await outsider.fetch(`/org/${tenant.slug}/roadmap`);
+  expect(refused.status).toBe(404);
+  expect(refused.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("1");
 });

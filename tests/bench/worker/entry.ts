@@ -1,12 +1,12 @@
 // The bench's Worker entry (`npm run bench`; tests/bench/servers.ts points its wrangler config's
 // `main` here). It wraps the app's own Worker, which knows nothing of the bench:
 //   - answers the ceilings (bare Worker, one D1 read, one D1 write) before the app runs;
-//   - counts each request's D1 statements and their wait into X-D1-Queries / X-D1-Wait-Ms, by
+//   - counts each request's D1 statements, round trips and wait into X-D1-Queries / X-D1-Round-Trips / X-D1-Wait-Ms, by
 //     handing the app an env whose DB is this request's counting wrapper;
 //   - serves /__bench/unchecked-lesson/<module>/<lesson> as the app's own /accelerator/<module>/<lesson>
 //     request, with the loaders of the bench's server build (./server-build.ts) skipping the access check.
 import app from "../../../app/worker";
-import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_WAIT_HEADER } from "../hooks";
+import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_ROUND_TRIPS_HEADER, D1_WAIT_HEADER } from "../hooks";
 import { benchCeiling } from "./ceilings";
 import { countingD1 } from "./counting-d1";
 import { benchRequest } from "./scope";
@@ -30,6 +30,7 @@ function benchEnv(env: Env): Env {
 
 function withD1Counts(response: Response, d1: ReturnType<typeof countingD1>): Response {
   response.headers.set(D1_QUERIES_HEADER, String(d1.count()));
+  response.headers.set(D1_ROUND_TRIPS_HEADER, String(d1.roundTrips()));
   response.headers.set(D1_WAIT_HEADER, String(d1.waitedMs()));
   return response;
 }
