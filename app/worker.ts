@@ -10,6 +10,8 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
+import { withStorefrontCache } from "./infra/http/storefront-cache.server";
+import { catalogVersion } from "./domain/catalog/public-pricing.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
@@ -38,7 +40,15 @@ export default {
     const guarded = limitUndeclaredBody(request);
     const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce });
     const direct = directRoute(guarded);
-    return withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)), policy);
+    const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
+    // Anonymous GETs of the pricing page and API come from the edge cache (issue 18); all else renders.
+    const storefront = {
+      cache: caches.default,
+      catalogVersion: () => catalogVersion({ db: context.db }),
+      nonce: policy.nonce,
+      defer: (work: Promise<unknown>) => ctx.waitUntil(work),
+    };
+    return withSecurityHeaders(await withStorefrontCache(guarded, storefront, render), policy);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

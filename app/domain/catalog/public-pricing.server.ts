@@ -89,3 +89,12 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
   }
   return { products: [...byKey.values()] };
 }
+
+/**
+ * The public catalog's version (one row, bumped by triggers on every catalog write: migration 0011):
+ * the storefront cache's key, so an admin's change is visible at once.
+ */
+export async function catalogVersion(deps: { db: Db }): Promise<number> {
+  const row = await deps.db.$client.prepare("SELECT version FROM catalog_version WHERE id = 1").first<{ version: number }>();
+  return row?.version ?? 0;
+}
