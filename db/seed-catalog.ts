@@ -152,6 +152,15 @@ export const SEED_FEATURES = [
     kind: "limit",
     scope: "organization",
   },
+  {
+    // A limit no seeded product grants (no limit today); a product or grant that names it caps a published roadmap.
+    id: "ftr_roadmap_items_max",
+    key: "roadmap.items.max",
+    name: "Roadmap items",
+    description: "How many items a published roadmap may hold; no limit unless a product or grant sets one.",
+    kind: "limit",
+    scope: "organization",
+  },
 ] as const satisfies readonly SeedFeature[];
 
 type FeatureKey = (typeof SEED_FEATURES)[number]["key"];
