@@ -43,7 +43,8 @@ export default {
     const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
     // Anonymous GETs of the pricing page and API come from the edge cache (issue 18); all else renders.
     const storefront = {
-      cache: caches.default,
+      // workerd's default cache; the DOM lib's CacheStorage type (also loaded) does not know `default`.
+      cache: (caches as unknown as { default: Cache }).default,
       catalogVersion: () => catalogVersion({ db: context.db }),
       nonce: policy.nonce,
       defer: (work: Promise<unknown>) => ctx.waitUntil(work),

@@ -24,4 +24,6 @@ CREATE TRIGGER `catalog_version_product_features_update` AFTER UPDATE ON `produc
 CREATE TRIGGER `catalog_version_product_features_delete` AFTER DELETE ON `product_features` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
 CREATE TRIGGER `catalog_version_price_trials_insert` AFTER INSERT ON `price_trials` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
 CREATE TRIGGER `catalog_version_price_trials_update` AFTER UPDATE ON `price_trials` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
-CREATE TRIGGER `catalog_version_price_trials_delete` AFTER DELETE ON `price_trials` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;
+CREATE TRIGGER `catalog_version_price_trials_delete` AFTER DELETE ON `price_trials` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
+-- The pricing page's button for the seeded Accelerator keeps its words, now as data.
+UPDATE `products` SET `cta_label` = 'Enroll in Accelerator' WHERE `id` = 'prd_accelerator' AND `cta_label` IS NULL;
