@@ -47,6 +47,7 @@ export default {
       cache: (caches as unknown as { default: Cache }).default,
       catalogVersion: () => catalogVersion({ db: context.db }),
       nonce: policy.nonce,
+      release: build.assets.version,
       defer: (work: Promise<unknown>) => ctx.waitUntil(work),
     };
     return withSecurityHeaders(await withStorefrontCache(guarded, storefront, render), policy);

@@ -9,7 +9,8 @@ CREATE TABLE `catalog_version` (
 --> statement-breakpoint
 ALTER TABLE `products` ADD `cta_label` text;--> statement-breakpoint
 ALTER TABLE `products` ADD `features_version` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
-INSERT INTO `catalog_version` (`id`, `version`) VALUES (1, 1);--> statement-breakpoint
+-- A random start, so a database made again (dev, tests) never reuses the cache keys of an earlier one.
+INSERT INTO `catalog_version` (`id`, `version`) VALUES (1, abs(random() % 1000000000000));--> statement-breakpoint
 CREATE TRIGGER `catalog_version_products_insert` AFTER INSERT ON `products` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
 CREATE TRIGGER `catalog_version_products_update` AFTER UPDATE ON `products` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint
 CREATE TRIGGER `catalog_version_products_delete` AFTER DELETE ON `products` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;--> statement-breakpoint

@@ -4,6 +4,8 @@
 // - The key holds the catalog's version (one row, bumped by database triggers on every write to
 //   products, prices, features, product features and price trials: migration 0011), so an admin's
 //   change is a new key and shows at once; one small D1 read replaces the catalog query on a hit.
+//   It holds the release too, so a deploy never serves the previous build's HTML (whose asset
+//   links would be gone).
 // - A request that carries a session cookie is never looked up nor stored (signed-in pages name
 //   the viewer); neither is a response that sets a cookie, or any status but 200.
 // - The HTML carries this response's CSP nonce: a hit gets the fresh request's nonce rewritten into
@@ -27,6 +29,8 @@ export type StorefrontDeps = {
   cache: Cache;
   /** The catalog's version: one D1 read. */
   catalogVersion: () => Promise<number>;
+  /** The deployed build (its assets' version): a new release renders anew. */
+  release: string;
   /** This response's CSP nonce, written into a hit's HTML. */
   nonce: string;
   /** Work that finishes after the response (ctx.waitUntil): storing the copy. */
@@ -38,11 +42,12 @@ export function isStorefrontRequest(request: Request): boolean {
   return request.method === "GET" && STOREFRONT_PATHS.has(new URL(request.url).pathname) && !carriesSessionCookie(request);
 }
 
-/** The cache key: the path and query, and the catalog version. */
-export function storefrontKey(request: Request, version: number): Request {
+/** The cache key: the path and query, the catalog version and the release. */
+export function storefrontKey(request: Request, version: number, release: string): Request {
   const url = new URL(request.url);
   const key = new URL(`${url.pathname}${url.search}`, KEY_ORIGIN);
   key.searchParams.set("__catalog", String(version));
+  key.searchParams.set("__release", release);
   return new Request(key.toString(), { method: "GET" });
 }
 
@@ -56,7 +61,7 @@ export async function withStorefrontCache(
   render: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   if (!isStorefrontRequest(request)) return render(request);
-  const key = storefrontKey(request, await deps.catalogVersion());
+  const key = storefrontKey(request, await deps.catalogVersion(), deps.release);
   const hit = await deps.cache.match(key);
   if (hit) return served(hit, deps.nonce);
 
