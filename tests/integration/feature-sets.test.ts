@@ -43,7 +43,7 @@ test("a product's feature set is versioned: every change bumps the version, audi
     )
       .bind(productId)
       .all<{ action: string; before: string; after: string }>()
-  ).results.map((r) => [r.action, JSON.parse(r.before), JSON.parse(r.after)]);
+  ).results.map((r): unknown[] => [r.action, JSON.parse(r.before) as unknown, JSON.parse(r.after) as unknown]);
   expect(audit).toEqual([
     [
       "catalog.product_feature_added",
