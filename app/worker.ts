@@ -10,6 +10,8 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
+import { withStorefrontCache } from "./infra/http/storefront-cache.server";
+import { catalogVersion } from "./domain/catalog/public-pricing.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { consumeQueueBatch } from "./infra/queues/stripe-events.server";
@@ -42,7 +44,17 @@ export default {
     const d1 = requestD1(env.DB, guarded, { secure: config.appIsHttps });
     const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce, d1: d1.d1 });
     const direct = directRoute(guarded);
-    const response = await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context));
+    const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
+    // Anonymous GETs of the pricing page and API come from the edge cache (issue 18); all else renders.
+    const storefront = {
+      // workerd's default cache; the DOM lib's CacheStorage type (also loaded) does not know `default`.
+      cache: (caches as unknown as { default: Cache }).default,
+      catalogVersion: () => catalogVersion({ db: context.db }),
+      nonce: policy.nonce,
+      release: build.assets.version,
+      defer: (work: Promise<unknown>) => ctx.waitUntil(work),
+    };
+    const response = await withStorefrontCache(guarded, storefront, render);
     return withSecurityHeaders(d1.withBookmark(response), policy);
   },
 

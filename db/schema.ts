@@ -111,6 +111,11 @@ export const products = sqliteTable(
     seatBased: bool("seat_based"),
     // An add-on is sold on top of this base product (an extra item on its subscription); null for base products.
     baseProductId: text("base_product_id").references((): AnySQLiteColumn => products.id),
+    // The pricing page's button label; null = "Upgrade <name>" for a subscription, "Buy <name>" otherwise.
+    ctaLabel: text("cta_label"),
+    // The version of the product's feature set: every grant or removal of a feature bumps it, and its
+    // audit row names the old and the new set (versioned like prices, ADR 018 amendment).
+    featuresVersion: integer("features_version").notNull().default(1),
     stripeProductId: text("stripe_product_id"),
     createdAt: createdAt(),
   },
@@ -271,6 +276,18 @@ export const priceTrials = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("price_trials_price_unique").on(t.priceId), check("price_trials_days_check", sql`${t.days} BETWEEN 1 AND 730`)],
+);
+
+// One row (id 1): the public catalog's version. Triggers (migration 0011) bump it on every write to
+// products, prices, features, product features and price trials, so the edge-cached storefront
+// (/pricing, /api/public/pricing) is keyed by it and an admin's change is visible at once.
+export const catalogVersion = sqliteTable(
+  "catalog_version",
+  {
+    id: integer("id").primaryKey(),
+    version: integer("version").notNull(),
+  },
+  (t) => [check("catalog_version_single_row", sql`${t.id} = 1`)],
 );
 
 export const PURCHASE_INTENT_STATES = ["created", "checkout_open", "paid", "provisioned", "expired", "canceled", "failed"] as const;

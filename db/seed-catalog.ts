@@ -26,6 +26,7 @@ export const SEED_PRODUCTS = [
     kind: "subscription",
     seatBased: true,
     baseProductId: null,
+    ctaLabel: null,
   },
   {
     id: "prd_accelerator",
@@ -35,6 +36,7 @@ export const SEED_PRODUCTS = [
     kind: "one_time",
     seatBased: false,
     baseProductId: null,
+    ctaLabel: "Enroll in Accelerator",
   },
   {
     // An add-on: an extra item on the tenant's Organization subscription (ADR 019).
@@ -45,6 +47,7 @@ export const SEED_PRODUCTS = [
     kind: "subscription",
     seatBased: false,
     baseProductId: "prd_organization",
+    ctaLabel: null,
   },
 ] as const;
 
@@ -152,6 +155,15 @@ export const SEED_FEATURES = [
     kind: "limit",
     scope: "organization",
   },
+  {
+    // A limit no seeded product grants (no limit today); a product or grant that names it caps a published roadmap.
+    id: "ftr_roadmap_items_max",
+    key: "roadmap.items.max",
+    name: "Roadmap items",
+    description: "How many items a published roadmap may hold; no limit unless a product or grant sets one.",
+    kind: "limit",
+    scope: "organization",
+  },
 ] as const satisfies readonly SeedFeature[];
 
 type FeatureKey = (typeof SEED_FEATURES)[number]["key"];
@@ -247,7 +259,7 @@ export function catalogSeedStatements(now: number): string[] {
   const out: string[] = [];
   for (const p of SEED_PRODUCTS) {
     out.push(
-      `INSERT INTO products (id, key, name, description, kind, published, seat_based, base_product_id, created_at) VALUES (${[
+      `INSERT INTO products (id, key, name, description, kind, published, seat_based, base_product_id, cta_label, created_at) VALUES (${[
         p.id,
         p.key,
         p.name,
@@ -256,6 +268,7 @@ export function catalogSeedStatements(now: number): string[] {
         true,
         p.seatBased,
         p.baseProductId,
+        p.ctaLabel,
         now,
       ]
         .map(q)

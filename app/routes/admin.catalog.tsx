@@ -116,7 +116,7 @@ function FlagButton(props: { target: "product" | "price"; id: string; change: "p
 }
 
 function ProductFeatures(props: {
-  product: { id: string; name: string; prices: { id: string; lookupKey: string }[] };
+  product: { id: string; name: string; featuresVersion: number; prices: { id: string; lookupKey: string }[] };
   features: { id: string; key: string; name: string; kind: string }[];
   grants: { id: string; productId: string; priceId: string | null; featureId: string; limit: number | null }[];
 }) {
@@ -126,7 +126,13 @@ function ProductFeatures(props: {
   const priceOf = (id: string | null) => (id ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id) : "every price");
   return (
     <>
-      <h3>Features</h3>
+      <h3>
+        Features <span className="badge">version {product.featuresVersion}</span>
+      </h3>
+      <p className="muted" id={`${product.id}-features-note`}>
+        Granting or removing a feature applies at once to every existing entitlement of {product.name}, not only to new purchases. Each
+        change makes a new version of this feature set; the audit log keeps the old and the new set.
+      </p>
       {mine.length === 0 ? <p className="muted">{product.name} grants no feature: buying it unlocks nothing yet.</p> : null}
       <ul>
         {mine.map((g) => (

@@ -1,19 +1,23 @@
 import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { LICENCE_STATUSES, readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
+import { LICENCE_STATUSES, licenceProducts, readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { fmtDate } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  const filter = readLicenceFilter(request.url);
+  const products = await licenceProducts({ db: context.db });
+  const filter = readLicenceFilter(
+    request.url,
+    products.map((p) => p.key),
+  );
   const rows = await listLicences({ db: context.db, filter, now: context.now() });
-  return { filter, rows, statuses: LICENCE_STATUSES };
+  return { filter, rows, statuses: LICENCE_STATUSES, products };
 }
 
 export default function AdminLicences() {
-  const { filter, rows, statuses } = useLoaderData<typeof loader>();
+  const { filter, rows, statuses, products } = useLoaderData<typeof loader>();
   const csv = `/admin/licences.csv?${new URLSearchParams(filter)}`;
   return (
     <section className="card">
@@ -23,8 +27,11 @@ export default function AdminLicences() {
           <label htmlFor="product">Product</label>
           <select id="product" name="product" defaultValue={filter.product}>
             <option value="">All</option>
-            <option value="organization">Organization</option>
-            <option value="accelerator">Accelerator</option>
+            {products.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.name}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">

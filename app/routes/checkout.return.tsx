@@ -18,12 +18,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { intent };
 }
 
-// The products /checkout/start sells by key; anything else is chosen again on the pricing page.
-const STARTABLE = new Set(["organization", "accelerator"]);
-
-/** "Try again" opens a new Checkout for the same plan, interval and seats (the old session is spent). */
-function retryPath(intent: { product: { key: string }; interval: "month" | "year" | null; quantity: number }): string {
-  if (!STARTABLE.has(intent.product.key)) return "/pricing";
+/**
+ * "Try again" opens a new Checkout for the same plan, interval and seats (the old session is spent);
+ * a product no longer sold through Checkout (unpublished, or an add-on) is chosen again on the pricing page.
+ */
+function retryPath(intent: { product: { key: string; startable: boolean }; interval: "month" | "year" | null; quantity: number }): string {
+  if (!intent.product.startable) return "/pricing";
   const q = new URLSearchParams({ plan: intent.product.key, interval: intent.interval ?? "month", seats: String(intent.quantity) });
   return `/checkout/start?${q}`;
 }
@@ -56,9 +56,13 @@ export default function CheckoutReturn() {
         <h1>Payment confirmed</h1>
         <p>
           <strong>{intent.product.name}</strong> is unlocked for <strong>{intent.tenant?.name}</strong>
-          {intent.product.key === "organization" ? ` with ${intent.quantity} seats` : ""}.
+          {intent.product.seatBased ? ` with ${intent.quantity} seats` : ""}.
         </p>
-        {intent.product.key === "accelerator" ? <p>Your 30-day Organization trial has started too.</p> : null}
+        {intent.trial ? (
+          <p>
+            Your {intent.trial.days}-day {intent.trial.productName} trial has started too.
+          </p>
+        ) : null}
         <Link to="/dashboard" className="button">
           Go to your dashboard
         </Link>

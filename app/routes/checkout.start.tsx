@@ -3,7 +3,7 @@ import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { z } from "zod";
-import { StartCheckoutInput, startCheckoutFor } from "../domain/billing/checkout.server";
+import { addonCheckoutMessage, StartCheckoutInput, startCheckoutFor } from "../domain/billing/checkout.server";
 import { SubmitButton } from "../components/submit-button";
 import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
@@ -18,9 +18,10 @@ import { FieldError, type FormResult } from "../components/field";
 export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
 
 // Any published product by its key (the catalog is data, ADR 018), optionally one of its prices by id;
-// both are looked up in the public catalog below, so an unknown or unpublished one is a 404.
+// both are looked up in the public catalog below, so an unknown or unpublished one is a 404. Without
+// a plan: the catalog's first seat-based subscription (the team plan), else its first product.
 const Plan = z.object({
-  plan: z.string().trim().min(1).max(80).default("organization").catch(""),
+  plan: z.string().trim().min(1).max(80).optional().catch(""),
   price: z.string().trim().min(1).max(100).optional().catch(""),
   interval: z.enum(["month", "year"]).catch("month"),
   seats: strictInt({ min: 1, max: 1000, label: "Seats" }).catch(5),
@@ -32,8 +33,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const q = Plan.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { products } = await getPublicPricing({ db: context.db });
-  const product = products.find((p) => p.key === q.plan);
+  const product =
+    q.plan === undefined
+      ? (products.find((p) => p.seatBased && p.kind === "subscription" && !p.addonOf) ?? products.find((p) => !p.addonOf))
+      : products.find((p) => p.key === q.plan);
   if (!product) throw new Response("That product is not on sale.", { status: 404 });
+  // An add-on is an item on its base product's subscription, added on the billing page (ADR 019).
+  if (product.addonOf) throw new Response(addonCheckoutMessage(product.name, product.addonOf.name), { status: 409 });
   const price = q.price
     ? (product.prices.find((p) => p.id === q.price) ?? null)
     : product.seatBased

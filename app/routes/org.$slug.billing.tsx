@@ -5,7 +5,7 @@ import { z } from "zod";
 import { formatMoney } from "../domain/catalog/pricing";
 import { isAppError } from "../domain/errors";
 import { strictInt } from "../domain/input";
-import { buyAddon, loadAddonOffers } from "../domain/billing/addons.server";
+import { buyAddon, loadAddonOffers, removeAddon } from "../domain/billing/addons.server";
 import { changeSeatQuantity, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
 import { decideQuantityChange } from "../domain/seats/rules";
 import { requireSession, requireTenantManager } from "../infra/auth/guards.server";
@@ -45,7 +45,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 const Change = z.object({ intent: z.literal("change"), quantity: Quantity, prorationDate: QuoteTime });
 const Addon = z.object({ intent: z.literal("addon"), priceId: z.string().trim().min(1, "Choose an add-on.").max(100) });
-const Posted = z.discriminatedUnion("intent", [Change, Addon]);
+const RemoveAddon = z.object({ intent: z.literal("remove_addon"), priceId: z.string().trim().min(1, "Choose an add-on.").max(100) });
+const Posted = z.discriminatedUnion("intent", [Change, Addon, RemoveAddon]);
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
@@ -54,7 +55,21 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return runAction(
     async () => {
       const input = parseWith(Posted, await readForm(request));
-      posted.form = input.intent;
+      posted.form = input.intent === "change" ? "change" : "addon";
+      if (input.intent === "remove_addon") {
+        const r = await removeAddon({
+          db: context.db,
+          gateway: context.billing(),
+          tenant,
+          actorUserId: user.id,
+          priceId: input.priceId,
+          now: context.now(),
+        });
+        return {
+          requested: null,
+          message: `Stripe is removing ${r.name}; the unused time is credited on your next invoice. It leaves here as soon as Stripe confirms.`,
+        };
+      }
       if (input.intent === "addon") {
         const r = await buyAddon({
           db: context.db,
@@ -257,7 +272,16 @@ export default function Billing() {
               <li key={o.priceId} data-testid={`addon-${o.productKey}`}>
                 <strong>{o.name}</strong>: {o.description} {money(o.unitAmount, o.currency)} per {o.interval === "year" ? "year" : "month"}.{" "}
                 {o.owned ? (
-                  <span>On your subscription (remove it in the billing portal).</span>
+                  <>
+                    <span>On your subscription.</span>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="remove_addon" />
+                      <input type="hidden" name="priceId" value={o.priceId} />
+                      <SubmitButton className="button button-secondary" pendingLabel="Asking Stripe...">
+                        Remove {o.name}
+                      </SubmitButton>
+                    </Form>
+                  </>
                 ) : (
                   <Form method="post">
                     <input type="hidden" name="intent" value="addon" />

@@ -2,7 +2,8 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { type Access, holdsFeatureIn, lockedMessage, tenantHasLive } from "../domain/entitlements/access";
+import { productGranting } from "../domain/catalog/features.server";
+import { type Access, holdsFeatureIn, switchedOffMessage, tenantHoldsLive } from "../domain/entitlements/access";
 import { forbidden } from "../domain/errors";
 import {
   addRoadmapItem,
@@ -25,24 +26,29 @@ export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
 async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
   const { user } = await requireSession(context, request);
   const member = slug ? await memberTenant({ db: context.db, userId: user.id, slug }) : null;
-  return { user, ...memberView(member, await requireAccess(context, request)) };
+  return { user, ...(await memberView(member, await requireAccess(context, request), context.db)) };
 }
 
 // What a member of the tenant may do on its roadmap; not a member (or no such slug): 404.
-function memberView(member: ManagedTenant | null | undefined, access: Access) {
+async function memberView(member: ManagedTenant | null | undefined, access: Access, db: LoaderFunctionArgs["context"]["db"]) {
   if (!member) throw new Response("No such organisation.", { status: 404 });
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
-  const tenantLive = tenantHasLive(access.entitlements, tenant.id, "organization");
   // Publishing is a feature (ADR 018) of the organisation level: an owner or admin, through a live
   // entitlement that grants it, no seat needed; the kill switch closes it too.
+  const tenantLive = tenantHoldsLive(access, tenant.id, PUBLISH);
   const publish = access.featuresByTenant[tenant.id]?.[PUBLISH] ?? null;
+  const canPublish = holdsFeatureIn(access, tenant.id, PUBLISH);
+  // What to offer when the tenant lacks it: the product that grants it (one more statement, only then).
+  const via = publish?.via && typeof publish.via === "object" ? publish.via.productKey : null;
+  const upgrade = canPublish || tenantLive ? null : await productGranting({ db, feature: PUBLISH, preferKey: via });
   return {
     tenant,
-    canPublish: holdsFeatureIn(access, tenant.id, PUBLISH),
+    canPublish,
     publish,
     switchedOff: access.switchedOff,
     tenantLive,
+    upgrade: upgrade && { key: upgrade.key, name: upgrade.name },
   };
 }
 
@@ -53,9 +59,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     memberTenantStatement(d1, SESSION_USER, key, slug),
     roadmapStatement(d1, SESSION_USER, key, slug),
   ]);
-  const { tenant, canPublish, tenantLive, switchedOff } = memberView(rows[0]![0] as ManagedTenant | undefined, access);
+  const { tenant, canPublish, tenantLive, switchedOff, upgrade } = await memberView(
+    rows[0]![0] as ManagedTenant | undefined,
+    access,
+    context.db,
+  );
   const { published, items } = roadmapFromRows(rows[1]!);
-  return { tenant, canPublish, tenantLive, switchedOff, published, items };
+  return { tenant, canPublish, tenantLive, switchedOff, upgrade, published, items };
 }
 
 const Intent = z.discriminatedUnion("intent", [
@@ -66,12 +76,12 @@ const Intent = z.discriminatedUnion("intent", [
 ]);
 
 const PUBLISH = "roadmap.publish";
-const NOT_LIVE = "Publishing a roadmap needs a live Organization plan.";
+const notLive = (product: { name: string } | null) => `Publishing a roadmap needs a live ${product?.name ?? "paid"} plan.`;
 
 // Members edit; making the roadmap live is an organisation-level action (an owner or admin, the
-// tenant's live Organization plan, no seat needed), checked here whatever the form says.
+// tenant's live entitlement granting roadmap.publish, no seat needed), checked here whatever the form says.
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { user, tenant, canPublish, publish } = await memberContext(request, context, params.slug);
+  const { user, tenant, canPublish, publish, upgrade } = await memberContext(request, context, params.slug);
   return runIntentAction(
     request,
     Intent,
@@ -92,10 +102,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
             const reason = publish?.reason ?? "no_entitlement";
             throw forbidden(
               reason === "switched_off"
-                ? lockedMessage("organization", "switched_off")
+                ? switchedOffMessage("Publishing")
                 : reason === "needs_manager"
                   ? "Only owners and admins publish the roadmap."
-                  : NOT_LIVE,
+                  : notLive(upgrade),
             );
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
@@ -113,7 +123,7 @@ const COLUMNS = [
 ] as const;
 
 export default function RoadmapEditor() {
-  const { tenant, canPublish, tenantLive, switchedOff, published, items } = useLoaderData<typeof loader>();
+  const { tenant, canPublish, tenantLive, switchedOff, upgrade, published, items } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult & { intent?: string }>();
   const [addForm, add] = useForm<{ title: string; description: string; column: string }>({
     id: "add-item",
@@ -126,8 +136,10 @@ export default function RoadmapEditor() {
     ? "Publishing is temporarily unavailable for everyone. Your plan is unchanged."
     : !tenantLive
       ? stopped
-        ? `Publishing stopped: ${tenant.name} no longer has an active Organization plan, so the public page is offline.`
-        : `Publishing a roadmap is part of the Organization plan, which ${tenant.name} does not have.`
+        ? `Publishing stopped: ${tenant.name} no longer has an active ${upgrade?.name ?? "paid"} plan, so the public page is offline.`
+        : upgrade
+          ? `Publishing a roadmap is part of the ${upgrade.name} plan, which ${tenant.name} does not have.`
+          : `Publishing a roadmap is not part of ${tenant.name}'s plan.`
       : `Only owners and admins of ${tenant.name} publish its roadmap.`;
   return (
     <>
@@ -159,11 +171,11 @@ export default function RoadmapEditor() {
         {canPublish ? null : (
           <div className="notice">
             <p id="publish-explanation">{explanation}</p>
-            {tenantLive ? null : (
+            {tenantLive || !upgrade ? null : (
               <Form method="post" action="/pricing">
-                <input type="hidden" name="product" value="organization" />
+                <input type="hidden" name="product" value={upgrade.key} />
                 <SubmitButton className="button button-secondary" pendingLabel="Working...">
-                  Upgrade Organization
+                  Upgrade {upgrade.name}
                 </SubmitButton>
               </Form>
             )}

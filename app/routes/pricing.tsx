@@ -3,7 +3,7 @@ import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
 import { z } from "zod";
 import { track } from "../domain/analytics/track.server";
-import { formatMoney, priceForSeats, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
+import { formatMoney, priceForSeats, type PublicPrice, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { badRequest, invalidInput } from "../domain/errors";
 import { strictInt } from "../domain/input";
@@ -65,28 +65,84 @@ function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" 
   );
 }
 
-function OrganizationCard(props: { product: PublicProduct; interval: "month" | "year"; seats: number; onSeats: (n: number) => void }) {
-  const bounds = seatBounds(props.product.prices, props.interval) ?? { min: 1, max: 1 };
+/** The pricing page's button: the product's own label (data), else "Upgrade" a seat plan, "Buy" anything else. */
+const ctaOf = (product: PublicProduct) => product.ctaLabel ?? (product.seatBased ? `Upgrade ${product.name}` : `Buy ${product.name}`);
+
+/** What a product and one of its prices grant, as the card lists it. */
+function Grants(props: { product: PublicProduct; price: PublicPrice | null }) {
+  const { product, price } = props;
+  const features = [...product.features, ...(price?.features ?? [])];
+  const lines = [
+    ...features.map((f) => `${f.name}${f.kind === "limit" && f.limit !== null ? `: ${f.limit}` : ""}`),
+    ...(product.kind === "one_time" && price ? [price.accessDays ? `${price.accessDays} days of access` : "Lifetime access"] : []),
+    ...(price?.trial ? [`Includes a ${price.trial.days}-day ${price.trial.productName} trial`] : []),
+  ];
+  return lines.length ? (
+    <ul>
+      {lines.map((l) => (
+        <li key={l}>{l}</li>
+      ))}
+    </ul>
+  ) : null;
+}
+
+/** The add-ons sold on top of a product: bought on an organisation's billing page, never through Checkout (ADR 019). */
+function Addons(props: { base: { key: string; name: string }; addons: PublicProduct[]; interval: "month" | "year" }) {
+  if (props.addons.length === 0) return null;
+  return (
+    <section aria-labelledby={`${props.base.key}-addons-title`} className="addons">
+      <h3 id={`${props.base.key}-addons-title`}>Add-ons for {props.base.name}</h3>
+      <ul>
+        {props.addons.map((a) => {
+          const price = a.prices.find((p) => p.interval === props.interval) ?? a.prices[0] ?? null;
+          return (
+            <li key={a.key} data-testid={`addon-${a.key}`}>
+              <strong>{a.name}</strong>
+              {price ? ` · ${formatMoney(price.unitAmount, price.currency)}${price.interval ? ` / ${price.interval}` : ""}` : ""}
+              {a.description ? <span className="muted"> {a.description}</span> : null}
+              <Grants product={a} price={price} />
+            </li>
+          );
+        })}
+      </ul>
+      <p className="muted">
+        Owners and admins add these to a live {props.base.name} subscription on their organisation&apos;s billing page.
+      </p>
+    </section>
+  );
+}
+
+/** A seat-based subscription: the interval, a seat slider, the live total and the tier it falls in. */
+function SeatCard(props: {
+  product: PublicProduct;
+  addons: PublicProduct[];
+  interval: "month" | "year";
+  seats: number;
+  onSeats: (n: number) => void;
+}) {
+  const { product } = props;
+  const bounds = seatBounds(product.prices, props.interval) ?? { min: 1, max: 1 };
   const seats = Math.min(Math.max(props.seats, bounds.min), bounds.max);
   const setSeats = props.onSeats;
-  const price = priceForSeats(props.product.prices, props.interval, seats);
+  const price = priceForSeats(product.prices, props.interval, seats);
   const per = props.interval === "month" ? "month" : "year";
+  const slider = `seats-${product.key}`;
   return (
-    <article className="card" aria-labelledby="organization-title">
-      <h2 id="organization-title">{props.product.name}</h2>
-      <p className="muted">{props.product.description}</p>
+    <article className="card" aria-labelledby={`${product.key}-title`}>
+      <h2 id={`${product.key}-title`}>{product.name}</h2>
+      <p className="muted">{product.description}</p>
       <Form method="post">
-        <input type="hidden" name="product" value="organization" />
+        <input type="hidden" name="product" value={product.key} />
         <input type="hidden" name="interval" value={props.interval} />
         <div className="seat-slider field">
-          <label htmlFor="seats">
+          <label htmlFor={slider}>
             Seats:{" "}
-            <output htmlFor="seats" data-testid="seat-count">
+            <output htmlFor={slider} data-testid="seat-count">
               {seats}
             </output>
           </label>
           <input
-            id="seats"
+            id={slider}
             name="seats"
             type="range"
             min={bounds.min}
@@ -99,12 +155,12 @@ function OrganizationCard(props: { product: PublicProduct; interval: "month" | "
         </div>
         {price ? (
           <>
-            <p className="price-big" aria-live="polite" data-testid="organization-total">
+            <p className="price-big" aria-live="polite" data-testid={`${product.key}-total`}>
               {formatMoney(totalFor(price, seats), price.currency)} <span className="muted">/ {per}</span>
             </p>
             <p>
               Tier{" "}
-              <span className="badge" data-testid="organization-tier">
+              <span className="badge" data-testid={`${product.key}-tier`}>
                 {price.tier}
               </span>{" "}
               {formatMoney(price.unitAmount, price.currency)} per seat per {per}
@@ -123,7 +179,7 @@ function OrganizationCard(props: { product: PublicProduct; interval: "month" | "
             </tr>
           </thead>
           <tbody>
-            {props.product.prices
+            {product.prices
               .filter((p) => p.interval === props.interval)
               .map((p) => (
                 <tr key={p.id} className={p.id === price?.id ? "current" : undefined}>
@@ -136,86 +192,72 @@ function OrganizationCard(props: { product: PublicProduct; interval: "month" | "
               ))}
           </tbody>
         </table>
-        <SubmitButton pendingLabel="Starting checkout...">Upgrade Organization</SubmitButton>
+        <SubmitButton pendingLabel="Starting checkout...">{ctaOf(product)}</SubmitButton>
       </Form>
+      <Addons base={product} addons={props.addons} interval={props.interval} />
     </article>
   );
 }
 
-function AcceleratorCard(props: { product: PublicProduct }) {
-  const price = props.product.prices[0];
-  return (
-    <article className="card" aria-labelledby="accelerator-title">
-      <h2 id="accelerator-title">{props.product.name}</h2>
-      <p className="muted">{props.product.description}</p>
-      {price ? (
-        <p className="price-big" data-testid="accelerator-total">
-          {formatMoney(price.unitAmount, price.currency)} <span className="muted">once</span>
-        </p>
-      ) : null}
-      <ul>
-        <li>Lifetime access to the Accelerator course</li>
-        <li>Includes a 30-day Organization trial</li>
-      </ul>
-      <Form method="post">
-        <input type="hidden" name="product" value="accelerator" />
-        <SubmitButton pendingLabel="Starting checkout...">Enroll in Accelerator</SubmitButton>
-      </Form>
-    </article>
-  );
-}
-
-/** Any other published product (made in Admin → Catalog): what it grants, its price, and a way to buy it. */
-function ProductCard(props: { product: PublicProduct; interval: "month" | "year" }) {
+/** Any other product: a one-time purchase or a subscription without seats, what it grants, its price and a way to buy it. */
+function ProductCard(props: { product: PublicProduct; addons: PublicProduct[]; interval: "month" | "year" }) {
   const { product } = props;
-  const price = product.prices.find((p) => p.interval === props.interval) ?? product.prices[0];
+  const price = product.prices.find((p) => p.interval === props.interval) ?? product.prices[0] ?? null;
   const titleId = `product-${product.key}-title`;
   return (
     <article className="card" aria-labelledby={titleId}>
       <h2 id={titleId}>{product.name}</h2>
       <p className="muted">{product.description}</p>
+      {product.addonOf ? <p>An add-on for {product.addonOf.name}.</p> : null}
       {price ? (
-        <p className="price-big">
+        <p className="price-big" data-testid={`${product.key}-total`}>
           {formatMoney(price.unitAmount, price.currency)} <span className="muted">{price.interval ? `/ ${price.interval}` : "once"}</span>
         </p>
       ) : null}
-      <ul>
-        {[...product.features, ...(price?.features ?? [])].map((f) => (
-          <li key={f.key}>
-            {f.name}
-            {f.kind === "limit" && f.limit !== null ? `: ${f.limit}` : ""}
-          </li>
-        ))}
-      </ul>
-      <Form method="post">
-        <input type="hidden" name="product" value={product.key} />
-        <input type="hidden" name="interval" value={price?.interval ?? "month"} />
-        <input type="hidden" name="seats" value={price?.minSeats ?? 1} />
-        <SubmitButton pendingLabel="Starting checkout...">{`Buy ${product.name}`}</SubmitButton>
-      </Form>
+      <Grants product={product} price={price} />
+      {product.addonOf ? (
+        <p className="muted">
+          Owners and admins add it to a live {product.addonOf.name} subscription on their organisation&apos;s billing page.
+        </p>
+      ) : (
+        <Form method="post">
+          <input type="hidden" name="product" value={product.key} />
+          <input type="hidden" name="interval" value={price?.interval ?? "month"} />
+          <input type="hidden" name="seats" value={price?.minSeats ?? 1} />
+          <SubmitButton pendingLabel="Starting checkout...">{ctaOf(product)}</SubmitButton>
+        </Form>
+      )}
+      <Addons base={product} addons={props.addons} interval={props.interval} />
     </article>
   );
 }
 
+// Every published product from the catalog (data, ADR 018): seat plans with their slider, anything
+// else with its price; add-ons inside the card of the product they are sold on top of.
 export default function Pricing() {
   const { products } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const [interval, setBillingInterval] = useState<"month" | "year">(params.get("interval") === "year" ? "year" : "month");
   const [seats, setSeats] = useState(() => Number(params.get("seats")) || 5);
-  const organization = products.find((p) => p.key === "organization");
-  const accelerator = products.find((p) => p.key === "accelerator");
+  const keys = new Set(products.map((p) => p.key));
+  const addonsOf = (key: string) => products.filter((p) => p.addonOf?.key === key);
+  // An add-on whose base is on sale is listed in its base's card; one whose base is not, on its own.
+  // Seat plans first, then other subscriptions, then one-time products, each in catalog order.
+  const rank = (p: PublicProduct) => (p.seatBased ? 0 : p.kind === "subscription" ? 1 : 2);
+  const cards = products.filter((p) => !(p.addonOf && keys.has(p.addonOf.key))).sort((a, b) => rank(a) - rank(b));
+  const intervals = new Set(products.filter((p) => p.kind === "subscription").flatMap((p) => p.prices.map((x) => x.interval)));
   return (
     <>
       <h1>Pricing</h1>
-      {organization ? <IntervalSwitch value={interval} onChange={setBillingInterval} /> : null}
+      {intervals.has("month") && intervals.has("year") ? <IntervalSwitch value={interval} onChange={setBillingInterval} /> : null}
       <div className="pricing-grid">
-        {organization ? <OrganizationCard product={organization} interval={interval} seats={seats} onSeats={setSeats} /> : null}
-        {accelerator ? <AcceleratorCard product={accelerator} /> : null}
-        {products
-          .filter((p) => p !== organization && p !== accelerator)
-          .map((p) => (
-            <ProductCard key={p.key} product={p} interval={interval} />
-          ))}
+        {cards.map((p) =>
+          p.seatBased && p.kind === "subscription" ? (
+            <SeatCard key={p.key} product={p} addons={addonsOf(p.key)} interval={interval} seats={seats} onSeats={setSeats} />
+          ) : (
+            <ProductCard key={p.key} product={p} addons={addonsOf(p.key)} interval={interval} />
+          ),
+        )}
       </div>
       {products.length === 0 ? <p>No products are on sale right now.</p> : null}
     </>

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { control, deliverAll, eventsFor, forDeliveryOrders, isActedOn, stripe, tenantState } from "../factories/billing";
 import { multipart, packageBytes } from "../factories/downloads";
-import { type Agent, form } from "../factories/http";
+import { type Agent, form, json, pageText, signedInAgent } from "../factories/http";
 import { auditActions, capacityOf } from "../factories/seats";
 import { ownerWithOrganization, systemAdmin } from "../factories/tenants";
 
@@ -177,4 +177,75 @@ test("a declined proration payment adds nothing: no item in Stripe, no entitleme
   // Garbage and unknown prices are 422, not 500.
   expect((await org.owner.agent.fetch(org.billing, form({ intent: "addon", priceId: "" }))).status).toBe(422);
   expect((await org.owner.agent.fetch(org.billing, form({ intent: "addon", priceId: "prc_organization_max_monthly" }))).status).toBe(422);
+}, 120_000);
+
+test("removing the add-on from the billing page: Stripe deletes the item once (idempotent), uploads.pro leaves only with Stripe's events", async () => {
+  const org = await pagedOrg("Addon In-App Removers");
+  const seen = (await eventsFor(org.customerId)).map((e) => e.id);
+  expect((await org.owner.agent.fetch(org.billing, form({ intent: "addon", priceId: ADDON_PRICE }))).status).toBe(200);
+  await deliverAll((await eventsFor(org.customerId, seen)).filter((e) => isActedOn(e.type)).map((e) => e.id));
+  expect(await uploadsGranted(org.owner.agent)).toBe(true);
+  const page = await pageText(await org.owner.agent.fetch(org.billing));
+  expect(page).toContain('name="intent" value="remove_addon"');
+  expect(page).toContain("Remove Uploads");
+
+  const before = (await eventsFor(org.customerId)).map((e) => e.id);
+  const remove = () => org.owner.agent.fetch(org.billing, form({ intent: "remove_addon", priceId: ADDON_PRICE }));
+  const [first, second] = [await remove(), await remove()];
+  expect(first.status).toBe(200);
+  expect(await first.text()).toContain("Stripe is removing Uploads");
+  expect(second.status).toBe(200); // the same Idempotency-Key: Stripe removes the item once
+  expect((await itemsOf(org.subscriptionId!)).map((i) => i.price.lookup_key)).toEqual(["organization_pro_monthly"]);
+  const removal = (await eventsFor(org.customerId, before)).filter((e) => isActedOn(e.type)).map((e) => e.id);
+  expect(removal.length).toBeGreaterThan(0);
+  expect(await auditActions(org.tenant.id, "addon.removal_requested")).toEqual([
+    expect.objectContaining({
+      actor_type: "user",
+      actor_id: org.owner.user.id,
+      before: { priceId: ADDON_PRICE, product: "uploads_addon" },
+    }),
+    expect.objectContaining({
+      actor_type: "user",
+      actor_id: org.owner.user.id,
+      before: { priceId: ADDON_PRICE, product: "uploads_addon" },
+    }),
+  ]);
+  // Webhook is the truth: nothing changes in D1 until Stripe's events arrive.
+  expect(await uploadsGranted(org.owner.agent)).toBe(true);
+  await deliverAll(removal);
+  expect(await uploadsGranted(org.owner.agent)).toBe(false);
+  expect((await addonRows(org.tenant.id)).map((r) => r.status)).toEqual(["canceled"]);
+  expect(await capacityOf(org.tenant.id)).toBe(3);
+  // Removing what is not on the subscription is a 409 that asks Stripe nothing; a member may not remove it at all.
+  expect((await remove()).status).toBe(409);
+  expect((await org.owner.agent.fetch(org.billing, form({ intent: "remove_addon", priceId: "" }))).status).toBe(422);
+}, 120_000);
+
+test("an add-on is never a Checkout of its own: 409 without a live base subscription, and 409 pointing to the billing page with one", async () => {
+  const intents = async () =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM purchase_intents WHERE price_id = ?").bind(ADDON_PRICE).first<{ n: number }>())!.n;
+  const n = await intents();
+  // A buyer without any organisation: the page and the JSON API both refuse, naming the base product.
+  const { agent: buyer } = await signedInAgent();
+  const page = await buyer.fetch("/checkout/start?plan=uploads_addon");
+  expect(page.status).toBe(409);
+  expect(await page.text()).toContain("Uploads is an add-on of Organization");
+  const api = await buyer.fetch("/api/billing/create-checkout-session", json({ priceId: ADDON_PRICE, organizationName: "Addon Only" }));
+  expect(api.status).toBe(409);
+  expect(await api.json()).toMatchObject({
+    error: "base_subscription_required",
+    message: expect.stringContaining("needs a live Organization subscription"),
+  });
+  const posted = await buyer.fetch("/checkout/start?plan=uploads_addon", form({ priceId: ADDON_PRICE, organizationName: "Addon Only" }));
+  expect(posted.status).toBe(409);
+
+  // An owner with a live Organization subscription is sent to the billing page instead.
+  const org = await ownerWithOrganization(2, "Addon Via Billing");
+  const withBase = await org.owner.agent.fetch(
+    "/api/billing/create-checkout-session",
+    json({ priceId: ADDON_PRICE, tenantId: org.tenant.id }),
+  );
+  expect(withBase.status).toBe(409);
+  expect(await withBase.json()).toMatchObject({ error: "addon_on_billing_page", billingUrl: `/org/${org.tenant.slug}/billing` });
+  expect(await intents()).toBe(n);
 }, 120_000);

@@ -1,7 +1,8 @@
 // Add-ons (ADR 019): a product sold on top of a base product, bought as an extra item on the
 // tenant's live subscription to that product. Pay first: Stripe invoices the prorated amount at
 // once and refuses the change when it cannot be paid. D1 learns of the add-on only from Stripe's
-// event (the webhook's subscription sync gives it an entitlement); the billing portal removes it.
+// event (the webhook's subscription sync gives it an entitlement). Removing it (the billing page or
+// Stripe's portal) asks Stripe to delete the item; the feature leaves with Stripe's event.
 import { and, eq, like } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
@@ -121,6 +122,58 @@ export async function buyAddon(deps: {
       before: null,
       after: { priceId: offer.priceId, product: offer.productKey },
       reason: `Stripe accepted the add-on (Idempotency-Key ${idempotencyKey}); access follows Stripe's event`,
+      at: now,
+    }),
+  ]);
+  return { name: offer.name };
+}
+
+/**
+ * Asks Stripe to remove the add-on's item from the tenant's subscription (the unused time is credited
+ * on the next invoice). Nothing changes in D1 here: the add-on's entitlement ends when Stripe's event
+ * arrives (the webhook's sync cancels an add-on whose item is gone). The Idempotency-Key names our
+ * subscription row, the version of it we decided on and the price, so a double submit removes once.
+ */
+export async function removeAddon(deps: {
+  db: Db;
+  gateway: BillingGateway;
+  tenant: ManagedTenant;
+  actorUserId: string;
+  priceId: string;
+  now: number;
+}): Promise<{ name: string }> {
+  const { db, tenant, now } = deps;
+  const { plan, offers } = await loadAddonOffers(deps);
+  if (!plan)
+    throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active subscription to change." });
+  const offer = offers.find((o) => o.priceId === deps.priceId && o.owned);
+  if (!offer)
+    throw new AppError({
+      code: "not_on_subscription",
+      status: 409,
+      message: "That add-on is not on your subscription.",
+      details: { fieldErrors: { priceId: ["That add-on is not on your subscription."] } },
+    });
+  const price = await loadPrice(db, offer.priceId);
+  if (!price) throw new Error(`price ${offer.priceId} vanished`);
+  const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
+  const idempotencyKey = `addon-remove-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${offer.priceId}`;
+  const { removed } = await deps.gateway.removeSubscriptionItem({
+    idempotencyKey,
+    subscriptionId: plan.stripeSubscriptionId,
+    stripePriceId,
+  });
+  await db.batch([
+    auditInsert(db, {
+      actor: { type: "user", id: deps.actorUserId },
+      action: "addon.removal_requested",
+      tenantId: tenant.id,
+      target: { type: "subscription", id: plan.stripeSubscriptionId },
+      before: { priceId: offer.priceId, product: offer.productKey },
+      after: null,
+      reason: removed
+        ? `Stripe removed the add-on's item (Idempotency-Key ${idempotencyKey}); access ends with Stripe's event`
+        : "The add-on's item was already gone in Stripe; access ends with Stripe's event",
       at: now,
     }),
   ]);

@@ -4,7 +4,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
-import { LIVE_STATUSES } from "../entitlements/live";
+import { isLive, LIVE_STATUSES } from "../entitlements/live";
 import { conflict, forbidden, invalidInput, paymentProviderUnavailable } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
@@ -66,8 +66,10 @@ export async function startCheckout(deps: {
     throw invalidInput("This product is bought once.", { quantity: ["Quantity must be 1."] });
   }
 
+  // An add-on is never a Checkout of its own: it is an item on the base product's subscription (ADR 019).
+  if (price.product.baseProductId) await refuseAddonCheckout(db, { userId: user.id, input, addon: price.product, now: deps.now });
   const tenantId = await resolveTargetTenant(db, user.id, input);
-  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product.key, deps.now);
+  if (tenantId) await refuseDuplicatePurchase(db, tenantId, price.product, deps.now);
   const organizationName = tenantId ? null : input.organizationName!;
 
   const stripePriceId = await ensureStripePrice({ db, gateway, price });
@@ -135,6 +137,57 @@ export async function startCheckout(deps: {
   return session.mode === "hosted" ? { url: session.url, intentId } : { clientSecret: session.clientSecret, intentId };
 }
 
+/** What refusing an add-on's Checkout says: where an add-on is bought instead (the billing page of a live base subscription). */
+export const addonCheckoutMessage = (addon: string, base: string, billingPath?: string) =>
+  billingPath
+    ? `${addon} is an add-on of ${base}: add it to your ${base} subscription on the billing page, ${billingPath}.`
+    : `${addon} is an add-on of ${base}: it needs a live ${base} subscription first; owners and admins then add it on their organisation's billing page.`;
+
+/**
+ * Add-ons are items on the base product's live subscription, bought on the billing page (ADR 019):
+ * a Checkout for one is refused with a 409 naming where to buy it, a live base subscription or none.
+ */
+async function refuseAddonCheckout(
+  db: Db,
+  deps: { userId: string; input: StartCheckoutInput; addon: { name: string; baseProductId: string | null }; now: number },
+): Promise<never> {
+  const base = await db
+    .select({ id: schema.products.id, name: schema.products.name })
+    .from(schema.products)
+    .where(eq(schema.products.id, deps.addon.baseProductId ?? ""))
+    .get();
+  const baseName = base?.name ?? "its base product";
+  const managed = (await listManagedTenants({ db, userId: deps.userId })).filter(
+    (t) => !deps.input.tenantId || t.id === deps.input.tenantId,
+  );
+  const e = schema.tenantProductEntitlements;
+  const live = managed.length
+    ? (
+        await db
+          .select({ tenantId: e.tenantId, status: e.status, validFrom: e.validFrom, validUntil: e.validUntil, graceUntil: e.graceUntil })
+          .from(e)
+          .where(
+            and(
+              inArray(
+                e.tenantId,
+                managed.map((t) => t.id),
+              ),
+              eq(e.productId, base?.id ?? ""),
+              inArray(e.source, ["stripe_subscription", "trial"]),
+            ),
+          )
+          .all()
+      ).find((row) => isLive(row, deps.now))
+    : undefined;
+  const tenant = live && managed.find((t) => t.id === live.tenantId);
+  if (tenant) {
+    throw conflict("addon_on_billing_page", addonCheckoutMessage(deps.addon.name, baseName, `/org/${tenant.slug}/billing`), {
+      json: { billingUrl: `/org/${tenant.slug}/billing` },
+    });
+  }
+  throw conflict("base_subscription_required", addonCheckoutMessage(deps.addon.name, baseName));
+}
+
 /** The tenant a purchase is for: the one named (if the buyer manages it), the buyer's only one, or a new one. */
 async function resolveTargetTenant(db: Db, userId: string, input: StartCheckoutInput): Promise<string | null> {
   const managed = (await listManagedTenants({ db, userId })).map((t) => ({ tenantId: t.id }));
@@ -154,7 +207,7 @@ async function resolveTargetTenant(db: Db, userId: string, input: StartCheckoutI
   });
 }
 
-async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: string, now: number) {
+async function refuseDuplicatePurchase(db: Db, tenantId: string, product: { key: string; name: string; seatBased: boolean }, now: number) {
   const live = await db
     .select({ id: schema.tenantProductEntitlements.id })
     .from(schema.tenantProductEntitlements)
@@ -162,7 +215,7 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: str
     .where(
       and(
         eq(schema.tenantProductEntitlements.tenantId, tenantId),
-        eq(schema.products.key, productKey),
+        eq(schema.products.key, product.key),
         // Not the access rule: a paid plan whose grace ran out still stands in Stripe (the owner
         // fixes its payment in the billing portal), so it blocks a second purchase as long as its
         // status is one Stripe still bills; only the dates (an ended plan) let a new one start.
@@ -175,8 +228,8 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, productKey: str
   if (live) {
     throw conflict(
       "already_purchased",
-      productKey === "organization"
-        ? "This organisation already has an Organization subscription: change its seats on the billing page."
+      product.seatBased
+        ? `This organisation already has a ${product.name} subscription: change its seats on the billing page.`
         : "This organisation already has this product.",
     );
   }

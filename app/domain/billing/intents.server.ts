@@ -1,4 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { track } from "../analytics/track.server";
 import { statesBelow } from "./intent-state";
@@ -7,7 +8,10 @@ import { type BillingGateway } from "./types";
 export type IntentView = {
   id: string;
   state: string;
-  product: { key: string; name: string };
+  /** What was bought: whether it has seats, is still on sale through Checkout (published, not an add-on). */
+  product: { key: string; name: string; seatBased: boolean; startable: boolean };
+  /** The trial the price bought starts too (a price_trials row), or null. */
+  trial: { days: number; productName: string } | null;
   /** The billing interval of the price bought (null for one-time prices), for "try again". */
   interval: "month" | "year" | null;
   quantity: number;
@@ -16,21 +20,41 @@ export type IntentView = {
   updatedAt: number;
 };
 
+// The product a price's trial is of (trials as data, ADR 018).
+const trialPrice = alias(schema.productPrices, "trial_price");
+const trialProduct = alias(schema.products, "trial_product");
+
 /** An intent as its buyer sees it; anyone else gets null (and a 404 at the edge). */
 export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId: string }): Promise<IntentView | null> {
   const row = await deps.db
-    .select({ intent: schema.purchaseIntents, product: schema.products, interval: schema.productPrices.interval, tenant: schema.tenants })
+    .select({
+      intent: schema.purchaseIntents,
+      product: schema.products,
+      interval: schema.productPrices.interval,
+      tenant: schema.tenants,
+      trialDays: schema.priceTrials.days,
+      trialProduct: trialProduct.name,
+    })
     .from(schema.purchaseIntents)
     .innerJoin(schema.products, eq(schema.products.id, schema.purchaseIntents.productId))
     .innerJoin(schema.productPrices, eq(schema.productPrices.id, schema.purchaseIntents.priceId))
     .leftJoin(schema.tenants, eq(schema.tenants.id, schema.purchaseIntents.provisionedTenantId))
+    .leftJoin(schema.priceTrials, eq(schema.priceTrials.priceId, schema.purchaseIntents.priceId))
+    .leftJoin(trialPrice, eq(trialPrice.id, schema.priceTrials.trialPriceId))
+    .leftJoin(trialProduct, eq(trialProduct.id, trialPrice.productId))
     .where(and(eq(schema.purchaseIntents.id, deps.intentId), eq(schema.purchaseIntents.userId, deps.userId)))
     .get();
   if (!row) return null;
   return {
     id: row.intent.id,
     state: row.intent.state,
-    product: { key: row.product.key, name: row.product.name },
+    product: {
+      key: row.product.key,
+      name: row.product.name,
+      seatBased: row.product.seatBased,
+      startable: row.product.published && row.product.baseProductId === null,
+    },
+    trial: row.trialDays !== null && row.trialProduct !== null ? { days: row.trialDays, productName: row.trialProduct } : null,
     interval: row.interval,
     quantity: row.intent.quantity,
     tenant: row.tenant ? { id: row.tenant.id, name: row.tenant.name, slug: row.tenant.slug } : null,

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, like, sql } from "drizzle-orm";
 import { type BatchItem } from "drizzle-orm/batch";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
@@ -27,6 +27,27 @@ type SyncInput = {
  * Organization entitlement it implies. Guarded by stripe_synced_at so an older copy never
  * overwrites a newer one; grace starts at the earliest failed payment seen (order independent).
  */
+/**
+ * The product of a subscription whose price is not in our catalog (a price made in Stripe's dashboard):
+ * the product D1 already has it under, else the catalog's first seat-based subscription that is not an
+ * add-on (the team plan: the product a subscription was before products were data).
+ */
+async function fallbackProduct(db: Db, stripeSubscriptionId: string) {
+  const known = await db
+    .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+    .from(schema.subscriptions)
+    .innerJoin(schema.products, eq(schema.products.id, schema.subscriptions.productId))
+    .where(eq(schema.subscriptions.stripeSubscriptionId, stripeSubscriptionId))
+    .get();
+  if (known) return known;
+  return db
+    .select({ id: schema.products.id, seatBased: schema.products.seatBased })
+    .from(schema.products)
+    .where(and(eq(schema.products.kind, "subscription"), eq(schema.products.seatBased, true), isNull(schema.products.baseProductId)))
+    .orderBy(asc(schema.products.createdAt), asc(schema.products.key))
+    .get();
+}
+
 export async function subscriptionSyncStatements(input: SyncInput): Promise<Statement[]> {
   const { db, sub, tenantId } = input;
   const price = sub.priceId
@@ -42,12 +63,8 @@ export async function subscriptionSyncStatements(input: SyncInput): Promise<Stat
         .from(schema.products)
         .where(eq(schema.products.id, price.productId))
         .get()
-    : await db
-        .select({ id: schema.products.id, seatBased: schema.products.seatBased })
-        .from(schema.products)
-        .where(eq(schema.products.key, "organization"))
-        .get();
-  if (!product) throw new Error("The Organization product is missing from the catalog");
+    : await fallbackProduct(db, sub.id);
+  if (!product) throw new Error(`No catalog product for subscription ${sub.id}: its price is unknown and no seat plan exists`);
   const productId = product.id;
 
   const entitlementId = entitlementIdFor(sub.id);

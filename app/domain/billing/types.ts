@@ -135,6 +135,11 @@ export interface BillingGateway {
    * invoiced at once and a declined charge leaves the subscription as it was (ADR 019).
    */
   addSubscriptionItem(input: { idempotencyKey: string; subscriptionId: string; stripePriceId: string }): Promise<SeatChangeOutcome>;
+  /**
+   * Removes the subscription's item at `stripePriceId` (an add-on), crediting the unused time on the
+   * next invoice. `removed: false` when no such item is on the subscription (already gone).
+   */
+  removeSubscriptionItem(input: { idempotencyKey: string; subscriptionId: string; stripePriceId: string }): Promise<{ removed: boolean }>;
 }
 
 export type SeatChangeInput = {

@@ -7,7 +7,7 @@
 // the product's Stripe product. Access is still decided from D1 only. Stripe is written first, so
 // a refusal or an outage (a 502) leaves D1 unchanged; the Stripe writes are idempotent, so the
 // admin's retry finishes the job.
-import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { FEATURE_KINDS, FEATURE_SCOPES } from "../../../db/schema";
 import { type Db, schema } from "../../infra/d1/db.server";
@@ -70,6 +70,35 @@ export async function productGranting(deps: { db: Db; feature: string; preferKey
     .orderBy(asc(p.createdAt));
   return rows.find((r) => r.key === deps.preferKey) ?? rows.find((r) => r.published) ?? null;
 }
+
+/**
+ * A product's feature set as the audit names it: one entry per row, `feature[@price lookup key][=limit]`,
+ * sorted, with the set's version (products.features_version, bumped by every change: "versioned like
+ * prices", ADR 018 amendment). Changes still apply to existing entitlements at once.
+ */
+async function featureSet(db: Db, productId: string) {
+  const [product, rows] = await Promise.all([
+    db.select({ version: schema.products.featuresVersion }).from(schema.products).where(eq(schema.products.id, productId)).get(),
+    db
+      .select({ feature: schema.features.key, price: schema.productPrices.lookupKey, limit: schema.productFeatures.limitValue })
+      .from(schema.productFeatures)
+      .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
+      .leftJoin(schema.productPrices, eq(schema.productPrices.id, schema.productFeatures.priceId))
+      .where(eq(schema.productFeatures.productId, productId))
+      .all(),
+  ]);
+  return { version: product?.version ?? 1, features: rows.map(featureSetEntry).sort() };
+}
+
+const featureSetEntry = (r: { feature: string; price: string | null; limit: number | null }) =>
+  `${r.feature}${r.price ? `@${r.price}` : ""}${r.limit !== null ? `=${r.limit}` : ""}`;
+
+/** The statement that moves a product's feature set to its next version (in the change's own batch). */
+const bumpFeaturesVersion = (db: Db, productId: string) =>
+  db
+    .update(schema.products)
+    .set({ featuresVersion: sql`${schema.products.featuresVersion} + 1` })
+    .where(eq(schema.products.id, productId));
 
 /** A limit feature is granted with its limit, an on/off feature without one: else a 422 on `limit`. */
 export function checkLimitFits(feature: { kind: "boolean" | "limit" }, limit: number | null) {
@@ -204,21 +233,27 @@ export async function addProductFeature(deps: {
           idempotencyKey: `product-feature-${id}`,
         })
       : null;
+  const set = await featureSet(db, product.id);
+  const entry = featureSetEntry({ feature: feature.key, price: price?.lookupKey ?? null, limit: input.limit });
   const after = {
     product: product.key,
     price: price?.lookupKey ?? null,
     feature: feature.key,
     limit: input.limit,
     stripeProductFeatureId,
+    featuresVersion: set.version + 1,
+    featureSet: [...set.features, entry].sort(),
   };
   await db.batch([
     db
       .insert(schema.productFeatures)
       .values({ id, productId: product.id, priceId: input.priceId, featureId: feature.id, limitValue: input.limit, createdAt: now }),
+    bumpFeaturesVersion(db, product.id),
     auditInsert(db, {
       actor: { type: "user", id: deps.adminId },
       action: "catalog.product_feature_added",
       target: { type: "product", id: product.id },
+      before: { featuresVersion: set.version, featureSet: set.features },
       after,
       reason: input.reason,
       at: now,
@@ -253,14 +288,37 @@ export async function removeProductFeature(deps: {
   const { stripeFeatureId, stripeProductId } = row;
   const mirrored = !row.pf.priceId && stripeFeatureId !== null && stripeProductId !== null;
   if (mirrored) await deps.gateway.detachFeature({ stripeProductId, stripeFeatureId });
+  const set = await featureSet(db, row.pf.productId);
+  const price = row.pf.priceId
+    ? ((
+        await db
+          .select({ key: schema.productPrices.lookupKey })
+          .from(schema.productPrices)
+          .where(eq(schema.productPrices.id, row.pf.priceId))
+          .get()
+      )?.key ?? null)
+    : null;
+  const removed = featureSetEntry({ feature: row.feature, price, limit: row.pf.limitValue });
   await db.batch([
     db.delete(schema.productFeatures).where(eq(schema.productFeatures.id, row.pf.id)),
+    bumpFeaturesVersion(db, row.pf.productId),
     auditInsert(db, {
       actor: { type: "user", id: deps.adminId },
       action: "catalog.product_feature_removed",
       target: { type: "product", id: row.pf.productId },
-      before: { product: row.product, priceId: row.pf.priceId, feature: row.feature, limit: row.pf.limitValue },
-      after: { detachedInStripe: mirrored },
+      before: {
+        product: row.product,
+        priceId: row.pf.priceId,
+        feature: row.feature,
+        limit: row.pf.limitValue,
+        featuresVersion: set.version,
+        featureSet: set.features,
+      },
+      after: {
+        detachedInStripe: mirrored,
+        featuresVersion: set.version + 1,
+        featureSet: set.features.filter((f, i) => i !== set.features.indexOf(removed)),
+      },
       reason: input.reason,
       at: now,
     }),

@@ -10,6 +10,8 @@ const tier = (tierName: string, min: number, max: number, unitAmount: number, in
   tier: tierName,
   minSeats: min,
   maxSeats: max,
+  accessDays: null,
+  trial: null,
   features: [],
 });
 const prices = [

@@ -9,9 +9,16 @@ export type PublicPrice = {
   tier: string | null;
   minSeats: number | null;
   maxSeats: number | null;
+  /** Days of access a one-time purchase grants; null = lifetime (or a subscription). */
+  accessDays: number | null;
+  /** The trial a purchase at this price starts too (trials as data), or null. */
+  trial: PublicTrial | null;
   /** Features only this price grants (on top of its product's), e.g. a tier's. */
   features: PublicFeature[];
 };
+
+/** A price's trial of another product: buying it starts `days` days of `productName`. */
+export type PublicTrial = { days: number; productKey: string; productName: string };
 
 /** A feature as the public pricing lists it (ADR 017). */
 export type PublicFeature = { key: string; name: string; kind: "boolean" | "limit"; limit: number | null };
@@ -22,6 +29,10 @@ export type PublicProduct = {
   description: string;
   kind: "subscription" | "one_time";
   seatBased: boolean;
+  /** The pricing page's button label (null: "Upgrade <name>" for a subscription, "Buy <name>" otherwise). */
+  ctaLabel: string | null;
+  /** The base product an add-on is sold on top of (ADR 019), or null for a product of its own. */
+  addonOf: { key: string; name: string } | null;
   /** Features every price of the product grants. */
   features: PublicFeature[];
   prices: PublicPrice[];

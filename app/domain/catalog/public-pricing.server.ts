@@ -1,9 +1,11 @@
 import { type AnyColumn, and, asc, eq, sql } from "drizzle-orm";
-import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type PublicFeature, type PublicProduct } from "./pricing";
+import { type PublicFeature, type PublicProduct, type PublicTrial } from "./pricing";
 
 const { products: p, productPrices: pp } = schema;
+// An add-on's base product (ADR 019).
+const base = alias(schema.products, "base");
 
 // The columns the public may see, in the order the statement returns them.
 const FIELDS = {
@@ -12,6 +14,9 @@ const FIELDS = {
   description: p.description,
   kind: p.kind,
   seatBased: p.seatBased,
+  ctaLabel: p.ctaLabel,
+  baseKey: base.key,
+  baseName: base.name,
   priceId: pp.id,
   lookupKey: pp.lookupKey,
   currency: pp.currency,
@@ -20,6 +25,7 @@ const FIELDS = {
   tier: pp.tier,
   minSeats: pp.minSeats,
   maxSeats: pp.maxSeats,
+  accessDays: pp.accessDays,
 };
 const COLUMNS = Object.entries(FIELDS) as [keyof typeof FIELDS, AnyColumn][];
 
@@ -31,6 +37,10 @@ const featuresOf = (where: ReturnType<typeof sql>) =>
 const FEATURES = {
   productFeatures: featuresOf(sql`pf.product_id = ${p.id} AND pf.price_id IS NULL`),
   priceFeatures: featuresOf(sql`pf.price_id = ${pp.id}`),
+  // The trial a purchase at this price starts (trials as data, ADR 018), or null.
+  trial: sql<string | null>`(SELECT json_object('days', t.days, 'productKey', tp.key, 'productName', tp.name)
+    FROM price_trials t JOIN product_prices tpp ON tpp.id = t.trial_price_id JOIN products tp ON tp.id = tpp.product_id
+    WHERE t.price_id = ${pp.id})`,
 };
 
 // Built once from the schema, not per request: the statement has no per-request input, and
@@ -39,6 +49,7 @@ const query = new QueryBuilder()
   .select({ ...FIELDS, ...FEATURES })
   .from(p)
   .innerJoin(pp, eq(pp.productId, p.id))
+  .leftJoin(base, eq(base.id, p.baseProductId))
   .where(and(eq(p.published, true), eq(pp.published, true), eq(pp.archived, false)))
   .orderBy(asc(p.createdAt), asc(p.key), asc(pp.unitAmount));
 const PUBLIC_PRICING = query.toSQL();
@@ -55,6 +66,7 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
     ...(Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row),
     productFeatures: JSON.parse(r[COLUMNS.length] as string) as PublicFeature[],
     priceFeatures: JSON.parse(r[COLUMNS.length + 1] as string) as PublicFeature[],
+    trial: r[COLUMNS.length + 2] === null ? null : (JSON.parse(r[COLUMNS.length + 2] as string) as PublicTrial),
   }));
 
   const byKey = new Map<string, PublicProduct>();
@@ -67,6 +79,8 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
         description: row.description,
         kind: row.kind,
         seatBased: row.seatBased,
+        ctaLabel: row.ctaLabel,
+        addonOf: row.baseKey !== null && row.baseName !== null ? { key: row.baseKey, name: row.baseName } : null,
         features: row.productFeatures,
         prices: [],
       };
@@ -81,6 +95,8 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
       tier: row.tier,
       minSeats: row.minSeats,
       maxSeats: row.maxSeats,
+      accessDays: row.accessDays,
+      trial: row.trial,
       features: row.priceFeatures,
     });
   }
@@ -88,4 +104,13 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
     product.prices.sort((a, b) => (a.interval ?? "").localeCompare(b.interval ?? "") || (a.minSeats ?? 0) - (b.minSeats ?? 0));
   }
   return { products: [...byKey.values()] };
+}
+
+/**
+ * The public catalog's version (one row, bumped by triggers on every catalog write: migration 0011):
+ * the storefront cache's key, so an admin's change is visible at once.
+ */
+export async function catalogVersion(deps: { db: Db }): Promise<number> {
+  const row = await deps.db.$client.prepare("SELECT version FROM catalog_version WHERE id = 1").first<{ version: number }>();
+  return row?.version ?? 0;
 }

@@ -7,6 +7,13 @@
 import { canManage } from "../seats/rules";
 import { isGrantLive, isLive, PAUSED_STATUS } from "./live";
 
+/**
+ * The compatibility product view (issue 17 keeps it): `/api/me`'s `access.organization` and
+ * `access.accelerator` booleans and the dashboard's two "why" lines are a published contract that
+ * names the two seeded products, so these keys stay. Nothing decides access by them any more:
+ * gates name features (requireFeature, holdsFeature), and `Access.products` holds the same
+ * product decision for every product the user's entitlements name, whatever the catalog calls it.
+ */
 export const PRODUCT_KEYS = ["organization", "accelerator"] as const;
 export type ProductKey = (typeof PRODUCT_KEYS)[number];
 
@@ -90,6 +97,8 @@ export type FeatureSource = {
 };
 
 export type Access = { [K in ProductKey]: ProductAccess } & {
+  /** The product decision for every product key the user's entitlements name (and the compat keys). */
+  products: Record<string, ProductAccess>;
   entitlements: EntitlementView[];
   /** The kill switch closed every entitlement for this user (never for system admins). */
   switchedOff: boolean;
@@ -139,7 +148,7 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
       };
     });
 
-  const decide = (key: ProductKey): ProductAccess => {
+  const decide = (key: string): ProductAccess => {
     const mine = entitlements.filter((e) => e.productKey === key);
     const granting = mine.find((e) => e.grantsUser) ?? null;
     if (granting) return { granted: true, via: "entitlement", entitlement: granting, reason: null };
@@ -154,9 +163,13 @@ export function decideAccess(rows: AccessRow[], opts: { now: number; isSystemAdm
   };
 
   const holders = featureHolders(rows, entitlements, opts.now, switchedOff);
+  const products = Object.fromEntries(
+    [...new Set([...PRODUCT_KEYS, ...entitlements.map((e) => e.productKey)])].map((key) => [key, decide(key)]),
+  );
   return {
-    organization: decide("organization"),
-    accelerator: decide("accelerator"),
+    organization: products.organization!,
+    accelerator: products.accelerator!,
+    products,
     entitlements: entitlements.map(({ role: _role, ...e }) => e),
     switchedOff,
     systemAdmin: opts.isSystemAdmin,
@@ -275,6 +288,16 @@ export const tenantsHolding = (access: Pick<Access, "featuresByTenant">, key: st
     .filter(([, f]) => f[key]?.granted === true)
     .map(([t]) => t);
 
+/**
+ * Does the tenant hold the feature through a live entitlement or grant, whoever this user is (their
+ * role and seat aside)? From the user's own access decision: a live source misses only for the role
+ * (`needs_manager`), a seat, or the kill switch; anything else is not live.
+ */
+export function tenantHoldsLive(access: Pick<Access, "featuresByTenant">, tenantId: string, key: string): boolean {
+  const f = access.featuresByTenant[tenantId]?.[key];
+  return f !== undefined && (f.granted || f.reason === "needs_manager" || f.reason === "needs_seat" || f.reason === "switched_off");
+}
+
 /** Does the tenant itself hold a live entitlement for the product (seats aside)? Used for public pages. */
 export function tenantHasLive(
   entitlements: Pick<EntitlementView, "productKey" | "live" | "tenantId">[],
@@ -302,6 +325,9 @@ const LOCKED: Record<NonNullable<ProductAccess["reason"] | FeatureAccess["reason
 /** What a refusal of the product says (the locked page, a 403 JSON answer): what is missing, no protected data. */
 export const lockedMessage = (product: ProductKey, reason: ProductAccess["reason"]): string =>
   lockedMessageFor(PRODUCT_NAMES[product], reason);
+
+/** What the kill switch (ADR 016) says about an action, naming no product: "Downloading is temporarily unavailable...". */
+export const switchedOffMessage = (what: string): string => LOCKED.switched_off(what);
 
 /** The same for any product by its name (a feature's refusal names the product that grants it). */
 export const lockedMessageFor = (productName: string, reason: ProductAccess["reason"] | FeatureAccess["reason"]): string =>

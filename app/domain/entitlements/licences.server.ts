@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 
@@ -8,7 +8,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 export const SOURCE_LABEL: Record<string, string> = {
   stripe_subscription: "Stripe subscription",
   stripe_payment: "Stripe one-time payment",
-  trial: "Trial bundled with Accelerator",
+  trial: "Trial bundled with a purchase",
   admin_grant: "Admin grant",
 };
 
@@ -16,14 +16,30 @@ export const SOURCE_LABEL: Record<string, string> = {
 export const LICENCE_STATUSES = schema.ENTITLEMENT_STATUSES;
 
 export const LicenceFilter = z.object({
-  product: z.enum(["organization", "accelerator", ""]).catch(""),
+  // A catalog product's key (products are data, ADR 018); checked against the catalog below.
+  product: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/)
+    .catch(""),
   status: z.enum([...LICENCE_STATUSES, ""]).catch(""),
 });
 
 export type LicenceFilter = z.output<typeof LicenceFilter>;
 
-/** The licence list's filter from a URL's query: an unknown value means "all". */
-export const readLicenceFilter = (url: string): LicenceFilter => LicenceFilter.parse(Object.fromEntries(new URL(url).searchParams));
+/** Every catalog product (published or not: licences outlive sales), for the licence list's product filter. */
+export async function licenceProducts(deps: { db: Db }) {
+  return deps.db
+    .select({ key: schema.products.key, name: schema.products.name })
+    .from(schema.products)
+    .orderBy(asc(schema.products.createdAt), asc(schema.products.key));
+}
+
+/** The licence list's filter from a URL's query: an unknown value (a product not in `productKeys`) means "all". */
+export const readLicenceFilter = (url: string, productKeys: readonly string[]): LicenceFilter => {
+  const filter = LicenceFilter.parse(Object.fromEntries(new URL(url).searchParams));
+  return productKeys.includes(filter.product) ? filter : { ...filter, product: "" };
+};
 
 export async function listLicences(deps: { db: Db; filter: LicenceFilter; now: number }) {
   const e = schema.tenantProductEntitlements;

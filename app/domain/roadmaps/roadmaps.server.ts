@@ -1,10 +1,10 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
-import { tenantHoldsFeature } from "../entitlements/feature-grants.server";
-import { AppError } from "../errors";
+import { tenantFeatures, tenantHoldsFeature } from "../entitlements/feature-grants.server";
+import { AppError, conflict } from "../errors";
 import { safeText } from "../input";
 import { type ManagedTenant } from "../seats/seats.server";
 
@@ -19,6 +19,34 @@ export const RoadmapItemInput = z.object({
   }).default(""),
   column: z.enum(["now", "next", "later"], { error: "Pick now, next or later." }),
 });
+
+/** The limit feature that caps how many items a published roadmap shows (ADR 018 amendment); where to get more. */
+export const ROADMAP_ITEMS_FEATURE = "roadmap.items.max";
+export const ROADMAP_UPGRADE_URL = "/pricing";
+
+/**
+ * The tenant's roadmap item limit: the largest live `roadmap.items.max` its entitlements and grants
+ * give, or null for no limit (what the seeded catalog gives: the feature exists, no product grants it).
+ */
+async function roadmapItemLimit(db: Db, tenantId: string, now: number) {
+  const sized = (await tenantFeatures({ db, tenantId, now })).filter((f) => f.key === ROADMAP_ITEMS_FEATURE && f.live && f.limit !== null);
+  return sized.length ? { limit: Math.max(...sized.map((f) => f.limit ?? 0)), name: sized[0]!.name } : null;
+}
+
+/** A published roadmap may not hold more items than the tenant's limit: a 409 naming the feature, its limit and the upgrade. */
+async function checkItemLimit(db: Db, tenantId: string, items: number, now: number) {
+  const cap = await roadmapItemLimit(db, tenantId, now);
+  if (!cap || items <= cap.limit) return;
+  throw conflict(
+    "limit_reached",
+    `A published roadmap holds at most ${cap.limit} items on your plan (${cap.name}, ${ROADMAP_ITEMS_FEATURE}); this one would hold ${items}. ` +
+      `Remove items, or upgrade for a larger limit: ${ROADMAP_UPGRADE_URL}`,
+    { json: { feature: ROADMAP_ITEMS_FEATURE, limit: cap.limit, upgradeUrl: ROADMAP_UPGRADE_URL } },
+  );
+}
+
+const itemCount = async (db: Db, roadmapId: string) =>
+  (await db.select({ n: count() }).from(schema.roadmapItems).where(eq(schema.roadmapItems.roadmapId, roadmapId)).get())?.n ?? 0;
 
 /** The tenant a roadmap belongs to, from memberTenant (seats.server): any active member edits. */
 export type MemberTenant = Pick<ManagedTenant, "id" | "name" | "slug" | "role">;
@@ -74,6 +102,8 @@ async function ensureRoadmap(db: Db, tenant: MemberTenant, now: number) {
 
 export async function addRoadmapItem(deps: { db: Db; tenant: MemberTenant; input: z.infer<typeof RoadmapItemInput>; now: number }) {
   const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
+  // While the roadmap is public, its limit holds for every new item.
+  if (roadmap.published) await checkItemLimit(deps.db, deps.tenant.id, (await itemCount(deps.db, roadmap.id)) + 1, deps.now);
   await deps.db.insert(schema.roadmapItems).values({
     id: newId("rmi"),
     roadmapId: roadmap.id,
@@ -111,10 +141,14 @@ export async function deleteRoadmapItem(deps: { db: Db; tenant: MemberTenant; it
   if (res.meta.changes === 0) throw new AppError({ code: "not_found", status: 404, message: "No such roadmap item." });
 }
 
-/** Publishing is an Organization feature: the caller checks the user's access before calling this. */
+/**
+ * Publishing is a feature (roadmap.publish): the caller checks the user's access before calling this.
+ * A roadmap with more items than the tenant's `roadmap.items.max` is not published (409).
+ */
 export async function setRoadmapPublished(deps: { db: Db; tenant: MemberTenant; userId: string; published: boolean; now: number }) {
   const roadmap = await ensureRoadmap(deps.db, deps.tenant, deps.now);
   if (roadmap.published === deps.published) return;
+  if (deps.published) await checkItemLimit(deps.db, deps.tenant.id, await itemCount(deps.db, roadmap.id), deps.now);
   await deps.db.batch([
     deps.db
       .update(schema.roadmaps)

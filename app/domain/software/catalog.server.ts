@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { type Access, holdsFeature, holdsFeatureIn, lockedMessage, tenantsHolding } from "../entitlements/access";
+import { type Access, holdsFeature, holdsFeatureIn, switchedOffMessage, tenantsHolding } from "../entitlements/access";
 import { forbidden } from "../errors";
 import { clientSummary } from "./client-licences.server";
 import { proUploadStatus } from "./publishing.server";
@@ -19,7 +19,9 @@ const seatedTenants = (v: Viewer) => tenantsHolding(v.access, DOWNLOAD);
 
 /** Why a download is refused: the kill switch's locked message while it is on, else what the plan lacks. */
 export const downloadRefusal = (v: Viewer) =>
-  v.access.switchedOff ? lockedMessage("organization", "switched_off") : "Downloads come with the Organization plan and a seat on it.";
+  v.access.switchedOff
+    ? switchedOffMessage("Downloading")
+    : "Downloads come with a plan that includes software downloads, and a seat on it.";
 
 /** May this viewer download from this catalog? System: the download feature anywhere. Tenant: through that tenant. */
 export function mayRead(v: Viewer, catalog: { ownerType: "system" | "tenant"; ownerId: string }): boolean {

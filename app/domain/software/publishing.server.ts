@@ -9,7 +9,7 @@ import { streamToR2 } from "../../infra/storage/r2-multipart.server";
 import { checkedPackageBody, type SizeLimit } from "./package-body";
 import { isSaneVersion, planSupersede, safeFileName, SYSTEM_CATALOG_ID, tenantCatalogId } from "./rules";
 import { tenantFeatures } from "../entitlements/feature-grants.server";
-import { type Access, lockedMessage } from "../entitlements/access";
+import { type Access, switchedOffMessage } from "../entitlements/access";
 
 // Publishing to the software catalog: a system admin's applications and versions, a Pro tenant's
 // uploads, and the admin switch that allows them. Every package is checked before it is stored.
@@ -218,7 +218,7 @@ export async function requireUploadTarget(deps: {
   /** The uploader's access; the kill switch refuses uploads as it refuses downloads. */
   access: Pick<Access, "switchedOff">;
 }): Promise<UploadTarget> {
-  if (deps.access.switchedOff) throw forbidden(lockedMessage("organization", "switched_off"));
+  if (deps.access.switchedOff) throw forbidden(switchedOffMessage("Uploading"));
   const tenant = await requireManagedTenant({
     db: deps.db,
     userId: deps.userId,

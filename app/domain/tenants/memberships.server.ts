@@ -41,9 +41,9 @@ export function membershipsStatement(d1: D1Database, user: string, key: string, 
 }
 
 /** Tenants the user may buy for and manage: active memberships in a role that `canManage`. */
-export async function listManagedTenants(deps: { db: Db; userId: string }): Promise<{ id: string; name: string }[]> {
+export async function listManagedTenants(deps: { db: Db; userId: string }): Promise<{ id: string; name: string; slug: string }[]> {
   return deps.db
-    .select({ id: schema.tenants.id, name: schema.tenants.name })
+    .select({ id: schema.tenants.id, name: schema.tenants.name, slug: schema.tenants.slug })
     .from(schema.tenantMemberships)
     .innerJoin(schema.tenants, eq(schema.tenants.id, schema.tenantMemberships.tenantId))
     .where(

@@ -28,6 +28,16 @@ export function newToken(): string {
     .replace(/=+$/, "");
 }
 
+/** Whether the request carries a session cookie at all (either name, any value): such a request is never served from a shared cache. */
+export function carriesSessionCookie(request: Request): boolean {
+  const header = request.headers.get("Cookie");
+  if (!header) return false;
+  return header.split(";").some((part) => {
+    const name = part.slice(0, Math.max(part.indexOf("="), 0)).trim();
+    return name === SESSION_COOKIE || name === SECURE_SESSION_COOKIE;
+  });
+}
+
 /** The session token from the cookie this deployment sets (`__Host-` prefixed when APP_URL is https). */
 export function readSessionToken(request: Request, opts: { secure: boolean }): string | null {
   const header = request.headers.get("Cookie");

@@ -274,6 +274,25 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
         throw e;
       }
     },
+
+    async removeSubscriptionItem(i) {
+      const sub = await stripe().subscriptions.retrieve(i.subscriptionId);
+      const item = sub.items.data.find((it) => it.price.id === i.stripePriceId);
+      if (!item) return { removed: false };
+      try {
+        await stripe().subscriptions.update(
+          i.subscriptionId,
+          // The unused time is credited on the next invoice; nothing is charged.
+          { items: [{ id: item.id, deleted: true }], proration_behavior: "create_prorations" },
+          { idempotencyKey: i.idempotencyKey },
+        );
+      } catch (e) {
+        // Removed by someone else between the read and the write: already gone.
+        if (e instanceof Stripe.errors.StripeInvalidRequestError && e.code === "resource_missing") return { removed: false };
+        throw e;
+      }
+      return { removed: true };
+    },
   });
 }
 

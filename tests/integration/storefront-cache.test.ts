@@ -1,0 +1,105 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { agent, form, signedInAgent } from "../factories/http";
+import { systemAdmin } from "../factories/tenants";
+
+const version = async () =>
+  (await env.DB.prepare("SELECT version FROM catalog_version WHERE id = 1").first<{ version: number }>())!.version;
+
+// A fresh catalog version, so no other test's request shares this test's cache entries.
+const freshCatalog = async () => {
+  await env.DB.prepare("UPDATE products SET name = name WHERE id = 'prd_organization'").run();
+};
+
+test("a second anonymous request for the pricing API is served from the edge cache, with the same body", async () => {
+  await freshCatalog();
+  const first = await agent().fetch("/api/public/pricing");
+  expect(first.status).toBe(200);
+  expect(first.headers.get("X-Cache")).toBe("MISS");
+  const body = await first.text();
+
+  // The catalog query does not run on a hit: its table is renamed for the moment and the answer still comes.
+  await env.DB.prepare("ALTER TABLE product_features RENAME TO product_features_away").run();
+  try {
+    const second = await agent().fetch("/api/public/pricing");
+    expect(second.status).toBe(200);
+    expect(second.headers.get("X-Cache")).toBe("HIT");
+    expect(second.headers.get("Cache-Control")).toBe(first.headers.get("Cache-Control"));
+    expect(await second.text()).toBe(body);
+  } finally {
+    await env.DB.prepare("ALTER TABLE product_features_away RENAME TO product_features").run();
+  }
+});
+
+test("the cached pricing page carries each response's own CSP nonce", async () => {
+  await freshCatalog();
+  const first = await agent().fetch("/pricing");
+  expect(first.headers.get("X-Cache")).toBe("MISS");
+  await first.text();
+  const hit = await agent().fetch("/pricing");
+  expect(hit.headers.get("X-Cache")).toBe("HIT");
+  // Pages are never cached downstream (the route said nothing, so the security headers' default).
+  expect(hit.headers.get("Cache-Control")).toBe("private, no-store");
+  const nonce = /'nonce-([^']+)'/.exec(hit.headers.get("Content-Security-Policy")!)![1]!;
+  const html = await hit.text();
+  expect(html).toContain("Upgrade Organization");
+  const nonces = [...html.matchAll(/ nonce="([^"]+)"/g)].map((m) => m[1]);
+  expect(nonces.length).toBeGreaterThan(0);
+  expect(new Set(nonces)).toEqual(new Set([nonce]));
+});
+
+test("an admin's catalog change is a new cache key: the next anonymous request shows it at once", async () => {
+  await freshCatalog();
+  const admin = await systemAdmin();
+  await (await agent().fetch("/pricing")).text();
+  expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe("HIT");
+
+  const key = `cached_${crypto.randomUUID().slice(0, 8)}`;
+  const before = await version();
+  const created = await admin.agent.fetch(
+    "/admin/catalog",
+    form({ intent: "create_product", key, name: "Cache Buster", description: "", kind: "one_time" }),
+  );
+  expect(created.status).toBe(200);
+  expect(await version()).toBeGreaterThan(before);
+  const productId = (await env.DB.prepare("SELECT id FROM products WHERE key = ?").bind(key).first<{ id: string }>())!.id;
+  await env.DB.prepare(
+    "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES (?, ?, ?, 'eur', 700, 1, 0, ?)",
+  )
+    .bind(`prc_${key}`, productId, `${key}_once`, Date.now())
+    .run();
+  const published = await admin.agent.fetch(
+    "/admin/catalog",
+    form({ intent: "flag", target: "product", id: productId, change: "publish" }),
+  );
+  expect(published.status).toBe(200);
+  try {
+    const page = await agent().fetch("/pricing");
+    expect(page.headers.get("X-Cache")).toBe("MISS");
+    expect(await page.text()).toContain("Cache Buster");
+    const api = await agent().fetch("/api/public/pricing");
+    expect(await api.text()).toContain(key);
+  } finally {
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(productId).run();
+  }
+});
+
+test("a signed-in request is never answered from the cache nor stored in it", async () => {
+  await freshCatalog();
+  const { agent: a, user } = await signedInAgent();
+  const mine = await a.fetch("/pricing");
+  expect(mine.headers.get("X-Cache")).toBeNull();
+  expect(await mine.text()).toContain(user.email);
+  // Nothing was stored: the next anonymous request misses, and does not show the user.
+  const anonymous = await agent().fetch("/pricing");
+  expect(anonymous.headers.get("X-Cache")).toBe("MISS");
+  expect(await anonymous.text()).not.toContain(user.email);
+  // Now cached for anonymous visitors, but still not for the signed-in user.
+  expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe("HIT");
+  const again = await a.fetch("/pricing");
+  expect(again.headers.get("X-Cache")).toBeNull();
+  expect(await again.text()).toContain(user.email);
+  // Any session cookie, even one that names no session, bypasses the cache.
+  const stale = await agent().fetch("/api/public/pricing", { headers: { Cookie: "gh_session=not-a-session" } });
+  expect(stale.headers.get("X-Cache")).toBeNull();
+});
