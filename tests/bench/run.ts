@@ -13,6 +13,7 @@ import { BENCH_BARE_PATH, BENCH_D1_READ_PATH, BENCH_D1_WRITE_PATH, BENCH_ONLY_MA
 import { fmt, table, verdict, writeRun } from "./report";
 import { buildApp, dryRunDeploy, type Servers, startServers, STRIPE_KEY, WEBHOOK_SECRET } from "./servers";
 import { countOutcome, type Outcomes, type SignedEvent, signedCopies, templateEvent, uniqueEventRequests } from "./webhooks";
+import { renewalStorm, type StormOptions } from "./storm";
 import { buildWorld, LESSON_PATH, LESSON_TEXT, UNCHECKED_LESSON_PATH, type World } from "./world";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -37,6 +38,9 @@ const CONFIG = {
   /** Per page round: every load is bounded in requests as well as in time. */
   maxRequests: num("BENCH_MAX_REQUESTS", 50_000),
   write: process.env.BENCH_WRITE !== "0",
+  /** The renewal storm (tests/bench/storm.ts): tenants renewing at once; BENCH_ONLY=storm runs it alone. */
+  stormTenants: num("BENCH_STORM_TENANTS", 2000),
+  only: process.env.BENCH_ONLY ?? "",
 };
 const WARMUP_SECONDS = 2;
 
@@ -209,6 +213,26 @@ async function main() {
     const { appUrl } = servers;
     log(`seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`);
     const world: World = await buildWorld({ appUrl, stripeUrl: servers.stripeUrl, extraTenants: CONFIG.tenants });
+    const storm = (bareRps?: number) =>
+      renewalStorm({
+        appUrl,
+        stripeUrl: servers.stripeUrl,
+        stripeKey: STRIPE_KEY,
+        webhookSecret: WEBHOOK_SECRET,
+        tenants: CONFIG.stormTenants,
+        connections: CONFIG.connections,
+        maxSeconds: Math.max(60, CONFIG.duration * 12),
+        bareRps,
+        log,
+      } satisfies StormOptions);
+    if (CONFIG.only === "storm") {
+      const alone = await storm();
+      console.info(`\n${alone.row.join(" | ")}\n\nNotes:${alone.note}\n`);
+      log(alone.ok ? "renewal storm: target met" : "renewal storm: target missed");
+      if (!alone.ok) process.exitCode = 1;
+      return;
+    }
+    if (CONFIG.only) throw new Error(`BENCH_ONLY=${CONFIG.only}: only "storm" is known`);
     const cookie = world.reader.browser.cookie!;
     const asReader = { Cookie: cookie };
 
@@ -292,6 +316,7 @@ async function main() {
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
 
     const seats = await seatRace(appUrl, servers.persistTo);
+    const renewals = await storm(bare.rps);
     const js = await clientJs(appUrl);
     const bundle = workerBundle(servers.config);
     const loadAtEnd = loadavg();
@@ -370,6 +395,7 @@ async function main() {
       ],
       row("Webhooks: duplicates (one processed event, reposted)", duplicates, dupeIdle, "–", "–"),
       seats.row,
+      renewals.row,
     ];
     const sizeRows = [
       [
@@ -406,7 +432,8 @@ async function main() {
         ` the app's webhook secret (\`Stripe.webhooks.generateTestHeaderStringAsync\`); the app ignores that type but verifies and records every one in its inbox.` +
         ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; duplicates: ${JSON.stringify(dupeOutcomes)}.` +
         ` Access cost = unchecked req/s ÷ checked req/s − 1. wrangler's own figure: ${bundle.wrangler ?? "n/a"}.` +
-        seats.note,
+        seats.note +
+        renewals.note,
       "",
     ].join("\n");
 
@@ -415,7 +442,7 @@ async function main() {
       writeRun(join(repoRoot, "docs/benchmarks.md"), section);
       log("wrote docs/benchmarks.md");
     }
-    const failed = [accessOk, apiRatio >= 0.5, webhookOk, bundleOk, seats.ok !== false].filter((ok) => !ok).length;
+    const failed = [accessOk, apiRatio >= 0.5, webhookOk, bundleOk, seats.ok !== false, renewals.ok].filter((ok) => !ok).length;
     log(failed ? `${failed} target(s) missed (see the table)` : "all measured targets met");
   } finally {
     await servers.stop();
