@@ -41,7 +41,7 @@ export type StormOptions = {
   log: (message: string) => void;
 };
 
-export type PerType = { events: number; d1Statements: number; outcomes: Record<string, number> };
+export type PerType = { events: number; d1Statements: number; ms: number; outcomes: Record<string, number> };
 
 export type StormResult = {
   row: string[];
@@ -165,7 +165,7 @@ async function renewalEvents(opts: StormOptions, tag: string, subscriptions: Str
     .map(({ id, type, payload }) => ({ id, type, payload }));
 }
 
-type Inbox = { byStatus: Record<string, number>; rows: number; maxAttempts: number };
+type Inbox = { byStatus: Record<string, number>; rows: number; retried: number };
 type Effects = {
   audits: { action: string; targetId: string | null; rows: number }[];
   subscriptions: { tenantId: string; stripeSubscriptionId: string; status: string; currentPeriodEnd: number | null; entitlementValidUntil: number | null }[];
@@ -196,14 +196,17 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
         // autocannon may ask once more than `amount` per connection: a repeat of the last event shows as "duplicate".
         const event = events[Math.min(next++, events.length - 1)]!;
         context.type = event.type;
+        context.started = performance.now();
         const header = Stripe.webhooks.generateTestHeaderString({ payload: event.payload, secret: opts.webhookSecret });
         return { ...request, headers: { "Content-Type": "application/json", "Stripe-Signature": header }, body: event.payload };
       },
       onResponse: (status, body, context, headers) => {
         const type = String(context.type);
-        const t = (perType[type] ??= { events: 0, d1Statements: 0, outcomes: {} });
+        const t = (perType[type] ??= { events: 0, d1Statements: 0, ms: 0, outcomes: {} });
         t.events += 1;
-        t.d1Statements += Number(headers[D1_QUERIES_HEADER.toLowerCase()] ?? 0);
+        t.ms += performance.now() - Number(context.started);
+        const queries = Object.entries(headers).find(([name]) => name.toLowerCase() === D1_QUERIES_HEADER.toLowerCase());
+        t.d1Statements += Number(queries?.[1] ?? 0);
         let outcome = `http_${status}`;
         if (status >= 200 && status < 300) {
           try {
@@ -247,15 +250,16 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
   }
   const effects = await getJson<Effects>(`${opts.appUrl}${BENCH_STORM_EFFECTS_PATH}?events=${eventPrefix}&tenants=${tenantPrefix}`);
 
-  // Lost: an event with no finished inbox row. Twice: an event run more than once (attempts, or a
-  // second answer), or an entitlement updated more than once by the storm.
+  // Lost: an event with no finished inbox row. Twice: an event answered as a duplicate (each is sent
+  // once), or an audit row the storm's events wrote twice for the same target and action. (The inbox
+  // row itself cannot be doubled: the event id is its primary key.) Retried: an inbox row run more than once.
   const done = (inbox.byStatus.processed ?? 0) + (inbox.byStatus.ignored ?? 0);
   const lost = events.length - done;
   const duplicates = Object.values(perType).reduce((n, t) => n + (t.outcomes.duplicate ?? 0), 0);
-  const updates = new Map<string, number>();
-  for (const a of effects.audits) if (a.action === "entitlement.updated" && a.targetId) updates.set(a.targetId, (updates.get(a.targetId) ?? 0) + a.rows);
-  const updatedTwice = [...updates.values()].filter((n) => n > 1).length;
-  const twice = (inbox.maxAttempts > 1 ? 1 : 0) + duplicates + updatedTwice;
+  const auditedTwice = effects.audits.filter((a) => a.rows > 1).length;
+  const twice = duplicates + auditedTwice;
+  const auditsByAction: Record<string, number> = {};
+  for (const a of effects.audits) auditsByAction[a.action] = (auditsByAction[a.action] ?? 0) + a.rows;
   // Renewed: D1 has the new period (the one Stripe's customer.subscription.updated names), later than the one seeded.
   const seededEnd = new Map(subscriptions.map((s) => [s.id, periodEnd(s) * 1000]));
   const newPeriodEnds = new Map<string, number>();
@@ -270,7 +274,6 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
       s.currentPeriodEnd === newPeriodEnds.get(s.stripeSubscriptionId) &&
       s.currentPeriodEnd > (seededEnd.get(s.stripeSubscriptionId) ?? Infinity),
   ).length;
-  const updatedOnce = [...updates.values()].filter((n) => n === 1).length;
   const non2xx = sent.non2xx;
   const ok =
     sent.requests === events.length &&
@@ -278,20 +281,19 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
     twice === 0 &&
     non2xx === 0 &&
     sent.errors === 0 &&
-    renewed === subscriptions.length &&
-    updatedOnce === subscriptions.length;
+    renewed === subscriptions.length;
 
   const acceptedPerSecond = accepted / (sendMs / 1000);
   const drained = drainMs === null ? `not drained in ${(drainBound / 1000).toFixed(0)} s` : `${(drainMs / 1000).toFixed(1)} s`;
   const processedPerSecond = drainMs === null ? NaN : done / (drainMs / 1000);
   const statements = Object.entries(perType)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, t]) => `${type} ${(t.d1Statements / t.events).toFixed(1)}`)
+    .map(([type, t]) => `${type} ${(t.d1Statements / t.events).toFixed(1)} (${fmt.ms(t.ms / t.events)} ms)`)
     .join(", ");
   const outcomes: Record<string, number> = {};
   for (const t of Object.values(perType)) for (const [o, n] of Object.entries(t.outcomes)) outcomes[o] = (outcomes[o] ?? 0) + n;
   const d1Range = Object.values(perType).map((t) => t.d1Statements / t.events);
-  log(opts, { inbox, effects, perType, updates: updates.size, renewed });
+  opts.log(`storm: ${JSON.stringify({ inbox, perType, renewed, auditsByAction })}`);
   return {
     row: [
       `Renewal storm: ${subscriptions.length} tenants renew at once, ${events.length} signed events`,
@@ -309,8 +311,8 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
       ` Renewal storm: ${subscriptions.length} Organization subscriptions (${SEATS} seats each) created through the emulator's API on test clocks and provisioned in D1 by the bench entry's seed route with the app's own provisioning statements (no Checkout each, which would take minutes for thousands), then renewed at once by advancing the clocks with deliveries held:` +
       ` ${events.length} events ${JSON.stringify(typeCounts)}, sent by time (all renewals, then all payments) with a storm id prefix, each signed as sent, ${opts.connections} connections, bounded by count and ${opts.maxSeconds} s (setup ${setupSeconds.toFixed(0)} s, not measured).` +
       ` Sent ${sent.requests} in ${(sendMs / 1000).toFixed(1)} s, ${accepted} answered 2xx, outcomes ${JSON.stringify(outcomes)}; drain (first send until every event's inbox row is processed or ignored, polled through the bench entry) ${drained}, ${fmt.rps(processedPerSecond)} events/s processed.` +
-      ` Inbox ${JSON.stringify(inbox.byStatus)}, max attempts ${inbox.maxAttempts}; entitlements updated once ${updatedOnce}/${subscriptions.length}, more than once ${updatedTwice}; subscriptions on their new period ${renewed}/${subscriptions.length}.` +
-      ` D1 statements per event at the webhook (X-D1-Queries): ${statements}.`,
+      ` Inbox ${JSON.stringify(inbox.byStatus)}, ${inbox.retried} rows run more than once; audit rows the storm wrote ${JSON.stringify(auditsByAction)}, ${auditedTwice} targets twice; subscriptions on their new period in D1 ${renewed}/${subscriptions.length}.` +
+      ` D1 statements per event at the webhook (X-D1-Queries) and mean response time, by type: ${statements}.`,
     ok,
     tenants: subscriptions.length,
     events: events.length,
@@ -325,11 +327,4 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
     perType,
     load: sent,
   };
-}
-
-function log(opts: StormOptions, details: Record<string, unknown>) {
-  const { effects, ...rest } = details as { effects: Effects };
-  const actions: Record<string, number> = {};
-  for (const a of effects.audits) actions[a.action] = (actions[a.action] ?? 0) + a.rows;
-  opts.log(`storm: ${JSON.stringify({ ...rest, auditsByAction: actions })}`);
 }

@@ -6,7 +6,7 @@
 //   GET  /__bench/storm/inbox    inbox rows whose event id starts with `events`, counted by status.
 //   GET  /__bench/storm/effects  what those events changed: audit rows per target, and the storm
 //                                tenants' subscriptions as D1 has them now.
-import { and, count, eq, like, max, sql } from "drizzle-orm";
+import { and, count, eq, like, sql } from "drizzle-orm";
 import { z } from "zod";
 import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "../../../app/domain/billing/sync.server";
 import { newTenantStatements } from "../../../app/domain/tenants/new-tenant.server";
@@ -100,14 +100,14 @@ async function inbox(d1: D1Database, events: string) {
   const db = createDb(d1);
   const w = schema.processedWebhookEvents;
   const rows = await db
-    .select({ status: w.status, rows: count(), maxAttempts: max(w.attempts) })
+    .select({ status: w.status, rows: count(), retried: sql<number>`sum(${w.attempts} > 1)` })
     .from(w)
     .where(like(w.eventId, `${events}%`))
     .groupBy(w.status);
   return {
     byStatus: Object.fromEntries(rows.map((r) => [r.status, r.rows])),
     rows: rows.reduce((n, r) => n + r.rows, 0),
-    maxAttempts: rows.reduce((m, r) => Math.max(m, r.maxAttempts ?? 0), 0),
+    retried: rows.reduce((n, r) => n + Number(r.retried ?? 0), 0),
   };
 }
 
