@@ -14,7 +14,14 @@
 import { type RequestSpec } from "autocannon";
 import Stripe from "stripe";
 import { emulatorControl } from "../stripe-emulator/control";
-import { BENCH_STORM_EFFECTS_PATH, BENCH_STORM_INBOX_PATH, BENCH_STORM_SEED_PATH, D1_QUERIES_HEADER, STORM_EVENT_PREFIX, STORM_TENANT_PREFIX } from "./hooks";
+import {
+  BENCH_STORM_EFFECTS_PATH,
+  BENCH_STORM_INBOX_PATH,
+  BENCH_STORM_SEED_PATH,
+  D1_QUERIES_HEADER,
+  STORM_EVENT_PREFIX,
+  STORM_TENANT_PREFIX,
+} from "./hooks";
 import { load, type LoadResult } from "./load";
 import { fmt, verdict } from "./report";
 import { stripeClient } from "./webhooks";
@@ -139,7 +146,12 @@ async function makeTenants(opts: StormOptions, tag: string): Promise<{ subscript
 const periodEnd = (sub: Stripe.Subscription) => sub.items.data[0]!.current_period_end;
 
 /** Renews every subscription on the clocks with deliveries held, and takes the held events (emission order). */
-async function renewalEvents(opts: StormOptions, tag: string, subscriptions: Stripe.Subscription[], clocks: string[]): Promise<StormEvent[]> {
+async function renewalEvents(
+  opts: StormOptions,
+  tag: string,
+  subscriptions: Stripe.Subscription[],
+  clocks: string[],
+): Promise<StormEvent[]> {
   const stripe = stripeClient(opts.stripeUrl, opts.stripeKey);
   const control = emulatorControl(opts.stripeUrl);
   const ours = new Set(subscriptions.map((s) => (typeof s.customer === "string" ? s.customer : s.customer.id)));
@@ -168,7 +180,13 @@ async function renewalEvents(opts: StormOptions, tag: string, subscriptions: Str
 type Inbox = { byStatus: Record<string, number>; rows: number; retried: number };
 type Effects = {
   audits: { action: string; targetId: string | null; rows: number }[];
-  subscriptions: { tenantId: string; stripeSubscriptionId: string; status: string; currentPeriodEnd: number | null; entitlementValidUntil: number | null }[];
+  subscriptions: {
+    tenantId: string;
+    stripeSubscriptionId: string;
+    status: string;
+    currentPeriodEnd: number | null;
+    entitlementValidUntil: number | null;
+  }[];
 };
 
 export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
@@ -276,12 +294,7 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
   ).length;
   const non2xx = sent.non2xx;
   const ok =
-    sent.requests === events.length &&
-    lost === 0 &&
-    twice === 0 &&
-    non2xx === 0 &&
-    sent.errors === 0 &&
-    renewed === subscriptions.length;
+    sent.requests === events.length && lost === 0 && twice === 0 && non2xx === 0 && sent.errors === 0 && renewed === subscriptions.length;
 
   const acceptedPerSecond = accepted / (sendMs / 1000);
   const drained = drainMs === null ? `not drained in ${(drainBound / 1000).toFixed(0)} s` : `${(drainMs / 1000).toFixed(1)} s`;

@@ -1,14 +1,16 @@
 // The renewal storm's routes in the bench entry (tests/bench/storm.ts drives them). Bench only: the
 // production Worker has none of this (BENCH_ONLY_MARKERS).
-//   POST /__bench/storm/seed     provisions storm tenants for subscriptions that already exist in Stripe,
-//                                with the statements the app's own Checkout provisioning uses (minus
-//                                Checkout itself): tenant + owner, the subscription sync, the owner's seat.
+//   POST /__bench/storm/seed     provisions storm tenants for subscriptions already paid in Stripe, with
+//                                the statements the app's own Checkout provisioning uses (minus Checkout
+//                                itself): tenant + owner, the intent as provisioned, the subscription
+//                                sync, the owner's seat.
 //   GET  /__bench/storm/inbox    inbox rows whose event id starts with `events`, counted by status.
 //   GET  /__bench/storm/effects  what those events changed: audit rows per target, and the storm
 //                                tenants' subscriptions as D1 has them now.
-import { and, count, eq, like, sql } from "drizzle-orm";
+import { and, count, eq, inArray, like, sql } from "drizzle-orm";
 import { z } from "zod";
 import { entitlementIdFor, ownerSeatStatements, type Statement, subscriptionSyncStatements } from "../../../app/domain/billing/sync.server";
+import { type SubscriptionSnapshot } from "../../../app/domain/billing/types";
 import { newTenantStatements } from "../../../app/domain/tenants/new-tenant.server";
 import { createDb, schema } from "../../../app/infra/d1/db.server";
 import { toSubscriptionSnapshot } from "../../../app/infra/stripe/mappers.server";
@@ -31,7 +33,11 @@ const SeedBody = z.object({
 });
 
 // Only the storm's own ids: a prefix is `[A-Za-z0-9_]+` and must begin with the storm's.
-const Prefix = (base: string) => z.string().regex(/^[A-Za-z0-9_]+$/).startsWith(base);
+const Prefix = (base: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/)
+    .startsWith(base);
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
@@ -40,7 +46,20 @@ export async function benchStorm(request: Request, d1: D1Database): Promise<Resp
   if (url.pathname === BENCH_STORM_SEED_PATH && request.method === "POST") {
     const parsed = SeedBody.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return json({ error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, 400);
-    return json(await seed(d1, parsed.data));
+    // Every subscription is read with the app's own mapper before anything is written.
+    const subs = parsed.data.tenants.map((t) => {
+      try {
+        return toSubscriptionSnapshot(t.subscription as unknown as Parameters<typeof toSubscriptionSnapshot>[0]);
+      } catch {
+        return null;
+      }
+    });
+    const unreadable = subs.findIndex((s) => s === null);
+    if (unreadable >= 0) return json({ error: `tenants.${unreadable}.subscription: not a Stripe subscription the app can read` }, 400);
+    const prices = await catalogPrices(d1, subs as SubscriptionSnapshot[]);
+    const unpriced = (subs as SubscriptionSnapshot[]).findIndex((s) => !prices.has(s.priceId ?? ""));
+    if (unpriced >= 0) return json({ error: `tenants.${unpriced}.subscription: its price is not in the catalog` }, 400);
+    return json(await seed(d1, parsed.data, subs as SubscriptionSnapshot[], prices));
   }
   if (url.pathname === BENCH_STORM_INBOX_PATH && request.method === "GET") {
     const events = Prefix(STORM_EVENT_PREFIX).safeParse(url.searchParams.get("events"));
@@ -59,13 +78,39 @@ export async function benchStorm(request: Request, d1: D1Database): Promise<Resp
 }
 
 /** One batch per call: every tenant of the call is provisioned, or none. */
-async function seed(d1: D1Database, body: z.infer<typeof SeedBody>): Promise<{ seeded: number; statements: number }> {
+type CatalogPrice = { id: string; productId: string };
+
+/** The catalog's prices for the subscriptions' Stripe prices (what a Checkout would have sold). */
+async function catalogPrices(d1: D1Database, subs: SubscriptionSnapshot[]): Promise<Map<string, CatalogPrice>> {
+  const p = schema.productPrices;
+  const ids = [...new Set(subs.map((s) => s.priceId).filter((id): id is string => id !== null))];
+  const rows = ids.length
+    ? await createDb(d1)
+        .select({ id: p.id, productId: p.productId, stripePriceId: p.stripePriceId })
+        .from(p)
+        .where(inArray(p.stripePriceId, ids))
+    : [];
+  return new Map(rows.map((r) => [r.stripePriceId!, { id: r.id, productId: r.productId }]));
+}
+
+/**
+ * What a paid Checkout provisions (billing/provision.server.ts), for a subscription paid in Stripe
+ * without one: the tenant and its owner, the purchase intent as provisioned (pay first: every
+ * tenant has the purchase behind it), the subscription sync, the owner's seat.
+ */
+async function seed(
+  d1: D1Database,
+  body: z.infer<typeof SeedBody>,
+  subs: SubscriptionSnapshot[],
+  prices: Map<string, CatalogPrice>,
+): Promise<{ seeded: number; statements: number }> {
   const db = createDb(d1);
   const now = Date.now();
   const actor = { type: "system", id: "bench-storm-seed" } as const;
   const statements: Statement[] = [];
-  for (const t of body.tenants) {
-    const sub = toSubscriptionSnapshot(t.subscription as unknown as Parameters<typeof toSubscriptionSnapshot>[0]);
+  for (const [i, t] of body.tenants.entries()) {
+    const sub = subs[i]!;
+    const price = prices.get(sub.priceId!)!;
     statements.push(
       ...newTenantStatements(db, {
         id: t.id,
@@ -77,6 +122,20 @@ async function seed(d1: D1Database, body: z.infer<typeof SeedBody>): Promise<{ s
         actor,
         reason: { tenant: "Renewal storm seed (bench)", owner: "Renewal storm seed (bench)" },
         now,
+      }),
+      db.insert(schema.purchaseIntents).values({
+        id: `int_${t.id.replace(/^ten_/, "")}`,
+        userId: body.ownerUserId,
+        organizationName: t.name,
+        productId: price.productId,
+        priceId: price.id,
+        quantity: sub.quantity,
+        state: "provisioned",
+        stripeCustomerId: sub.customerId,
+        stripeSubscriptionId: sub.id,
+        provisionedTenantId: t.id,
+        createdAt: now,
+        updatedAt: now,
       }),
       ...(await subscriptionSyncStatements({
         db,
@@ -126,7 +185,9 @@ async function effects(d1: D1Database, events: string, tenants: string) {
       stripeSubscriptionId: s.stripeSubscriptionId,
       status: s.status,
       currentPeriodEnd: s.currentPeriodEnd,
-      entitlementValidUntil: sql<number | null>`(SELECT valid_until FROM ${schema.tenantProductEntitlements} e WHERE e.id = 'ent_' || ${s.stripeSubscriptionId})`,
+      entitlementValidUntil: sql<
+        number | null
+      >`(SELECT valid_until FROM ${schema.tenantProductEntitlements} e WHERE e.id = 'ent_' || ${s.stripeSubscriptionId})`,
     })
     .from(s)
     .where(like(s.tenantId, `${tenants}%`));
