@@ -40,6 +40,7 @@ const CONFIG = {
   write: process.env.BENCH_WRITE !== "0",
   /** The renewal storm (tests/bench/storm.ts): tenants renewing at once; BENCH_ONLY=storm runs it alone. */
   stormTenants: num("BENCH_STORM_TENANTS", 2000),
+  stormSeconds: num("BENCH_STORM_SECONDS", 300),
   only: process.env.BENCH_ONLY ?? "",
 };
 const WARMUP_SECONDS = 2;
@@ -221,7 +222,7 @@ async function main() {
         webhookSecret: WEBHOOK_SECRET,
         tenants: CONFIG.stormTenants,
         connections: CONFIG.connections,
-        maxSeconds: Math.max(60, CONFIG.duration * 12),
+        maxSeconds: CONFIG.stormSeconds,
         bareRps,
         log,
       } satisfies StormOptions);
