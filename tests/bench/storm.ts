@@ -48,7 +48,7 @@ export type StormOptions = {
   log: (message: string) => void;
 };
 
-export type PerType = { events: number; d1Statements: number; ms: number; outcomes: Record<string, number> };
+export type PerType = { events: number; d1Statements: number; ms: number; bytes: number; outcomes: Record<string, number> };
 
 export type StormResult = {
   row: string[];
@@ -215,14 +215,16 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
         // autocannon may ask once more than `amount` per connection: a repeat of the last event shows as "duplicate".
         const event = events[Math.min(next++, events.length - 1)]!;
         context.type = event.type;
+        context.bytes = event.payload.length;
         context.started = performance.now();
         const header = Stripe.webhooks.generateTestHeaderString({ payload: event.payload, secret: opts.webhookSecret });
         return { ...request, headers: { "Content-Type": "application/json", "Stripe-Signature": header }, body: event.payload };
       },
       onResponse: (status, body, context, headers) => {
         const type = String(context.type);
-        const t = (perType[type] ??= { events: 0, d1Statements: 0, ms: 0, outcomes: {} });
+        const t = (perType[type] ??= { events: 0, d1Statements: 0, ms: 0, bytes: 0, outcomes: {} });
         t.events += 1;
+        t.bytes += Number(context.bytes);
         t.ms += performance.now() - Number(context.started);
         const queries = Object.entries(headers).find(([name]) => name.toLowerCase() === D1_QUERIES_HEADER.toLowerCase());
         t.d1Statements += Number(queries?.[1] ?? 0);
@@ -302,7 +304,7 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
   const processedPerSecond = drainMs === null ? NaN : done / (drainMs / 1000);
   const statements = Object.entries(perType)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, t]) => `${type} ${(t.d1Statements / t.events).toFixed(1)} (${fmt.ms(t.ms / t.events)} ms)`)
+    .map(([type, t]) => `${type} ${(t.d1Statements / t.events).toFixed(1)} (${fmt.ms(t.ms / t.events)} ms, ${fmt.kib(t.bytes / t.events)})`)
     .join(", ");
   const outcomes: Record<string, number> = {};
   for (const t of Object.values(perType)) for (const [o, n] of Object.entries(t.outcomes)) outcomes[o] = (outcomes[o] ?? 0) + n;
@@ -326,7 +328,7 @@ export async function renewalStorm(opts: StormOptions): Promise<StormResult> {
       ` ${events.length} events ${JSON.stringify(typeCounts)}, sent by time (all renewals, then all payments) with a storm id prefix, each signed as sent, ${opts.connections} connections, bounded by count and ${opts.maxSeconds} s (setup ${setupSeconds.toFixed(0)} s, not measured).` +
       ` Sent ${sent.requests} in ${(sendMs / 1000).toFixed(1)} s, ${accepted} answered 2xx, outcomes ${JSON.stringify(outcomes)}; drain (first send until every event's inbox row is processed or ignored, polled through the bench entry) ${drained}, ${fmt.rps(processedPerSecond)} events/s processed.` +
       ` Inbox ${JSON.stringify(inbox.byStatus)}, ${inbox.retried} rows run more than once; audit rows the storm wrote ${JSON.stringify(auditsByAction)}, ${auditedTwice} targets twice; subscriptions on their new period in D1 ${renewed}/${subscriptions.length}.` +
-      ` D1 statements per event at the webhook (X-D1-Queries) and mean response time, by type: ${statements}.`,
+      ` D1 statements per event at the webhook (X-D1-Queries), mean response time and payload size, by type: ${statements}.`,
     ok,
     tenants: subscriptions.length,
     events: events.length,
