@@ -72,6 +72,7 @@ absolute numbers depend on the machine and on what else runs on it.
   \`GET /__bench/storm/effects\` then shows the audit rows the events wrote and each subscription's
   period in D1. Lost = events without a finished inbox row; twice = events answered as duplicates
   plus audit targets written twice; every subscription must be on its new period.
+  [docs/scaling.md](scaling.md) extrapolates its per-event costs to 100,000 tenants.
 - p50/p99 are computed from every response time (ms); req/s is completed responses over the
   scenario's wall time.
 - **idle ms (D1 wait ms)**: the median of 15 sequential requests on the otherwise idle app (after
