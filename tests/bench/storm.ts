@@ -108,35 +108,36 @@ async function makeTenants(opts: StormOptions, tag: string): Promise<{ subscript
     const clocks = await inPool(Array.from({ length: Math.ceil(opts.tenants / CLOCK_SIZE) }), 4, async (_, i) => {
       return (await stripe.testHelpers.testClocks.create({ frozen_time: frozen, name: `storm ${tag} ${i}` })).id;
     });
-    const subscriptions = await inPool(Array.from({ length: opts.tenants }), 8, async (_, i) => {
-      const customer = await stripe.customers.create({
-        email: `storm-${tag}-${i}@example.com`,
-        name: `Storm Org ${i}`,
-        test_clock: clocks[Math.floor(i / CLOCK_SIZE)]!,
-        payment_method: "pm_card_visa",
-        invoice_settings: { default_payment_method: "pm_card_visa" },
+    // Chunk by chunk: its subscriptions in the emulator, then its tenants in D1 (one seed batch).
+    const subscriptions: Stripe.Subscription[] = [];
+    for (let first = 0; first < opts.tenants; first += SEED_CHUNK) {
+      const indexes = Array.from({ length: Math.min(SEED_CHUNK, opts.tenants - first) }, (_, j) => first + j);
+      const chunk = await inPool(indexes, 8, async (i) => {
+        const customer = await stripe.customers.create({
+          email: `storm-${tag}-${i}@example.com`,
+          name: `Storm Org ${i}`,
+          test_clock: clocks[Math.floor(i / CLOCK_SIZE)]!,
+          payment_method: "pm_card_visa",
+          invoice_settings: { default_payment_method: "pm_card_visa" },
+        });
+        const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: SEATS }] });
+        if (sub.status !== "active") throw new Error(`storm subscription ${sub.id} is ${sub.status}, not active`);
+        return sub;
       });
-      const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: SEATS }] });
-      if (sub.status !== "active") throw new Error(`storm subscription ${sub.id} is ${sub.status}, not active`);
-      return sub;
-    });
-    opts.log(`storm: ${subscriptions.length} subscriptions on ${clocks.length} test clocks; provisioning their tenants in D1`);
-    const chunks = Array.from({ length: Math.ceil(subscriptions.length / SEED_CHUNK) }, (_, c) =>
-      subscriptions.slice(c * SEED_CHUNK, (c + 1) * SEED_CHUNK),
-    );
-    await inPool(chunks, 2, async (chunk, c) =>
-      getJson(`${opts.appUrl}${BENCH_STORM_SEED_PATH}`, {
+      await getJson(`${opts.appUrl}${BENCH_STORM_SEED_PATH}`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({
           ownerUserId: owner.userId,
           tenants: chunk.map((subscription, j) => {
-            const i = c * SEED_CHUNK + j;
+            const i = first + j;
             return { id: `${STORM_TENANT_PREFIX}_${tag}_${i}`, name: `Storm Org ${i}`, slug: `storm-${tag}-${i}`, subscription };
           }),
         }),
-      }),
-    );
+      });
+      subscriptions.push(...chunk);
+    }
+    opts.log(`storm: ${subscriptions.length} subscriptions on ${clocks.length} test clocks, their tenants provisioned in D1`);
     return { subscriptions, clocks };
   } finally {
     await control.setMode("deliver");
