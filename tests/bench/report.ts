@@ -70,7 +70,7 @@ absolute numbers depend on the machine and on what else runs on it.
   count and time. Accepted events/s = 2xx answers over the send time; the drain runs from the first
   send until \`GET /__bench/storm/inbox\` counts every event processed or ignored (polled, bounded);
   \`GET /__bench/storm/effects\` then shows the audit rows the events wrote and each subscription's
-  period in D1. Lost = events without a finished inbox row; twice = events answered as duplicates
+  period in D1. Lost = accepted events without a finished inbox row; unsent = events the time bound cut off; twice = events answered as duplicates
   plus audit targets written twice; every subscription must be on its new period.
   [docs/scaling.md](scaling.md) extrapolates its per-event costs to 100,000 tenants.
 - p50/p99 are computed from every response time (ms); req/s is completed responses over the
