@@ -11,6 +11,14 @@ export const BENCH_INBOX_PATH = "/__bench/inbox";
 export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
 export const CHECKED_LESSON_PREFIX = "/accelerator/";
 
+/** The renewal storm (tests/bench/storm.ts, tests/bench/worker/storm.ts): seed its tenants, count its inbox rows, read its effects. */
+export const BENCH_STORM_SEED_PATH = "/__bench/storm/seed";
+export const BENCH_STORM_INBOX_PATH = "/__bench/storm/inbox";
+export const BENCH_STORM_EFFECTS_PATH = "/__bench/storm/effects";
+/** Ids the storm gives its event copies and its tenants (the entry's storm routes accept no other). */
+export const STORM_EVENT_PREFIX = "evt_storm";
+export const STORM_TENANT_PREFIX = "ten_storm";
+
 /** Response headers the bench entry adds to every answer: D1 statements run, their round trips (a batch is one), and ms spent waiting on them. */
 export const D1_QUERIES_HEADER = "X-D1-Queries";
 export const D1_ROUND_TRIPS_HEADER = "X-D1-Round-Trips";

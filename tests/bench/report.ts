@@ -81,6 +81,19 @@ absolute numbers depend on the machine and on what else runs on it.
   makes \`BENCH_SEAT_MEMBERS\` members through invitations, then has the owner assign all of them
   at once (\`BENCH_CONNECTIONS\` in flight); over-allocations compare the seat API's count before
   and after with the 200s. Its D1 work runs in the SeatAllocator Durable Object.
+- **Renewal storm** (tests/bench/storm.ts): a month-start for \`BENCH_STORM_TENANTS\` Organization
+  subscriptions at once. They are made through the emulator's API on test clocks and provisioned in
+  D1 by the bench entry's \`POST /__bench/storm/seed\` with the app's own provisioning statements
+  (tenant, owner, provisioned intent, subscription sync, owner seat) instead of one Checkout each.
+  Advancing the clocks renews them as the emulator renews any subscription, with deliveries held;
+  the held events are sent in time order with a storm id prefix, each signed as sent, bounded by
+  count and time. Accepted events/s = 2xx answers over the send time; the drain runs from the first
+  send until \`GET /__bench/storm/inbox\` counts every accepted event processed or ignored (polled,
+  bounded); \`GET /__bench/storm/effects\` then shows the audit rows the events wrote and each
+  subscription's period in D1. Lost = accepted events without a finished inbox row; unsent = events
+  the time bound cut off; twice = events answered as duplicates plus audit targets written twice;
+  every subscription must be on its new period.
+  [docs/scaling.md](scaling.md) extrapolates its per-event costs to 100,000 tenants.
 - p50/p99 are computed from every response time (ms); req/s is completed responses over the
   scenario's wall time.
 - **idle ms (D1 wait ms)**: the median of 15 sequential requests on the otherwise idle app (after
@@ -96,7 +109,9 @@ absolute numbers depend on the machine and on what else runs on it.
 Knobs (environment): \`BENCH_DURATION\` seconds per scenario (10), \`BENCH_CONNECTIONS\` (8),
 \`BENCH_ROUNDS\` round-robin rounds the page time is split into (5), \`BENCH_TENANTS\` extra Organization
 buyers seeded (5), \`BENCH_WEBHOOK_EVENTS\` unique events prepared (4000),
-\`BENCH_SEATS\` / \`BENCH_SEAT_MEMBERS\` for the seat race (10 / 40), \`BENCH_MAX_REQUESTS\` per
+\`BENCH_SEATS\` / \`BENCH_SEAT_MEMBERS\` for the seat race (10 / 40), \`BENCH_STORM_TENANTS\` for
+the renewal storm (2000), \`BENCH_STORM_SECONDS\` bounding its send and its drain (300 each),
+\`BENCH_ONLY=storm\` to run only the renewal storm (printed, never written), \`BENCH_MAX_REQUESTS\` per
 load (50000), \`GATEHOUSE_BENCH_APP_PORT\` (8810), \`GATEHOUSE_BENCH_STRIPE_PORT\` (12211), \`BENCH_WRITE=0\` to
 only print, \`BENCH_COMMIT\` to label a run made from an exported tree without .git.
 

@@ -22,6 +22,7 @@ import {
 import { type BenchRow, fmt, table, verdict, writeJson, writeRun } from "./report";
 import { buildApp, dryRunDeploy, type Servers, startServers, STRIPE_KEY, WEBHOOK_SECRET } from "./servers";
 import { countOutcome, type Outcomes, type SignedEvent, signedCopies, templateEvent, uniqueEventRequests } from "./webhooks";
+import { renewalStorm, type StormOptions } from "./storm";
 import { buildWorld, LESSON_PATH, LESSON_TEXT, UNCHECKED_LESSON_PATH, type World } from "./world";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -46,6 +47,10 @@ const CONFIG = {
   /** Per page round: every load is bounded in requests as well as in time. */
   maxRequests: num("BENCH_MAX_REQUESTS", 50_000),
   write: process.env.BENCH_WRITE !== "0",
+  /** The renewal storm (tests/bench/storm.ts): tenants renewing at once; BENCH_ONLY=storm runs it alone. */
+  stormTenants: num("BENCH_STORM_TENANTS", 2000),
+  stormSeconds: num("BENCH_STORM_SECONDS", 300),
+  only: process.env.BENCH_ONLY ?? "",
 };
 const WARMUP_SECONDS = 2;
 
@@ -256,6 +261,26 @@ async function main() {
     const { appUrl } = servers;
     log(`seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`);
     const world: World = await buildWorld({ appUrl, stripeUrl: servers.stripeUrl, extraTenants: CONFIG.tenants });
+    const storm = (bareRps?: number) =>
+      renewalStorm({
+        appUrl,
+        stripeUrl: servers.stripeUrl,
+        stripeKey: STRIPE_KEY,
+        webhookSecret: WEBHOOK_SECRET,
+        tenants: CONFIG.stormTenants,
+        connections: CONFIG.connections,
+        maxSeconds: CONFIG.stormSeconds,
+        bareRps,
+        log,
+      } satisfies StormOptions);
+    if (CONFIG.only === "storm") {
+      const alone = await storm();
+      console.info(`\n${alone.row.join(" | ")}\n\nNotes:${alone.note}\n`);
+      log(alone.ok ? "renewal storm: target met" : "renewal storm: target missed");
+      if (!alone.ok) process.exitCode = 1;
+      return;
+    }
+    if (CONFIG.only) throw new Error(`BENCH_ONLY=${CONFIG.only}: only "storm" is known`);
     // The reader's session and D1 bookmark (ADR 021), as their browser sends them.
     const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark].filter(Boolean).join("; ");
     const asReader = { Cookie: cookie };
@@ -344,6 +369,7 @@ async function main() {
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
 
     const seats = await seatRace(appUrl, servers.persistTo);
+    const renewals = await storm(bare.rps);
     const js = await clientJs(appUrl);
     const bundle = workerBundle(servers.config);
     const loadAtEnd = loadavg();
@@ -504,6 +530,14 @@ async function main() {
         target: "over-allocations = 0",
         pass: seats.ok,
       }),
+      hand(renewals.row, {
+        reqPerSec: Math.round(renewals.acceptedPerSecond),
+        vsBare: null,
+        d1Statements: null,
+        d1RoundTrips: null,
+        target: "0 lost, 0 twice, 0 non-2xx",
+        pass: renewals.ok,
+      }),
     ];
     const sizeRows = [
       [
@@ -540,7 +574,8 @@ async function main() {
         ` the app's webhook secret (\`Stripe.webhooks.generateTestHeaderStringAsync\`); the app verifies and enqueues every one, and its queue consumer records each in the inbox as ignored (one D1 batch per queue batch).` +
         ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; the consumer recorded ${consumer.done} in ${fmt.ms(consumer.ms)} ms (first accepted to last recorded), the last ${fmt.ms(consumer.lagMs)} ms after the last was accepted; duplicates: ${JSON.stringify(dupeOutcomes)}.` +
         ` Access cost = unchecked req/s ÷ checked req/s − 1. wrangler's own figure: ${bundle.wrangler ?? "n/a"}.` +
-        seats.note,
+        seats.note +
+        renewals.note,
       "",
     ].join("\n");
 
@@ -550,9 +585,17 @@ async function main() {
       writeJson(join(repoRoot, "docs/benchmarks.json"), { commit, startedAt: startedAt.toISOString(), rows: json });
       log("wrote docs/benchmarks.md and docs/benchmarks.json");
     }
-    const failed = [accessOk, apiRatio >= 0.5, pricingOk, dashboardOk, ingestOk, consumerOk, bundleOk, seats.ok !== false].filter(
-      (ok) => !ok,
-    ).length;
+    const failed = [
+      accessOk,
+      apiRatio >= 0.5,
+      pricingOk,
+      dashboardOk,
+      ingestOk,
+      consumerOk,
+      bundleOk,
+      seats.ok !== false,
+      renewals.ok,
+    ].filter((ok) => !ok).length;
     log(failed ? `${failed} target(s) missed (see the table)` : "all measured targets met");
   } finally {
     await servers.stop();

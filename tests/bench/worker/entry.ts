@@ -1,6 +1,7 @@
 // The bench's Worker entry (`npm run bench`; tests/bench/servers.ts points its wrangler config's
 // `main` here). It wraps the app's own Worker, which knows nothing of the bench:
 //   - answers the ceilings (bare Worker, one D1 read, one D1 write) before the app runs;
+//   - answers the renewal storm's seed and inbox/effects reads (./storm.ts) before the app runs;
 //   - counts each request's D1 statements, round trips and wait into X-D1-Queries / X-D1-Round-Trips / X-D1-Wait-Ms, by
 //     handing the app an env whose DB is this request's counting wrapper;
 //   - serves /__bench/unchecked-lesson/<module>/<lesson> as the app's own /accelerator/<module>/<lesson>
@@ -10,6 +11,7 @@ import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX, D1_QUERIES_HEADER
 import { benchCeiling } from "./ceilings";
 import { countingD1 } from "./counting-d1";
 import { benchRequest } from "./scope";
+import { benchStorm } from "./storm";
 
 export { SeatAllocator } from "../../../app/worker";
 
@@ -40,6 +42,8 @@ export default {
     const d1 = countingD1(env.DB);
     const ceiling = await benchCeiling(request, d1.db);
     if (ceiling) return withD1Counts(ceiling, d1);
+    const storm = await benchStorm(request, d1.db);
+    if (storm) return withD1Counts(storm, d1);
     const url = new URL(request.url);
     const skipAccessCheck = url.pathname.startsWith(BENCH_UNCHECKED_LESSON_PREFIX);
     if (skipAccessCheck) url.pathname = CHECKED_LESSON_PREFIX + url.pathname.slice(BENCH_UNCHECKED_LESSON_PREFIX.length);
