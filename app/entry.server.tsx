@@ -2,6 +2,7 @@ import { type AppLoadContext, type EntryContext } from "@remix-run/cloudflare";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
 import { NonceProvider } from "./components/nonce-provider";
 
 const ABORT_DELAY = 5_000;
@@ -15,13 +16,17 @@ export default async function handleRequest(
 ) {
   // The Worker put this response's CSP nonce in the context; every inline script carries it.
   const { nonce } = loadContext;
+  // This request's own i18next instance, in the language the root loader reports (one decision).
+  const i18n = await loadContext.i18n();
   const controller = new AbortController();
   const timeoutId = setTimeout(() => controller.abort(), ABORT_DELAY);
 
   const body = await renderToReadableStream(
-    <NonceProvider value={nonce}>
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-    </NonceProvider>,
+    <I18nextProvider i18n={i18n}>
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceProvider>
+    </I18nextProvider>,
     {
       nonce,
       signal: controller.signal,

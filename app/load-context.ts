@@ -13,6 +13,10 @@ import { cloudflareEmailSender } from "./infra/email/sender.server";
 import { clientAddress, enforceRateLimit, type RateLimitPolicy, withinRateLimit } from "./infra/http/rate-limit.server";
 import { type AllocatorFor } from "./domain/seats/types";
 import { seatAllocators } from "./infra/durable-objects/seat-allocator.server";
+import { type i18n } from "i18next";
+import { type Locale } from "./i18n/config";
+import { createI18n } from "./i18n/translator.server";
+import { detectLocale } from "./infra/i18n/locale.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -38,6 +42,10 @@ declare module "@remix-run/cloudflare" {
     seats: AllocatorFor;
     /** The private R2 bucket of entitled downloads. */
     files: R2Bucket;
+    /** The request's language (saved choice, `lang` cookie, Accept-Language, English), decided once. */
+    locale: () => Promise<Locale>;
+    /** This request's own i18next instance in its language (never shared between requests). */
+    i18n: () => Promise<i18n>;
     /** Sends these outbox rows after the response (the cron retries what fails). */
     sendEmails: (ids: readonly string[]) => void;
   }
@@ -64,6 +72,14 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       secure: isSecureAppUrl(config),
     }));
   const session = () => lookupOnce().then((l) => l.session);
+  let locale: Promise<Locale> | undefined;
+  let i18nInstance: Promise<i18n> | undefined;
+  const localeOnce = () =>
+    (locale ??= detectLocale({
+      request: deps.request,
+      saved: () => session().then((s) => s?.user.locale),
+      secure: isSecureAppUrl(config),
+    }));
   return {
     cloudflare: { env: deps.env, ctx: deps.ctx },
     config,
@@ -71,6 +87,8 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     now,
     nonce: deps.nonce ?? "",
     session,
+    locale: localeOnce,
+    i18n: () => (i18nInstance ??= localeOnce().then(createI18n)),
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
