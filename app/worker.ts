@@ -13,6 +13,7 @@ import { directRoutes } from "./infra/http/direct-routes.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { createLoadContext } from "./load-context";
+import { localizeJsonError } from "./infra/i18n/json-errors.server";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
 
@@ -38,7 +39,8 @@ export default {
     const guarded = limitUndeclaredBody(request);
     const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce });
     const direct = directRoute(guarded);
-    return withSecurityHeaders(await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context)), policy);
+    const response = await (direct ? direct(guarded, context) : handleRemixRequest(guarded, context));
+    return withSecurityHeaders(await localizeJsonError(response, context), policy);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

@@ -90,6 +90,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
             email: input.email,
             role: input.role,
             appUrl: context.config.APP_URL,
+            locale: await context.locale(),
             now,
           });
           context.sendEmails(r.emailIds);
