@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { resources } from "../../app/i18n/resources.server";
 import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent } from "../factories/http";
+import { PRICE, stripe } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
 
 // Languages (ADR 022): the locale is the saved choice, then the `lang` cookie, then Accept-Language,
@@ -213,4 +214,22 @@ test("emails go out in the recipient's saved language, else the language of the 
   await keepingSession(fr, () => fr.fetch("/account", form({ intent: "change-language", locale: "fr" })));
   expect((await fr.fetch("/account", form({ intent: "resend-verification" }))).status).toBe(200);
   expect((await outbox(user.email, "verify_email"))?.subject).toBe("Confirmez votre adresse e-mail");
+});
+
+test("Stripe Checkout opens in the buyer's language", async () => {
+  const { agent: a } = await signedInAgent();
+  const sessionLocale = async (acceptLanguage: string | null) => {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (acceptLanguage) headers["Accept-Language"] = acceptLanguage;
+    const res = await a.fetch("/api/billing/create-checkout-session", {
+      ...json({ priceId: PRICE.accelerator, organizationName: `Språkskolan ${acceptLanguage ?? "en"}` }),
+      headers,
+    });
+    expect(res.status).toBe(200);
+    const { intentId } = (await res.json()) as { intentId: string };
+    const row = await one<{ stripe_checkout_session_id: string }>("SELECT stripe_checkout_session_id FROM purchase_intents WHERE id = ?", intentId);
+    return (await stripe().checkout.sessions.retrieve(row!.stripe_checkout_session_id)).locale;
+  };
+  expect(await sessionLocale("sv-SE")).toBe("sv");
+  expect(await sessionLocale(null)).toBe("en");
 });
