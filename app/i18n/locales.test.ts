@@ -10,7 +10,9 @@ const read = (locale: string, ns: string) => JSON.parse(readFileSync(`${dir}${lo
 
 function leaves(obj: Record<string, unknown>, prefix = ""): [string, unknown][] {
   return Object.entries(obj).flatMap(([k, v]) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? leaves(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v]],
   );
 }
 
@@ -37,6 +39,7 @@ test.each(NAMESPACES.flatMap((ns) => LOCALES.filter((l) => l !== "en").map((l) =
 );
 
 test("English values are non-empty, and the messages catalog is keyed by its English text", () => {
-  for (const ns of NAMESPACES) for (const [key, value] of leaves(read("en", ns))) expect(typeof value === "string" && value.length > 0, key).toBe(true);
+  for (const ns of NAMESPACES)
+    for (const [key, value] of leaves(read("en", ns))) expect(typeof value === "string" && value.length > 0, key).toBe(true);
   for (const [key, value] of Object.entries(read("en", "messages"))) expect(value).toBe(key);
 });

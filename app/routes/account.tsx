@@ -124,7 +124,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 type Result = FormResult & { intent?: string };
 
-
 export default function Account() {
   const { t } = useTranslation("account");
   const { email, emailVerified, pendingEmail, savedLocale } = useLoaderData<typeof loader>();
@@ -151,7 +150,12 @@ export default function Account() {
       <section className="card" aria-labelledby="email-heading">
         <h2 id="email-heading">{t("email.heading")}</h2>
         <p>
-          {email} {emailVerified ? <span className="badge">{t("email.verified")}</span> : <span className="badge badge-warning">{t("email.notVerified")}</span>}
+          {email}{" "}
+          {emailVerified ? (
+            <span className="badge">{t("email.verified")}</span>
+          ) : (
+            <span className="badge badge-warning">{t("email.notVerified")}</span>
+          )}
         </p>
         <FormMessage result={forIntent("resend-verification")} />
         {emailVerified ? null : (
@@ -164,9 +168,7 @@ export default function Account() {
         )}
         <h3>{t("email.changeHeading")}</h3>
         <FormMessage result={forIntent("change-email")} />
-        {pendingEmail && !forIntent("change-email") ? (
-          <p className="notice">{t("email.pending", { email: pendingEmail })}</p>
-        ) : null}
+        {pendingEmail && !forIntent("change-email") ? <p className="notice">{t("email.pending", { email: pendingEmail })}</p> : null}
         <Form method="post" {...getFormProps(emailForm)}>
           <input type="hidden" name="intent" value="change-email" />
           <Field meta={emailFields.email} label={t("email.newLabel")} type="email" autoComplete="email" required />

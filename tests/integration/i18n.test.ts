@@ -123,7 +123,10 @@ test("form errors, zod's included, are in the page's language", async () => {
 
 test("JSON errors keep their English code; the message follows the language", async () => {
   const body = { email: uniqueEmail("json-fr"), password: "wrong-password-123" };
-  const fr = await agent().fetch("/api/auth/login", { ...json(body), headers: { "Content-Type": "application/json", "Accept-Language": "fr" } });
+  const fr = await agent().fetch("/api/auth/login", {
+    ...json(body),
+    headers: { "Content-Type": "application/json", "Accept-Language": "fr" },
+  });
   expect(fr.status).toBe(401);
   expect(await fr.json()).toMatchObject({ error: "invalid_credentials", message: "Adresse e-mail ou mot de passe incorrect." });
   const en = await agent().fetch("/api/auth/login", json(body));
@@ -145,7 +148,7 @@ const rawKeys = (() => {
       else out.push(`${ns}:${k}`);
     }
   };
-  for (const ns of ["common", "auth", "account"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
+  for (const ns of ["common", "auth", "account", "orgs"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
   return out;
 })();
 
@@ -161,6 +164,8 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
     [agent(), "/verify-email?token=" + "a".repeat(43)],
     [agent(), "/no-such-page"],
     [signedIn, "/account"],
+    [signedIn, "/join"],
+    [signedIn, "/invitations"],
   ];
   for (const lang of ["sv", "fr"]) {
     for (const [a, path] of pages) {
@@ -227,7 +232,10 @@ test("Stripe Checkout opens in the buyer's language", async () => {
     });
     expect(res.status).toBe(200);
     const { intentId } = (await res.json()) as { intentId: string };
-    const row = await one<{ stripe_checkout_session_id: string }>("SELECT stripe_checkout_session_id FROM purchase_intents WHERE id = ?", intentId);
+    const row = await one<{ stripe_checkout_session_id: string }>(
+      "SELECT stripe_checkout_session_id FROM purchase_intents WHERE id = ?",
+      intentId,
+    );
     return (await stripe().checkout.sessions.retrieve(row!.stripe_checkout_session_id)).locale;
   };
   expect(await sessionLocale("sv-SE")).toBe("sv");

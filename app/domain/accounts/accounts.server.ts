@@ -238,7 +238,8 @@ export async function requestEmailChange(deps: {
     purpose: "change_email",
     to: deps.email,
     ttlMs: VERIFY_TTL_MS,
-    render: (token) => emails.changeEmail({ appUrl: deps.appUrl, token, newEmail: deps.email, locale: recipientLocale(user.locale, deps.locale) }),
+    render: (token) =>
+      emails.changeEmail({ appUrl: deps.appUrl, token, newEmail: deps.email, locale: recipientLocale(user.locale, deps.locale) }),
     now,
   });
   await db.batch([retireTokens(db, user.id, ["change_email"], now), ...link.statements]);

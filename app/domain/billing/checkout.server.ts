@@ -45,7 +45,15 @@ export type CheckoutContext = {
 
 /** startCheckout for the page and the JSON API alike, its dependencies read from the request's context. */
 export const startCheckoutFor = async (ctx: CheckoutContext, user: { id: string; email: string }, input: StartCheckoutInput) =>
-  startCheckout({ db: ctx.db, gateway: ctx.billing(), user, input, appUrl: ctx.config.APP_URL, locale: await ctx.locale(), now: ctx.now() });
+  startCheckout({
+    db: ctx.db,
+    gateway: ctx.billing(),
+    user,
+    input,
+    appUrl: ctx.config.APP_URL,
+    locale: await ctx.locale(),
+    now: ctx.now(),
+  });
 
 export async function startCheckout(deps: {
   db: Db;

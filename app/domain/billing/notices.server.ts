@@ -57,6 +57,13 @@ export async function billingNoticeStatements(deps: {
     email = (locale) => emails.paymentFailed({ appUrl: deps.appUrl, organisation: tenant.name, accessUntil, locale });
   }
   return owners.map((o) =>
-    outboxInsert(db, { to: o.email, email: email(recipientLocale(o.locale)), userId: o.id, tenantId: deps.tenantId, dedupeKey: `${event.id}:${o.id}`, now: deps.now }),
+    outboxInsert(db, {
+      to: o.email,
+      email: email(recipientLocale(o.locale)),
+      userId: o.id,
+      tenantId: deps.tenantId,
+      dedupeKey: `${event.id}:${o.id}`,
+      now: deps.now,
+    }),
   );
 }

@@ -25,7 +25,7 @@ export async function localizeJsonError(res: Response, context: AppLoadContext):
     out.fieldErrors = Object.fromEntries(
       Object.entries(body.fieldErrors as Record<string, unknown>).map(([field, messages]) => [
         field,
-        Array.isArray(messages) ? messages.map((m) => (typeof m === "string" ? translateMessage(t, m) : m)) : messages,
+        Array.isArray(messages) ? (messages as unknown[]).map((m) => (typeof m === "string" ? translateMessage(t, m) : m)) : messages,
       ]),
     );
   }

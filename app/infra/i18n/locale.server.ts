@@ -24,7 +24,10 @@ export async function detectLocale(deps: {
 }
 
 /** A page's <title> in the request's language: `common:title` around the page's own key. */
-export async function pageTitle(context: { i18n: () => Promise<{ t: (key: string, o?: Record<string, unknown>) => string }> }, key: string) {
+export async function pageTitle(
+  context: { i18n: () => Promise<{ t: (key: string, o?: Record<string, unknown>) => string }> },
+  key: string,
+) {
   const { t } = await context.i18n();
   return t("common:title", { page: t(key) });
 }
