@@ -155,7 +155,9 @@ const rawKeys = (() => {
 test("no converted page shows a raw translation key, in Swedish or French", async () => {
   expect(rawKeys.length).toBeGreaterThan(50);
   const { agent: signedIn } = await signedInAgent();
+  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "Göteborgs Data AB" });
   const pages: [Agent, string][] = [
+    [owner.agent, `/org/${tenant.slug}/members`],
     [agent(), "/"],
     [agent(), "/login"],
     [agent(), "/signup"],
@@ -176,6 +178,18 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
       for (const key of rawKeys) expect(text.includes(key), `${lang} ${path} shows ${key}`).toBe(false);
     }
   }
+});
+
+test("the members page speaks the French team's words for a full organisation", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "École de Lyon" });
+  // A member who joins while the only seat is taken (the owner's) has none.
+  const member = await verifiedAgent(uniqueEmail("fr-seatless"));
+  await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email: member.user.email, role: "member" }));
+  const invitation = await one<{ id: string }>("SELECT id FROM tenant_invitations WHERE email = ?", member.user.email);
+  expect((await member.agent.fetch("/invitations", form({ invitationId: invitation!.id, intent: "accept" }))).status).toBe(200);
+  const text = visibleText(await page(owner.agent, `/org/${tenant.slug}/members`, { "Accept-Language": "fr" }));
+  expect(text).toContain("1 sur 1 sièges attribués, 0 libres.");
+  expect(text).toContain("Capacité maximale atteinte : achetez des sièges ou libérez-en un. Acheter des sièges");
 });
 
 test("emails go out in the recipient's saved language, else the language of the request that caused them", async () => {
