@@ -51,6 +51,26 @@ declare module "@remix-run/cloudflare" {
   }
 }
 
+// The request's language and i18next instance, decided once per context (not per closure: see locale()).
+const locales = new WeakMap<AppLoadContext, Promise<Locale>>();
+const instances = new WeakMap<AppLoadContext, Promise<i18n>>();
+function localeOf(context: AppLoadContext, request: Request, secure: boolean): Promise<Locale> {
+  let locale = locales.get(context);
+  if (!locale) {
+    locale = detectLocale({ request, saved: () => context.session().then((s) => s?.user.locale), secure });
+    locales.set(context, locale);
+  }
+  return locale;
+}
+function i18nOf(context: AppLoadContext): Promise<i18n> {
+  let instance = instances.get(context);
+  if (!instance) {
+    instance = context.locale().then(createI18n);
+    instances.set(context, instance);
+  }
+  return instance;
+}
+
 // Everything a loader or action needs, built per request from the bindings: no module-level clients.
 export function createLoadContext(deps: { request: Request; env: Env; ctx: ExecutionContext; nonce?: string }): AppLoadContext {
   const config = readConfig(deps.env);
@@ -72,14 +92,6 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
       secure: isSecureAppUrl(config),
     }));
   const session = () => lookupOnce().then((l) => l.session);
-  let locale: Promise<Locale> | undefined;
-  let i18nInstance: Promise<i18n> | undefined;
-  const localeOnce = () =>
-    (locale ??= detectLocale({
-      request: deps.request,
-      saved: () => session().then((s) => s?.user.locale),
-      secure: isSecureAppUrl(config),
-    }));
   return {
     cloudflare: { env: deps.env, ctx: deps.ctx },
     config,
@@ -87,8 +99,13 @@ export function createLoadContext(deps: { request: Request; env: Env; ctx: Execu
     now,
     nonce: deps.nonce ?? "",
     session,
-    locale: localeOnce,
-    i18n: () => (i18nInstance ??= localeOnce().then(createI18n)),
+    // Methods on purpose: a wrapper that replaces `session` (the bench entry's) is asked for its own user's choice.
+    locale(this: AppLoadContext) {
+      return localeOf(this, deps.request, isSecureAppUrl(config));
+    },
+    i18n(this: AppLoadContext) {
+      return i18nOf(this);
+    },
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
