@@ -2,7 +2,10 @@ import { type AppLoadContext, type EntryContext } from "@remix-run/cloudflare";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
 import { NonceProvider } from "./components/nonce-provider";
+import { isLocale } from "./i18n/config";
+import { createI18n } from "./i18n/translator.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -15,13 +18,19 @@ export default async function handleRequest(
 ) {
   // The Worker put this response's CSP nonce in the context; every inline script carries it.
   const { nonce } = loadContext;
+  // This request's own i18next instance, in the language the root loader decided (asked again only
+  // when the root loader did not answer, e.g. it threw).
+  const rootData = remixContext.staticHandlerContext.loaderData.root as { locale?: unknown } | null | undefined;
+  const i18n = createI18n(isLocale(rootData?.locale) ? rootData.locale : await loadContext.locale());
   const controller = new AbortController();
   const timeoutId = setTimeout(() => controller.abort(), ABORT_DELAY);
 
   const body = await renderToReadableStream(
-    <NonceProvider value={nonce}>
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-    </NonceProvider>,
+    <I18nextProvider i18n={i18n}>
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceProvider>
+    </I18nextProvider>,
     {
       nonce,
       signal: controller.signal,

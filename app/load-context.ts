@@ -16,6 +16,10 @@ import { type AllocatorFor } from "./domain/seats/types";
 import { seatAllocators } from "./infra/durable-objects/seat-allocator.server";
 import { type StripeEventQueue } from "./domain/billing/queue.server";
 import { stripeEventQueue } from "./infra/queues/stripe-events.server";
+import { type i18n } from "i18next";
+import { type Locale } from "./i18n/config";
+import { createI18n } from "./i18n/translator.server";
+import { detectLocale } from "./infra/i18n/locale.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -48,9 +52,33 @@ declare module "@remix-run/cloudflare" {
     files: R2Bucket;
     /** The queue verified Stripe events go to; the Worker's queue() consumes them. */
     stripeEvents: StripeEventQueue;
+    /** The request's language (saved choice, `lang` cookie, Accept-Language, English), decided once. */
+    locale: () => Promise<Locale>;
+    /** This request's own i18next instance in its language (never shared between requests). */
+    i18n: () => Promise<i18n>;
     /** Sends these outbox rows after the response (the cron retries what fails). */
     sendEmails: (ids: readonly string[]) => void;
   }
+}
+
+// The request's language and i18next instance, decided once per context (not per closure: see locale()).
+const locales = new WeakMap<AppLoadContext, Promise<Locale>>();
+const instances = new WeakMap<AppLoadContext, Promise<i18n>>();
+function localeOf(context: AppLoadContext, request: Request, secure: boolean): Promise<Locale> {
+  let locale = locales.get(context);
+  if (!locale) {
+    locale = detectLocale({ request, saved: () => context.session().then((s) => s?.user.locale), secure });
+    locales.set(context, locale);
+  }
+  return locale;
+}
+function i18nOf(context: AppLoadContext): Promise<i18n> {
+  let instance = instances.get(context);
+  if (!instance) {
+    instance = context.locale().then(createI18n);
+    instances.set(context, instance);
+  }
+  return instance;
 }
 
 // Everything a loader or action needs, built per request from the bindings: no module-level clients.
@@ -108,6 +136,13 @@ export function createLoadContext(deps: {
     now,
     nonce: deps.nonce ?? "",
     session,
+    // Methods on purpose: a wrapper that replaces `session` (the bench entry's) is asked for its own user's choice.
+    locale(this: AppLoadContext) {
+      return localeOf(this, deps.request, isSecureAppUrl(config));
+    },
+    i18n(this: AppLoadContext) {
+      return i18nOf(this);
+    },
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;

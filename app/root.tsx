@@ -9,10 +9,16 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLoaderData,
+  useLocation,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import { type ReactNode, useEffect } from "react";
+import { useTranslation } from "react-i18next";
+import { useChangeLanguage } from "remix-i18next/react";
+import { DEFAULT_LOCALE, isLocale, LOCALE_NAMES, LOCALES, NAMESPACES, ROOT_NAMESPACES } from "./i18n/config";
+import { translateMessage } from "./i18n/messages";
 import { useNonce } from "./components/nonce-provider";
 import { PlanPending } from "./components/plan-pending";
 import { requireAccess } from "./infra/auth/guards.server";
@@ -25,12 +31,16 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
+// The namespaces every page needs; a route lists its own in `handle.i18n` (loaded before hydration).
+export const handle = { i18n: ROOT_NAMESPACES };
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const session = await context.session();
-  if (!session) return { viewer: null };
+  const [session, locale] = await Promise.all([context.session(), context.locale()]);
+  if (!session) return { viewer: null, locale };
   // The nav only reflects access; every gated loader and action checks it again for itself.
   const access = await requireAccess(context, request);
   return {
+    locale,
     viewer: {
       email: session.user.email,
       isSystemAdmin: session.user.isSystemAdmin,
@@ -40,43 +50,44 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 function Nav() {
+  const { t } = useTranslation();
   const data = useRouteLoaderData<typeof loader>("root");
   const viewer = data?.viewer ?? null;
   return (
     <header className="site-header">
-      <nav aria-label="Main" className="container nav">
+      <nav aria-label={t("nav.label")} className="container nav">
         <Link to="/" className="brand">
           Gatehouse
         </Link>
         <ul>
           <li>
-            <NavLink to="/pricing">Pricing</NavLink>
+            <NavLink to="/pricing">{t("nav.pricing")}</NavLink>
           </li>
           {viewer ? (
             <>
               <li>
-                <NavLink to="/dashboard">Dashboard</NavLink>
+                <NavLink to="/dashboard">{t("nav.dashboard")}</NavLink>
               </li>
               {viewer.canSeeAccelerator ? (
                 <li>
-                  <NavLink to="/accelerator">Accelerator</NavLink>
+                  <NavLink to="/accelerator">{t("nav.accelerator")}</NavLink>
                 </li>
               ) : null}
               {viewer.isSystemAdmin ? (
                 <li>
-                  <NavLink to="/admin">Admin</NavLink>
+                  <NavLink to="/admin">{t("nav.admin")}</NavLink>
                 </li>
               ) : null}
               <li>
-                <NavLink to="/account">Account</NavLink>
+                <NavLink to="/account">{t("nav.account")}</NavLink>
               </li>
-              <li className="nav-user" aria-label="Signed in as">
+              <li className="nav-user" aria-label={t("nav.signedInAs")}>
                 {viewer.email}
               </li>
               <li>
                 <Form method="post" action="/logout">
                   <button type="submit" className="link-button">
-                    Log out
+                    {t("nav.logOut")}
                   </button>
                 </Form>
               </li>
@@ -84,11 +95,11 @@ function Nav() {
           ) : (
             <>
               <li>
-                <NavLink to="/login">Log in</NavLink>
+                <NavLink to="/login">{t("nav.logIn")}</NavLink>
               </li>
               <li>
                 <NavLink to="/signup" className="button button-small">
-                  Sign up
+                  {t("nav.signUp")}
                 </NavLink>
               </li>
             </>
@@ -99,10 +110,43 @@ function Nav() {
   );
 }
 
+/**
+ * The footer's language switcher: plain buttons in a POST form, so it works without JavaScript; the
+ * action (routes/language.ts) saves the choice and sends the visitor back to this page.
+ */
+function LanguageSwitcher({ current }: { current: string }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  return (
+    <Form method="post" action="/language" className="language-switcher" aria-labelledby="language-label">
+      <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+      <span id="language-label">{t("footer.language")}</span>
+      {LOCALES.map((l) => (
+        <button
+          key={l}
+          type="submit"
+          name="locale"
+          value={l}
+          lang={l}
+          className="link-button"
+          aria-pressed={l === current}
+          data-testid={`language-${l}`}
+        >
+          {LOCALE_NAMES[l]}
+        </button>
+      ))}
+    </Form>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  const { t, i18n } = useTranslation();
+  const data = useRouteLoaderData<typeof loader>("root");
+  // The root loader's answer; an error page without it keeps the language the request was rendered in.
+  const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
   return (
-    <html lang="en">
+    <html lang={locale}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -111,13 +155,18 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <a className="skip-link" href="#main">
-          Skip to content
+          {t("skipToContent")}
         </a>
         <Nav />
         <main id="main" className="container">
           <PlanPending />
           {children}
         </main>
+        <footer className="site-footer">
+          <div className="container">
+            <LanguageSwitcher current={locale} />
+          </div>
+        </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -126,15 +175,24 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+  const { locale } = useLoaderData<typeof loader>();
+  const { i18n } = useTranslation();
+  // A new choice (the switcher's redirect reloads the root loader) switches the browser's i18next too.
+  useChangeLanguage(locale);
   // Set once React has hydrated the page: until then a click can land on server HTML with no
   // handlers. Browser tests wait for it (tests/e2e/browser.ts) instead of for network silence.
   useEffect(() => {
     document.documentElement.dataset.hydrated = "true";
   }, []);
+  // The language's other pages' words, fetched after hydration, so later navigations need not wait for them.
+  useEffect(() => {
+    void i18n.loadNamespaces(NAMESPACES.filter((ns) => ns !== "email"));
+  }, [i18n, locale]);
   return <Outlet />;
 }
 
 export function ErrorBoundary() {
+  const { t } = useTranslation();
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
     const message =
@@ -146,19 +204,19 @@ export function ErrorBoundary() {
     return (
       <section className="card">
         <h1>
-          {error.status} {error.statusText}
+          {error.status} {t(`error.status.${error.status}`, { defaultValue: error.statusText })}
         </h1>
-        <p>{message}</p>
+        <p>{translateMessage(t, message)}</p>
         <p>
-          <Link to="/">Go to the home page</Link>
+          <Link to="/">{t("error.home")}</Link>
         </p>
       </section>
     );
   }
   return (
     <section className="card">
-      <h1>Something went wrong</h1>
-      <p>We could not complete that request. Please try again in a moment.</p>
+      <h1>{t("error.title")}</h1>
+      <p>{t("error.body")}</p>
     </section>
   );
 }

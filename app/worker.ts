@@ -17,6 +17,7 @@ import { runScheduledJobs } from "./infra/scheduler.server";
 import { consumeQueueBatch } from "./infra/queues/stripe-events.server";
 import { requestD1 } from "./infra/d1/consistency.server";
 import { createLoadContext } from "./load-context";
+import { localizeJsonError } from "./infra/i18n/json-errors.server";
 
 export { SeatAllocator } from "./infra/durable-objects/seat-allocator.server";
 
@@ -51,11 +52,12 @@ export default {
       cache: (caches as unknown as { default: Cache }).default,
       catalogVersion: () => catalogVersion({ db: context.db }),
       nonce: policy.nonce,
+      locale: () => context.locale(),
       release: build.assets.version,
       defer: (work: Promise<unknown>) => ctx.waitUntil(work),
     };
     const response = await withStorefrontCache(guarded, storefront, render);
-    return withSecurityHeaders(d1.withBookmark(response), policy);
+    return withSecurityHeaders(d1.withBookmark(await localizeJsonError(response, context)), policy);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

@@ -23,6 +23,8 @@ export const users = sqliteTable(
     emailVerifiedAt: integer("email_verified_at"),
     // The buyer's Stripe customer before they own a tenant (one per buyer, never two).
     stripeCustomerId: text("stripe_customer_id"),
+    // The language the user chose (en, sv, fr); null = follow the browser (ADR 022).
+    locale: text("locale"),
     createdAt: createdAt(),
   },
   (t) => [

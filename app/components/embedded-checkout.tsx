@@ -3,6 +3,7 @@ import { type Stripe } from "@stripe/stripe-js";
 // "pure": nothing is loaded on import, only when a buyer chooses to pay on the page.
 import { loadStripe } from "@stripe/stripe-js/pure";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 
 let stripeJs: Promise<Stripe | null> | null = null;
 
@@ -39,6 +40,7 @@ function injectScript(src: string): Promise<void> {
 
 /** Stripe's Checkout for one session, mounted in the page; paying sends the window to the session's return_url. */
 export function EmbeddedStripeCheckout(props: { publishableKey: string; stripeJsUrl: string; clientSecret: string }) {
+  const { t } = useTranslation();
   const [stripe] = useState(() => loadStripeJs(props.publishableKey, props.stripeJsUrl));
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -54,7 +56,7 @@ export function EmbeddedStripeCheckout(props: { publishableKey: string; stripeJs
   if (failed) {
     return (
       <p className="form-error" role="alert">
-        The payment form could not be loaded. Reload the page and choose “Pay on Stripe”.
+        {t("checkout.failed")}
       </p>
     );
   }

@@ -1,5 +1,7 @@
 import { type FieldMetadata, getInputProps, type SubmissionResult } from "@conform-to/react";
 import { type InputHTMLAttributes, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
 
 type FieldProps = {
   meta: FieldMetadata<string>;
@@ -29,29 +31,31 @@ export function Field({ meta, label, type, hint, ...input }: FieldProps) {
 
 /** A field's first error, at the id its control's `aria-describedby` names. */
 export function FieldError({ meta }: { meta: Pick<FieldMetadata<unknown>, "errorId" | "errors"> }) {
+  const { t } = useTranslation();
   if (!meta.errors?.length) return null;
   return (
     <p className="field-error" id={meta.errorId}>
-      {meta.errors[0]}
+      {translateMessage(t, meta.errors[0]!)}
     </p>
   );
 }
 
 /** A new password and its repetition, with the rules as the hint (schemas.ts NewPasswordSchema decides). */
 export function NewPasswordFields(props: { password: FieldMetadata<string>; confirm: FieldMetadata<string> }) {
+  const { t } = useTranslation();
   return (
     <>
       <Field
         meta={props.password}
-        label="New password"
+        label={t("field.newPassword")}
         type="password"
         autoComplete="new-password"
         required
         minLength={10}
         maxLength={256}
-        hint="At least 10 characters, and not a commonly used password."
+        hint={t("field.passwordHint")}
       />
-      <Field meta={props.confirm} label="Repeat the new password" type="password" autoComplete="new-password" required />
+      <Field meta={props.confirm} label={t("field.repeatPassword")} type="password" autoComplete="new-password" required />
     </>
   );
 }
@@ -69,10 +73,11 @@ export function FormMessage({
   children?: ReactNode;
   testId?: string;
 }) {
+  const { t } = useTranslation();
   if (!result) return null;
   return (
     <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid={testId}>
-      {result.message}
+      {translateMessage(t, result.message)}
       {children}
     </p>
   );

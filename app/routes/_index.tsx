@@ -1,22 +1,28 @@
-import { type MetaFunction } from "@remix-run/cloudflare";
+import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 
-export const meta: MetaFunction = () => [
-  { title: "Gatehouse · Licences and entitlements for your SaaS" },
-  { name: "description", content: "Sell seats and courses through Stripe; Gatehouse decides who gets in." },
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.title ?? "Gatehouse" },
+  { name: "description", content: data?.description ?? "" },
 ];
 
+export async function loader({ context }: LoaderFunctionArgs) {
+  const { t } = await context.i18n();
+  return { title: t("home.title"), description: t("home.description") };
+}
+
 export default function Index() {
+  const { t } = useTranslation();
   return (
     <section className="card">
-      <h1>Licences and entitlements, paid for first</h1>
+      <h1>{t("home.heading")}</h1>
       <p>
-        Gatehouse sells <strong>Organization</strong>, a per-seat subscription, and <strong>Accelerator</strong>, a one-time course that
-        comes with a 30-day Organization trial. Access follows what Stripe has confirmed, and nothing else.
+        <Trans t={t} i18nKey="home.body" components={{ strong: <strong /> }} />
       </p>
       <p>
         <Link to="/pricing" className="button">
-          See pricing
+          {t("home.pricing")}
         </Link>
       </p>
     </section>

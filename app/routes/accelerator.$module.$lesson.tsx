@@ -14,7 +14,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const moduleSlug = params.module ?? "";
   const lessonSlug = params.lesson ?? "";
   const lesson = SLUG.test(moduleSlug) && SLUG.test(lessonSlug) ? await getLesson({ db: context.db, moduleSlug, lessonSlug }) : null;
-  if (!lesson) throw new Response("No such lesson.", { status: 404 });
+  if (!lesson) throw new Response("No such lesson.", { status: 404 }); // translated by the error page (messages)
   return { lesson };
 }
 

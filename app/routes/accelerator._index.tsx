@@ -3,6 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseOutline } from "../domain/catalog/course.server";
 import { requireFeature } from "../infra/auth/access-guards.server";
 import { LockedBoundary } from "../components/locked";
+import { useTranslation } from "react-i18next";
 
 export const meta: MetaFunction = () => [{ title: "Accelerator · Gatehouse" }];
 
@@ -13,16 +14,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export default function AcceleratorIndex() {
+  const { t } = useTranslation();
   const { outline } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>Accelerator</h1>
-      <p className="muted">Launch a licensed SaaS, one lesson at a time.</p>
+      <p className="muted">{t("accelerator.tagline")}</p>
       {outline.map((m, i) => (
         <section className="card" key={m.slug} aria-labelledby={`module-${m.slug}`}>
-          <h2 id={`module-${m.slug}`}>
-            Module {i + 1}: {m.title}
-          </h2>
+          <h2 id={`module-${m.slug}`}>{t("accelerator.module", { number: i + 1, title: m.title })}</h2>
           <p className="muted">{m.summary}</p>
           <ol>
             {m.lessons.map((l) => (

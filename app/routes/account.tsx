@@ -1,38 +1,55 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { getFormProps, useForm } from "@conform-to/react";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { useLocale } from "remix-i18next/react";
 import { z } from "zod";
 import {
   changePassword,
   pendingEmailChangeStatement,
   requestEmailChange,
   resendVerification,
+  saveLocale,
   signOutEverywhere,
 } from "../domain/accounts/accounts.server";
+import { isLocale, LOCALE_NAMES, LOCALES, LocaleSchema } from "../i18n/config";
+import { langCookie, pageTitle } from "../infra/i18n/locale.server";
 import { ChangeEmailInput, ChangePasswordInput } from "../domain/accounts/schemas";
 import { requirePage, requireSession } from "../infra/auth/guards.server";
 import { SESSION_USER } from "../infra/d1/page-read.server";
 import { clearSessionCookie, isSecureAppUrl } from "../infra/auth/session.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { Field, type FormResult, FormMessage, NewPasswordFields } from "../components/field";
+import { Field, FieldError, type FormResult, FormMessage, NewPasswordFields } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
 
 export const headers = actionRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Your account · Gatehouse" }];
+export const handle = { i18n: ["account"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // Session, access and the pending change in one D1 round trip (ADR 022).
   const now = context.now();
   const { session, rows } = await requirePage(context, request, (d1, key) => [pendingEmailChangeStatement(d1, SESSION_USER, key, now)]);
   const pending = rows[0]![0] as { email: string } | undefined;
-  return { email: session.user.email, emailVerified: session.user.emailVerified, pendingEmail: pending?.email ?? null };
+  return {
+    email: session.user.email,
+    emailVerified: session.user.emailVerified,
+    pendingEmail: pending?.email ?? null,
+    savedLocale: isLocale(session.user.locale) ? session.user.locale : null,
+    title: await pageTitle(context, "account:title"),
+  };
 }
 
 const Intent = z.object({
-  intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere"], { error: "Unknown action." }),
+  intent: z.enum(["resend-verification", "change-password", "change-email", "sign-out-everywhere", "change-language"], {
+    error: "Unknown action.",
+  }),
 });
+
+const LanguageInput = z.object({ locale: LocaleSchema });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireSession(context, request);
@@ -46,12 +63,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
       which.intent = intent;
       const now = context.now();
       const appUrl = context.config.APP_URL;
+      const locale = await context.locale();
+      const { t } = await context.i18n();
       switch (intent) {
+        case "change-language": {
+          const input = form.parse(raw, LanguageInput);
+          await saveLocale({ db: context.db, userId: user.id, locale: input.locale });
+          // The cookie too, so the pages after logging out stay in the chosen language.
+          throw redirect("/account?language=saved", {
+            headers: { "Set-Cookie": await langCookie(isSecureAppUrl(context.config)).serialize(input.locale) },
+          });
+        }
         case "resend-verification": {
           await context.limit("emailLink", `user:${user.id}`);
-          const r = await resendVerification({ db: context.db, userId: user.id, appUrl, now });
+          const r = await resendVerification({ db: context.db, userId: user.id, appUrl, locale, now });
           context.sendEmails(r.emailIds);
-          return `We sent a new verification link to ${r.email}. It expires in 24 hours.`;
+          return t("account:email.resent", { email: r.email });
         }
         case "change-password": {
           await context.limit("loginAccount", user.email);
@@ -64,7 +91,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
             password: input.password,
             now,
           });
-          return "Your password was changed. Every other session was signed out.";
+          return t("account:password.changed");
         }
         case "change-email": {
           await context.limit("loginAccount", user.email);
@@ -79,10 +106,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
             currentPassword: input.currentPassword,
             email: input.email,
             appUrl,
+            locale,
             now,
           });
           context.sendEmails(r.emailIds);
-          return `We sent a link to ${input.email}. Your address stays ${user.email} until you open it.`;
+          return t("account:email.changeSent", { email: input.email, current: user.email });
         }
         case "sign-out-everywhere": {
           await signOutEverywhere({ db: context.db, userId: user.id, now });
@@ -100,7 +128,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type Result = FormResult & { intent?: string };
 
 export default function Account() {
-  const { email, emailVerified, pendingEmail } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("account");
+  const { email, emailVerified, pendingEmail, savedLocale } = useLoaderData<typeof loader>();
+  const locale = useLocale();
+  const [params] = useSearchParams();
   const result = useActionData<Result>();
   const forIntent = (intent: string) => (result?.intent === intent ? result : undefined);
   const [emailForm, emailFields] = useForm<{ email: string; currentPassword: string }>({
@@ -111,58 +142,103 @@ export default function Account() {
     id: "change-password",
     lastResult: forIntent("change-password")?.submission,
   });
+  const [languageForm, languageFields] = useForm<{ locale: string }>({
+    id: "change-language",
+    lastResult: forIntent("change-language")?.submission,
+  });
   return (
     <>
-      <h1>Your account</h1>
+      <h1>{t("heading")}</h1>
       {result && !result.intent ? <FormMessage result={result} /> : null}
       <section className="card" aria-labelledby="email-heading">
-        <h2 id="email-heading">Email address</h2>
+        <h2 id="email-heading">{t("email.heading")}</h2>
         <p>
-          {email} {emailVerified ? <span className="badge">Verified</span> : <span className="badge badge-warning">Not verified</span>}
+          {email}{" "}
+          {emailVerified ? (
+            <span className="badge">{t("email.verified")}</span>
+          ) : (
+            <span className="badge badge-warning">{t("email.notVerified")}</span>
+          )}
         </p>
         <FormMessage result={forIntent("resend-verification")} />
         {emailVerified ? null : (
           <Form method="post">
-            <p>
-              Until you open the link we sent to this address, you cannot accept invitations, and an address listed as an administrator gets
-              no admin rights.
-            </p>
-            <SubmitButton name="intent" value="resend-verification" className="button button-secondary" pendingLabel="Sending...">
-              Send the verification link again
+            <p>{t("email.unverifiedNote")}</p>
+            <SubmitButton name="intent" value="resend-verification" className="button button-secondary" pendingLabel={t("sending")}>
+              {t("email.resend")}
             </SubmitButton>
           </Form>
         )}
-        <h3>Change email address</h3>
+        <h3>{t("email.changeHeading")}</h3>
         <FormMessage result={forIntent("change-email")} />
-        {pendingEmail && !forIntent("change-email") ? (
-          <p className="notice">
-            A change to {pendingEmail} is waiting: open the link we sent there while logged in here. Changing your password or signing out
-            everywhere cancels it.
-          </p>
-        ) : null}
+        {pendingEmail && !forIntent("change-email") ? <p className="notice">{t("email.pending", { email: pendingEmail })}</p> : null}
         <Form method="post" {...getFormProps(emailForm)}>
           <input type="hidden" name="intent" value="change-email" />
-          <Field meta={emailFields.email} label="New email address" type="email" autoComplete="email" required />
-          <Field meta={emailFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
-          <SubmitButton pendingLabel="Sending...">Send confirmation link</SubmitButton>
+          <Field meta={emailFields.email} label={t("email.newLabel")} type="email" autoComplete="email" required />
+          <Field
+            meta={emailFields.currentPassword}
+            label={t("common:field.currentPassword")}
+            type="password"
+            autoComplete="current-password"
+            required
+          />
+          <SubmitButton pendingLabel={t("sending")}>{t("email.submit")}</SubmitButton>
         </Form>
       </section>
       <section className="card" aria-labelledby="password-heading">
-        <h2 id="password-heading">Password</h2>
+        <h2 id="password-heading">{t("password.heading")}</h2>
         <FormMessage result={forIntent("change-password")} />
         <Form method="post" {...getFormProps(passwordForm)}>
           <input type="hidden" name="intent" value="change-password" />
-          <Field meta={passwordFields.currentPassword} label="Current password" type="password" autoComplete="current-password" required />
+          <Field
+            meta={passwordFields.currentPassword}
+            label={t("common:field.currentPassword")}
+            type="password"
+            autoComplete="current-password"
+            required
+          />
           <NewPasswordFields password={passwordFields.password} confirm={passwordFields.confirm} />
-          <SubmitButton pendingLabel="Saving...">Change password</SubmitButton>
+          <SubmitButton pendingLabel={t("saving")}>{t("password.submit")}</SubmitButton>
+        </Form>
+      </section>
+      <section className="card" aria-labelledby="language-heading">
+        <h2 id="language-heading">{t("language.heading")}</h2>
+        {params.get("language") === "saved" ? (
+          <p className="notice" role="status">
+            {t("language.saved")}
+          </p>
+        ) : null}
+        <FormMessage result={forIntent("change-language")} />
+        <Form method="post" {...getFormProps(languageForm)}>
+          <input type="hidden" name="intent" value="change-language" />
+          <div className="field">
+            <label htmlFor={languageFields.locale.id}>{t("language.label")}</label>
+            <select
+              id={languageFields.locale.id}
+              name={languageFields.locale.name}
+              defaultValue={savedLocale ?? locale}
+              aria-describedby={languageFields.locale.descriptionId}
+            >
+              {LOCALES.map((l) => (
+                <option key={l} value={l} lang={l}>
+                  {LOCALE_NAMES[l]}
+                </option>
+              ))}
+            </select>
+            <FieldError meta={languageFields.locale} />
+            <p className="muted" id={languageFields.locale.descriptionId}>
+              {t("language.hint")}
+            </p>
+          </div>
+          <SubmitButton pendingLabel={t("saving")}>{t("language.submit")}</SubmitButton>
         </Form>
       </section>
       <section className="card" aria-labelledby="sessions-heading">
-        <h2 id="sessions-heading">Sessions</h2>
-        <p>Signed in on a shared or lost device? End every session, this one included.</p>
+        <h2 id="sessions-heading">{t("sessions.heading")}</h2>
+        <p>{t("sessions.body")}</p>
         <Form method="post">
-          <SubmitButton name="intent" value="sign-out-everywhere" className="button button-secondary" pendingLabel="Working...">
-            Sign out everywhere
+          <SubmitButton name="intent" value="sign-out-everywhere" className="button button-secondary" pendingLabel={t("working")}>
+            {t("sessions.submit")}
           </SubmitButton>
         </Form>
       </section>

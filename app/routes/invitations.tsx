@@ -8,8 +8,13 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { Trans, useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Invitations · Gatehouse" }];
+export const handle = { i18n: ["orgs"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Invitations addressed to the signed-in user's email, and nobody else's.
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -17,6 +22,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     emailVerified: user.emailVerified,
     invitations: await invitationsFor({ db: context.db, email: user.email, emailVerified: user.emailVerified }),
+    title: await pageTitle(context, "orgs:invitations.title"),
   };
 }
 
@@ -34,46 +40,61 @@ export async function action({ request, context }: ActionFunctionArgs) {
       accept: input.intent === "accept",
       now: context.now(),
     });
-    if (!r.joined) return `Invitation from ${r.tenantName} declined.`;
-    if (r.seat?.assigned) return `You are now a member of ${r.tenantName}, with a seat.`;
-    if (r.seat) return `You are now a member of ${r.tenantName} (${r.seat.why}). ${NO_SEAT} An owner or admin of ${r.tenantName} can.`;
-    return `You are now a member of ${r.tenantName}.`;
+    const { t } = await context.i18n();
+    const organisation = r.tenantName;
+    if (!r.joined) return t("orgs:invitations.declined", { organisation });
+    if (r.seat?.assigned) return t("orgs:invitations.joinedWithSeat", { organisation });
+    if (r.seat) {
+      const [why, noSeat] = [translateMessage(t, r.seat.why), translateMessage(t, NO_SEAT)];
+      return t("orgs:invitations.joinedWithoutSeat", { organisation, why, noSeat });
+    }
+    return t("orgs:invitations.joined", { organisation });
   }, "Done.");
 }
 
 export default function Invitations() {
+  const { t } = useTranslation("orgs");
   const { invitations, emailVerified } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok: boolean; message: string }>();
   return (
     <section className="card">
-      <h1>Invitations</h1>
+      <h1>{t("invitations.heading")}</h1>
       <FormMessage result={result}>
         {result?.ok ? (
           <>
             {" "}
-            <Link to="/dashboard">Go to your dashboard</Link>
+            <Link to="/dashboard">{t("invitations.dashboard")}</Link>
           </>
         ) : null}
       </FormMessage>
       {!emailVerified ? (
         <p className="notice">
-          Invitations are addressed to an email address. Verify yours to see and accept them: open the link we sent you, or{" "}
-          <Link to="/account">send it again</Link>.
+          <Trans t={t} i18nKey="invitations.verifyFirst" components={{ resend: <Link to="/account" /> }} />
         </p>
       ) : invitations.length === 0 ? (
-        <p>You have no open invitations.</p>
+        <p>{t("invitations.none")}</p>
       ) : null}
       <ul>
         {invitations.map((i) => (
           <li key={i.id} data-testid={`invitation-${i.tenantName}`}>
-            <strong>{i.tenantName}</strong> invited you as {i.role === "admin" ? "an admin" : "a member"}.
+            <Trans
+              t={t}
+              i18nKey={i.role === "admin" ? "invitations.invitedAdmin" : "invitations.invitedMember"}
+              values={{ organisation: i.tenantName }}
+              components={{ strong: <strong /> }}
+            />
             <Form method="post" className="inline-form">
               <input type="hidden" name="invitationId" value={i.id} />
-              <SubmitButton name="intent" value="accept" className="button button-small" pendingLabel="Accepting...">
-                Accept
+              <SubmitButton name="intent" value="accept" className="button button-small" pendingLabel={t("invitations.accepting")}>
+                {t("invitations.accept")}
               </SubmitButton>
-              <SubmitButton name="intent" value="decline" className="button button-small button-secondary" pendingLabel="Declining...">
-                Decline
+              <SubmitButton
+                name="intent"
+                value="decline"
+                className="button button-small button-secondary"
+                pendingLabel={t("invitations.declining")}
+              >
+                {t("invitations.decline")}
               </SubmitButton>
             </Form>
           </li>

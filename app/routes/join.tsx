@@ -8,14 +8,19 @@ import { readForm } from "../infra/http/responses.server";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { Trans, useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
+import { pageTitle } from "../infra/i18n/locale.server";
 
 export const headers = actionRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Join an organisation · Gatehouse" }];
+export const handle = { i18n: ["orgs"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSession(context, request);
-  return null;
+  return { title: await pageTitle(context, "orgs:join.title") };
 }
 
 const JoinInput = z.object({
@@ -41,22 +46,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type Result = FormResult & { tenantName?: string };
 
 export default function Join() {
+  const { t } = useTranslation("orgs");
   const result = useActionData<Result>();
   const [form, fields] = useForm<{ code: string }>({ id: "join", lastResult: result?.submission });
   // A refusal about no one field (too many tries) is still shown beside the code.
-  const codeError = result && !result.ok ? (fields.code.errors ?? [result.message]).join(" ") : null;
+  const codeError = result && !result.ok ? (fields.code.errors ?? [result.message]).map((m) => translateMessage(t, m)).join(" ") : null;
   return (
     <section className="card narrow">
-      <h1>Join an organisation</h1>
+      <h1>{t("join.heading")}</h1>
       {result?.ok ? (
         <p className="notice" role="status">
-          Request sent to {result.tenantName}. An owner or admin will approve it; you will see it on your{" "}
-          <Link to="/dashboard">dashboard</Link>.
+          <Trans
+            t={t}
+            i18nKey="join.sent"
+            values={{ organisation: result.tenantName }}
+            components={{ dashboard: <Link to="/dashboard" /> }}
+          />
         </p>
       ) : (
         <Form method="post" {...getFormProps(form)}>
           <div className="field">
-            <label htmlFor={fields.code.id}>Organisation code</label>
+            <label htmlFor={fields.code.id}>{t("join.code")}</label>
             <input
               {...getInputProps(fields.code, { type: "text", ariaAttributes: false })}
               key={fields.code.key}
@@ -72,7 +82,7 @@ export default function Join() {
               </p>
             ) : null}
           </div>
-          <SubmitButton pendingLabel="Sending request...">Ask to join</SubmitButton>
+          <SubmitButton pendingLabel={t("join.sending")}>{t("join.submit")}</SubmitButton>
         </Form>
       )}
     </section>

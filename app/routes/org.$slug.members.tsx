@@ -16,13 +16,22 @@ import { requireSession, requireTenantManager } from "../infra/auth/guards.serve
 import { runIntentAction } from "../infra/http/action-result.server";
 import { FieldError, FormMessage, type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { Trans, useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Members · Gatehouse" }];
+export const handle = { i18n: ["orgs"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  return { viewerId: user.id, ...(await seatOverview({ db: context.db, tenant, now: context.now() })) };
+  return {
+    viewerId: user.id,
+    ...(await seatOverview({ db: context.db, tenant, now: context.now() })),
+    title: await pageTitle(context, "orgs:members.title"),
+  };
 }
 
 const UserId = z.string().trim().min(1).max(64);
@@ -40,17 +49,6 @@ const Intent = z.discriminatedUnion("intent", [
   }),
   z.object({ intent: z.literal("revoke"), invitationId: z.string().trim().min(1).max(64) }),
 ]);
-
-const DONE: Record<z.infer<typeof Intent>["intent"], string> = {
-  assign: "Seat assigned.",
-  release: "Seat released.",
-  approve: "Request approved and a seat assigned.",
-  reject: "Request rejected.",
-  remove: "Member removed.",
-  role: "Role updated.",
-  invite: "Invitation sent.",
-  revoke: "Invitation revoked.",
-};
 
 // Every intent re-checks that the user is an owner or admin of this tenant (inside the domain call).
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -90,6 +88,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
             email: input.email,
             role: input.role,
             appUrl: context.config.APP_URL,
+            locale: await context.locale(),
             now,
           });
           context.sendEmails(r.emailIds);
@@ -104,7 +103,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         (input.intent === "remove" && input.userId === user.id) ||
         (input.intent === "role" && input.userId === user.id && input.role === "member");
       if (leftManagement) return redirect("/dashboard");
-      return DONE[input.intent];
+      const { t } = await context.i18n();
+      return t(`orgs:members.done.${input.intent}`);
     },
     "Done.",
   );
@@ -112,20 +112,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
 type ActionResult = FormResult & { intent?: string };
 
-const PENDING: Record<string, string> = {
-  assign: "Assigning...",
-  release: "Releasing...",
-  approve: "Approving...",
-  reject: "Rejecting...",
-  remove: "Removing...",
-};
-
 function RowAction({ intent, userId, label, secondary }: { intent: string; userId: string; label: string; secondary?: boolean }) {
+  const { t } = useTranslation("orgs");
   return (
     <Form method="post" className="inline-form">
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="userId" value={userId} />
-      <SubmitButton className={`button button-small${secondary ? " button-secondary" : ""}`} pendingLabel={PENDING[intent] ?? "Saving..."}>
+      <SubmitButton
+        className={`button button-small${secondary ? " button-secondary" : ""}`}
+        pendingLabel={t(`members.pending.${intent}`, { defaultValue: t("members.saving") })}
+      >
         {label}
       </SubmitButton>
     </Form>
@@ -133,6 +129,7 @@ function RowAction({ intent, userId, label, secondary }: { intent: string; userI
 }
 
 export default function Members() {
+  const { t } = useTranslation("orgs");
   const { tenant, seats, members, pending, invitations, viewerId } = useLoaderData<typeof loader>();
   const result = useActionData<ActionResult>();
   const [inviteForm, invite] = useForm<{ email: string; role: string }>({
@@ -143,39 +140,48 @@ export default function Members() {
   const over = seats.compliance === "over_limit";
   return (
     <>
-      <h1>{tenant.name}: members</h1>
+      <h1>{t("members.heading", { organisation: tenant.name })}</h1>
       <p className="actions">
-        <Link to="/dashboard">Dashboard</Link> · <Link to={`/org/${tenant.slug}/billing`}>Billing and seats</Link>
+        <Link to="/dashboard">{t("common:nav.dashboard")}</Link> · <Link to={`/org/${tenant.slug}/billing`}>{t("members.billing")}</Link>
       </p>
       <FormMessage result={result} />
       <section className="card" aria-labelledby="seats-title">
-        <h2 id="seats-title">Seats</h2>
+        <h2 id="seats-title">{t("members.seats")}</h2>
         <p data-testid="seat-count">
-          <strong>
-            {seats.used} of {seats.licensed}
-          </strong>{" "}
-          seats assigned{seats.entitlementId ? `, ${seats.free} free` : " (no active plan with seats)"}.
+          <Trans
+            t={t}
+            i18nKey={seats.entitlementId ? "members.seatCount" : "members.seatCountNoPlan"}
+            values={{ used: seats.used, licensed: seats.licensed, free: seats.free }}
+            components={{ strong: <strong /> }}
+          />
         </p>
         {over ? (
           <p className="banner-warning" role="alert" data-testid="compliance">
-            Over licence: {seats.used} seats are assigned but only {seats.licensed} {seats.licensed === 1 ? "is" : "are"} paid for. Release{" "}
-            {seats.used - seats.licensed} or buy more seats; no new seats can be assigned until then.
+            {t(seats.licensed === 1 ? "members.overLicenceOne" : "members.overLicence", {
+              used: seats.used,
+              licensed: seats.licensed,
+              excess: seats.used - seats.licensed,
+            })}
           </p>
         ) : null}
         <p className="muted">
-          People can ask to join with the organisation code <strong data-testid="join-code">{tenant.joinCode}</strong> at{" "}
-          <Link to="/join">/join</Link>.
+          <Trans
+            t={t}
+            i18nKey="members.joinCode"
+            values={{ code: tenant.joinCode }}
+            components={{ code: <strong data-testid="join-code" />, join: <Link to="/join" /> }}
+          />
         </p>
       </section>
 
       {pending.length > 0 ? (
         <section className="card" aria-labelledby="pending-title">
-          <h2 id="pending-title">Requests to join</h2>
+          <h2 id="pending-title">{t("members.requests")}</h2>
           <table className="data-table">
             <thead>
               <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Actions</th>
+                <th scope="col">{t("members.email")}</th>
+                <th scope="col">{t("members.actions")}</th>
               </tr>
             </thead>
             <tbody>
@@ -183,8 +189,8 @@ export default function Members() {
                 <tr key={p.userId} data-testid={`pending-${p.email}`}>
                   <td>{p.email}</td>
                   <td>
-                    <RowAction intent="approve" userId={p.userId} label="Approve" />
-                    <RowAction intent="reject" userId={p.userId} label="Reject" secondary />
+                    <RowAction intent="approve" userId={p.userId} label={t("members.approve")} />
+                    <RowAction intent="reject" userId={p.userId} label={t("members.reject")} secondary />
                   </td>
                 </tr>
               ))}
@@ -194,14 +200,14 @@ export default function Members() {
       ) : null}
 
       <section className="card" aria-labelledby="members-title">
-        <h2 id="members-title">Members</h2>
+        <h2 id="members-title">{t("members.members")}</h2>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Seat</th>
-              <th scope="col">Actions</th>
+              <th scope="col">{t("members.email")}</th>
+              <th scope="col">{t("members.role")}</th>
+              <th scope="col">{t("members.seat")}</th>
+              <th scope="col">{t("members.actions")}</th>
             </tr>
           </thead>
           <tbody>
@@ -209,46 +215,46 @@ export default function Members() {
               <tr key={m.userId} data-testid={`member-${m.email}`}>
                 <td>
                   {m.email}
-                  {m.userId === viewerId ? <span className="muted"> (you)</span> : null}
+                  {m.userId === viewerId ? <span className="muted"> {t("members.you")}</span> : null}
                 </td>
                 <td>
                   <Form method="post" className="inline-fields">
                     <input type="hidden" name="intent" value="role" />
                     <input type="hidden" name="userId" value={m.userId} />
                     <label className="sr-only" htmlFor={`role-${m.userId}`}>
-                      Role of {m.email}
+                      {t("members.roleOf", { email: m.email })}
                     </label>
                     <select id={`role-${m.userId}`} name="role" defaultValue={m.role}>
-                      <option value="owner">Owner</option>
-                      <option value="admin">Admin</option>
-                      <option value="member">Member</option>
+                      <option value="owner">{t("members.roles.owner")}</option>
+                      <option value="admin">{t("members.roles.admin")}</option>
+                      <option value="member">{t("members.roles.member")}</option>
                     </select>
-                    <SubmitButton className="button button-small button-secondary" pendingLabel="Saving...">
-                      Save role
+                    <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.saving")}>
+                      {t("members.saveRole")}
                     </SubmitButton>
                   </Form>
                 </td>
                 <td>
                   {m.hasSeat ? (
-                    <span className="badge">Seat</span>
+                    <span className="badge">{t("members.seat")}</span>
                   ) : seats.free === 0 ? (
                     <span data-testid="no-seat">
-                      {NO_SEAT} <Link to={`/org/${tenant.slug}/billing`}>Buy seats</Link>
+                      {translateMessage(t, NO_SEAT)} <Link to={`/org/${tenant.slug}/billing`}>{t("members.buySeats")}</Link>
                     </span>
                   ) : (
-                    <span className="muted">No seat</span>
+                    <span className="muted">{t("members.noSeat")}</span>
                   )}
                 </td>
                 <td>
                   {m.hasSeat ? (
                     // Only owners release an owner's seat (the allocator refuses it anyway).
                     m.role !== "owner" || tenant.role === "owner" ? (
-                      <RowAction intent="release" userId={m.userId} label="Release seat" secondary />
+                      <RowAction intent="release" userId={m.userId} label={t("members.release")} secondary />
                     ) : null
                   ) : (
-                    <RowAction intent="assign" userId={m.userId} label="Assign seat" />
+                    <RowAction intent="assign" userId={m.userId} label={t("members.assign")} />
                   )}
-                  <RowAction intent="remove" userId={m.userId} label="Remove" secondary />
+                  <RowAction intent="remove" userId={m.userId} label={t("members.remove")} secondary />
                 </td>
               </tr>
             ))}
@@ -257,45 +263,45 @@ export default function Members() {
       </section>
 
       <section className="card" aria-labelledby="invite-title">
-        <h2 id="invite-title">Invite by email</h2>
+        <h2 id="invite-title">{t("members.inviteHeading")}</h2>
         <Form method="post" className="inline-fields" {...getFormProps(inviteForm)}>
           <input type="hidden" name="intent" value="invite" />
           <div className="field">
-            <label htmlFor={invite.email.id}>Email</label>
+            <label htmlFor={invite.email.id}>{t("members.email")}</label>
             <input {...getInputProps(invite.email, { type: "email" })} key={invite.email.key} required maxLength={254} />
           </div>
           <div className="field">
-            <label htmlFor={invite.role.id}>Role</label>
+            <label htmlFor={invite.role.id}>{t("members.role")}</label>
             <select {...getSelectProps(invite.role)} key={invite.role.key}>
-              <option value="member">Member</option>
-              <option value="admin">Admin</option>
+              <option value="member">{t("members.roles.member")}</option>
+              <option value="admin">{t("members.roles.admin")}</option>
             </select>
           </div>
-          <SubmitButton pendingLabel="Inviting...">Invite</SubmitButton>
+          <SubmitButton pendingLabel={t("members.inviting")}>{t("members.invite")}</SubmitButton>
         </Form>
         <FieldError meta={invite.email} />
         <FieldError meta={invite.role} />
-        <p className="muted">They see the invitation on their dashboard when they sign up or log in with that address.</p>
+        <p className="muted">{t("members.inviteHint")}</p>
         {invitations.length > 0 ? (
           <table className="data-table">
             <thead>
               <tr>
-                <th scope="col">Invited</th>
-                <th scope="col">Role</th>
-                <th scope="col">Actions</th>
+                <th scope="col">{t("members.invited")}</th>
+                <th scope="col">{t("members.role")}</th>
+                <th scope="col">{t("members.actions")}</th>
               </tr>
             </thead>
             <tbody>
               {invitations.map((i) => (
                 <tr key={i.id} data-testid={`invitation-${i.email}`}>
                   <td>{i.email}</td>
-                  <td>{i.role}</td>
+                  <td>{t(`members.roles.${i.role}`, { defaultValue: i.role })}</td>
                   <td>
                     <Form method="post" className="inline-form">
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="invitationId" value={i.id} />
-                      <SubmitButton className="button button-small button-secondary" pendingLabel="Revoking...">
-                        Revoke
+                      <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.revoking")}>
+                        {t("members.revoke")}
                       </SubmitButton>
                     </Form>
                   </td>

@@ -9,21 +9,26 @@ import { readForm } from "../infra/http/responses.server";
 import { type FormResult, FormMessage, NewPasswordFields } from "../components/field";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+import { pageTitle } from "../infra/i18n/locale.server";
 
 export const headers = actionRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Choose a new password · Gatehouse" }];
+export const handle = { i18n: ["auth"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Opening the link changes nothing: the token is used only when the new password is set.
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
+  const title = await pageTitle(context, "auth:reset.title");
   const parsed = TokenSchema.safeParse(token);
-  if (!parsed.success) return { token: null };
+  if (!parsed.success) return { token: null, title };
   try {
     await checkResetLink({ db: context.db, token: parsed.data, now: context.now() });
-    return { token: parsed.data };
+    return { token: parsed.data, title };
   } catch (e) {
-    if (isAppError(e)) return { token: null };
+    if (isAppError(e)) return { token: null, title };
     throw e;
   }
 }
@@ -45,6 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ResetPassword() {
+  const { t } = useTranslation("auth");
   const { token } = useLoaderData<typeof loader>();
   const errors = useActionData<FormResult>();
   const [form, fields] = useForm<{ token: string; password: string; confirm: string }>({
@@ -55,24 +61,24 @@ export default function ResetPassword() {
   if (!token) {
     return (
       <section className="card narrow">
-        <h1>This link no longer works</h1>
-        <p>Reset links work once and expire after an hour.</p>
+        <h1>{t("reset.expiredHeading")}</h1>
+        <p>{t("reset.expiredBody")}</p>
         <Link to="/forgot-password" className="button">
-          Send a new link
+          {t("reset.newLink")}
         </Link>
       </section>
     );
   }
   return (
     <section className="card narrow">
-      <h1>Choose a new password</h1>
+      <h1>{t("reset.heading")}</h1>
       <FormMessage result={linkError ? { ok: false, message: linkError } : null} />
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
         <NewPasswordFields password={fields.password} confirm={fields.confirm} />
-        <SubmitButton pendingLabel="Saving...">Set new password and sign in</SubmitButton>
+        <SubmitButton pendingLabel={t("saving")}>{t("reset.submit")}</SubmitButton>
       </Form>
-      <p className="muted">Setting a new password signs you out on every other device.</p>
+      <p className="muted">{t("reset.note")}</p>
     </section>
   );
 }

@@ -7,14 +7,17 @@ import { readForm } from "../infra/http/responses.server";
 import { AuthForm } from "../components/auth-form";
 import { type FormResult } from "../components/field";
 import { actionRetryAfter, runAction } from "../infra/http/action-result.server";
+import { pageTitle } from "../infra/i18n/locale.server";
 
 export const headers = actionRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Sign up · Gatehouse" }];
+export const handle = { i18n: ["auth"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await redirectIfSignedIn(context);
-  return null;
+  return { title: await pageTitle(context, "auth:signup.title") };
 }
 
 // The signup form; JSON clients use POST /api/auth/signup.

@@ -7,15 +7,19 @@ import { actionRetryAfter, runAction } from "../infra/http/action-result.server"
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { type FormResult, FormMessage } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+import { pageTitle } from "../infra/i18n/locale.server";
 
 export const headers = actionRetryAfter;
 
-export const meta: MetaFunction = () => [{ title: "Verify your email · Gatehouse" }];
+export const handle = { i18n: ["auth"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Opening the link only shows a button: mail scanners that fetch every link must not use it up.
-export function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
-  return { token: TokenSchema.safeParse(token).success ? token : null };
+  return { token: TokenSchema.safeParse(token).success ? token : null, title: await pageTitle(context, "auth:verify.title") };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -27,37 +31,40 @@ export async function action({ request, context }: ActionFunctionArgs) {
       sessionUserId: (await context.session())?.user.id ?? null,
       adminEmails: context.config.adminEmails,
       appUrl: context.config.APP_URL,
+      locale: await context.locale(),
       now: context.now(),
     });
-    const what = r.kind === "email_changed" ? `Your account's email address is now ${r.email}.` : `${r.email} is verified.`;
-    return r.promoted ? `${what} This address is listed as a system administrator, so you now have admin rights.` : what;
+    const { t } = await context.i18n();
+    const what = r.kind === "email_changed" ? t("auth:verify.changed", { email: r.email }) : t("auth:verify.verified", { email: r.email });
+    return r.promoted ? `${what} ${t("auth:verify.promoted")}` : what;
   }, "");
 }
 
 export default function VerifyEmail() {
+  const { t } = useTranslation("auth");
   const { token } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult>();
   return (
     <section className="card narrow">
-      <h1>{result?.ok ? "Email address confirmed" : "Confirm your email address"}</h1>
+      <h1>{result?.ok ? t("verify.confirmedHeading") : t("verify.heading")}</h1>
       <FormMessage result={result} />
       {result?.ok ? (
         <p>
           <Link to="/dashboard" className="button">
-            Continue to your dashboard
+            {t("verify.continue")}
           </Link>
         </p>
       ) : token ? (
         <Form method="post">
           <input type="hidden" name="token" value={token} />
-          <SubmitButton pendingLabel="Confirming...">Confirm my email address</SubmitButton>
+          <SubmitButton pendingLabel={t("verify.confirming")}>{t("verify.submit")}</SubmitButton>
         </Form>
       ) : (
-        <p>This link is incomplete. Open the link from the email again, or ask for a new one on your account page.</p>
+        <p>{t("verify.incomplete")}</p>
       )}
       {result && !result.ok ? (
         <p>
-          <Link to="/account">Ask for a new link</Link>
+          <Link to="/account">{t("verify.askNew")}</Link>
         </p>
       ) : null}
     </section>

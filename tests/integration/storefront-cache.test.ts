@@ -103,3 +103,17 @@ test("a signed-in request is never answered from the cache nor stored in it", as
   const stale = await agent().fetch("/api/public/pricing", { headers: { Cookie: "gh_session=not-a-session" } });
   expect(stale.headers.get("X-Cache")).toBeNull();
 });
+
+test("each language has its own cached pricing page: a Swedish visitor's copy is never served to an English one", async () => {
+  await freshCatalog();
+  const page = (language: string) => agent().fetch("/pricing", { headers: { "Accept-Language": language } });
+  const swedish = await page("sv-SE,sv;q=0.9");
+  expect(swedish.headers.get("X-Cache")).toBe("MISS");
+  expect(await swedish.text()).toContain('<html lang="sv"');
+  const english = await page("en-GB,en;q=0.9");
+  expect(english.headers.get("X-Cache")).toBe("MISS");
+  expect(await english.text()).toContain('<html lang="en"');
+  const again = await page("sv");
+  expect(again.headers.get("X-Cache")).toBe("HIT");
+  expect(await again.text()).toContain('<html lang="sv"');
+});

@@ -5,6 +5,7 @@ import { type SessionUser } from "../../infra/auth/session.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
 import { emails } from "../email/templates";
+import { type Locale, recipientLocale } from "../../i18n/config";
 import { AppError, conflict, invalidInput } from "../errors";
 import { emailedLink } from "./tokens.server";
 
@@ -29,13 +30,13 @@ export const isUniqueViolation = (e: unknown) =>
   e instanceof Error && /UNIQUE constraint failed/i.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`);
 
 /** The verification link for a user's address, emailed through the outbox (the statements go in the caller's batch). */
-const verifyLink = (db: Db, deps: { user: { id: string; email: string }; appUrl: string; now: number }) =>
+const verifyLink = (db: Db, deps: { user: { id: string; email: string }; appUrl: string; locale: Locale; now: number }) =>
   emailedLink(db, {
     userId: deps.user.id,
     purpose: "verify_email",
     to: deps.user.email,
     ttlMs: VERIFY_TTL_MS,
-    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token }),
+    render: (token) => emails.verifyEmail({ appUrl: deps.appUrl, token, locale: deps.locale }),
     now: deps.now,
   });
 
@@ -48,6 +49,8 @@ export async function signUp(deps: {
   email: string;
   password: string;
   appUrl: string;
+  /** The language of the signup request: the verification email's. */
+  locale?: Locale;
   now: number;
 }): Promise<{ user: SessionUser; emailIds: string[] }> {
   const { db, now } = deps;
@@ -61,7 +64,7 @@ export async function signUp(deps: {
     emailVerifiedAt: null,
     createdAt: now,
   };
-  const link = await verifyLink(db, { user, appUrl: deps.appUrl, now });
+  const link = await verifyLink(db, { user, appUrl: deps.appUrl, locale: recipientLocale(null, deps.locale), now });
   try {
     await db.batch([db.insert(schema.users).values(user), ...link.statements]);
   } catch (e) {
@@ -186,12 +189,13 @@ export async function resendVerification(deps: {
   db: Db;
   userId: string;
   appUrl: string;
+  locale?: Locale;
   now: number;
 }): Promise<{ emailIds: string[]; email: string }> {
   const { db, now } = deps;
   const user = await requireUser(db, deps.userId);
   if (user.emailVerifiedAt !== null) throw conflict("already_verified", "Your email address is already verified.");
-  const link = await verifyLink(db, { user, appUrl: deps.appUrl, now });
+  const link = await verifyLink(db, { user, appUrl: deps.appUrl, locale: recipientLocale(user.locale, deps.locale), now });
   await db.batch([retireTokens(db, user.id, ["verify_email"], now), ...link.statements]);
   return { emailIds: link.emailIds, email: user.email };
 }
@@ -223,6 +227,7 @@ export async function requestEmailChange(deps: {
   currentPassword: string;
   email: string;
   appUrl: string;
+  locale?: Locale;
   now: number;
 }): Promise<{ emailIds: string[] }> {
   const { db, now } = deps;
@@ -238,9 +243,15 @@ export async function requestEmailChange(deps: {
     purpose: "change_email",
     to: deps.email,
     ttlMs: VERIFY_TTL_MS,
-    render: (token) => emails.changeEmail({ appUrl: deps.appUrl, token, newEmail: deps.email }),
+    render: (token) =>
+      emails.changeEmail({ appUrl: deps.appUrl, token, newEmail: deps.email, locale: recipientLocale(user.locale, deps.locale) }),
     now,
   });
   await db.batch([retireTokens(db, user.id, ["change_email"], now), ...link.statements]);
   return { emailIds: link.emailIds };
+}
+
+/** Saves the user's language (the switcher, /account): it follows them to every device. */
+export async function saveLocale(deps: { db: Db; userId: string; locale: Locale }) {
+  await deps.db.update(schema.users).set({ locale: deps.locale }).where(eq(schema.users.id, deps.userId));
 }

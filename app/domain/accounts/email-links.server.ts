@@ -6,6 +6,7 @@ import { type SessionUser } from "../../infra/auth/session.server";
 import { auditInsertWhen, type Actor } from "../audit/audit.server";
 import { outboxInsert } from "../email/outbox.server";
 import { emails } from "../email/templates";
+import { type Locale, recipientLocale } from "../../i18n/config";
 import { AppError } from "../errors";
 import { isUniqueViolation, retireTokens, toSessionUser } from "./accounts.server";
 import { emailedLink, findUsableToken, invalidLink, type TokenRow } from "./tokens.server";
@@ -104,6 +105,7 @@ export async function redeemEmailLink(deps: {
   sessionUserId: string | null;
   adminEmails: ReadonlySet<string>;
   appUrl: string;
+  locale?: Locale;
   now: number;
 }): Promise<LinkOutcome> {
   const { db, now } = deps;
@@ -144,7 +146,7 @@ export async function redeemEmailLink(deps: {
       // The old address hears of the change (once, however often the batch is tried).
       outboxInsert(db, {
         to: user.email,
-        email: emails.emailChanged({ appUrl: deps.appUrl, newEmail: row.email }),
+        email: emails.emailChanged({ appUrl: deps.appUrl, newEmail: row.email, locale: recipientLocale(user.locale, deps.locale) }),
         userId: user.id,
         dedupeKey: `email_changed:${row.id}`,
         now,
@@ -163,10 +165,16 @@ export async function redeemEmailLink(deps: {
  * A reset link for the account with this address, if there is one. The caller answers the same
  * either way: whether an address has an account is never revealed.
  */
-export async function requestPasswordReset(deps: { db: Db; email: string; appUrl: string; now: number }): Promise<{ emailIds: string[] }> {
+export async function requestPasswordReset(deps: {
+  db: Db;
+  email: string;
+  appUrl: string;
+  locale?: Locale;
+  now: number;
+}): Promise<{ emailIds: string[] }> {
   const { db, now } = deps;
   const user = await db
-    .select({ id: schema.users.id, email: schema.users.email })
+    .select({ id: schema.users.id, email: schema.users.email, locale: schema.users.locale })
     .from(schema.users)
     .where(eq(schema.users.email, deps.email))
     .get();
@@ -176,7 +184,7 @@ export async function requestPasswordReset(deps: { db: Db; email: string; appUrl
     purpose: "reset_password",
     to: user.email,
     ttlMs: RESET_TTL_MS,
-    render: (token) => emails.resetPassword({ appUrl: deps.appUrl, token }),
+    render: (token) => emails.resetPassword({ appUrl: deps.appUrl, token, locale: recipientLocale(user.locale, deps.locale) }),
     now,
   });
   await db.batch([...link.statements]);

@@ -1,3 +1,4 @@
+import { type Locale } from "../../i18n/config";
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
@@ -34,11 +35,25 @@ const CHECKOUT_TTL_MS = 35 * 60 * 1000;
  * (and remembers the Stripe customer); tenants, memberships and entitlements wait for the webhook.
  */
 /** What a request hands startCheckout: its load context's database, Stripe gateway, app URL and clock. */
-export type CheckoutContext = { db: Db; billing: () => BillingGateway; config: { APP_URL: string }; now: () => number };
+export type CheckoutContext = {
+  db: Db;
+  billing: () => BillingGateway;
+  config: { APP_URL: string };
+  now: () => number;
+  locale: () => Promise<Locale>;
+};
 
 /** startCheckout for the page and the JSON API alike, its dependencies read from the request's context. */
-export const startCheckoutFor = (ctx: CheckoutContext, user: { id: string; email: string }, input: StartCheckoutInput) =>
-  startCheckout({ db: ctx.db, gateway: ctx.billing(), user, input, appUrl: ctx.config.APP_URL, now: ctx.now() });
+export const startCheckoutFor = async (ctx: CheckoutContext, user: { id: string; email: string }, input: StartCheckoutInput) =>
+  startCheckout({
+    db: ctx.db,
+    gateway: ctx.billing(),
+    user,
+    input,
+    appUrl: ctx.config.APP_URL,
+    locale: await ctx.locale(),
+    now: ctx.now(),
+  });
 
 export async function startCheckout(deps: {
   db: Db;
@@ -46,6 +61,8 @@ export async function startCheckout(deps: {
   user: { id: string; email: string };
   input: StartCheckoutInput;
   appUrl: string;
+  /** The buyer's language: Stripe's Checkout page is shown in it. */
+  locale?: Locale;
   now: number;
 }): Promise<CheckoutStarted> {
   const { db, gateway, user, input } = deps;
@@ -109,6 +126,7 @@ export async function startCheckout(deps: {
           ? { mode: "hosted", successUrl: returnUrl, cancelUrl: `${deps.appUrl}/checkout/cancel?intent=${intentId}` }
           : { mode: "embedded", returnUrl },
       expiresAt: now + CHECKOUT_TTL_MS,
+      locale: deps.locale,
     });
   } catch (e) {
     await db

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { outboxInsert } from "../email/outbox.server";
-import { emails } from "../email/templates";
+import { emails, type RenderedEmail } from "../email/templates";
+import { type Locale, recipientLocale } from "../../i18n/config";
 import { graceUntilFor } from "../entitlements/from-subscription";
 import { entitlementIdFor, type Statement } from "./sync.server";
 import { type BillingEvent, type SubscriptionSnapshot } from "./types";
@@ -30,15 +31,16 @@ export async function billingNoticeStatements(deps: {
 
   const tenant = await db.select({ name: schema.tenants.name }).from(schema.tenants).where(eq(schema.tenants.id, deps.tenantId)).get();
   const owners = await db
-    .select({ id: schema.users.id, email: schema.users.email })
+    .select({ id: schema.users.id, email: schema.users.email, locale: schema.users.locale })
     .from(schema.tenantMemberships)
     .innerJoin(schema.users, eq(schema.users.id, schema.tenantMemberships.userId))
     .where(activeOwnerOf(deps.tenantId));
   if (!tenant || owners.length === 0) return [];
 
-  let email;
+  // Each owner reads it in their saved language (English when they chose none).
+  let email: (locale: Locale) => RenderedEmail;
   if (trialEnding) {
-    email = emails.trialEnding({ appUrl: deps.appUrl, organisation: tenant.name, trialEnd: sub.trialEnd! });
+    email = (locale) => emails.trialEnding({ appUrl: deps.appUrl, organisation: tenant.name, trialEnd: sub.trialEnd!, locale });
   } else {
     // The same grace the sync writes: from the earliest failed payment we know of.
     const existing = await db
@@ -52,9 +54,16 @@ export async function billingNoticeStatements(deps: {
       eventCreated: event.created,
       graceDays: deps.graceDays,
     });
-    email = emails.paymentFailed({ appUrl: deps.appUrl, organisation: tenant.name, accessUntil });
+    email = (locale) => emails.paymentFailed({ appUrl: deps.appUrl, organisation: tenant.name, accessUntil, locale });
   }
   return owners.map((o) =>
-    outboxInsert(db, { to: o.email, email, userId: o.id, tenantId: deps.tenantId, dedupeKey: `${event.id}:${o.id}`, now: deps.now }),
+    outboxInsert(db, {
+      to: o.email,
+      email: email(recipientLocale(o.locale)),
+      userId: o.id,
+      tenantId: deps.tenantId,
+      dedupeKey: `${event.id}:${o.id}`,
+      now: deps.now,
+    }),
   );
 }

@@ -101,6 +101,8 @@ export interface BillingGateway {
     /** Hosted: Stripe's page, then success or cancel. Embedded: mounted on our page, then returnUrl. */
     ui: { mode: "hosted"; successUrl: string; cancelUrl: string } | { mode: "embedded"; returnUrl: string };
     expiresAt: number; // epoch ms
+    /** The language of Stripe's page (our locales are all Stripe Checkout locales); none: Stripe's own choice. */
+    locale?: "en" | "sv" | "fr";
   }): Promise<CheckoutSessionOpened>;
   retrieveCheckoutSession(id: string): Promise<CheckoutSnapshot>;
   expireCheckoutSession(id: string): Promise<CheckoutSnapshot>;

@@ -1,4 +1,6 @@
 // Pricing arithmetic shared by the server and the pricing page (no server imports here).
+import { DEFAULT_LOCALE, type Locale } from "../../i18n/config";
+import { formatMoney as formatLocalMoney } from "../../i18n/format";
 
 export type PublicPrice = {
   id: string;
@@ -59,10 +61,6 @@ export function seatBounds(prices: PublicPrice[], interval: "month" | "year"): {
 
 export const totalFor = (price: PublicPrice, seats: number) => price.unitAmount * seats;
 
-export function formatMoney(amountMinor: number, currency: string): string {
-  return new Intl.NumberFormat("en-IE", {
-    style: "currency",
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: amountMinor % 100 === 0 ? 0 : 2,
-  }).format(amountMinor / 100);
-}
+/** An amount in minor units in `locale` (English until a page passes its language): see app/i18n/format.ts. */
+export const formatMoney = (amountMinor: number, currency: string, locale: Locale = DEFAULT_LOCALE): string =>
+  formatLocalMoney(amountMinor, currency, locale);

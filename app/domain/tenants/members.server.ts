@@ -4,6 +4,7 @@ import { newId } from "../../infra/ids";
 import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server";
 import { outboxInsertWhen } from "../email/outbox.server";
 import { emails } from "../email/templates";
+import { type Locale, recipientLocale } from "../../i18n/config";
 import { AppError, conflict } from "../errors";
 import { type Role } from "../seats/rules";
 import { notFound, requireManagedTenant, unwrap } from "../seats/seats.server";
@@ -118,11 +119,14 @@ export async function inviteMember(deps: {
   email: string;
   role: "admin" | "member";
   appUrl: string;
+  /** The inviter's language: the email's, unless the invitee already has an account with a saved choice. */
+  locale?: Locale;
   now: number;
 }) {
   const { db, now } = deps;
   const tenant = await requireManagedTenant({ db, userId: deps.actorUserId, slug: deps.slug });
   const email = deps.email.trim().toLowerCase();
+  const invitee = await db.select({ locale: schema.users.locale }).from(schema.users).where(eq(schema.users.email, email)).get();
   const already = await db
     .select({ status: schema.tenantMemberships.status })
     .from(schema.tenantMemberships)
@@ -168,7 +172,13 @@ export async function inviteMember(deps: {
       {
         id: emailId,
         to: email,
-        email: emails.invitation({ appUrl: deps.appUrl, organisation: tenant.name, role: deps.role, invitedBy: deps.actorEmail }),
+        email: emails.invitation({
+          appUrl: deps.appUrl,
+          organisation: tenant.name,
+          role: deps.role,
+          invitedBy: deps.actorEmail,
+          locale: recipientLocale(invitee?.locale, deps.locale),
+        }),
         tenantId: tenant.id,
         now,
       },

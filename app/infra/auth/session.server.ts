@@ -13,7 +13,7 @@ export const SESSION_ABSOLUTE_MS = 30 * 24 * 60 * 60 * 1000;
 // last_seen_at is refreshed at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 10 * 60 * 1000;
 
-export type SessionUser = { id: string; email: string; isSystemAdmin: boolean; emailVerified: boolean };
+export type SessionUser = { id: string; email: string; isSystemAdmin: boolean; emailVerified: boolean; locale?: string | null };
 export type ActiveSession = { sessionId: string; user: SessionUser };
 
 export async function hashToken(token: string): Promise<string> {
@@ -73,7 +73,7 @@ export async function createSession(deps: { db: Db; userId: string; userAgent: s
 // verification existed (or by a squatter of an ADMIN_EMAILS address) acts as admin only once its
 // owner has proven the address.
 const SESSION_SQL = `SELECT s.last_seen_at, s.expires_at, u.id AS user_id, u.email,
-    (u.is_system_admin AND u.email_verified_at IS NOT NULL) AS is_system_admin, u.email_verified_at
+    (u.is_system_admin AND u.email_verified_at IS NOT NULL) AS is_system_admin, u.email_verified_at, u.locale
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`;
 type SessionRow = {
   last_seen_at: number;
@@ -82,6 +82,7 @@ type SessionRow = {
   email: string;
   is_system_admin: number;
   email_verified_at: number | null;
+  locale: string | null;
 };
 
 export type SessionLookup = { session: ActiveSession | null; alongside: unknown[][] | null };
@@ -125,6 +126,7 @@ export async function lookupSession(deps: {
         email: row.email,
         isSystemAdmin: Boolean(row.is_system_admin),
         emailVerified: row.email_verified_at !== null,
+        locale: row.locale,
       },
     },
     alongside: more.length > 0 ? alongsideResults.map((r) => r.results) : null,

@@ -49,6 +49,7 @@ export async function signUpAndStartSession(deps: {
     email: input.email,
     password: input.password,
     appUrl: context.config.APP_URL,
+    locale: await context.locale(),
     now: context.now(),
   });
   context.sendEmails(emailIds);

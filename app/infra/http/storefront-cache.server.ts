@@ -5,7 +5,7 @@
 //   products, prices, features, product features and price trials: migration 0011), so an admin's
 //   change is a new key and shows at once; one small D1 read replaces the catalog query on a hit.
 //   It holds the release too, so a deploy never serves the previous build's HTML (whose asset
-//   links would be gone).
+//   links would be gone), and the visitor's language: the page is rendered in it.
 // - A request that carries a session cookie is never looked up nor stored (signed-in pages name
 //   the viewer); neither is a response that sets a cookie, or any status but 200.
 // - The HTML carries this response's CSP nonce: a hit gets the fresh request's nonce rewritten into
@@ -29,6 +29,8 @@ export type StorefrontDeps = {
   cache: Cache;
   /** The catalog's version: one D1 read. */
   catalogVersion: () => Promise<number>;
+  /** The visitor's language (the `lang` cookie or Accept-Language; ADR 023): each has its own copy. */
+  locale: () => Promise<string>;
   /** The deployed build (its assets' version): a new release renders anew. */
   release: string;
   /** This response's CSP nonce, written into a hit's HTML. */
@@ -42,12 +44,13 @@ export function isStorefrontRequest(request: Request): boolean {
   return request.method === "GET" && STOREFRONT_PATHS.has(new URL(request.url).pathname) && !carriesSessionCookie(request);
 }
 
-/** The cache key: the path and query, the catalog version and the release. */
-export function storefrontKey(request: Request, version: number, release: string): Request {
+/** The cache key: the path and query, the catalog version, the release and the visitor's language. */
+export function storefrontKey(request: Request, version: number, release: string, locale: string): Request {
   const url = new URL(request.url);
   const key = new URL(`${url.pathname}${url.search}`, KEY_ORIGIN);
   key.searchParams.set("__catalog", String(version));
   key.searchParams.set("__release", release);
+  key.searchParams.set("__locale", locale);
   return new Request(key.toString(), { method: "GET" });
 }
 
@@ -61,7 +64,7 @@ export async function withStorefrontCache(
   render: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   if (!isStorefrontRequest(request)) return render(request);
-  const key = storefrontKey(request, await deps.catalogVersion(), deps.release);
+  const key = storefrontKey(request, await deps.catalogVersion(), deps.release, await deps.locale());
   const hit = await deps.cache.match(key);
   if (hit) return served(hit, deps.nonce);
 

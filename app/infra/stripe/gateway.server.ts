@@ -85,6 +85,7 @@ export function createBillingGateway(client: () => Stripe): BillingGateway {
             ? { ui_mode: "hosted_page", success_url: i.ui.successUrl, cancel_url: i.ui.cancelUrl }
             : { ui_mode: "embedded_page", return_url: i.ui.returnUrl }),
           expires_at: Math.floor(i.expiresAt / 1000),
+          ...(i.locale ? { locale: i.locale } : {}),
           ...(i.mode === "subscription"
             ? { subscription_data: { metadata: i.metadata } }
             : { payment_intent_data: { setup_future_usage: "off_session", metadata: i.metadata } }),

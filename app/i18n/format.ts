@@ -1,0 +1,22 @@
+import { INTL_LOCALES, type Locale } from "./config";
+
+// Money, numbers and dates through Intl in the active language: `€499` in English, `499 €` in
+// Swedish and French; `2 Jan 2027`, `2 jan. 2027`, `2 janv. 2027`. Times are shown in UTC, as stored.
+
+/** An amount in minor units (cents): whole amounts without decimals, others with two. */
+export function formatMoney(amountMinor: number, currency: string, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALES[locale], {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: amountMinor % 100 === 0 ? 0 : 2,
+  }).format(amountMinor / 100);
+}
+
+export function formatNumber(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALES[locale]).format(value);
+}
+
+/** A day: `short` is 2 Jan 2027 / 2 jan. 2027 / 2 janv. 2027, `long` spells the month out. */
+export function formatDate(ms: number, locale: Locale, month: "short" | "long" = "short"): string {
+  return new Intl.DateTimeFormat(INTL_LOCALES[locale], { day: "numeric", month, year: "numeric", timeZone: "UTC" }).format(ms);
+}

@@ -1,0 +1,257 @@
+import { env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { resources } from "../../app/i18n/resources.server";
+import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent } from "../factories/http";
+import { PRICE, stripe } from "../factories/billing";
+import { provisionedTenant } from "../factories/provisioned";
+
+// Languages (ADR 023): the locale is the saved choice, then the `lang` cookie, then Accept-Language,
+// then English; the switcher and /account change it; pages, form errors, JSON messages and emails follow it.
+
+const one = <T>(sql: string, ...binds: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...binds)
+    .first<T>();
+const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
+/** The text a reader sees: tags, scripts and styles removed, entities for quotes decoded. */
+const visibleText = (html: string) =>
+  html
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<style[\s\S]*?<\/style>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+
+async function page(a: Agent, path: string, headers: Record<string, string> = {}) {
+  const res = await a.fetch(path, { headers });
+  expect(res.status, path).toBe(200);
+  return res.text();
+}
+
+/** Keeps the agent's session cookie across a response that sets another cookie (the agent keeps only one). */
+async function keepingSession(a: Agent, fn: () => Promise<Response>) {
+  const session = a.cookie;
+  const res = await fn();
+  const lang = res.headers.get("Set-Cookie")?.split(";")[0];
+  a.cookie = [session, lang].filter(Boolean).join("; ");
+  return res;
+}
+
+test("with no choice and no Accept-Language, pages are English", async () => {
+  const html = await page(agent(), "/login");
+  expect(htmlLang(html)).toBe("en");
+  expect(visibleText(html)).toContain("New to Gatehouse?");
+});
+
+test("Accept-Language picks the best of en/sv/fr; an unsupported language falls back to English", async () => {
+  const sv = await page(agent(), "/login", { "Accept-Language": "sv-SE,sv;q=0.9,en;q=0.8" });
+  expect(htmlLang(sv)).toBe("sv");
+  expect(visibleText(sv)).toContain("Ny på Gatehouse?");
+  expect(sv).toContain("<title>Logga in · Gatehouse</title>");
+  const fr = await page(agent(), "/signup", { "Accept-Language": "de-DE,de;q=0.9,fr;q=0.5" });
+  expect(htmlLang(fr)).toBe("fr");
+  expect(visibleText(fr)).toContain("Créez votre compte");
+  expect(htmlLang(await page(agent(), "/login", { "Accept-Language": "de-DE,ja;q=0.5" }))).toBe("en");
+});
+
+test("the switcher sets the lang cookie, which beats Accept-Language, and goes back to the page", async () => {
+  const a = agent();
+  const res = await a.fetch("/language", { ...form({ locale: "fr", redirectTo: "/signup?redirectTo=%2Fpricing" }) });
+  expect(res.status).toBe(302);
+  expect(res.headers.get("Location")).toBe("/signup?redirectTo=%2Fpricing");
+  expect(res.headers.get("Set-Cookie")).toMatch(/^lang=/);
+  const html = await page(a, "/login", { "Accept-Language": "sv" });
+  expect(htmlLang(html)).toBe("fr");
+  expect(visibleText(html)).toContain("Nouveau sur Gatehouse ?");
+});
+
+test("the switcher refuses a language it does not know (422, no cookie) and never redirects off-site", async () => {
+  const a = agent();
+  for (const locale of ["de", "", "EN", "fr-FR", "x".repeat(5000)]) {
+    const res = await a.fetch("/language", form({ locale, redirectTo: "/login" }));
+    expect(res.status, locale.slice(0, 10)).toBe(422);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(((await res.json()) as { error: string }).error).toBe("invalid_input");
+  }
+  for (const redirectTo of ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]) {
+    const res = await a.fetch("/language", form({ locale: "sv", redirectTo }));
+    expect(res.status).toBe(302);
+    expect(res.headers.get("Location"), redirectTo).toBe("/");
+  }
+});
+
+test("a signed-in user's switch is saved on the account and beats the cookie, on another device too", async () => {
+  const { agent: a, user, password } = await signedInAgent();
+  await keepingSession(a, () => a.fetch("/language", form({ locale: "sv", redirectTo: "/account" })));
+  expect(await one<{ locale: string }>("SELECT locale FROM users WHERE id = ?", user.id)).toEqual({ locale: "sv" });
+  // Another browser, with a French cookie and French Accept-Language: the saved choice wins once signed in.
+  const other = agent();
+  await other.fetch("/language", form({ locale: "fr", redirectTo: "/" }));
+  expect(htmlLang(await page(other, "/login"))).toBe("fr");
+  await keepingSession(other, () => other.fetch("/api/auth/login", json({ email: user.email, password })));
+  const html = await page(other, "/account", { "Accept-Language": "fr" });
+  expect(htmlLang(html)).toBe("sv");
+  expect(visibleText(html)).toContain("Ditt konto");
+});
+
+test("the language setting on /account is saved on the user; a bad value is a 422 that changes nothing", async () => {
+  const { agent: a, user } = await signedInAgent();
+  const bad = await a.fetch("/account", form({ intent: "change-language", locale: "de" }));
+  expect(bad.status).toBe(422);
+  expect(await one<{ locale: string | null }>("SELECT locale FROM users WHERE id = ?", user.id)).toEqual({ locale: null });
+  const ok = await keepingSession(a, () => a.fetch("/account", form({ intent: "change-language", locale: "fr" })));
+  expect(ok.status).toBe(302);
+  expect(await one<{ locale: string }>("SELECT locale FROM users WHERE id = ?", user.id)).toEqual({ locale: "fr" });
+  const html = await page(a, "/account?language=saved");
+  expect(htmlLang(html)).toBe("fr");
+  expect(visibleText(html)).toContain("Votre langue a été enregistrée.");
+});
+
+test("form errors, zod's included, are in the page's language", async () => {
+  const res = await agent().fetch("/signup", {
+    ...form({ email: "not-an-address", password: "short" }),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fr" },
+  });
+  expect(res.status).toBe(422);
+  const text = visibleText(await res.text());
+  expect(text).toContain("Saisissez une adresse e-mail valide.");
+  expect(text).toContain("Le mot de passe doit contenir au moins 10 caractères.");
+  expect(text).not.toContain("Enter a valid email address.");
+});
+
+test("JSON errors keep their English code; the message follows the language", async () => {
+  const body = { email: uniqueEmail("json-fr"), password: "wrong-password-123" };
+  const fr = await agent().fetch("/api/auth/login", {
+    ...json(body),
+    headers: { "Content-Type": "application/json", "Accept-Language": "fr" },
+  });
+  expect(fr.status).toBe(401);
+  expect(await fr.json()).toMatchObject({ error: "invalid_credentials", message: "Adresse e-mail ou mot de passe incorrect." });
+  const en = await agent().fetch("/api/auth/login", json(body));
+  expect(await en.json()).toMatchObject({ error: "invalid_credentials", message: "Email or password is incorrect." });
+  const bad = await agent().fetch("/api/auth/signup", {
+    ...json({ email: "nope", password: "correct-horse-battery" }),
+    headers: { "Content-Type": "application/json", "Accept-Language": "sv" },
+  });
+  expect(await bad.json()).toMatchObject({ error: "invalid_input", fieldErrors: { email: ["Ange en giltig e-postadress."] } });
+});
+
+// Every key of the page namespaces, as i18next would print it when missing: "ns:key" and the dotted key.
+const rawKeys = (() => {
+  const out: string[] = [];
+  const walk = (ns: string, obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === "object") walk(ns, v as Record<string, unknown>, `${prefix}${k}.`);
+      else if (`${prefix}${k}`.includes(".")) out.push(`${ns}:${prefix}${k}`, `${prefix}${k}`);
+      else out.push(`${ns}:${k}`);
+    }
+  };
+  for (const ns of ["common", "auth", "account", "orgs"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
+  return out;
+})();
+
+test("no converted page shows a raw translation key, in Swedish or French", async () => {
+  expect(rawKeys.length).toBeGreaterThan(50);
+  const { agent: signedIn } = await signedInAgent();
+  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "Göteborgs Data AB" });
+  const pages: [Agent, string][] = [
+    [owner.agent, `/org/${tenant.slug}/members`],
+    [agent(), "/"],
+    [agent(), "/login"],
+    [agent(), "/signup"],
+    [agent(), "/forgot-password"],
+    [agent(), "/reset-password?token=" + "a".repeat(43)],
+    [agent(), "/verify-email?token=" + "a".repeat(43)],
+    [agent(), "/no-such-page"],
+    [signedIn, "/account"],
+    [signedIn, "/join"],
+    [signedIn, "/invitations"],
+  ];
+  for (const lang of ["sv", "fr"]) {
+    for (const [a, path] of pages) {
+      const res = await a.fetch(path, { headers: { "Accept-Language": lang } });
+      const html = await res.text();
+      expect(htmlLang(html), path).toBe(lang);
+      const text = visibleText(html);
+      for (const key of rawKeys) expect(text.includes(key), `${lang} ${path} shows ${key}`).toBe(false);
+    }
+  }
+});
+
+test("the members page speaks the French team's words for a full organisation", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "École de Lyon" });
+  // A member who joins while the only seat is taken (the owner's) has none.
+  const member = await verifiedAgent(uniqueEmail("fr-seatless"));
+  await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email: member.user.email, role: "member" }));
+  const invitation = await one<{ id: string }>("SELECT id FROM tenant_invitations WHERE email = ?", member.user.email);
+  expect((await member.agent.fetch("/invitations", form({ invitationId: invitation!.id, intent: "accept" }))).status).toBe(200);
+  const text = visibleText(await page(owner.agent, `/org/${tenant.slug}/members`, { "Accept-Language": "fr" }));
+  expect(text).toContain("1 sur 1 sièges attribués, 0 libres.");
+  expect(text).toContain("Capacité maximale atteinte : achetez des sièges ou libérez-en un. Acheter des sièges");
+});
+
+test("emails go out in the recipient's saved language, else the language of the request that caused them", async () => {
+  const outbox = (to: string, template: string) =>
+    one<{ subject: string; text_body: string; html_body: string }>(
+      "SELECT subject, text_body, html_body FROM email_outbox WHERE to_address = ? AND template = ? ORDER BY created_at DESC LIMIT 1",
+      to,
+      template,
+    );
+  // Signing up from a French browser: the verification email is French.
+  const email = uniqueEmail("fr-signup");
+  const signup = await agent().fetch("/api/auth/signup", {
+    ...json({ email, password: "correct-horse-battery" }),
+    headers: { "Content-Type": "application/json", "Accept-Language": "fr-FR,fr;q=0.9" },
+  });
+  expect(signup.status).toBe(200);
+  const verify = await outbox(email, "verify_email");
+  expect(verify?.subject).toBe("Confirmez votre adresse e-mail");
+  expect(verify?.html_body).toContain('<html lang="fr">');
+
+  // A French owner invites a new address from a French browser: the invitation is French.
+  const { owner, tenant } = await provisionedTenant({ seats: 3, name: "Lycée de Lyon" });
+  const invitee = uniqueEmail("fr-invitee");
+  const invite = await owner.agent.fetch(`/org/${tenant.slug}/members`, {
+    ...form({ intent: "invite", email: invitee, role: "member" }),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fr" },
+  });
+  expect(invite.status).toBe(200);
+  const invitation = await outbox(invitee, "invitation");
+  expect(invitation?.subject).toBe("Vous êtes invité à rejoindre Lycée de Lyon");
+  expect(invitation?.text_body).toContain("vous invite à rejoindre Lycée de Lyon sur Gatehouse en tant que membre");
+
+  // A user who saved Swedish gets Swedish, whatever the inviter's browser says.
+  const swede = await verifiedAgent(uniqueEmail("sv-user"));
+  await keepingSession(swede.agent, () => swede.agent.fetch("/account", form({ intent: "change-language", locale: "sv" })));
+  await owner.agent.fetch(`/org/${tenant.slug}/members`, form({ intent: "invite", email: swede.user.email, role: "admin" }));
+  expect((await outbox(swede.user.email, "invitation"))?.subject).toBe("Du har bjudits in till Lycée de Lyon");
+
+  // A French user's own request (resend verification) from an English browser is French.
+  const { agent: fr, user } = await signedInAgent(uniqueEmail("fr-user"));
+  await keepingSession(fr, () => fr.fetch("/account", form({ intent: "change-language", locale: "fr" })));
+  expect((await fr.fetch("/account", form({ intent: "resend-verification" }))).status).toBe(200);
+  expect((await outbox(user.email, "verify_email"))?.subject).toBe("Confirmez votre adresse e-mail");
+});
+
+test("Stripe Checkout opens in the buyer's language", async () => {
+  const { agent: a } = await signedInAgent();
+  const sessionLocale = async (acceptLanguage: string | null) => {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (acceptLanguage) headers["Accept-Language"] = acceptLanguage;
+    const res = await a.fetch("/api/billing/create-checkout-session", {
+      ...json({ priceId: PRICE.accelerator, organizationName: `Språkskolan ${acceptLanguage ?? "en"}` }),
+      headers,
+    });
+    expect(res.status).toBe(200);
+    const { intentId } = (await res.json()) as { intentId: string };
+    const row = await one<{ stripe_checkout_session_id: string }>(
+      "SELECT stripe_checkout_session_id FROM purchase_intents WHERE id = ?",
+      intentId,
+    );
+    return (await stripe().checkout.sessions.retrieve(row!.stripe_checkout_session_id)).locale;
+  };
+  expect(await sessionLocale("sv-SE")).toBe("sv");
+  expect(await sessionLocale(null)).toBe("en");
+});
