@@ -7,6 +7,16 @@ export const BENCH_D1_READ_PATH = "/__bench/d1-read";
 export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
 /** GET ?prefix=evt_...: how many of those inbox rows the queue consumer has finished, and when (bench only). */
 export const BENCH_INBOX_PATH = "/__bench/inbox";
+/**
+ * POST { prefix, count, template }: enqueues `count` copies of the Stripe event `template` (a type the
+ * app ignores) straight into the app's STRIPE_EVENTS queue, as the webhook would after verifying them,
+ * so the consumer meets a backlog and its drain measures its own capacity (bench only).
+ */
+export const BENCH_QUEUE_BACKLOG_PATH = "/__bench/queue/backlog";
+/** Ids the backlog gives its event copies (the route accepts no other prefix). */
+export const BACKLOG_EVENT_PREFIX = "evt_benchq";
+/** Most events one backlog request enqueues. */
+export const BACKLOG_MAX_EVENTS = 20_000;
 /** `<prefix><module>/<lesson>` is the Accelerator lesson `/accelerator/<module>/<lesson>` without its access check. */
 export const BENCH_UNCHECKED_LESSON_PREFIX = "/__bench/unchecked-lesson/";
 export const CHECKED_LESSON_PREFIX = "/accelerator/";

@@ -10,11 +10,13 @@ import { gzipSync } from "node:zlib";
 import { repoRoot } from "../support/wrangler";
 import { load, type LoadResult, type LoadSpec, pool } from "./load";
 import {
+  BACKLOG_EVENT_PREFIX,
   BENCH_BARE_PATH,
   BENCH_D1_READ_PATH,
   BENCH_D1_WRITE_PATH,
   BENCH_INBOX_PATH,
   BENCH_ONLY_MARKERS,
+  BENCH_QUEUE_BACKLOG_PATH,
   D1_QUERIES_HEADER,
   D1_ROUND_TRIPS_HEADER,
   D1_WAIT_HEADER,
@@ -42,6 +44,8 @@ const CONFIG = {
   rounds: num("BENCH_ROUNDS", 5),
   tenants: num("BENCH_TENANTS", 5),
   webhookEvents: num("BENCH_WEBHOOK_EVENTS", 4000),
+  /** The queue consumer's backlog: events enqueued at once, then timed until all are recorded. */
+  backlogEvents: num("BENCH_BACKLOG_EVENTS", 10_000),
   seats: num("BENCH_SEATS", 10),
   seatMembers: num("BENCH_SEAT_MEMBERS", 40),
   /** Per page round: every load is bounded in requests as well as in time. */
@@ -97,6 +101,29 @@ const seatRate = (cell: string): number | null => {
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * The queue consumer's capacity: `count` copies of `template` (an event the app ignores) enqueued
+ * at once into the app's queue through the bench entry (no webhook in front, so the consumer meets
+ * a backlog instead of a trickle), then timed from the first one's enqueueing to the last one's
+ * recording.
+ */
+async function backlogDrain(
+  appUrl: string,
+  template: string,
+  count: number,
+): Promise<{ done: number; ms: number; rate: number; enqueueMs: number; sends: number }> {
+  const prefix = `${BACKLOG_EVENT_PREFIX}r`;
+  const res = await fetch(`${appUrl}${BENCH_QUEUE_BACKLOG_PATH}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ prefix, count, template }),
+  });
+  if (res.status !== 200) throw new Error(`the queue backlog answered ${res.status} ${await res.text()}`);
+  const sent = (await res.json()) as { enqueued: number; sends: number; firstEnqueuedAt: number; lastEnqueuedAt: number };
+  const drain = await drained(appUrl, prefix, sent.enqueued);
+  return { done: drain.done, ms: drain.ms, rate: drain.rate, enqueueMs: sent.lastEnqueuedAt - sent.firstEnqueuedAt, sends: sent.sends };
+}
 
 /**
  * `n` sequential requests on an otherwise idle app: the D1 statements one request runs and their
@@ -358,6 +385,10 @@ async function main() {
     log(
       `queue consumer: ${consumer.done} of ${uniqueOutcomes.queued ?? 0} events in ${fmt.ms(consumer.ms)} ms: ${fmt.rps(consumer.rate)} events/s, drained ${fmt.ms(consumer.lagMs)} ms after the last acceptance`,
     );
+    const backlog = await backlogDrain(appUrl, template, CONFIG.backlogEvents);
+    log(
+      `queue consumer capacity: a backlog of ${CONFIG.backlogEvents} events (enqueued in ${backlog.sends} sendBatch calls in ${fmt.ms(backlog.enqueueMs)} ms), ${backlog.done} recorded in ${fmt.ms(backlog.ms)} ms: ${fmt.rps(backlog.rate)} events/s`,
+    );
     const dupeOutcomes: Outcomes = {};
     const duplicates = await load({
       ...base,
@@ -390,7 +421,11 @@ async function main() {
     const uniqueClean = uniqueQueued === unique.requests && unique.errors === 0;
     const uniqueRate = uniqueQueued / unique.seconds;
     const ingestOk = uniqueClean && unique.rps / bare.rps >= 0.7;
-    const consumerOk = uniqueClean && consumer.done === uniqueQueued && consumer.rate / d1Write.rps >= 3;
+    // The consumer's capacity is its drain of the backlog; it must also have recorded every ingested
+    // event. More may be recorded than were counted "queued" when the time bound stopped the load:
+    // requests in flight then were still accepted, but autocannon counted no answer for them.
+    const consumerOk =
+      uniqueClean && consumer.done >= uniqueQueued && backlog.done === CONFIG.backlogEvents && backlog.rate / d1Write.rps >= 3;
     const bundleOk = bundle.gzip < 1024 * 1024;
     // Issue 18: the dashboard at ≥ 20% of the bare Worker, in one D1 round trip.
     const DASHBOARD_TARGET = "≥ 20% of bare; 1 round trip";
@@ -501,19 +536,19 @@ async function main() {
       ),
       hand(
         [
-          "Queue consumer: those events recorded (batches, one D1 batch each)",
-          `${fmt.rps(consumer.rate)} events/s`,
+          `Queue consumer: a backlog of ${CONFIG.backlogEvents} ignored events drained (batches of 100, one D1 batch each)`,
+          `${fmt.rps(backlog.rate)} events/s`,
           "",
           "",
           "",
           "",
           "",
-          `${uniqueQueued - consumer.done} unrecorded`,
+          `${Math.max(0, uniqueQueued - consumer.done) + CONFIG.backlogEvents - backlog.done} unrecorded`,
           "≥ 300% of one D1 write, all recorded",
-          `${verdict(consumerOk)} (${fmt.pct((consumer.rate / d1Write.rps) * 100)} of one D1 write)`,
+          `${verdict(consumerOk)} (${fmt.pct((backlog.rate / d1Write.rps) * 100)} of one D1 write)`,
         ],
         {
-          reqPerSec: Math.round(consumer.rate),
+          reqPerSec: Math.round(backlog.rate),
           vsBare: null,
           d1Statements: null,
           d1RoundTrips: null,
@@ -572,7 +607,8 @@ async function main() {
       "",
       `Notes: webhook events are copies of the \`customer.created\` event the emulator emitted for the reader's customer, each with a new id, signed by the bench with` +
         ` the app's webhook secret (\`Stripe.webhooks.generateTestHeaderStringAsync\`); the app verifies and enqueues every one, and its queue consumer records each in the inbox as ignored (one D1 batch per queue batch).` +
-        ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; the consumer recorded ${consumer.done} in ${fmt.ms(consumer.ms)} ms (first accepted to last recorded), the last ${fmt.ms(consumer.lagMs)} ms after the last was accepted; duplicates: ${JSON.stringify(dupeOutcomes)}.` +
+        ` ${unique.requests} unique events (of ${events.length} prepared) in ${unique.seconds.toFixed(1)} s, outcomes ${JSON.stringify(uniqueOutcomes)}; the consumer recorded ${consumer.done} in ${fmt.ms(consumer.ms)} ms (first accepted to last recorded), the last ${fmt.ms(consumer.lagMs)} ms after the last was accepted (so it kept pace with ingestion).` +
+        ` Consumer capacity: ${backlog.done} of ${CONFIG.backlogEvents} copies enqueued straight into the queue by the bench entry (${backlog.sends} sendBatch calls in ${fmt.ms(backlog.enqueueMs)} ms) recorded ${fmt.ms(backlog.ms)} ms after the first was enqueued (local Queues simulation: one batch at a time, see docs/benchmarks.md); duplicates: ${JSON.stringify(dupeOutcomes)}.` +
         ` Access cost = unchecked req/s ÷ checked req/s − 1. wrangler's own figure: ${bundle.wrangler ?? "n/a"}.` +
         seats.note +
         renewals.note,

@@ -2,7 +2,14 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { agent, sendRequestsTo, signedInAgent } from "../../factories/http";
 import { provisionedTenant } from "../../factories/provisioned";
-import { BENCH_UNCHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_ROUND_TRIPS_HEADER, D1_WAIT_HEADER, D1_WRITE_EVENT_TYPE } from "../hooks";
+import {
+  BACKLOG_MAX_EVENTS,
+  BENCH_UNCHECKED_LESSON_PREFIX,
+  D1_QUERIES_HEADER,
+  D1_ROUND_TRIPS_HEADER,
+  D1_WAIT_HEADER,
+  D1_WRITE_EVENT_TYPE,
+} from "../hooks";
 import entry from "./entry";
 
 // This project's requests go into the bench entry (its `main`), not straight into the app.
@@ -121,4 +128,64 @@ test("the organisation's roadmap is one D1 round trip: session, access, membersh
   const refused = await outsider.fetch(`/org/${tenant.slug}/roadmap`);
   expect(refused.status).toBe(404);
   expect(refused.headers.get(D1_ROUND_TRIPS_HEADER)).toBe("1");
+});
+
+// A customer.created event as Stripe sends it (a type the app records and ignores).
+const customerCreated = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    id: "evt_template",
+    object: "event",
+    type: "customer.created",
+    created: 1,
+    livemode: false,
+    data: { object: { id: "cus_backlog", object: "customer", email: "backlog@example.test", ...extra } },
+  });
+const backlog = (body: unknown) =>
+  agent().fetch("/__bench/queue/backlog", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const inboxRows = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events").first<{ n: number }>();
+
+test("the queue backlog goes into the app's queue as the app's own messages, and its consumer records every one", async () => {
+  const res = await backlog({ prefix: "evt_benchqa", count: 250, template: customerCreated() });
+  expect(res.status).toBe(200);
+  // Chunks of at most 100 messages per sendBatch.
+  expect(await res.json()).toMatchObject({ enqueued: 250, sends: 3 });
+  // The request has been through the app's queue() (tests/factories/queue.ts): the bench's inbox route sees them all.
+  const inbox = await agent().fetch("/__bench/inbox?prefix=evt_benchqa");
+  expect(await inbox.json()).toMatchObject({ done: 250 });
+  const rows = await env.DB.prepare(
+    "SELECT event_id AS id, type, status, object_id AS objectId, payload FROM processed_webhook_events WHERE event_id LIKE 'evt_benchqa%' ORDER BY event_id",
+  ).all<{ id: string; type: string; status: string; objectId: string; payload: string }>();
+  expect(new Set(rows.results.map((r) => r.id)).size).toBe(250);
+  for (const r of rows.results) {
+    expect([r.type, r.status, r.objectId]).toEqual(["customer.created", "ignored", "cus_backlog"]);
+    // Each row carries its own copy of the event, under its own id.
+    expect((JSON.parse(r.payload) as { id: string }).id).toBe(r.id);
+  }
+});
+
+test("the queue backlog keeps each sendBatch under the queue's 256 KB", async () => {
+  // ~5 KB events: 100 of them would be ~500 KB in one sendBatch.
+  const res = await backlog({ prefix: "evt_benchqb", count: 100, template: customerCreated({ description: "x".repeat(5000) }) });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { enqueued: number; sends: number };
+  expect(body.enqueued).toBe(100);
+  expect(body.sends).toBeGreaterThanOrEqual(2);
+  expect(await (await agent().fetch("/__bench/inbox?prefix=evt_benchqb")).json()).toMatchObject({ done: 100 });
+});
+
+test("the queue backlog refuses other ids, events the app acts on and unreadable templates, enqueueing nothing", async () => {
+  const before = await inboxRows();
+  const refusals = [
+    { prefix: "evt_storm1", count: 1, template: customerCreated() },
+    { prefix: "evt_benchq-1", count: 1, template: customerCreated() },
+    { prefix: "evt_benchqc", count: BACKLOG_MAX_EVENTS + 1, template: customerCreated() },
+    { prefix: "evt_benchqc", count: 1, template: customerCreated().replace("customer.created", "customer.subscription.updated") },
+    { prefix: "evt_benchqc", count: 1, template: JSON.stringify({ type: "customer.created" }) },
+    { prefix: "evt_benchqc", count: 1, template: "not json" },
+  ];
+  for (const body of refusals) {
+    const res = await backlog(body);
+    expect(res.status, JSON.stringify(body)).toBe(400);
+  }
+  expect(await inboxRows()).toEqual(before);
 });

@@ -2,12 +2,15 @@
 // `main` here). It wraps the app's own Worker, which knows nothing of the bench:
 //   - answers the ceilings (bare Worker, one D1 read, one D1 write) before the app runs;
 //   - answers the renewal storm's seed and inbox/effects reads (./storm.ts) before the app runs;
+//   - enqueues a backlog of ignored events straight into the app's queue (./backlog.ts), so the
+//     bench can time the consumer's drain apart from the webhook's ingest;
 //   - counts each request's D1 statements, round trips and wait into X-D1-Queries / X-D1-Round-Trips / X-D1-Wait-Ms, by
 //     handing the app an env whose DB is this request's counting wrapper;
 //   - serves /__bench/unchecked-lesson/<module>/<lesson> as the app's own /accelerator/<module>/<lesson>
 //     request, with the loaders of the bench's server build (./server-build.ts) skipping the access check.
 import app from "../../../app/worker";
 import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_ROUND_TRIPS_HEADER, D1_WAIT_HEADER } from "../hooks";
+import { benchBacklog } from "./backlog";
 import { benchCeiling } from "./ceilings";
 import { countingD1 } from "./counting-d1";
 import { benchRequest } from "./scope";
@@ -44,6 +47,8 @@ export default {
     if (ceiling) return withD1Counts(ceiling, d1);
     const storm = await benchStorm(request, d1.db);
     if (storm) return withD1Counts(storm, d1);
+    const backlog = await benchBacklog(request, env.STRIPE_EVENTS);
+    if (backlog) return withD1Counts(backlog, d1);
     const url = new URL(request.url);
     const skipAccessCheck = url.pathname.startsWith(BENCH_UNCHECKED_LESSON_PREFIX);
     if (skipAccessCheck) url.pathname = CHECKED_LESSON_PREFIX + url.pathname.slice(BENCH_UNCHECKED_LESSON_PREFIX.length);
