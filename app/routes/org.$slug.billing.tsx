@@ -56,8 +56,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     async () => {
       const input = parseWith(Posted, await readForm(request));
       posted.form = input.intent === "change" ? "change" : "addon";
-      if (input.intent === "remove_addon") {
-        const r = await removeAddon({
+      if (input.intent === "remove_addon" || input.intent === "addon") {
+        const removing = input.intent === "remove_addon";
+        const r = await (removing ? removeAddon : buyAddon)({
           db: context.db,
           gateway: context.billing(),
           tenant,
@@ -67,21 +68,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         });
         return {
           requested: null,
-          message: `Stripe is removing ${r.name}; the unused time is credited on your next invoice. It leaves here as soon as Stripe confirms.`,
-        };
-      }
-      if (input.intent === "addon") {
-        const r = await buyAddon({
-          db: context.db,
-          gateway: context.billing(),
-          tenant,
-          actorUserId: user.id,
-          priceId: input.priceId,
-          now: context.now(),
-        });
-        return {
-          requested: null,
-          message: `Stripe accepted ${r.name}. It appears here as soon as Stripe confirms the payment.`,
+          message: removing
+            ? `Stripe is removing ${r.name}; the unused time is credited on your next invoice. It leaves here as soon as Stripe confirms.`
+            : `Stripe accepted ${r.name}. It appears here as soon as Stripe confirms the payment.`,
         };
       }
       const r = await changeSeatQuantity({

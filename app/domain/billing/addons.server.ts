@@ -73,6 +73,46 @@ export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now
   };
 }
 
+type AddonDeps = { db: Db; gateway: BillingGateway; tenant: ManagedTenant; priceId: string; now: number };
+
+/**
+ * The tenant's live plan, the add-on offer a purchase (not yet owned) or a removal (owned) names,
+ * and its Stripe price: 409 without a plan or (removal) when it is not on the subscription, 422
+ * for an add-on the plan does not offer.
+ */
+async function addonOnPlan(deps: AddonDeps, change: "buy" | "remove") {
+  const { plan, offers } = await loadAddonOffers(deps);
+  if (!plan)
+    throw new AppError({
+      code: "no_subscription",
+      status: 409,
+      message:
+        change === "buy"
+          ? "This organisation has no active subscription to add to."
+          : "This organisation has no active subscription to change.",
+    });
+  const offer = offers.find((o) => o.priceId === deps.priceId && (change === "buy" || o.owned));
+  if (!offer && change === "buy")
+    throw new AppError({
+      code: "unknown_addon",
+      status: 422,
+      message: "This add-on is not available for your plan.",
+      details: { fieldErrors: { priceId: ["This add-on is not available for your plan."] } },
+    });
+  if (!offer)
+    throw new AppError({
+      code: "not_on_subscription",
+      status: 409,
+      message: "That add-on is not on your subscription.",
+      details: { fieldErrors: { priceId: ["That add-on is not on your subscription."] } },
+    });
+  if (change === "buy" && offer.owned)
+    throw new AppError({ code: "already_owned", status: 409, message: `${offer.name} is already on your subscription.` });
+  const price = await loadPrice(deps.db, offer.priceId);
+  if (!price) throw new Error(`price ${offer.priceId} vanished`);
+  return { plan, offer, stripePriceId: await ensureStripePrice({ db: deps.db, gateway: deps.gateway, price }) };
+}
+
 /**
  * Asks Stripe to add the add-on's item to the tenant's subscription, invoicing the prorated amount
  * now (a declined card changes nothing). The Idempotency-Key names our subscription row, the version
@@ -88,21 +128,7 @@ export async function buyAddon(deps: {
   now: number;
 }): Promise<{ name: string }> {
   const { db, tenant, now } = deps;
-  const { plan, offers } = await loadAddonOffers(deps);
-  if (!plan)
-    throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active subscription to add to." });
-  const offer = offers.find((o) => o.priceId === deps.priceId);
-  if (!offer)
-    throw new AppError({
-      code: "unknown_addon",
-      status: 422,
-      message: "This add-on is not available for your plan.",
-      details: { fieldErrors: { priceId: ["This add-on is not available for your plan."] } },
-    });
-  if (offer.owned) throw new AppError({ code: "already_owned", status: 409, message: `${offer.name} is already on your subscription.` });
-  const price = await loadPrice(db, offer.priceId);
-  if (!price) throw new Error(`price ${offer.priceId} vanished`);
-  const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
+  const { plan, offer, stripePriceId } = await addonOnPlan(deps, "buy");
   const idempotencyKey = `addon-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${offer.priceId}`;
   const outcome = await deps.gateway.addSubscriptionItem({ idempotencyKey, subscriptionId: plan.stripeSubscriptionId, stripePriceId });
   if (!outcome.ok) {
@@ -143,20 +169,7 @@ export async function removeAddon(deps: {
   now: number;
 }): Promise<{ name: string }> {
   const { db, tenant, now } = deps;
-  const { plan, offers } = await loadAddonOffers(deps);
-  if (!plan)
-    throw new AppError({ code: "no_subscription", status: 409, message: "This organisation has no active subscription to change." });
-  const offer = offers.find((o) => o.priceId === deps.priceId && o.owned);
-  if (!offer)
-    throw new AppError({
-      code: "not_on_subscription",
-      status: 409,
-      message: "That add-on is not on your subscription.",
-      details: { fieldErrors: { priceId: ["That add-on is not on your subscription."] } },
-    });
-  const price = await loadPrice(db, offer.priceId);
-  if (!price) throw new Error(`price ${offer.priceId} vanished`);
-  const stripePriceId = await ensureStripePrice({ db, gateway: deps.gateway, price });
+  const { plan, offer, stripePriceId } = await addonOnPlan(deps, "remove");
   const idempotencyKey = `addon-remove-${plan.subscriptionRowId}-${plan.syncedAt ?? 0}-${offer.priceId}`;
   const { removed } = await deps.gateway.removeSubscriptionItem({
     idempotencyKey,
