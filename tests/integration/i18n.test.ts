@@ -148,7 +148,7 @@ const rawKeys = (() => {
       else out.push(`${ns}:${k}`);
     }
   };
-  for (const ns of ["common", "auth", "account", "orgs"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
+  for (const ns of ["common", "auth", "account", "orgs", "billing"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
   return out;
 })();
 
@@ -159,6 +159,7 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
   const pages: [Agent, string][] = [
     [owner.agent, `/org/${tenant.slug}/members`],
     [agent(), "/"],
+    [agent(), "/pricing"],
     [agent(), "/login"],
     [agent(), "/signup"],
     [agent(), "/forgot-password"],
