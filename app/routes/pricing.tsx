@@ -2,7 +2,6 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useLocale } from "remix-i18next/react";
 import { z } from "zod";
 import { track } from "../domain/analytics/track.server";
 import { priceForSeats, type PublicPrice, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
@@ -13,16 +12,10 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { SubmitButton } from "../components/submit-button";
 import { formatMoney, formatNumber } from "../i18n/format";
-import { DEFAULT_LOCALE, isLocale, type Locale } from "../i18n/config";
+import { usePageLocale } from "../i18n/use-page-locale";
 import { pageTitle } from "../infra/i18n/locale.server";
 
 export const handle = { i18n: ["billing"] };
-
-/** The page's language, for money and numbers (the root loader decided it). */
-function usePageLocale(): Locale {
-  const locale = useLocale();
-  return isLocale(locale) ? locale : DEFAULT_LOCALE;
-}
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Pricing · Gatehouse" }];
 

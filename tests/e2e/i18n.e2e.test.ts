@@ -61,6 +61,44 @@ test("a visitor whose browser asks for Swedish sees Swedish at once, switches to
   await context.close();
 });
 
+test("a Swedish visitor sees Swedish pricing in Swedish money, switches to French pricing in the footer, and axe stays clean in all three", async () => {
+  const context = await browser().newContext({ locale: "sv-SE" });
+  const page = await context.newPage();
+  const response = await page.goto(`${appUrl()}/pricing`);
+  const html = await response!.text();
+  expect(html).toContain('<html lang="sv"');
+  expect(html).toContain("<title>Priser · Gatehouse</title>");
+  await hydrated(page);
+  await page.getByRole("heading", { name: "Priser", level: 1 }).waitFor();
+  // 5 x 35 €, the amount before the sign (sv-SE puts a no-break space between them).
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^175\s€ \/ månad$/);
+  await page.getByLabel(/Licensplatser/).fill("60");
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^1\s500\s€ \/ månad$/);
+  await page.getByLabel("Årsvis (2 månader gratis)").check();
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^15\s000\s€ \/ år$/);
+  await page.getByRole("button", { name: "Uppgradera till Organization" }).waitFor();
+  await expectNoSeriousViolations(page, "pricing (sv)");
+  await screenshot(page, "i18n-pricing-sv");
+
+  await page.getByTestId("language-fr").click();
+  await page.getByRole("heading", { name: "Tarifs", level: 1 }).waitFor();
+  expect(await lang(page)).toBe("fr");
+  expect(new URL(page.url()).pathname).toBe("/pricing");
+  await hydrated(page);
+  // The switch keeps the page's choices (60 seats, yearly), now in French money.
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^15\s000\s€ \/ an$/);
+  await page.getByRole("button", { name: "Passer à Organization" }).waitFor();
+  await page.getByText("Prix par siège, selon la taille de l'équipe").first().waitFor();
+  await expectNoSeriousViolations(page, "pricing (fr)");
+  await screenshot(page, "i18n-pricing-fr");
+
+  await page.getByTestId("language-en").click();
+  await page.getByRole("heading", { name: "Pricing", level: 1 }).waitFor();
+  expect(await page.getByTestId("organization-total").textContent()).toBe("€15,000 / year");
+  await expectNoSeriousViolations(page, "pricing (en)");
+  await context.close();
+});
+
 test("without JavaScript the footer's switcher still works", async () => {
   const context = await browser().newContext({ javaScriptEnabled: false, locale: "en-GB" });
   const page = await context.newPage();
@@ -102,13 +140,16 @@ test("the converted pages fit a 390 px phone without sideways scrolling, in all 
   for (const locale of ["en", "sv", "fr"]) {
     const context = await browser().newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    for (const path of ["/", "/login", "/signup", "/forgot-password", "/reset-password?token=" + "a".repeat(43)]) {
+    for (const path of ["/", "/pricing", "/login", "/signup", "/forgot-password", "/reset-password?token=" + "a".repeat(43)]) {
       await page.goto(`${appUrl()}${path}`);
       await hydrated(page);
       expect(await lang(page)).toBe(locale);
       expect(await overflowing(page), `${locale} ${path}`).toEqual([]);
     }
     await screenshot(page, `i18n-phone-reset-${locale}`);
+    await page.goto(`${appUrl()}/pricing`);
+    await hydrated(page);
+    await screenshot(page, `i18n-phone-pricing-${locale}`);
     // The form in whatever language the page is in: fields by name, the button by type.
     await page.goto(`${appUrl()}/signup`);
     await hydrated(page);
