@@ -1,5 +1,5 @@
 import { type Page } from "playwright-core";
-import { expect, test } from "vitest";
+import { expect, inject, test } from "vitest";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, browserForFile, hydrated, PASSWORD, screenshot, signUp, uniqueEmail } from "./browser";
 
@@ -166,6 +166,79 @@ test("the converted pages fit a 390 px phone without sideways scrolling, in all 
     await page.goto(`${appUrl()}/account`);
     await hydrated(page);
     await screenshot(page, `i18n-phone-account-${locale}`);
+    await context.close();
+  }
+});
+
+/** Each language's words for buying Organization seats through the pricing page and the local Stripe emulator. */
+const BUY = {
+  sv: {
+    seats: /Licensplatser/,
+    cta: "Uppgradera till Organization",
+    org: "Organisationens namn",
+    pay: "Fortsätt till betalning",
+    confirmed: "Betalningen är bekräftad",
+    dashboard: "Gå till din översikt",
+    why: "Därför har du tillgång",
+    members: "Medlemmar",
+    seatsTitle: "Licensplatser",
+  },
+  fr: {
+    seats: /Sièges/,
+    cta: "Passer à Organization",
+    org: "Nom de l'organisation",
+    pay: "Continuer vers le paiement",
+    confirmed: "Paiement confirmé",
+    dashboard: "Aller au tableau de bord",
+    why: "Pourquoi vous avez accès",
+    members: "Membres",
+    seatsTitle: "Sièges",
+  },
+} as const;
+
+test("a bought plan's checkout return, dashboard and members pages fit a 390 px phone in Swedish and French", async () => {
+  for (const locale of ["sv", "fr"] as const) {
+    const words = BUY[locale];
+    const context = await browser().newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${appUrl()}/signup`);
+    await hydrated(page);
+    await page.locator('input[name="email"]').fill(uniqueEmail(`e2e-phone-buyer-${locale}`));
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.locator('main button[type="submit"]').click();
+    await page.waitForURL(/\/dashboard$/);
+
+    await page.goto(`${appUrl()}/pricing`);
+    await hydrated(page);
+    await page.getByLabel(words.seats).fill("3");
+    await page.getByRole("button", { name: words.cta }).click();
+    await page.waitForURL(/\/checkout\/start/);
+    await hydrated(page);
+    expect(await overflowing(page), `${locale} /checkout/start`).toEqual([]);
+    await page.getByLabel(words.org).fill(`Telefon ${locale} ${Date.now().toString(36)}`);
+    await page.getByRole("button", { name: words.pay }).click();
+    await page.waitForURL((url) => url.href.startsWith(inject("stripeUrl")));
+    await page.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.getByRole("heading", { name: words.confirmed }).waitFor({ timeout: 30_000 });
+    expect(await lang(page)).toBe(locale);
+    expect(await overflowing(page), `${locale} /checkout/return`).toEqual([]);
+    await expectNoSeriousViolations(page, `checkout return (${locale})`);
+    await screenshot(page, `i18n-phone-checkout-return-${locale}`);
+
+    await page.getByRole("link", { name: words.dashboard }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByRole("heading", { name: words.why }).waitFor();
+    expect(await page.getByTestId("plan-organization").textContent()).toContain("1 / 3");
+    expect(await overflowing(page), `${locale} /dashboard`).toEqual([]);
+    await expectNoSeriousViolations(page, `dashboard (${locale})`);
+    await screenshot(page, `i18n-phone-dashboard-${locale}`);
+
+    await page.getByRole("link", { name: words.members, exact: true }).click();
+    await page.waitForURL(/\/members$/);
+    await page.getByRole("heading", { name: words.seatsTitle, exact: true }).waitFor();
+    await hydrated(page);
+    expect(await overflowing(page), `${locale} members`).toEqual([]);
+    await screenshot(page, `i18n-phone-members-${locale}`);
     await context.close();
   }
 });
