@@ -226,7 +226,7 @@ export default function Dashboard() {
     <>
       <h1>{t("dashboard.title")}</h1>
       <p className="muted">
-        <Trans t={t} i18nKey="dashboard.signedInAs" values={{ email }} components={{ link: <Link to="/account" /> }} />
+        {t("dashboard.signedInAs", { email })} · <Link to="/account">{t("dashboard.accountSettings")}</Link>
       </p>
       {params.get("reset") === "1" ? (
         <p className="notice" role="status">
@@ -281,37 +281,40 @@ export default function Dashboard() {
           <h2 id="downloads-title">{t("dashboard.downloadsTitle")}</h2>
           {downloads.length === 0 ? <p>{t("dashboard.noSoftware")}</p> : null}
           {downloads.length > 0 ? (
-            <table className="tiers" data-testid="downloads">
-              <thead>
-                <tr>
-                  <th scope="col">{t("dashboard.colApplication")}</th>
-                  <th scope="col">{t("dashboard.colLatest")}</th>
-                  <th scope="col">{t("dashboard.colSize")}</th>
-                  <th scope="col">SHA-256</th>
-                  <th scope="col">{t("dashboard.colDownload")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {downloads.map((a) => (
-                  <tr key={a.id}>
-                    <td>
-                      {a.name} <span className="muted">{t("dashboard.byVendor", { vendor: a.vendor })}</span>
-                      {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
-                    </td>
-                    <td>{a.latest.version}</td>
-                    <td>{formatBytes(a.latest.size)}</td>
-                    <td>
-                      <code className="wrap">{a.latest.sha256}</code>
-                    </td>
-                    <td>
-                      <a href={a.latest.downloadUrl} download>
-                        {t("dashboard.downloadLink", { name: a.name, version: a.latest.version })}
-                      </a>
-                    </td>
+            // A phone scrolls the table, not the page; the region is focusable so a keyboard can scroll it too.
+            <div className="table-scroll" role="region" aria-labelledby="downloads-title" tabIndex={0}>
+              <table className="tiers" data-testid="downloads">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("dashboard.colApplication")}</th>
+                    <th scope="col">{t("dashboard.colLatest")}</th>
+                    <th scope="col">{t("dashboard.colSize")}</th>
+                    <th scope="col">SHA-256</th>
+                    <th scope="col">{t("dashboard.colDownload")}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {downloads.map((a) => (
+                    <tr key={a.id}>
+                      <td>
+                        {a.name} <span className="muted">{t("dashboard.byVendor", { vendor: a.vendor })}</span>
+                        {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
+                      </td>
+                      <td>{a.latest.version}</td>
+                      <td>{formatBytes(a.latest.size)}</td>
+                      <td>
+                        <code className="wrap">{a.latest.sha256}</code>
+                      </td>
+                      <td>
+                        <a href={a.latest.downloadUrl} download>
+                          {t("dashboard.downloadLink", { name: a.name, version: a.latest.version })}
+                        </a>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           ) : null}
         </section>
       ) : null}
@@ -323,7 +326,7 @@ export default function Dashboard() {
             {t("dashboard.seePlans")}
           </Link>
           <p>
-            <Trans t={t} i18nKey="dashboard.haveOne" components={{ link: <Link to="/join" /> }} />
+            {t("dashboard.haveOne")} <Link to="/join">{t("dashboard.joinWithCode")}</Link>.
           </p>
         </section>
       ) : (
@@ -482,7 +485,7 @@ export default function Dashboard() {
       )}
       {tenants.length > 0 ? (
         <p className="muted">
-          <Trans t={t} i18nKey="dashboard.joinAnother" components={{ link: <Link to="/join" /> }} />
+          {t("dashboard.joinAnother")} <Link to="/join">{t("dashboard.enterCode")}</Link>.
         </p>
       ) : null}
     </>
