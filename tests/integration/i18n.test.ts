@@ -162,6 +162,7 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
   const pages: [Agent, string][] = [
     [owner.agent, `/org/${tenant.slug}/members`],
     [owner.agent, "/dashboard"],
+    [owner.agent, `/org/${tenant.slug}/billing`],
     [owner.agent, `/checkout/return?intent=${intentId}`],
     [signedIn, "/dashboard"],
     [signedIn, "/checkout/start?plan=organization&seats=5"],
