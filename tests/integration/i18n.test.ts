@@ -203,7 +203,11 @@ test("pricing, checkout and the dashboard speak Swedish and French, with the mon
   const en = visibleText(await page(agent(), "/pricing"));
   expect(en).toContain("€175 / month");
 
-  const { owner, intentId } = await provisionedTenant({ seats: 2, name: "Göteborgs Data AB" });
+  const {
+    owner,
+    intentId,
+    tenant: { slug },
+  } = await provisionedTenant({ seats: 2, name: "Göteborgs Data AB" });
   const confirmed = visibleText(await page(owner.agent, `/checkout/return?intent=${intentId}`, { "Accept-Language": "sv" }));
   expect(confirmed).toContain("Betalningen är bekräftad");
   expect(confirmed).toContain("Organization är upplåst för Göteborgs Data AB med 2 licensplatser.");
@@ -215,6 +219,10 @@ test("pricing, checkout and the dashboard speak Swedish and French, with the mon
   const since = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(Date.now());
   expect(dashboard).toContain(`(depuis le ${since}`);
   expect(visibleText(await page(owner.agent, "/dashboard"))).toContain("Organization: yes. You are a member of Göteborgs Data AB");
+  const billing = visibleText(await page(owner.agent, `/org/${slug}/billing`, { "Accept-Language": "fr" }));
+  expect(billing).toContain("Göteborgs Data AB : facturation et sièges");
+  expect(billing).toContain("2 sièges à 35 € par siège et par mois, 1 attribués.");
+  expect(visibleText(await page(owner.agent, `/org/${slug}/billing`))).toContain("2 seats at €35 per seat per month, 1 assigned.");
 });
 
 test("the members page speaks the French team's words for a full organisation", async () => {
