@@ -1,4 +1,6 @@
 import { Form, isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
 import { SubmitButton } from "./submit-button";
 
 type Locked = { locked: true; product: { key: string; name: string; kind: string } | null; reason: string | null; message: string };
@@ -7,26 +9,27 @@ const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== nul
 
 /** The 403 page for gated content: what is missing, and a way to get it. No protected data. */
 export function LockedBoundary() {
+  const { t } = useTranslation();
   const error = useRouteError();
   if (isRouteErrorResponse(error) && error.status === 403 && isLocked(error.data)) {
     const { product, reason, message } = error.data;
     // Buying again fixes neither a paused plan (it needs a payment method) nor the kill switch, nor a missing role.
     const canBuy = product !== null && reason !== "paused" && reason !== "switched_off" && reason !== "needs_manager";
-    const name = product?.name ?? "This page";
+    const name = product?.name ?? t("locked.thisPage");
     return (
       <section className="card narrow" aria-labelledby="locked-title">
-        <h1 id="locked-title">{name} is locked</h1>
-        <p>{message}</p>
+        <h1 id="locked-title">{t("locked.title", { name })}</h1>
+        <p>{translateMessage(t, message)}</p>
         {canBuy ? (
           <Form method="post" action="/pricing">
             <input type="hidden" name="product" value={product.key} />
-            <SubmitButton pendingLabel="Starting checkout...">
-              {product.kind === "one_time" ? `Enroll in ${name}` : `Upgrade ${name}`}
+            <SubmitButton pendingLabel={t("locked.starting")}>
+              {t(product.kind === "one_time" ? "locked.enroll" : "locked.upgrade", { name })}
             </SubmitButton>
           </Form>
         ) : null}
         <p>
-          <Link to="/dashboard">Back to your dashboard</Link>
+          <Link to="/dashboard">{t("locked.back")}</Link>
         </p>
       </section>
     );
@@ -35,9 +38,9 @@ export function LockedBoundary() {
     return (
       <section className="card narrow">
         <h1>
-          {error.status} {error.statusText || "Not found"}
+          {error.status} {error.statusText || t("locked.notFound")}
         </h1>
-        <p>{typeof error.data === "string" ? error.data : "This page does not exist."}</p>
+        <p>{typeof error.data === "string" ? translateMessage(t, error.data) : t("locked.noPage")}</p>
         <Link to="/">Go to the home page</Link>
       </section>
     );

@@ -1,10 +1,14 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
 import { cancelIntent } from "../domain/billing/intents.server";
 import { requireSession } from "../infra/auth/guards.server";
 import { runLoader } from "../infra/http/action-result.server";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Checkout canceled · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Checkout canceled · Gatehouse" }];
 
 // Stripe's cancel_url: the open Checkout Session is expired so the old link cannot be paid later.
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -14,16 +18,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     ? await runLoader(() => cancelIntent({ db: context.db, gateway: context.billing(), intentId, userId: user.id, now: context.now() }))
     : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });
-  return { state: intent.state };
+  return { state: intent.state, title: await pageTitle(context, "billing:checkoutCancel.title") };
 }
 
 export default function CheckoutCancel() {
+  const { t } = useTranslation("billing");
   return (
     <section className="card narrow">
-      <h1>Checkout canceled</h1>
-      <p>No payment was taken. Whenever you are ready, you can pick a plan again.</p>
+      <h1>{t("checkoutCancel.title")}</h1>
+      <p>{t("checkoutCancel.body")}</p>
       <Link to="/pricing" className="button">
-        Back to pricing
+        {t("checkout.backToPricing")}
       </Link>
     </section>
   );

@@ -1,10 +1,14 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { getIntentForBuyer } from "../domain/billing/intents.server";
 import { requireSession } from "../infra/auth/guards.server";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Payment · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Payment · Gatehouse" }];
 
 const POLL_MS = 2_000;
 const PATIENCE_MS = 60_000;
@@ -15,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const intentId = new URL(request.url).searchParams.get("intent") ?? "";
   const intent = /^int_[0-9a-z]{20}$/.test(intentId) ? await getIntentForBuyer({ db: context.db, intentId, userId: user.id }) : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });
-  return { intent };
+  return { intent, title: await pageTitle(context, "billing:checkoutReturn.title") };
 }
 
 /**
@@ -29,6 +33,7 @@ function retryPath(intent: { product: { key: string; startable: boolean }; inter
 }
 
 export default function CheckoutReturn() {
+  const { t } = useTranslation("billing");
   const { intent } = useLoaderData<typeof loader>();
   const { revalidate, state } = useRevalidator();
   const [waitedTooLong, setWaitedTooLong] = useState(false);
@@ -53,18 +58,18 @@ export default function CheckoutReturn() {
   if (intent.state === "provisioned") {
     return (
       <section className="card narrow" aria-live="polite">
-        <h1>Payment confirmed</h1>
+        <h1>{t("checkoutReturn.confirmed")}</h1>
         <p>
-          <strong>{intent.product.name}</strong> is unlocked for <strong>{intent.tenant?.name}</strong>
-          {intent.product.seatBased ? ` with ${intent.quantity} seats` : ""}.
+          <Trans
+            t={t}
+            i18nKey={intent.product.seatBased ? "checkoutReturn.unlockedSeats" : "checkoutReturn.unlocked"}
+            values={{ product: intent.product.name, organisation: intent.tenant?.name ?? "", seats: intent.quantity }}
+            components={{ strong: <strong /> }}
+          />
         </p>
-        {intent.trial ? (
-          <p>
-            Your {intent.trial.days}-day {intent.trial.productName} trial has started too.
-          </p>
-        ) : null}
+        {intent.trial ? <p>{t("checkoutReturn.trial", { days: intent.trial.days, product: intent.trial.productName })}</p> : null}
         <Link to="/dashboard" className="button">
-          Go to your dashboard
+          {t("checkoutReturn.dashboard")}
         </Link>
       </section>
     );
@@ -73,26 +78,21 @@ export default function CheckoutReturn() {
     const failed = intent.state === "failed";
     return (
       <section className="card narrow" aria-live="polite">
-        <h1>{failed ? "The payment failed" : "This checkout was not completed"}</h1>
-        <p>
-          {failed
-            ? "Your bank did not confirm the payment, so nothing was charged and nothing was unlocked. You can pay again, with another payment method if you like."
-            : "Nothing was charged for this checkout."}
-        </p>
+        <h1>{t(failed ? "checkoutReturn.failed" : "checkoutReturn.notCompleted")}</h1>
+        <p>{t(failed ? "checkoutReturn.failedBody" : "checkoutReturn.notCompletedBody")}</p>
         <Link to={retryPath(intent)} className="button">
-          Try again
+          {t("checkoutReturn.tryAgain")}
         </Link>
       </section>
     );
   }
   return (
     <section className="card narrow" aria-live="polite" aria-busy="true">
-      <h1>Processing payment...</h1>
-      <p>We are waiting for Stripe to confirm your payment. This page updates by itself.</p>
+      <h1>{t("checkoutReturn.processing")}</h1>
+      <p>{t("checkoutReturn.waiting")}</p>
       {waitedTooLong ? (
         <p className="notice" role="status">
-          Stripe has not confirmed the payment yet. That can take a few minutes; we keep checking. You can also leave this page: your
-          purchase appears on your dashboard as soon as it is confirmed.
+          {t("checkoutReturn.slow")}
         </p>
       ) : null}
     </section>

@@ -2,10 +2,15 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, re
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { type FormEvent, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { addonCheckoutMessage, StartCheckoutInput, startCheckoutFor } from "../domain/billing/checkout.server";
 import { SubmitButton } from "../components/submit-button";
-import { formatMoney, priceForSeats, totalFor } from "../domain/catalog/pricing";
+import { priceForSeats, totalFor } from "../domain/catalog/pricing";
+import { formatMoney } from "../i18n/format";
+import { translateMessage } from "../i18n/messages";
+import { usePageLocale } from "../i18n/use-page-locale";
+import { pageTitle } from "../infra/i18n/locale.server";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { strictInt } from "../domain/input";
 import { listManagedTenants } from "../domain/tenants/memberships.server";
@@ -15,7 +20,9 @@ import { readForm } from "../infra/http/responses.server";
 import { EmbeddedStripeCheckout } from "../components/embedded-checkout";
 import { FieldError, type FormResult } from "../components/field";
 
-export const meta: MetaFunction = () => [{ title: "Checkout · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Checkout · Gatehouse" }];
 
 // Any published product by its key (the catalog is data, ADR 018), optionally one of its prices by id;
 // both are looked up in the public catalog below, so an unknown or unpublished one is a 404. Without
@@ -54,6 +61,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     seats,
     total: totalFor(price, seats),
     tenants,
+    title: await pageTitle(context, "billing:checkout.title"),
     // Embedded Checkout needs the publishable key; without one only Stripe's page is offered.
     embedded: context.config.STRIPE_PUBLISHABLE_KEY
       ? { publishableKey: context.config.STRIPE_PUBLISHABLE_KEY, stripeJsUrl: context.config.STRIPE_JS_URL }
@@ -75,6 +83,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 type StartResult = FormResult & { clientSecret?: string };
 
 export default function CheckoutStart() {
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
   const { product, price, seats, total, tenants, embedded } = useLoaderData<typeof loader>();
   // Hosted: the action answers only with a failure (success is a redirect to Stripe). Embedded: the
   // fetcher's answer is a failure or the session's client secret.
@@ -87,7 +97,8 @@ export default function CheckoutStart() {
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
   const [uiMode, setUiMode] = useState<"hosted" | "embedded">("hosted");
-  const per = price.interval ? ` / ${price.interval}` : " once";
+  const per = t(price.interval === "month" ? "checkout.perMonth" : price.interval === "year" ? "checkout.perYear" : "checkout.once");
+  const seatLine = product.seatBased ? t("checkout.seatLine", { tier: price.tier, seats }) : "";
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     form.onSubmit(event);
@@ -99,11 +110,10 @@ export default function CheckoutStart() {
   if (embedded && result?.clientSecret) {
     return (
       <section className="card">
-        <h1>Checkout</h1>
+        <h1>{t("checkout.title")}</h1>
         <p>
           <strong>{product.name}</strong>
-          {product.seatBased ? ` · ${price.tier} tier · ${seats} seats` : ""} · {formatMoney(total, price.currency)}{" "}
-          <span className="muted">{per}</span>
+          {seatLine} · {formatMoney(total, price.currency, locale)} <span className="muted">{per}</span>
         </p>
         <EmbeddedStripeCheckout
           publishableKey={embedded.publishableKey}
@@ -111,24 +121,24 @@ export default function CheckoutStart() {
           clientSecret={result.clientSecret}
         />
         <p>
-          <a href="">Choose another way to pay</a>
+          <a href="">{t("checkout.otherWay")}</a>
         </p>
       </section>
     );
   }
   return (
     <section className="card narrow">
-      <h1>Checkout</h1>
+      <h1>{t("checkout.title")}</h1>
       <p>
         <strong>{product.name}</strong>
-        {product.seatBased ? ` · ${price.tier} tier · ${seats} seats` : ""}
+        {seatLine}
       </p>
       <p className="price-big">
-        {formatMoney(total, price.currency)} <span className="muted">{per}</span>
+        {formatMoney(total, price.currency, locale)} <span className="muted">{per}</span>
       </p>
       {errors ? (
         <p className="form-error" role="alert">
-          {errors.message}
+          {translateMessage(t, errors.message)}
         </p>
       ) : null}
       <Form method="post" reloadDocument {...getFormProps(form)} onSubmit={onSubmit}>
@@ -136,20 +146,20 @@ export default function CheckoutStart() {
         <input type="hidden" name="quantity" value={seats} />
         {tenants.length > 0 ? (
           <fieldset className="field" aria-describedby={fields.tenantId.errors ? fields.tenantId.errorId : undefined}>
-            <legend>For which organisation?</legend>
-            {tenants.map((t, i) => (
-              <label key={t.id}>
-                <input type="radio" name="tenantId" value={t.id} defaultChecked={i === 0} /> {t.name}
+            <legend>{t("checkout.whichOrg")}</legend>
+            {tenants.map((tenant, i) => (
+              <label key={tenant.id}>
+                <input type="radio" name="tenantId" value={tenant.id} defaultChecked={i === 0} /> {tenant.name}
               </label>
             ))}
             <label>
-              <input type="radio" name="tenantId" value="new" /> A new organisation (name it below)
+              <input type="radio" name="tenantId" value="new" /> {t("checkout.newOrgOption")}
             </label>
             <FieldError meta={fields.tenantId} />
           </fieldset>
         ) : null}
         <div className="field">
-          <label htmlFor={fields.organizationName.id}>{tenants.length > 0 ? "New organisation name" : "Organisation name"}</label>
+          <label htmlFor={fields.organizationName.id}>{t(tenants.length > 0 ? "checkout.newOrgName" : "checkout.orgName")}</label>
           <input
             {...getInputProps(fields.organizationName, { type: "text", ariaDescribedBy: fields.organizationName.descriptionId })}
             key={fields.organizationName.key}
@@ -158,15 +168,15 @@ export default function CheckoutStart() {
           />
           <FieldError meta={fields.organizationName} />
           <p className="muted" id={fields.organizationName.descriptionId}>
-            Your organisation is created once the payment is confirmed.
+            {t("checkout.orgHint")}
           </p>
         </div>
         {embedded ? (
           <fieldset className="field">
-            <legend>How would you like to pay?</legend>
+            <legend>{t("checkout.howPay")}</legend>
             <label>
-              <input type="radio" name="uiMode" value="hosted" checked={uiMode === "hosted"} onChange={() => setUiMode("hosted")} /> Pay on
-              Stripe <span className="muted">(you come back here afterwards)</span>
+              <input type="radio" name="uiMode" value="hosted" checked={uiMode === "hosted"} onChange={() => setUiMode("hosted")} />{" "}
+              {t("checkout.payOnStripe")} <span className="muted">{t("checkout.comeBack")}</span>
             </label>
             <label>
               <input
@@ -177,16 +187,16 @@ export default function CheckoutStart() {
                 onChange={() => setUiMode("embedded")}
                 disabled={!hydrated}
               />{" "}
-              Pay on this page {hydrated ? null : <span className="muted">(needs JavaScript)</span>}
+              {t("checkout.payHere")} {hydrated ? null : <span className="muted">{t("checkout.needsJs")}</span>}
             </label>
           </fieldset>
         ) : null}
-        <SubmitButton reloadDocument pendingLabel="Opening checkout..." disabled={fetcher.state !== "idle"}>
-          Continue to payment
+        <SubmitButton reloadDocument pendingLabel={t("checkout.opening")} disabled={fetcher.state !== "idle"}>
+          {t("checkout.continue")}
         </SubmitButton>
       </Form>
       <p>
-        <Link to="/pricing">Back to pricing</Link>
+        <Link to="/pricing">{t("checkout.backToPricing")}</Link>
       </p>
     </section>
   );

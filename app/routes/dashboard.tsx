@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { z } from "zod";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Trans, useTranslation } from "react-i18next";
 import { formatBytes } from "../domain/software/rules";
 import { latestFromRows, latestStatement } from "../domain/software/catalog.server";
 import { clientSummariesFromRows, observedClientsStatement } from "../domain/software/client-licences.server";
@@ -14,8 +15,14 @@ import { SESSION_USER } from "../infra/d1/page-read.server";
 import { SubmitButton } from "../components/submit-button";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
+import { pageTitle } from "../infra/i18n/locale.server";
+import { formatDate } from "../i18n/format";
+import { translateMessage } from "../i18n/messages";
+import { usePageLocale } from "../i18n/use-page-locale";
 
-export const meta: MetaFunction = () => [{ title: "Dashboard · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Dashboard · Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const now = context.now();
@@ -40,6 +47,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     tenants: pausedManaged.map((t) => ({ id: t.tenantId, customerId: t.customerId })),
   });
   return {
+    title: await pageTitle(context, "billing:dashboard.title"),
     email: user.email,
     emailVerified: user.emailVerified,
     invitations: invitations as OpenInvitation[],
@@ -77,51 +85,59 @@ export async function action({ request, context }: ActionFunctionArgs) {
   );
 }
 
-const date = (ms: number | null) =>
-  ms ? new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "";
-
-const SOURCE: Record<string, string> = {
-  stripe_subscription: "a paid subscription",
-  stripe_payment: "a one-time purchase",
-  trial: "the 30-day trial that came with Accelerator",
-  admin_grant: "a licence granted by an administrator",
-};
+/** A day in the page's language (2 Jan 2027, 2 jan. 2027, 2 janv. 2027), or nothing. */
+function useDate() {
+  const locale = usePageLocale();
+  return (ms: number | null) => (ms ? formatDate(ms, locale) : "");
+}
 
 function PlanStatus({ plan }: { plan: PlanSummary }) {
+  const { t } = useTranslation("billing");
+  const date = useDate();
   switch (plan.status) {
     case "active":
       return (
         <>
-          <span className="badge">Active</span>{" "}
+          <span className="badge">{t("dashboard.plan.active")}</span>{" "}
           {plan.cancelAtPeriodEnd && plan.validUntil
-            ? `ends ${date(plan.validUntil)}`
+            ? t("dashboard.plan.ends", { date: date(plan.validUntil) })
             : plan.renewsAt
-              ? `renews ${date(plan.renewsAt)}`
+              ? t("dashboard.plan.renews", { date: date(plan.renewsAt) })
               : plan.validUntil
-                ? `until ${date(plan.validUntil)}`
-                : "lifetime access"}
+                ? t("dashboard.plan.until", { date: date(plan.validUntil) })
+                : t("dashboard.plan.lifetime")}
         </>
       );
     case "trialing":
       return (
         <>
-          <span className="badge">Trial</span> until {date(plan.trialEndsAt)}
+          <span className="badge">{t("dashboard.plan.trial")}</span> {t("dashboard.plan.until", { date: date(plan.trialEndsAt) })}
         </>
       );
     case "past_due":
       return (
         <>
-          <span className="badge">Past due</span> access until {date(plan.graceUntil)}
+          <span className="badge">{t("dashboard.plan.pastDue")}</span> {t("dashboard.plan.accessUntil", { date: date(plan.graceUntil) })}
         </>
       );
     case "paused":
       return (
         <>
-          <span className="badge">Paused</span> add a payment method to resume
+          <span className="badge">{t("dashboard.plan.paused")}</span> {t("dashboard.plan.addToResume")}
         </>
       );
     default:
-      return <span className="badge">{plan.status === "revoked" ? "Revoked" : plan.status === "expired" ? "Expired" : "Canceled"}</span>;
+      return (
+        <span className="badge">
+          {t(
+            plan.status === "revoked"
+              ? "dashboard.plan.revoked"
+              : plan.status === "expired"
+                ? "dashboard.plan.expired"
+                : "dashboard.plan.canceled",
+          )}
+        </span>
+      );
   }
 }
 
@@ -132,45 +148,68 @@ function Why({
   label: string;
   decision: { granted: boolean; via: string | null; entitlement: EntitlementView | null; reason: string | null };
 }) {
+  const { t } = useTranslation("billing");
+  const date = useDate();
   const e = decision.entitlement;
-  if (decision.via === "system_admin") return <li>{label}: yes, because you are a system administrator.</li>;
+  if (decision.via === "system_admin") return <li>{t("dashboard.why.admin", { label })}</li>;
   if (decision.granted && e) {
     return (
       <li>
-        {label}: yes. You are a member of <strong>{e.tenantName}</strong>, which has {label} through {SOURCE[e.source] ?? e.source} (since{" "}
-        {date(e.validFrom)}
-        {e.validUntil ? `, until ${date(e.validUntil)}` : ""}){e.seatBased ? ", and you hold one of its seats" : ""}.
+        <Trans
+          t={t}
+          i18nKey="dashboard.why.granted"
+          values={{
+            label,
+            organisation: e.tenantName,
+            source: t(`dashboard.why.source.${e.source}`, { defaultValue: e.source }),
+            since: date(e.validFrom),
+            until: e.validUntil ? t("dashboard.why.untilPart", { date: date(e.validUntil) }) : "",
+            seat: e.seatBased ? t("dashboard.why.seatPart") : "",
+          }}
+          components={{ strong: <strong /> }}
+        />
       </li>
     );
   }
+  const organisation = e?.tenantName;
   return (
     <li>
-      {label}: no.{" "}
+      {t("dashboard.why.no", { label })}{" "}
       {decision.reason === "switched_off"
-        ? `${label} is temporarily unavailable for everyone; your plan is unchanged.`
+        ? t("dashboard.why.switchedOff", { label })
         : decision.reason === "needs_seat" && e
-          ? `${e.tenantName} has ${label}, but you do not have a seat yet.`
+          ? t("dashboard.why.needsSeat", { label, organisation })
           : decision.reason === "paused" && e
-            ? `${e.tenantName}'s ${label} plan is paused until a payment method is added.`
+            ? t("dashboard.why.paused", { label, organisation })
             : decision.reason === "not_live" && e
-              ? `${e.tenantName}'s ${label} plan is ${e.status}.`
-              : `None of your organisations has ${label}.`}
+              ? t("dashboard.why.notLive", {
+                  label,
+                  organisation,
+                  status: t(`dashboard.why.status.${e.status}`, { defaultValue: e.status }),
+                })
+              : t("dashboard.why.none", { label })}
     </li>
   );
 }
 
 /** Resumes with the card already on file (pay first); the outcome shows in the banner, access follows Stripe's events. */
 function ResumeSubscription({ slug, result }: { slug: string; result: { ok: boolean; message: string } | null }) {
+  const { t } = useTranslation("billing");
   return (
     <Form method="post" className="inline-form">
       <input type="hidden" name="slug" value={slug} />
-      <SubmitButton name="intent" value="resume-subscription" className="button button-small button-secondary" pendingLabel="Resuming...">
-        Resume subscription
+      <SubmitButton
+        name="intent"
+        value="resume-subscription"
+        className="button button-small button-secondary"
+        pendingLabel={t("dashboard.resuming")}
+      >
+        {t("dashboard.resume")}
       </SubmitButton>
       {result ? (
         <span role={result.ok ? "status" : "alert"} data-testid="resume-result">
           {" "}
-          {result.message}
+          {translateMessage(t, result.message)}
         </span>
       ) : null}
     </Form>
@@ -181,53 +220,57 @@ export default function Dashboard() {
   const { email, emailVerified, tenants, access, invitations, downloads, clients, resumable } = useLoaderData<typeof loader>();
   const resumeResult = useActionData<typeof action>();
   const [params] = useSearchParams();
+  const { t } = useTranslation("billing");
+  const date = useDate();
   return (
     <>
-      <h1>Dashboard</h1>
+      <h1>{t("dashboard.title")}</h1>
       <p className="muted">
-        Signed in as {email} · <Link to="/account">Account settings</Link>
+        {t("dashboard.signedInAs", { email })} · <Link to="/account">{t("dashboard.accountSettings")}</Link>
       </p>
       {params.get("reset") === "1" ? (
         <p className="notice" role="status">
-          Your new password is set. Every other session was signed out.
+          {t("dashboard.passwordReset")}
         </p>
       ) : null}
       {emailVerified ? null : (
         <section className="card callout" aria-labelledby="verify-title">
-          <h2 id="verify-title">Verify your email address</h2>
-          <p>
-            We sent a link to {email}. You can buy and use what you bought already; accepting invitations to an organisation (and admin
-            rights for an address listed as an administrator) waits until you open it.
-          </p>
+          <h2 id="verify-title">{t("dashboard.verifyTitle")}</h2>
+          <p>{t("dashboard.verifyBody", { email })}</p>
           <Form method="post" action="/account">
             <SubmitButton
               name="intent"
               value="resend-verification"
               className="button button-small button-secondary"
-              pendingLabel="Sending..."
+              pendingLabel={t("dashboard.sending")}
             >
-              Send the link again
+              {t("dashboard.resend")}
             </SubmitButton>
           </Form>
         </section>
       )}
       {invitations.length > 0 ? (
         <section className="card" aria-labelledby="invitations-title">
-          <h2 id="invitations-title">Invitations</h2>
+          <h2 id="invitations-title">{t("dashboard.invitationsTitle")}</h2>
           <ul>
             {invitations.map((i) => (
               <li key={i.id}>
-                <strong>{i.tenantName}</strong> invited you to join as {i.role === "admin" ? "an admin" : "a member"}.
+                <Trans
+                  t={t}
+                  i18nKey={i.role === "admin" ? "dashboard.invitedAdmin" : "dashboard.invitedMember"}
+                  values={{ organisation: i.tenantName }}
+                  components={{ strong: <strong /> }}
+                />
               </li>
             ))}
           </ul>
           <Link to="/invitations" className="button button-small">
-            Review invitations
+            {t("dashboard.reviewInvitations")}
           </Link>
         </section>
       ) : null}
       <section className="card" aria-labelledby="why-title">
-        <h2 id="why-title">Why you have access</h2>
+        <h2 id="why-title">{t("dashboard.whyTitle")}</h2>
         <ul>
           <Why label="Organization" decision={access.organization} />
           <Why label="Accelerator" decision={access.accelerator} />
@@ -235,146 +278,170 @@ export default function Dashboard() {
       </section>
       {downloads ? (
         <section className="card" aria-labelledby="downloads-title">
-          <h2 id="downloads-title">Downloads</h2>
-          {downloads.length === 0 ? <p>No software has been published yet.</p> : null}
+          <h2 id="downloads-title">{t("dashboard.downloadsTitle")}</h2>
+          {downloads.length === 0 ? <p>{t("dashboard.noSoftware")}</p> : null}
           {downloads.length > 0 ? (
-            <table className="tiers" data-testid="downloads">
-              <thead>
-                <tr>
-                  <th scope="col">Application</th>
-                  <th scope="col">Latest version</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">SHA-256</th>
-                  <th scope="col">Download</th>
-                </tr>
-              </thead>
-              <tbody>
-                {downloads.map((a) => (
-                  <tr key={a.id}>
-                    <td>
-                      {a.name} <span className="muted">by {a.vendor}</span>
-                      {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
-                    </td>
-                    <td>{a.latest.version}</td>
-                    <td>{formatBytes(a.latest.size)}</td>
-                    <td>
-                      <code className="wrap">{a.latest.sha256}</code>
-                    </td>
-                    <td>
-                      <a href={a.latest.downloadUrl} download>
-                        Download {a.name} {a.latest.version}
-                      </a>
-                    </td>
+            // A phone scrolls the table, not the page; the region is focusable so a keyboard can scroll it too.
+            <div className="table-scroll" role="region" aria-labelledby="downloads-title" tabIndex={0}>
+              <table className="tiers" data-testid="downloads">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("dashboard.colApplication")}</th>
+                    <th scope="col">{t("dashboard.colLatest")}</th>
+                    <th scope="col">{t("dashboard.colSize")}</th>
+                    <th scope="col">SHA-256</th>
+                    <th scope="col">{t("dashboard.colDownload")}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {downloads.map((a) => (
+                    <tr key={a.id}>
+                      <td>
+                        {a.name} <span className="muted">{t("dashboard.byVendor", { vendor: a.vendor })}</span>
+                        {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
+                      </td>
+                      <td>{a.latest.version}</td>
+                      <td>{formatBytes(a.latest.size)}</td>
+                      <td>
+                        <code className="wrap">{a.latest.sha256}</code>
+                      </td>
+                      <td>
+                        <a href={a.latest.downloadUrl} download>
+                          {t("dashboard.downloadLink", { name: a.name, version: a.latest.version })}
+                        </a>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           ) : null}
         </section>
       ) : null}
       {tenants.length === 0 ? (
         <section className="card">
-          <h2>No organisation yet</h2>
-          <p>An organisation is created when its first purchase is paid. Pick a plan to get started.</p>
+          <h2>{t("dashboard.noOrgTitle")}</h2>
+          <p>{t("dashboard.noOrgBody")}</p>
           <Link to="/pricing" className="button">
-            See plans
+            {t("dashboard.seePlans")}
           </Link>
           <p>
-            Has your team already got one? <Link to="/join">Join with an organisation code</Link>.
+            {t("dashboard.haveOne")} <Link to="/join">{t("dashboard.joinWithCode")}</Link>.
           </p>
         </section>
       ) : (
-        tenants.map((t) => (
-          <section className="card" key={t.tenantId} aria-labelledby={`tenant-${t.tenantId}`}>
-            <h2 id={`tenant-${t.tenantId}`}>
-              {t.tenantName} <span className="badge">{t.role}</span>
+        tenants.map((tenant) => (
+          <section className="card" key={tenant.tenantId} aria-labelledby={`tenant-${tenant.tenantId}`}>
+            <h2 id={`tenant-${tenant.tenantId}`}>
+              {tenant.tenantName} <span className="badge">{t(`dashboard.role.${tenant.role}`, { defaultValue: tenant.role })}</span>
             </h2>
-            {t.status === "pending" ? <p className="muted">Waiting for an admin to approve your request.</p> : null}
-            {t.status === "active" && t.seats.compliance === "over_limit" ? (
+            {tenant.status === "pending" ? <p className="muted">{t("dashboard.pendingApproval")}</p> : null}
+            {tenant.status === "active" && tenant.seats.compliance === "over_limit" ? (
               <p className="banner-warning" role="alert" data-testid="compliance">
-                Over licence: {t.seats.observed} seats are in use but {t.seats.licensed} {t.seats.licensed === 1 ? "is" : "are"} paid for.
-                {canManage(t.role)
-                  ? ` Release ${t.seats.observed - t.seats.licensed} or buy more seats; no new seats can be assigned until then.`
-                  : " An owner or admin needs to sort this out."}
+                {t(tenant.seats.licensed === 1 ? "dashboard.overLicenceOne" : "dashboard.overLicence", {
+                  observed: tenant.seats.observed,
+                  licensed: tenant.seats.licensed,
+                })}{" "}
+                {canManage(tenant.role)
+                  ? t("dashboard.overManage", { excess: tenant.seats.observed - tenant.seats.licensed })
+                  : t("dashboard.overAsk")}
               </p>
             ) : null}
-            {t.status === "active" && t.seats.licensed > 0 && !t.hasSeat ? (
+            {tenant.status === "active" && tenant.seats.licensed > 0 && !tenant.hasSeat ? (
               <p className="notice" role="status" data-testid="needs-seat">
-                You do not have a seat in {t.tenantName} yet: Organization features need one.{" "}
-                {canManage(t.role) ? "Assign yourself one on the Members page." : "Ask an owner or admin to assign you one."}
+                {t("dashboard.needsSeat", { organisation: tenant.tenantName })}{" "}
+                {canManage(tenant.role) ? t("dashboard.assignSelf") : t("dashboard.askAssign")}
               </p>
             ) : null}
-            {t.status === "active" && t.seats.licensed > 0 ? (
+            {tenant.status === "active" && tenant.seats.licensed > 0 ? (
               <p data-testid="licence">
-                Seats: <strong>{t.seats.observed}</strong> in use of <strong>{t.seats.licensed}</strong> licensed ·{" "}
-                {t.seats.compliance === "ok" ? "within licence" : "over licence"}
+                <Trans
+                  t={t}
+                  i18nKey="dashboard.licence"
+                  values={{
+                    observed: tenant.seats.observed,
+                    licensed: tenant.seats.licensed,
+                    state: t(tenant.seats.compliance === "ok" ? "dashboard.withinLicence" : "dashboard.overLicenceState"),
+                  }}
+                  components={{ strong: <strong /> }}
+                />
               </p>
             ) : null}
-            {t.status === "active" && clients[t.tenantId] && (clients[t.tenantId]!.licensed > 0 || clients[t.tenantId]!.observed > 0) ? (
+            {tenant.status === "active" &&
+            clients[tenant.tenantId] &&
+            (clients[tenant.tenantId]!.licensed > 0 || clients[tenant.tenantId]!.observed > 0) ? (
               <p
                 data-testid="clients"
-                className={clients[t.tenantId]!.compliance === "over_limit" ? "banner-warning" : undefined}
-                role={clients[t.tenantId]!.compliance === "over_limit" ? "alert" : undefined}
+                className={clients[tenant.tenantId]!.compliance === "over_limit" ? "banner-warning" : undefined}
+                role={clients[tenant.tenantId]!.compliance === "over_limit" ? "alert" : undefined}
               >
-                Clients: <strong>{clients[t.tenantId]!.observed}</strong> observed of <strong>{clients[t.tenantId]!.licensed}</strong>{" "}
-                licensed · {clients[t.tenantId]!.compliance === "ok" ? "within licence" : "over licence"}
+                <Trans
+                  t={t}
+                  i18nKey="dashboard.clients"
+                  values={{
+                    observed: clients[tenant.tenantId]!.observed,
+                    licensed: clients[tenant.tenantId]!.licensed,
+                    state: t(clients[tenant.tenantId]!.compliance === "ok" ? "dashboard.withinLicence" : "dashboard.overLicenceState"),
+                  }}
+                  components={{ strong: <strong /> }}
+                />
               </p>
             ) : null}
-            {t.plans
+            {tenant.plans
               .filter((p) => p.status === "past_due")
               .map((p) => (
                 <p className="banner-warning" role="alert" key={`pd-${p.entitlementId}`}>
-                  The last payment for {p.product.name} failed. Update your payment method before {date(p.graceUntil)} to keep access.
+                  {t("dashboard.pastDue", { product: p.product.name, date: date(p.graceUntil) })}
                 </p>
               ))}
-            {t.plans
+            {tenant.plans
               .filter((p) => p.status === "paused")
               .map((p) => (
                 <div className="banner-warning" role="alert" key={`pa-${p.entitlementId}`} data-testid={`paused-${p.product.key}`}>
-                  <p>
-                    Paused: add a payment method to resume. {t.tenantName}&apos;s {p.product.name} trial ended without one, so its features
-                    are off until then; nothing has been removed.
-                  </p>
-                  {canManage(t.role) ? (
+                  <p>{t("dashboard.pausedBanner", { organisation: tenant.tenantName, product: p.product.name })}</p>
+                  {canManage(tenant.role) ? (
                     <>
-                      <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
-                        <SubmitButton className="button button-small" pendingLabel="Opening billing..." reloadDocument>
-                          Add a payment method
+                      <Form method="post" action={`/org/${tenant.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
+                        <SubmitButton className="button button-small" pendingLabel={t("dashboard.openingBilling")} reloadDocument>
+                          {t("dashboard.addPayment")}
                         </SubmitButton>
                       </Form>
-                      {resumable.includes(t.tenantId) ? (
-                        <ResumeSubscription slug={t.tenantSlug} result={resumeResult?.slug === t.tenantSlug ? resumeResult : null} />
+                      {resumable.includes(tenant.tenantId) ? (
+                        <ResumeSubscription
+                          slug={tenant.tenantSlug}
+                          result={resumeResult?.slug === tenant.tenantSlug ? resumeResult : null}
+                        />
                       ) : null}
                     </>
                   ) : (
-                    <p>Ask an owner or admin of {t.tenantName} to add one.</p>
+                    <p>{t("dashboard.askAdd", { organisation: tenant.tenantName })}</p>
                   )}
                 </div>
               ))}
-            {t.plans
+            {tenant.plans
               .filter((p) => p.trialEndingSoon)
               .map((p) => (
                 <p className="notice" role="status" key={`tr-${p.entitlementId}`}>
-                  Your {p.product.name} trial ends on {date(p.trialEndsAt)}.
+                  {t("dashboard.trialEnds", { product: p.product.name, date: date(p.trialEndsAt) })}
                 </p>
               ))}
-            {t.plans.length === 0 && t.status === "active" ? <p>No plans yet.</p> : null}
-            {t.plans.length > 0 ? (
+            {tenant.plans.length === 0 && tenant.status === "active" ? <p>{t("dashboard.noPlans")}</p> : null}
+            {tenant.plans.length > 0 ? (
               <table className="tiers">
                 <thead>
                   <tr>
-                    <th scope="col">Product</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Seats used</th>
+                    <th scope="col">{t("dashboard.colProduct")}</th>
+                    <th scope="col">{t("dashboard.colStatus")}</th>
+                    <th scope="col">{t("dashboard.colSeatsUsed")}</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {t.plans.map((p) => (
+                  {tenant.plans.map((p) => (
                     <tr key={p.entitlementId} data-testid={`plan-${p.product.key}`}>
                       <td>
                         {p.product.name}
                         {p.tier ? ` (${p.tier})` : ""}
-                        {p.source === "trial" ? " · trial with Accelerator" : p.source === "admin_grant" ? " · granted" : ""}
+                        {p.source === "trial" ? t("dashboard.viaTrial") : p.source === "admin_grant" ? t("dashboard.viaGrant") : ""}
                       </td>
                       <td>
                         <PlanStatus plan={p} />
@@ -385,25 +452,29 @@ export default function Dashboard() {
                 </tbody>
               </table>
             ) : null}
-            {t.status === "active" ? (
+            {tenant.status === "active" ? (
               // A div, not a p: the billing form cannot sit inside a paragraph (the browser would
               // close the p before it and React's hydration would no longer match the server's HTML).
               <div className="actions">
-                <Link to={`/org/${t.tenantSlug}/roadmap`}>Roadmap</Link>
-                {canManage(t.role) ? (
+                <Link to={`/org/${tenant.tenantSlug}/roadmap`}>{t("dashboard.roadmap")}</Link>
+                {canManage(tenant.role) ? (
                   <>
                     {" · "}
-                    <Link to={`/org/${t.tenantSlug}/members`}>Members</Link>
+                    <Link to={`/org/${tenant.tenantSlug}/members`}>{t("dashboard.members")}</Link>
                     {" · "}
-                    <Link to={`/org/${t.tenantSlug}/billing`}>Billing</Link>
+                    <Link to={`/org/${tenant.tenantSlug}/billing`}>{t("dashboard.billing")}</Link>
                     {" · "}
-                    <Link to={`/org/${t.tenantSlug}/software`}>Software</Link>
+                    <Link to={`/org/${tenant.tenantSlug}/software`}>{t("dashboard.software")}</Link>
                   </>
                 ) : null}
-                {canManage(t.role) ? (
-                  <Form method="post" action={`/org/${t.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
-                    <SubmitButton reloadDocument className="button button-secondary button-small" pendingLabel="Opening Stripe...">
-                      Manage billing
+                {canManage(tenant.role) ? (
+                  <Form method="post" action={`/org/${tenant.tenantSlug}/billing-portal`} reloadDocument className="inline-form">
+                    <SubmitButton
+                      reloadDocument
+                      className="button button-secondary button-small"
+                      pendingLabel={t("dashboard.openingStripe")}
+                    >
+                      {t("dashboard.manageBilling")}
                     </SubmitButton>
                   </Form>
                 ) : null}
@@ -414,7 +485,7 @@ export default function Dashboard() {
       )}
       {tenants.length > 0 ? (
         <p className="muted">
-          Joining another team? <Link to="/join">Enter an organisation code</Link>.
+          {t("dashboard.joinAnother")} <Link to="/join">{t("dashboard.enterCode")}</Link>.
         </p>
       ) : null}
     </>

@@ -1,8 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { z } from "zod";
-import { formatMoney } from "../domain/catalog/pricing";
 import { isAppError } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { buyAddon, loadAddonOffers, removeAddon } from "../domain/billing/addons.server";
@@ -13,8 +13,14 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { FormMessage } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { formatMoney } from "../i18n/format";
+import { translateMessage } from "../i18n/messages";
+import { usePageLocale } from "../i18n/use-page-locale";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Billing and seats · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Billing and seats · Gatehouse" }];
 
 const Quantity = strictInt({ min: 0, max: 1000, label: "Seats" });
 // The quote's proration date (epoch ms) from the hidden field; its age is the domain's rule.
@@ -40,7 +46,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       }
     }
   }
-  return { tenant: { name: tenant.name, slug: tenant.slug }, plan, offers, quote, quoteError, requested: raw };
+  const title = await pageTitle(context, "billing:orgBilling.title");
+  return { tenant: { name: tenant.name, slug: tenant.slug }, plan, offers, quote, quoteError, requested: raw, title };
 }
 
 const Change = z.object({ intent: z.literal("change"), quantity: Quantity, prorationDate: QuoteTime });
@@ -52,6 +59,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
   const posted: { form: "change" | "addon" } = { form: "change" };
+  const { t } = await context.i18n();
   return runAction(
     async () => {
       const input = parseWith(Posted, await readForm(request));
@@ -68,9 +76,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         });
         return {
           requested: null,
-          message: removing
-            ? `Stripe is removing ${r.name}; the unused time is credited on your next invoice. It leaves here as soon as Stripe confirms.`
-            : `Stripe accepted ${r.name}. It appears here as soon as Stripe confirms the payment.`,
+          message: removing ? t("billing:orgBilling.removing", { name: r.name }) : t("billing:orgBilling.addonAccepted", { name: r.name }),
         };
       }
       const r = await changeSeatQuantity({
@@ -85,8 +91,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return {
         requested: r.quantity,
         message: r.changed
-          ? `Stripe accepted ${r.quantity} seats. The new capacity appears here as soon as Stripe confirms the change.`
-          : `You already have ${r.quantity} seats.`,
+          ? t("billing:orgBilling.seatsAccepted", { count: r.quantity })
+          : t("billing:orgBilling.alreadyHave", { count: r.quantity }),
       };
     },
     "Seats changed.",
@@ -94,9 +100,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   );
 }
 
-const money = (amount: number, currency: string) => formatMoney(amount, currency);
-
 export default function Billing() {
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
+  const money = (amount: number, currency: string) => formatMoney(amount, currency, locale);
   const { tenant, plan, offers, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const fetcher = useFetcher<typeof loader>();
@@ -107,8 +114,8 @@ export default function Billing() {
   // Ask Stripe for the proration preview shortly after the slider stops moving.
   useEffect(() => {
     if (!plan || seats === plan.quantity) return;
-    const t = setTimeout(() => fetcher.load(`/org/${tenant.slug}/billing?quantity=${seats}`), 250);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => fetcher.load(`/org/${tenant.slug}/billing?quantity=${seats}`), 250);
+    return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [seats, plan?.quantity, tenant.slug]);
 
@@ -116,19 +123,19 @@ export default function Billing() {
   const waitingFor = result?.ok && plan && result.requested != null && result.requested !== plan.quantity ? result.requested : null;
   useEffect(() => {
     if (waitingFor === null) return;
-    const t = setInterval(() => {
+    const timer = setInterval(() => {
       if (revalidator.state === "idle") revalidator.revalidate();
     }, 1000);
-    return () => clearInterval(t);
+    return () => clearInterval(timer);
   }, [waitingFor, revalidator]);
 
   if (!plan) {
     return (
       <section className="card">
-        <h1>{tenant.name}: billing</h1>
-        <p>This organisation has no active seat subscription. Choose a plan on the pricing page to buy seats.</p>
+        <h1>{t("orgBilling.noPlanTitle", { organisation: tenant.name })}</h1>
+        <p>{t("orgBilling.noPlan")}</p>
         <Link to="/pricing" className="button">
-          See plans
+          {t("orgBilling.seePlans")}
         </Link>
       </section>
     );
@@ -143,38 +150,50 @@ export default function Billing() {
   const fresh = fetcher.data && fetcher.data.requested === String(seats) ? fetcher.data : null;
   const quote = fresh?.quote ?? (initialQuote?.quantity === seats ? initialQuote : null);
   const quoteError = fresh?.quoteError ?? null;
-  const per = plan.price.interval === "year" ? "year" : "month";
+  const yearly = plan.price.interval === "year";
 
   return (
     <>
-      <h1>{tenant.name}: billing and seats</h1>
+      <h1>{t("orgBilling.heading", { organisation: tenant.name })}</h1>
       <p className="actions">
-        <Link to="/dashboard">Dashboard</Link> · <Link to={`/org/${tenant.slug}/members`}>Members</Link>
+        <Link to="/dashboard">{t("orgBilling.dashboard")}</Link> · <Link to={`/org/${tenant.slug}/members`}>{t("orgBilling.members")}</Link>
       </p>
       <section className="card" aria-labelledby="current-title">
-        <h2 id="current-title">Current plan</h2>
+        <h2 id="current-title">{t("orgBilling.currentTitle")}</h2>
         <p data-testid="current-plan">
-          Organization {plan.price.tier ? `(${plan.price.tier})` : ""}: <strong>{plan.quantity} seats</strong> at{" "}
-          {money(plan.price.unitAmount, plan.price.currency)} per seat per {per}, {plan.assigned} assigned.
+          <Trans
+            t={t}
+            i18nKey={yearly ? "orgBilling.currentYear" : "orgBilling.currentMonth"}
+            values={{
+              tier: plan.price.tier ? `(${plan.price.tier})` : "",
+              count: plan.quantity,
+              price: money(plan.price.unitAmount, plan.price.currency),
+              assigned: plan.assigned,
+            }}
+            components={{ strong: <strong /> }}
+          />
         </p>
         {plan.compliance === "over_limit" ? (
           <p className="banner-warning" role="alert">
-            Over licence: {plan.assigned} seats are assigned but {plan.quantity} {plan.quantity === 1 ? "is" : "are"} paid for. Buy more
-            seats or release {plan.assigned - plan.quantity}.
+            {t(plan.quantity === 1 ? "orgBilling.overLicenceOne" : "orgBilling.overLicence", {
+              assigned: plan.assigned,
+              paid: plan.quantity,
+              excess: plan.assigned - plan.quantity,
+            })}
           </p>
         ) : null}
         {waitingFor !== null ? (
           <p className="notice" role="status" data-testid="waiting">
-            Waiting for Stripe to confirm {waitingFor} seats...
+            {t("orgBilling.waiting", { count: waitingFor })}
           </p>
         ) : null}
       </section>
       <section className="card" aria-labelledby="change-title">
-        <h2 id="change-title">Change seats</h2>
+        <h2 id="change-title">{t("orgBilling.changeTitle")}</h2>
         <FormMessage result={result?.form === "change" ? result : null} testId="change-result" />
         <Form method="get" className="seat-slider">
           <label htmlFor="seat-count">
-            Seats: <strong data-testid="seat-value">{seats}</strong>
+            {t("orgBilling.seats")} <strong data-testid="seat-value">{seats}</strong>
           </label>
           <input
             id="seat-count"
@@ -185,11 +204,11 @@ export default function Billing() {
             step={1}
             value={seats}
             onChange={(e) => setSeats(Number(e.currentTarget.value))}
-            aria-valuetext={`${seats} seats`}
+            aria-valuetext={t("orgBilling.seatsValue", { count: seats })}
           />
           <div className="inline-fields">
             <div className="field">
-              <label htmlFor="seat-number">Exact number</label>
+              <label htmlFor="seat-number">{t("orgBilling.exact")}</label>
               <input
                 id="seat-number"
                 type="number"
@@ -204,7 +223,7 @@ export default function Billing() {
             </div>
             <noscript>
               <button type="submit" className="button button-secondary">
-                Preview price
+                {t("orgBilling.preview")}
               </button>
             </noscript>
           </div>
@@ -213,61 +232,74 @@ export default function Billing() {
           {decision.ok && decision.action === "change" ? (
             <>
               <p>
-                {seats} seats on {decision.tier ?? "the plan"} at {money(decision.unitAmount, plan.price.currency)} per seat:{" "}
-                <strong>
-                  {money(decision.unitAmount * seats, plan.price.currency)} per {per}
-                </strong>
-                {decision.switchesTier ? ` (moves to the ${decision.tier} tier)` : ""}.
+                <Trans
+                  t={t}
+                  i18nKey={yearly ? "orgBilling.previewYear" : "orgBilling.previewMonth"}
+                  values={{
+                    count: seats,
+                    tier: decision.tier ?? t("orgBilling.thePlan"),
+                    price: money(decision.unitAmount, plan.price.currency),
+                    total: money(decision.unitAmount * seats, plan.price.currency),
+                    move: decision.switchesTier ? t("orgBilling.moves", { tier: decision.tier }) : "",
+                  }}
+                  components={{ strong: <strong /> }}
+                />
               </p>
               {quote ? (
                 <p data-testid="proration">
                   {quote.proration === "always_invoice"
-                    ? `Due now, prorated for the rest of this period: ${money(quote.preview.amountDue, quote.preview.currency)}.`
-                    : `Credit for the rest of this period: ${money(-quote.preview.prorationAmount, quote.preview.currency)}, taken off your next invoice (${money(quote.preview.amountDue, quote.preview.currency)}).`}
+                    ? t("orgBilling.dueNow", { amount: money(quote.preview.amountDue, quote.preview.currency) })
+                    : t("orgBilling.credit", {
+                        credit: money(-quote.preview.prorationAmount, quote.preview.currency),
+                        due: money(quote.preview.amountDue, quote.preview.currency),
+                      })}
                 </p>
               ) : quoteError ? (
-                <p className="form-error">{quoteError}</p>
+                <p className="form-error">{translateMessage(t, quoteError)}</p>
               ) : (
-                <p className="muted">Asking Stripe for the prorated amount...</p>
+                <p className="muted">{t("orgBilling.asking")}</p>
               )}
             </>
           ) : decision.ok ? (
-            <p className="muted">Move the slider to change the number of seats.</p>
+            <p className="muted">{t("orgBilling.moveSlider")}</p>
           ) : (
             <p className="form-error" role="alert">
-              {decision.message}
+              {translateMessage(t, decision.message)}
             </p>
           )}
-          {initialError && !fresh ? <p className="form-error">{initialError}</p> : null}
+          {initialError && !fresh ? <p className="form-error">{translateMessage(t, initialError)}</p> : null}
         </div>
         <Form method="post">
           <input type="hidden" name="intent" value="change" />
           <input type="hidden" name="quantity" value={seats} />
           {/* Confirming bills as of the quote shown, so the charge is the amount above. */}
           {quote ? <input type="hidden" name="prorationDate" value={quote.prorationDate} /> : null}
-          <SubmitButton disabled={!quote || !(decision.ok && decision.action === "change")} pendingLabel="Confirming with Stripe...">
+          <SubmitButton disabled={!quote || !(decision.ok && decision.action === "change")} pendingLabel={t("orgBilling.confirming")}>
             {decision.ok && decision.action === "change" && seats > plan.quantity
-              ? `Buy ${seats - plan.quantity} more seat${seats - plan.quantity === 1 ? "" : "s"}`
-              : `Change to ${seats} seats`}
+              ? seats - plan.quantity === 1
+                ? t("orgBilling.buyOneMore")
+                : t("orgBilling.buyMore", { count: seats - plan.quantity })
+              : t("orgBilling.changeTo", { count: seats })}
           </SubmitButton>
         </Form>
       </section>
       {offers.length > 0 ? (
         <section className="card" aria-labelledby="addons-title">
-          <h2 id="addons-title">Add-ons</h2>
+          <h2 id="addons-title">{t("orgBilling.addonsTitle")}</h2>
           <FormMessage result={result?.form === "addon" ? result : null} testId="addon-result" />
           <ul>
             {offers.map((o) => (
               <li key={o.priceId} data-testid={`addon-${o.productKey}`}>
-                <strong>{o.name}</strong>: {o.description} {money(o.unitAmount, o.currency)} per {o.interval === "year" ? "year" : "month"}.{" "}
+                <strong>{o.name}</strong>: {o.description}{" "}
+                {t(o.interval === "year" ? "orgBilling.addonYear" : "orgBilling.addonMonth", { price: money(o.unitAmount, o.currency) })}{" "}
                 {o.owned ? (
                   <>
-                    <span>On your subscription.</span>
+                    <span>{t("orgBilling.onSubscription")}</span>
                     <Form method="post">
                       <input type="hidden" name="intent" value="remove_addon" />
                       <input type="hidden" name="priceId" value={o.priceId} />
-                      <SubmitButton className="button button-secondary" pendingLabel="Asking Stripe...">
-                        Remove {o.name}
+                      <SubmitButton className="button button-secondary" pendingLabel={t("orgBilling.askingStripe")}>
+                        {t("orgBilling.remove", { name: o.name })}
                       </SubmitButton>
                     </Form>
                   </>
@@ -275,7 +307,7 @@ export default function Billing() {
                   <Form method="post">
                     <input type="hidden" name="intent" value="addon" />
                     <input type="hidden" name="priceId" value={o.priceId} />
-                    <SubmitButton pendingLabel="Confirming with Stripe...">Add {o.name}, paying the prorated amount now</SubmitButton>
+                    <SubmitButton pendingLabel={t("orgBilling.confirming")}>{t("orgBilling.add", { name: o.name })}</SubmitButton>
                   </Form>
                 )}
               </li>

@@ -177,89 +177,93 @@ export default function Members() {
       {pending.length > 0 ? (
         <section className="card" aria-labelledby="pending-title">
           <h2 id="pending-title">{t("members.requests")}</h2>
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("members.email")}</th>
-                <th scope="col">{t("members.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pending.map((p) => (
-                <tr key={p.userId} data-testid={`pending-${p.email}`}>
-                  <td>{p.email}</td>
-                  <td>
-                    <RowAction intent="approve" userId={p.userId} label={t("members.approve")} />
-                    <RowAction intent="reject" userId={p.userId} label={t("members.reject")} secondary />
-                  </td>
+          <div className="table-scroll" role="region" aria-labelledby="pending-title" tabIndex={0}>
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("members.email")}</th>
+                  <th scope="col">{t("members.actions")}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {pending.map((p) => (
+                  <tr key={p.userId} data-testid={`pending-${p.email}`}>
+                    <td>{p.email}</td>
+                    <td>
+                      <RowAction intent="approve" userId={p.userId} label={t("members.approve")} />
+                      <RowAction intent="reject" userId={p.userId} label={t("members.reject")} secondary />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
       ) : null}
 
       <section className="card" aria-labelledby="members-title">
         <h2 id="members-title">{t("members.members")}</h2>
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("members.email")}</th>
-              <th scope="col">{t("members.role")}</th>
-              <th scope="col">{t("members.seat")}</th>
-              <th scope="col">{t("members.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr key={m.userId} data-testid={`member-${m.email}`}>
-                <td>
-                  {m.email}
-                  {m.userId === viewerId ? <span className="muted"> {t("members.you")}</span> : null}
-                </td>
-                <td>
-                  <Form method="post" className="inline-fields">
-                    <input type="hidden" name="intent" value="role" />
-                    <input type="hidden" name="userId" value={m.userId} />
-                    <label className="sr-only" htmlFor={`role-${m.userId}`}>
-                      {t("members.roleOf", { email: m.email })}
-                    </label>
-                    <select id={`role-${m.userId}`} name="role" defaultValue={m.role}>
-                      <option value="owner">{t("members.roles.owner")}</option>
-                      <option value="admin">{t("members.roles.admin")}</option>
-                      <option value="member">{t("members.roles.member")}</option>
-                    </select>
-                    <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.saving")}>
-                      {t("members.saveRole")}
-                    </SubmitButton>
-                  </Form>
-                </td>
-                <td>
-                  {m.hasSeat ? (
-                    <span className="badge">{t("members.seat")}</span>
-                  ) : seats.free === 0 ? (
-                    <span data-testid="no-seat">
-                      {translateMessage(t, NO_SEAT)} <Link to={`/org/${tenant.slug}/billing`}>{t("members.buySeats")}</Link>
-                    </span>
-                  ) : (
-                    <span className="muted">{t("members.noSeat")}</span>
-                  )}
-                </td>
-                <td>
-                  {m.hasSeat ? (
-                    // Only owners release an owner's seat (the allocator refuses it anyway).
-                    m.role !== "owner" || tenant.role === "owner" ? (
-                      <RowAction intent="release" userId={m.userId} label={t("members.release")} secondary />
-                    ) : null
-                  ) : (
-                    <RowAction intent="assign" userId={m.userId} label={t("members.assign")} />
-                  )}
-                  <RowAction intent="remove" userId={m.userId} label={t("members.remove")} secondary />
-                </td>
+        <div className="table-scroll" role="region" aria-labelledby="members-title" tabIndex={0}>
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("members.email")}</th>
+                <th scope="col">{t("members.role")}</th>
+                <th scope="col">{t("members.seat")}</th>
+                <th scope="col">{t("members.actions")}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {members.map((m) => (
+                <tr key={m.userId} data-testid={`member-${m.email}`}>
+                  <td>
+                    {m.email}
+                    {m.userId === viewerId ? <span className="muted"> {t("members.you")}</span> : null}
+                  </td>
+                  <td>
+                    <Form method="post" className="inline-fields">
+                      <input type="hidden" name="intent" value="role" />
+                      <input type="hidden" name="userId" value={m.userId} />
+                      <label className="sr-only" htmlFor={`role-${m.userId}`}>
+                        {t("members.roleOf", { email: m.email })}
+                      </label>
+                      <select id={`role-${m.userId}`} name="role" defaultValue={m.role}>
+                        <option value="owner">{t("members.roles.owner")}</option>
+                        <option value="admin">{t("members.roles.admin")}</option>
+                        <option value="member">{t("members.roles.member")}</option>
+                      </select>
+                      <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.saving")}>
+                        {t("members.saveRole")}
+                      </SubmitButton>
+                    </Form>
+                  </td>
+                  <td>
+                    {m.hasSeat ? (
+                      <span className="badge">{t("members.seat")}</span>
+                    ) : seats.free === 0 ? (
+                      <span data-testid="no-seat">
+                        {translateMessage(t, NO_SEAT)} <Link to={`/org/${tenant.slug}/billing`}>{t("members.buySeats")}</Link>
+                      </span>
+                    ) : (
+                      <span className="muted">{t("members.noSeat")}</span>
+                    )}
+                  </td>
+                  <td>
+                    {m.hasSeat ? (
+                      // Only owners release an owner's seat (the allocator refuses it anyway).
+                      m.role !== "owner" || tenant.role === "owner" ? (
+                        <RowAction intent="release" userId={m.userId} label={t("members.release")} secondary />
+                      ) : null
+                    ) : (
+                      <RowAction intent="assign" userId={m.userId} label={t("members.assign")} />
+                    )}
+                    <RowAction intent="remove" userId={m.userId} label={t("members.remove")} secondary />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
 
       <section className="card" aria-labelledby="invite-title">
@@ -283,32 +287,34 @@ export default function Members() {
         <FieldError meta={invite.role} />
         <p className="muted">{t("members.inviteHint")}</p>
         {invitations.length > 0 ? (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("members.invited")}</th>
-                <th scope="col">{t("members.role")}</th>
-                <th scope="col">{t("members.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.map((i) => (
-                <tr key={i.id} data-testid={`invitation-${i.email}`}>
-                  <td>{i.email}</td>
-                  <td>{t(`members.roles.${i.role}`, { defaultValue: i.role })}</td>
-                  <td>
-                    <Form method="post" className="inline-form">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="invitationId" value={i.id} />
-                      <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.revoking")}>
-                        {t("members.revoke")}
-                      </SubmitButton>
-                    </Form>
-                  </td>
+          <div className="table-scroll" role="region" aria-labelledby="invite-title" tabIndex={0}>
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("members.invited")}</th>
+                  <th scope="col">{t("members.role")}</th>
+                  <th scope="col">{t("members.actions")}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {invitations.map((i) => (
+                  <tr key={i.id} data-testid={`invitation-${i.email}`}>
+                    <td>{i.email}</td>
+                    <td>{t(`members.roles.${i.role}`, { defaultValue: i.role })}</td>
+                    <td>
+                      <Form method="post" className="inline-form">
+                        <input type="hidden" name="intent" value="revoke" />
+                        <input type="hidden" name="invitationId" value={i.id} />
+                        <SubmitButton className="button button-small button-secondary" pendingLabel={t("members.revoking")}>
+                          {t("members.revoke")}
+                        </SubmitButton>
+                      </Form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : null}
       </section>
     </>

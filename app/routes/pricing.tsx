@@ -1,21 +1,27 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { track } from "../domain/analytics/track.server";
-import { formatMoney, priceForSeats, type PublicPrice, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
+import { priceForSeats, type PublicPrice, type PublicProduct, seatBounds, totalFor } from "../domain/catalog/pricing";
 import { getPublicPricing } from "../domain/catalog/public-pricing.server";
 import { badRequest, invalidInput } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { SubmitButton } from "../components/submit-button";
+import { formatMoney, formatNumber } from "../i18n/format";
+import { usePageLocale } from "../i18n/use-page-locale";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Pricing · Gatehouse" }];
+export const handle = { i18n: ["billing"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Pricing · Gatehouse" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const pricing = await getPublicPricing({ db: context.db });
-  return { products: pricing.products };
+  return { products: pricing.products, title: await pageTitle(context, "billing:pricing.title") };
 }
 
 const UpgradeClick = z.object({
@@ -52,13 +58,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" | "year") => void }) {
+  const { t } = useTranslation("billing");
   return (
     <fieldset className="interval-switch">
-      <legend>Billing interval</legend>
+      <legend>{t("pricing.intervalLegend")}</legend>
       {(["month", "year"] as const).map((v) => (
         <label key={v}>
           <input type="radio" name="interval-choice" value={v} checked={props.value === v} onChange={() => props.onChange(v)} />
-          {v === "month" ? "Monthly" : "Yearly (2 months free)"}
+          {v === "month" ? t("pricing.monthly") : t("pricing.yearly")}
         </label>
       ))}
     </fieldset>
@@ -66,16 +73,25 @@ function IntervalSwitch(props: { value: "month" | "year"; onChange: (v: "month" 
 }
 
 /** The pricing page's button: the product's own label (data), else "Upgrade" a seat plan, "Buy" anything else. */
-const ctaOf = (product: PublicProduct) => product.ctaLabel ?? (product.seatBased ? `Upgrade ${product.name}` : `Buy ${product.name}`);
+const ctaOf = (product: PublicProduct, t: (key: string, o: Record<string, unknown>) => string) =>
+  product.ctaLabel ?? t(product.seatBased ? "pricing.upgrade" : "pricing.buy", { name: product.name });
+
+/** "/ month" or "/ year" after a price. */
+const perLabel = (interval: "month" | "year", t: (key: string) => string) =>
+  t(interval === "month" ? "pricing.perMonth" : "pricing.perYear");
 
 /** What a product and one of its prices grant, as the card lists it. */
 function Grants(props: { product: PublicProduct; price: PublicPrice | null }) {
   const { product, price } = props;
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
   const features = [...product.features, ...(price?.features ?? [])];
   const lines = [
-    ...features.map((f) => `${f.name}${f.kind === "limit" && f.limit !== null ? `: ${f.limit}` : ""}`),
-    ...(product.kind === "one_time" && price ? [price.accessDays ? `${price.accessDays} days of access` : "Lifetime access"] : []),
-    ...(price?.trial ? [`Includes a ${price.trial.days}-day ${price.trial.productName} trial`] : []),
+    ...features.map((f) => `${f.name}${f.kind === "limit" && f.limit !== null ? `: ${formatNumber(f.limit, locale)}` : ""}`),
+    ...(product.kind === "one_time" && price
+      ? [price.accessDays ? t("pricing.accessDays", { days: price.accessDays }) : t("pricing.lifetime")]
+      : []),
+    ...(price?.trial ? [t("pricing.trial", { days: price.trial.days, product: price.trial.productName })] : []),
   ];
   return lines.length ? (
     <ul>
@@ -88,26 +104,28 @@ function Grants(props: { product: PublicProduct; price: PublicPrice | null }) {
 
 /** The add-ons sold on top of a product: bought on an organisation's billing page, never through Checkout (ADR 019). */
 function Addons(props: { base: { key: string; name: string }; addons: PublicProduct[]; interval: "month" | "year" }) {
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
   if (props.addons.length === 0) return null;
   return (
     <section aria-labelledby={`${props.base.key}-addons-title`} className="addons">
-      <h3 id={`${props.base.key}-addons-title`}>Add-ons for {props.base.name}</h3>
+      <h3 id={`${props.base.key}-addons-title`}>{t("pricing.addonsFor", { name: props.base.name })}</h3>
       <ul>
         {props.addons.map((a) => {
           const price = a.prices.find((p) => p.interval === props.interval) ?? a.prices[0] ?? null;
           return (
             <li key={a.key} data-testid={`addon-${a.key}`}>
               <strong>{a.name}</strong>
-              {price ? ` · ${formatMoney(price.unitAmount, price.currency)}${price.interval ? ` / ${price.interval}` : ""}` : ""}
+              {price
+                ? ` · ${formatMoney(price.unitAmount, price.currency, locale)}${price.interval ? ` ${perLabel(price.interval, t)}` : ""}`
+                : ""}
               {a.description ? <span className="muted"> {a.description}</span> : null}
               <Grants product={a} price={price} />
             </li>
           );
         })}
       </ul>
-      <p className="muted">
-        Owners and admins add these to a live {props.base.name} subscription on their organisation&apos;s billing page.
-      </p>
+      <p className="muted">{t("pricing.addonsHint", { name: props.base.name })}</p>
     </section>
   );
 }
@@ -121,11 +139,12 @@ function SeatCard(props: {
   onSeats: (n: number) => void;
 }) {
   const { product } = props;
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
   const bounds = seatBounds(product.prices, props.interval) ?? { min: 1, max: 1 };
   const seats = Math.min(Math.max(props.seats, bounds.min), bounds.max);
   const setSeats = props.onSeats;
   const price = priceForSeats(product.prices, props.interval, seats);
-  const per = props.interval === "month" ? "month" : "year";
   const slider = `seats-${product.key}`;
   return (
     <article className="card" aria-labelledby={`${product.key}-title`}>
@@ -136,7 +155,7 @@ function SeatCard(props: {
         <input type="hidden" name="interval" value={props.interval} />
         <div className="seat-slider field">
           <label htmlFor={slider}>
-            Seats:{" "}
+            {t("pricing.seats")}{" "}
             <output htmlFor={slider} data-testid="seat-count">
               {seats}
             </output>
@@ -149,33 +168,35 @@ function SeatCard(props: {
             max={bounds.max}
             step={1}
             value={seats}
-            aria-valuetext={`${seats} seats`}
+            aria-valuetext={t("pricing.seatsValue", { count: seats })}
             onChange={(e) => setSeats(Number(e.currentTarget.value))}
           />
         </div>
         {price ? (
           <>
             <p className="price-big" aria-live="polite" data-testid={`${product.key}-total`}>
-              {formatMoney(totalFor(price, seats), price.currency)} <span className="muted">/ {per}</span>
+              {formatMoney(totalFor(price, seats), price.currency, locale)} <span className="muted">{perLabel(props.interval, t)}</span>
             </p>
             <p>
-              Tier{" "}
+              {t("pricing.tier")}{" "}
               <span className="badge" data-testid={`${product.key}-tier`}>
                 {price.tier}
               </span>{" "}
-              {formatMoney(price.unitAmount, price.currency)} per seat per {per}
+              {t(props.interval === "month" ? "pricing.perSeatMonth" : "pricing.perSeatYear", {
+                price: formatMoney(price.unitAmount, price.currency, locale),
+              })}
             </p>
           </>
         ) : (
-          <p>No price for this number of seats.</p>
+          <p>{t("pricing.noPrice")}</p>
         )}
         <table className="tiers">
-          <caption className="muted">Price per seat, by team size</caption>
+          <caption className="muted">{t("pricing.tiersCaption")}</caption>
           <thead>
             <tr>
-              <th scope="col">Tier</th>
-              <th scope="col">Seats</th>
-              <th scope="col">Per seat / {per}</th>
+              <th scope="col">{t("pricing.tier")}</th>
+              <th scope="col">{t("pricing.colSeats")}</th>
+              <th scope="col">{t(props.interval === "month" ? "pricing.colPerSeatMonth" : "pricing.colPerSeatYear")}</th>
             </tr>
           </thead>
           <tbody>
@@ -187,12 +208,12 @@ function SeatCard(props: {
                   <td>
                     {p.minSeats}-{p.maxSeats}
                   </td>
-                  <td>{formatMoney(p.unitAmount, p.currency)}</td>
+                  <td>{formatMoney(p.unitAmount, p.currency, locale)}</td>
                 </tr>
               ))}
           </tbody>
         </table>
-        <SubmitButton pendingLabel="Starting checkout...">{ctaOf(product)}</SubmitButton>
+        <SubmitButton pendingLabel={t("pricing.starting")}>{ctaOf(product, t)}</SubmitButton>
       </Form>
       <Addons base={product} addons={props.addons} interval={props.interval} />
     </article>
@@ -202,29 +223,30 @@ function SeatCard(props: {
 /** Any other product: a one-time purchase or a subscription without seats, what it grants, its price and a way to buy it. */
 function ProductCard(props: { product: PublicProduct; addons: PublicProduct[]; interval: "month" | "year" }) {
   const { product } = props;
+  const { t } = useTranslation("billing");
+  const locale = usePageLocale();
   const price = product.prices.find((p) => p.interval === props.interval) ?? product.prices[0] ?? null;
   const titleId = `product-${product.key}-title`;
   return (
     <article className="card" aria-labelledby={titleId}>
       <h2 id={titleId}>{product.name}</h2>
       <p className="muted">{product.description}</p>
-      {product.addonOf ? <p>An add-on for {product.addonOf.name}.</p> : null}
+      {product.addonOf ? <p>{t("pricing.addonOf", { name: product.addonOf.name })}</p> : null}
       {price ? (
         <p className="price-big" data-testid={`${product.key}-total`}>
-          {formatMoney(price.unitAmount, price.currency)} <span className="muted">{price.interval ? `/ ${price.interval}` : "once"}</span>
+          {formatMoney(price.unitAmount, price.currency, locale)}{" "}
+          <span className="muted">{price.interval ? perLabel(price.interval, t) : t("pricing.once")}</span>
         </p>
       ) : null}
       <Grants product={product} price={price} />
       {product.addonOf ? (
-        <p className="muted">
-          Owners and admins add it to a live {product.addonOf.name} subscription on their organisation&apos;s billing page.
-        </p>
+        <p className="muted">{t("pricing.addonHint", { name: product.addonOf.name })}</p>
       ) : (
         <Form method="post">
           <input type="hidden" name="product" value={product.key} />
           <input type="hidden" name="interval" value={price?.interval ?? "month"} />
           <input type="hidden" name="seats" value={price?.minSeats ?? 1} />
-          <SubmitButton pendingLabel="Starting checkout...">{ctaOf(product)}</SubmitButton>
+          <SubmitButton pendingLabel={t("pricing.starting")}>{ctaOf(product, t)}</SubmitButton>
         </Form>
       )}
       <Addons base={product} addons={props.addons} interval={props.interval} />
@@ -235,6 +257,7 @@ function ProductCard(props: { product: PublicProduct; addons: PublicProduct[]; i
 // Every published product from the catalog (data, ADR 018): seat plans with their slider, anything
 // else with its price; add-ons inside the card of the product they are sold on top of.
 export default function Pricing() {
+  const { t } = useTranslation("billing");
   const { products } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const [interval, setBillingInterval] = useState<"month" | "year">(params.get("interval") === "year" ? "year" : "month");
@@ -248,7 +271,7 @@ export default function Pricing() {
   const intervals = new Set(products.filter((p) => p.kind === "subscription").flatMap((p) => p.prices.map((x) => x.interval)));
   return (
     <>
-      <h1>Pricing</h1>
+      <h1>{t("pricing.title")}</h1>
       {intervals.has("month") && intervals.has("year") ? <IntervalSwitch value={interval} onChange={setBillingInterval} /> : null}
       <div className="pricing-grid">
         {cards.map((p) =>
@@ -259,7 +282,7 @@ export default function Pricing() {
           ),
         )}
       </div>
-      {products.length === 0 ? <p>No products are on sale right now.</p> : null}
+      {products.length === 0 ? <p>{t("pricing.none")}</p> : null}
     </>
   );
 }

@@ -1,6 +1,9 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
 import { getPublicRoadmap } from "../domain/roadmaps/roadmaps.server";
+
+export const handle = { i18n: ["orgs"] };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.title}` : "Roadmap" }];
 
@@ -13,6 +16,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 }
 
 export default function PublicRoadmap() {
+  const { t } = useTranslation("orgs");
   const roadmap = useLoaderData<typeof loader>();
   return (
     <>
@@ -20,7 +24,7 @@ export default function PublicRoadmap() {
       <div className="pricing-grid">
         {(["now", "next", "later"] as const).map((c) => (
           <section className="card" key={c} aria-labelledby={`col-${c}`}>
-            <h2 id={`col-${c}`}>{c === "now" ? "Now" : c === "next" ? "Next" : "Later"}</h2>
+            <h2 id={`col-${c}`}>{t(`publicRoadmap.${c}`)}</h2>
             <ul>
               {roadmap.items
                 .filter((i) => i.column === c)

@@ -1,5 +1,5 @@
 import { type Page } from "playwright-core";
-import { expect, test } from "vitest";
+import { expect, inject, test } from "vitest";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, browserForFile, hydrated, PASSWORD, screenshot, signUp, uniqueEmail } from "./browser";
 
@@ -61,6 +61,44 @@ test("a visitor whose browser asks for Swedish sees Swedish at once, switches to
   await context.close();
 });
 
+test("a Swedish visitor sees Swedish pricing in Swedish money, switches to French pricing in the footer, and axe stays clean in all three", async () => {
+  const context = await browser().newContext({ locale: "sv-SE" });
+  const page = await context.newPage();
+  const response = await page.goto(`${appUrl()}/pricing`);
+  const html = await response!.text();
+  expect(html).toContain('<html lang="sv"');
+  expect(html).toContain("<title>Priser · Gatehouse</title>");
+  await hydrated(page);
+  await page.getByRole("heading", { name: "Priser", level: 1 }).waitFor();
+  // 5 x 35 €, the amount before the sign (sv-SE puts a no-break space between them).
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^175\s€ \/ månad$/);
+  await page.getByLabel(/Licensplatser/).fill("60");
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^1\s500\s€ \/ månad$/);
+  await page.getByLabel("Årsvis (2 månader gratis)").check();
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^15\s000\s€ \/ år$/);
+  await page.getByRole("button", { name: "Uppgradera till Organization" }).waitFor();
+  await expectNoSeriousViolations(page, "pricing (sv)");
+  await screenshot(page, "i18n-pricing-sv");
+
+  await page.getByTestId("language-fr").click();
+  await page.getByRole("heading", { name: "Tarifs", level: 1 }).waitFor();
+  expect(await lang(page)).toBe("fr");
+  expect(new URL(page.url()).pathname).toBe("/pricing");
+  await hydrated(page);
+  // The switch keeps the page's choices (60 seats, yearly), now in French money.
+  expect(await page.getByTestId("organization-total").textContent()).toMatch(/^15\s000\s€ \/ an$/);
+  await page.getByRole("button", { name: "Passer à Organization" }).waitFor();
+  await page.getByText("Prix par siège, selon la taille de l'équipe").first().waitFor();
+  await expectNoSeriousViolations(page, "pricing (fr)");
+  await screenshot(page, "i18n-pricing-fr");
+
+  await page.getByTestId("language-en").click();
+  await page.getByRole("heading", { name: "Pricing", level: 1 }).waitFor();
+  expect(await page.getByTestId("organization-total").textContent()).toBe("€15,000 / year");
+  await expectNoSeriousViolations(page, "pricing (en)");
+  await context.close();
+});
+
 test("without JavaScript the footer's switcher still works", async () => {
   const context = await browser().newContext({ javaScriptEnabled: false, locale: "en-GB" });
   const page = await context.newPage();
@@ -102,13 +140,16 @@ test("the converted pages fit a 390 px phone without sideways scrolling, in all 
   for (const locale of ["en", "sv", "fr"]) {
     const context = await browser().newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    for (const path of ["/", "/login", "/signup", "/forgot-password", "/reset-password?token=" + "a".repeat(43)]) {
+    for (const path of ["/", "/pricing", "/login", "/signup", "/forgot-password", "/reset-password?token=" + "a".repeat(43)]) {
       await page.goto(`${appUrl()}${path}`);
       await hydrated(page);
       expect(await lang(page)).toBe(locale);
       expect(await overflowing(page), `${locale} ${path}`).toEqual([]);
     }
     await screenshot(page, `i18n-phone-reset-${locale}`);
+    await page.goto(`${appUrl()}/pricing`);
+    await hydrated(page);
+    await screenshot(page, `i18n-phone-pricing-${locale}`);
     // The form in whatever language the page is in: fields by name, the button by type.
     await page.goto(`${appUrl()}/signup`);
     await hydrated(page);
@@ -125,6 +166,79 @@ test("the converted pages fit a 390 px phone without sideways scrolling, in all 
     await page.goto(`${appUrl()}/account`);
     await hydrated(page);
     await screenshot(page, `i18n-phone-account-${locale}`);
+    await context.close();
+  }
+});
+
+/** Each language's words for buying Organization seats through the pricing page and the local Stripe emulator. */
+const BUY = {
+  sv: {
+    seats: /Licensplatser/,
+    cta: "Uppgradera till Organization",
+    org: "Organisationens namn",
+    pay: "Fortsätt till betalning",
+    confirmed: "Betalningen är bekräftad",
+    dashboard: "Gå till din översikt",
+    why: "Därför har du tillgång",
+    members: "Medlemmar",
+    seatsTitle: "Licensplatser",
+  },
+  fr: {
+    seats: /Sièges/,
+    cta: "Passer à Organization",
+    org: "Nom de l'organisation",
+    pay: "Continuer vers le paiement",
+    confirmed: "Paiement confirmé",
+    dashboard: "Aller au tableau de bord",
+    why: "Pourquoi vous avez accès",
+    members: "Membres",
+    seatsTitle: "Sièges",
+  },
+} as const;
+
+test("a bought plan's checkout return, dashboard and members pages fit a 390 px phone in Swedish and French", async () => {
+  for (const locale of ["sv", "fr"] as const) {
+    const words = BUY[locale];
+    const context = await browser().newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${appUrl()}/signup`);
+    await hydrated(page);
+    await page.locator('input[name="email"]').fill(uniqueEmail(`e2e-phone-buyer-${locale}`));
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.locator('main button[type="submit"]').click();
+    await page.waitForURL(/\/dashboard$/);
+
+    await page.goto(`${appUrl()}/pricing`);
+    await hydrated(page);
+    await page.getByLabel(words.seats).fill("3");
+    await page.getByRole("button", { name: words.cta }).click();
+    await page.waitForURL(/\/checkout\/start/);
+    await hydrated(page);
+    expect(await overflowing(page), `${locale} /checkout/start`).toEqual([]);
+    await page.getByLabel(words.org).fill(`Telefon ${locale} ${Date.now().toString(36)}`);
+    await page.getByRole("button", { name: words.pay }).click();
+    await page.waitForURL((url) => url.href.startsWith(inject("stripeUrl")));
+    await page.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.getByRole("heading", { name: words.confirmed }).waitFor({ timeout: 30_000 });
+    expect(await lang(page)).toBe(locale);
+    expect(await overflowing(page), `${locale} /checkout/return`).toEqual([]);
+    await expectNoSeriousViolations(page, `checkout return (${locale})`);
+    await screenshot(page, `i18n-phone-checkout-return-${locale}`);
+
+    await page.getByRole("link", { name: words.dashboard }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByRole("heading", { name: words.why }).waitFor();
+    expect(await page.getByTestId("plan-organization").textContent()).toContain("1 / 3");
+    expect(await overflowing(page), `${locale} /dashboard`).toEqual([]);
+    await expectNoSeriousViolations(page, `dashboard (${locale})`);
+    await screenshot(page, `i18n-phone-dashboard-${locale}`);
+
+    await page.getByRole("link", { name: words.members, exact: true }).click();
+    await page.waitForURL(/\/members$/);
+    await page.getByRole("heading", { name: words.seatsTitle, exact: true }).waitFor();
+    await hydrated(page);
+    expect(await overflowing(page), `${locale} members`).toEqual([]);
+    await screenshot(page, `i18n-phone-members-${locale}`);
     await context.close();
   }
 });

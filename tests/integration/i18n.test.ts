@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { resources } from "../../app/i18n/resources.server";
 import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent } from "../factories/http";
-import { PRICE, stripe } from "../factories/billing";
+import { PRICE, startCheckout, stripe } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
 
 // Languages (ADR 023): the locale is the saved choice, then the `lang` cookie, then Accept-Language,
@@ -148,17 +148,28 @@ const rawKeys = (() => {
       else out.push(`${ns}:${k}`);
     }
   };
-  for (const ns of ["common", "auth", "account", "orgs"]) walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
+  for (const ns of ["common", "auth", "account", "orgs", "billing"])
+    walk(ns, (resources.en as Record<string, Record<string, unknown>>)[ns]!, "");
   return out;
 })();
 
 test("no converted page shows a raw translation key, in Swedish or French", async () => {
   expect(rawKeys.length).toBeGreaterThan(50);
   const { agent: signedIn } = await signedInAgent();
-  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "Göteborgs Data AB" });
+  const { owner, tenant, intentId } = await provisionedTenant({ seats: 1, name: "Göteborgs Data AB" });
+  const open = await startCheckout(signedIn, { priceId: PRICE.pro, quantity: 2, organizationName: "Lyon Ouvert" });
+  const canceled = await startCheckout(signedIn, { priceId: PRICE.pro, quantity: 2, organizationName: "Lyon Annulé" });
   const pages: [Agent, string][] = [
     [owner.agent, `/org/${tenant.slug}/members`],
+    [owner.agent, "/dashboard"],
+    [owner.agent, `/org/${tenant.slug}/billing`],
+    [owner.agent, `/checkout/return?intent=${intentId}`],
+    [signedIn, "/dashboard"],
+    [signedIn, "/checkout/start?plan=organization&seats=5"],
+    [signedIn, `/checkout/return?intent=${open.intentId}`],
+    [signedIn, `/checkout/cancel?intent=${canceled.intentId}`],
     [agent(), "/"],
+    [agent(), "/pricing"],
     [agent(), "/login"],
     [agent(), "/signup"],
     [agent(), "/forgot-password"],
@@ -178,6 +189,40 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
       for (const key of rawKeys) expect(text.includes(key), `${lang} ${path} shows ${key}`).toBe(false);
     }
   }
+});
+
+test("pricing, checkout and the dashboard speak Swedish and French, with the money and dates of the language", async () => {
+  const sv = visibleText(await page(agent(), "/pricing", { "Accept-Language": "sv" }));
+  expect(sv).toContain("Priser");
+  expect(sv).toContain("175 € / månad"); // 5 Organization seats at 35 € (visibleText folds the no-break space)
+  expect(sv).toContain("Uppgradera till Organization");
+  const fr = visibleText(await page(agent(), "/pricing", { "Accept-Language": "fr" }));
+  expect(fr).toContain("Tarifs");
+  expect(fr).toMatch(/175\s€ \/ mois/);
+  expect(fr).toContain("35 € par siège et par mois");
+  const en = visibleText(await page(agent(), "/pricing"));
+  expect(en).toContain("€175 / month");
+
+  const {
+    owner,
+    intentId,
+    tenant: { slug },
+  } = await provisionedTenant({ seats: 2, name: "Göteborgs Data AB" });
+  const confirmed = visibleText(await page(owner.agent, `/checkout/return?intent=${intentId}`, { "Accept-Language": "sv" }));
+  expect(confirmed).toContain("Betalningen är bekräftad");
+  expect(confirmed).toContain("Organization är upplåst för Göteborgs Data AB med 2 licensplatser.");
+  const dashboard = visibleText(await page(owner.agent, "/dashboard", { "Accept-Language": "fr" }));
+  expect(dashboard).toContain("Pourquoi vous avez accès");
+  expect(dashboard).toContain("Organization : oui. Vous êtes membre de Göteborgs Data AB");
+  expect(dashboard).toContain("qui dispose de Organization grâce à un abonnement payant (depuis le");
+  // "depuis le 2 déc. 2026": French months, not en-GB's.
+  const since = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(Date.now());
+  expect(dashboard).toContain(`(depuis le ${since}`);
+  expect(visibleText(await page(owner.agent, "/dashboard"))).toContain("Organization: yes. You are a member of Göteborgs Data AB");
+  const billing = visibleText(await page(owner.agent, `/org/${slug}/billing`, { "Accept-Language": "fr" }));
+  expect(billing).toContain("Göteborgs Data AB : facturation et sièges");
+  expect(billing).toContain("2 sièges à 35 € par siège et par mois, 1 attribués.");
+  expect(visibleText(await page(owner.agent, `/org/${slug}/billing`))).toContain("2 seats at €35 per seat per month, 1 assigned.");
 });
 
 test("the members page speaks the French team's words for a full organisation", async () => {
