@@ -214,14 +214,14 @@ test("pricing, checkout and the dashboard speak Swedish and French, with the mon
   const dashboard = visibleText(await page(owner.agent, "/dashboard", { "Accept-Language": "fr" }));
   expect(dashboard).toContain("Pourquoi vous avez accès");
   expect(dashboard).toContain("Organization : oui. Vous êtes membre de Göteborgs Data AB");
-  expect(dashboard).toContain("qui dispose de Organization grâce à un abonnement payant (depuis le");
+  expect(dashboard).toContain("qui dispose de l’offre Organization grâce à un abonnement payant (depuis le");
   // "depuis le 2 déc. 2026": French months, not en-GB's.
   const since = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(Date.now());
   expect(dashboard).toContain(`(depuis le ${since}`);
   expect(visibleText(await page(owner.agent, "/dashboard"))).toContain("Organization: yes. You are a member of Göteborgs Data AB");
   const billing = visibleText(await page(owner.agent, `/org/${slug}/billing`, { "Accept-Language": "fr" }));
   expect(billing).toContain("Göteborgs Data AB : facturation et sièges");
-  expect(billing).toContain("2 sièges à 35 € par siège et par mois, 1 attribués.");
+  expect(billing).toContain("2 sièges à 35 € par siège et par mois ; sièges attribués : 1.");
   expect(visibleText(await page(owner.agent, `/org/${slug}/billing`))).toContain("2 seats at €35 per seat per month, 1 assigned.");
 });
 
