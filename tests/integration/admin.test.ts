@@ -615,3 +615,53 @@ test("audit log filters by tenant, actor and action; the funnel counts events pe
   expect(after[2]).toBe(await stored("checkout_success"));
   expect(after[2]).toBeGreaterThanOrEqual(1); // the world's purchases
 });
+
+test("a single feature granted for a period reaches the tenant at once, audited with its reason; its revoke takes it away, audited; bad input changes nothing", async () => {
+  const org = await provisionedTenant({ seats: 2, name: "Feature Grant Co" });
+  const { admin } = await world();
+  const uploads = async () =>
+    (
+      (await (await org.owner.agent.fetch("/api/me")).json()) as {
+        access: { features: Record<string, { granted: boolean; via: unknown }> };
+      }
+    ).access.features["uploads.pro"];
+  // The PRO tier grants no uploads.
+  expect((await uploads())?.granted ?? false).toBe(false);
+  const featureId = (await env.DB.prepare("SELECT id FROM features WHERE key = 'uploads.pro'").first<{ id: string }>())!.id;
+
+  const before = await maxAuditId();
+  const refused = await admin.agent.fetch(
+    `/admin/tenants/${org.tenant.id}`,
+    form({ intent: "grant_feature", featureId: "no-such-feature", days: "30", limit: "", reason: "Pilot uploads" }),
+  );
+  expect(refused.status).toBeGreaterThanOrEqual(400);
+  expect(refused.status).toBeLessThan(500);
+  expect(await auditRows("id > ?", before)).toEqual([]);
+
+  const granted = await admin.agent.fetch(
+    `/admin/tenants/${org.tenant.id}`,
+    form({ intent: "grant_feature", featureId, days: "30", limit: "", reason: "Pilot uploads for a school" }),
+  );
+  expect(granted.status).toBe(200);
+  expect((await uploads())?.granted).toBe(true);
+  const [audit, ...more] = await auditRows("id > ?", before);
+  expect(more).toEqual([]);
+  expect(audit).toMatchObject({
+    action: "feature.granted",
+    actor_id: admin.user.id,
+    tenant_id: org.tenant.id,
+    reason: "Pilot uploads for a school",
+  });
+  expect(JSON.parse(audit!.after as string)).toMatchObject({ feature: "uploads.pro" });
+
+  const mid = await maxAuditId();
+  const revoked = await admin.agent.fetch(
+    `/admin/tenants/${org.tenant.id}`,
+    form({ intent: "revoke_feature", grantId: audit!.target_id as string, reason: "Pilot over" }),
+  );
+  expect(revoked.status).toBe(200);
+  expect((await uploads())?.granted ?? false).toBe(false);
+  expect(await auditRows("id > ?", mid)).toEqual([
+    expect.objectContaining({ action: "feature.revoked", tenant_id: org.tenant.id, target_id: audit!.target_id, reason: "Pilot over" }),
+  ]);
+});
