@@ -179,11 +179,6 @@ export default function App() {
   const { i18n } = useTranslation();
   // A new choice (the switcher's redirect reloads the root loader) switches the browser's i18next too.
   useChangeLanguage(locale);
-  // Set once React has hydrated the page: until then a click can land on server HTML with no
-  // handlers. Browser tests wait for it (tests/e2e/browser.ts) instead of for network silence.
-  useEffect(() => {
-    document.documentElement.dataset.hydrated = "true";
-  }, []);
   // The language's other pages' words, fetched after hydration, so later navigations need not wait for them.
   useEffect(() => {
     void i18n.loadNamespaces(NAMESPACES.filter((ns) => ns !== "email"));
