@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { asNewClient } from "../support/client-address";
 import { outboxLinks } from "../support/outbox";
 import { repoRoot } from "../support/wrangler";
@@ -59,12 +59,23 @@ export const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(
  * Every context and page is a different person, so each gets its own client address (the app
  * rate-limits per CF-Connecting-IP, ADR 010), as distinct browsers on the internet would have.
  */
-function asDistinctClients(browser: Browser): Browser {
+function asDistinctClients(browser: Browser, pageErrors: string[]): Browser {
+  const watch = (page: Page) => page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${String(e)}`));
   return new Proxy(browser, {
     get(target, prop, receiver) {
-      if (prop === "newContext" || prop === "newPage") {
-        return (opts: BrowserContextOptions = {}) =>
-          target[prop]({ ...opts, extraHTTPHeaders: { ...asNewClient(), ...opts.extraHTTPHeaders } });
+      if (prop === "newContext") {
+        return async (opts: BrowserContextOptions = {}) => {
+          const context = await target.newContext({ ...opts, extraHTTPHeaders: { ...asNewClient(), ...opts.extraHTTPHeaders } });
+          context.on("page", watch);
+          return context;
+        };
+      }
+      if (prop === "newPage") {
+        return async (opts: BrowserContextOptions = {}) => {
+          const page = await target.newPage({ ...opts, extraHTTPHeaders: { ...asNewClient(), ...opts.extraHTTPHeaders } });
+          watch(page);
+          return page;
+        };
       }
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -72,11 +83,18 @@ function asDistinctClients(browser: Browser): Browser {
   });
 }
 
-/** One browser per test file, launched before its tests and closed after them. */
+/**
+ * One browser per test file, launched before its tests and closed after them. An uncaught error in
+ * any of its pages (a React error, a failed hydration) fails the test that was running.
+ */
 export function browserForFile(): () => Browser {
   let browser: Browser | undefined;
+  const pageErrors: string[] = [];
   beforeAll(async () => {
-    browser = asDistinctClients(await launchBrowser());
+    browser = asDistinctClients(await launchBrowser(), pageErrors);
+  });
+  afterEach(() => {
+    expect(pageErrors.splice(0), "uncaught errors in the test's pages").toEqual([]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -87,7 +105,7 @@ export function browserForFile(): () => Browser {
   };
 }
 
-/** Waits until React has hydrated the page (app/root.tsx marks <html data-hydrated>). */
+/** Waits until React has hydrated the page (app/components/hydration.client.tsx marks <html data-hydrated>). */
 export async function hydrated(page: Page): Promise<void> {
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
