@@ -170,7 +170,7 @@ export default function RoadmapEditor() {
               t={t}
               i18nKey="roadmap.liveAt"
               values={{ path: `/r/${tenant.slug}` }}
-              components={{ link: <Link to={`/r/${tenant.slug}`} /> }}
+              components={{ public: <Link to={`/r/${tenant.slug}`} /> }}
             />
           </p>
         ) : null}

@@ -331,6 +331,11 @@ test("the roadmap and software pages speak Swedish and French, and English stays
   const en = visibleText(await page(owner.agent, `/org/${tenant.slug}/roadmap`));
   expect(en).toContain("Lycée Numérique roadmap");
   expect(en).toContain("Make roadmap live: off");
+  // Published: the public page's link wraps its address (a tag named like an HTML void element would not).
+  expect((await post(owner.agent, `/org/${tenant.slug}/roadmap`, { intent: "publish", published: "true" }, "fr")).status).toBe(200);
+  const live = (await page(owner.agent, `/org/${tenant.slug}/roadmap`, { "Accept-Language": "fr" })).replace(/<!-- -->/g, "");
+  expect(live).toMatch(new RegExp(`En ligne sur <a [^>]*href="/r/${tenant.slug}">/r/${tenant.slug}</a>`));
+  expect(visibleText(live)).toContain("Publier la feuille de route : activé");
 
   const software = await page(owner.agent, `/org/${tenant.slug}/software`, { "Accept-Language": "fr" });
   expect(software).toContain("<title>Logiciels · Gatehouse</title>");
