@@ -2,6 +2,7 @@ import { type FieldMetadata, getInputProps, type SubmissionResult } from "@confo
 import { type InputHTMLAttributes, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { translateMessage } from "../i18n/messages";
+import { type MessageI18n } from "../domain/errors";
 
 type FieldProps = {
   meta: FieldMetadata<string>;
@@ -61,7 +62,13 @@ export function NewPasswordFields(props: { password: FieldMetadata<string>; conf
 }
 
 /** What a form action answers (runAction): the outcome, and conform's reply for useForm's `lastResult`. */
-export type FormResult = { ok: boolean; message: string; fieldErrors?: Record<string, string[]>; submission?: SubmissionResult<string[]> };
+export type FormResult = {
+  ok: boolean;
+  message: string;
+  i18n?: MessageI18n;
+  fieldErrors?: Record<string, string[]>;
+  submission?: SubmissionResult<string[]>;
+};
 
 /** The outcome of a form post, announced to screen readers; `children` follow the message. */
 export function FormMessage({
@@ -69,7 +76,7 @@ export function FormMessage({
   children,
   testId,
 }: {
-  result: Pick<FormResult, "ok" | "message"> | undefined | null;
+  result: Pick<FormResult, "ok" | "message" | "i18n"> | undefined | null;
   children?: ReactNode;
   testId?: string;
 }) {
@@ -77,7 +84,7 @@ export function FormMessage({
   if (!result) return null;
   return (
     <p className={result.ok ? "notice" : "form-error"} role={result.ok ? "status" : "alert"} data-testid={testId}>
-      {translateMessage(t, result.message)}
+      {translateMessage(t, result.message, result.i18n)}
       {children}
     </p>
   );

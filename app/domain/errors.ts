@@ -1,17 +1,26 @@
 // Domain failures carry an HTTP status so one boundary helper can turn them into a Response.
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * A message that carries values (ADR 024): `key` is its English template in the messages catalog
+ * (`{{count}}`, `{{plan}}`...), `values` fill it in. The error's `message` stays the English text, so
+ * JSON clients and logs read what they always read.
+ */
+export type MessageI18n = { key: string; values: Record<string, string | number> };
+
 export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details?: { fieldErrors?: FieldErrors } & Record<string, unknown>;
+  readonly i18n?: MessageI18n;
 
-  constructor(opts: { code: string; status: number; message: string; details?: AppError["details"] }) {
+  constructor(opts: { code: string; status: number; message: string; details?: AppError["details"]; i18n?: MessageI18n }) {
     super(opts.message);
     this.name = "AppError";
     this.code = opts.code;
     this.status = opts.status;
     this.details = opts.details;
+    if (opts.i18n) this.i18n = opts.i18n;
   }
 }
 
@@ -23,8 +32,8 @@ export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
 
 export const notFound = (message: string) => new AppError({ code: "not_found", status: 404, message });
 
-export const conflict = (code: string, message: string, details?: AppError["details"]) =>
-  new AppError({ code, status: 409, message, details });
+export const conflict = (code: string, message: string, details?: AppError["details"], i18n?: MessageI18n) =>
+  new AppError({ code, status: 409, message, details, i18n });
 
 /** Stripe could not be reached or failed on its side: a 502 the buyer can retry, never a 500. */
 export const paymentProviderUnavailable = () =>
@@ -43,7 +52,7 @@ export const paymentProviderRejected = (reason: string) =>
   });
 
 /** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */
-export const forbidden = (message: string) => new AppError({ code: "no_access", status: 403, message });
+export const forbidden = (message: string, i18n?: MessageI18n) => new AppError({ code: "no_access", status: 403, message, i18n });
 
 // By shape as well as by class: the Worker entry and load context are one module graph and the
 // Remix server build another (under vitest-pool-workers they are two copies of this class), so an

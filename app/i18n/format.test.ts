@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { formatDate, formatMoney, formatNumber } from "./format";
+import { formatBytes, formatDate, formatMoney, formatNumber } from "./format";
 
 // Intl separates with (narrow) no-break spaces; compare with plain ones.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
@@ -25,4 +25,14 @@ test("numbers group by the language's rule", () => {
   expect(formatNumber(12345, "en")).toBe("12,345");
   expect(plain(formatNumber(12345, "sv"))).toBe("12 345");
   expect(plain(formatNumber(12345, "fr"))).toBe("12 345");
+});
+
+test("file sizes use the language's decimal mark and units", () => {
+  expect(formatBytes(1000, "en")).toBe("1000 B");
+  expect(formatBytes(5017, "en")).toBe("4.9 KB");
+  expect(formatBytes(12.3 * 1024 * 1024, "en")).toBe("12.3 MB");
+  expect(formatBytes(5017, "sv")).toBe("4,9 kB");
+  expect(formatBytes(1000, "fr")).toBe("1000 o");
+  expect(formatBytes(5017, "fr")).toBe("4,9 Ko");
+  expect(formatBytes(12.3 * 1024 * 1024, "fr")).toBe("12,3 Mo");
 });

@@ -20,3 +20,13 @@ export function formatNumber(value: number, locale: Locale): string {
 export function formatDate(ms: number, locale: Locale, month: "short" | "long" = "short"): string {
   return new Intl.DateTimeFormat(INTL_LOCALES[locale], { day: "numeric", month, year: "numeric", timeZone: "UTC" }).format(ms);
 }
+
+const BYTE_UNITS: Record<Locale, [string, string, string]> = { en: ["B", "KB", "MB"], sv: ["B", "kB", "MB"], fr: ["o", "Ko", "Mo"] };
+
+/** A file size: 512 B, 4.9 KB, 12.3 MB in English; 4,9 kB in Swedish; 512 o, 4,9 Ko, 12,3 Mo in French (1 KB = 1024 bytes). */
+export function formatBytes(n: number, locale: Locale): string {
+  const [b, kb, mb] = BYTE_UNITS[locale];
+  if (n < 1024) return `${n} ${b}`;
+  const one = new Intl.NumberFormat(INTL_LOCALES[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return n < 1024 * 1024 ? `${one.format(n / 1024)} ${kb}` : `${one.format(n / 1024 / 1024)} ${mb}`;
+}

@@ -63,11 +63,14 @@ export default function CheckoutReturn() {
           <Trans
             t={t}
             i18nKey={intent.product.seatBased ? "checkoutReturn.unlockedSeats" : "checkoutReturn.unlocked"}
+            count={intent.quantity}
             values={{ product: intent.product.name, organisation: intent.tenant?.name ?? "", seats: intent.quantity }}
             components={{ strong: <strong /> }}
           />
         </p>
-        {intent.trial ? <p>{t("checkoutReturn.trial", { days: intent.trial.days, product: intent.trial.productName })}</p> : null}
+        {intent.trial ? (
+          <p>{t("checkoutReturn.trial", { count: intent.trial.days, days: intent.trial.days, product: intent.trial.productName })}</p>
+        ) : null}
         <Link to="/dashboard" className="button">
           {t("checkoutReturn.dashboard")}
         </Link>

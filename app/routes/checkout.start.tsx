@@ -98,7 +98,7 @@ export default function CheckoutStart() {
   useEffect(() => setHydrated(true), []);
   const [uiMode, setUiMode] = useState<"hosted" | "embedded">("hosted");
   const per = t(price.interval === "month" ? "checkout.perMonth" : price.interval === "year" ? "checkout.perYear" : "checkout.once");
-  const seatLine = product.seatBased ? t("checkout.seatLine", { tier: price.tier, seats }) : "";
+  const seatLine = product.seatBased ? t("checkout.seatLine", { count: seats, tier: price.tier, seats }) : "";
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     form.onSubmit(event);

@@ -338,7 +338,8 @@ export default function Dashboard() {
             {tenant.status === "pending" ? <p className="muted">{t("dashboard.pendingApproval")}</p> : null}
             {tenant.status === "active" && tenant.seats.compliance === "over_limit" ? (
               <p className="banner-warning" role="alert" data-testid="compliance">
-                {t(tenant.seats.licensed === 1 ? "dashboard.overLicenceOne" : "dashboard.overLicence", {
+                {t("dashboard.overLicence", {
+                  count: tenant.seats.licensed,
                   observed: tenant.seats.observed,
                   licensed: tenant.seats.licensed,
                 })}{" "}

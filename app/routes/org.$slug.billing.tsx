@@ -175,7 +175,8 @@ export default function Billing() {
         </p>
         {plan.compliance === "over_limit" ? (
           <p className="banner-warning" role="alert">
-            {t(plan.quantity === 1 ? "orgBilling.overLicenceOne" : "orgBilling.overLicence", {
+            {t("orgBilling.overLicence", {
+              count: plan.quantity,
               assigned: plan.assigned,
               paid: plan.quantity,
               excess: plan.assigned - plan.quantity,

@@ -151,13 +151,15 @@ export default function Members() {
           <Trans
             t={t}
             i18nKey={seats.entitlementId ? "members.seatCount" : "members.seatCountNoPlan"}
-            values={{ used: seats.used, licensed: seats.licensed, free: seats.free }}
+            count={seats.licensed}
+            values={{ used: seats.used, licensed: seats.licensed, free: t("members.free", { count: seats.free }) }}
             components={{ strong: <strong /> }}
           />
         </p>
         {over ? (
           <p className="banner-warning" role="alert" data-testid="compliance">
-            {t(seats.licensed === 1 ? "members.overLicenceOne" : "members.overLicence", {
+            {t("members.overLicence", {
+              count: seats.licensed,
               used: seats.used,
               licensed: seats.licensed,
               excess: seats.used - seats.licensed,

@@ -20,8 +20,13 @@ import { SESSION_USER } from "../infra/d1/page-read.server";
 import { runIntentAction } from "../infra/http/action-result.server";
 import { FieldError, type FormResult } from "../components/field";
 import { SubmitButton } from "../components/submit-button";
+import { Trans, useTranslation } from "react-i18next";
+import { translateMessage } from "../i18n/messages";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Roadmap · Gatehouse" }];
+export const handle = { i18n: ["orgs"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
   const { user } = await requireSession(context, request);
@@ -65,7 +70,16 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context.db,
   );
   const { published, items } = roadmapFromRows(rows[1]!);
-  return { tenant, canPublish, tenantLive, switchedOff, upgrade, published, items };
+  return {
+    tenant,
+    canPublish,
+    tenantLive,
+    switchedOff,
+    upgrade,
+    published,
+    items,
+    title: await pageTitle(context, "orgs:roadmap.title"),
+  };
 }
 
 const Intent = z.discriminatedUnion("intent", [
@@ -76,7 +90,14 @@ const Intent = z.discriminatedUnion("intent", [
 ]);
 
 const PUBLISH = "roadmap.publish";
-const notLive = (product: { name: string } | null) => `Publishing a roadmap needs a live ${product?.name ?? "paid"} plan.`;
+// The refusal names the plan that would grant publishing; its template and values let the page say it in its language.
+const notLive = (product: { name: string } | null) =>
+  product
+    ? forbidden(`Publishing a roadmap needs a live ${product.name} plan.`, {
+        key: "Publishing a roadmap needs a live {{plan}} plan.",
+        values: { plan: product.name },
+      })
+    : forbidden("Publishing a roadmap needs a live paid plan.");
 
 // Members edit; making the roadmap live is an organisation-level action (an owner or admin, the
 // tenant's live entitlement granting roadmap.publish, no seat needed), checked here whatever the form says.
@@ -100,13 +121,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         case "publish":
           if (input.published === "true" && !canPublish) {
             const reason = publish?.reason ?? "no_entitlement";
-            throw forbidden(
-              reason === "switched_off"
-                ? switchedOffMessage("Publishing")
-                : reason === "needs_manager"
-                  ? "Only owners and admins publish the roadmap."
-                  : notLive(upgrade),
-            );
+            throw reason === "switched_off"
+              ? forbidden(switchedOffMessage("Publishing"))
+              : reason === "needs_manager"
+                ? forbidden("Only owners and admins publish the roadmap.")
+                : notLive(upgrade);
           }
           await setRoadmapPublished({ db: context.db, tenant, userId: user.id, published: input.published === "true", now });
           break;
@@ -116,13 +135,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   );
 }
 
-const COLUMNS = [
-  { key: "now", label: "Now" },
-  { key: "next", label: "Next" },
-  { key: "later", label: "Later" },
-] as const;
+const COLUMNS = ["now", "next", "later"] as const;
 
 export default function RoadmapEditor() {
+  const { t } = useTranslation("orgs");
   const { tenant, canPublish, tenantLive, switchedOff, upgrade, published, items } = useLoaderData<typeof loader>();
   const result = useActionData<FormResult & { intent?: string }>();
   const [addForm, add] = useForm<{ title: string; description: string; column: string }>({
@@ -132,32 +148,39 @@ export default function RoadmapEditor() {
   });
   const error = result && !result.ok ? result : null;
   const stopped = published && !tenantLive;
+  const values = { organisation: tenant.name, plan: upgrade?.name };
   const explanation = switchedOff
-    ? "Publishing is temporarily unavailable for everyone. Your plan is unchanged."
+    ? t("roadmap.why.switchedOff")
     : !tenantLive
       ? stopped
-        ? `Publishing stopped: ${tenant.name} no longer has an active ${upgrade?.name ?? "paid"} plan, so the public page is offline.`
+        ? t(upgrade ? "roadmap.why.stopped" : "roadmap.why.stoppedPaid", values)
         : upgrade
-          ? `Publishing a roadmap is part of the ${upgrade.name} plan, which ${tenant.name} does not have.`
-          : `Publishing a roadmap is not part of ${tenant.name}'s plan.`
-      : `Only owners and admins of ${tenant.name} publish its roadmap.`;
+          ? t("roadmap.why.upgrade", values)
+          : t("roadmap.why.notInPlan", values)
+      : t("roadmap.why.managersOnly", values);
+  const live = published && tenantLive;
   return (
     <>
-      <h1>{tenant.name} roadmap</h1>
+      <h1>{t("roadmap.heading", { organisation: tenant.name })}</h1>
       <section className="card" aria-labelledby="publish-title">
-        <h2 id="publish-title">Public page</h2>
-        {published && tenantLive ? (
+        <h2 id="publish-title">{t("roadmap.publicPage")}</h2>
+        {live ? (
           <p>
-            Live at <Link to={`/r/${tenant.slug}`}>/r/{tenant.slug}</Link>
+            <Trans
+              t={t}
+              i18nKey="roadmap.liveAt"
+              values={{ path: `/r/${tenant.slug}` }}
+              components={{ public: <Link to={`/r/${tenant.slug}`} /> }}
+            />
           </p>
         ) : null}
         <Form method="post">
           <input type="hidden" name="intent" value="publish" />
           <input type="hidden" name="published" value={published ? "false" : "true"} />
           <SubmitButton
-            pendingLabel="Make roadmap live: saving..."
+            pendingLabel={t("roadmap.publishSaving")}
             role="switch"
-            aria-checked={published && tenantLive}
+            aria-checked={live}
             aria-disabled={canPublish ? undefined : true}
             aria-describedby={canPublish ? undefined : "publish-explanation"}
             className={canPublish ? "button" : "button button-disabled"}
@@ -165,7 +188,7 @@ export default function RoadmapEditor() {
               if (!canPublish) e.preventDefault();
             }}
           >
-            Make roadmap live: {published && tenantLive ? "on" : "off"}
+            {t(live ? "roadmap.publishOn" : "roadmap.publishOff")}
           </SubmitButton>
         </Form>
         {canPublish ? null : (
@@ -174,8 +197,8 @@ export default function RoadmapEditor() {
             {tenantLive || !upgrade ? null : (
               <Form method="post" action="/pricing">
                 <input type="hidden" name="product" value={upgrade.key} />
-                <SubmitButton className="button button-secondary" pendingLabel="Working...">
-                  Upgrade {upgrade.name}
+                <SubmitButton className="button button-secondary" pendingLabel={t("roadmap.working")}>
+                  {t("roadmap.upgrade", { plan: upgrade.name })}
                 </SubmitButton>
               </Form>
             )}
@@ -183,27 +206,27 @@ export default function RoadmapEditor() {
         )}
         {error?.message ? (
           <p className="form-error" role="alert">
-            {error.message}
+            {translateMessage(t, error.message, error.i18n)}
           </p>
         ) : null}
       </section>
       <section className="card" aria-labelledby="items-title">
-        <h2 id="items-title">Items</h2>
+        <h2 id="items-title">{t("roadmap.items")}</h2>
         <div className="pricing-grid">
           {COLUMNS.map((c) => (
-            <div key={c.key}>
-              <h3>{c.label}</h3>
+            <div key={c}>
+              <h3>{t(`publicRoadmap.${c}`)}</h3>
               <ul>
                 {items
-                  .filter((i) => i.column === c.key)
+                  .filter((i) => i.column === c)
                   .map((i) => (
                     <li key={i.id}>
                       <strong>{i.title}</strong> {i.description ? <span className="muted">{i.description}</span> : null}
                       <Form method="post" className="inline-form">
                         <input type="hidden" name="intent" value="delete" />
                         <input type="hidden" name="itemId" value={i.id} />
-                        <button type="submit" className="link-button" aria-label={`Remove ${i.title}`}>
-                          Remove
+                        <button type="submit" className="link-button" aria-label={t("roadmap.removeItem", { title: i.title })}>
+                          {t("roadmap.remove")}
                         </button>
                       </Form>
                     </li>
@@ -215,27 +238,27 @@ export default function RoadmapEditor() {
         <Form method="post" {...getFormProps(addForm)}>
           <input type="hidden" name="intent" value="add" />
           <div className="field">
-            <label htmlFor={add.title.id}>Title</label>
+            <label htmlFor={add.title.id}>{t("roadmap.itemTitle")}</label>
             <input {...getInputProps(add.title, { type: "text" })} key={add.title.key} required maxLength={120} />
             <FieldError meta={add.title} />
           </div>
           <div className="field">
-            <label htmlFor={add.description.id}>Description</label>
+            <label htmlFor={add.description.id}>{t("roadmap.description")}</label>
             <input {...getInputProps(add.description, { type: "text" })} key={add.description.key} maxLength={2000} />
             <FieldError meta={add.description} />
           </div>
           <div className="field">
-            <label htmlFor={add.column.id}>Column</label>
+            <label htmlFor={add.column.id}>{t("roadmap.column")}</label>
             <select {...getSelectProps(add.column)} key={add.column.key}>
               {COLUMNS.map((c) => (
-                <option key={c.key} value={c.key}>
-                  {c.label}
+                <option key={c} value={c}>
+                  {t(`publicRoadmap.${c}`)}
                 </option>
               ))}
             </select>
             <FieldError meta={add.column} />
           </div>
-          <SubmitButton pendingLabel="Working...">Add item</SubmitButton>
+          <SubmitButton pendingLabel={t("roadmap.adding")}>{t("roadmap.add")}</SubmitButton>
         </Form>
       </section>
     </>

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { tenantSoftware } from "../domain/software/catalog.server";
 import { rotateLicenceToken } from "../domain/software/client-licences.server";
 import { proUpload, requireUploadTarget } from "../domain/software/publishing.server";
-import { formatBytes } from "../domain/software/rules";
 import { refuseDeclaredOversize, withUploadForm } from "../domain/software/upload-form.server";
 import { safeText } from "../domain/input";
 import { requireAccess, requireSession, requireTenantManager } from "../infra/auth/guards.server";
@@ -13,8 +12,15 @@ import { runAction } from "../infra/http/action-result.server";
 import { FieldError, FormMessage } from "../components/field";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { SubmitButton } from "../components/submit-button";
+import { Trans, useTranslation } from "react-i18next";
+import { formatBytes, formatNumber } from "../i18n/format";
+import { translateMessage } from "../i18n/messages";
+import { usePageLocale } from "../i18n/use-page-locale";
+import { pageTitle } from "../infra/i18n/locale.server";
 
-export const meta: MetaFunction = () => [{ title: "Software · Gatehouse" }];
+export const handle = { i18n: ["orgs"] };
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Owners and admins only: the client licence token, client compliance and Pro uploads.
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -26,7 +32,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     now: context.now(),
     ceiling: context.config.UPLOAD_MAX_BYTES,
   });
-  return { tenant, maxBytes: software.proUploads.maxBytes, ...software };
+  return { tenant, maxBytes: software.proUploads.maxBytes, ...software, title: await pageTitle(context, "orgs:software.title") };
 }
 
 const Upload = z.object({
@@ -47,21 +53,24 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const form = await readForm(request);
       parseWith(z.object({ intent: z.literal("rotate_token", { error: "Unknown action." }) }), form);
       const { token } = await rotateLicenceToken({ db: context.db, userId: user.id, tenant, now });
-      return { message: "New licence token created. Copy it now: it is shown only once.", token };
+      const { t } = await context.i18n();
+      return { message: t("orgs:software.tokenCreated"), token };
     }
     const access = await requireAccess(context, request);
     const target = await requireUploadTarget({ db: context.db, userId: user.id, tenantSlug: tenant.slug, now, ceiling, access });
     return withUploadForm(request, target.limit, async ({ fields, file }) => {
       const input = form.parse(fields, Upload);
       const v = await proUpload({ db: context.db, files: context.files, target, ...input, file, now });
-      return `Uploaded version ${v.version} (SHA-256 ${v.sha256}).`;
+      const { t } = await context.i18n();
+      return t("orgs:software.uploaded", { version: v.version, sha256: v.sha256 });
     });
   }, "Done.");
 }
 
-const mb = formatBytes;
-
 export default function TenantSoftware() {
+  const { t } = useTranslation("orgs");
+  const locale = usePageLocale();
+  const mb = (bytes: number) => formatBytes(bytes, locale);
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const canUpload = d.proUploads.pro && d.proUploads.enabled;
@@ -72,50 +81,56 @@ export default function TenantSoftware() {
   return (
     <main className="stack">
       <p>
-        <Link to="/dashboard">← Dashboard</Link>
+        <Link to="/dashboard">← {t("common:nav.dashboard")}</Link>
       </p>
-      <h1>{d.tenant.name}: software</h1>
+      <h1>{t("software.heading", { organisation: d.tenant.name })}</h1>
       <FormMessage result={result} />
 
       <section className="card" aria-labelledby="clients">
-        <h2 id="clients">Licensed clients</h2>
+        <h2 id="clients">{t("software.clientsTitle")}</h2>
         <p>
-          <strong data-testid="clients-observed">{d.clients.observed}</strong> clients observed in the last 30 days of{" "}
-          <strong data-testid="clients-licensed">{d.clients.licensed}</strong> licensed ·{" "}
-          {d.clients.compliance === "ok" ? "within your licence" : "over your licence: buy more seats or retire clients"}
+          <Trans
+            t={t}
+            i18nKey="software.clientsObserved"
+            count={d.clients.observed}
+            values={{
+              observed: formatNumber(d.clients.observed, locale),
+              licensed: formatNumber(d.clients.licensed, locale),
+              state: t(d.clients.compliance === "ok" ? "software.withinLicence" : "software.overLicence"),
+            }}
+            components={{ observed: <strong data-testid="clients-observed" />, licensed: <strong data-testid="clients-licensed" /> }}
+          />
         </p>
         <p className="muted">
-          Installed clients check in with POST /api/clients/check-in {"{ token, clientId }"}.{" "}
-          {d.clients.hasToken ? "A token is set." : "No token yet."}
+          {t("software.checkIn", { endpoint: "POST /api/clients/check-in", body: "{ token, clientId }" })}{" "}
+          {d.clients.hasToken ? t("software.hasToken") : t("software.noToken")}
         </p>
         {result?.token ? (
           <p>
-            Licence token: <code data-testid="licence-token">{result.token}</code>
+            {t("software.tokenLabel")} <code data-testid="licence-token">{result.token}</code>
           </p>
         ) : null}
         <Form method="post">
           <input type="hidden" name="intent" value="rotate_token" />
-          <SubmitButton className="button button-secondary" pendingLabel="Creating token...">
-            {d.clients.hasToken ? "Rotate licence token" : "Create licence token"}
+          <SubmitButton className="button button-secondary" pendingLabel={t("software.creatingToken")}>
+            {d.clients.hasToken ? t("software.rotateToken") : t("software.createToken")}
           </SubmitButton>
         </Form>
       </section>
 
       <section className="card" aria-labelledby="uploads">
-        <h2 id="uploads">Upload a package</h2>
-        {!d.proUploads.pro ? <p>Uploading your own MSI or EXE packages is part of the Pro plan (the MAX or ULTRA tier).</p> : null}
-        {d.proUploads.pro && !d.proUploads.enabled ? (
-          <p>Uploads are not switched on for this organisation yet. Ask Gatehouse support to enable them.</p>
-        ) : null}
+        <h2 id="uploads">{t("software.uploadTitle")}</h2>
+        {!d.proUploads.pro ? <p>{t("software.notPro")}</p> : null}
+        {d.proUploads.pro && !d.proUploads.enabled ? <p>{t("software.notEnabled")}</p> : null}
         {canUpload ? (
           <Form method="post" encType="multipart/form-data" className="stack" {...getFormProps(uploadForm)}>
             <label>
-              Application{" "}
+              {t("software.application")}{" "}
               <input {...getInputProps(upload.application, { type: "text" })} key={upload.application.key} required maxLength={80} />
             </label>
             <FieldError meta={upload.application} />
             <label>
-              Version{" "}
+              {t("software.version")}{" "}
               <input
                 {...getInputProps(upload.version, { type: "text" })}
                 key={upload.version.key}
@@ -126,25 +141,26 @@ export default function TenantSoftware() {
             </label>
             <FieldError meta={upload.version} />
             <label>
-              Package (.msi or .exe, at most {mb(d.maxBytes)}){" "}
+              {t("software.package", { size: mb(d.maxBytes) })}{" "}
               <input {...getInputProps(upload.file, { type: "file" })} key={upload.file.key} accept=".msi,.exe" required />
             </label>
             <FieldError meta={upload.file} />
-            <SubmitButton pendingLabel="Uploading...">Upload</SubmitButton>
+            <SubmitButton pendingLabel={t("software.uploading")}>{t("software.upload")}</SubmitButton>
           </Form>
         ) : null}
       </section>
 
       <section className="card" aria-labelledby="tenant-catalog">
-        <h2 id="tenant-catalog">Your catalog</h2>
-        {d.applications.length === 0 ? <p>No packages uploaded yet.</p> : null}
+        <h2 id="tenant-catalog">{t("software.catalogTitle")}</h2>
+        {d.applications.length === 0 ? <p>{t("software.noPackages")}</p> : null}
         {d.applications.map((a) => (
           <div key={a.id}>
             <h3>{a.name}</h3>
             <ul>
               {a.versions.map((v) => (
                 <li key={v.id}>
-                  {v.version} · {mb(v.size)} · {v.supersededBy ? "superseded" : "latest"} · <a href={`/downloads/${v.id}`}>Download</a>
+                  {v.version} · {mb(v.size)} · {t(v.supersededBy ? "software.superseded" : "software.latest")} ·{" "}
+                  <a href={`/downloads/${v.id}`}>{t("software.download")}</a>
                 </li>
               ))}
             </ul>
@@ -156,13 +172,14 @@ export default function TenantSoftware() {
 }
 
 export function ErrorBoundary() {
+  const { t } = useTranslation("orgs");
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
     return (
       <section className="card narrow">
-        <h1>{error.status === 404 ? "Not found" : "Not allowed"}</h1>
-        <p>{(error.data as { message?: string } | null)?.message ?? error.statusText}</p>
-        <Link to="/dashboard">Back to your dashboard</Link>
+        <h1>{t(error.status === 404 ? "software.notFound" : "software.notAllowed")}</h1>
+        <p>{translateMessage(t, (error.data as { message?: string } | null)?.message ?? error.statusText)}</p>
+        <Link to="/dashboard">{t("software.backToDashboard")}</Link>
       </section>
     );
   }

@@ -89,9 +89,13 @@ function Grants(props: { product: PublicProduct; price: PublicPrice | null }) {
   const lines = [
     ...features.map((f) => `${f.name}${f.kind === "limit" && f.limit !== null ? `: ${formatNumber(f.limit, locale)}` : ""}`),
     ...(product.kind === "one_time" && price
-      ? [price.accessDays ? t("pricing.accessDays", { days: price.accessDays }) : t("pricing.lifetime")]
+      ? [
+          price.accessDays
+            ? t("pricing.accessDays", { count: price.accessDays, days: formatNumber(price.accessDays, locale) })
+            : t("pricing.lifetime"),
+        ]
       : []),
-    ...(price?.trial ? [t("pricing.trial", { days: price.trial.days, product: price.trial.productName })] : []),
+    ...(price?.trial ? [t("pricing.trial", { count: price.trial.days, days: price.trial.days, product: price.trial.productName })] : []),
   ];
   return lines.length ? (
     <ul>

@@ -182,6 +182,11 @@ const BUY = {
     why: "Därför har du tillgång",
     members: "Medlemmar",
     seatsTitle: "Licensplatser",
+    roadmap: /^Färdplan för Telefon sv/,
+    itemTitle: "Rubrik",
+    addItem: "Lägg till punkt",
+    software: /^Telefon sv .*: programvara$/,
+    token: "Skapa licenstoken",
   },
   fr: {
     seats: /Sièges/,
@@ -193,10 +198,15 @@ const BUY = {
     why: "Pourquoi vous avez accès",
     members: "Membres",
     seatsTitle: "Sièges",
+    roadmap: /^Feuille de route de Telefon fr/,
+    itemTitle: "Titre",
+    addItem: "Ajouter un élément",
+    software: /^Telefon fr .* : logiciels$/,
+    token: "Créer un jeton de licence",
   },
 } as const;
 
-test("a bought plan's checkout return, dashboard and members pages fit a 390 px phone in Swedish and French", async () => {
+test("a bought plan's checkout return, dashboard, members, roadmap and software pages fit a 390 px phone in Swedish and French, axe clean", async () => {
   for (const locale of ["sv", "fr"] as const) {
     const words = BUY[locale];
     const context = await browser().newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -239,6 +249,25 @@ test("a bought plan's checkout return, dashboard and members pages fit a 390 px 
     await hydrated(page);
     expect(await overflowing(page), `${locale} members`).toEqual([]);
     await screenshot(page, `i18n-phone-members-${locale}`);
+
+    const org = new URL(page.url()).pathname.replace(/\/members$/, "");
+    await page.goto(`${appUrl()}${org}/roadmap`);
+    await hydrated(page);
+    expect(await page.locator("main h1").textContent()).toMatch(words.roadmap);
+    await page.getByLabel(words.itemTitle).fill("Cahier de textes");
+    await page.getByRole("button", { name: words.addItem }).click();
+    await page.getByText("Cahier de textes").waitFor();
+    expect(await overflowing(page), `${locale} roadmap`).toEqual([]);
+    await expectNoSeriousViolations(page, `roadmap (${locale})`);
+    await screenshot(page, `i18n-phone-roadmap-${locale}`);
+
+    await page.goto(`${appUrl()}${org}/software`);
+    await hydrated(page);
+    expect(await page.locator("main h1").textContent()).toMatch(words.software);
+    await page.getByRole("button", { name: words.token }).waitFor();
+    expect(await overflowing(page), `${locale} software`).toEqual([]);
+    await expectNoSeriousViolations(page, `software (${locale})`);
+    await screenshot(page, `i18n-phone-software-${locale}`);
     await context.close();
   }
 });

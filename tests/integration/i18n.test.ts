@@ -4,6 +4,7 @@ import { resources } from "../../app/i18n/resources.server";
 import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent } from "../factories/http";
 import { PRICE, startCheckout, stripe } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
+import { addMember } from "../factories/tenants";
 
 // Languages (ADR 023): the locale is the saved choice, then the `lang` cookie, then Accept-Language,
 // then English; the switcher and /account change it; pages, form errors, JSON messages and emails follow it.
@@ -138,14 +139,18 @@ test("JSON errors keep their English code; the message follows the language", as
   expect(await bad.json()).toMatchObject({ error: "invalid_input", fieldErrors: { email: ["Ange en giltig e-postadress."] } });
 });
 
-// Every key of the page namespaces, as i18next would print it when missing: "ns:key" and the dotted key.
+// Every key of the page namespaces, as i18next would print it when missing: "ns:key" and the dotted key
+// (a plural key, `key_one`/`key_other`, also by its base: what a call without `count` would print).
 const rawKeys = (() => {
   const out: string[] = [];
   const walk = (ns: string, obj: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(obj)) {
       if (v && typeof v === "object") walk(ns, v as Record<string, unknown>, `${prefix}${k}.`);
-      else if (`${prefix}${k}`.includes(".")) out.push(`${ns}:${prefix}${k}`, `${prefix}${k}`);
-      else out.push(`${ns}:${k}`);
+      else
+        for (const key of new Set([k, k.replace(/_(zero|one|two|few|many|other)$/, "")])) {
+          if (`${prefix}${key}`.includes(".")) out.push(`${ns}:${prefix}${key}`, `${prefix}${key}`);
+          else out.push(`${ns}:${key}`);
+        }
     }
   };
   for (const ns of ["common", "auth", "account", "orgs", "billing"])
@@ -161,6 +166,8 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
   const canceled = await startCheckout(signedIn, { priceId: PRICE.pro, quantity: 2, organizationName: "Lyon Annulé" });
   const pages: [Agent, string][] = [
     [owner.agent, `/org/${tenant.slug}/members`],
+    [owner.agent, `/org/${tenant.slug}/roadmap`],
+    [owner.agent, `/org/${tenant.slug}/software`],
     [owner.agent, "/dashboard"],
     [owner.agent, `/org/${tenant.slug}/billing`],
     [owner.agent, `/checkout/return?intent=${intentId}`],
@@ -233,7 +240,8 @@ test("the members page speaks the French team's words for a full organisation", 
   const invitation = await one<{ id: string }>("SELECT id FROM tenant_invitations WHERE email = ?", member.user.email);
   expect((await member.agent.fetch("/invitations", form({ invitationId: invitation!.id, intent: "accept" }))).status).toBe(200);
   const text = visibleText(await page(owner.agent, `/org/${tenant.slug}/members`, { "Accept-Language": "fr" }));
-  expect(text).toContain("1 sur 1 sièges attribués, 0 libres.");
+  // French counts 0 and 1 in the singular.
+  expect(text).toContain("1 sur 1 siège attribué, 0 libre.");
   expect(text).toContain("Capacité maximale atteinte : achetez des sièges ou libérez-en un. Acheter des sièges");
 });
 
@@ -299,4 +307,95 @@ test("Stripe Checkout opens in the buyer's language", async () => {
   };
   expect(await sessionLocale("sv-SE")).toBe("sv");
   expect(await sessionLocale(null)).toBe("en");
+});
+
+const post = (a: Agent, path: string, fields: Record<string, string>, lang?: string) =>
+  a.fetch(path, {
+    ...form(fields),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(lang ? { "Accept-Language": lang } : {}) },
+  });
+
+test("the roadmap and software pages speak Swedish and French, and English stays as it was", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 2, name: "Lycée Numérique" });
+  await owner.agent.fetch(`/org/${tenant.slug}/roadmap`, form({ intent: "add", title: "Carnet de notes", column: "next" }));
+  const fr = await page(owner.agent, `/org/${tenant.slug}/roadmap`, { "Accept-Language": "fr" });
+  expect(fr).toContain("<title>Feuille de route · Gatehouse</title>");
+  const frText = visibleText(fr);
+  expect(frText).toContain("Feuille de route de Lycée Numérique");
+  expect(frText).toContain("Publier la feuille de route : désactivé");
+  expect(frText).toContain("Ajouter un élément");
+  expect(frText).toContain("Ensuite");
+  const sv = visibleText(await page(owner.agent, `/org/${tenant.slug}/roadmap`, { "Accept-Language": "sv" }));
+  expect(sv).toContain("Färdplan för Lycée Numérique");
+  expect(sv).toContain("Lägg till punkt");
+  const en = visibleText(await page(owner.agent, `/org/${tenant.slug}/roadmap`));
+  expect(en).toContain("Lycée Numérique roadmap");
+  expect(en).toContain("Make roadmap live: off");
+  // Published: the public page's link wraps its address (a tag named like an HTML void element would not).
+  expect((await post(owner.agent, `/org/${tenant.slug}/roadmap`, { intent: "publish", published: "true" }, "fr")).status).toBe(200);
+  const live = (await page(owner.agent, `/org/${tenant.slug}/roadmap`, { "Accept-Language": "fr" })).replace(/<!-- -->/g, "");
+  expect(live).toMatch(new RegExp(`En ligne sur <a [^>]*href="/r/${tenant.slug}">/r/${tenant.slug}</a>`));
+  expect(visibleText(live)).toContain("Publier la feuille de route : activé");
+
+  const software = await page(owner.agent, `/org/${tenant.slug}/software`, { "Accept-Language": "fr" });
+  expect(software).toContain("<title>Logiciels · Gatehouse</title>");
+  const softwareText = visibleText(software);
+  expect(softwareText).toContain("Lycée Numérique : logiciels");
+  // 0 clients: French puts 0 in the singular.
+  expect(softwareText).toContain("0 poste client observé ces 30 derniers jours sur");
+  expect(softwareText).toContain("Créer un jeton de licence");
+  const token = await post(owner.agent, `/org/${tenant.slug}/software`, { intent: "rotate_token" }, "fr");
+  expect(visibleText(await token.text())).toContain("Nouveau jeton de licence créé.");
+  const svSoftware = visibleText(await page(owner.agent, `/org/${tenant.slug}/software`, { "Accept-Language": "sv" }));
+  expect(svSoftware).toContain("Lycée Numérique: programvara");
+  const enSoftware = visibleText(await page(owner.agent, `/org/${tenant.slug}/software`));
+  expect(enSoftware).toContain("Lycée Numérique: software");
+  expect(enSoftware).toContain("0 clients observed in the last 30 days of");
+});
+
+test("a refusal that carries numbers speaks the reader's language: a full organisation in JSON and on the members page, the roadmap limit", async () => {
+  const { owner, tenant } = await provisionedTenant({ seats: 1, name: "Plein Complet" });
+  const member = await addMember(tenant.id);
+  const assign = (lang?: string) =>
+    owner.agent.fetch(`/api/orgs/${tenant.slug}/seats`, {
+      ...json({ userId: member.user.id }),
+      headers: { "Content-Type": "application/json", ...(lang ? { "Accept-Language": lang } : {}) },
+    });
+  const fr = await assign("fr");
+  expect(fr.status).toBe(409);
+  // The code stays the stable English one; the carried template never leaves the Worker.
+  expect(await fr.json()).toMatchObject({
+    error: "no_seats_available",
+    message: "Capacité maximale atteinte (1 siège) : achetez des sièges ou libérez-en un.",
+  });
+  expect(fr.headers.get("X-Gatehouse-Message-I18n")).toBeNull();
+  const en = await assign();
+  expect(await en.json()).toMatchObject({ error: "no_seats_available", message: "All 1 seat is taken: buy more or release one." });
+  expect(en.headers.get("X-Gatehouse-Message-I18n")).toBeNull();
+  const sv = await assign("sv");
+  expect(((await sv.json()) as { message: string }).message).toBe("1 av 1 licensplats är upptagen: köp fler eller frigör den.");
+
+  const onPage = await post(owner.agent, `/org/${tenant.slug}/members`, { intent: "assign", userId: member.user.id }, "fr");
+  expect(onPage.status).toBe(409);
+  expect(visibleText(await onPage.text())).toContain("Capacité maximale atteinte (1 siège) : achetez des sièges ou libérez-en un.");
+
+  // The roadmap's item limit (a grant of 2) refuses publishing 3 items, in French, naming the limit.
+  const roadmap = `/org/${tenant.slug}/roadmap`;
+  for (const title of ["Un", "Deux", "Trois"]) await owner.agent.fetch(roadmap, form({ intent: "add", title, column: "now" }));
+  const now = Date.now();
+  await env.DB.prepare(
+    `INSERT INTO tenant_feature_grants (id, tenant_id, feature_id, limit_value, status, valid_from, valid_until, reason, granted_by, created_at, updated_at)
+     VALUES (?, ?, 'ftr_roadmap_items_max', 2, 'active', ?, ?, 'i18n test', ?, ?, ?)`,
+  )
+    .bind(`tfg_${crypto.randomUUID().slice(0, 12)}`, tenant.id, now - 1000, now + 86_400_000, owner.user.id, now, now)
+    .run();
+  const refused = await post(owner.agent, roadmap, { intent: "publish", published: "true" }, "fr");
+  expect(refused.status).toBe(409);
+  expect(visibleText(await refused.text())).toContain(
+    "Une feuille de route publiée contient au plus 2 éléments avec votre abonnement (Roadmap items, roadmap.items.max) ; celle-ci en contiendrait 3.",
+  );
+  const english = await post(owner.agent, roadmap, { intent: "publish", published: "true" });
+  expect(visibleText(await english.text())).toContain(
+    "A published roadmap holds at most 2 items on your plan (Roadmap items, roadmap.items.max); this one would hold 3.",
+  );
 });

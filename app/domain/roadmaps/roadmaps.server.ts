@@ -42,6 +42,12 @@ async function checkItemLimit(db: Db, tenantId: string, items: number, now: numb
     `A published roadmap holds at most ${cap.limit} items on your plan (${cap.name}, ${ROADMAP_ITEMS_FEATURE}); this one would hold ${items}. ` +
       `Remove items, or upgrade for a larger limit: ${ROADMAP_UPGRADE_URL}`,
     { json: { feature: ROADMAP_ITEMS_FEATURE, limit: cap.limit, upgradeUrl: ROADMAP_UPGRADE_URL } },
+    {
+      key:
+        "A published roadmap holds at most {{count}} items on your plan ({{name}}, {{feature}}); this one would hold {{items}}. " +
+        "Remove items, or upgrade for a larger limit: {{upgradeUrl}}",
+      values: { count: cap.limit, name: cap.name, feature: ROADMAP_ITEMS_FEATURE, items, upgradeUrl: ROADMAP_UPGRADE_URL },
+    },
   );
 }
 

@@ -15,7 +15,7 @@ import {
   decideRoleChange,
   type Role,
   type SeatState,
-  seatsTakenMessage,
+  seatsTaken,
   type Target,
 } from "./rules";
 import { type SeatOpResult } from "./types";
@@ -149,7 +149,7 @@ export async function runAssign(deps: Deps & { userId: string; actor: Actor; app
         ok: false,
         code: "no_seats_available",
         status: 409,
-        message: seatsTakenMessage(state.capacity),
+        ...seatsTaken(state.capacity),
         details: { capacity: state.capacity, wall: "database" },
       };
     }

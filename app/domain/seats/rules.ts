@@ -1,6 +1,8 @@
 // Seat decisions, pure: the SeatAllocator reads the state from D1, asks these functions what to
 // do, and carries the answer out in one batch. No I/O here, so every rule has a unit test.
 
+import { type MessageI18n } from "../errors";
+
 export type Role = "owner" | "admin" | "member";
 export type MembershipStatus = "pending" | "active" | "removed";
 export type Compliance = "ok" | "over_limit";
@@ -19,7 +21,14 @@ export type SeatState = {
 /** The user the operation is about, as a member of this tenant (null: not a member at all). */
 export type Target = { userId: string; role: Role; status: MembershipStatus } | null;
 
-export type SeatRefusal = { ok: false; code: string; status: number; message: string; details?: Record<string, unknown> };
+export type SeatRefusal = {
+  ok: false;
+  code: string;
+  status: number;
+  message: string;
+  details?: Record<string, unknown>;
+  i18n?: MessageI18n;
+};
 
 export type AssignDecision =
   | { ok: true; action: "assign"; entitlementId: string; activate: boolean; before: { seatsUsed: number }; after: { seatsUsed: number } }
@@ -31,6 +40,12 @@ export const NO_SEAT = "No seat: buy more or free one.";
 
 export const seatsTakenMessage = (capacity: number) =>
   `All ${capacity} seat${capacity === 1 ? " is" : "s are"} taken: buy more or release one.`;
+
+/** The refusal when every seat is taken: its English text, and its template and count for other languages. */
+export const seatsTaken = (capacity: number) => ({
+  message: seatsTakenMessage(capacity),
+  i18n: { key: "All {{count}} seats are taken: buy more or release one.", values: { count: capacity } },
+});
 
 /**
  * A seat goes to an active member (or, when approving, a pending one) only while the tenant has a
@@ -69,6 +84,10 @@ export function decideAssign(state: SeatState, target: Target, opts: { approve?:
       code: "over_limit",
       status: 409,
       message: `The organisation uses ${state.seated.length} seats but is licensed for ${state.capacity}: release ${Math.max(excess, 0)} before assigning new ones.`,
+      i18n: {
+        key: "The organisation uses {{used}} seats but is licensed for {{licensed}}: release {{excess}} before assigning new ones.",
+        values: { used: state.seated.length, licensed: state.capacity, excess: Math.max(excess, 0) },
+      },
       details: { licensed: state.capacity, observed: state.seated.length },
     };
   }
@@ -77,7 +96,7 @@ export function decideAssign(state: SeatState, target: Target, opts: { approve?:
       ok: false,
       code: "no_seats_available",
       status: 409,
-      message: seatsTakenMessage(state.capacity),
+      ...seatsTaken(state.capacity),
       details: { capacity: state.capacity, used: state.seated.length },
     };
   }

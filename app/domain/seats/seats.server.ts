@@ -74,7 +74,7 @@ export async function memberTenant(deps: { db: Db; userId: string; slug: string 
 }
 
 export function refusalToError(r: SeatRefusal): AppError {
-  return new AppError({ code: r.code, status: r.status, message: r.message, details: r.details });
+  return new AppError({ code: r.code, status: r.status, message: r.message, details: r.details, i18n: r.i18n });
 }
 
 /** An allocator answer as the domain's result: refusals become AppErrors for the boundary. */

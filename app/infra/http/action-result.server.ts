@@ -2,7 +2,7 @@ import { type Submission, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type HeadersFunction } from "@remix-run/cloudflare";
 import { type z } from "zod";
-import { type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
+import { type FieldErrors, invalidInput, isAppError, type MessageI18n } from "../../domain/errors";
 import { appErrorHeaders, jsonResponse, readForm } from "./responses.server";
 
 // The failure boundary (habit 17): routes hand their domain call to one of these two wrappers and
@@ -12,9 +12,14 @@ import { appErrorHeaders, jsonResponse, readForm } from "./responses.server";
 export type ActionResult = {
   ok: boolean;
   message: string;
+  /** The message's template and values, for pages to show it in their language (translateMessage). */
+  i18n?: MessageI18n;
   fieldErrors?: Record<string, string[]>;
   submission?: SubmissionResult<string[]>;
 };
+
+/** The header that takes a JSON error's template and values to the Worker's edge (localizeJsonError), which removes it. */
+export const MESSAGE_I18N_HEADER = "X-Gatehouse-Message-I18n";
 
 // Conform keeps a form's own errors (a schema rule on no one field) under "", our field errors under "_form".
 const FORM_ERRORS = "_form";
@@ -85,7 +90,14 @@ export async function runAction<T extends Outcome, X extends Record<string, unkn
     if (!isAppError(e)) throw e;
     const fieldErrors = e.details?.fieldErrors ?? {};
     return data(
-      { ...(extra as X), ok: false, message: e.message, fieldErrors, ...form.reply(fieldErrors) } as unknown as FormResult<T, X>,
+      {
+        ...(extra as X),
+        ok: false,
+        message: e.message,
+        ...(e.i18n ? { i18n: e.i18n } : {}),
+        fieldErrors,
+        ...form.reply(fieldErrors),
+      } as unknown as FormResult<T, X>,
       { status: e.status, headers: appErrorHeaders(e) },
     );
   }
@@ -127,7 +139,9 @@ function appErrorToJson(e: unknown, status?: number): Response {
   const extra = (e.details?.json ?? {}) as Record<string, unknown>;
   const fieldErrors = e.details?.fieldErrors;
   const body = { ...extra, error: e.code, message: e.message, ...(fieldErrors ? { fieldErrors } : {}) };
-  return jsonResponse(body, { status: status ?? e.status, headers: appErrorHeaders(e) });
+  const headers: Record<string, string> = appErrorHeaders(e);
+  if (e.i18n) headers[MESSAGE_I18N_HEADER] = encodeURIComponent(JSON.stringify(e.i18n));
+  return jsonResponse(body, { status: status ?? e.status, headers });
 }
 
 /**
