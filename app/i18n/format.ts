@@ -20,3 +20,28 @@ export function formatNumber(value: number, locale: Locale): string {
 export function formatDate(ms: number, locale: Locale, month: "short" | "long" = "short"): string {
   return new Intl.DateTimeFormat(INTL_LOCALES[locale], { day: "numeric", month, year: "numeric", timeZone: "UTC" }).format(ms);
 }
+
+/** A moment to the minute, in UTC as stored: 2 Jan 2027, 09:05 / 2 jan. 2027 09:05 / 2 janv. 2027, 09:05. */
+export function formatDateTime(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(INTL_LOCALES[locale], {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: "UTC",
+  }).format(ms);
+}
+
+// French writes octets (Ko, Mo); Swedish writes kB.
+const BYTE_UNITS: Record<Locale, [string, string, string]> = { en: ["B", "KB", "MB"], sv: ["B", "kB", "MB"], fr: ["o", "Ko", "Mo"] };
+
+/** A file size for people: 512 B, 4.9 KB, 12.3 MB in English; 12,3 MB in Swedish, 12,3 Mo in French. */
+export function formatBytes(n: number, locale: Locale): string {
+  const [b, kb, mb] = BYTE_UNITS[locale];
+  const one = (v: number) => new Intl.NumberFormat(INTL_LOCALES[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+  if (n < 1024) return `${formatNumber(n, locale)} ${b}`;
+  if (n < 1024 * 1024) return `${one(n / 1024)} ${kb}`;
+  return `${one(n / 1024 / 1024)} ${mb}`;
+}
