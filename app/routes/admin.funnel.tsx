@@ -82,7 +82,9 @@ export default function AdminFunnel() {
         <tbody>
           {recent.map((d) => (
             <tr key={d.day} data-testid="funnel-day">
-              <td>{f.date(d.day)}</td>
+              <td>
+                <time dateTime={new Date(d.day).toISOString().slice(0, 10)}>{f.date(d.day)}</time>
+              </td>
               {FUNNEL_EVENTS.map((n) => (
                 <td key={n}>{f.number(d.counts[n] ?? 0)}</td>
               ))}
