@@ -2,7 +2,7 @@ import { isRouteErrorResponse, Link, NavLink, useActionData, useNavigation, useR
 import { type InputHTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { AUDIT_REASON_LENGTH } from "../domain/audit/reason";
-import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber } from "../i18n/format";
+import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber, isSingular } from "../i18n/format";
 import { translateMessage } from "../i18n/messages";
 import { usePageLocale } from "../i18n/use-page-locale";
 import { FormMessage } from "./field";
@@ -137,5 +137,6 @@ export function useAdminFormat() {
     number: (n: number) => formatNumber(n, locale),
     money: (amountMinor: number, currency: string) => formatMoney(amountMinor, currency, locale),
     bytes: (n: number) => formatBytes(n, locale),
+    singular: (n: number) => isSingular(n, locale),
   };
 }

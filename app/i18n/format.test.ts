@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber } from "./format";
+import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber, isSingular } from "./format";
 
 // Intl separates with (narrow) no-break spaces; compare with plain ones.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
@@ -40,4 +40,10 @@ test("file sizes use the language's decimal comma and French octets", () => {
   expect(plain(formatBytes(12.3 * 1024 * 1024, "sv"))).toBe("12,3 MB");
   expect(plain(formatBytes(5000, "fr"))).toBe("4,9 Ko");
   expect(plain(formatBytes(512, "fr"))).toBe("512 o");
+});
+
+test("French counts zero in the singular, English and Swedish only one", () => {
+  expect([0, 1, 2].map((n) => isSingular(n, "fr"))).toEqual([true, true, false]);
+  expect([0, 1, 2].map((n) => isSingular(n, "sv"))).toEqual([false, true, false]);
+  expect([0, 1, 2].map((n) => isSingular(n, "en"))).toEqual([false, true, false]);
 });

@@ -45,3 +45,6 @@ export function formatBytes(n: number, locale: Locale): string {
   if (n < 1024 * 1024) return `${one(n / 1024)} ${kb}`;
   return `${one(n / 1024 / 1024)} ${mb}`;
 }
+
+/** Whether a count of `n` takes the singular: 1 in English and Swedish, 0 and 1 in French ("0 organisation"). */
+export const isSingular = (n: number, locale: Locale): boolean => new Intl.PluralRules(INTL_LOCALES[locale]).select(n) === "one";

@@ -51,13 +51,13 @@ export default function AdminHome() {
         <h2>{t("overview.title")}</h2>
         <ul>
           <li data-testid="overview-counts">
-            {t(o.tenants === 1 ? "overview.tenantsOne" : "overview.tenants", { n: f.number(o.tenants) })}
+            {t(f.singular(o.tenants) ? "overview.tenantsOne" : "overview.tenants", { n: f.number(o.tenants) })}
             {", "}
-            {t(o.liveEntitlements === 1 ? "overview.liveOne" : "overview.live", { n: f.number(o.liveEntitlements) })}
+            {t(f.singular(o.liveEntitlements) ? "overview.liveOne" : "overview.live", { n: f.number(o.liveEntitlements) })}
           </li>
           <li>
             <Link to="/admin/webhooks?status=failed">
-              {t(o.failedEvents === 1 ? "overview.failedEventsOne" : "overview.failedEvents", { n: f.number(o.failedEvents) })}
+              {t(f.singular(o.failedEvents) ? "overview.failedEventsOne" : "overview.failedEvents", { n: f.number(o.failedEvents) })}
             </Link>
           </li>
         </ul>

@@ -75,7 +75,7 @@ export default function AdminEmails() {
                 </span>
               </td>
               <td>
-                {statusName(e.status)} ({t(e.attempts === 1 ? "attemptsOne" : "attempts", { n: f.number(e.attempts) })})
+                {statusName(e.status)} ({t(f.singular(e.attempts) ? "attemptsOne" : "attempts", { n: f.number(e.attempts) })})
                 {e.status === "sent" && e.sentAt ? <span className="muted"> {f.dateTime(e.sentAt)}</span> : null}
                 {e.status === "pending" && e.attempts > 0 ? (
                   <span className="muted"> {t("emails.nextTry", { at: f.dateTime(e.nextAttemptAt) })}</span>

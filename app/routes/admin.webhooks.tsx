@@ -75,7 +75,7 @@ export default function AdminWebhooks() {
               </td>
               <td>
                 {t(`status.${e.status}`, { defaultValue: e.status })} (
-                {t(e.attempts === 1 ? "attemptsOne" : "attempts", { n: f.number(e.attempts) })})
+                {t(f.singular(e.attempts) ? "attemptsOne" : "attempts", { n: f.number(e.attempts) })})
                 {REPLAYABLE.has(e.status) ? (
                   <Form method="post">
                     <input type="hidden" name="eventId" value={e.eventId} />
