@@ -70,7 +70,8 @@ export function ActionMessage() {
   // them, so "Licence granted." never stands above a table that does not show the licence yet.
   const loading = useNavigation().state === "loading";
   if (loading) return null;
-  // Admin forms are compact rows of fields: their field errors are listed under the message, by field.
+  // Admin forms are compact rows of fields: their field errors are listed under the message, by the
+  // field's label (its name where the page has no word for it).
   const fields = Object.entries(result?.fieldErrors ?? {});
   return (
     <FormMessage result={result}>
@@ -78,7 +79,10 @@ export function ActionMessage() {
         // Inside the message's <p>: phrasing content only.
         <span key={name} className="field-error-item" data-field={name}>
           {" "}
-          {name}: {messages.map((m) => translateMessage(t, m)).join(" ")}
+          {t("admin:fieldError", {
+            field: t(`admin:field.${name}`, { defaultValue: name }),
+            message: messages.map((m) => translateMessage(t, m)).join(" "),
+          })}
         </span>
       ))}
     </FormMessage>

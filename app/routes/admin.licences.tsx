@@ -52,7 +52,7 @@ export default function AdminLicences() {
         </div>
         <SubmitButton pendingLabel={t("working")}>{t("filter.submit")}</SubmitButton>
         <a href={csv} download>
-          {t("licences.csv")}
+          {t("licences.exportCsv")}
         </a>
       </Form>
       <table className="data-table">

@@ -281,7 +281,7 @@ test("the admin console speaks Swedish and French: its words, dates and numbers,
   const tooShort = await grant("abc", "fr");
   expect(tooShort.status).toBe(422);
   expect(visibleText(await tooShort.text())).toContain(
-    "Certains champs sont à corriger. reason : Indiquez pourquoi, en 5 caractères au moins.",
+    "Certains champs sont à corriger. Motif : Indiquez pourquoi, en 5 caractères au moins.",
   );
   const granted = await grant("Talare på vår konferens", "sv");
   expect(granted.status).toBe(200);
