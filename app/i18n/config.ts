@@ -20,9 +20,10 @@ export const LocaleSchema = z.enum(LOCALES, { error: "Choose English, Svenska or
 
 /**
  * The namespaces: `common` (layout, shared components), `messages` (the server's own messages,
- * keyed by their English text, see messages.ts), one per area of pages, and `email` (server only).
+ * keyed by their English text, see messages.ts), one per area of pages (`admin`: the admin console),
+ * and `email` (server only).
  */
-export const NAMESPACES = ["common", "messages", "auth", "account", "orgs", "billing", "email"] as const;
+export const NAMESPACES = ["common", "messages", "auth", "account", "orgs", "billing", "admin", "email"] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 /** Every page needs these: the layout's and the shared components' words, and the server's messages. */

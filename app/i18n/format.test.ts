@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { formatBytes, formatDate, formatMoney, formatNumber } from "./format";
+import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber } from "./format";
 
 // Intl separates with (narrow) no-break spaces; compare with plain ones.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
@@ -27,12 +27,17 @@ test("numbers group by the language's rule", () => {
   expect(plain(formatNumber(12345, "fr"))).toBe("12 345");
 });
 
-test("file sizes use the language's decimal mark and units", () => {
-  expect(formatBytes(1000, "en")).toBe("1000 B");
-  expect(formatBytes(5017, "en")).toBe("4.9 KB");
+test("moments to the minute follow the language, in UTC", () => {
+  const at = Date.UTC(2027, 0, 2, 9, 5);
+  expect(formatDateTime(at, "en")).toBe("2 Jan 2027, 09:05");
+  expect(plain(formatDateTime(at, "sv"))).toBe("2 jan. 2027 09:05");
+  expect(plain(formatDateTime(at, "fr"))).toBe("2 janv. 2027, 09:05");
+});
+
+test("file sizes use the language's decimal comma and French octets", () => {
+  expect(formatBytes(512, "en")).toBe("512 B");
   expect(formatBytes(12.3 * 1024 * 1024, "en")).toBe("12.3 MB");
-  expect(formatBytes(5017, "sv")).toBe("4,9 kB");
-  expect(formatBytes(1000, "fr")).toBe("1000 o");
-  expect(formatBytes(5017, "fr")).toBe("4,9 Ko");
-  expect(formatBytes(12.3 * 1024 * 1024, "fr")).toBe("12,3 Mo");
+  expect(plain(formatBytes(12.3 * 1024 * 1024, "sv"))).toBe("12,3 MB");
+  expect(plain(formatBytes(5000, "fr"))).toBe("4,9 Ko");
+  expect(plain(formatBytes(512, "fr"))).toBe("512 o");
 });

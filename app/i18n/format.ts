@@ -21,12 +21,27 @@ export function formatDate(ms: number, locale: Locale, month: "short" | "long" =
   return new Intl.DateTimeFormat(INTL_LOCALES[locale], { day: "numeric", month, year: "numeric", timeZone: "UTC" }).format(ms);
 }
 
+/** A moment to the minute, in UTC as stored: 2 Jan 2027, 09:05 / 2 jan. 2027 09:05 / 2 janv. 2027, 09:05. */
+export function formatDateTime(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(INTL_LOCALES[locale], {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: "UTC",
+  }).format(ms);
+}
+
+// French writes octets (Ko, Mo); Swedish writes kB.
 const BYTE_UNITS: Record<Locale, [string, string, string]> = { en: ["B", "KB", "MB"], sv: ["B", "kB", "MB"], fr: ["o", "Ko", "Mo"] };
 
-/** A file size: 512 B, 4.9 KB, 12.3 MB in English; 4,9 kB in Swedish; 512 o, 4,9 Ko, 12,3 Mo in French (1 KB = 1024 bytes). */
+/** A file size for people: 512 B, 4.9 KB, 12.3 MB in English; 12,3 MB in Swedish, 12,3 Mo in French. */
 export function formatBytes(n: number, locale: Locale): string {
   const [b, kb, mb] = BYTE_UNITS[locale];
+  const one = (v: number) => new Intl.NumberFormat(INTL_LOCALES[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
   if (n < 1024) return `${n} ${b}`;
-  const one = new Intl.NumberFormat(INTL_LOCALES[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  return n < 1024 * 1024 ? `${one.format(n / 1024)} ${kb}` : `${one.format(n / 1024 / 1024)} ${mb}`;
+  if (n < 1024 * 1024) return `${one(n / 1024)} ${kb}`;
+  return `${one(n / 1024 / 1024)} ${mb}`;
 }

@@ -7,8 +7,11 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
-import { ActionMessage, fmtDate } from "../components/admin";
+import { ActionMessage, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -32,37 +35,45 @@ export async function action({ request, context }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
       now: context.now(),
     });
-    return `Provisioning retried: ${outcome}.`;
+    const { t } = await context.i18n();
+    return t("admin:retried", { outcome: t(`admin:status.${outcome}`, { defaultValue: outcome }) });
   }, "Retried.");
 }
 
 export default function AdminHome() {
   const o = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <>
       <ActionMessage />
       <section className="card">
-        <h2>Overview</h2>
+        <h2>{t("overview.title")}</h2>
         <ul>
-          <li>
-            {o.tenants} tenants, {o.liveEntitlements} live entitlements
+          <li data-testid="overview-counts">
+            {t("overview.tenants", { count: o.tenants, n: f.number(o.tenants) })}
+            {", "}
+            {t("overview.live", { count: o.liveEntitlements, n: f.number(o.liveEntitlements) })}
           </li>
           <li>
-            <Link to="/admin/webhooks?status=failed">{o.failedEvents} failed webhook events</Link>
+            <Link to="/admin/webhooks?status=failed">
+              {t("overview.failedEvents", { count: o.failedEvents, n: f.number(o.failedEvents) })}
+            </Link>
           </li>
         </ul>
       </section>
       <section className="card" aria-labelledby="stuck-title">
-        <h2 id="stuck-title">Paid, not provisioned ({o.stuckIntents})</h2>
-        {o.stuck.length === 0 ? <p>Every paid purchase has been provisioned.</p> : null}
+        <h2 id="stuck-title">{t("overview.stuckTitle", { n: f.number(o.stuckIntents) })}</h2>
+        {o.stuck.length === 0 ? <p>{t("overview.noneStuck")}</p> : null}
         <ul>
           {o.stuck.map((i) => (
             <li key={i.id} className="row-alert">
-              {i.product} × {i.quantity} for {i.buyer}, paid {fmtDate(i.updatedAt)} <span className="muted">{i.id}</span>
+              {t("overview.stuck", { product: i.product, quantity: f.number(i.quantity), buyer: i.buyer, paid: f.dateTime(i.updatedAt) })}{" "}
+              <span className="muted">{i.id}</span>
               <Form method="post" className="inline-form">
                 <input type="hidden" name="intentId" value={i.id} />
-                <SubmitButton className="button button-small" pendingLabel="Working...">
-                  Retry provisioning
+                <SubmitButton className="button button-small" pendingLabel={t("working")}>
+                  {t("retryProvisioning")}
                 </SubmitButton>
               </Form>
             </li>

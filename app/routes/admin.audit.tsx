@@ -3,8 +3,11 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listAudit } from "../domain/audit/audit.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
-import { fmtDate } from "../components/admin";
+import { useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 const Filter = z.object({
   tenant: z.string().max(64).catch(""),
@@ -26,39 +29,41 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function AdminAudit() {
   const { filter, rows } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <section className="card">
-      <h2>Audit log</h2>
+      <h2>{t("audit.title")}</h2>
       <Form method="get" className="inline-fields">
         <div className="field">
-          <label htmlFor="tenant">Tenant id</label>
+          <label htmlFor="tenant">{t("audit.tenant")}</label>
           <input id="tenant" name="tenant" type="text" defaultValue={filter.tenant} />
         </div>
         <div className="field">
-          <label htmlFor="actor">Actor (user id, event id, or user / stripe_event / scheduler)</label>
+          <label htmlFor="actor">{t("audit.actor")}</label>
           <input id="actor" name="actor" type="text" defaultValue={filter.actor} />
         </div>
         <div className="field">
-          <label htmlFor="action">Action (prefix, e.g. entitlement.)</label>
+          <label htmlFor="action">{t("audit.action")}</label>
           <input id="action" name="action" type="text" defaultValue={filter.action} />
         </div>
-        <SubmitButton pendingLabel="Working...">Filter</SubmitButton>
+        <SubmitButton pendingLabel={t("working")}>{t("filter.submit")}</SubmitButton>
       </Form>
       <table className="data-table">
         <thead>
           <tr>
-            <th scope="col">When</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Before → after</th>
-            <th scope="col">Reason</th>
+            <th scope="col">{t("audit.when")}</th>
+            <th scope="col">{t("audit.actorColumn")}</th>
+            <th scope="col">{t("audit.actionColumn")}</th>
+            <th scope="col">{t("audit.target")}</th>
+            <th scope="col">{t("audit.beforeAfter")}</th>
+            <th scope="col">{t("reason")}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} data-testid="audit-row">
-              <td>{fmtDate(r.at)}</td>
+              <td>{f.dateTime(r.at)}</td>
               <td>
                 {r.actorType}
                 <br />

@@ -18,12 +18,14 @@ import {
   RemoveProductFeatureInput,
   removeProductFeature,
 } from "../domain/catalog/features.server";
-import { formatMoney } from "../domain/catalog/pricing";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
-import { ActionMessage, AdminField, ReasonField } from "../components/admin";
+import { ActionMessage, AdminField, ReasonField, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -47,12 +49,13 @@ const Flag = z.object({
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
   const now = context.now();
+  const { t } = await context.i18n();
   return runAction(async () => {
     const form = await readForm(request);
     const { intent } = parseWith(Intent, form);
     if (intent === "create_product") {
       await createProduct({ db: context.db, adminId: user.id, input: parseWith(CreateProductInput, form), now });
-      return "Product created (unpublished).";
+      return t("admin:catalog.done.product");
     }
     if (intent === "create_price") {
       const { stripePriceId } = await createPrice({
@@ -62,7 +65,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         input: parseWith(CreatePriceInput, form),
         now,
       });
-      return `Price created in Stripe as ${stripePriceId} (unpublished).`;
+      return t("admin:catalog.done.price", { id: stripePriceId });
     }
     if (intent === "create_feature") {
       const created = await createFeature({
@@ -72,7 +75,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         input: parseWith(CreateFeatureInput, form),
         now,
       });
-      return `Feature created${created.stripeFeatureId ? ` (in Stripe as ${created.stripeFeatureId})` : ""}. Add it to a product to grant it.`;
+      return created.stripeFeatureId
+        ? t("admin:catalog.done.featureInStripe", { id: created.stripeFeatureId })
+        : t("admin:catalog.done.feature");
     }
     if (intent === "add_feature") {
       const added = await addProductFeature({
@@ -82,8 +87,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
         input: parseWith(AddProductFeatureInput, form),
         now,
       });
-      const inStripe = added.stripeProductFeatureId ? " It is attached to the product in Stripe too." : "";
-      return `${added.product} now grants ${added.feature}, to its existing entitlements too.${inStripe}`;
+      return t(added.stripeProductFeatureId ? "admin:catalog.done.grantsInStripe" : "admin:catalog.done.grants", {
+        product: added.product,
+        feature: added.feature,
+      });
     }
     if (intent === "remove_feature") {
       await removeProductFeature({
@@ -93,22 +100,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
         input: parseWith(RemoveProductFeatureInput, form),
         now,
       });
-      return "The feature was removed from the product, and from its existing entitlements.";
+      return t("admin:catalog.done.removed");
     }
     const flag = parseWith(Flag, form);
     await setCatalogFlag({ db: context.db, adminId: user.id, ...flag, now });
-    return `${flag.target} ${flag.change}ed.`;
+    return t(`admin:catalog.done.flag.${flag.target}.${flag.change}`);
   }, "Done.");
 }
 
 function FlagButton(props: { target: "product" | "price"; id: string; change: "publish" | "unpublish" | "archive"; label: string }) {
+  const { t } = useTranslation("admin");
   return (
     <Form method="post" className="inline-form">
       <input type="hidden" name="intent" value="flag" />
       <input type="hidden" name="target" value={props.target} />
       <input type="hidden" name="id" value={props.id} />
       <input type="hidden" name="change" value={props.change} />
-      <SubmitButton className="button button-small button-secondary" pendingLabel="Working...">
+      <SubmitButton className="button button-small button-secondary" pendingLabel={t("working")}>
         {props.label}
       </SubmitButton>
     </Form>
@@ -121,60 +129,60 @@ function ProductFeatures(props: {
   grants: { id: string; productId: string; priceId: string | null; featureId: string; limit: number | null }[];
 }) {
   const { product, features, grants } = props;
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   const mine = grants.filter((g) => g.productId === product.id);
-  const keyOf = (id: string) => features.find((f) => f.id === id)?.key ?? id;
-  const priceOf = (id: string | null) => (id ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id) : "every price");
+  const keyOf = (id: string) => features.find((x) => x.id === id)?.key ?? id;
+  const priceOf = (id: string | null) => (id ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id) : t("catalog.everyPrice"));
   return (
     <>
       <h3>
-        Features <span className="badge">version {product.featuresVersion}</span>
+        {t("catalog.features.title")}{" "}
+        <span className="badge">{t("catalog.features.version", { version: f.number(product.featuresVersion) })}</span>
       </h3>
       <p className="muted" id={`${product.id}-features-note`}>
-        Granting or removing a feature applies at once to every existing entitlement of {product.name}, not only to new purchases. Each
-        change makes a new version of this feature set; the audit log keeps the old and the new set.
+        {t("catalog.features.note", { product: product.name })}
       </p>
-      {mine.length === 0 ? <p className="muted">{product.name} grants no feature: buying it unlocks nothing yet.</p> : null}
+      {mine.length === 0 ? <p className="muted">{t("catalog.features.noneGranted", { product: product.name })}</p> : null}
       <ul>
         {mine.map((g) => (
           <li key={g.id}>
-            <code>{keyOf(g.featureId)}</code> ({priceOf(g.priceId)}){g.limit !== null ? ` limit ${g.limit}` : ""}
+            <code>{keyOf(g.featureId)}</code> ({priceOf(g.priceId)})
+            {g.limit !== null ? ` ${t("catalog.features.limit", { limit: f.number(g.limit) })}` : ""}
             <Form method="post" className="inline-form">
               <input type="hidden" name="intent" value="remove_feature" />
               <input type="hidden" name="productFeatureId" value={g.id} />
               <ReasonField id={`rm-${g.id}`} />
-              <SubmitButton className="button button-small button-secondary" pendingLabel="Removing...">
-                Remove
+              <SubmitButton className="button button-small button-secondary" pendingLabel={t("catalog.features.removing")}>
+                {t("catalog.features.remove")}
               </SubmitButton>
             </Form>
           </li>
         ))}
       </ul>
       <details>
-        <summary>Grant a feature with {product.name}</summary>
-        <p className="muted">
-          Applies at once to every existing entitlement of this product (or price), not only to new purchases. A feature with a Stripe
-          lookup key granted at every price is attached to the product in Stripe too.
-        </p>
+        <summary>{t("catalog.features.grantWith", { product: product.name })}</summary>
+        <p className="muted">{t("catalog.features.grantNote")}</p>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="add_feature" />
           <input type="hidden" name="productId" value={product.id} />
           <div className="field">
-            <label htmlFor={`${product.id}-feature`}>Feature</label>
+            <label htmlFor={`${product.id}-feature`}>{t("catalog.features.feature")}</label>
             <select id={`${product.id}-feature`} name="featureId" required defaultValue="">
               <option value="" disabled>
-                Choose...
+                {t("choose")}
               </option>
-              {features.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.key} ({f.kind})
+              {features.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.key} ({t(`kind.${x.kind}`, { defaultValue: x.kind })})
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
-            <label htmlFor={`${product.id}-fprice`}>Price</label>
+            <label htmlFor={`${product.id}-fprice`}>{t("catalog.features.price")}</label>
             <select id={`${product.id}-fprice`} name="priceId" defaultValue="">
-              <option value="">every price</option>
+              <option value="">{t("catalog.everyPrice")}</option>
               {product.prices.map((x) => (
                 <option key={x.id} value={x.id}>
                   {x.lookupKey}
@@ -183,12 +191,12 @@ function ProductFeatures(props: {
             </select>
           </div>
           <div className="field">
-            <label htmlFor={`${product.id}-limit`}>Limit (limit features)</label>
+            <label htmlFor={`${product.id}-limit`}>{t("limitField")}</label>
             <input id={`${product.id}-limit`} name="limit" type="number" min={0} />
           </div>
           <ReasonField id={`${product.id}-freason`} />
-          <SubmitButton className="button" pendingLabel="Granting...">
-            Grant feature
+          <SubmitButton className="button" pendingLabel={t("granting")}>
+            {t("catalog.features.grant")}
           </SubmitButton>
         </Form>
       </details>
@@ -198,79 +206,87 @@ function ProductFeatures(props: {
 
 export default function AdminCatalog() {
   const { products, features, grants } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
+  const kind = (k: string) => t(`kind.${k}`, { defaultValue: k });
+  const state = (x: { archived?: boolean; published: boolean }) =>
+    x.archived ? t("catalog.state.archived") : x.published ? t("catalog.state.published") : t("catalog.state.unpublished");
   return (
     <>
       <ActionMessage />
       <section className="card" aria-labelledby="features-heading">
-        <h2 id="features-heading">Features</h2>
-        <p className="muted">
-          What access is made of: gates name a feature, products grant features. A person uses a user feature (a seat where the product has
-          seats); owners and admins use an organisation feature.
-        </p>
+        <h2 id="features-heading">{t("catalog.features.title")}</h2>
+        <p className="muted">{t("catalog.features.intro")}</p>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Used by</th>
-              <th scope="col">Granted by</th>
-              <th scope="col">In Stripe</th>
+              <th scope="col">{t("catalog.key")}</th>
+              <th scope="col">{t("catalog.name")}</th>
+              <th scope="col">{t("catalog.kind")}</th>
+              <th scope="col">{t("catalog.usedBy")}</th>
+              <th scope="col">{t("catalog.grantedBy")}</th>
+              <th scope="col">{t("catalog.inStripe")}</th>
             </tr>
           </thead>
           <tbody>
-            {features.map((f) => (
-              <tr key={f.id}>
+            {features.map((feature) => (
+              <tr key={feature.id}>
                 <td>
-                  <code>{f.key}</code>
+                  <code>{feature.key}</code>
                 </td>
-                <td>{f.name}</td>
-                <td>{f.kind}</td>
-                <td>{f.scope === "organization" ? "owners and admins" : "a person (seat)"}</td>
+                <td>{feature.name}</td>
+                <td>{kind(feature.kind)}</td>
+                <td>{feature.scope === "organization" ? t("catalog.scope.organization") : t("catalog.scope.user")}</td>
                 <td>
                   {[
                     ...new Set(
                       grants
-                        .filter((g) => g.featureId === f.id)
+                        .filter((g) => g.featureId === feature.id)
                         .map((g) => products.find((p) => p.id === g.productId)?.name ?? g.productId),
                     ),
-                  ].join(", ") || "nothing"}
+                  ].join(", ") || t("catalog.nothing")}
                 </td>
-                <td>{f.stripeLookupKey ? <code title={f.stripeFeatureId ?? undefined}>{f.stripeLookupKey}</code> : "not mirrored"}</td>
+                <td>
+                  {feature.stripeLookupKey ? (
+                    <code title={feature.stripeFeatureId ?? undefined}>{feature.stripeLookupKey}</code>
+                  ) : (
+                    t("catalog.notMirrored")
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         <details>
-          <summary>New feature</summary>
+          <summary>{t("catalog.newFeature.title")}</summary>
           <Form method="post" className="inline-fields">
             <input type="hidden" name="intent" value="create_feature" />
-            <AdminField id="nf-key" name="key" label="Key" required placeholder="reports.export" />
-            <AdminField id="nf-name" name="name" label="Name" required />
-            <AdminField id="nf-description" name="description" label="Description" />
+            <AdminField id="nf-key" name="key" label={t("catalog.key")} required placeholder="reports.export" />
+            <AdminField id="nf-name" name="name" label={t("catalog.name")} required />
+            <AdminField id="nf-description" name="description" label={t("catalog.description")} />
             <div className="field">
-              <label htmlFor="nf-kind">Kind</label>
+              <label htmlFor="nf-kind">{t("catalog.kind")}</label>
               <select id="nf-kind" name="kind" defaultValue="boolean">
-                <option value="boolean">on/off</option>
-                <option value="limit">limit</option>
+                <option value="boolean">{t("catalog.newFeature.boolean")}</option>
+                <option value="limit">{kind("limit")}</option>
               </select>
             </div>
             <div className="field">
-              <label htmlFor="nf-scope">Used by</label>
+              <label htmlFor="nf-scope">{t("catalog.usedBy")}</label>
               <select id="nf-scope" name="scope" defaultValue="user">
-                <option value="user">a person (seat)</option>
-                <option value="organization">owners and admins</option>
+                <option value="user">{t("catalog.scope.user")}</option>
+                <option value="organization">{t("catalog.scope.organization")}</option>
               </select>
             </div>
             <div className="field">
-              <label htmlFor="nf-stripe">Stripe lookup key (optional)</label>
+              <label htmlFor="nf-stripe">{t("catalog.newFeature.lookupKey")}</label>
               <input id="nf-stripe" name="stripeLookupKey" type="text" placeholder="reports-export" aria-describedby="nf-stripe-hint" />
               <small id="nf-stripe-hint" className="muted">
-                Mirrors the feature to Stripe Entitlements; access is still decided here.
+                {t("catalog.newFeature.lookupKeyHint")}
               </small>
             </div>
-            <SubmitButton className="button" pendingLabel="Creating...">
-              Create feature
+            <SubmitButton className="button" pendingLabel={t("creating")}>
+              {t("catalog.newFeature.submit")}
             </SubmitButton>
           </Form>
         </details>
@@ -278,27 +294,29 @@ export default function AdminCatalog() {
       {products.map((p) => (
         <section className="card" key={p.id} aria-labelledby={`p-${p.id}`}>
           <h2 id={`p-${p.id}`}>
-            {p.name} <span className="badge">{p.published ? "published" : "unpublished"}</span>{" "}
+            {p.name} <span className="badge">{state(p)}</span>{" "}
             <FlagButton
               target="product"
               id={p.id}
               change={p.published ? "unpublish" : "publish"}
-              label={p.published ? "Unpublish" : "Publish"}
+              label={p.published ? t("catalog.unpublish") : t("catalog.publish")}
             />
           </h2>
           <p className="muted">
-            {p.key} · {p.kind} {p.seatBased ? "· per seat" : ""}
-            {p.baseProductId ? ` · add-on of ${products.find((b) => b.id === p.baseProductId)?.name ?? p.baseProductId}` : ""} · Stripe{" "}
-            {p.stripeProductId ?? "not created yet"}
+            {p.key} · {kind(p.kind)} {p.seatBased ? `· ${t("catalog.perSeat")}` : ""}
+            {p.baseProductId
+              ? ` · ${t("catalog.addOnOf", { product: products.find((b) => b.id === p.baseProductId)?.name ?? p.baseProductId })}`
+              : ""}{" "}
+            · Stripe {p.stripeProductId ?? t("catalog.notCreated")}
           </p>
           <table className="data-table">
             <thead>
               <tr>
-                <th scope="col">Lookup key</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Tier / seats</th>
-                <th scope="col">State</th>
-                <th scope="col">Change</th>
+                <th scope="col">{t("catalog.lookupKey")}</th>
+                <th scope="col">{t("catalog.amount")}</th>
+                <th scope="col">{t("catalog.tierSeats")}</th>
+                <th scope="col">{t("catalog.state.title")}</th>
+                <th scope="col">{t("catalog.change")}</th>
               </tr>
             </thead>
             <tbody>
@@ -306,11 +324,11 @@ export default function AdminCatalog() {
                 <tr key={x.id}>
                   <td>{x.lookupKey}</td>
                   <td>
-                    {formatMoney(x.unitAmount, x.currency)}
-                    {x.interval ? ` / ${x.interval}` : " once"}
+                    {f.money(x.unitAmount, x.currency)}
+                    {x.interval ? ` / ${t(`interval.${x.interval}`, { defaultValue: x.interval })}` : ` ${t("catalog.once")}`}
                   </td>
                   <td>{x.tier ? `${x.tier} ${x.minSeats}-${x.maxSeats}` : "-"}</td>
-                  <td>{x.archived ? "archived" : x.published ? "published" : "unpublished"}</td>
+                  <td>{state(x)}</td>
                   <td>
                     {x.archived ? null : (
                       <>
@@ -318,9 +336,9 @@ export default function AdminCatalog() {
                           target="price"
                           id={x.id}
                           change={x.published ? "unpublish" : "publish"}
-                          label={x.published ? "Unpublish" : "Publish"}
+                          label={x.published ? t("catalog.unpublish") : t("catalog.publish")}
                         />
-                        <FlagButton target="price" id={x.id} change="archive" label="Archive" />
+                        <FlagButton target="price" id={x.id} change="archive" label={t("catalog.archive")} />
                       </>
                     )}
                   </td>
@@ -330,72 +348,72 @@ export default function AdminCatalog() {
           </table>
           <ProductFeatures product={p} features={features} grants={grants} />
           <details>
-            <summary>New price for {p.name}</summary>
+            <summary>{t("catalog.newPrice.title", { product: p.name })}</summary>
             <Form method="post" className="inline-fields">
               <input type="hidden" name="intent" value="create_price" />
               <input type="hidden" name="productId" value={p.id} />
               {(
                 [
-                  ["lookupKey", "Lookup key", "text"],
-                  ["currency", "Currency", "text"],
-                  ["unitAmount", "Amount (cents)", "number"],
-                  ["tier", "Tier", "text"],
-                  ["minSeats", "Min seats", "number"],
-                  ["maxSeats", "Max seats", "number"],
-                  ["accessDays", "Access days", "number"],
+                  ["lookupKey", "text"],
+                  ["currency", "text"],
+                  ["unitAmount", "number"],
+                  ["tier", "text"],
+                  ["minSeats", "number"],
+                  ["maxSeats", "number"],
+                  ["accessDays", "number"],
                 ] as const
-              ).map(([name, label, type]) => (
+              ).map(([name, type]) => (
                 <div className="field" key={name}>
-                  <label htmlFor={`${p.id}-${name}`}>{label}</label>
+                  <label htmlFor={`${p.id}-${name}`}>{t(`catalog.newPrice.${name}`)}</label>
                   <input id={`${p.id}-${name}`} name={name} type={type} defaultValue={name === "currency" ? "eur" : undefined} />
                 </div>
               ))}
               <div className="field">
-                <label htmlFor={`${p.id}-interval`}>Interval</label>
+                <label htmlFor={`${p.id}-interval`}>{t("catalog.newPrice.interval")}</label>
                 <select id={`${p.id}-interval`} name="interval" defaultValue={p.kind === "subscription" ? "month" : ""}>
-                  <option value="">none (one-time)</option>
-                  <option value="month">month</option>
-                  <option value="year">year</option>
+                  <option value="">{t("catalog.newPrice.noInterval")}</option>
+                  <option value="month">{t("interval.month")}</option>
+                  <option value="year">{t("interval.year")}</option>
                 </select>
               </div>
-              <SubmitButton pendingLabel="Working...">Create price</SubmitButton>
+              <SubmitButton pendingLabel={t("working")}>{t("catalog.newPrice.submit")}</SubmitButton>
             </Form>
           </details>
         </section>
       ))}
       <section className="card" aria-labelledby="new-product">
-        <h2 id="new-product">New product</h2>
+        <h2 id="new-product">{t("catalog.newProduct.title")}</h2>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="create_product" />
-          <AdminField id="np-key" name="key" label="Key" required />
-          <AdminField id="np-name" name="name" label="Name" required />
-          <AdminField id="np-description" name="description" label="Description" />
+          <AdminField id="np-key" name="key" label={t("catalog.key")} required />
+          <AdminField id="np-name" name="name" label={t("catalog.name")} required />
+          <AdminField id="np-description" name="description" label={t("catalog.description")} />
           <div className="field">
-            <label htmlFor="np-kind">Kind</label>
+            <label htmlFor="np-kind">{t("catalog.kind")}</label>
             <select id="np-kind" name="kind" defaultValue="subscription">
-              <option value="subscription">subscription</option>
-              <option value="one_time">one-time</option>
+              <option value="subscription">{kind("subscription")}</option>
+              <option value="one_time">{kind("one_time")}</option>
             </select>
           </div>
           <div className="field">
             <label>
-              <input type="checkbox" name="seatBased" value="on" /> Per seat
+              <input type="checkbox" name="seatBased" value="on" /> {t("catalog.newProduct.perSeat")}
             </label>
           </div>
           <div className="field">
-            <label htmlFor="np-base">Add-on of</label>
+            <label htmlFor="np-base">{t("catalog.newProduct.addOnOf")}</label>
             <select id="np-base" name="baseProductId" defaultValue="">
-              <option value="">nothing (a product of its own)</option>
+              <option value="">{t("catalog.newProduct.standalone")}</option>
               {products
                 .filter((p) => p.kind === "subscription" && !p.baseProductId)
                 .map((p) => (
                   <option key={p.id} value={p.id}>
-                    {p.name} (an extra item on its subscription)
+                    {t("catalog.newProduct.addOnOption", { product: p.name })}
                   </option>
                 ))}
             </select>
           </div>
-          <SubmitButton pendingLabel="Working...">Create product</SubmitButton>
+          <SubmitButton pendingLabel={t("working")}>{t("catalog.newProduct.submit")}</SubmitButton>
         </Form>
       </section>
     </>

@@ -5,8 +5,11 @@ import { listOutbox, resendEmail } from "../domain/email/outbox.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
-import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
+import { ActionMessage, StatusFilter, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 // The filter links (email_outbox.status's values; the loader takes no other).
 const STATUSES = ["", "pending", "sending", "sent", "failed"] as const;
@@ -38,47 +41,50 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function AdminEmails() {
   const { status, emails } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
+  const statusName = (s: string) => t(`status.${s}`, { defaultValue: s });
   return (
     <section className="card">
-      <h2>Email outbox</h2>
-      <p className="muted">
-        Every email Gatehouse sends, newest first. Failed sends are retried with backoff, then marked failed with the error.
-      </p>
+      <h2>{t("emails.title")}</h2>
+      <p className="muted">{t("emails.intro")}</p>
       <StatusFilter statuses={STATUSES} current={status} />
       <ActionMessage />
-      {emails.length === 0 ? <p>No emails{status ? ` with status ${status}` : ""}.</p> : null}
+      {emails.length === 0 ? <p>{status ? t("emails.noneWithStatus", { status: statusName(status) }) : t("emails.none")}</p> : null}
       <table className="data-table">
         <thead>
           <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Recipient</th>
-            <th scope="col">Email</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last error</th>
+            <th scope="col">{t("emails.created")}</th>
+            <th scope="col">{t("emails.recipient")}</th>
+            <th scope="col">{t("emails.email")}</th>
+            <th scope="col">{t("status.label")}</th>
+            <th scope="col">{t("emails.lastError")}</th>
           </tr>
         </thead>
         <tbody>
           {emails.map((e) => (
             <tr key={e.id} className={e.status === "failed" ? "row-alert" : undefined} data-testid={`email-${e.id}`}>
-              <td>{fmtDate(e.createdAt)}</td>
+              <td>{f.dateTime(e.createdAt)}</td>
               <td>{e.toAddress}</td>
               <td>
                 {e.subject}
                 <br />
                 <span className="muted">
                   {e.template} · {e.id}
-                  {e.resendOf ? ` · resend of ${e.resendOf}` : ""}
+                  {e.resendOf ? ` · ${t("emails.resendOf", { id: e.resendOf })}` : ""}
                 </span>
               </td>
               <td>
-                {e.status} ({e.attempts} attempt{e.attempts === 1 ? "" : "s"})
-                {e.status === "sent" && e.sentAt ? <span className="muted"> {fmtDate(e.sentAt)}</span> : null}
-                {e.status === "pending" && e.attempts > 0 ? <span className="muted"> next try {fmtDate(e.nextAttemptAt)}</span> : null}
+                {statusName(e.status)} ({t("attempts", { count: e.attempts, n: f.number(e.attempts) })})
+                {e.status === "sent" && e.sentAt ? <span className="muted"> {f.dateTime(e.sentAt)}</span> : null}
+                {e.status === "pending" && e.attempts > 0 ? (
+                  <span className="muted"> {t("emails.nextTry", { at: f.dateTime(e.nextAttemptAt) })}</span>
+                ) : null}
                 {e.status === "sent" || e.status === "failed" ? (
                   <Form method="post">
                     <input type="hidden" name="emailId" value={e.id} />
-                    <SubmitButton className="button button-small" pendingLabel="Working...">
-                      Resend
+                    <SubmitButton className="button button-small" pendingLabel={t("working")}>
+                      {t("emails.resend")}
                     </SubmitButton>
                   </Form>
                 ) : null}

@@ -3,6 +3,10 @@ import { useLoaderData } from "@remix-run/react";
 import { FUNNEL_EVENTS } from "../domain/analytics/funnel";
 import { funnelByDay } from "../domain/analytics/funnel.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
+import { useTranslation } from "react-i18next";
+import { useAdminFormat } from "../components/admin";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -10,16 +14,11 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 const COLORS = ["#3b3bd6", "#1e7b34", "#b36b00", "#b3261e", "#6b3bb3"];
-const LABELS: Record<string, string> = {
-  pricing_upgrade_click: "Pricing CTA clicks",
-  checkout_started: "Checkouts started",
-  checkout_success: "Checkouts paid",
-  checkout_cancel: "Checkouts canceled",
-  accelerator_locked_view: "Locked Accelerator views",
-};
 
 // A server-rendered line chart: one polyline per event, 30 days on the x axis.
 function Chart({ days }: { days: { day: number; counts: Record<string, number> }[] }) {
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   const W = 720;
   const H = 240;
   const pad = 30;
@@ -28,12 +27,12 @@ function Chart({ days }: { days: { day: number; counts: Record<string, number> }
   const y = (v: number) => H - pad - (v * (H - 2 * pad)) / max;
   return (
     <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="funnel-title funnel-desc" width="100%">
-      <title id="funnel-title">Funnel events per day, last 30 days</title>
-      <desc id="funnel-desc">One line per event; the table below lists the same numbers.</desc>
+      <title id="funnel-title">{t("funnel.chartTitle")}</title>
+      <desc id="funnel-desc">{t("funnel.chartDesc")}</desc>
       <line x1={pad} y1={H - pad} x2={W - pad} y2={H - pad} stroke="#888" />
       <line x1={pad} y1={pad} x2={pad} y2={H - pad} stroke="#888" />
       <text x={4} y={pad} fontSize="11">
-        {max}
+        {f.number(max)}
       </text>
       {FUNNEL_EVENTS.map((name, k) => (
         // Earlier series are drawn wider, so where counts are equal each shows as an edge of the next.
@@ -53,25 +52,29 @@ function Chart({ days }: { days: { day: number; counts: Record<string, number> }
 export default function AdminFunnel() {
   const { days } = useLoaderData<typeof loader>();
   const recent = days.slice(-7).reverse();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
+  // Event names are codes; their labels are the page's words.
+  const label = (name: string) => t(`funnel.events.${name}`, { defaultValue: name });
   return (
     <section className="card">
-      <h2>Funnel</h2>
+      <h2>{t("funnel.title")}</h2>
       <Chart days={days} />
       <ul className="legend">
         {FUNNEL_EVENTS.map((name, k) => (
           <li key={name} style={{ color: COLORS[k] }}>
-            <span aria-hidden="true">■</span> <span style={{ color: "var(--fg)" }}>{LABELS[name]}</span>
+            <span aria-hidden="true">■</span> <span style={{ color: "var(--fg)" }}>{label(name)}</span>
           </li>
         ))}
       </ul>
       <table className="data-table">
-        <caption>Last 7 days</caption>
+        <caption>{t("funnel.last7")}</caption>
         <thead>
           <tr>
-            <th scope="col">Day</th>
+            <th scope="col">{t("funnel.day")}</th>
             {FUNNEL_EVENTS.map((n) => (
               <th scope="col" key={n}>
-                {LABELS[n]}
+                {label(n)}
               </th>
             ))}
           </tr>
@@ -79,9 +82,11 @@ export default function AdminFunnel() {
         <tbody>
           {recent.map((d) => (
             <tr key={d.day} data-testid="funnel-day">
-              <td>{new Date(d.day).toISOString().slice(0, 10)}</td>
+              <td>
+                <time dateTime={new Date(d.day).toISOString().slice(0, 10)}>{f.date(d.day)}</time>
+              </td>
               {FUNNEL_EVENTS.map((n) => (
-                <td key={n}>{d.counts[n]}</td>
+                <td key={n}>{f.number(d.counts[n] ?? 0)}</td>
               ))}
             </tr>
           ))}

@@ -2,7 +2,10 @@ import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { listJobRuns } from "../domain/jobs/reconcile.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
-import { fmtDate } from "../components/admin";
+import { useAdminFormat } from "../components/admin";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -11,35 +14,37 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export default function AdminJobs() {
   const { runs } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <section className="card">
-      <h2>Scheduled job runs</h2>
-      <p className="muted">The reconciliation runs on the Cron Trigger; locally, `wrangler dev --test-scheduled` and open /__scheduled.</p>
+      <h2>{t("jobs.title")}</h2>
+      <p className="muted">{t("jobs.intro")}</p>
       <table className="data-table">
         <thead>
           <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Counts</th>
-            <th scope="col">Log</th>
+            <th scope="col">{t("jobs.started")}</th>
+            <th scope="col">{t("jobs.job")}</th>
+            <th scope="col">{t("status.label")}</th>
+            <th scope="col">{t("jobs.counts")}</th>
+            <th scope="col">{t("jobs.log")}</th>
           </tr>
         </thead>
         <tbody>
           {runs.map((r) => (
             <tr key={r.id} data-testid="job-run" className={r.status === "failed" ? "row-alert" : undefined}>
               <td>
-                {fmtDate(r.startedAt)}
-                {r.finishedAt ? ` (${Math.max(0, r.finishedAt - r.startedAt)} ms)` : ""}
+                {f.dateTime(r.startedAt)}
+                {r.finishedAt ? ` (${f.number(Math.max(0, r.finishedAt - r.startedAt))} ms)` : ""}
               </td>
               <td>{r.type}</td>
-              <td>{r.status}</td>
+              <td>{t(`status.${r.status}`, { defaultValue: r.status })}</td>
               <td>
                 <code>{r.counts}</code>
               </td>
               <td>
                 <details>
-                  <summary>Log</summary>
+                  <summary>{t("jobs.log")}</summary>
                   <pre className="payload">{r.log}</pre>
                 </details>
               </td>
@@ -47,7 +52,7 @@ export default function AdminJobs() {
           ))}
         </tbody>
       </table>
-      {runs.length === 0 ? <p>No runs yet.</p> : null}
+      {runs.length === 0 ? <p>{t("jobs.none")}</p> : null}
     </section>
   );
 }

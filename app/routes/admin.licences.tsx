@@ -2,8 +2,11 @@ import { type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { LICENCE_STATUSES, licenceProducts, readLicenceFilter, listLicences } from "../domain/entitlements/licences.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
-import { fmtDate } from "../components/admin";
+import { useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -19,14 +22,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function AdminLicences() {
   const { filter, rows, statuses, products } = useLoaderData<typeof loader>();
   const csv = `/admin/licences.csv?${new URLSearchParams(filter)}`;
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <section className="card">
-      <h2>Licences</h2>
+      <h2>{t("licences.title")}</h2>
       <Form method="get" className="inline-fields">
         <div className="field">
-          <label htmlFor="product">Product</label>
+          <label htmlFor="product">{t("licences.product")}</label>
           <select id="product" name="product" defaultValue={filter.product}>
-            <option value="">All</option>
+            <option value="">{t("licences.all")}</option>
             {products.map((p) => (
               <option key={p.key} value={p.key}>
                 {p.name}
@@ -35,30 +40,30 @@ export default function AdminLicences() {
           </select>
         </div>
         <div className="field">
-          <label htmlFor="status">Status</label>
+          <label htmlFor="status">{t("status.label")}</label>
           <select id="status" name="status" defaultValue={filter.status}>
-            <option value="">All</option>
+            <option value="">{t("licences.all")}</option>
             {statuses.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {t(`status.${s}`, { defaultValue: s })}
               </option>
             ))}
           </select>
         </div>
-        <SubmitButton pendingLabel="Working...">Filter</SubmitButton>
+        <SubmitButton pendingLabel={t("working")}>{t("filter.submit")}</SubmitButton>
         <a href={csv} download>
-          Export CSV
+          {t("licences.exportCsv")}
         </a>
       </Form>
       <table className="data-table">
         <thead>
           <tr>
-            <th scope="col">Tenant</th>
-            <th scope="col">Product</th>
-            <th scope="col">Source</th>
-            <th scope="col">Status</th>
-            <th scope="col">Seats used / total</th>
-            <th scope="col">Ends</th>
+            <th scope="col">{t("licences.tenant")}</th>
+            <th scope="col">{t("licences.product")}</th>
+            <th scope="col">{t("licences.source")}</th>
+            <th scope="col">{t("status.label")}</th>
+            <th scope="col">{t("licences.seats")}</th>
+            <th scope="col">{t("licences.ends")}</th>
           </tr>
         </thead>
         <tbody>
@@ -68,10 +73,10 @@ export default function AdminLicences() {
                 <Link to={`/admin/tenants/${r.tenantId}`}>{r.tenantName}</Link>
               </td>
               <td>{r.product}</td>
-              <td>{r.source}</td>
-              <td>{r.status}</td>
-              <td>{r.seatsTotal > 0 ? `${r.seatsUsed} / ${r.seatsTotal}` : "-"}</td>
-              <td>{r.validUntil ? fmtDate(r.validUntil) : "no end"}</td>
+              <td>{t(`source.${r.source}`, { defaultValue: r.source })}</td>
+              <td>{t(`status.${r.status}`, { defaultValue: r.status })}</td>
+              <td>{r.seatsTotal > 0 ? `${f.number(r.seatsUsed)} / ${f.number(r.seatsTotal)}` : "-"}</td>
+              <td>{r.validUntil ? f.dateTime(r.validUntil) : t("noEnd")}</td>
             </tr>
           ))}
         </tbody>

@@ -3,14 +3,16 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { listSystemCatalog } from "../domain/software/catalog.server";
 import { addSystemApplication, addSystemVersion } from "../domain/software/publishing.server";
-import { formatBytes } from "../domain/software/rules";
 import { safeText } from "../domain/input";
 import { withUploadForm } from "../domain/software/upload-form.server";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith } from "../infra/http/responses.server";
-import { ActionMessage, fmtDate } from "../components/admin";
+import { ActionMessage, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -31,13 +33,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
   const now = context.now();
   const actor = { type: "user" as const, id: user.id };
+  const { t } = await context.i18n();
   return runAction(async () => {
     return withUploadForm(request, context.config.UPLOAD_MAX_BYTES, async ({ fields, file }) => {
       const { intent } = parseWith(Intent, fields);
       if (intent === "add_application") {
         const input = parseWith(AddApplication, fields);
         const { slug } = await addSystemApplication({ db: context.db, actor, ...input, now });
-        return `Application added. Its version feed is feeds/${slug}.json in the bucket.`;
+        return t("admin:software.added", { slug });
       }
       const input = parseWith(AddVersion, fields);
       const v = await addSystemVersion({
@@ -49,38 +52,35 @@ export async function action({ request, context }: ActionFunctionArgs) {
         maxBytes: context.config.UPLOAD_MAX_BYTES,
         now,
       });
-      return `Version ${v.version} published (SHA-256 ${v.sha256}).`;
+      return t("admin:software.published", { version: v.version, sha256: v.sha256 });
     });
   }, "Done.");
 }
 
-const mb = formatBytes;
-
 export default function AdminSoftware() {
   const { applications, maxBytes } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <>
       <ActionMessage />
       <section className="card" aria-labelledby="sw-apps">
-        <h2 id="sw-apps">System software catalog</h2>
-        {applications.length === 0 ? <p>No applications yet.</p> : null}
+        <h2 id="sw-apps">{t("software.title")}</h2>
+        {applications.length === 0 ? <p>{t("software.none")}</p> : null}
         {applications.map((a) => (
           <div key={a.id}>
             <h3>
-              {a.name}{" "}
-              <span className="muted">
-                by {a.vendor} · feed feeds/{a.slug}.json
-              </span>
+              {a.name} <span className="muted">{t("software.byline", { vendor: a.vendor, slug: a.slug })}</span>
             </h3>
             <table className="data-table">
               <thead>
                 <tr>
-                  <th scope="col">Version</th>
+                  <th scope="col">{t("software.version")}</th>
                   <th scope="col">SHA-256</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">State</th>
+                  <th scope="col">{t("software.size")}</th>
+                  <th scope="col">{t("software.source")}</th>
+                  <th scope="col">{t("software.addedAt")}</th>
+                  <th scope="col">{t("software.state")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -90,10 +90,10 @@ export default function AdminSoftware() {
                     <td>
                       <code className="wrap">{v.sha256}</code>
                     </td>
-                    <td>{mb(v.size)}</td>
-                    <td>{v.source}</td>
-                    <td>{fmtDate(v.createdAt)}</td>
-                    <td>{v.supersededBy ? "superseded" : "latest"}</td>
+                    <td>{f.bytes(v.size)}</td>
+                    <td>{t(`software.sources.${v.source}`, { defaultValue: v.source })}</td>
+                    <td>{f.dateTime(v.createdAt)}</td>
+                    <td>{v.supersededBy ? t("software.superseded") : t("software.latest")}</td>
                   </tr>
                 ))}
               </tbody>
@@ -103,25 +103,25 @@ export default function AdminSoftware() {
       </section>
 
       <section className="card" aria-labelledby="sw-add-app">
-        <h2 id="sw-add-app">Add an application</h2>
+        <h2 id="sw-add-app">{t("software.addApp")}</h2>
         <Form method="post" encType="multipart/form-data" className="stack">
           <input type="hidden" name="intent" value="add_application" />
           <label>
-            Name <input name="name" required maxLength={80} />
+            {t("software.name")} <input name="name" required maxLength={80} />
           </label>
           <label>
-            Vendor <input name="vendor" required maxLength={80} />
+            {t("software.vendor")} <input name="vendor" required maxLength={80} />
           </label>
-          <SubmitButton pendingLabel="Working...">Add application</SubmitButton>
+          <SubmitButton pendingLabel={t("working")}>{t("software.addAppSubmit")}</SubmitButton>
         </Form>
       </section>
 
       <section className="card" aria-labelledby="sw-add-version">
-        <h2 id="sw-add-version">Add a version</h2>
+        <h2 id="sw-add-version">{t("software.addVersion")}</h2>
         <Form method="post" encType="multipart/form-data" className="stack">
           <input type="hidden" name="intent" value="add_version" />
           <label>
-            Application{" "}
+            {t("software.application")}{" "}
             <select name="applicationId" required>
               {applications.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -131,12 +131,12 @@ export default function AdminSoftware() {
             </select>
           </label>
           <label>
-            Version <input name="version" required placeholder="1.2.3" maxLength={64} />
+            {t("software.version")} <input name="version" required placeholder="1.2.3" maxLength={64} />
           </label>
           <label>
-            Package (.msi or .exe, at most {mb(maxBytes)}) <input type="file" name="file" accept=".msi,.exe" required />
+            {t("software.package", { max: f.bytes(maxBytes) })} <input type="file" name="file" accept=".msi,.exe" required />
           </label>
-          <SubmitButton pendingLabel="Working...">Publish version</SubmitButton>
+          <SubmitButton pendingLabel={t("working")}>{t("software.publish")}</SubmitButton>
         </Form>
       </section>
     </>

@@ -19,8 +19,12 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
-import { ActionMessage, fmtDate, ReasonField } from "../components/admin";
+import { ActionMessage, ReasonField, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+import { formatDate } from "../i18n/format";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context, params }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -50,6 +54,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
   const tenantId = params.id ?? "";
   const now = context.now();
+  const { t } = await context.i18n();
   return runAction(async () => {
     const form = await readForm(request);
     const { intent } = parseWith(Intent, form);
@@ -70,7 +75,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
     if (intent === "grant_feature") {
       const g = await grantFeature({ db: context.db, adminId: user.id, tenantId, input: parseWith(FeatureGrantInput, form), now });
-      return `${g.feature} granted until ${new Date(g.validUntil).toISOString().slice(0, 10)}.`;
+      return t("admin:tenant.featureGranted", { feature: g.feature, until: formatDate(g.validUntil, await context.locale()) });
     }
     if (intent === "revoke_feature") {
       await revokeFeatureGrant({ db: context.db, adminId: user.id, tenantId, input: parseWith(RevokeFeatureGrantInput, form), now });
@@ -79,7 +84,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (intent === "pro_uploads") {
       const enabled = parseWith(ProUploads, form).enabled === "true";
       const { changed } = await setProUploads({ db: context.db, actor: { type: "user", id: user.id }, tenantId, enabled, now });
-      return changed ? `Pro uploads switched ${enabled ? "on" : "off"}.` : `Pro uploads were already ${enabled ? "on" : "off"}.`;
+      return t(`admin:tenant.proUploads.${changed ? "switched" : "already"}.${enabled ? "on" : "off"}`);
     }
     if (!form.intentId) throw badRequest("Which purchase?");
     const { outcome } = await retryStuckIntent({
@@ -92,75 +97,83 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
       now,
     });
-    return `Provisioning retried: ${outcome}.`;
+    return t("admin:retried", { outcome: t(`admin:status.${outcome}`, { defaultValue: outcome }) });
   }, "Done.");
 }
 
 export default function AdminTenant() {
   const d = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
+  const status = (s: string) => t(`status.${s}`, { defaultValue: s });
+  const yesNo = (yes: boolean) => (yes ? t("yes") : t("no"));
   return (
     <>
       <section className="card">
         <h2>{d.tenant.name}</h2>
         <p className="muted">
-          {d.tenant.id} · /{d.tenant.slug} · join code {d.tenant.joinCode} · Stripe customer {d.tenant.stripeCustomerId ?? "none"} ·
-          compliance {d.tenant.complianceStatus}
+          {d.tenant.id} · /{d.tenant.slug} · {t("tenant.joinCode", { code: d.tenant.joinCode })} ·{" "}
+          {t("tenant.stripeCustomer", { id: d.tenant.stripeCustomerId ?? t("tenant.none") })} ·{" "}
+          {t("tenant.compliance", { status: status(d.tenant.complianceStatus) })}
         </p>
         <p>
-          <Link to={`/admin/audit?tenant=${d.tenant.id}`}>Audit trail for this tenant</Link>
+          <Link to={`/admin/audit?tenant=${d.tenant.id}`}>{t("tenant.auditTrail")}</Link>
         </p>
         <ActionMessage />
       </section>
 
       <section className="card" aria-labelledby="pro-uploads">
-        <h2 id="pro-uploads">Pro uploads</h2>
+        <h2 id="pro-uploads">{t("tenant.proUploads.title")}</h2>
         <p>
-          {d.proUploads.enabled ? "Switched on" : "Switched off"} ·{" "}
-          {d.proUploads.pro
-            ? "on the Pro plan (MAX or ULTRA tier)"
-            : "not on the Pro plan: uploads stay refused until it buys MAX or ULTRA"}
+          {d.proUploads.enabled ? t("tenant.proUploads.isOn") : t("tenant.proUploads.isOff")} ·{" "}
+          {d.proUploads.pro ? t("tenant.proUploads.pro") : t("tenant.proUploads.notPro")}
         </p>
         <Form method="post" className="inline-form">
           <input type="hidden" name="intent" value="pro_uploads" />
           <input type="hidden" name="enabled" value={d.proUploads.enabled ? "false" : "true"} />
-          <SubmitButton className="button button-small" pendingLabel="Saving...">
-            {d.proUploads.enabled ? "Switch Pro uploads off" : "Switch Pro uploads on"}
+          <SubmitButton className="button button-small" pendingLabel={t("saving")}>
+            {d.proUploads.enabled ? t("tenant.proUploads.switchOff") : t("tenant.proUploads.switchOn")}
           </SubmitButton>
         </Form>
       </section>
 
       <section className="card" aria-labelledby="features">
-        <h2 id="features">Features</h2>
-        <p className="muted">What this organisation's entitlements and grants unlock, and from where. Only live ones give access.</p>
+        <h2 id="features">{t("tenant.features.title")}</h2>
+        <p className="muted">{t("tenant.features.intro")}</p>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Feature</th>
-              <th scope="col">Limit</th>
-              <th scope="col">From</th>
-              <th scope="col">Live</th>
-              <th scope="col">Revoke</th>
+              <th scope="col">{t("tenant.features.feature")}</th>
+              <th scope="col">{t("tenant.features.limit")}</th>
+              <th scope="col">{t("tenant.features.from")}</th>
+              <th scope="col">{t("tenant.features.live")}</th>
+              <th scope="col">{t("revoke")}</th>
             </tr>
           </thead>
           <tbody>
-            {d.features.map((f, i) => (
-              <tr key={`${f.key}-${i}`} data-testid={`feature-${f.key}`}>
+            {d.features.map((feature, i) => (
+              <tr key={`${feature.key}-${i}`} data-testid={`feature-${feature.key}`}>
                 <td>
-                  <code>{f.key}</code> {f.name}
+                  <code>{feature.key}</code> {feature.name}
                 </td>
-                <td>{f.limit ?? "-"}</td>
+                <td>{feature.limit === null ? "-" : f.number(feature.limit)}</td>
                 <td>
-                  {f.via} ({f.source})
+                  {feature.grantReason !== null
+                    ? t("tenant.features.viaGrant", { reason: feature.grantReason })
+                    : feature.price
+                      ? t("tenant.features.viaPrice", { product: feature.product, price: feature.price })
+                      : feature.product}{" "}
+                  ({t(`source.${feature.source}`, { defaultValue: feature.source })})
                 </td>
-                <td>{f.live ? "yes" : "no"}</td>
+                <td>{yesNo(feature.live)}</td>
                 <td>
-                  {f.grantId ? (
+                  {feature.grantId ? (
                     <Form method="post" className="inline-fields">
                       <input type="hidden" name="intent" value="revoke_feature" />
-                      <input type="hidden" name="grantId" value={f.grantId} />
-                      <ReasonField id={`fr-${f.grantId}`} />
-                      <SubmitButton className="button button-small" pendingLabel="Revoking...">
-                        Revoke
+                      <input type="hidden" name="grantId" value={feature.grantId} />
+                      <ReasonField id={`fr-${feature.grantId}`} />
+                      <SubmitButton className="button button-small" pendingLabel={t("revoking")}>
+                        {t("revoke")}
                       </SubmitButton>
                     </Form>
                   ) : null}
@@ -169,49 +182,49 @@ export default function AdminTenant() {
             ))}
           </tbody>
         </table>
-        {d.features.length === 0 ? <p>No features.</p> : null}
-        <h3>Grant one feature for a period</h3>
+        {d.features.length === 0 ? <p>{t("tenant.features.none")}</p> : null}
+        <h3>{t("tenant.features.grantTitle")}</h3>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="grant_feature" />
           <div className="field">
-            <label htmlFor="gf-feature">Feature</label>
+            <label htmlFor="gf-feature">{t("tenant.features.feature")}</label>
             <select id="gf-feature" name="featureId" required defaultValue="">
               <option value="" disabled>
-                Choose...
+                {t("choose")}
               </option>
-              {d.allFeatures.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.key} ({f.kind})
+              {d.allFeatures.map((feature) => (
+                <option key={feature.id} value={feature.id}>
+                  {feature.key} ({t(`kind.${feature.kind}`, { defaultValue: feature.kind })})
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
-            <label htmlFor="gf-days">Days</label>
+            <label htmlFor="gf-days">{t("tenant.features.days")}</label>
             <input id="gf-days" name="days" type="number" min={1} max={3650} defaultValue={30} required />
           </div>
           <div className="field">
-            <label htmlFor="gf-limit">Limit (limit features)</label>
+            <label htmlFor="gf-limit">{t("limitField")}</label>
             <input id="gf-limit" name="limit" type="number" min={0} />
           </div>
           <ReasonField id="gf-reason" />
-          <SubmitButton className="button" pendingLabel="Giving...">
-            Give feature
+          <SubmitButton className="button" pendingLabel={t("tenant.features.giving")}>
+            {t("tenant.features.give")}
           </SubmitButton>
         </Form>
       </section>
 
       <section className="card" aria-labelledby="ents">
-        <h2 id="ents">Entitlements</h2>
+        <h2 id="ents">{t("tenant.entitlements.title")}</h2>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Product</th>
-              <th scope="col">Status</th>
-              <th scope="col">Seats</th>
-              <th scope="col">Why</th>
-              <th scope="col">Valid</th>
-              <th scope="col">Revoke</th>
+              <th scope="col">{t("tenant.entitlements.product")}</th>
+              <th scope="col">{t("status.label")}</th>
+              <th scope="col">{t("tenant.entitlements.seats")}</th>
+              <th scope="col">{t("tenant.entitlements.why")}</th>
+              <th scope="col">{t("tenant.entitlements.valid")}</th>
+              <th scope="col">{t("revoke")}</th>
             </tr>
           </thead>
           <tbody>
@@ -219,17 +232,19 @@ export default function AdminTenant() {
               <tr key={e.id} data-testid={`entitlement-${e.productKey}-${e.source}`}>
                 <td>{e.productName}</td>
                 <td>
-                  {e.status}
-                  {e.live ? "" : " (no access)"}
+                  {status(e.status)}
+                  {e.live ? "" : ` (${t("tenant.entitlements.noAccess")})`}
                 </td>
-                <td>{e.quantitySeats > 0 ? `${e.seatsUsed} / ${e.quantitySeats}` : "-"}</td>
-                <td>{e.why}</td>
+                <td>{e.quantitySeats > 0 ? `${f.number(e.seatsUsed)} / ${f.number(e.quantitySeats)}` : "-"}</td>
                 <td>
-                  {fmtDate(e.validFrom)} → {e.validUntil ? fmtDate(e.validUntil) : "no end"}
+                  {t(`source.${e.source}`, { defaultValue: e.source })} ({e.sourceRef}){e.grantReason ? `: ${e.grantReason}` : ""}
+                </td>
+                <td>
+                  {f.dateTime(e.validFrom)} → {e.validUntil ? f.dateTime(e.validUntil) : t("noEnd")}
                 </td>
                 <td>
                   {e.status === "revoked" ? (
-                    "revoked"
+                    status("revoked")
                   ) : (
                     <Form method="post" className="inline-fields">
                       <input type="hidden" name="intent" value="revoke" />
@@ -238,12 +253,12 @@ export default function AdminTenant() {
                       {e.source !== "admin_grant" ? (
                         <div className="field">
                           <label>
-                            <input type="checkbox" name="confirmStripe" value="yes" /> Revoke although Stripe keeps billing
+                            <input type="checkbox" name="confirmStripe" value="yes" /> {t("tenant.entitlements.confirmStripe")}
                           </label>
                         </div>
                       ) : null}
-                      <SubmitButton className="button button-small" pendingLabel="Revoking...">
-                        Revoke
+                      <SubmitButton className="button button-small" pendingLabel={t("revoking")}>
+                        {t("revoke")}
                       </SubmitButton>
                     </Form>
                   )}
@@ -252,12 +267,12 @@ export default function AdminTenant() {
             ))}
           </tbody>
         </table>
-        {d.entitlements.length === 0 ? <p>No entitlements.</p> : null}
-        <h3>Grant a licence (no Stripe)</h3>
+        {d.entitlements.length === 0 ? <p>{t("tenant.entitlements.none")}</p> : null}
+        <h3>{t("tenant.entitlements.grantTitle")}</h3>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="grant" />
           <div className="field">
-            <label htmlFor="productKey">Product</label>
+            <label htmlFor="productKey">{t("tenant.entitlements.product")}</label>
             <select id="productKey" name="productKey" defaultValue={d.products[0]?.key}>
               {d.products.map((p) => (
                 <option key={p.key} value={p.key}>
@@ -267,36 +282,36 @@ export default function AdminTenant() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor="seats">Seats (per-seat plans)</label>
+            <label htmlFor="seats">{t("tenant.entitlements.seatsField")}</label>
             <input id="seats" name="seats" type="number" min={0} max={10000} defaultValue={0} />
           </div>
           <div className="field">
-            <label htmlFor="validUntil">Ends (optional)</label>
+            <label htmlFor="validUntil">{t("tenant.entitlements.endsField")}</label>
             <input id="validUntil" name="validUntil" type="date" />
           </div>
           <ReasonField id="grant-reason" />
-          <SubmitButton pendingLabel="Granting...">Grant</SubmitButton>
+          <SubmitButton pendingLabel={t("granting")}>{t("tenant.entitlements.grant")}</SubmitButton>
         </Form>
       </section>
 
       <section className="card" aria-labelledby="members">
-        <h2 id="members">Members</h2>
+        <h2 id="members">{t("tenant.members.title")}</h2>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Seat</th>
+              <th scope="col">{t("tenant.members.email")}</th>
+              <th scope="col">{t("tenant.members.role")}</th>
+              <th scope="col">{t("status.label")}</th>
+              <th scope="col">{t("tenant.members.seat")}</th>
             </tr>
           </thead>
           <tbody>
             {d.members.map((m) => (
               <tr key={m.userId}>
                 <td>{m.email}</td>
-                <td>{m.role}</td>
-                <td>{m.status}</td>
-                <td>{Number(m.seats) > 0 ? "yes" : "no"}</td>
+                <td>{t(`role.${m.role}`, { defaultValue: m.role })}</td>
+                <td>{status(m.status)}</td>
+                <td>{yesNo(Number(m.seats) > 0)}</td>
               </tr>
             ))}
           </tbody>
@@ -304,14 +319,14 @@ export default function AdminTenant() {
       </section>
 
       <section className="card" aria-labelledby="subs">
-        <h2 id="subs">Subscriptions</h2>
+        <h2 id="subs">{t("tenant.subscriptions.title")}</h2>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Stripe subscription</th>
-              <th scope="col">Status</th>
-              <th scope="col">Quantity</th>
-              <th scope="col">Period end</th>
+              <th scope="col">{t("tenant.subscriptions.id")}</th>
+              <th scope="col">{t("status.label")}</th>
+              <th scope="col">{t("tenant.subscriptions.quantity")}</th>
+              <th scope="col">{t("tenant.subscriptions.periodEnd")}</th>
             </tr>
           </thead>
           <tbody>
@@ -319,11 +334,11 @@ export default function AdminTenant() {
               <tr key={s.id}>
                 <td>{s.stripeSubscriptionId}</td>
                 <td>
-                  {s.status}
-                  {s.cancelAtPeriodEnd ? " (cancels at period end)" : ""}
+                  {status(s.status)}
+                  {s.cancelAtPeriodEnd ? ` (${t("tenant.subscriptions.cancels")})` : ""}
                 </td>
-                <td>{s.quantity}</td>
-                <td>{fmtDate(s.currentPeriodEnd)}</td>
+                <td>{f.number(s.quantity)}</td>
+                <td>{f.dateTime(s.currentPeriodEnd)}</td>
               </tr>
             ))}
           </tbody>
@@ -331,33 +346,33 @@ export default function AdminTenant() {
       </section>
 
       <section className="card" aria-labelledby="intents">
-        <h2 id="intents">Purchases</h2>
+        <h2 id="intents">{t("tenant.purchases.title")}</h2>
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">Purchase</th>
-              <th scope="col">State</th>
-              <th scope="col">Buyer</th>
-              <th scope="col">Created</th>
-              <th scope="col">Action</th>
+              <th scope="col">{t("tenant.purchases.purchase")}</th>
+              <th scope="col">{t("tenant.purchases.state")}</th>
+              <th scope="col">{t("tenant.purchases.buyer")}</th>
+              <th scope="col">{t("tenant.purchases.created")}</th>
+              <th scope="col">{t("tenant.purchases.action")}</th>
             </tr>
           </thead>
           <tbody>
             {d.intents.map((i) => (
               <tr key={i.id} className={i.stuck ? "row-alert" : undefined}>
                 <td>
-                  {i.productName} × {i.quantity} <span className="muted">{i.id}</span>
+                  {i.productName} × {f.number(i.quantity)} <span className="muted">{i.id}</span>
                 </td>
-                <td>{i.stuck ? <strong>paid, not provisioned</strong> : i.state}</td>
+                <td>{i.stuck ? <strong>{t("tenant.purchases.stuck")}</strong> : status(i.state)}</td>
                 <td>{i.buyer}</td>
-                <td>{fmtDate(i.createdAt)}</td>
+                <td>{f.dateTime(i.createdAt)}</td>
                 <td>
                   {i.stuck ? (
                     <Form method="post">
                       <input type="hidden" name="intent" value="retry" />
                       <input type="hidden" name="intentId" value={i.id} />
-                      <SubmitButton className="button button-small" pendingLabel="Retrying...">
-                        Retry provisioning
+                      <SubmitButton className="button button-small" pendingLabel={t("retrying")}>
+                        {t("retryProvisioning")}
                       </SubmitButton>
                     </Form>
                   ) : null}
@@ -369,11 +384,12 @@ export default function AdminTenant() {
       </section>
 
       <section className="card" aria-labelledby="events">
-        <h2 id="events">Stripe events</h2>
+        <h2 id="events">{t("tenant.events")}</h2>
         <ul>
           {d.events.map((e) => (
             <li key={e.eventId}>
-              {fmtDate(e.receivedAt)} {e.type} <span className="badge">{e.status}</span> <span className="muted">{e.eventId}</span>
+              {f.dateTime(e.receivedAt)} {e.type} <span className="badge">{status(e.status)}</span>{" "}
+              <span className="muted">{e.eventId}</span>
               {e.error && e.status === "failed" ? <span className="form-error"> {e.error}</span> : null}
             </li>
           ))}

@@ -6,6 +6,9 @@ import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
 import { ActionMessage, ReasonField } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
@@ -23,22 +26,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function AdminNewTenant() {
+  const { t } = useTranslation("admin");
   return (
     <section className="card narrow">
-      <h2>Create a tenant</h2>
-      <p className="muted">Only for a named owner who already has an account. Licences are granted on the tenant page.</p>
+      <h2>{t("newTenant.title")}</h2>
+      <p className="muted">{t("newTenant.intro")}</p>
       <ActionMessage />
       <Form method="post">
         <div className="field">
-          <label htmlFor="name">Organisation name</label>
+          <label htmlFor="name">{t("newTenant.name")}</label>
           <input id="name" name="name" type="text" required maxLength={80} />
         </div>
         <div className="field">
-          <label htmlFor="ownerEmail">Owner's email</label>
+          <label htmlFor="ownerEmail">{t("newTenant.ownerEmail")}</label>
           <input id="ownerEmail" name="ownerEmail" type="email" required />
         </div>
         <ReasonField id="reason" />
-        <SubmitButton pendingLabel="Working...">Create tenant</SubmitButton>
+        <SubmitButton pendingLabel={t("working")}>{t("newTenant.submit")}</SubmitButton>
       </Form>
     </section>
   );

@@ -8,8 +8,11 @@ import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm, readStatusFilter } from "../infra/http/responses.server";
 import { parseStoredEvent } from "../infra/stripe/mappers.server";
-import { ActionMessage, fmtDate, StatusFilter } from "../components/admin";
+import { ActionMessage, StatusFilter, useAdminFormat } from "../components/admin";
 import { SubmitButton } from "../components/submit-button";
+import { useTranslation } from "react-i18next";
+
+export const handle = { i18n: ["admin"] };
 
 // The filter links (processed_webhook_events.status's values; the loader takes no other).
 const STATUSES = ["", "queued", "failed", "dead_lettered", "processed", "ignored"] as const;
@@ -36,57 +39,56 @@ export async function action({ request, context }: ActionFunctionArgs) {
       appUrl: context.config.APP_URL,
       now: context.now(),
     });
-    return `Replayed ${eventId}: ${outcome}.`;
+    const { t } = await context.i18n();
+    return t("admin:webhooks.replayed", { eventId, outcome: t(`admin:status.${outcome}`, { defaultValue: outcome }) });
   }, "Replayed.");
 }
 
 export default function AdminWebhooks() {
   const { status, events } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("admin");
+  const f = useAdminFormat();
   return (
     <section className="card">
-      <h2>Webhook inbox</h2>
-      <p className="muted">
-        Verified events wait in a queue for a second or so before they are processed here. Queued: too large for a queue message, kept here
-        until processed. Failed: the queue retries it with backoff. Dead-lettered: the queue gave up after its retries. Replay runs a failed
-        or dead-lettered event now.
-      </p>
+      <h2>{t("webhooks.title")}</h2>
+      <p className="muted">{t("webhooks.intro")}</p>
       <StatusFilter statuses={STATUSES} current={status} />
       <ActionMessage />
       <table className="data-table">
         <thead>
           <tr>
-            <th scope="col">Received</th>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Timing</th>
-            <th scope="col">Details</th>
+            <th scope="col">{t("webhooks.received")}</th>
+            <th scope="col">{t("webhooks.event")}</th>
+            <th scope="col">{t("status.label")}</th>
+            <th scope="col">{t("webhooks.timing")}</th>
+            <th scope="col">{t("webhooks.details")}</th>
           </tr>
         </thead>
         <tbody>
           {events.map((e) => (
             <tr key={e.eventId} className={REPLAYABLE.has(e.status) ? "row-alert" : undefined}>
-              <td>{fmtDate(e.receivedAt)}</td>
+              <td>{f.dateTime(e.receivedAt)}</td>
               <td>
                 {e.type}
                 <br />
                 <span className="muted">{e.eventId}</span>
               </td>
               <td>
-                {e.status.replace("_", "-")} ({e.attempts} attempt{e.attempts === 1 ? "" : "s"})
+                {t(`status.${e.status}`, { defaultValue: e.status })} ({t("attempts", { count: e.attempts, n: f.number(e.attempts) })})
                 {REPLAYABLE.has(e.status) ? (
                   <Form method="post">
                     <input type="hidden" name="eventId" value={e.eventId} />
-                    <SubmitButton className="button button-small" pendingLabel="Working...">
-                      Replay
+                    <SubmitButton className="button button-small" pendingLabel={t("working")}>
+                      {t("webhooks.replay")}
                     </SubmitButton>
                   </Form>
                 ) : null}
               </td>
-              <td>{e.durationMs !== null ? `${e.durationMs} ms` : ""}</td>
+              <td>{e.durationMs !== null ? `${f.number(e.durationMs)} ms` : ""}</td>
               <td>
                 {e.error ? <p className={REPLAYABLE.has(e.status) ? "form-error" : "muted"}>{e.error}</p> : null}
                 <details>
-                  <summary>Payload</summary>
+                  <summary>{t("webhooks.payload")}</summary>
                   <pre className="payload">{e.payload}</pre>
                 </details>
               </td>

@@ -2,7 +2,6 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { z } from "zod";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Trans, useTranslation } from "react-i18next";
-import { formatBytes } from "../domain/software/rules";
 import { latestFromRows, latestStatement } from "../domain/software/catalog.server";
 import { clientSummariesFromRows, observedClientsStatement } from "../domain/software/client-licences.server";
 import { resumeTenantSubscription, tenantsWithCardOnFile } from "../domain/billing/resume.server";
@@ -16,7 +15,7 @@ import { SubmitButton } from "../components/submit-button";
 import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { pageTitle } from "../infra/i18n/locale.server";
-import { formatDate } from "../i18n/format";
+import { formatBytes, formatDate } from "../i18n/format";
 import { translateMessage } from "../i18n/messages";
 import { usePageLocale } from "../i18n/use-page-locale";
 
@@ -222,6 +221,7 @@ export default function Dashboard() {
   const [params] = useSearchParams();
   const { t } = useTranslation("billing");
   const date = useDate();
+  const locale = usePageLocale();
   return (
     <>
       <h1>{t("dashboard.title")}</h1>
@@ -301,7 +301,7 @@ export default function Dashboard() {
                         {a.catalog.ownerType === "tenant" ? <span className="muted"> · {a.catalog.name}</span> : null}
                       </td>
                       <td>{a.latest.version}</td>
-                      <td>{formatBytes(a.latest.size)}</td>
+                      <td>{formatBytes(a.latest.size, locale)}</td>
                       <td>
                         <code className="wrap">{a.latest.sha256}</code>
                       </td>

@@ -112,8 +112,10 @@ export type TenantFeature = {
   limit: number | null;
   live: boolean;
   source: string;
-  /** The entitlement's product (and price lookup key), or the grant's id and reason. */
-  via: string;
+  /** Where it comes from: the entitlement's product (and price lookup key), or the grant's reason. Pages word it. */
+  product: string | null;
+  price: string | null;
+  grantReason: string | null;
   grantId: string | null;
 };
 
@@ -169,7 +171,9 @@ export async function tenantFeatures(deps: { db: Db; tenantId: string; now: numb
       limit: r.limit,
       live: isLive(r, deps.now),
       source: r.source,
-      via: r.price ? `${r.product} at ${r.price}` : r.product,
+      product: r.product,
+      price: r.price,
+      grantReason: null,
       grantId: null,
     })),
     ...grants.map(({ grant, ...f }) => ({
@@ -177,7 +181,9 @@ export async function tenantFeatures(deps: { db: Db; tenantId: string; now: numb
       limit: grant.limitValue,
       live: isGrantLive(grant, deps.now),
       source: "feature_grant",
-      via: `Grant: ${grant.reason}`,
+      product: null,
+      price: null,
+      grantReason: grant.reason,
       grantId: grant.status === "active" ? grant.id : null,
     })),
   ];

@@ -4,14 +4,6 @@ import { type Db, schema } from "../../infra/d1/db.server";
 
 // Licences, as the admin console calls entitlements: the list with its filters, and its CSV export.
 
-/** Where an entitlement came from, in words for admins. */
-export const SOURCE_LABEL: Record<string, string> = {
-  stripe_subscription: "Stripe subscription",
-  stripe_payment: "Stripe one-time payment",
-  trial: "Trial bundled with a purchase",
-  admin_grant: "Admin grant",
-};
-
 /** Every entitlement status, for the licence list's filter. */
 export const LICENCE_STATUSES = schema.ENTITLEMENT_STATUSES;
 

@@ -90,10 +90,3 @@ export function newFeedEntries(existing: readonly string[], feed: readonly FeedE
 export function clientCompliance(licensed: number, observed: number): "ok" | "over_limit" {
   return observed > licensed ? "over_limit" : "ok";
 }
-
-/** 512 B, 4.9 KB, 12.3 MB: sizes for people. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { AuditReason } from "../audit/reason";
-import { SOURCE_LABEL } from "../entitlements/licences.server";
 import { entitlementColumns, isLive, liveCondition } from "../entitlements/live";
 import { invalidInput } from "../errors";
 import { safeText } from "../input";
@@ -123,7 +122,8 @@ export async function getTenantDetail(deps: { db: Db; tenantId: string; now: num
       productName: r.productName,
       seatsUsed: Number(r.seatsUsed),
       live: isLive(r.e, deps.now),
-      why: `${SOURCE_LABEL[r.e.source] ?? r.e.source} (${r.e.sourceRef})${r.grantReason ? `: ${r.grantReason}` : ""}`,
+      // Why the tenant has it: the source (worded by the page), its reference and an admin grant's reason.
+      grantReason: r.grantReason,
     })),
     intents: intents.map((i) => ({ ...i.intent, productName: i.productName, buyer: i.buyer, stuck: i.intent.state === "paid" })),
     events,
