@@ -2,21 +2,40 @@
 // entry (tests/bench/worker/entry.ts) on a throwaway migrated + seeded D1, and the Stripe emulator
 // delivering to it.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seed } from "../../db/seed";
 import { startStripeEmulator } from "../stripe-emulator/harness";
 import { TEST_WEBHOOK_SECRET } from "../support/app-server";
 import { BENCH_BARE_PATH, D1_QUERIES_HEADER } from "./hooks";
-import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "../support/wrangler";
+import {
+  repoRoot,
+  runWrangler,
+  startWranglerDev,
+  type WranglerDev,
+} from "../support/wrangler";
 
 export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
 export const STRIPE_KEY = "sk_test_gatehouse_bench";
 
 export function buildApp(): void {
-  const result = spawnSync("npm", ["run", "build"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync("npm", ["run", "build"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `npm run build failed:\n${result.stdout}\n${result.stderr}`,
+    );
 }
 
 /**
@@ -28,19 +47,37 @@ export function buildApp(): void {
  *    mapped to the bench's wrapper of it (tests/bench/worker/server-build.ts), which imports the
  *    copied build as `gatehouse-app-server-build`. The app's own code is unchanged.
  */
-export function snapshotBuild(): { dir: string; config: string; benchConfig: string } {
+export function snapshotBuild(): {
+  dir: string;
+  config: string;
+  benchConfig: string;
+} {
   mkdirSync(join(repoRoot, ".wrangler"), { recursive: true });
   const dir = mkdtempSync(join(repoRoot, ".wrangler", "bench-"));
   cpSync(join(repoRoot, "build"), join(dir, "build"), { recursive: true });
   const appBuild = join(dir, "build/server/index.js");
   const base = rewrite(readFileSync(join(repoRoot, "wrangler.toml"), "utf8"), [
-    [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${appBuild}"`],
-    [/^directory = "\.\/build\/client"$/m, `directory = "${join(dir, "build/client")}"`],
-    [/^migrations_dir = ".*"$/m, `migrations_dir = "${join(repoRoot, "migrations")}"`],
+    [
+      /^"gatehouse-server-build" = ".*"$/m,
+      `"gatehouse-server-build" = "${appBuild}"`,
+    ],
+    [
+      /^directory = "\.\/build\/client"$/m,
+      `directory = "${join(dir, "build/client")}"`,
+    ],
+    [
+      /^migrations_dir = ".*"$/m,
+      `migrations_dir = "${join(repoRoot, "migrations")}"`,
+    ],
   ]);
-  const production = rewrite(base, [[/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`]]);
+  const production = rewrite(base, [
+    [/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`],
+  ]);
   const bench = rewrite(base, [
-    [/^main = ".*"$/m, `main = "${join(repoRoot, "tests/bench/worker/entry.ts")}"`],
+    [
+      /^main = ".*"$/m,
+      `main = "${join(repoRoot, "tests/bench/worker/entry.ts")}"`,
+    ],
     [
       /^"gatehouse-server-build" = ".*"$/m,
       `"gatehouse-server-build" = "${join(repoRoot, "tests/bench/worker/server-build.ts")}"\n"gatehouse-app-server-build" = "${appBuild}"`,
@@ -55,15 +92,27 @@ export function snapshotBuild(): { dir: string; config: string; benchConfig: str
 
 function rewrite(toml: string, rewrites: [RegExp, string][]): string {
   for (const [pattern, line] of rewrites) {
-    if (!pattern.test(toml)) throw new Error(`wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`);
+    if (!pattern.test(toml))
+      throw new Error(
+        `wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`,
+      );
     toml = toml.replace(pattern, line);
   }
   return toml;
 }
 
-export type Servers = { appUrl: string; stripeUrl: string; config: string; persistTo: string; stop: () => Promise<void> };
+export type Servers = {
+  appUrl: string;
+  stripeUrl: string;
+  config: string;
+  persistTo: string;
+  stop: () => Promise<void>;
+};
 
-export async function startServers(opts: { appPort: number; stripePort: number }): Promise<Servers> {
+export async function startServers(opts: {
+  appPort: number;
+  stripePort: number;
+}): Promise<Servers> {
   const snapshot = snapshotBuild();
   const persistTo = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
   const cleanups: (() => Promise<void> | void)[] = [
@@ -82,7 +131,15 @@ export async function startServers(opts: { appPort: number; stripePort: number }
       webhookSecret: WEBHOOK_SECRET,
     });
     cleanups.push(stripe.stop);
-    runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+    runWrangler([
+      "d1",
+      "migrations",
+      "apply",
+      "DB",
+      "--local",
+      "--persist-to",
+      persistTo,
+    ]);
     await seed({ persistTo, cwd: repoRoot });
     const app: WranglerDev = await startWranglerDev({
       port: opts.appPort,
@@ -92,6 +149,9 @@ export async function startServers(opts: { appPort: number; stripePort: number }
       // wrangler dev's devtools inspector costs the wrangler process several ms per D1 call (see
       // tests/support/dev-worker.ts): off, so the rows price the app rather than the dev tooling.
       inspector: false,
+      // The code `wrangler deploy` ships: React's production builds, not the development ones
+      // `wrangler dev` bundles by default (their prop validation and warnings were most of a page's render).
+      nodeEnv: "production",
       vars: {
         APP_URL: appUrl,
         STRIPE_SECRET_KEY: STRIPE_KEY,
@@ -104,9 +164,17 @@ export async function startServers(opts: { appPort: number; stripePort: number }
     cleanups.push(app.stop);
     const probe = await fetch(`${appUrl}${BENCH_BARE_PATH}`);
     if (probe.status !== 200 || probe.headers.get(D1_QUERIES_HEADER) !== "0") {
-      throw new Error(`the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`);
+      throw new Error(
+        `the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`,
+      );
     }
-    return { appUrl, stripeUrl: stripe.url, config: snapshot.config, persistTo, stop };
+    return {
+      appUrl,
+      stripeUrl: stripe.url,
+      config: snapshot.config,
+      persistTo,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;
@@ -114,9 +182,25 @@ export async function startServers(opts: { appPort: number; stripePort: number }
 }
 
 /** `wrangler deploy --dry-run --minify` of the same build (pass the production `config`); returns the files it wrote. */
-export function dryRunDeploy(config: string): { outdir: string; wranglerSummary: string | null; cleanup: () => void } {
+export function dryRunDeploy(config: string): {
+  outdir: string;
+  wranglerSummary: string | null;
+  cleanup: () => void;
+} {
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
-  const stdout = runWrangler(["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config]);
+  const stdout = runWrangler([
+    "deploy",
+    "--dry-run",
+    "--minify",
+    "--outdir",
+    outdir,
+    "-c",
+    config,
+  ]);
   const summary = /Total Upload: .*/.exec(stdout)?.[0] ?? null;
-  return { outdir, wranglerSummary: summary, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  return {
+    outdir,
+    wranglerSummary: summary,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
 }

@@ -4,9 +4,17 @@ import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
+export const repoRoot = resolve(
+  fileURLToPath(new URL(".", import.meta.url)),
+  "../..",
+);
 
-const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" });
+const wranglerEnv = () => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  NO_COLOR: "1",
+  CI: "1",
+});
 
 /** Runs a wrangler command to completion; throws with its output when it fails. */
 /**
@@ -20,9 +28,19 @@ export async function runWranglerAsync(args: string[]): Promise<string> {
     execFile(
       "npx",
       ["wrangler", ...args],
-      { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: repoRoot,
+        env: wranglerEnv(),
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
+        if (error)
+          reject(
+            new Error(
+              `wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`,
+            ),
+          );
         else resolve(stdout);
       },
     );
@@ -30,14 +48,24 @@ export async function runWranglerAsync(args: string[]): Promise<string> {
 }
 
 export function runWrangler(args: string[]): string {
-  const result = spawnSync("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8" });
+  const result = spawnSync("npx", ["wrangler", ...args], {
+    cwd: repoRoot,
+    env: wranglerEnv(),
+    encoding: "utf8",
+  });
   if (result.status !== 0) {
-    throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
 
-export type WranglerDev = { url: string; stop: () => Promise<void>; output: () => string };
+export type WranglerDev = {
+  url: string;
+  stop: () => Promise<void>;
+  output: () => string;
+};
 
 /** Starts `wrangler dev` and resolves once `healthPath` answers; rejects with the process output if it cannot. */
 export async function startWranglerDev(opts: {
@@ -49,22 +77,65 @@ export async function startWranglerDev(opts: {
   timeoutMs?: number;
   /** false: wrangler's dev server without the devtools inspector (tests/support/dev-worker.ts); needs `config`. */
   inspector?: false;
+  /**
+   * The NODE_ENV wrangler bundles with (its `process.env.NODE_ENV` define): unset, `wrangler dev`
+   * bundles "development" (React's development builds, with their checks and warnings) where
+   * `wrangler deploy` bundles "production".
+   */
+  nodeEnv?: "production";
 }): Promise<WranglerDev> {
   const url = `http://127.0.0.1:${opts.port}`;
   let args: string[];
   if (opts.inspector === false) {
-    if (!opts.config) throw new Error("startWranglerDev: inspector false needs an explicit config path");
-    const launch = { config: opts.config, port: opts.port, persistTo: opts.persistTo, vars: opts.vars ?? {} };
-    args = ["tsx", resolve(repoRoot, "tests/support/dev-worker.ts"), JSON.stringify(launch)];
+    if (!opts.config)
+      throw new Error(
+        "startWranglerDev: inspector false needs an explicit config path",
+      );
+    const launch = {
+      config: opts.config,
+      port: opts.port,
+      persistTo: opts.persistTo,
+      vars: opts.vars ?? {},
+    };
+    args = [
+      "tsx",
+      resolve(repoRoot, "tests/support/dev-worker.ts"),
+      JSON.stringify(launch),
+    ];
   } else {
-    args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
-    args.push("--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn");
+    args = [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(opts.port),
+      "--persist-to",
+      opts.persistTo,
+    ];
+    args.push(
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    );
     if (opts.config) args.push("-c", opts.config);
-    for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+    for (const [k, v] of Object.entries(opts.vars ?? {}))
+      args.push("--var", `${k}:${v}`);
   }
 
   let output = "";
-  const child = spawn("npx", args, { cwd: repoRoot, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const env = {
+    ...wranglerEnv(),
+    ...(opts.nodeEnv ? { NODE_ENV: opts.nodeEnv } : {}),
+  };
+  const child = spawn("npx", args, {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
   };
@@ -96,9 +167,14 @@ export async function startWranglerDev(opts: {
 
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
-    if (exitCode !== null) throw new Error(`wrangler dev exited (${exitCode}) before it was ready:\n${output}`);
+    if (exitCode !== null)
+      throw new Error(
+        `wrangler dev exited (${exitCode}) before it was ready:\n${output}`,
+      );
     try {
-      const res = await fetch(url + opts.healthPath, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(url + opts.healthPath, {
+        signal: AbortSignal.timeout(2_000),
+      });
       if (res.status < 500) return { url, stop, output: () => output };
     } catch {
       // not listening yet
@@ -106,5 +182,7 @@ export async function startWranglerDev(opts: {
     await new Promise((r) => setTimeout(r, 300));
   }
   await stop();
-  throw new Error(`wrangler dev did not answer ${opts.healthPath} on ${url} in time:\n${output}`);
+  throw new Error(
+    `wrangler dev did not answer ${opts.healthPath} on ${url} in time:\n${output}`,
+  );
 }
