@@ -1,35 +1,17 @@
 import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
-import {
-  type ActiveSession,
-  isSecureAppUrl,
-  type SessionLookup,
-  lookupSession,
-  readSessionToken,
-} from "./infra/auth/session.server";
+import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession, readSessionToken } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
-import {
-  type PageRows,
-  type PageStatements,
-} from "./infra/d1/page-read.server";
+import { type PageRows, type PageStatements } from "./infra/d1/page-read.server";
 import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
 import { type BillingGateway } from "./domain/billing/types";
 import { type Access } from "./domain/entitlements/access";
-import {
-  accessFromRows,
-  accessStatement,
-  loadAccess,
-} from "./domain/entitlements/access.server";
+import { accessFromRows, accessStatement, loadAccess } from "./domain/entitlements/access.server";
 import { deliverOutbox } from "./domain/email/outbox.server";
 import { cloudflareEmailSender } from "./infra/email/sender.server";
-import {
-  clientAddress,
-  enforceRateLimit,
-  type RateLimitPolicy,
-  withinRateLimit,
-} from "./infra/http/rate-limit.server";
+import { clientAddress, enforceRateLimit, type RateLimitPolicy, withinRateLimit } from "./infra/http/rate-limit.server";
 import { type AllocatorFor } from "./domain/seats/types";
 import { seatAllocators } from "./infra/durable-objects/seat-allocator.server";
 import { type StripeEventQueue } from "./domain/billing/queue.server";
@@ -53,9 +35,7 @@ declare module "@remix-run/cloudflare" {
      * A signed-in GET page's reads: its statements go into the session lookup's batch (with the
      * access statement), one D1 round trip for the page. Pages call it through `requirePage`.
      */
-    readPage: (
-      statements: PageStatements,
-    ) => Promise<{
+    readPage: (statements: PageStatements) => Promise<{
       session: ActiveSession | null;
       access: Access | null;
       rows: PageRows;
@@ -94,11 +74,7 @@ declare module "@remix-run/cloudflare" {
 // The request's language and i18next instance, decided once per context (not per closure: see locale()).
 const locales = new WeakMap<AppLoadContext, Promise<Locale>>();
 const instances = new WeakMap<AppLoadContext, Promise<i18n>>();
-function localeOf(
-  context: AppLoadContext,
-  request: Request,
-  secure: boolean,
-): Promise<Locale> {
+function localeOf(context: AppLoadContext, request: Request, secure: boolean): Promise<Locale> {
   let locale = locales.get(context);
   if (!locale) {
     locale = detectLocale({
@@ -136,8 +112,7 @@ export function createLoadContext(deps: {
   let lookup: Promise<SessionLookup> | undefined;
   // A read fetches the user's access in the session lookup's round trip (every page's nav needs
   // it). A write computes it when first asked, so loaders after an action see what the action did.
-  const prefetchAccess =
-    deps.request.method === "GET" || deps.request.method === "HEAD";
+  const prefetchAccess = deps.request.method === "GET" || deps.request.method === "HEAD";
   const secure = isSecureAppUrl(config);
   // Page statements that asked to ride in the lookup's batch before it was sent (readPage).
   const pages: { build: PageStatements; at: number; count: number }[] = [];
@@ -146,16 +121,12 @@ export function createLoadContext(deps: {
     (lookup ??= (async () => {
       // Remix starts the root's and the page's loaders together: the batch waits one macrotask so
       // every loader of this request can add its statements before the one round trip is made.
-      if (prefetchAccess && readSessionToken(deps.request, { secure }))
-        await new Promise((r) => setTimeout(r, 0));
+      if (prefetchAccess && readSessionToken(deps.request, { secure })) await new Promise((r) => setTimeout(r, 0));
       return lookupSession({
         db,
         request: deps.request,
         now: now(),
-        defer: (p) =>
-          deps.ctx.waitUntil(
-            p.catch((e) => console.error("session touch failed", e)),
-          ),
+        defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
         alongside: prefetchAccess
           ? (sessionId) => {
               sent = true;
@@ -197,9 +168,7 @@ export function createLoadContext(deps: {
           now: now(),
           switchedOff: config.ACCESS_KILL_SWITCH,
         };
-        return alongside
-          ? accessFromRows(alongside[0]!, opts)
-          : loadAccess({ db, userId: s.user.id, ...opts });
+        return alongside ? accessFromRows(alongside[0]!, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
     readPage: async (build) => {
       // In the lookup's batch when it has not been sent yet (a GET's loaders), else a batch of its own.
@@ -208,21 +177,16 @@ export function createLoadContext(deps: {
       const { session: s, alongside } = await lookupOnce();
       if (!s) return { session: null, access: null, rows: [] };
       let rows: PageRows;
-      if (page && alongside)
-        rows = alongside.slice(page.at, page.at + page.count);
+      if (page && alongside) rows = alongside.slice(page.at, page.at + page.count);
       else {
         const own = build(db.$client, s.sessionId);
-        rows =
-          own.length > 0
-            ? (await db.$client.batch(own)).map((r) => r.results)
-            : [];
+        rows = own.length > 0 ? (await db.$client.batch(own)).map((r) => r.results) : [];
       }
       return { session: s, access: await context.access(), rows };
     },
     // The SDK client is built on the gateway's first Stripe call: most requests that take a
     // gateway (a webhook that needs no Stripe read, for one) never make one.
-    billing: () =>
-      createBillingGateway(() => (stripe ??= createStripeClient(config))),
+    billing: () => createBillingGateway(() => (stripe ??= createStripeClient(config))),
     seats: seatAllocators(deps.env),
     files: deps.env.FILES,
     stripeEvents: stripeEventQueue(deps.env.STRIPE_EVENTS),
@@ -232,11 +196,7 @@ export function createLoadContext(deps: {
     sendEmails: (ids) => {
       if (ids.length === 0) return;
       const sender = cloudflareEmailSender(deps.env.EMAIL, config.EMAIL_FROM);
-      deps.ctx.waitUntil(
-        deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) =>
-          console.error("email delivery failed", e),
-        ),
-      );
+      deps.ctx.waitUntil(deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)));
     },
     catalogChanged,
   };

@@ -10,11 +10,7 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
-import {
-  isStorefrontRequest,
-  storefrontHit,
-  withStorefrontCache,
-} from "./infra/http/storefront-cache.server";
+import { isStorefrontRequest, storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
 import { catalogVersion } from "./domain/catalog/public-pricing.server";
 import { isolateCatalogVersions } from "./domain/catalog/catalog-version.server";
 import { detectLocale } from "./infra/i18n/locale.server";
@@ -41,20 +37,10 @@ export default {
       stripeJsOrigin: config.stripeJsOrigin,
     };
     if (isCrossSiteWrite(request)) {
-      return withSecurityHeaders(
-        errorJson(
-          403,
-          "cross_site_request",
-          "Cross-site requests are not allowed.",
-        ),
-        policy,
-      );
+      return withSecurityHeaders(errorJson(403, "cross_site_request", "Cross-site requests are not allowed."), policy);
     }
     if (declaredBodyTooLarge(request)) {
-      return withSecurityHeaders(
-        errorJson(413, "payload_too_large", "The request body is too large."),
-        policy,
-      );
+      return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."), policy);
     }
     const guarded = limitUndeclaredBody(request);
     // Anonymous GETs of the pricing page and API come from the edge cache (issue 18). A hit is
@@ -70,7 +56,7 @@ export default {
       locale: () =>
         detectLocale({
           request: guarded,
-          saved: async () => null,
+          saved: () => Promise.resolve(null),
           secure: config.appIsHttps,
         }),
       release: build.assets.version,
@@ -89,8 +75,7 @@ export default {
       d1: d1.d1,
     });
     const direct = directRoute(guarded);
-    const render = (r: Request) =>
-      direct ? direct(r, context) : handleRemixRequest(r, context);
+    const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
     // A storefront miss (or no trusted catalog version) reads the version in this request's D1
     // session, then answers from the cache or renders and stores; all else renders.
     const response = await withStorefrontCache(
@@ -102,10 +87,7 @@ export default {
       },
       render,
     );
-    return withSecurityHeaders(
-      d1.withBookmark(await localizeJsonError(response, context)),
-      policy,
-    );
+    return withSecurityHeaders(d1.withBookmark(await localizeJsonError(response, context)), policy);
   },
 
   // Cron Trigger (wrangler.toml [triggers]); locally: `wrangler dev --test-scheduled`, then GET /__scheduled.

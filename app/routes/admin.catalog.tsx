@@ -1,7 +1,4 @@
-import {
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-} from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
@@ -30,28 +27,15 @@ import { SubmitButton } from "../components/submit-button";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
-  const [products, { features, grants }] = await Promise.all([
-    listCatalog({ db: context.db }),
-    listFeatures({ db: context.db }),
-  ]);
+  const [products, { features, grants }] = await Promise.all([listCatalog({ db: context.db }), listFeatures({ db: context.db })]);
   return { products, features, grants };
 }
 
 const Intent = z
   .object({
-    intent: z.enum(
-      [
-        "create_product",
-        "create_price",
-        "flag",
-        "create_feature",
-        "add_feature",
-        "remove_feature",
-      ],
-      {
-        error: "Unknown action.",
-      },
-    ),
+    intent: z.enum(["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature"], {
+      error: "Unknown action.",
+    }),
   })
   .passthrough();
 const Flag = z.object({
@@ -106,9 +90,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         input: parseWith(AddProductFeatureInput, form),
         now,
       });
-      const inStripe = added.stripeProductFeatureId
-        ? " It is attached to the product in Stripe too."
-        : "";
+      const inStripe = added.stripeProductFeatureId ? " It is attached to the product in Stripe too." : "";
       return `${added.product} now grants ${added.feature}, to its existing entitlements too.${inStripe}`;
     }
     if (intent === "remove_feature") {
@@ -127,22 +109,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }, "Done.").finally(() => context.catalogChanged());
 }
 
-function FlagButton(props: {
-  target: "product" | "price";
-  id: string;
-  change: "publish" | "unpublish" | "archive";
-  label: string;
-}) {
+function FlagButton(props: { target: "product" | "price"; id: string; change: "publish" | "unpublish" | "archive"; label: string }) {
   return (
     <Form method="post" className="inline-form">
       <input type="hidden" name="intent" value="flag" />
       <input type="hidden" name="target" value={props.target} />
       <input type="hidden" name="id" value={props.id} />
       <input type="hidden" name="change" value={props.change} />
-      <SubmitButton
-        className="button button-small button-secondary"
-        pendingLabel="Working..."
-      >
+      <SubmitButton className="button button-small button-secondary" pendingLabel="Working...">
         {props.label}
       </SubmitButton>
     </Form>
@@ -168,40 +142,26 @@ function ProductFeatures(props: {
   const { product, features, grants } = props;
   const mine = grants.filter((g) => g.productId === product.id);
   const keyOf = (id: string) => features.find((f) => f.id === id)?.key ?? id;
-  const priceOf = (id: string | null) =>
-    id
-      ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id)
-      : "every price";
+  const priceOf = (id: string | null) => (id ? (product.prices.find((x) => x.id === id)?.lookupKey ?? id) : "every price");
   return (
     <>
       <h3>
-        Features{" "}
-        <span className="badge">version {product.featuresVersion}</span>
+        Features <span className="badge">version {product.featuresVersion}</span>
       </h3>
       <p className="muted" id={`${product.id}-features-note`}>
-        Granting or removing a feature applies at once to every existing
-        entitlement of {product.name}, not only to new purchases. Each change
-        makes a new version of this feature set; the audit log keeps the old and
-        the new set.
+        Granting or removing a feature applies at once to every existing entitlement of {product.name}, not only to new purchases. Each
+        change makes a new version of this feature set; the audit log keeps the old and the new set.
       </p>
-      {mine.length === 0 ? (
-        <p className="muted">
-          {product.name} grants no feature: buying it unlocks nothing yet.
-        </p>
-      ) : null}
+      {mine.length === 0 ? <p className="muted">{product.name} grants no feature: buying it unlocks nothing yet.</p> : null}
       <ul>
         {mine.map((g) => (
           <li key={g.id}>
-            <code>{keyOf(g.featureId)}</code> ({priceOf(g.priceId)})
-            {g.limit !== null ? ` limit ${g.limit}` : ""}
+            <code>{keyOf(g.featureId)}</code> ({priceOf(g.priceId)}){g.limit !== null ? ` limit ${g.limit}` : ""}
             <Form method="post" className="inline-form">
               <input type="hidden" name="intent" value="remove_feature" />
               <input type="hidden" name="productFeatureId" value={g.id} />
               <ReasonField id={`rm-${g.id}`} />
-              <SubmitButton
-                className="button button-small button-secondary"
-                pendingLabel="Removing..."
-              >
+              <SubmitButton className="button button-small button-secondary" pendingLabel="Removing...">
                 Remove
               </SubmitButton>
             </Form>
@@ -211,21 +171,15 @@ function ProductFeatures(props: {
       <details>
         <summary>Grant a feature with {product.name}</summary>
         <p className="muted">
-          Applies at once to every existing entitlement of this product (or
-          price), not only to new purchases. A feature with a Stripe lookup key
-          granted at every price is attached to the product in Stripe too.
+          Applies at once to every existing entitlement of this product (or price), not only to new purchases. A feature with a Stripe
+          lookup key granted at every price is attached to the product in Stripe too.
         </p>
         <Form method="post" className="inline-fields">
           <input type="hidden" name="intent" value="add_feature" />
           <input type="hidden" name="productId" value={product.id} />
           <div className="field">
             <label htmlFor={`${product.id}-feature`}>Feature</label>
-            <select
-              id={`${product.id}-feature`}
-              name="featureId"
-              required
-              defaultValue=""
-            >
+            <select id={`${product.id}-feature`} name="featureId" required defaultValue="">
               <option value="" disabled>
                 Choose...
               </option>
@@ -248,15 +202,8 @@ function ProductFeatures(props: {
             </select>
           </div>
           <div className="field">
-            <label htmlFor={`${product.id}-limit`}>
-              Limit (limit features)
-            </label>
-            <input
-              id={`${product.id}-limit`}
-              name="limit"
-              type="number"
-              min={0}
-            />
+            <label htmlFor={`${product.id}-limit`}>Limit (limit features)</label>
+            <input id={`${product.id}-limit`} name="limit" type="number" min={0} />
           </div>
           <ReasonField id={`${product.id}-freason`} />
           <SubmitButton className="button" pendingLabel="Granting...">
@@ -276,9 +223,8 @@ export default function AdminCatalog() {
       <section className="card" aria-labelledby="features-heading">
         <h2 id="features-heading">Features</h2>
         <p className="muted">
-          What access is made of: gates name a feature, products grant features.
-          A person uses a user feature (a seat where the product has seats);
-          owners and admins use an organisation feature.
+          What access is made of: gates name a feature, products grant features. A person uses a user feature (a seat where the product has
+          seats); owners and admins use an organisation feature.
         </p>
         <table className="data-table">
           <thead>
@@ -299,33 +245,17 @@ export default function AdminCatalog() {
                 </td>
                 <td>{f.name}</td>
                 <td>{f.kind}</td>
-                <td>
-                  {f.scope === "organization"
-                    ? "owners and admins"
-                    : "a person (seat)"}
-                </td>
+                <td>{f.scope === "organization" ? "owners and admins" : "a person (seat)"}</td>
                 <td>
                   {[
                     ...new Set(
                       grants
                         .filter((g) => g.featureId === f.id)
-                        .map(
-                          (g) =>
-                            products.find((p) => p.id === g.productId)?.name ??
-                            g.productId,
-                        ),
+                        .map((g) => products.find((p) => p.id === g.productId)?.name ?? g.productId),
                     ),
                   ].join(", ") || "nothing"}
                 </td>
-                <td>
-                  {f.stripeLookupKey ? (
-                    <code title={f.stripeFeatureId ?? undefined}>
-                      {f.stripeLookupKey}
-                    </code>
-                  ) : (
-                    "not mirrored"
-                  )}
-                </td>
+                <td>{f.stripeLookupKey ? <code title={f.stripeFeatureId ?? undefined}>{f.stripeLookupKey}</code> : "not mirrored"}</td>
               </tr>
             ))}
           </tbody>
@@ -334,19 +264,9 @@ export default function AdminCatalog() {
           <summary>New feature</summary>
           <Form method="post" className="inline-fields">
             <input type="hidden" name="intent" value="create_feature" />
-            <AdminField
-              id="nf-key"
-              name="key"
-              label="Key"
-              required
-              placeholder="reports.export"
-            />
+            <AdminField id="nf-key" name="key" label="Key" required placeholder="reports.export" />
             <AdminField id="nf-name" name="name" label="Name" required />
-            <AdminField
-              id="nf-description"
-              name="description"
-              label="Description"
-            />
+            <AdminField id="nf-description" name="description" label="Description" />
             <div className="field">
               <label htmlFor="nf-kind">Kind</label>
               <select id="nf-kind" name="kind" defaultValue="boolean">
@@ -363,16 +283,9 @@ export default function AdminCatalog() {
             </div>
             <div className="field">
               <label htmlFor="nf-stripe">Stripe lookup key (optional)</label>
-              <input
-                id="nf-stripe"
-                name="stripeLookupKey"
-                type="text"
-                placeholder="reports-export"
-                aria-describedby="nf-stripe-hint"
-              />
+              <input id="nf-stripe" name="stripeLookupKey" type="text" placeholder="reports-export" aria-describedby="nf-stripe-hint" />
               <small id="nf-stripe-hint" className="muted">
-                Mirrors the feature to Stripe Entitlements; access is still
-                decided here.
+                Mirrors the feature to Stripe Entitlements; access is still decided here.
               </small>
             </div>
             <SubmitButton className="button" pendingLabel="Creating...">
@@ -384,10 +297,7 @@ export default function AdminCatalog() {
       {products.map((p) => (
         <section className="card" key={p.id} aria-labelledby={`p-${p.id}`}>
           <h2 id={`p-${p.id}`}>
-            {p.name}{" "}
-            <span className="badge">
-              {p.published ? "published" : "unpublished"}
-            </span>{" "}
+            {p.name} <span className="badge">{p.published ? "published" : "unpublished"}</span>{" "}
             <FlagButton
               target="product"
               id={p.id}
@@ -397,10 +307,8 @@ export default function AdminCatalog() {
           </h2>
           <p className="muted">
             {p.key} · {p.kind} {p.seatBased ? "· per seat" : ""}
-            {p.baseProductId
-              ? ` · add-on of ${products.find((b) => b.id === p.baseProductId)?.name ?? p.baseProductId}`
-              : ""}{" "}
-            · Stripe {p.stripeProductId ?? "not created yet"}
+            {p.baseProductId ? ` · add-on of ${products.find((b) => b.id === p.baseProductId)?.name ?? p.baseProductId}` : ""} · Stripe{" "}
+            {p.stripeProductId ?? "not created yet"}
           </p>
           <table className="data-table">
             <thead>
@@ -420,16 +328,8 @@ export default function AdminCatalog() {
                     {formatMoney(x.unitAmount, x.currency)}
                     {x.interval ? ` / ${x.interval}` : " once"}
                   </td>
-                  <td>
-                    {x.tier ? `${x.tier} ${x.minSeats}-${x.maxSeats}` : "-"}
-                  </td>
-                  <td>
-                    {x.archived
-                      ? "archived"
-                      : x.published
-                        ? "published"
-                        : "unpublished"}
-                  </td>
+                  <td>{x.tier ? `${x.tier} ${x.minSeats}-${x.maxSeats}` : "-"}</td>
+                  <td>{x.archived ? "archived" : x.published ? "published" : "unpublished"}</td>
                   <td>
                     {x.archived ? null : (
                       <>
@@ -439,12 +339,7 @@ export default function AdminCatalog() {
                           change={x.published ? "unpublish" : "publish"}
                           label={x.published ? "Unpublish" : "Publish"}
                         />
-                        <FlagButton
-                          target="price"
-                          id={x.id}
-                          change="archive"
-                          label="Archive"
-                        />
+                        <FlagButton target="price" id={x.id} change="archive" label="Archive" />
                       </>
                     )}
                   </td>
@@ -471,29 +366,18 @@ export default function AdminCatalog() {
               ).map(([name, label, type]) => (
                 <div className="field" key={name}>
                   <label htmlFor={`${p.id}-${name}`}>{label}</label>
-                  <input
-                    id={`${p.id}-${name}`}
-                    name={name}
-                    type={type}
-                    defaultValue={name === "currency" ? "eur" : undefined}
-                  />
+                  <input id={`${p.id}-${name}`} name={name} type={type} defaultValue={name === "currency" ? "eur" : undefined} />
                 </div>
               ))}
               <div className="field">
                 <label htmlFor={`${p.id}-interval`}>Interval</label>
-                <select
-                  id={`${p.id}-interval`}
-                  name="interval"
-                  defaultValue={p.kind === "subscription" ? "month" : ""}
-                >
+                <select id={`${p.id}-interval`} name="interval" defaultValue={p.kind === "subscription" ? "month" : ""}>
                   <option value="">none (one-time)</option>
                   <option value="month">month</option>
                   <option value="year">year</option>
                 </select>
               </div>
-              <SubmitButton pendingLabel="Working...">
-                Create price
-              </SubmitButton>
+              <SubmitButton pendingLabel="Working...">Create price</SubmitButton>
             </Form>
           </details>
         </section>
@@ -504,11 +388,7 @@ export default function AdminCatalog() {
           <input type="hidden" name="intent" value="create_product" />
           <AdminField id="np-key" name="key" label="Key" required />
           <AdminField id="np-name" name="name" label="Name" required />
-          <AdminField
-            id="np-description"
-            name="description"
-            label="Description"
-          />
+          <AdminField id="np-description" name="description" label="Description" />
           <div className="field">
             <label htmlFor="np-kind">Kind</label>
             <select id="np-kind" name="kind" defaultValue="subscription">

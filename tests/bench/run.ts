@@ -21,46 +21,18 @@ import {
   D1_ROUND_TRIPS_HEADER,
   D1_WAIT_HEADER,
 } from "./hooks";
-import {
-  type BenchRow,
-  fmt,
-  table,
-  verdict,
-  writeJson,
-  writeRun,
-} from "./report";
-import {
-  buildApp,
-  dryRunDeploy,
-  type Servers,
-  startServers,
-  STRIPE_KEY,
-  WEBHOOK_SECRET,
-} from "./servers";
-import {
-  countOutcome,
-  type Outcomes,
-  type SignedEvent,
-  signedCopies,
-  templateEvent,
-  uniqueEventRequests,
-} from "./webhooks";
+import { type BenchRow, fmt, table, verdict, writeJson, writeRun } from "./report";
+import { buildApp, dryRunDeploy, type Servers, startServers, STRIPE_KEY, WEBHOOK_SECRET } from "./servers";
+import { countOutcome, type Outcomes, type SignedEvent, signedCopies, templateEvent, uniqueEventRequests } from "./webhooks";
 import { renewalStorm, type StormOptions } from "./storm";
-import {
-  buildWorld,
-  LESSON_PATH,
-  LESSON_TEXT,
-  UNCHECKED_LESSON_PATH,
-  type World,
-} from "./world";
+import { buildWorld, LESSON_PATH, LESSON_TEXT, UNCHECKED_LESSON_PATH, type World } from "./world";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 
 const num = (name: string, fallback: number) => {
   const raw = process.env[name];
   const value = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
   return value;
 };
 
@@ -102,13 +74,7 @@ type SeatRaceResult = {
   before?: { capacity: number; used: number };
 };
 type SeatRaceModule = {
-  seatRace?: (opts: {
-    appUrl: string;
-    cookie: string;
-    slug: string;
-    userIds: string[];
-    concurrency: number;
-  }) => Promise<SeatRaceResult>;
+  seatRace?: (opts: { appUrl: string; cookie: string; slug: string; userIds: string[]; concurrency: number }) => Promise<SeatRaceResult>;
   seatRaceWorld?: (opts: {
     appUrl: string;
     seats: number;
@@ -127,11 +93,7 @@ function commitLabel(): string {
       cwd: repoRoot,
       encoding: "utf8",
     }).trim();
-    const dirty = execFileSync(
-      "git",
-      ["status", "--porcelain", "--untracked-files=no"],
-      { cwd: repoRoot, encoding: "utf8" },
-    ).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim();
     return dirty ? `${hash} + uncommitted changes in the working tree` : hash;
   } catch {
     return "unknown (no git)";
@@ -153,8 +115,7 @@ const seatRate = (cell: string): number | null => {
   return Number.isFinite(rate) && rate > 0 ? Math.round(rate) : null;
 };
 
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * The queue consumer's capacity: `count` copies of `template` (an event the app ignores) enqueued
@@ -179,10 +140,7 @@ async function backlogDrain(
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ prefix, count, template }),
   });
-  if (res.status !== 200)
-    throw new Error(
-      `the queue backlog answered ${res.status} ${await res.text()}`,
-    );
+  if (res.status !== 200) throw new Error(`the queue backlog answered ${res.status} ${await res.text()}`);
   const sent = (await res.json()) as {
     enqueued: number;
     sends: number;
@@ -223,10 +181,7 @@ async function drained(
       lastProcessedAt: number | null;
     };
     if (row.done >= expected || Date.now() > deadline) {
-      const ms = Math.max(
-        1,
-        (row.lastProcessedAt ?? 0) - (row.firstReceivedAt ?? 0),
-      );
+      const ms = Math.max(1, (row.lastProcessedAt ?? 0) - (row.firstReceivedAt ?? 0));
       // How long after the last acceptance the backlog was gone: near the batch timeout means the
       // consumer kept pace with ingestion (its rate is then bounded by the ingest rate, not its own).
       const lagMs = (row.lastProcessedAt ?? 0) - (row.lastReceivedAt ?? 0);
@@ -266,8 +221,7 @@ async function idle(
   if (opts.countsMayVary) {
     // The storefront's hits read no D1, but an isolate rereads the catalog version once its trust
     // window has passed (ADR 024): the statements of the most common answer, the hit's.
-    if (runs.some((r) => r.status !== first.status))
-      throw new Error(`${path}: status varied between identical requests`);
+    if (runs.some((r) => r.status !== first.status)) throw new Error(`${path}: status varied between identical requests`);
     const common = median(runs.map((r) => r.queries));
     const typical = runs.find((r) => r.queries === common)!;
     return {
@@ -276,14 +230,7 @@ async function idle(
       d1WaitMs: median(runs.map((r) => r.d1WaitMs)),
     };
   }
-  if (
-    runs.some(
-      (r) =>
-        r.status !== first.status ||
-        r.queries !== first.queries ||
-        r.roundTrips !== first.roundTrips,
-    )
-  ) {
+  if (runs.some((r) => r.status !== first.status || r.queries !== first.queries || r.roundTrips !== first.roundTrips)) {
     throw new Error(
       `${path}: status or D1 statement or round-trip count varied between identical requests: ${runs.map((r) => `${r.status}/${r.queries}/${r.roundTrips}`).join(" ")}`,
     );
@@ -295,29 +242,20 @@ async function idle(
   };
 }
 
-const postEvent = (
-  e: SignedEvent,
-): { method: string; headers: Record<string, string>; body: string } => ({
+const postEvent = (e: SignedEvent): { method: string; headers: Record<string, string>; body: string } => ({
   method: "POST",
   headers: { "Content-Type": "application/json", "Stripe-Signature": e.header },
   body: e.payload,
 });
 
-async function clientJs(
-  appUrl: string,
-): Promise<{ files: number; raw: number; gzip: number }> {
+async function clientJs(appUrl: string): Promise<{ files: number; raw: number; gzip: number }> {
   const html = await (await fetch(`${appUrl}/pricing`)).text();
-  const paths = [
-    ...new Set(
-      [...html.matchAll(/["'](\/assets\/[^"']+\.js)["']/g)].map((m) => m[1]!),
-    ),
-  ];
+  const paths = [...new Set([...html.matchAll(/["'](\/assets\/[^"']+\.js)["']/g)].map((m) => m[1]!))];
   let raw = 0;
   let gzip = 0;
   for (const path of paths) {
     const res = await fetch(`${appUrl}${path}`);
-    if (res.status !== 200)
-      throw new Error(`${path} referenced by /pricing answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`${path} referenced by /pricing answered ${res.status}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     raw += bytes.length;
     gzip += gzipSync(bytes).length;
@@ -334,21 +272,14 @@ function workerBundle(config: string): {
 } {
   const dry = dryRunDeploy(config);
   try {
-    const files = readdirSync(dry.outdir).filter((f) =>
-      /\.(m?js|wasm)$/.test(f),
-    );
+    const files = readdirSync(dry.outdir).filter((f) => /\.(m?js|wasm)$/.test(f));
     let raw = 0;
     let gzip = 0;
     for (const f of files) {
       const bytes = readFileSync(join(dry.outdir, f));
       const text = bytes.toString("latin1");
-      const found = BENCH_ONLY_MARKERS.filter((marker) =>
-        text.includes(marker),
-      );
-      if (found.length > 0)
-        throw new Error(
-          `the production Worker bundle (${f}) contains bench code: ${found.join(", ")}`,
-        );
+      const found = BENCH_ONLY_MARKERS.filter((marker) => text.includes(marker));
+      if (found.length > 0) throw new Error(`the production Worker bundle (${f}) contains bench code: ${found.join(", ")}`);
       raw += bytes.length;
       gzip += gzipSync(bytes).length;
     }
@@ -359,39 +290,18 @@ function workerBundle(config: string): {
 }
 
 /** The seat race row: many concurrent seat assignments for one tenant; over-allocations must be 0. */
-async function seatRace(
-  appUrl: string,
-  persistTo: string,
-): Promise<{ row: string[]; note: string; ok: boolean | null }> {
+async function seatRace(appUrl: string, persistTo: string): Promise<{ row: string[]; note: string; ok: boolean | null }> {
   const name = "Seat race (POST /api/orgs/:slug/seats)";
   const pending = (why: string) => ({
-    row: [
-      name,
-      `pending (${why})`,
-      "–",
-      "–",
-      "–",
-      "–",
-      "–",
-      "–",
-      "–",
-      "over-allocations = 0",
-      verdict(null),
-    ],
+    row: [name, `pending (${why})`, "–", "–", "–", "–", "–", "–", "–", "over-allocations = 0", verdict(null)],
     note: ` Seat race: ${why}; the row stays pending until tests/support/seat-race.ts (seats issue) provides seatRace() and seatRaceWorld().`,
     ok: null,
   });
   const helper = join(repoRoot, "tests/support/seat-race.ts");
   if (!existsSync(helper)) return pending("seats issue");
   const mod = (await import(pathToFileURL(helper).href)) as SeatRaceModule;
-  if (
-    typeof mod.seatRace !== "function" ||
-    typeof mod.seatRaceWorld !== "function"
-  )
-    return pending("seat-race helper incomplete");
-  log(
-    `seat race: buying ${CONFIG.seats} seats and making ${CONFIG.seatMembers} members (signup, invite, accept)`,
-  );
+  if (typeof mod.seatRace !== "function" || typeof mod.seatRaceWorld !== "function") return pending("seat-race helper incomplete");
+  log(`seat race: buying ${CONFIG.seats} seats and making ${CONFIG.seatMembers} members (signup, invite, accept)`);
   const world = await mod.seatRaceWorld({
     appUrl,
     seats: CONFIG.seats,
@@ -407,10 +317,7 @@ async function seatRace(
     concurrency: CONFIG.connections,
   });
   const rate = race.attempted / (race.durationMs / 1000);
-  const unexpected = Object.values(race.unexpected ?? {}).reduce(
-    (n, c) => n + c,
-    0,
-  );
+  const unexpected = Object.values(race.unexpected ?? {}).reduce((n, c) => n + c, 0);
   const ok = race.overAllocations === 0 && unexpected === 0;
   log(`seat race: ${JSON.stringify(race)}`);
   return {
@@ -436,28 +343,21 @@ async function main() {
   const startedAt = new Date();
   const loadAtStart = loadavg();
   const commit = commitLabel();
-  log(
-    `commit ${commit}; ${cpus().length} cores, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`,
-  );
+  log(`commit ${commit}; ${cpus().length} cores, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
 
   log("building the app (npm run build)");
   buildApp();
-  log(
-    `starting the Stripe emulator (:${CONFIG.stripePort}) and the app behind the bench entry (:${CONFIG.appPort})`,
-  );
+  log(`starting the Stripe emulator (:${CONFIG.stripePort}) and the app behind the bench entry (:${CONFIG.appPort})`);
   const servers: Servers = await startServers({
     appPort: CONFIG.appPort,
     stripePort: CONFIG.stripePort,
   });
-  const stopOnSignal = () =>
-    void servers.stop().finally(() => process.exit(130));
+  const stopOnSignal = () => void servers.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
     const { appUrl } = servers;
-    log(
-      `seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`,
-    );
+    log(`seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`);
     const world: World = await buildWorld({
       appUrl,
       stripeUrl: servers.stripeUrl,
@@ -478,20 +378,13 @@ async function main() {
     if (CONFIG.only === "storm") {
       const alone = await storm();
       console.info(`\n${alone.row.join(" | ")}\n\nNotes:${alone.note}\n`);
-      log(
-        alone.ok ? "renewal storm: target met" : "renewal storm: target missed",
-      );
+      log(alone.ok ? "renewal storm: target met" : "renewal storm: target missed");
       if (!alone.ok) process.exitCode = 1;
       return;
     }
-    if (CONFIG.only && CONFIG.only !== "pages")
-      throw new Error(
-        `BENCH_ONLY=${CONFIG.only}: only "storm" and "pages" are known`,
-      );
+    if (CONFIG.only && CONFIG.only !== "pages") throw new Error(`BENCH_ONLY=${CONFIG.only}: only "storm" and "pages" are known`);
     // The reader's session and D1 bookmark (ADR 021), as their browser sends them.
-    const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark]
-      .filter(Boolean)
-      .join("; ");
+    const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark].filter(Boolean).join("; ");
     const asReader = { Cookie: cookie };
 
     const base = {
@@ -520,14 +413,8 @@ async function main() {
     // BENCH_ONLY=pages runs the page rows alone (BENCH_PAGES picks some of them), prints their ratios
     // to the bare Worker and writes nothing: a quick before/after comparison, not a full run.
     for (const name of CONFIG.pages)
-      if (!all.includes(name as Page))
-        throw new Error(
-          `BENCH_PAGES: unknown page ${name} (known: ${all.join(", ")})`,
-        );
-    const names =
-      CONFIG.only === "pages" && CONFIG.pages.length > 0
-        ? all.filter((n) => n === "bare" || CONFIG.pages.includes(n))
-        : all;
+      if (!all.includes(name as Page)) throw new Error(`BENCH_PAGES: unknown page ${name} (known: ${all.join(", ")})`);
+    const names = CONFIG.only === "pages" && CONFIG.pages.length > 0 ? all.filter((n) => n === "bare" || CONFIG.pages.includes(n)) : all;
     const spec = (name: Page, duration: number): LoadSpec => {
       const { path, headers, method } = page(name);
       return {
@@ -546,49 +433,26 @@ async function main() {
     for (const name of names) {
       const { path, headers, method } = page(name);
       const storefront = name === "pricing" || name === "apiPricing";
-      q[name] = await idle(
-        appUrl,
-        path,
-        { headers, ...(method ? { method } : {}) },
-        15,
-        { countsMayVary: storefront },
-      );
+      q[name] = await idle(appUrl, path, { headers, ...(method ? { method } : {}) }, 15, { countsMayVary: storefront });
     }
-    for (const name of names)
-      if (q[name].status !== 200)
-        throw new Error(
-          `${pages[name].path} answered ${q[name].status} before the load`,
-        );
-    for (const name of (["lesson", "unchecked"] as const).filter((n) =>
-      names.includes(n),
-    )) {
-      if (!q[name].body.replace(/<!-- -->/g, "").includes(LESSON_TEXT))
-        throw new Error(`${pages[name].path} did not render the lesson`);
+    for (const name of names) if (q[name].status !== 200) throw new Error(`${pages[name].path} answered ${q[name].status} before the load`);
+    for (const name of (["lesson", "unchecked"] as const).filter((n) => names.includes(n))) {
+      if (!q[name].body.replace(/<!-- -->/g, "").includes(LESSON_TEXT)) throw new Error(`${pages[name].path} did not render the lesson`);
     }
 
     // Every page runs in rounds, round-robin with a rotating order, and each row pools its rounds:
     // drift in the machine's load (other engineers' tests) then hits every row alike.
     const roundSeconds = CONFIG.duration / CONFIG.rounds;
-    const rounds = Object.fromEntries(
-      names.map((n) => [n, [] as LoadResult[]]),
-    ) as Record<Page, LoadResult[]>;
+    const rounds = Object.fromEntries(names.map((n) => [n, [] as LoadResult[]])) as Record<Page, LoadResult[]>;
     for (let i = 0; i < CONFIG.rounds; i++) {
-      const order = [
-        ...names.slice(i % names.length),
-        ...names.slice(0, i % names.length),
-      ];
-      for (const name of order)
-        rounds[name].push(await load(spec(name, roundSeconds)));
+      const order = [...names.slice(i % names.length), ...names.slice(0, i % names.length)];
+      for (const name of order) rounds[name].push(await load(spec(name, roundSeconds)));
       log(`round ${i + 1}/${CONFIG.rounds} done`);
     }
-    const r = Object.fromEntries(
-      names.map((n) => [n, pool(rounds[n])]),
-    ) as Record<Page, LoadResult>;
+    const r = Object.fromEntries(names.map((n) => [n, pool(rounds[n])])) as Record<Page, LoadResult>;
     for (const name of names) {
       const x = r[name];
-      log(
-        `${name}: ${fmt.rps(x.rps)} req/s, p50 ${fmt.ms(x.p50)} ms, p99 ${fmt.ms(x.p99)} ms, non-2xx ${x.non2xx}, errors ${x.errors}`,
-      );
+      log(`${name}: ${fmt.rps(x.rps)} req/s, p50 ${fmt.ms(x.p50)} ms, p99 ${fmt.ms(x.p99)} ms, non-2xx ${x.non2xx}, errors ${x.errors}`);
     }
     if (CONFIG.only === "pages") {
       for (const name of names) {
@@ -599,16 +463,7 @@ async function main() {
       }
       return;
     }
-    const {
-      bare,
-      d1Read,
-      d1Write,
-      apiPricing,
-      pricing,
-      dashboard,
-      lesson,
-      unchecked,
-    } = r;
+    const { bare, d1Read, d1Write, apiPricing, pricing, dashboard, lesson, unchecked } = r;
 
     // Webhooks: unique signed events, then one processed event posted again and again.
     log("webhooks: preparing signed events");
@@ -635,18 +490,10 @@ async function main() {
       count: 15,
       tag: "p",
     });
-    const webhookIdle = await idle(
-      appUrl,
-      "/api/stripe/webhook",
-      (i) => postEvent(probeEvents[i]!),
-      probeEvents.length,
-    );
-    const probeOutcome = (JSON.parse(webhookIdle.body) as { outcome?: string })
-      .outcome;
+    const webhookIdle = await idle(appUrl, "/api/stripe/webhook", (i) => postEvent(probeEvents[i]!), probeEvents.length);
+    const probeOutcome = (JSON.parse(webhookIdle.body) as { outcome?: string }).outcome;
     if (webhookIdle.status !== 200 || probeOutcome !== "queued")
-      throw new Error(
-        `a signed customer.created event answered ${webhookIdle.status} ${webhookIdle.body}`,
-      );
+      throw new Error(`a signed customer.created event answered ${webhookIdle.status} ${webhookIdle.body}`);
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
     const events = await signedCopies({
@@ -662,14 +509,8 @@ async function main() {
       amount: events.length,
       requests: uniqueEventRequests(events, uniqueOutcomes),
     });
-    log(
-      `webhooks unique: ${fmt.rps(unique.rps)} events/s, outcomes ${JSON.stringify(uniqueOutcomes)}`,
-    );
-    const consumer = await drained(
-      appUrl,
-      "evt_benchu",
-      uniqueOutcomes.queued ?? 0,
-    );
+    log(`webhooks unique: ${fmt.rps(unique.rps)} events/s, outcomes ${JSON.stringify(uniqueOutcomes)}`);
+    const consumer = await drained(appUrl, "evt_benchu", uniqueOutcomes.queued ?? 0);
     log(
       `queue consumer: ${consumer.done} of ${uniqueOutcomes.queued ?? 0} events in ${fmt.ms(consumer.ms)} ms: ${fmt.rps(consumer.rate)} events/s, drained ${fmt.ms(consumer.lagMs)} ms after the last acceptance`,
     );
@@ -685,14 +526,11 @@ async function main() {
         {
           path: "/api/stripe/webhook",
           ...postEvent(dupe),
-          onResponse: (status, body) =>
-            countOutcome(dupeOutcomes, status, body),
+          onResponse: (status, body) => countOutcome(dupeOutcomes, status, body),
         },
       ],
     });
-    log(
-      `webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`,
-    );
+    log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
 
     const seats = await seatRace(appUrl, servers.persistTo);
     const renewals = await storm(bare.rps);
@@ -703,8 +541,7 @@ async function main() {
     // Targets.
     const accessCost = (unchecked.rps / lesson.rps - 1) * 100;
     const accessQueries = q.lesson.queries - q.unchecked.queries;
-    const signed = (ms: number) =>
-      `${ms >= 0 ? "+" : "−"}${fmt.ms(Math.abs(ms))}`;
+    const signed = (ms: number) => `${ms >= 0 ? "+" : "−"}${fmt.ms(Math.abs(ms))}`;
     // Issue 18's target: the access decision costs at most 5% and is exactly one D1 statement.
     const ACCESS_TARGET = "≤ 5% and exactly 1 query";
     const accessOk = accessCost <= 5 && accessQueries === 1;
@@ -721,27 +558,17 @@ async function main() {
     // event. More may be recorded than were counted "queued" when the time bound stopped the load:
     // requests in flight then were still accepted, but autocannon counted no answer for them.
     const consumerOk =
-      uniqueClean &&
-      consumer.done >= uniqueQueued &&
-      backlog.done === CONFIG.backlogEvents &&
-      backlog.rate / d1Write.rps >= 3;
+      uniqueClean && consumer.done >= uniqueQueued && backlog.done === CONFIG.backlogEvents && backlog.rate / d1Write.rps >= 3;
     const bundleOk = bundle.gzip < 1024 * 1024;
     // Issue 18: the dashboard at ≥ 20% of the bare Worker, in one D1 round trip.
     const DASHBOARD_TARGET = "≥ 20% of bare; 1 round trip";
-    const dashboardOk =
-      dashboard.rps / bare.rps >= 0.2 && q.dashboard.roundTrips === 1;
+    const dashboardOk = dashboard.rps / bare.rps >= 0.2 && q.dashboard.roundTrips === 1;
 
     const failures = (x: LoadResult) => `${x.non2xx} / ${x.errors}`;
     const idleCell = (x: Idle) => `${fmt.ms(x.ms)} (${x.d1WaitMs})`;
     // docs/benchmarks.json: the same rows for tools (ratios as fractions of the bare Worker).
     const json: BenchRow[] = [];
-    const record = (
-      scenario: string,
-      rps: number | null,
-      i: Idle | null,
-      target: string,
-      pass: boolean | null,
-    ) =>
+    const record = (scenario: string, rps: number | null, i: Idle | null, target: string, pass: boolean | null) =>
       json.push({
         scenario,
         reqPerSec: rps === null ? null : Math.round(rps),
@@ -752,21 +579,11 @@ async function main() {
         pass,
       });
     // A row built by hand: recorded in table order, like row() below.
-    const hand = (
-      cells: string[],
-      entry: Omit<BenchRow, "scenario">,
-    ): string[] => {
+    const hand = (cells: string[], entry: Omit<BenchRow, "scenario">): string[] => {
       json.push({ scenario: cells[0]!, ...entry });
       return cells;
     };
-    const row = (
-      name: string,
-      x: LoadResult,
-      i: Idle,
-      target: string,
-      result: string,
-      pass: boolean | null = null,
-    ): string[] => {
+    const row = (name: string, x: LoadResult, i: Idle, target: string, result: string, pass: boolean | null = null): string[] => {
       record(name, x.rps, i, target, pass);
       return [
         name,
@@ -796,65 +613,14 @@ async function main() {
       "Result",
     ];
     const loadRows: string[][] = [
-      row(
-        "Bare Worker (static string, same workerd)",
-        bare,
-        q.bare,
-        "ceiling",
-        "–",
-      ),
-      row(
-        "Bare Worker + one D1 read (`SELECT 1`)",
-        d1Read,
-        q.d1Read,
-        "ceiling for one read",
-        "–",
-      ),
-      row(
-        "Bare Worker + one D1 write (an inbox row, POST)",
-        d1Write,
-        q.d1Write,
-        "ceiling for one write",
-        "–",
-      ),
-      row(
-        "GET /api/public/pricing (anonymous)",
-        apiPricing,
-        q.apiPricing,
-        "≥ 50% of bare",
-        verdict(apiRatio >= 0.5),
-        apiRatio >= 0.5,
-      ),
-      row(
-        "GET /pricing (anonymous, HTML)",
-        pricing,
-        q.pricing,
-        "≥ 60% of bare",
-        verdict(pricingOk),
-        pricingOk,
-      ),
-      row(
-        "GET /dashboard (entitled user)",
-        dashboard,
-        q.dashboard,
-        DASHBOARD_TARGET,
-        verdict(dashboardOk),
-        dashboardOk,
-      ),
-      row(
-        "Accelerator lesson, access checked (entitled user)",
-        lesson,
-        q.lesson,
-        "–",
-        "–",
-      ),
-      row(
-        "Same lesson without the access check",
-        unchecked,
-        q.unchecked,
-        "–",
-        "–",
-      ),
+      row("Bare Worker (static string, same workerd)", bare, q.bare, "ceiling", "–"),
+      row("Bare Worker + one D1 read (`SELECT 1`)", d1Read, q.d1Read, "ceiling for one read", "–"),
+      row("Bare Worker + one D1 write (an inbox row, POST)", d1Write, q.d1Write, "ceiling for one write", "–"),
+      row("GET /api/public/pricing (anonymous)", apiPricing, q.apiPricing, "≥ 50% of bare", verdict(apiRatio >= 0.5), apiRatio >= 0.5),
+      row("GET /pricing (anonymous, HTML)", pricing, q.pricing, "≥ 60% of bare", verdict(pricingOk), pricingOk),
+      row("GET /dashboard (entitled user)", dashboard, q.dashboard, DASHBOARD_TARGET, verdict(dashboardOk), dashboardOk),
+      row("Accelerator lesson, access checked (entitled user)", lesson, q.lesson, "–", "–"),
+      row("Same lesson without the access check", unchecked, q.unchecked, "–", "–"),
       hand(
         [
           "Access check cost (checked vs unchecked)",
@@ -923,13 +689,7 @@ async function main() {
           pass: consumerOk,
         },
       ),
-      row(
-        "Webhooks: duplicates (one processed event, reposted)",
-        duplicates,
-        dupeIdle,
-        "–",
-        "–",
-      ),
+      row("Webhooks: duplicates (one processed event, reposted)", duplicates, dupeIdle, "–", "–"),
       hand(seats.row, {
         reqPerSec: seatRate(seats.row[1]!),
         vsBare: null,
@@ -956,19 +716,10 @@ async function main() {
         "< 1 MiB gzipped",
         verdict(bundleOk),
       ],
-      [
-        "Client JS for /pricing (modulepreload + entry)",
-        fmt.kib(js.raw),
-        fmt.kib(js.gzip),
-        `${js.files} files`,
-        "–",
-        "–",
-      ],
+      ["Client JS for /pricing (modulepreload + entry)", fmt.kib(js.raw), fmt.kib(js.gzip), `${js.files} files`, "–", "–"],
     ];
 
-    const busy =
-      loadAtStart[0]! > cpus().length * 0.25 ||
-      loadAtEnd[0]! > cpus().length * 1.5;
+    const busy = loadAtStart[0]! > cpus().length * 0.25 || loadAtEnd[0]! > cpus().length * 1.5;
     const stamp = startedAt.toISOString().replace("T", " ").slice(0, 16);
     const section = [
       `## ${stamp} UTC · commit ${commit}`,
@@ -1018,11 +769,7 @@ async function main() {
       seats.ok !== false,
       renewals.ok,
     ].filter((ok) => !ok).length;
-    log(
-      failed
-        ? `${failed} target(s) missed (see the table)`
-        : "all measured targets met",
-    );
+    log(failed ? `${failed} target(s) missed (see the table)` : "all measured targets met");
   } finally {
     await servers.stop();
   }

@@ -2,26 +2,14 @@
 // entry (tests/bench/worker/entry.ts) on a throwaway migrated + seeded D1, and the Stripe emulator
 // delivering to it.
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seed } from "../../db/seed";
 import { startStripeEmulator } from "../stripe-emulator/harness";
 import { TEST_WEBHOOK_SECRET } from "../support/app-server";
 import { BENCH_BARE_PATH, D1_QUERIES_HEADER } from "./hooks";
-import {
-  repoRoot,
-  runWrangler,
-  startWranglerDev,
-  type WranglerDev,
-} from "../support/wrangler";
+import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "../support/wrangler";
 
 export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
 export const STRIPE_KEY = "sk_test_gatehouse_bench";
@@ -32,10 +20,7 @@ export function buildApp(): void {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
   });
-  if (result.status !== 0)
-    throw new Error(
-      `npm run build failed:\n${result.stdout}\n${result.stderr}`,
-    );
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 /**
@@ -57,27 +42,13 @@ export function snapshotBuild(): {
   cpSync(join(repoRoot, "build"), join(dir, "build"), { recursive: true });
   const appBuild = join(dir, "build/server/index.js");
   const base = rewrite(readFileSync(join(repoRoot, "wrangler.toml"), "utf8"), [
-    [
-      /^"gatehouse-server-build" = ".*"$/m,
-      `"gatehouse-server-build" = "${appBuild}"`,
-    ],
-    [
-      /^directory = "\.\/build\/client"$/m,
-      `directory = "${join(dir, "build/client")}"`,
-    ],
-    [
-      /^migrations_dir = ".*"$/m,
-      `migrations_dir = "${join(repoRoot, "migrations")}"`,
-    ],
+    [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${appBuild}"`],
+    [/^directory = "\.\/build\/client"$/m, `directory = "${join(dir, "build/client")}"`],
+    [/^migrations_dir = ".*"$/m, `migrations_dir = "${join(repoRoot, "migrations")}"`],
   ]);
-  const production = rewrite(base, [
-    [/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`],
-  ]);
+  const production = rewrite(base, [[/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`]]);
   const bench = rewrite(base, [
-    [
-      /^main = ".*"$/m,
-      `main = "${join(repoRoot, "tests/bench/worker/entry.ts")}"`,
-    ],
+    [/^main = ".*"$/m, `main = "${join(repoRoot, "tests/bench/worker/entry.ts")}"`],
     [
       /^"gatehouse-server-build" = ".*"$/m,
       `"gatehouse-server-build" = "${join(repoRoot, "tests/bench/worker/server-build.ts")}"\n"gatehouse-app-server-build" = "${appBuild}"`,
@@ -92,10 +63,7 @@ export function snapshotBuild(): {
 
 function rewrite(toml: string, rewrites: [RegExp, string][]): string {
   for (const [pattern, line] of rewrites) {
-    if (!pattern.test(toml))
-      throw new Error(
-        `wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`,
-      );
+    if (!pattern.test(toml)) throw new Error(`wrangler.toml no longer has a line matching ${pattern}; update tests/bench/servers.ts`);
     toml = toml.replace(pattern, line);
   }
   return toml;
@@ -109,10 +77,7 @@ export type Servers = {
   stop: () => Promise<void>;
 };
 
-export async function startServers(opts: {
-  appPort: number;
-  stripePort: number;
-}): Promise<Servers> {
+export async function startServers(opts: { appPort: number; stripePort: number }): Promise<Servers> {
   const snapshot = snapshotBuild();
   const persistTo = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
   const cleanups: (() => Promise<void> | void)[] = [
@@ -131,15 +96,7 @@ export async function startServers(opts: {
       webhookSecret: WEBHOOK_SECRET,
     });
     cleanups.push(stripe.stop);
-    runWrangler([
-      "d1",
-      "migrations",
-      "apply",
-      "DB",
-      "--local",
-      "--persist-to",
-      persistTo,
-    ]);
+    runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
     await seed({ persistTo, cwd: repoRoot });
     const app: WranglerDev = await startWranglerDev({
       port: opts.appPort,
@@ -164,9 +121,7 @@ export async function startServers(opts: {
     cleanups.push(app.stop);
     const probe = await fetch(`${appUrl}${BENCH_BARE_PATH}`);
     if (probe.status !== 200 || probe.headers.get(D1_QUERIES_HEADER) !== "0") {
-      throw new Error(
-        `the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`,
-      );
+      throw new Error(`the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`);
     }
     return {
       appUrl,
@@ -188,15 +143,7 @@ export function dryRunDeploy(config: string): {
   cleanup: () => void;
 } {
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
-  const stdout = runWrangler([
-    "deploy",
-    "--dry-run",
-    "--minify",
-    "--outdir",
-    outdir,
-    "-c",
-    config,
-  ]);
+  const stdout = runWrangler(["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config]);
   const summary = /Total Upload: .*/.exec(stdout)?.[0] ?? null;
   return {
     outdir,

@@ -21,16 +21,7 @@ test("the pricing page renders every published product from data: a new seat pla
     ].map(([tier, min, max, amount]) =>
       env.DB.prepare(
         "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, interval, tier, min_seats, max_seats, published, archived, created_at) VALUES (?, ?, ?, 'eur', ?, 'month', ?, ?, ?, 1, 0, ?)",
-      ).bind(
-        `prc_${key}_${tier}`,
-        `prd_${key}`,
-        `${key}_${tier}`,
-        amount,
-        String(tier).toUpperCase(),
-        min,
-        max,
-        now,
-      ),
+      ).bind(`prc_${key}_${tier}`, `prd_${key}`, `${key}_${tier}`, amount, String(tier).toUpperCase(), min, max, now),
     ),
   ]);
   // Written straight into D1, as this isolate's own change: its storefront shows it at once (ADR 024).
@@ -54,9 +45,7 @@ test("the pricing page renders every published product from data: a new seat pla
     expect(html).not.toContain('id="product-uploads_addon-title"');
     expect(html).not.toContain("Buy Uploads");
   } finally {
-    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-      .bind(`prd_${key}`)
-      .run();
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
     catalogChanged();
   }
 });
@@ -77,11 +66,7 @@ test("the checkout return page says seats and trials from the catalog: a price's
       "INSERT INTO price_trials (id, price_id, trial_price_id, days, created_at) VALUES (?, ?, 'prc_organization_pro_monthly', 14, ?)",
     ).bind(`trl_${key}`, `prc_${key}`, now),
   ]);
-  const intent = async (
-    productId: string,
-    priceId: string,
-    quantity: number,
-  ) => {
+  const intent = async (productId: string, priceId: string, quantity: number) => {
     const id = `int_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
     await env.DB.prepare(
       "INSERT INTO purchase_intents (id, user_id, product_id, price_id, quantity, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'provisioned', ?, ?)",
@@ -94,24 +79,12 @@ test("the checkout return page says seats and trials from the catalog: a price's
     const pass = await intent(`prd_${key}`, `prc_${key}`, 1);
     expect(pass).toContain("Your 14-day Organization trial has started too.");
     expect(pass).not.toMatch(/with \d+ seats/);
-    const accelerator = await intent(
-      "prd_accelerator",
-      "prc_accelerator_lifetime",
-      1,
-    );
-    expect(accelerator).toContain(
-      "Your 30-day Organization trial has started too.",
-    );
-    const organization = await intent(
-      "prd_organization",
-      "prc_organization_max_monthly",
-      25,
-    );
+    const accelerator = await intent("prd_accelerator", "prc_accelerator_lifetime", 1);
+    expect(accelerator).toContain("Your 30-day Organization trial has started too.");
+    const organization = await intent("prd_organization", "prc_organization_max_monthly", 25);
     expect(organization).toContain("with 25 seats");
     expect(organization).not.toContain("trial has started");
   } finally {
-    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-      .bind(`prd_${key}`)
-      .run();
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
   }
 });

@@ -29,9 +29,7 @@ type Pricing = {
 };
 
 const clicks = async () =>
-  (await env.DB.prepare(
-    "SELECT count(*) AS n FROM analytics_events WHERE name = 'pricing_upgrade_click'",
-  ).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM analytics_events WHERE name = 'pricing_upgrade_click'").first<{ n: number }>())!.n;
 
 test("the public pricing API serves the seeded catalog, anonymously and cacheably", async () => {
   const res = await agent().fetch("/api/public/pricing");
@@ -40,23 +38,15 @@ test("the public pricing API serves the seeded catalog, anonymously and cacheabl
   const body = (await res.json()) as Pricing;
   const org = body.products.find((p) => p.key === "organization")!;
   expect(org).toMatchObject({ kind: "subscription", seatBased: true });
-  const monthly = org.prices
-    .filter((p) => p.interval === "month")
-    .map((p) => [p.tier, p.minSeats, p.maxSeats, p.unitAmount]);
+  const monthly = org.prices.filter((p) => p.interval === "month").map((p) => [p.tier, p.minSeats, p.maxSeats, p.unitAmount]);
   expect(monthly).toEqual([
     ["PRO", 1, 20, 3500],
     ["MAX", 21, 50, 3000],
     ["ULTRA", 51, 100, 2500],
   ]);
-  const yearly = org.prices
-    .filter((p) => p.interval === "year")
-    .map((p) => p.unitAmount);
+  const yearly = org.prices.filter((p) => p.interval === "year").map((p) => p.unitAmount);
   expect(yearly).toEqual([35000, 30000, 25000]);
-  expect(
-    org.prices.every(
-      (p) => p.currency === "eur" && p.lookupKey.startsWith("organization_"),
-    ),
-  ).toBe(true);
+  expect(org.prices.every((p) => p.currency === "eur" && p.lookupKey.startsWith("organization_"))).toBe(true);
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc).toMatchObject({ kind: "one_time", seatBased: false });
   expect(acc.prices).toEqual([
@@ -69,15 +59,9 @@ test("the public pricing API serves the seeded catalog, anonymously and cacheabl
 });
 
 test("the public pricing lists what each product and price grants", async () => {
-  const body = (await (
-    await agent().fetch("/api/public/pricing")
-  ).json()) as Pricing;
+  const body = (await (await agent().fetch("/api/public/pricing")).json()) as Pricing;
   const org = body.products.find((p) => p.key === "organization")!;
-  expect(org.features.map((f) => f.key)).toEqual([
-    "organization.manage",
-    "roadmap.publish",
-    "software.download",
-  ]);
+  expect(org.features.map((f) => f.key)).toEqual(["organization.manage", "roadmap.publish", "software.download"]);
   expect(org.features[0]).toEqual({
     key: "organization.manage",
     name: "Organisation management",
@@ -85,22 +69,10 @@ test("the public pricing lists what each product and price grants", async () => 
     limit: null,
   });
   // Uploads come with the MAX and ULTRA tiers only.
-  const byTier = org.prices.map((p) => [
-    p.tier,
-    p.interval,
-    p.features.map((f) => f.key),
-  ]);
+  const byTier = org.prices.map((p) => [p.tier, p.interval, p.features.map((f) => f.key)]);
   expect(byTier).toContainEqual(["PRO", "month", []]);
-  expect(byTier).toContainEqual([
-    "MAX",
-    "year",
-    ["uploads.max_bytes", "uploads.pro"],
-  ]);
-  expect(byTier).toContainEqual([
-    "ULTRA",
-    "month",
-    ["uploads.max_bytes", "uploads.pro"],
-  ]);
+  expect(byTier).toContainEqual(["MAX", "year", ["uploads.max_bytes", "uploads.pro"]]);
+  expect(byTier).toContainEqual(["ULTRA", "month", ["uploads.max_bytes", "uploads.pro"]]);
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc.features.map((f) => f.key)).toEqual(["accelerator.course"]);
 });
@@ -124,11 +96,9 @@ test("unpublished products, unpublished prices and archived prices never appear"
   // Written straight into D1, as this isolate's own change: its storefront shows it at once (ADR 024).
   catalogChanged();
   const text = await (await agent().fetch("/api/public/pricing")).text();
-  for (const secret of ["hidden", "accelerator_draft", "accelerator_old"])
-    expect(text).not.toContain(secret);
+  for (const secret of ["hidden", "accelerator_draft", "accelerator_old"]) expect(text).not.toContain(secret);
   const page = await (await agent().fetch("/pricing")).text();
-  for (const secret of ["Hidden", "accelerator_draft", "accelerator_old"])
-    expect(page).not.toContain(secret);
+  for (const secret of ["Hidden", "accelerator_draft", "accelerator_old"]) expect(page).not.toContain(secret);
 });
 
 test("the pricing page renders the catalog and both calls to action", async () => {
@@ -143,16 +113,11 @@ test("the pricing page renders the catalog and both calls to action", async () =
 
 test("a CTA click is tracked and sends a signed-out buyer to signup, then on to checkout", async () => {
   const before = await clicks();
-  const res = await agent().fetch(
-    "/pricing",
-    form({ product: "organization", interval: "year", seats: "25" }),
-  );
+  const res = await agent().fetch("/pricing", form({ product: "organization", interval: "year", seats: "25" }));
   expect(res.status).toBe(302);
   const location = res.headers.get("Location")!;
   expect(location.startsWith("/signup?redirectTo=")).toBe(true);
-  expect(decodeURIComponent(location)).toContain(
-    "/checkout/start?plan=organization&interval=year&seats=25",
-  );
+  expect(decodeURIComponent(location)).toContain("/checkout/start?plan=organization&interval=year&seats=25");
   expect(await clicks()).toBe(before + 1);
   const row = await env.DB.prepare(
     "SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1",
@@ -168,9 +133,7 @@ test("a signed-in click is tracked with the user", async () => {
   const { agent: a, user } = await signedInAgent();
   const res = await a.fetch("/pricing", form({ product: "accelerator" }));
   expect(res.status).toBe(302);
-  expect(res.headers.get("Location")).toBe(
-    "/checkout/start?plan=accelerator&interval=month&seats=1",
-  );
+  expect(res.headers.get("Location")).toBe("/checkout/start?plan=accelerator&interval=month&seats=1");
   const row = await env.DB.prepare(
     "SELECT user_id FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1",
   ).first<{ user_id: string }>();
@@ -214,18 +177,12 @@ test("/checkout/start sells any published product by its key (and a price by its
     // The pricing page's and the locked page's CTA lead there too.
     const click = await a.fetch("/pricing", form({ product: key }));
     expect(click.status).toBe(302);
-    expect(click.headers.get("Location")).toBe(
-      `/checkout/start?plan=${key}&interval=month&seats=1`,
-    );
+    expect(click.headers.get("Location")).toBe(`/checkout/start?plan=${key}&interval=month&seats=1`);
     // A price by its id; today's URLs keep working.
-    const max = await a.fetch(
-      "/checkout/start?plan=organization&price=prc_organization_max_monthly&seats=25",
-    );
+    const max = await a.fetch("/checkout/start?plan=organization&price=prc_organization_max_monthly&seats=25");
     expect(max.status).toBe(200);
     expect(await max.text()).toContain('value="prc_organization_max_monthly"');
-    expect((await a.fetch("/checkout/start?plan=accelerator")).status).toBe(
-      200,
-    );
+    expect((await a.fetch("/checkout/start?plan=accelerator")).status).toBe(200);
     expect((await a.fetch("/checkout/start")).status).toBe(200);
     for (const query of [
       "plan=gold",
@@ -233,18 +190,12 @@ test("/checkout/start sells any published product by its key (and a price by its
       "plan=accelerator&price=nope",
       `plan=${"x".repeat(500)}`,
     ]) {
-      expect((await a.fetch(`/checkout/start?${query}`)).status, query).toBe(
-        404,
-      );
+      expect((await a.fetch(`/checkout/start?${query}`)).status, query).toBe(404);
     }
     // Unpublished: not on sale any more.
-    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-      .bind(`prd_${key}`)
-      .run();
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
     expect((await a.fetch(`/checkout/start?plan=${key}`)).status).toBe(404);
   } finally {
-    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-      .bind(`prd_${key}`)
-      .run();
+    await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
   }
 });

@@ -1,37 +1,22 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
-import {
-  CATALOG_VERSION_TRUST_MS,
-  catalogChanged,
-} from "../../app/domain/catalog/catalog-version.server";
-import {
-  agent,
-  BASE,
-  callWorker,
-  form,
-  signedInAgent,
-} from "../factories/http";
+import { CATALOG_VERSION_TRUST_MS, catalogChanged } from "../../app/domain/catalog/catalog-version.server";
+import { agent, BASE, callWorker, form, signedInAgent } from "../factories/http";
 import { systemAdmin } from "../factories/tenants";
 
 const version = async () =>
-  (await env.DB.prepare(
-    "SELECT version FROM catalog_version WHERE id = 1",
-  ).first<{ version: number }>())!.version;
+  (await env.DB.prepare("SELECT version FROM catalog_version WHERE id = 1").first<{ version: number }>())!.version;
 
 // A fresh catalog version, so no other test's request shares this test's cache entries; made
 // as this isolate's own write (ADR 024), so the next request reads the new version.
 const freshCatalog = async () => {
-  await env.DB.prepare(
-    "UPDATE products SET name = name WHERE id = 'prd_organization'",
-  ).run();
+  await env.DB.prepare("UPDATE products SET name = name WHERE id = 'prd_organization'").run();
   catalogChanged();
 };
 
 // The isolate trusts the catalog version it read for CATALOG_VERSION_TRUST_MS: a test that
 // depends on that window holds the clock still (and moves it itself), so a slow run never opens it.
-async function withStillClock<T>(
-  fn: (advance: (ms: number) => void) => Promise<T>,
-): Promise<T> {
+async function withStillClock<T>(fn: (advance: (ms: number) => void) => Promise<T>): Promise<T> {
   vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
   try {
     return await fn((ms) => vi.setSystemTime(Date.now() + ms));
@@ -55,21 +40,15 @@ test("a second anonymous request for the pricing API is served from the edge cac
   const body = await first.text();
 
   // The catalog query does not run on a hit: its table is renamed for the moment and the answer still comes.
-  await env.DB.prepare(
-    "ALTER TABLE product_features RENAME TO product_features_away",
-  ).run();
+  await env.DB.prepare("ALTER TABLE product_features RENAME TO product_features_away").run();
   try {
     const second = await agent().fetch("/api/public/pricing");
     expect(second.status).toBe(200);
     expect(second.headers.get("X-Cache")).toBe("HIT");
-    expect(second.headers.get("Cache-Control")).toBe(
-      first.headers.get("Cache-Control"),
-    );
+    expect(second.headers.get("Cache-Control")).toBe(first.headers.get("Cache-Control"));
     expect(await second.text()).toBe(body);
   } finally {
-    await env.DB.prepare(
-      "ALTER TABLE product_features_away RENAME TO product_features",
-    ).run();
+    await env.DB.prepare("ALTER TABLE product_features_away RENAME TO product_features").run();
   }
 });
 
@@ -82,9 +61,7 @@ test("the cached pricing page carries each response's own CSP nonce", async () =
   expect(hit.headers.get("X-Cache")).toBe("HIT");
   // Pages are never cached downstream (the route said nothing, so the security headers' default).
   expect(hit.headers.get("Cache-Control")).toBe("private, no-store");
-  const nonce = /'nonce-([^']+)'/.exec(
-    hit.headers.get("Content-Security-Policy")!,
-  )![1]!;
+  const nonce = /'nonce-([^']+)'/.exec(hit.headers.get("Content-Security-Policy")!)![1]!;
   const html = await hit.text();
   expect(html).toContain("Upgrade Organization");
   const nonces = [...html.matchAll(/ nonce="([^"]+)"/g)].map((m) => m[1]);
@@ -97,9 +74,7 @@ test("an admin's catalog change is a new cache key: the next anonymous request s
     await freshCatalog();
     const admin = await systemAdmin();
     await (await agent().fetch("/pricing")).text();
-    expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe(
-      "HIT",
-    );
+    expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe("HIT");
 
     const key = `cached_${crypto.randomUUID().slice(0, 8)}`;
     const before = await version();
@@ -115,11 +90,7 @@ test("an admin's catalog change is a new cache key: the next anonymous request s
     );
     expect(created.status).toBe(200);
     expect(await version()).toBeGreaterThan(before);
-    const productId = (await env.DB.prepare(
-      "SELECT id FROM products WHERE key = ?",
-    )
-      .bind(key)
-      .first<{ id: string }>())!.id;
+    const productId = (await env.DB.prepare("SELECT id FROM products WHERE key = ?").bind(key).first<{ id: string }>())!.id;
     await env.DB.prepare(
       "INSERT INTO product_prices (id, product_id, lookup_key, currency, unit_amount, published, archived, created_at) VALUES (?, ?, ?, 'eur', 700, 1, 0, ?)",
     )
@@ -142,9 +113,7 @@ test("an admin's catalog change is a new cache key: the next anonymous request s
       const api = await agent().fetch("/api/public/pricing");
       expect(await api.text()).toContain(key);
     } finally {
-      await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-        .bind(productId)
-        .run();
+      await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(productId).run();
       catalogChanged();
     }
   }));
@@ -158,10 +127,7 @@ test("a hit touches no D1 at all: with the database binding unusable, the cached
       });
       expect(first.headers.get("X-Cache"), path).toBe("MISS");
       const body = await first.text();
-      const hit = await callWorker(
-        new Request(`${BASE}${path}`, { headers: { "Accept-Language": "fr" } }),
-        { ...env, DB: noD1 },
-      );
+      const hit = await callWorker(new Request(`${BASE}${path}`, { headers: { "Accept-Language": "fr" } }), { ...env, DB: noD1 });
       expect(hit.status, path).toBe(200);
       expect(hit.headers.get("X-Cache"), path).toBe("HIT");
       const text = await hit.text();
@@ -174,9 +140,7 @@ test("a catalog change made outside this isolate shows once the trust window has
   withStillClock(async (advance) => {
     await freshCatalog();
     await (await agent().fetch("/pricing")).text();
-    expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe(
-      "HIT",
-    );
+    expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe("HIT");
     // Another isolate's write (here: straight into D1, so this isolate is not told).
     const key = `elsewhere_${crypto.randomUUID().slice(0, 8)}`;
     await env.DB.batch([
@@ -198,13 +162,9 @@ test("a catalog change made outside this isolate shows once the trust window has
       const fresh = await agent().fetch("/pricing");
       expect(fresh.headers.get("X-Cache")).toBe("MISS");
       expect(await fresh.text()).toContain("Made Elsewhere");
-      expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe(
-        "HIT",
-      );
+      expect((await agent().fetch("/pricing")).headers.get("X-Cache")).toBe("HIT");
     } finally {
-      await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?")
-        .bind(`prd_${key}`)
-        .run();
+      await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
       catalogChanged();
     }
   }));
@@ -233,8 +193,7 @@ test("a signed-in request is never answered from the cache nor stored in it", as
 
 test("each language has its own cached pricing page: a Swedish visitor's copy is never served to an English one", async () => {
   await freshCatalog();
-  const page = (language: string) =>
-    agent().fetch("/pricing", { headers: { "Accept-Language": language } });
+  const page = (language: string) => agent().fetch("/pricing", { headers: { "Accept-Language": language } });
   const swedish = await page("sv-SE,sv;q=0.9");
   expect(swedish.headers.get("X-Cache")).toBe("MISS");
   expect(await swedish.text()).toContain('<html lang="sv"');

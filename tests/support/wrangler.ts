@@ -4,10 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = resolve(
-  fileURLToPath(new URL(".", import.meta.url)),
-  "../..",
-);
+export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
 const wranglerEnv = () => ({
   ...process.env,
@@ -35,12 +32,7 @@ export async function runWranglerAsync(args: string[]): Promise<string> {
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        if (error)
-          reject(
-            new Error(
-              `wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`,
-            ),
-          );
+        if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
         else resolve(stdout);
       },
     );
@@ -54,9 +46,7 @@ export function runWrangler(args: string[]): string {
     encoding: "utf8",
   });
   if (result.status !== 0) {
-    throw new Error(
-      `wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
-    );
+    throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout;
 }
@@ -87,42 +77,19 @@ export async function startWranglerDev(opts: {
   const url = `http://127.0.0.1:${opts.port}`;
   let args: string[];
   if (opts.inspector === false) {
-    if (!opts.config)
-      throw new Error(
-        "startWranglerDev: inspector false needs an explicit config path",
-      );
+    if (!opts.config) throw new Error("startWranglerDev: inspector false needs an explicit config path");
     const launch = {
       config: opts.config,
       port: opts.port,
       persistTo: opts.persistTo,
       vars: opts.vars ?? {},
     };
-    args = [
-      "tsx",
-      resolve(repoRoot, "tests/support/dev-worker.ts"),
-      JSON.stringify(launch),
-    ];
+    args = ["tsx", resolve(repoRoot, "tests/support/dev-worker.ts"), JSON.stringify(launch)];
   } else {
-    args = [
-      "wrangler",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(opts.port),
-      "--persist-to",
-      opts.persistTo,
-    ];
-    args.push(
-      "--inspector-port",
-      "0",
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-    );
+    args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
+    args.push("--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn");
     if (opts.config) args.push("-c", opts.config);
-    for (const [k, v] of Object.entries(opts.vars ?? {}))
-      args.push("--var", `${k}:${v}`);
+    for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   }
 
   let output = "";
@@ -167,10 +134,7 @@ export async function startWranglerDev(opts: {
 
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
-    if (exitCode !== null)
-      throw new Error(
-        `wrangler dev exited (${exitCode}) before it was ready:\n${output}`,
-      );
+    if (exitCode !== null) throw new Error(`wrangler dev exited (${exitCode}) before it was ready:\n${output}`);
     try {
       const res = await fetch(url + opts.healthPath, {
         signal: AbortSignal.timeout(2_000),
@@ -182,7 +146,5 @@ export async function startWranglerDev(opts: {
     await new Promise((r) => setTimeout(r, 300));
   }
   await stop();
-  throw new Error(
-    `wrangler dev did not answer ${opts.healthPath} on ${url} in time:\n${output}`,
-  );
+  throw new Error(`wrangler dev did not answer ${opts.healthPath} on ${url} in time:\n${output}`);
 }

@@ -20,9 +20,7 @@ export type CatalogVersions = {
   changed: () => void;
 };
 
-export function catalogVersions(
-  trustMs = CATALOG_VERSION_TRUST_MS,
-): CatalogVersions {
+export function catalogVersions(trustMs = CATALOG_VERSION_TRUST_MS): CatalogVersions {
   let known: { version: number; readAt: number } | null = null;
   // Bumped by every change, so a read that began before a change is not remembered after it.
   let generation = 0;
@@ -33,11 +31,7 @@ export function catalogVersions(
       const startedIn = generation;
       const version = await read();
       // A lagging replica's older version never replaces a newer one while that one is trusted.
-      if (
-        generation === startedIn &&
-        (!known || !fresh(now) || version >= known.version)
-      )
-        known = { version, readAt: now };
+      if (generation === startedIn && (!known || !fresh(now) || version >= known.version)) known = { version, readAt: now };
       return version;
     },
     changed: () => {

@@ -19,10 +19,7 @@ import { carriesSessionCookie } from "../auth/session.server";
 import { type CatalogVersions } from "../../domain/catalog/catalog-version.server";
 
 /** The public, identical-for-every-visitor paths, exactly (no trailing slash, no `.data`). */
-export const STOREFRONT_PATHS: ReadonlySet<string> = new Set([
-  "/pricing",
-  "/api/public/pricing",
-]);
+export const STOREFRONT_PATHS: ReadonlySet<string> = new Set(["/pricing", "/api/public/pricing"]);
 
 /** How long an entry lives at the edge; the catalog version makes a change visible before that anyway. */
 export const STOREFRONT_TTL_SECONDS = 60;
@@ -56,20 +53,11 @@ export type StorefrontDeps = StorefrontHitDeps & {
 
 /** Whether this request may be answered from (and stored in) the storefront cache. */
 export function isStorefrontRequest(request: Request): boolean {
-  return (
-    request.method === "GET" &&
-    STOREFRONT_PATHS.has(new URL(request.url).pathname) &&
-    !carriesSessionCookie(request)
-  );
+  return request.method === "GET" && STOREFRONT_PATHS.has(new URL(request.url).pathname) && !carriesSessionCookie(request);
 }
 
 /** The cache key: the path and query, the catalog version, the release and the visitor's language. */
-export function storefrontKey(
-  request: Request,
-  version: number,
-  release: string,
-  locale: string,
-): Request {
+export function storefrontKey(request: Request, version: number, release: string, locale: string): Request {
   const url = new URL(request.url);
   const key = new URL(`${url.pathname}${url.search}`, KEY_ORIGIN);
   key.searchParams.set("__catalog", String(version));
@@ -82,16 +70,11 @@ export function storefrontKey(
  * The cached answer to a storefront request when this isolate trusts a catalog version and the
  * cache holds the page under it; else null (then `withStorefrontCache`). Reads no D1.
  */
-export async function storefrontHit(
-  request: Request,
-  deps: StorefrontHitDeps,
-): Promise<Response | null> {
+export async function storefrontHit(request: Request, deps: StorefrontHitDeps): Promise<Response | null> {
   if (!isStorefrontRequest(request)) return null;
   const version = deps.versions.trusted(deps.now);
   if (version === null) return null;
-  const hit = await deps.cache.match(
-    storefrontKey(request, version, deps.release, await deps.locale()),
-  );
+  const hit = await deps.cache.match(storefrontKey(request, version, deps.release, await deps.locale()));
   return hit ? served(hit, deps.nonce) : null;
 }
 
@@ -109,37 +92,22 @@ export async function withStorefrontCache(
     read: deps.readVersion,
     now: deps.now,
   });
-  const key = storefrontKey(
-    request,
-    version,
-    deps.release,
-    await deps.locale(),
-  );
+  const key = storefrontKey(request, version, deps.release, await deps.locale());
   const hit = await deps.cache.match(key);
   if (hit) return served(hit, deps.nonce);
 
   const response = await render(request);
-  if (
-    response.status !== 200 ||
-    response.headers.has("Set-Cookie") ||
-    !response.body
-  )
-    return response;
+  if (response.status !== 200 || response.headers.has("Set-Cookie") || !response.body) return response;
   // The body streams to the visitor and, after the response, into the cache; a failed put costs a
   // miss, never the answer.
   const [visitor, copy] = response.body.tee();
   const stored = new Headers(response.headers);
-  stored.set(
-    ORIGINAL_CACHE_CONTROL,
-    response.headers.get("Cache-Control") ?? "",
-  );
+  stored.set(ORIGINAL_CACHE_CONTROL, response.headers.get("Cache-Control") ?? "");
   stored.set("Cache-Control", `public, s-maxage=${STOREFRONT_TTL_SECONDS}`);
   deps.defer(
-    deps.cache
-      .put(key, new Response(copy, { status: 200, headers: stored }))
-      .catch((e: unknown) => {
-        console.error("storefront cache put failed", e);
-      }),
+    deps.cache.put(key, new Response(copy, { status: 200, headers: stored })).catch((e: unknown) => {
+      console.error("storefront cache put failed", e);
+    }),
   );
   const headers = new Headers(response.headers);
   headers.set("X-Cache", "MISS");
@@ -159,13 +127,11 @@ function served(hit: Response, nonce: string): Response {
   if (original) headers.set("Cache-Control", original);
   else headers.delete("Cache-Control");
   // The edge's own bookkeeping headers are not the visitor's business.
-  for (const name of ["CF-Cache-Status", "Age", "Expires"])
-    headers.delete(name);
+  for (const name of ["CF-Cache-Status", "Age", "Expires"]) headers.delete(name);
   headers.set("X-Cache", "HIT");
   headers.append("Vary", "Cookie");
   const response = new Response(hit.body, { status: hit.status, headers });
-  if (!(headers.get("Content-Type") ?? "").includes("text/html"))
-    return response;
+  if (!(headers.get("Content-Type") ?? "").includes("text/html")) return response;
   return new HTMLRewriter()
     .on("[nonce]", {
       element(el) {

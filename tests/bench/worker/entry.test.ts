@@ -19,16 +19,10 @@ sendRequestsTo(entry);
 // What the bench reads from its entry: the ceilings, D1 counts on every answer, and the lesson
 // without its access check. (That none of it is in the production Worker: tests/integration/worker-shape.test.ts.)
 const LESSON = "foundations/pay-first";
-const LESSON_TEXT =
-  "Never create an account, a team or a licence before the money is confirmed";
-const rendered = async (res: Response) =>
-  (await res.text()).replace(/<!-- -->/g, "");
+const LESSON_TEXT = "Never create an account, a team or a licence before the money is confirmed";
+const rendered = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 const benchWrites = () =>
-  env.DB.prepare(
-    "SELECT count(*) AS n FROM processed_webhook_events WHERE type = ?",
-  )
-    .bind(D1_WRITE_EVENT_TYPE)
-    .first<{ n: number }>();
+  env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events WHERE type = ?").bind(D1_WRITE_EVENT_TYPE).first<{ n: number }>();
 
 test("the ceilings answer before the app, each with its D1 statement counted", async () => {
   const bare = await agent().fetch("/__bench/bare");
@@ -54,30 +48,20 @@ test("the ceilings answer before the app, each with its D1 statement counted", a
 test("the app's answers carry their D1 statement count and wait", async () => {
   // Anonymous pricing is edge-cached (issue 18): a miss reads the catalog version and the catalog,
   // a hit nothing (the isolate trusts the version it read: ADR 024).
-  await env.DB.prepare(
-    "UPDATE products SET name = name WHERE id = 'prd_organization'",
-  ).run();
+  await env.DB.prepare("UPDATE products SET name = name WHERE id = 'prd_organization'").run();
   catalogChanged();
   // The clock held still until the hit, so the version read by the miss is trusted however slow the run.
   vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
   const pricing = await agent().fetch("/api/public/pricing");
   expect(pricing.status).toBe(200);
   expect(pricing.headers.get("Content-Security-Policy")).not.toBeNull();
-  expect([
-    pricing.headers.get("X-Cache"),
-    pricing.headers.get(D1_QUERIES_HEADER),
-  ]).toEqual(["MISS", "2"]);
+  expect([pricing.headers.get("X-Cache"), pricing.headers.get(D1_QUERIES_HEADER)]).toEqual(["MISS", "2"]);
   expect(Number(pricing.headers.get(D1_WAIT_HEADER))).toBeGreaterThanOrEqual(0);
   const cached = await agent().fetch("/api/public/pricing");
   vi.useRealTimers();
-  expect([
-    cached.headers.get("X-Cache"),
-    cached.headers.get(D1_QUERIES_HEADER),
-  ]).toEqual(["HIT", "0"]);
+  expect([cached.headers.get("X-Cache"), cached.headers.get(D1_QUERIES_HEADER)]).toEqual(["HIT", "0"]);
   // Signed out, the lesson redirects to login after reading no more than the (absent) session.
-  const anonymous = await agent().fetch(
-    `${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`,
-  );
+  const anonymous = await agent().fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
   expect(anonymous.status).toBe(302);
 });
 
@@ -87,9 +71,7 @@ test("the unchecked lesson is the app's lesson minus exactly the access query an
   const checked = await reader.fetch(`/accelerator/${LESSON}`);
   expect(checked.status).toBe(403);
   expect(await rendered(checked)).not.toContain(LESSON_TEXT);
-  const unchecked = await reader.fetch(
-    `${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`,
-  );
+  const unchecked = await reader.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
   expect(unchecked.status).toBe(200);
   expect(await rendered(unchecked)).toContain(LESSON_TEXT);
   // The session and the lesson.
@@ -98,11 +80,7 @@ test("the unchecked lesson is the app's lesson minus exactly the access query an
   // For a user the app lets in (a system admin), both render the same page, one query apart.
   const { agent: admin, user } = await signedInAgent();
   // Admin rights count only with a verified address (ADR 010).
-  await env.DB.prepare(
-    "UPDATE users SET is_system_admin = 1, email_verified_at = ? WHERE id = ?",
-  )
-    .bind(Date.now(), user.id)
-    .run();
+  await env.DB.prepare("UPDATE users SET is_system_admin = 1, email_verified_at = ? WHERE id = ?").bind(Date.now(), user.id).run();
   const gated = await admin.fetch(`/accelerator/${LESSON}`);
   const free = await admin.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
   expect([gated.status, free.status]).toEqual([200, 200]);
@@ -111,10 +89,7 @@ test("the unchecked lesson is the app's lesson minus exactly the access query an
   // Same page apart from the per-response CSP nonce.
   const withoutNonce = (html: string) => html.replace(/nonce="[^"]*"/g, "");
   expect(withoutNonce(freeHtml)).toBe(withoutNonce(gatedHtml));
-  expect(
-    Number(gated.headers.get(D1_QUERIES_HEADER)) -
-      Number(free.headers.get(D1_QUERIES_HEADER)),
-  ).toBe(1);
+  expect(Number(gated.headers.get(D1_QUERIES_HEADER)) - Number(free.headers.get(D1_QUERIES_HEADER))).toBe(1);
 
   // The checked lesson is still checked after the bench's request: the skip never leaks.
   expect((await reader.fetch(`/accelerator/${LESSON}`)).status).toBe(403);
@@ -125,25 +100,14 @@ test("round trips: a batch is one whatever its size, each statement outside a ba
   const { agent: user } = await signedInAgent();
   const me = await user.fetch("/api/me");
   expect(me.status).toBe(200);
-  expect([
-    me.headers.get(D1_QUERIES_HEADER),
-    me.headers.get(D1_ROUND_TRIPS_HEADER),
-  ]).toEqual(["3", "1"]);
+  expect([me.headers.get(D1_QUERIES_HEADER), me.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
   // /account: the same batch with the pending email change.
   const account = await user.fetch("/account");
   expect(account.status).toBe(200);
-  expect([
-    account.headers.get(D1_QUERIES_HEADER),
-    account.headers.get(D1_ROUND_TRIPS_HEADER),
-  ]).toEqual(["3", "1"]);
+  expect([account.headers.get(D1_QUERIES_HEADER), account.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["3", "1"]);
   // The unchecked lesson looks the session up alone, then reads the lesson: two statements, two round trips.
-  const unchecked = await user.fetch(
-    `${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`,
-  );
-  expect([
-    unchecked.headers.get(D1_QUERIES_HEADER),
-    unchecked.headers.get(D1_ROUND_TRIPS_HEADER),
-  ]).toEqual(["2", "2"]);
+  const unchecked = await user.fetch(`${BENCH_UNCHECKED_LESSON_PREFIX}${LESSON}`);
+  expect([unchecked.headers.get(D1_QUERIES_HEADER), unchecked.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["2", "2"]);
 });
 
 test("/dashboard is one D1 round trip: session, access and all of the page's reads in one batch", async () => {
@@ -163,10 +127,7 @@ test("the organisation's roadmap is one D1 round trip: session, access, membersh
   const { owner, tenant } = await provisionedTenant({ seats: 2 });
   const res = await owner.agent.fetch(`/org/${tenant.slug}/roadmap`);
   expect(res.status).toBe(200);
-  expect([
-    res.headers.get(D1_QUERIES_HEADER),
-    res.headers.get(D1_ROUND_TRIPS_HEADER),
-  ]).toEqual(["4", "1"]);
+  expect([res.headers.get(D1_QUERIES_HEADER), res.headers.get(D1_ROUND_TRIPS_HEADER)]).toEqual(["4", "1"]);
   // Not a member: the same one round trip, then 404.
   const { agent: outsider } = await signedInAgent();
   const refused = await outsider.fetch(`/org/${tenant.slug}/roadmap`);
@@ -225,11 +186,7 @@ test("the queue backlog goes into the app's queue as the app's own messages, and
   }>();
   expect(new Set(rows.results.map((r) => r.id)).size).toBe(250);
   for (const r of rows.results) {
-    expect([r.type, r.status, r.objectId]).toEqual([
-      "customer.created",
-      "ignored",
-      "cus_backlog",
-    ]);
+    expect([r.type, r.status, r.objectId]).toEqual(["customer.created", "ignored", "cus_backlog"]);
     // Each row carries its own copy of the event, under its own id.
     expect((JSON.parse(r.payload) as { id: string }).id).toBe(r.id);
   }
@@ -246,9 +203,7 @@ test("the queue backlog keeps each sendBatch under the queue's 256 KB", async ()
   const body = (await res.json()) as { enqueued: number; sends: number };
   expect(body.enqueued).toBe(100);
   expect(body.sends).toBeGreaterThanOrEqual(2);
-  expect(
-    await (await agent().fetch("/__bench/inbox?prefix=evt_benchqb")).json(),
-  ).toMatchObject({ done: 100 });
+  expect(await (await agent().fetch("/__bench/inbox?prefix=evt_benchqb")).json()).toMatchObject({ done: 100 });
 });
 
 test("the queue backlog refuses other ids, events the app acts on and unreadable templates, enqueueing nothing", async () => {
@@ -264,10 +219,7 @@ test("the queue backlog refuses other ids, events the app acts on and unreadable
     {
       prefix: "evt_benchqc",
       count: 1,
-      template: customerCreated().replace(
-        "customer.created",
-        "customer.subscription.updated",
-      ),
+      template: customerCreated().replace("customer.created", "customer.subscription.updated"),
     },
     {
       prefix: "evt_benchqc",
