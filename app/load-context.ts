@@ -35,11 +35,7 @@ declare module "@remix-run/cloudflare" {
      * A signed-in GET page's reads: its statements go into the session lookup's batch (with the
      * access statement), one D1 round trip for the page. Pages call it through `requirePage`.
      */
-    readPage: (statements: PageStatements) => Promise<{
-      session: ActiveSession | null;
-      access: Access | null;
-      rows: PageRows;
-    }>;
+    readPage: (statements: PageStatements) => Promise<{ session: ActiveSession | null; access: Access | null; rows: PageRows }>;
     /** The domain's view of Stripe (official SDK underneath). */
     billing: () => BillingGateway;
     now: () => number;
@@ -77,11 +73,7 @@ const instances = new WeakMap<AppLoadContext, Promise<i18n>>();
 function localeOf(context: AppLoadContext, request: Request, secure: boolean): Promise<Locale> {
   let locale = locales.get(context);
   if (!locale) {
-    locale = detectLocale({
-      request,
-      saved: () => context.session().then((s) => s?.user.locale),
-      secure,
-    });
+    locale = detectLocale({ request, saved: () => context.session().then((s) => s?.user.locale), secure });
     locales.set(context, locale);
   }
   return locale;
@@ -133,10 +125,7 @@ export function createLoadContext(deps: {
               const statements = [accessStatement(db.$client, { sessionId })];
               for (const page of pages) {
                 const own = page.build(db.$client, sessionId);
-                Object.assign(page, {
-                  at: statements.length,
-                  count: own.length,
-                });
+                Object.assign(page, { at: statements.length, count: own.length });
                 statements.push(...own);
               }
               return statements;
@@ -163,11 +152,7 @@ export function createLoadContext(deps: {
     access: () =>
       (access ??= lookupOnce().then(({ session: s, alongside }) => {
         if (!s) return null;
-        const opts = {
-          isSystemAdmin: s.user.isSystemAdmin,
-          now: now(),
-          switchedOff: config.ACCESS_KILL_SWITCH,
-        };
+        const opts = { isSystemAdmin: s.user.isSystemAdmin, now: now(), switchedOff: config.ACCESS_KILL_SWITCH };
         return alongside ? accessFromRows(alongside[0]!, opts) : loadAccess({ db, userId: s.user.id, ...opts });
       })),
     readPage: async (build) => {

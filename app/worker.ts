@@ -53,12 +53,7 @@ export default {
       now: Date.now(),
       nonce: policy.nonce,
       // A storefront request carries no session cookie, so no saved choice: the `lang` cookie or Accept-Language.
-      locale: () =>
-        detectLocale({
-          request: guarded,
-          saved: () => Promise.resolve(null),
-          secure: config.appIsHttps,
-        }),
+      locale: () => detectLocale({ request: guarded, saved: () => Promise.resolve(null), secure: config.appIsHttps }),
       release: build.assets.version,
     };
     if (isStorefrontRequest(guarded)) {
@@ -67,24 +62,14 @@ export default {
     }
     // Which D1 copy this request reads, and the bookmark its answer hands back (ADR 021).
     const d1 = requestD1(env.DB, guarded, { secure: config.appIsHttps });
-    const context = createLoadContext({
-      request: guarded,
-      env,
-      ctx,
-      nonce: policy.nonce,
-      d1: d1.d1,
-    });
+    const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce, d1: d1.d1 });
     const direct = directRoute(guarded);
     const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
     // A storefront miss (or no trusted catalog version) reads the version in this request's D1
     // session, then answers from the cache or renders and stores; all else renders.
     const response = await withStorefrontCache(
       guarded,
-      {
-        ...storefront,
-        readVersion: () => catalogVersion({ db: context.db }),
-        defer: (work) => ctx.waitUntil(work),
-      },
+      { ...storefront, readVersion: () => catalogVersion({ db: context.db }), defer: (work) => ctx.waitUntil(work) },
       render,
     );
     return withSecurityHeaders(d1.withBookmark(await localizeJsonError(response, context)), policy);

@@ -54,12 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const form = await readForm(request);
     const { intent } = parseWith(Intent, form);
     if (intent === "create_product") {
-      await createProduct({
-        db: context.db,
-        adminId: user.id,
-        input: parseWith(CreateProductInput, form),
-        now,
-      });
+      await createProduct({ db: context.db, adminId: user.id, input: parseWith(CreateProductInput, form), now });
       return "Product created (unpublished).";
     }
     if (intent === "create_price") {
@@ -124,20 +119,9 @@ function FlagButton(props: { target: "product" | "price"; id: string; change: "p
 }
 
 function ProductFeatures(props: {
-  product: {
-    id: string;
-    name: string;
-    featuresVersion: number;
-    prices: { id: string; lookupKey: string }[];
-  };
+  product: { id: string; name: string; featuresVersion: number; prices: { id: string; lookupKey: string }[] };
   features: { id: string; key: string; name: string; kind: string }[];
-  grants: {
-    id: string;
-    productId: string;
-    priceId: string | null;
-    featureId: string;
-    limit: number | null;
-  }[];
+  grants: { id: string; productId: string; priceId: string | null; featureId: string; limit: number | null }[];
 }) {
   const { product, features, grants } = props;
   const mine = grants.filter((g) => g.productId === product.id);

@@ -89,10 +89,7 @@ const log = (message: string) => console.info(`[bench] ${message}`);
 function commitLabel(): string {
   if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
-    const hash = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-      cwd: repoRoot,
-      encoding: "utf8",
-    }).trim();
+    const hash = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
     const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim();
     return dirty ? `${hash} + uncommitted changes in the working tree` : hash;
   } catch {
@@ -100,14 +97,7 @@ function commitLabel(): string {
   }
 }
 
-type Idle = {
-  status: number;
-  queries: number;
-  roundTrips: number;
-  d1WaitMs: number;
-  ms: number;
-  body: string;
-};
+type Idle = { status: number; queries: number; roundTrips: number; d1WaitMs: number; ms: number; body: string };
 
 /** The seat race's rate from its table cell ("150 req/s"), or null when it did not run. */
 const seatRate = (cell: string): number | null => {
@@ -127,13 +117,7 @@ async function backlogDrain(
   appUrl: string,
   template: string,
   count: number,
-): Promise<{
-  done: number;
-  ms: number;
-  rate: number;
-  enqueueMs: number;
-  sends: number;
-}> {
+): Promise<{ done: number; ms: number; rate: number; enqueueMs: number; sends: number }> {
   const prefix = `${BACKLOG_EVENT_PREFIX}r`;
   const res = await fetch(`${appUrl}${BENCH_QUEUE_BACKLOG_PATH}`, {
     method: "POST",
@@ -141,20 +125,9 @@ async function backlogDrain(
     body: JSON.stringify({ prefix, count, template }),
   });
   if (res.status !== 200) throw new Error(`the queue backlog answered ${res.status} ${await res.text()}`);
-  const sent = (await res.json()) as {
-    enqueued: number;
-    sends: number;
-    firstEnqueuedAt: number;
-    lastEnqueuedAt: number;
-  };
+  const sent = (await res.json()) as { enqueued: number; sends: number; firstEnqueuedAt: number; lastEnqueuedAt: number };
   const drain = await drained(appUrl, prefix, sent.enqueued);
-  return {
-    done: drain.done,
-    ms: drain.ms,
-    rate: drain.rate,
-    enqueueMs: sent.lastEnqueuedAt - sent.firstEnqueuedAt,
-    sends: sent.sends,
-  };
+  return { done: drain.done, ms: drain.ms, rate: drain.rate, enqueueMs: sent.lastEnqueuedAt - sent.firstEnqueuedAt, sends: sent.sends };
 }
 
 /**
@@ -201,10 +174,7 @@ async function idle(
   const runs: Idle[] = [];
   for (let i = 0; i < n; i++) {
     const started = performance.now();
-    const res = await fetch(`${appUrl}${path}`, {
-      redirect: "manual",
-      ...(typeof init === "function" ? init(i) : init),
-    });
+    const res = await fetch(`${appUrl}${path}`, { redirect: "manual", ...(typeof init === "function" ? init(i) : init) });
     const body = await res.text();
     const ms = performance.now() - started;
     const header = res.headers.get(D1_QUERIES_HEADER);
@@ -224,22 +194,14 @@ async function idle(
     if (runs.some((r) => r.status !== first.status)) throw new Error(`${path}: status varied between identical requests`);
     const common = median(runs.map((r) => r.queries));
     const typical = runs.find((r) => r.queries === common)!;
-    return {
-      ...typical,
-      ms: median(runs.map((r) => r.ms)),
-      d1WaitMs: median(runs.map((r) => r.d1WaitMs)),
-    };
+    return { ...typical, ms: median(runs.map((r) => r.ms)), d1WaitMs: median(runs.map((r) => r.d1WaitMs)) };
   }
   if (runs.some((r) => r.status !== first.status || r.queries !== first.queries || r.roundTrips !== first.roundTrips)) {
     throw new Error(
       `${path}: status or D1 statement or round-trip count varied between identical requests: ${runs.map((r) => `${r.status}/${r.queries}/${r.roundTrips}`).join(" ")}`,
     );
   }
-  return {
-    ...first,
-    ms: median(runs.map((r) => r.ms)),
-    d1WaitMs: median(runs.map((r) => r.d1WaitMs)),
-  };
+  return { ...first, ms: median(runs.map((r) => r.ms)), d1WaitMs: median(runs.map((r) => r.d1WaitMs)) };
 }
 
 const postEvent = (e: SignedEvent): { method: string; headers: Record<string, string>; body: string } => ({
@@ -264,12 +226,7 @@ async function clientJs(appUrl: string): Promise<{ files: number; raw: number; g
 }
 
 /** The production Worker's bundle (never the bench entry's), refused if any bench code made it in. */
-function workerBundle(config: string): {
-  raw: number;
-  gzip: number;
-  files: string[];
-  wrangler: string | null;
-} {
+function workerBundle(config: string): { raw: number; gzip: number; files: string[]; wrangler: string | null } {
   const dry = dryRunDeploy(config);
   try {
     const files = readdirSync(dry.outdir).filter((f) => /\.(m?js|wasm)$/.test(f));
@@ -302,13 +259,7 @@ async function seatRace(appUrl: string, persistTo: string): Promise<{ row: strin
   const mod = (await import(pathToFileURL(helper).href)) as SeatRaceModule;
   if (typeof mod.seatRace !== "function" || typeof mod.seatRaceWorld !== "function") return pending("seat-race helper incomplete");
   log(`seat race: buying ${CONFIG.seats} seats and making ${CONFIG.seatMembers} members (signup, invite, accept)`);
-  const world = await mod.seatRaceWorld({
-    appUrl,
-    seats: CONFIG.seats,
-    members: CONFIG.seatMembers,
-    tag: "bench",
-    persistTo,
-  });
+  const world = await mod.seatRaceWorld({ appUrl, seats: CONFIG.seats, members: CONFIG.seatMembers, tag: "bench", persistTo });
   const race = await mod.seatRace({
     appUrl,
     cookie: world.cookie,
@@ -348,21 +299,14 @@ async function main() {
   log("building the app (npm run build)");
   buildApp();
   log(`starting the Stripe emulator (:${CONFIG.stripePort}) and the app behind the bench entry (:${CONFIG.appPort})`);
-  const servers: Servers = await startServers({
-    appPort: CONFIG.appPort,
-    stripePort: CONFIG.stripePort,
-  });
+  const servers: Servers = await startServers({ appPort: CONFIG.appPort, stripePort: CONFIG.stripePort });
   const stopOnSignal = () => void servers.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
     const { appUrl } = servers;
     log(`seeding through signup, Checkout and webhooks (1 reader with Accelerator, ${CONFIG.tenants} Organization buyers)`);
-    const world: World = await buildWorld({
-      appUrl,
-      stripeUrl: servers.stripeUrl,
-      extraTenants: CONFIG.tenants,
-    });
+    const world: World = await buildWorld({ appUrl, stripeUrl: servers.stripeUrl, extraTenants: CONFIG.tenants });
     const storm = (bareRps?: number) =>
       renewalStorm({
         appUrl,
@@ -387,16 +331,8 @@ async function main() {
     const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark].filter(Boolean).join("; ");
     const asReader = { Cookie: cookie };
 
-    const base = {
-      url: appUrl,
-      connections: CONFIG.connections,
-      duration: CONFIG.duration,
-    };
-    type PageSpec = {
-      path: string;
-      headers: Record<string, string>;
-      method?: string;
-    };
+    const base = { url: appUrl, connections: CONFIG.connections, duration: CONFIG.duration };
+    type PageSpec = { path: string; headers: Record<string, string>; method?: string };
     const pages = {
       bare: { path: BENCH_BARE_PATH, headers: {} },
       d1Read: { path: BENCH_D1_READ_PATH, headers: {} },
@@ -417,14 +353,7 @@ async function main() {
     const names = CONFIG.only === "pages" && CONFIG.pages.length > 0 ? all.filter((n) => n === "bare" || CONFIG.pages.includes(n)) : all;
     const spec = (name: Page, duration: number): LoadSpec => {
       const { path, headers, method } = page(name);
-      return {
-        ...base,
-        url: `${appUrl}${path}`,
-        headers,
-        ...(method ? { method } : {}),
-        duration,
-        amount: CONFIG.maxRequests,
-      };
+      return { ...base, url: `${appUrl}${path}`, headers, ...(method ? { method } : {}), duration, amount: CONFIG.maxRequests };
     };
 
     log("warming up, then probing each page on the idle app");
@@ -467,41 +396,17 @@ async function main() {
 
     // Webhooks: unique signed events, then one processed event posted again and again.
     log("webhooks: preparing signed events");
-    const template = await templateEvent({
-      stripeUrl: servers.stripeUrl,
-      key: STRIPE_KEY,
-      email: world.reader.email,
-    });
-    const warmEvents = await signedCopies({
-      template,
-      secret: WEBHOOK_SECRET,
-      count: 200,
-      tag: "w",
-    });
-    await load({
-      ...base,
-      duration: WARMUP_SECONDS * 5,
-      amount: warmEvents.length,
-      requests: uniqueEventRequests(warmEvents, {}),
-    });
-    const probeEvents = await signedCopies({
-      template,
-      secret: WEBHOOK_SECRET,
-      count: 15,
-      tag: "p",
-    });
+    const template = await templateEvent({ stripeUrl: servers.stripeUrl, key: STRIPE_KEY, email: world.reader.email });
+    const warmEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: 200, tag: "w" });
+    await load({ ...base, duration: WARMUP_SECONDS * 5, amount: warmEvents.length, requests: uniqueEventRequests(warmEvents, {}) });
+    const probeEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: 15, tag: "p" });
     const webhookIdle = await idle(appUrl, "/api/stripe/webhook", (i) => postEvent(probeEvents[i]!), probeEvents.length);
     const probeOutcome = (JSON.parse(webhookIdle.body) as { outcome?: string }).outcome;
     if (webhookIdle.status !== 200 || probeOutcome !== "queued")
       throw new Error(`a signed customer.created event answered ${webhookIdle.status} ${webhookIdle.body}`);
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
-    const events = await signedCopies({
-      template,
-      secret: WEBHOOK_SECRET,
-      count: CONFIG.webhookEvents,
-      tag: "u",
-    });
+    const events = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "u" });
     const uniqueOutcomes: Outcomes = {};
     const unique = await load({
       ...base,
@@ -523,11 +428,7 @@ async function main() {
       ...base,
       amount: CONFIG.maxRequests,
       requests: [
-        {
-          path: "/api/stripe/webhook",
-          ...postEvent(dupe),
-          onResponse: (status, body) => countOutcome(dupeOutcomes, status, body),
-        },
+        { path: "/api/stripe/webhook", ...postEvent(dupe), onResponse: (status, body) => countOutcome(dupeOutcomes, status, body) },
       ],
     });
     log(`webhooks duplicates: ${fmt.rps(duplicates.rps)} req/s, outcomes ${JSON.stringify(dupeOutcomes)}`);
@@ -751,11 +652,7 @@ async function main() {
     console.info(`\n${section}`);
     if (CONFIG.write) {
       writeRun(join(repoRoot, "docs/benchmarks.md"), section);
-      writeJson(join(repoRoot, "docs/benchmarks.json"), {
-        commit,
-        startedAt: startedAt.toISOString(),
-        rows: json,
-      });
+      writeJson(join(repoRoot, "docs/benchmarks.json"), { commit, startedAt: startedAt.toISOString(), rows: json });
       log("wrote docs/benchmarks.md and docs/benchmarks.json");
     }
     const failed = [

@@ -15,11 +15,7 @@ export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
 export const STRIPE_KEY = "sk_test_gatehouse_bench";
 
 export function buildApp(): void {
-  const result = spawnSync("npm", ["run", "build"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const result = spawnSync("npm", ["run", "build"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -32,11 +28,7 @@ export function buildApp(): void {
  *    mapped to the bench's wrapper of it (tests/bench/worker/server-build.ts), which imports the
  *    copied build as `gatehouse-app-server-build`. The app's own code is unchanged.
  */
-export function snapshotBuild(): {
-  dir: string;
-  config: string;
-  benchConfig: string;
-} {
+export function snapshotBuild(): { dir: string; config: string; benchConfig: string } {
   mkdirSync(join(repoRoot, ".wrangler"), { recursive: true });
   const dir = mkdtempSync(join(repoRoot, ".wrangler", "bench-"));
   cpSync(join(repoRoot, "build"), join(dir, "build"), { recursive: true });
@@ -69,13 +61,7 @@ function rewrite(toml: string, rewrites: [RegExp, string][]): string {
   return toml;
 }
 
-export type Servers = {
-  appUrl: string;
-  stripeUrl: string;
-  config: string;
-  persistTo: string;
-  stop: () => Promise<void>;
-};
+export type Servers = { appUrl: string; stripeUrl: string; config: string; persistTo: string; stop: () => Promise<void> };
 
 export async function startServers(opts: { appPort: number; stripePort: number }): Promise<Servers> {
   const snapshot = snapshotBuild();
@@ -123,13 +109,7 @@ export async function startServers(opts: { appPort: number; stripePort: number }
     if (probe.status !== 200 || probe.headers.get(D1_QUERIES_HEADER) !== "0") {
       throw new Error(`the bench entry is not serving: ${BENCH_BARE_PATH} answered ${probe.status}`);
     }
-    return {
-      appUrl,
-      stripeUrl: stripe.url,
-      config: snapshot.config,
-      persistTo,
-      stop,
-    };
+    return { appUrl, stripeUrl: stripe.url, config: snapshot.config, persistTo, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -137,17 +117,9 @@ export async function startServers(opts: { appPort: number; stripePort: number }
 }
 
 /** `wrangler deploy --dry-run --minify` of the same build (pass the production `config`); returns the files it wrote. */
-export function dryRunDeploy(config: string): {
-  outdir: string;
-  wranglerSummary: string | null;
-  cleanup: () => void;
-} {
+export function dryRunDeploy(config: string): { outdir: string; wranglerSummary: string | null; cleanup: () => void } {
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
   const stdout = runWrangler(["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config]);
   const summary = /Total Upload: .*/.exec(stdout)?.[0] ?? null;
-  return {
-    outdir,
-    wranglerSummary: summary,
-    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
-  };
+  return { outdir, wranglerSummary: summary, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }

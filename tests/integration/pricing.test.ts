@@ -3,12 +3,7 @@ import { expect, test } from "vitest";
 import { catalogChanged } from "../../app/domain/catalog/catalog-version.server";
 import { agent, form, signedInAgent } from "../factories/http";
 
-type Feature = {
-  key: string;
-  name: string;
-  kind: string;
-  limit: number | null;
-};
+type Feature = { key: string; name: string; kind: string; limit: number | null };
 type Pricing = {
   products: {
     key: string;
@@ -49,25 +44,14 @@ test("the public pricing API serves the seeded catalog, anonymously and cacheabl
   expect(org.prices.every((p) => p.currency === "eur" && p.lookupKey.startsWith("organization_"))).toBe(true);
   const acc = body.products.find((p) => p.key === "accelerator")!;
   expect(acc).toMatchObject({ kind: "one_time", seatBased: false });
-  expect(acc.prices).toEqual([
-    expect.objectContaining({
-      lookupKey: "accelerator_lifetime",
-      unitAmount: 49900,
-      interval: null,
-    }),
-  ]);
+  expect(acc.prices).toEqual([expect.objectContaining({ lookupKey: "accelerator_lifetime", unitAmount: 49900, interval: null })]);
 });
 
 test("the public pricing lists what each product and price grants", async () => {
   const body = (await (await agent().fetch("/api/public/pricing")).json()) as Pricing;
   const org = body.products.find((p) => p.key === "organization")!;
   expect(org.features.map((f) => f.key)).toEqual(["organization.manage", "roadmap.publish", "software.download"]);
-  expect(org.features[0]).toEqual({
-    key: "organization.manage",
-    name: "Organisation management",
-    kind: "boolean",
-    limit: null,
-  });
+  expect(org.features[0]).toEqual({ key: "organization.manage", name: "Organisation management", kind: "boolean", limit: null });
   // Uploads come with the MAX and ULTRA tiers only.
   const byTier = org.prices.map((p) => [p.tier, p.interval, p.features.map((f) => f.key)]);
   expect(byTier).toContainEqual(["PRO", "month", []]);
@@ -122,11 +106,7 @@ test("a CTA click is tracked and sends a signed-out buyer to signup, then on to 
   const row = await env.DB.prepare(
     "SELECT properties FROM analytics_events WHERE name = 'pricing_upgrade_click' ORDER BY id DESC LIMIT 1",
   ).first<{ properties: string }>();
-  expect(JSON.parse(row!.properties)).toEqual({
-    product: "organization",
-    interval: "year",
-    seats: 25,
-  });
+  expect(JSON.parse(row!.properties)).toEqual({ product: "organization", interval: "year", seats: 25 });
 });
 
 test("a signed-in click is tracked with the user", async () => {

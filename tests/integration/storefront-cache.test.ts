@@ -80,13 +80,7 @@ test("an admin's catalog change is a new cache key: the next anonymous request s
     const before = await version();
     const created = await admin.agent.fetch(
       "/admin/catalog",
-      form({
-        intent: "create_product",
-        key,
-        name: "Cache Buster",
-        description: "",
-        kind: "one_time",
-      }),
+      form({ intent: "create_product", key, name: "Cache Buster", description: "", kind: "one_time" }),
     );
     expect(created.status).toBe(200);
     expect(await version()).toBeGreaterThan(before);
@@ -98,12 +92,7 @@ test("an admin's catalog change is a new cache key: the next anonymous request s
       .run();
     const published = await admin.agent.fetch(
       "/admin/catalog",
-      form({
-        intent: "flag",
-        target: "product",
-        id: productId,
-        change: "publish",
-      }),
+      form({ intent: "flag", target: "product", id: productId, change: "publish" }),
     );
     expect(published.status).toBe(200);
     try {
@@ -185,9 +174,7 @@ test("a signed-in request is never answered from the cache nor stored in it", as
   expect(again.headers.get("X-Cache")).toBeNull();
   expect(await again.text()).toContain(user.email);
   // Any session cookie, even one that names no session, bypasses the cache.
-  const stale = await agent().fetch("/api/public/pricing", {
-    headers: { Cookie: "gh_session=not-a-session" },
-  });
+  const stale = await agent().fetch("/api/public/pricing", { headers: { Cookie: "gh_session=not-a-session" } });
   expect(stale.headers.get("X-Cache")).toBeNull();
 });
 

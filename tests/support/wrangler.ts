@@ -6,12 +6,7 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
-const wranglerEnv = () => ({
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  NO_COLOR: "1",
-  CI: "1",
-});
+const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" });
 
 /** Runs a wrangler command to completion; throws with its output when it fails. */
 /**
@@ -25,12 +20,7 @@ export async function runWranglerAsync(args: string[]): Promise<string> {
     execFile(
       "npx",
       ["wrangler", ...args],
-      {
-        cwd: repoRoot,
-        env: wranglerEnv(),
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`wrangler ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
         else resolve(stdout);
@@ -40,22 +30,14 @@ export async function runWranglerAsync(args: string[]): Promise<string> {
 }
 
 export function runWrangler(args: string[]): string {
-  const result = spawnSync("npx", ["wrangler", ...args], {
-    cwd: repoRoot,
-    env: wranglerEnv(),
-    encoding: "utf8",
-  });
+  const result = spawnSync("npx", ["wrangler", ...args], { cwd: repoRoot, env: wranglerEnv(), encoding: "utf8" });
   if (result.status !== 0) {
     throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout;
 }
 
-export type WranglerDev = {
-  url: string;
-  stop: () => Promise<void>;
-  output: () => string;
-};
+export type WranglerDev = { url: string; stop: () => Promise<void>; output: () => string };
 
 /** Starts `wrangler dev` and resolves once `healthPath` answers; rejects with the process output if it cannot. */
 export async function startWranglerDev(opts: {
@@ -78,12 +60,7 @@ export async function startWranglerDev(opts: {
   let args: string[];
   if (opts.inspector === false) {
     if (!opts.config) throw new Error("startWranglerDev: inspector false needs an explicit config path");
-    const launch = {
-      config: opts.config,
-      port: opts.port,
-      persistTo: opts.persistTo,
-      vars: opts.vars ?? {},
-    };
+    const launch = { config: opts.config, port: opts.port, persistTo: opts.persistTo, vars: opts.vars ?? {} };
     args = ["tsx", resolve(repoRoot, "tests/support/dev-worker.ts"), JSON.stringify(launch)];
   } else {
     args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo];
@@ -93,16 +70,8 @@ export async function startWranglerDev(opts: {
   }
 
   let output = "";
-  const env = {
-    ...wranglerEnv(),
-    ...(opts.nodeEnv ? { NODE_ENV: opts.nodeEnv } : {}),
-  };
-  const child = spawn("npx", args, {
-    cwd: repoRoot,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const env = { ...wranglerEnv(), ...(opts.nodeEnv ? { NODE_ENV: opts.nodeEnv } : {}) };
+  const child = spawn("npx", args, { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
   };
@@ -136,9 +105,7 @@ export async function startWranglerDev(opts: {
   while (Date.now() < deadline) {
     if (exitCode !== null) throw new Error(`wrangler dev exited (${exitCode}) before it was ready:\n${output}`);
     try {
-      const res = await fetch(url + opts.healthPath, {
-        signal: AbortSignal.timeout(2_000),
-      });
+      const res = await fetch(url + opts.healthPath, { signal: AbortSignal.timeout(2_000) });
       if (res.status < 500) return { url, stop, output: () => output };
     } catch {
       // not listening yet

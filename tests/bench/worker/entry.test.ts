@@ -143,32 +143,14 @@ const customerCreated = (extra: Record<string, unknown> = {}) =>
     type: "customer.created",
     created: 1,
     livemode: false,
-    data: {
-      object: {
-        id: "cus_backlog",
-        object: "customer",
-        email: "backlog@example.test",
-        ...extra,
-      },
-    },
+    data: { object: { id: "cus_backlog", object: "customer", email: "backlog@example.test", ...extra } },
   });
 const backlog = (body: unknown) =>
-  agent().fetch("/__bench/queue/backlog", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-const inboxRows = () =>
-  env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events").first<{
-    n: number;
-  }>();
+  agent().fetch("/__bench/queue/backlog", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const inboxRows = () => env.DB.prepare("SELECT count(*) AS n FROM processed_webhook_events").first<{ n: number }>();
 
 test("the queue backlog goes into the app's queue as the app's own messages, and its consumer records every one", async () => {
-  const res = await backlog({
-    prefix: "evt_benchqa",
-    count: 250,
-    template: customerCreated(),
-  });
+  const res = await backlog({ prefix: "evt_benchqa", count: 250, template: customerCreated() });
   expect(res.status).toBe(200);
   // Chunks of at most 100 messages per sendBatch.
   expect(await res.json()).toMatchObject({ enqueued: 250, sends: 3 });
@@ -177,13 +159,7 @@ test("the queue backlog goes into the app's queue as the app's own messages, and
   expect(await inbox.json()).toMatchObject({ done: 250 });
   const rows = await env.DB.prepare(
     "SELECT event_id AS id, type, status, object_id AS objectId, payload FROM processed_webhook_events WHERE event_id LIKE 'evt_benchqa%' ORDER BY event_id",
-  ).all<{
-    id: string;
-    type: string;
-    status: string;
-    objectId: string;
-    payload: string;
-  }>();
+  ).all<{ id: string; type: string; status: string; objectId: string; payload: string }>();
   expect(new Set(rows.results.map((r) => r.id)).size).toBe(250);
   for (const r of rows.results) {
     expect([r.type, r.status, r.objectId]).toEqual(["customer.created", "ignored", "cus_backlog"]);
@@ -194,11 +170,7 @@ test("the queue backlog goes into the app's queue as the app's own messages, and
 
 test("the queue backlog keeps each sendBatch under the queue's 256 KB", async () => {
   // ~5 KB events: 100 of them would be ~500 KB in one sendBatch.
-  const res = await backlog({
-    prefix: "evt_benchqb",
-    count: 100,
-    template: customerCreated({ description: "x".repeat(5000) }),
-  });
+  const res = await backlog({ prefix: "evt_benchqb", count: 100, template: customerCreated({ description: "x".repeat(5000) }) });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { enqueued: number; sends: number };
   expect(body.enqueued).toBe(100);
@@ -211,21 +183,9 @@ test("the queue backlog refuses other ids, events the app acts on and unreadable
   const refusals = [
     { prefix: "evt_storm1", count: 1, template: customerCreated() },
     { prefix: "evt_benchq-1", count: 1, template: customerCreated() },
-    {
-      prefix: "evt_benchqc",
-      count: BACKLOG_MAX_EVENTS + 1,
-      template: customerCreated(),
-    },
-    {
-      prefix: "evt_benchqc",
-      count: 1,
-      template: customerCreated().replace("customer.created", "customer.subscription.updated"),
-    },
-    {
-      prefix: "evt_benchqc",
-      count: 1,
-      template: JSON.stringify({ type: "customer.created" }),
-    },
+    { prefix: "evt_benchqc", count: BACKLOG_MAX_EVENTS + 1, template: customerCreated() },
+    { prefix: "evt_benchqc", count: 1, template: customerCreated().replace("customer.created", "customer.subscription.updated") },
+    { prefix: "evt_benchqc", count: 1, template: JSON.stringify({ type: "customer.created" }) },
     { prefix: "evt_benchqc", count: 1, template: "not json" },
   ];
   for (const body of refusals) {
