@@ -20,6 +20,7 @@ import { type i18n } from "i18next";
 import { type Locale } from "./i18n/config";
 import { createI18n } from "./i18n/translator.server";
 import { detectLocale } from "./infra/i18n/locale.server";
+import { catalogChanged } from "./domain/catalog/catalog-version.server";
 
 declare module "@remix-run/cloudflare" {
   interface AppLoadContext {
@@ -58,6 +59,11 @@ declare module "@remix-run/cloudflare" {
     i18n: () => Promise<i18n>;
     /** Sends these outbox rows after the response (the cron retries what fails). */
     sendEmails: (ids: readonly string[]) => void;
+    /**
+     * This isolate changed the catalog: its storefront cache rereads the catalog version on the
+     * next request (ADR 025). The Worker's memo, reached here because the server build bundles its own copy of every module.
+     */
+    catalogChanged: () => void;
   }
 }
 
@@ -177,6 +183,7 @@ export function createLoadContext(deps: {
       const sender = cloudflareEmailSender(deps.env.EMAIL, config.EMAIL_FROM);
       deps.ctx.waitUntil(deliverOutbox({ db, sender, now, ids: [...ids] }).catch((e) => console.error("email delivery failed", e)));
     },
+    catalogChanged,
   };
   return context;
 }

@@ -10,8 +10,10 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
-import { withStorefrontCache } from "./infra/http/storefront-cache.server";
+import { isStorefrontRequest, storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
 import { catalogVersion } from "./domain/catalog/public-pricing.server";
+import { isolateCatalogVersions } from "./domain/catalog/catalog-version.server";
+import { detectLocale } from "./infra/i18n/locale.server";
 import { readConfig } from "./infra/env.server";
 import { runScheduledJobs } from "./infra/scheduler.server";
 import { consumeQueueBatch } from "./infra/queues/stripe-events.server";
@@ -41,22 +43,35 @@ export default {
       return withSecurityHeaders(errorJson(413, "payload_too_large", "The request body is too large."), policy);
     }
     const guarded = limitUndeclaredBody(request);
+    // Anonymous GETs of the pricing page and API come from the edge cache (issue 18). A hit is
+    // answered here, before any D1 session, load context or language instance exists (ADR 025).
+    const cache = (caches as unknown as { default: Cache }).default;
+    const storefront = {
+      // workerd's default cache; the DOM lib's CacheStorage type (also loaded) does not know `default`.
+      cache,
+      versions: isolateCatalogVersions,
+      now: Date.now(),
+      nonce: policy.nonce,
+      // A storefront request carries no session cookie, so no saved choice: the `lang` cookie or Accept-Language.
+      locale: () => detectLocale({ request: guarded, saved: () => Promise.resolve(null), secure: config.appIsHttps }),
+      release: build.assets.version,
+    };
+    if (isStorefrontRequest(guarded)) {
+      const hit = await storefrontHit(guarded, storefront);
+      if (hit) return withSecurityHeaders(hit, policy);
+    }
     // Which D1 copy this request reads, and the bookmark its answer hands back (ADR 021).
     const d1 = requestD1(env.DB, guarded, { secure: config.appIsHttps });
     const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce, d1: d1.d1 });
     const direct = directRoute(guarded);
     const render = (r: Request) => (direct ? direct(r, context) : handleRemixRequest(r, context));
-    // Anonymous GETs of the pricing page and API come from the edge cache (issue 18); all else renders.
-    const storefront = {
-      // workerd's default cache; the DOM lib's CacheStorage type (also loaded) does not know `default`.
-      cache: (caches as unknown as { default: Cache }).default,
-      catalogVersion: () => catalogVersion({ db: context.db }),
-      nonce: policy.nonce,
-      locale: () => context.locale(),
-      release: build.assets.version,
-      defer: (work: Promise<unknown>) => ctx.waitUntil(work),
-    };
-    const response = await withStorefrontCache(guarded, storefront, render);
+    // A storefront miss (or no trusted catalog version) reads the version in this request's D1
+    // session, then answers from the cache or renders and stores; all else renders.
+    const response = await withStorefrontCache(
+      guarded,
+      { ...storefront, readVersion: () => catalogVersion({ db: context.db }), defer: (work) => ctx.waitUntil(work) },
+      render,
+    );
     return withSecurityHeaders(d1.withBookmark(await localizeJsonError(response, context)), policy);
   },
 

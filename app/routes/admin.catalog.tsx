@@ -50,6 +50,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireSystemAdmin(context);
   const now = context.now();
   const { t } = await context.i18n();
+  // Every intent here writes the catalog: this isolate's storefront shows the change from its very
+  // next request (ADR 025), also after a failure that may have written part of it (Stripe first).
+  // Through the context: the Worker's copy of the version memo, not the server build's.
   return runAction(async () => {
     const form = await readForm(request);
     const { intent } = parseWith(Intent, form);
@@ -105,7 +108,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const flag = parseWith(Flag, form);
     await setCatalogFlag({ db: context.db, adminId: user.id, ...flag, now });
     return t(`admin:catalog.done.flag.${flag.target}.${flag.change}`);
-  }, "Done.");
+  }, "Done.").finally(() => context.catalogChanged());
 }
 
 function FlagButton(props: { target: "product" | "price"; id: string; change: "publish" | "unpublish" | "archive"; label: string }) {

@@ -92,6 +92,9 @@ export async function startServers(opts: { appPort: number; stripePort: number }
       // wrangler dev's devtools inspector costs the wrangler process several ms per D1 call (see
       // tests/support/dev-worker.ts): off, so the rows price the app rather than the dev tooling.
       inspector: false,
+      // The code `wrangler deploy` ships: React's production builds, not the development ones
+      // `wrangler dev` bundles by default (their prop validation and warnings were most of a page's render).
+      nodeEnv: "production",
       vars: {
         APP_URL: appUrl,
         STRIPE_SECRET_KEY: STRIPE_KEY,

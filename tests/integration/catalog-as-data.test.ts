@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
+import { catalogChanged } from "../../app/domain/catalog/catalog-version.server";
 import { agent, pageText, signedInAgent } from "../factories/http";
 
 // Issue 17: no product names in the code. What the pricing page and the checkout return page say
@@ -23,6 +24,8 @@ test("the pricing page renders every published product from data: a new seat pla
       ).bind(`prc_${key}_${tier}`, `prd_${key}`, `${key}_${tier}`, amount, String(tier).toUpperCase(), min, max, now),
     ),
   ]);
+  // Written straight into D1, as this isolate's own change: its storefront shows it at once (ADR 025).
+  catalogChanged();
   try {
     const html = await pageText(await agent().fetch("/pricing"));
     // The new seat plan: its own slider and total (5 seats x EUR 9 by default), and "Upgrade" as its button.
@@ -43,6 +46,7 @@ test("the pricing page renders every published product from data: a new seat pla
     expect(html).not.toContain("Buy Uploads");
   } finally {
     await env.DB.prepare("UPDATE products SET published = 0 WHERE id = ?").bind(`prd_${key}`).run();
+    catalogChanged();
   }
 });
 

@@ -49,6 +49,12 @@ export async function startWranglerDev(opts: {
   timeoutMs?: number;
   /** false: wrangler's dev server without the devtools inspector (tests/support/dev-worker.ts); needs `config`. */
   inspector?: false;
+  /**
+   * The NODE_ENV wrangler bundles with (its `process.env.NODE_ENV` define): unset, `wrangler dev`
+   * bundles "development" (React's development builds, with their checks and warnings) where
+   * `wrangler deploy` bundles "production".
+   */
+  nodeEnv?: "production";
 }): Promise<WranglerDev> {
   const url = `http://127.0.0.1:${opts.port}`;
   let args: string[];
@@ -64,7 +70,8 @@ export async function startWranglerDev(opts: {
   }
 
   let output = "";
-  const child = spawn("npx", args, { cwd: repoRoot, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...wranglerEnv(), ...(opts.nodeEnv ? { NODE_ENV: opts.nodeEnv } : {}) };
+  const child = spawn("npx", args, { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
   };

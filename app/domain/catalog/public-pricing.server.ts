@@ -107,7 +107,7 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
 }
 
 /**
- * The public catalog's version (one row, bumped by triggers on every catalog write: migration 0011):
+ * The public catalog's version (one row, bumped by triggers on every catalog write: migration 0012):
  * the storefront cache's key, so an admin's change is visible at once.
  */
 export async function catalogVersion(deps: { db: Db }): Promise<number> {

@@ -2,9 +2,13 @@
 // GET /api/public/pricing) are answered from the Cache API (caches.default) for a short while.
 //
 // - The key holds the catalog's version (one row, bumped by database triggers on every write to
-//   products, prices, features, product features and price trials: migration 0011), so an admin's
-//   change is a new key and shows at once; one small D1 read replaces the catalog query on a hit.
-//   It holds the release too, so a deploy never serves the previous build's HTML (whose asset
+//   products, prices, features, product features and price trials: migration 0012), so a change is
+//   a new key. A hit costs no D1 read (ADR 025): `storefrontHit` runs before the load context is
+//   built and keys by the version this isolate read less than CATALOG_VERSION_TRUST_MS ago; the
+// admin's catalog actions forget it in their isolate, so there their   change shows at once, and
+//   elsewhere within that bound. Without a trusted version, `withStorefrontCache` reads it (in the
+//   request's own D1 session, so a miss renders a catalog at least that new) and remembers it.
+//   The key holds the release too, so a deploy never serves the previous build's HTML (whose asset
 //   links would be gone), and the visitor's language: the page is rendered in it.
 // - A request that carries a session cookie is never looked up nor stored (signed-in pages name
 //   the viewer); neither is a response that sets a cookie, or any status but 200.
@@ -12,6 +16,7 @@
 //   every `nonce` attribute, so the page's inline scripts still match its Content-Security-Policy.
 // - `X-Cache: HIT | MISS` says what happened (absent when the cache was bypassed).
 import { carriesSessionCookie } from "../auth/session.server";
+import { type CatalogVersions } from "../../domain/catalog/catalog-version.server";
 
 /** The public, identical-for-every-visitor paths, exactly (no trailing slash, no `.data`). */
 export const STOREFRONT_PATHS: ReadonlySet<string> = new Set(["/pricing", "/api/public/pricing"]);
@@ -24,17 +29,24 @@ const KEY_ORIGIN = "https://storefront-cache.gatehouse.internal";
 // The route's own Cache-Control, kept beside the edge copy's and restored on a hit.
 const ORIGINAL_CACHE_CONTROL = "X-Gatehouse-Cache-Control";
 
-export type StorefrontDeps = {
+/** What answering a hit needs: no D1, no load context. */
+export type StorefrontHitDeps = {
   /** The Cache API's default cache (caches.default in workerd). */
   cache: Cache;
-  /** The catalog's version: one D1 read. */
-  catalogVersion: () => Promise<number>;
+  /** This isolate's memory of the catalog version. */
+  versions: CatalogVersions;
+  now: number;
   /** The visitor's language (the `lang` cookie or Accept-Language; ADR 023): each has its own copy. */
   locale: () => Promise<string>;
   /** The deployed build (its assets' version): a new release renders anew. */
   release: string;
   /** This response's CSP nonce, written into a hit's HTML. */
   nonce: string;
+};
+
+export type StorefrontDeps = StorefrontHitDeps & {
+  /** The catalog's version: one D1 read, in the request's own D1 session. */
+  readVersion: () => Promise<number>;
   /** Work that finishes after the response (ctx.waitUntil): storing the copy. */
   defer: (work: Promise<unknown>) => void;
 };
@@ -55,6 +67,18 @@ export function storefrontKey(request: Request, version: number, release: string
 }
 
 /**
+ * The cached answer to a storefront request when this isolate trusts a catalog version and the
+ * cache holds the page under it; else null (then `withStorefrontCache`). Reads no D1.
+ */
+export async function storefrontHit(request: Request, deps: StorefrontHitDeps): Promise<Response | null> {
+  if (!isStorefrontRequest(request)) return null;
+  const version = deps.versions.trusted(deps.now);
+  if (version === null) return null;
+  const hit = await deps.cache.match(storefrontKey(request, version, deps.release, await deps.locale()));
+  return hit ? served(hit, deps.nonce) : null;
+}
+
+/**
  * Answers a storefront request from the cache, or renders it with `render` and stores the answer
  * when it is cacheable. Any other request is passed to `render` untouched.
  */
@@ -64,7 +88,8 @@ export async function withStorefrontCache(
   render: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   if (!isStorefrontRequest(request)) return render(request);
-  const key = storefrontKey(request, await deps.catalogVersion(), deps.release, await deps.locale());
+  const version = await deps.versions.read({ read: deps.readVersion, now: deps.now });
+  const key = storefrontKey(request, version, deps.release, await deps.locale());
   const hit = await deps.cache.match(key);
   if (hit) return served(hit, deps.nonce);
 
