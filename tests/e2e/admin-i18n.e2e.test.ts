@@ -1,5 +1,6 @@
 import { type Page } from "playwright-core";
 import { expect, test } from "vitest";
+import { formatDateTime } from "../../app/i18n/format";
 import { expectNoSeriousViolations } from "./a11y";
 import { appUrl, browserForFile, DEMO_ADMIN, hydrated, screenshot, signUp, uniqueEmail } from "./browser";
 
@@ -45,19 +46,8 @@ const WORDS = {
   },
 } as const;
 
-/** A moment to the minute as the admin pages show it in `intl` (UTC), spaces folded. */
-const minute = (ms: number, intl: string) =>
-  new Intl.DateTimeFormat(intl, {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone: "UTC",
-  })
-    .format(ms)
-    .replace(/\s+/g, " ");
+/** A moment to the minute as the admin pages show it (format.ts, UTC), spaces folded. */
+const minute = (ms: number, locale: "fr" | "sv") => formatDateTime(ms, locale).replace(/\s+/g, " ");
 const folded = (s: string | null) => (s ?? "").replace(/\s+/g, " ").trim();
 
 async function logInAsAdmin(page: Page) {
@@ -117,7 +107,7 @@ test("the admin console speaks French and Swedish, with the language's dates and
     await hydrated(page);
     const row = page.getByRole("row", { name: new RegExp(org) });
     const created = folded(await row.locator("td").nth(4).textContent());
-    expect([minute(before, w.intl), minute(after, w.intl)]).toContain(created);
+    expect([minute(before, locale), minute(after, locale)]).toContain(created);
     expect(created).not.toMatch(/^\d{4}-\d\d-\d\d/);
     expect(folded(await row.locator("td").nth(1).textContent())).toBe("1");
     await expectNoSeriousViolations(page, `admin tenants (${locale})`);
