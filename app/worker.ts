@@ -10,7 +10,7 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
-import { isStorefrontRequest, storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
+import { storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
 import { catalogVersion } from "./domain/catalog/public-pricing.server";
 import { isolateCatalogVersions } from "./domain/catalog/catalog-version.server";
 import { detectLocale } from "./infra/i18n/locale.server";
@@ -56,10 +56,8 @@ export default {
       locale: () => detectLocale({ request: guarded, saved: () => Promise.resolve(null), secure: config.appIsHttps }),
       release: build.assets.version,
     };
-    if (isStorefrontRequest(guarded)) {
-      const hit = await storefrontHit(guarded, storefront);
-      if (hit) return withSecurityHeaders(hit, policy);
-    }
+    const hit = await storefrontHit(guarded, storefront);
+    if (hit) return withSecurityHeaders(hit, policy);
     // Which D1 copy this request reads, and the bookmark its answer hands back (ADR 021).
     const d1 = requestD1(env.DB, guarded, { secure: config.appIsHttps });
     const context = createLoadContext({ request: guarded, env, ctx, nonce: policy.nonce, d1: d1.d1 });

@@ -1,8 +1,8 @@
-import { type FieldMetadata, getInputProps, type SubmissionResult } from "@conform-to/react";
+import { type FieldMetadata, getInputProps } from "@conform-to/react";
 import { type InputHTMLAttributes, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { translateMessage } from "../i18n/messages";
-import { type MessageI18n } from "../domain/errors";
+import type { ActionResult } from "../infra/http/action-result.server";
 
 type FieldProps = {
   meta: FieldMetadata<string>;
@@ -62,13 +62,7 @@ export function NewPasswordFields(props: { password: FieldMetadata<string>; conf
 }
 
 /** What a form action answers (runAction): the outcome, and conform's reply for useForm's `lastResult`. */
-export type FormResult = {
-  ok: boolean;
-  message: string;
-  i18n?: MessageI18n;
-  fieldErrors?: Record<string, string[]>;
-  submission?: SubmissionResult<string[]>;
-};
+export type FormResult = ActionResult;
 
 /** The outcome of a form post, announced to screen readers; `children` follow the message. */
 export function FormMessage({

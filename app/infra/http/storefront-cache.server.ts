@@ -5,7 +5,7 @@
 //   products, prices, features, product features and price trials: migration 0012), so a change is
 //   a new key. A hit costs no D1 read (ADR 025): `storefrontHit` runs before the load context is
 //   built and keys by the version this isolate read less than CATALOG_VERSION_TRUST_MS ago; the
-// admin's catalog actions forget it in their isolate, so there their   change shows at once, and
+//   admin's catalog actions forget it in their isolate, so there their change shows at once, and
 //   elsewhere within that bound. Without a trusted version, `withStorefrontCache` reads it (in the
 //   request's own D1 session, so a miss renders a catalog at least that new) and remembers it.
 //   The key holds the release too, so a deploy never serves the previous build's HTML (whose asset
