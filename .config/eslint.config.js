@@ -5,6 +5,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
+import i18next from "eslint-plugin-i18next";
 
 const root = `${import.meta.dirname}/..`;
 
@@ -61,6 +62,23 @@ export default tseslint.config(
       "@typescript-eslint/no-unnecessary-type-assertion": "off",
       // expect.any() and friends are typed `any` by vitest.
       "@typescript-eslint/no-unsafe-assignment": "off",
+    },
+  },
+  // Every word a page shows goes through t() (ADR 023): text written straight into JSX fails the lint.
+  {
+    files: ["app/**/*.tsx"],
+    plugins: { i18next },
+    rules: {
+      "i18next/no-literal-string": [
+        "error",
+        {
+          mode: "jsx-text-only",
+          // The plugin's own exclusions (punctuation and digits, constants, emoji), widened to the
+          // separators and marks pages put between values and to upper-case codes (SHA-256): none of
+          // them is a word to translate.
+          words: { exclude: ["[\\s0-9!-/:-@[-`{-~·■→←×]+", "[A-Z0-9_-]+", "^\\p{Emoji}+$"] },
+        },
+      ],
     },
   },
   {

@@ -23,6 +23,7 @@ import { useNonce } from "./components/nonce-provider";
 import { PlanPending } from "./components/plan-pending";
 import { requireAccess } from "./infra/auth/guards.server";
 import { holdsFeature } from "./domain/entitlements/access";
+import { type MessageI18n } from "./domain/errors";
 import styles from "./styles/app.css?url";
 
 // The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
@@ -56,6 +57,7 @@ function Nav() {
   return (
     <header className="site-header">
       <nav aria-label={t("nav.label")} className="container nav">
+        {/* eslint-disable-next-line i18next/no-literal-string -- the product's name, the same in every language */}
         <Link to="/" className="brand">
           Gatehouse
         </Link>
@@ -190,18 +192,16 @@ export function ErrorBoundary() {
   const { t } = useTranslation();
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
+    // runLoader's data is `{ error, message, i18n? }`: a message with values carries its template (ADR 024).
+    const carried = typeof error.data === "object" && error.data ? (error.data as { message?: unknown; i18n?: MessageI18n }) : null;
     const message =
-      typeof error.data === "object" && error.data && "message" in error.data
-        ? String((error.data as { message: unknown }).message)
-        : typeof error.data === "string"
-          ? error.data
-          : error.statusText;
+      carried && "message" in carried ? String(carried.message) : typeof error.data === "string" ? error.data : error.statusText;
     return (
       <section className="card">
         <h1>
           {error.status} {t(`error.status.${error.status}`, { defaultValue: error.statusText })}
         </h1>
-        <p>{translateMessage(t, message)}</p>
+        <p>{translateMessage(t, message, carried?.i18n)}</p>
         <p>
           <Link to="/">{t("error.home")}</Link>
         </p>

@@ -8,6 +8,15 @@ export type FieldErrors = Record<string, string[]>;
  */
 export type MessageI18n = { key: string; values: Record<string, string | number> };
 
+/**
+ * A message with values whose English is its template filled in (no plural in English): the English
+ * text and the template with its values, ready for an AppError or a seat refusal.
+ */
+export function withValues(key: string, values: Record<string, string | number>): { message: string; i18n: MessageI18n } {
+  const message = key.replace(/\{\{(\w+)\}\}/g, (all, name: string) => (name in values ? String(values[name]) : all));
+  return { message, i18n: { key, values } };
+}
+
 export class AppError extends Error {
   readonly code: string;
   readonly status: number;

@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getLesson } from "../domain/catalog/course.server";
@@ -19,11 +20,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export default function Lesson() {
+  const { t } = useTranslation();
   const { lesson } = useLoaderData<typeof loader>();
   return (
     <article className="card">
       <p className="muted">
-        <Link to="/accelerator">Accelerator</Link> / {lesson.moduleTitle}
+        <Link to="/accelerator">{t("nav.accelerator")}</Link> / {lesson.moduleTitle}
       </p>
       <h1>{lesson.title}</h1>
       {lesson.body.split("\n\n").map((para, i) => (

@@ -18,7 +18,7 @@ export default function AcceleratorIndex() {
   const { outline } = useLoaderData<typeof loader>();
   return (
     <>
-      <h1>Accelerator</h1>
+      <h1>{t("nav.accelerator")}</h1>
       <p className="muted">{t("accelerator.tagline")}</p>
       {outline.map((m, i) => (
         <section className="card" key={m.slug} aria-labelledby={`module-${m.slug}`}>

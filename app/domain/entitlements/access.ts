@@ -4,6 +4,7 @@
 // for it is live (./live.ts) and, for a seat-based entitlement, they hold a seat on it. System
 // admins always have access. While the access kill switch is on (ACCESS_KILL_SWITCH), no
 // entitlement gives anyone access: only system admins get through.
+import { type MessageI18n, withValues } from "../errors";
 import { canManage } from "../seats/rules";
 import { isGrantLive, isLive, PAUSED_STATUS } from "./live";
 
@@ -312,23 +313,32 @@ export function userHasAccessIn(access: Access, tenantId: string, key: ProductKe
   return isSystemAdmin || access.entitlements.some((e) => e.tenantId === tenantId && e.productKey === key && e.grantsUser);
 }
 
-const PRODUCT_NAMES: Record<ProductKey, string> = { organization: "Organization", accelerator: "Accelerator" };
-const LOCKED: Record<NonNullable<ProductAccess["reason"] | FeatureAccess["reason"]>, (p: string) => string> = {
-  needs_manager: (p) => `${p} is for your organisation's owners and admins.`,
-  no_entitlement: (p) => `${p} is not part of your plan yet.`,
-  not_live: (p) => `Your organisation's ${p} plan is not active.`,
-  paused: (p) => `Your organisation's ${p} plan is paused: its trial ended without a payment method. Add one in billing to resume.`,
-  needs_seat: (p) => `Your organisation has ${p}, but you do not have a seat yet. Ask an admin to assign you one.`,
-  switched_off: (p) => `${p} is temporarily unavailable for everyone. Your plan and your data are unchanged; please try again later.`,
+// English templates (ADR 024): the messages catalog translates each, with the product's name as `{{product}}`.
+const LOCKED: Record<NonNullable<ProductAccess["reason"] | FeatureAccess["reason"]>, string> = {
+  needs_manager: "{{product}} is for your organisation's owners and admins.",
+  no_entitlement: "{{product}} is not part of your plan yet.",
+  not_live: "Your organisation's {{product}} plan is not active.",
+  paused: "Your organisation's {{product}} plan is paused: its trial ended without a payment method. Add one in billing to resume.",
+  needs_seat: "Your organisation has {{product}}, but you do not have a seat yet. Ask an admin to assign you one.",
+  switched_off: "{{product}} is temporarily unavailable for everyone. Your plan and your data are unchanged; please try again later.",
 };
 
-/** What a refusal of the product says (the locked page, a 403 JSON answer): what is missing, no protected data. */
-export const lockedMessage = (product: ProductKey, reason: ProductAccess["reason"]): string =>
-  lockedMessageFor(PRODUCT_NAMES[product], reason);
+/**
+ * What the kill switch (ADR 016) says about an action, naming no product: "Downloading is temporarily
+ * unavailable...". The action is an English word, so each whole sentence has its own catalog entry.
+ */
+export const switchedOffMessage = (what: "Uploading" | "Downloading" | "Publishing"): string =>
+  withValues(LOCKED.switched_off, { product: what }).message;
 
-/** What the kill switch (ADR 016) says about an action, naming no product: "Downloading is temporarily unavailable...". */
-export const switchedOffMessage = (what: string): string => LOCKED.switched_off(what);
-
-/** The same for any product by its name (a feature's refusal names the product that grants it). */
-export const lockedMessageFor = (productName: string, reason: ProductAccess["reason"] | FeatureAccess["reason"]): string =>
-  LOCKED[reason ?? "no_entitlement"](productName);
+/**
+ * What a refusal of a feature says (the locked page, a 403 JSON answer), naming the product that grants
+ * it: what is missing, no protected data. With no product to name it says "This ...", whose sentences
+ * the catalog holds whole (no template: "This" is no name to put in another language's sentence).
+ */
+export function lockedMessageFor(
+  productName: string | null,
+  reason: ProductAccess["reason"] | FeatureAccess["reason"],
+): { message: string; i18n?: MessageI18n } {
+  const template = LOCKED[reason ?? "no_entitlement"];
+  return productName === null ? { message: withValues(template, { product: "This" }).message } : withValues(template, { product: productName });
+}

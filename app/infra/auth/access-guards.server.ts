@@ -3,6 +3,8 @@ import { isFunnelEvent } from "../../domain/analytics/funnel";
 import { track } from "../../domain/analytics/track.server";
 import { productGranting } from "../../domain/catalog/features.server";
 import { type Access, type FeatureAccess, holdsFeature, lockedMessageFor, type ProductAccess } from "../../domain/entitlements/access";
+import { type MessageI18n } from "../../domain/errors";
+import { messageI18nHeaders } from "../http/action-result.server";
 import { errorJson } from "../http/responses.server";
 import { requireAccess, requireSession } from "./guards.server";
 import { type ActiveSession } from "./session.server";
@@ -13,6 +15,8 @@ export type LockedData = {
   product: { key: string; name: string; kind: "subscription" | "one_time" } | null;
   reason: ProductAccess["reason"] | FeatureAccess["reason"];
   message: string;
+  /** The message's template and values (ADR 024), for the page to show it in the reader's language. */
+  i18n?: MessageI18n;
 };
 
 /**
@@ -45,10 +49,16 @@ export async function requireFeature(
       now: context.now(),
     });
   }
-  const message = lockedMessageFor(product?.name ?? "This", reason);
-  if (opts.api) throw errorJson(403, "no_access", message);
+  const { message, i18n } = lockedMessageFor(product?.name ?? null, reason);
+  if (opts.api) throw errorJson(403, "no_access", message, undefined, messageI18nHeaders(i18n));
   throw data<LockedData>(
-    { locked: true, product: product && { key: product.key, name: product.name, kind: product.kind }, reason, message },
+    {
+      locked: true,
+      product: product && { key: product.key, name: product.name, kind: product.kind },
+      reason,
+      message,
+      ...(i18n ? { i18n } : {}),
+    },
     { status: 403 },
   );
 }

@@ -21,6 +21,10 @@ export type ActionResult = {
 /** The header that takes a JSON error's template and values to the Worker's edge (localizeJsonError), which removes it. */
 export const MESSAGE_I18N_HEADER = "X-Gatehouse-Message-I18n";
 
+/** The header that carries a JSON error's template and values, for errorJson's `headers` (none without a template). */
+export const messageI18nHeaders = (i18n: MessageI18n | undefined): Record<string, string> =>
+  i18n ? { [MESSAGE_I18N_HEADER]: encodeURIComponent(JSON.stringify(i18n)) } : {};
+
 // Conform keeps a form's own errors (a schema rule on no one field) under "", our field errors under "_form".
 const FORM_ERRORS = "_form";
 // Flat names only: conform reads dots and brackets as paths and refuses its own reserved names.
@@ -139,8 +143,7 @@ function appErrorToJson(e: unknown, status?: number): Response {
   const extra = (e.details?.json ?? {}) as Record<string, unknown>;
   const fieldErrors = e.details?.fieldErrors;
   const body = { ...extra, error: e.code, message: e.message, ...(fieldErrors ? { fieldErrors } : {}) };
-  const headers: Record<string, string> = appErrorHeaders(e);
-  if (e.i18n) headers[MESSAGE_I18N_HEADER] = encodeURIComponent(JSON.stringify(e.i18n));
+  const headers = { ...appErrorHeaders(e), ...messageI18nHeaders(e.i18n) };
   return jsonResponse(body, { status: status ?? e.status, headers });
 }
 
@@ -176,6 +179,6 @@ export async function runLoader<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (!isAppError(e)) throw e;
-    throw data({ error: e.code, message: e.message }, { status: e.status, headers: appErrorHeaders(e) });
+    throw data({ error: e.code, message: e.message, ...(e.i18n ? { i18n: e.i18n } : {}) }, { status: e.status, headers: appErrorHeaders(e) });
   }
 }
