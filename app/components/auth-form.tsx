@@ -21,7 +21,7 @@ export function AuthForm(props: { mode: "login" | "signup"; redirectTo: string |
       <h1>{isSignup ? t("authForm.signupTitle") : t("authForm.loginTitle")}</h1>
       {formError ? (
         <p className="form-error" role="alert" id="form-error">
-          {translateMessage(t, formError)}
+          {translateMessage(t, formError, props.errors?.i18n)}
         </p>
       ) : null}
       <Form method="post" {...getFormProps(form)} aria-describedby={formError ? "form-error" : undefined}>

@@ -57,7 +57,7 @@ export const paymentProviderRejected = (reason: string) =>
   new AppError({
     code: "payment_provider_rejected",
     status: 502,
-    message: `Stripe refused the change, so nothing was saved: ${reason}`,
+    ...withValues("Stripe refused the change, so nothing was saved: {{reason}}", { reason }),
   });
 
 /** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */

@@ -138,7 +138,7 @@ export default function CheckoutStart() {
       </p>
       {errors ? (
         <p className="form-error" role="alert">
-          {translateMessage(t, errors.message)}
+          {translateMessage(t, errors.message, errors.i18n)}
         </p>
       ) : null}
       <Form method="post" reloadDocument {...getFormProps(form)} onSubmit={onSubmit}>

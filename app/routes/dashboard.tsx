@@ -16,6 +16,7 @@ import { runAction } from "../infra/http/action-result.server";
 import { readForm } from "../infra/http/responses.server";
 import { pageTitle } from "../infra/i18n/locale.server";
 import { formatBytes, formatDate } from "../i18n/format";
+import { type MessageI18n } from "../domain/errors";
 import { translateMessage } from "../i18n/messages";
 import { usePageLocale } from "../i18n/use-page-locale";
 
@@ -192,7 +193,7 @@ function Why({
 }
 
 /** Resumes with the card already on file (pay first); the outcome shows in the banner, access follows Stripe's events. */
-function ResumeSubscription({ slug, result }: { slug: string; result: { ok: boolean; message: string } | null }) {
+function ResumeSubscription({ slug, result }: { slug: string; result: { ok: boolean; message: string; i18n?: MessageI18n } | null }) {
   const { t } = useTranslation("billing");
   return (
     <Form method="post" className="inline-form">
@@ -208,7 +209,7 @@ function ResumeSubscription({ slug, result }: { slug: string; result: { ok: bool
       {result ? (
         <span role={result.ok ? "status" : "alert"} data-testid="resume-result">
           {" "}
-          {translateMessage(t, result.message)}
+          {translateMessage(t, result.message, result.i18n)}
         </span>
       ) : null}
     </Form>

@@ -50,7 +50,12 @@ export default function Join() {
   const result = useActionData<Result>();
   const [form, fields] = useForm<{ code: string }>({ id: "join", lastResult: result?.submission });
   // A refusal about no one field (too many tries) is still shown beside the code.
-  const codeError = result && !result.ok ? (fields.code.errors ?? [result.message]).map((m) => translateMessage(t, m)).join(" ") : null;
+  const codeError =
+    result && !result.ok
+      ? fields.code.errors
+        ? fields.code.errors.map((m) => translateMessage(t, m)).join(" ")
+        : translateMessage(t, result.message, result.i18n)
+      : null;
   return (
     <section className="card narrow">
       <h1>{t("join.heading")}</h1>

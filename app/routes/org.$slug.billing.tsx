@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator } 
 import { useEffect, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { z } from "zod";
-import { isAppError } from "../domain/errors";
+import { isAppError, type MessageI18n } from "../domain/errors";
 import { strictInt } from "../domain/input";
 import { buyAddon, loadAddonOffers, removeAddon } from "../domain/billing/addons.server";
 import { changeSeatQuantity, quoteSeatChange, type SeatQuote } from "../domain/seats/billing.server";
@@ -33,16 +33,17 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { plan, offers } = await loadAddonOffers({ db: context.db, tenant, now: context.now() });
   const raw = new URL(request.url).searchParams.get("quantity");
   let quote: SeatQuote | null = null;
-  let quoteError: string | null = null;
+  // What the quote's refusal says, with its template and values when it has them (ADR 024).
+  let quoteError: { message: string; i18n?: MessageI18n } | null = null;
   if (raw !== null && plan) {
     const parsed = Quantity.safeParse(raw);
-    if (!parsed.success) quoteError = parsed.error.issues[0]?.message ?? "Invalid number of seats.";
+    if (!parsed.success) quoteError = { message: parsed.error.issues[0]?.message ?? "Invalid number of seats." };
     else {
       try {
         quote = await quoteSeatChange({ db: context.db, gateway: context.billing(), tenant, quantity: parsed.data, now: context.now() });
       } catch (e) {
         if (!isAppError(e)) throw e;
-        quoteError = e.message;
+        quoteError = { message: e.message, ...(e.i18n ? { i18n: e.i18n } : {}) };
       }
     }
   }
@@ -256,7 +257,7 @@ export default function Billing() {
                       })}
                 </p>
               ) : quoteError ? (
-                <p className="form-error">{translateMessage(t, quoteError)}</p>
+                <p className="form-error">{translateMessage(t, quoteError.message, quoteError.i18n)}</p>
               ) : (
                 <p className="muted">{t("orgBilling.asking")}</p>
               )}
@@ -265,10 +266,10 @@ export default function Billing() {
             <p className="muted">{t("orgBilling.moveSlider")}</p>
           ) : (
             <p className="form-error" role="alert">
-              {translateMessage(t, decision.message)}
+              {translateMessage(t, decision.message, decision.i18n)}
             </p>
           )}
-          {initialError && !fresh ? <p className="form-error">{translateMessage(t, initialError)}</p> : null}
+          {initialError && !fresh ? <p className="form-error">{translateMessage(t, initialError.message, initialError.i18n)}</p> : null}
         </div>
         <Form method="post">
           <input type="hidden" name="intent" value="change" />

@@ -14,6 +14,7 @@ import { parseWith, readForm } from "../infra/http/responses.server";
 import { SubmitButton } from "../components/submit-button";
 import { Trans, useTranslation } from "react-i18next";
 import { formatBytes, formatNumber } from "../i18n/format";
+import { type MessageI18n } from "../domain/errors";
 import { translateMessage } from "../i18n/messages";
 import { usePageLocale } from "../i18n/use-page-locale";
 import { pageTitle } from "../infra/i18n/locale.server";
@@ -175,10 +176,11 @@ export function ErrorBoundary() {
   const { t } = useTranslation("orgs");
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
+    const carried = error.data as { message?: string; i18n?: MessageI18n } | null;
     return (
       <section className="card narrow">
         <h1>{t(error.status === 404 ? "software.notFound" : "software.notAllowed")}</h1>
-        <p>{translateMessage(t, (error.data as { message?: string } | null)?.message ?? error.statusText)}</p>
+        <p>{translateMessage(t, carried?.message ?? error.statusText, carried?.i18n)}</p>
         <Link to="/dashboard">{t("software.backToDashboard")}</Link>
       </section>
     );

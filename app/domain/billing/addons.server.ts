@@ -8,7 +8,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { isLive } from "../entitlements/live";
-import { AppError } from "../errors";
+import { AppError, withValues } from "../errors";
 import { loadSeatPlan, type SeatPlan } from "../seats/billing.server";
 import { type ManagedTenant } from "../seats/seats.server";
 import { addonSourceRef } from "./sync.server";
@@ -107,7 +107,7 @@ async function addonOnPlan(deps: AddonDeps, change: "buy" | "remove") {
       details: { fieldErrors: { priceId: ["That add-on is not on your subscription."] } },
     });
   if (change === "buy" && offer.owned)
-    throw new AppError({ code: "already_owned", status: 409, message: `${offer.name} is already on your subscription.` });
+    throw new AppError({ code: "already_owned", status: 409, ...withValues("{{addon}} is already on your subscription.", { addon: offer.name }) });
   const price = await loadPrice(deps.db, offer.priceId);
   if (!price) throw new Error(`price ${offer.priceId} vanished`);
   return { plan, offer, stripePriceId: await ensureStripePrice({ db: deps.db, gateway: deps.gateway, price }) };
@@ -135,8 +135,10 @@ export async function buyAddon(deps: {
     throw new AppError({
       code: outcome.reason,
       status: outcome.reason === "card_declined" ? 402 : 409,
-      message:
-        outcome.reason === "card_declined" ? `The card was declined, so ${offer.name} was not added. ${outcome.message}` : outcome.message,
+      // Stripe's own reason stays as Stripe gave it, inside our translated sentence.
+      ...(outcome.reason === "card_declined"
+        ? withValues("The card was declined, so {{addon}} was not added. {{reason}}", { addon: offer.name, reason: outcome.message })
+        : { message: outcome.message }),
     });
   }
   await db.batch([

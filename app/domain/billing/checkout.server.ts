@@ -6,7 +6,7 @@ import { newId } from "../../infra/ids";
 import { track } from "../analytics/track.server";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { isLive, LIVE_STATUSES } from "../entitlements/live";
-import { conflict, forbidden, invalidInput, paymentProviderUnavailable } from "../errors";
+import { AppError, conflict, forbidden, invalidInput, paymentProviderUnavailable, withValues } from "../errors";
 import { safeText, strictInt } from "../input";
 import { listManagedTenants } from "../tenants/memberships.server";
 import { type BillingGateway, type CheckoutSessionOpened } from "./types";
@@ -75,8 +75,15 @@ export async function startCheckout(deps: {
     const min = price.minSeats ?? 1;
     const max = price.maxSeats ?? 10_000;
     if (quantity < min || quantity > max) {
-      throw invalidInput(`The ${price.tier ?? "selected"} tier covers ${min} to ${max} seats.`, {
-        quantity: [`Choose between ${min} and ${max} seats for this tier.`],
+      const { message, i18n } = price.tier
+        ? withValues("The {{tier}} tier covers {{min}} to {{max}} seats.", { tier: price.tier, min, max })
+        : withValues("The selected tier covers {{min}} to {{max}} seats.", { min, max });
+      throw new AppError({
+        code: "invalid_input",
+        status: 422,
+        message,
+        i18n,
+        details: { fieldErrors: { quantity: [`Choose between ${min} and ${max} seats for this tier.`] } },
       });
     }
   } else if (quantity !== 1) {
@@ -244,12 +251,10 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, product: { key:
     )
     .get();
   if (live) {
-    throw conflict(
-      "already_purchased",
-      product.seatBased
-        ? `This organisation already has a ${product.name} subscription: change its seats on the billing page.`
-        : "This organisation already has this product.",
-    );
+    const { message, i18n } = product.seatBased
+      ? withValues("This organisation already has a {{product}} subscription: change its seats on the billing page.", { product: product.name })
+      : { message: "This organisation already has this product.", i18n: undefined };
+    throw conflict("already_purchased", message, undefined, i18n);
   }
 }
 

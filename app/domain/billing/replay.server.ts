@@ -3,7 +3,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
 import { processStripeEvent } from "./inbox.server";
 import { type BillingEvent, type BillingGateway } from "./types";
-import { AppError, conflict } from "../errors";
+import { AppError, conflict, withValues } from "../errors";
 import { REPLAYABLE } from "./queue-policy";
 
 /**
@@ -28,7 +28,8 @@ export async function replayWebhookEvent(deps: {
     .get();
   if (!row) throw new AppError({ code: "not_found", status: 404, message: "No such event in the inbox." });
   if (!REPLAYABLE.has(row.status)) {
-    throw conflict("not_failed", `This event is ${row.status}; only failed and dead-lettered events are replayed.`);
+    const { message, i18n } = withValues("This event is {{status}}; only failed and dead-lettered events are replayed.", { status: row.status });
+    throw conflict("not_failed", message, undefined, i18n);
   }
   if (!row.payload) throw conflict("no_payload", "This event has no stored payload to replay.");
   let outcome: string;
@@ -57,7 +58,7 @@ export async function replayWebhookEvent(deps: {
     after: { outcome, error },
     at: deps.now,
   });
-  if (error) throw new AppError({ code: "replay_failed", status: 502, message: `The replay failed again: ${error}` });
+  if (error) throw new AppError({ code: "replay_failed", status: 502, ...withValues("The replay failed again: {{error}}", { error }) });
   return { outcome };
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { AppError, conflict, isAppError } from "../errors";
+import { AppError, conflict, isAppError, withValues } from "../errors";
 import { managedBillingCustomer } from "./portal.server";
 import { type Outcome } from "./provision.server";
 import { type Statement } from "./sync.server";
@@ -143,7 +143,10 @@ export async function resumeTenantSubscription(deps: { db: Db; gateway: BillingG
     now: deps.now,
   });
   if (plan.kind === "nothing_paused")
-    throw conflict("nothing_paused", `Nothing of ${tenant.name} is paused, so there is nothing to resume.`);
+  {
+    const { message, i18n } = withValues("Nothing of {{organisation}} is paused, so there is nothing to resume.", { organisation: tenant.name });
+    throw conflict("nothing_paused", message, undefined, i18n);
+  }
   if (plan.kind === "no_payment_method") {
     throw new AppError({
       code: "no_payment_method",
@@ -157,7 +160,10 @@ export async function resumeTenantSubscription(deps: { db: Db; gateway: BillingG
     throw new AppError({
       code: "payment_failed",
       status: 402,
-      message: `${failed.outcome.message} The subscription stays paused: add another payment method in the billing portal.`,
+      // Stripe's reason first, as Stripe gave it; our sentence after it is translated.
+      ...withValues("{{reason}} The subscription stays paused: add another payment method in the billing portal.", {
+        reason: failed.outcome.message,
+      }),
     });
   }
   return { resumed: plan.attempts.length };

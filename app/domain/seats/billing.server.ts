@@ -7,7 +7,7 @@ import { type BillingGateway, type SeatChangePreview } from "../billing/types";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { entitlementStatusFor } from "../entitlements/from-subscription";
 import { isLiveStatus } from "../entitlements/live";
-import { AppError } from "../errors";
+import { AppError, withValues } from "../errors";
 import { loadSeatState } from "./allocator.server";
 import { checkQuoteTime, decideQuantityChange, type TierPrice } from "./rules";
 import { type ManagedTenant, refusalToError } from "./seats.server";
@@ -192,8 +192,10 @@ export async function changeSeatQuantity(deps: {
     throw new AppError({
       code: outcome.reason,
       status: outcome.reason === "card_declined" ? 402 : 409,
-      message:
-        outcome.reason === "card_declined" ? `The card was declined, so the seats were not changed. ${outcome.message}` : outcome.message,
+      // Stripe's own reason stays as Stripe gave it, inside our translated sentence.
+      ...(outcome.reason === "card_declined"
+        ? withValues("The card was declined, so the seats were not changed. {{reason}}", { reason: outcome.message })
+        : { message: outcome.message }),
     });
   }
   await db.batch([

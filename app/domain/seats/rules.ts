@@ -1,7 +1,7 @@
 // Seat decisions, pure: the SeatAllocator reads the state from D1, asks these functions what to
 // do, and carries the answer out in one batch. No I/O here, so every rule has a unit test.
 
-import { type MessageI18n } from "../errors";
+import { type MessageI18n, withValues } from "../errors";
 
 export type Role = "owner" | "admin" | "member";
 export type MembershipStatus = "pending" | "active" | "removed";
@@ -158,7 +158,7 @@ export const MAX_SEATS = 100;
 /** Capacity never drops below the seats in use: the caller is told how many to release first. */
 export function decideCapacity(state: SeatState, quantity: number): CapacityDecision {
   if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_SEATS) {
-    return { ok: false, code: "invalid_quantity", status: 422, message: `Seats must be a whole number from 0 to ${MAX_SEATS}.` };
+    return { ok: false, code: "invalid_quantity", status: 422, ...seatRange(0, MAX_SEATS) };
   }
   if (state.entitlementId === null) {
     return { ok: false, code: "no_plan", status: 409, message: "This organisation has no active plan with seats." };
@@ -168,6 +168,8 @@ export function decideCapacity(state: SeatState, quantity: number): CapacityDeci
   return { ok: true, action: "set", before: { capacity: state.capacity }, after: { capacity: quantity } };
 }
 
+const seatRange = (min: number, max: number) => withValues("Seats must be a whole number from {{min}} to {{max}}.", { min, max });
+
 export function belowAssigned(assigned: number, quantity: number): SeatRefusal {
   const release = assigned - quantity;
   return {
@@ -175,6 +177,10 @@ export function belowAssigned(assigned: number, quantity: number): SeatRefusal {
     code: "seats_in_use",
     status: 409,
     message: `${assigned} seats are assigned: release ${release} seat${release === 1 ? "" : "s"} before going down to ${quantity}.`,
+    i18n: {
+      key: "{{assigned}} seats are assigned: release {{count}} seats before going down to {{quantity}}.",
+      values: { assigned, count: release, quantity },
+    },
     details: { assigned, requested: quantity, releaseFirst: release },
   };
 }
@@ -286,7 +292,7 @@ export function decideQuantityChange(opts: {
       ok: false,
       code: "invalid_quantity",
       status: 422,
-      message: `Seats must be a whole number from ${min} to ${max}.`,
+      ...seatRange(min, max),
       details: { min, max },
     };
   }
@@ -294,7 +300,7 @@ export function decideQuantityChange(opts: {
   const price = ofInterval.find(
     (p) => (p.minSeats === null || requested >= p.minSeats) && (p.maxSeats === null || requested <= p.maxSeats),
   );
-  if (!price) return { ok: false, code: "invalid_quantity", status: 422, message: `No plan covers ${requested} seats.` };
+  if (!price) return { ok: false, code: "invalid_quantity", status: 422, ...withValues("No plan covers {{requested}} seats.", { requested }) };
   if (requested === current.quantity && price.id === current.priceId) return { ok: true, action: "none" };
   return {
     ok: true,

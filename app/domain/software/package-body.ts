@@ -1,4 +1,4 @@
-import { AppError, invalidInput } from "../errors";
+import { AppError, invalidInput, withValues } from "../errors";
 import { type PackageKind, sniffPackage } from "./rules";
 
 const SIGNATURE_BYTES = 8;
@@ -13,13 +13,14 @@ export const maxBytesOf = (limit: SizeLimit): number => (typeof limit === "numbe
 
 export const packageTooLarge = (limit: SizeLimit) =>
   typeof limit === "number"
-    ? new AppError({ code: "payload_too_large", status: 413, message: `The file is larger than ${limit} bytes.` })
+    ? new AppError({ code: "payload_too_large", status: 413, ...withValues("The file is larger than {{limit}} bytes.", { limit }) })
     : new AppError({
         code: "payload_too_large",
         status: 413,
-        message:
-          `The file is larger than ${limit.maxBytes} bytes, the upload limit of your plan ` +
-          `(${limit.feature.name}, ${limit.feature.key}). Upgrade for a larger limit: ${limit.upgradeUrl}`,
+        ...withValues(
+          "The file is larger than {{limit}} bytes, the upload limit of your plan ({{name}}, {{feature}}). Upgrade for a larger limit: {{upgradeUrl}}",
+          { limit: limit.maxBytes, name: limit.feature.name, feature: limit.feature.key, upgradeUrl: limit.upgradeUrl },
+        ),
         details: { json: { feature: limit.feature.key, limit: limit.maxBytes, upgradeUrl: limit.upgradeUrl } },
       });
 

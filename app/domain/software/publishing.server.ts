@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert, type Actor } from "../audit/audit.server";
-import { AppError, conflict, forbidden, invalidInput } from "../errors";
+import { AppError, conflict, forbidden, invalidInput, withValues } from "../errors";
 import { requireManagedTenant } from "../seats/seats.server";
 import { slugify } from "../slug";
 import { streamToR2 } from "../../infra/storage/r2-multipart.server";
@@ -63,9 +63,8 @@ async function publishVersion(deps: {
     .from(schema.softwareVersions)
     .where(eq(schema.softwareVersions.applicationId, deps.applicationId));
   if (existing.some((v) => v.version === deps.pkg.version)) {
-    throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`, {
-      fieldErrors: { version: ["This version is already published."] },
-    });
+    const { message, i18n } = duplicateVersion(deps.pkg.version);
+    throw conflict("duplicate_version", message, { fieldErrors: { version: ["This version is already published."] } }, i18n);
   }
   const id = newId("ver");
   const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
@@ -107,12 +106,16 @@ async function publishVersion(deps: {
     ]);
   } catch (e) {
     await deps.files.delete(key);
-    if (e instanceof Error && /UNIQUE/.test(e.message))
-      throw conflict("duplicate_version", `Version ${deps.pkg.version} is already published for this application.`);
+    if (e instanceof Error && /UNIQUE/.test(e.message)) {
+      const { message, i18n } = duplicateVersion(deps.pkg.version);
+      throw conflict("duplicate_version", message, undefined, i18n);
+    }
     throw e;
   }
   return { id, version: deps.pkg.version, sha256, size, latest: plan.latestId === id };
 }
+
+const duplicateVersion = (version: string) => withValues("Version {{version}} is already published for this application.", { version });
 
 const appSlug = (name: string) => slugify(name, { max: 60, fallback: "app" });
 
@@ -132,10 +135,10 @@ export async function addSystemApplication(deps: { db: Db; actor: Actor; name: s
     .from(schema.softwareApplications)
     .where(and(eq(schema.softwareApplications.catalogId, SYSTEM_CATALOG_ID), eq(schema.softwareApplications.slug, slug)))
     .get();
-  if (taken)
-    throw conflict("duplicate_application", `An application called "${deps.name}" already exists.`, {
-      fieldErrors: { name: ["Already in the catalog."] },
-    });
+  if (taken) {
+    const { message, i18n } = withValues('An application called "{{name}}" already exists.', { name: deps.name });
+    throw conflict("duplicate_application", message, { fieldErrors: { name: ["Already in the catalog."] } }, i18n);
+  }
   const id = newId("app");
   await deps.db.batch([
     systemCatalogInsert(deps.db, deps.now),

@@ -5,7 +5,7 @@ import { auditInsert, auditInsertWhen, type Actor } from "../audit/audit.server"
 import { outboxInsertWhen } from "../email/outbox.server";
 import { emails } from "../email/templates";
 import { type Locale, recipientLocale } from "../../i18n/config";
-import { AppError, conflict } from "../errors";
+import { AppError, conflict, withValues } from "../errors";
 import { type Role } from "../seats/rules";
 import { notFound, requireManagedTenant, unwrap } from "../seats/seats.server";
 import { type AllocatorFor } from "../seats/types";
@@ -34,7 +34,10 @@ export async function requestToJoin(deps: { db: Db; userId: string; code: string
     .from(schema.tenantMemberships)
     .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.userId, deps.userId)))
     .get();
-  if (existing?.status === "active") throw conflict("already_member", `You are already a member of ${tenant.name}.`);
+  if (existing?.status === "active") {
+    const { message, i18n } = withValues("You are already a member of {{organisation}}.", { organisation: tenant.name });
+    throw conflict("already_member", message, undefined, i18n);
+  }
   if (existing?.status === "pending") return { tenantName: tenant.name, status: "pending" as const, created: false };
   await db.batch([
     db
@@ -135,7 +138,10 @@ export async function inviteMember(deps: {
       and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.users.email, email), eq(schema.tenantMemberships.status, "active")),
     )
     .get();
-  if (already) throw conflict("already_member", `${email} is already a member.`, { fieldErrors: { email: ["Already a member."] } });
+  if (already) {
+    const { message, i18n } = withValues("{{email}} is already a member.", { email });
+    throw conflict("already_member", message, { fieldErrors: { email: ["Already a member."] } }, i18n);
+  }
   const id = newId("inv");
   const emailId = newId("eml");
   // The new id exists after the insert only if the insert happened (not an already-open invitation).

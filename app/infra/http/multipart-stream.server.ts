@@ -1,5 +1,5 @@
-import { AppError, badRequest, isAppError } from "../../domain/errors";
-import { readBounded } from "./responses.server";
+import { AppError, badRequest, isAppError, withValues } from "../../domain/errors";
+import { payloadTooLarge, readBounded } from "./responses.server";
 
 // A pull-based multipart/form-data reader (RFC 7578 over RFC 2046's framing). Nothing is read from
 // the request until a caller asks for the next part or reads a file part's body, and a file part's
@@ -86,10 +86,7 @@ export class MultipartReader {
     this.#delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
     const { tooLarge, ...sizes } = limits;
     this.#limits = { maxHeaderBytes: 8 * 1024, maxFieldBytes: 64 * 1024, maxParts: 100, ...sizes };
-    this.#tooLarge =
-      tooLarge ??
-      (() =>
-        new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${sizes.maxBodyBytes} bytes.` }));
+    this.#tooLarge = tooLarge ?? (() => payloadTooLarge(sizes.maxBodyBytes));
   }
 
   /** The next part, or null once the closing boundary is reached. */
@@ -148,7 +145,11 @@ export class MultipartReader {
   async text(part: MultipartPart): Promise<string> {
     const max = this.#limits.maxFieldBytes;
     const tooLarge = () =>
-      new AppError({ code: "payload_too_large", status: 413, message: `The form field "${part.name}" is larger than ${max} bytes.` });
+      new AppError({
+        code: "payload_too_large",
+        status: 413,
+        ...withValues('The form field "{{field}}" is larger than {{limit}} bytes.', { field: part.name, limit: max }),
+      });
     return new TextDecoder().decode(await readBounded(part.body, max, tooLarge));
   }
 

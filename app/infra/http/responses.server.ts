@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError, badRequest, type FieldErrors, invalidInput, isAppError } from "../../domain/errors";
+import { AppError, badRequest, type FieldErrors, invalidInput, isAppError, withValues } from "../../domain/errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -46,7 +46,10 @@ export function readStatusFilter<const S extends readonly ["", ...string[]]>(req
 export function formToObject(form: FormData): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of form.entries()) {
-    if (typeof value !== "string") throw badRequest(`Field "${key}" must be text.`);
+    if (typeof value !== "string") {
+      const { message, i18n } = withValues('Field "{{field}}" must be text.', { field: key });
+      throw new AppError({ code: "bad_request", status: 400, message, i18n });
+    }
     if (!(key in out)) out[key] = value;
   }
   return out;
@@ -112,4 +115,4 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, limit: num
 }
 
 export const payloadTooLarge = (limit: number) =>
-  new AppError({ code: "payload_too_large", status: 413, message: `The request body is larger than ${limit} bytes.` });
+  new AppError({ code: "payload_too_large", status: 413, ...withValues("The request body is larger than {{limit}} bytes.", { limit }) });
