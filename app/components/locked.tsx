@@ -4,7 +4,13 @@ import { type MessageI18n } from "../domain/errors";
 import { translateMessage } from "../i18n/messages";
 import { SubmitButton } from "./submit-button";
 
-type Locked = { locked: true; product: { key: string; name: string; kind: string } | null; reason: string | null; message: string; i18n?: MessageI18n };
+type Locked = {
+  locked: true;
+  product: { key: string; name: string; kind: string } | null;
+  reason: string | null;
+  message: string;
+  i18n?: MessageI18n;
+};
 
 const isLocked = (d: unknown): d is Locked => typeof d === "object" && d !== null && (d as Locked).locked === true;
 

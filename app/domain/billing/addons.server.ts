@@ -107,7 +107,11 @@ async function addonOnPlan(deps: AddonDeps, change: "buy" | "remove") {
       details: { fieldErrors: { priceId: ["That add-on is not on your subscription."] } },
     });
   if (change === "buy" && offer.owned)
-    throw new AppError({ code: "already_owned", status: 409, ...withValues("{{addon}} is already on your subscription.", { addon: offer.name }) });
+    throw new AppError({
+      code: "already_owned",
+      status: 409,
+      ...withValues("{{addon}} is already on your subscription.", { addon: offer.name }),
+    });
   const price = await loadPrice(deps.db, offer.priceId);
   if (!price) throw new Error(`price ${offer.priceId} vanished`);
   return { plan, offer, stripePriceId: await ensureStripePrice({ db: deps.db, gateway: deps.gateway, price }) };

@@ -252,7 +252,9 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, product: { key:
     .get();
   if (live) {
     const { message, i18n } = product.seatBased
-      ? withValues("This organisation already has a {{product}} subscription: change its seats on the billing page.", { product: product.name })
+      ? withValues("This organisation already has a {{product}} subscription: change its seats on the billing page.", {
+          product: product.name,
+        })
       : { message: "This organisation already has this product.", i18n: undefined };
     throw conflict("already_purchased", message, undefined, i18n);
   }

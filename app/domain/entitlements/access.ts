@@ -340,5 +340,7 @@ export function lockedMessageFor(
   reason: ProductAccess["reason"] | FeatureAccess["reason"],
 ): { message: string; i18n?: MessageI18n } {
   const template = LOCKED[reason ?? "no_entitlement"];
-  return productName === null ? { message: withValues(template, { product: "This" }).message } : withValues(template, { product: productName });
+  return productName === null
+    ? { message: withValues(template, { product: "This" }).message }
+    : withValues(template, { product: productName });
 }

@@ -300,7 +300,8 @@ export function decideQuantityChange(opts: {
   const price = ofInterval.find(
     (p) => (p.minSeats === null || requested >= p.minSeats) && (p.maxSeats === null || requested <= p.maxSeats),
   );
-  if (!price) return { ok: false, code: "invalid_quantity", status: 422, ...withValues("No plan covers {{requested}} seats.", { requested }) };
+  if (!price)
+    return { ok: false, code: "invalid_quantity", status: 422, ...withValues("No plan covers {{requested}} seats.", { requested }) };
   if (requested === current.quantity && price.id === current.priceId) return { ok: true, action: "none" };
   return {
     ok: true,

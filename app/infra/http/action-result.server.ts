@@ -179,6 +179,9 @@ export async function runLoader<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (!isAppError(e)) throw e;
-    throw data({ error: e.code, message: e.message, ...(e.i18n ? { i18n: e.i18n } : {}) }, { status: e.status, headers: appErrorHeaders(e) });
+    throw data(
+      { error: e.code, message: e.message, ...(e.i18n ? { i18n: e.i18n } : {}) },
+      { status: e.status, headers: appErrorHeaders(e) },
+    );
   }
 }

@@ -22,7 +22,9 @@ export const rateLimited = (retryAfter: number) =>
     status: 429,
     message: `Too many attempts. Wait ${retryAfter === 60 ? "a minute" : `${retryAfter} seconds`} and try again.`,
     // "a minute" is a whole sentence in the catalog; a count of seconds is a plural template.
-    ...(retryAfter === 60 ? {} : { i18n: { key: "Too many attempts. Wait {{count}} seconds and try again.", values: { count: retryAfter } } }),
+    ...(retryAfter === 60
+      ? {}
+      : { i18n: { key: "Too many attempts. Wait {{count}} seconds and try again.", values: { count: retryAfter } } }),
     details: { retryAfter },
   });
 
