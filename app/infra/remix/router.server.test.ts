@@ -1,4 +1,4 @@
-import { matchRoutes as realMatchRoutes } from "@remix-run/router";
+import { type AgnosticRouteObject, matchRoutes as realMatchRoutes } from "@remix-run/router";
 import { existsSync, readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { matchRoutes, MAX_REMEMBERED_PATHS } from "./router.server";
@@ -6,7 +6,7 @@ import { matchRoutes, MAX_REMEMBERED_PATHS } from "./router.server";
 // The Worker's matchRoutes (ADR 027) must answer exactly what @remix-run/router answers, around the
 // caller's own route objects, however often it is asked.
 
-type Route = { id: string; path?: string; index?: boolean; caseSensitive?: boolean; children?: Route[] };
+type Route = AgnosticRouteObject;
 
 /** A route tree shaped like the app's: a root layout, index routes, params, an optional segment, a splat. */
 const tree = (): Route[] => [
@@ -71,7 +71,7 @@ test("every path matches as @remix-run/router matches it, the first time and eve
 test("a remembered match hands back the caller's own route objects and fresh params", () => {
   const first = tree();
   const a = matchRoutes(first, "/org/acme/members")!;
-  a[0]!.params.slug = "changed by a caller";
+  (a[0]!.params as Record<string, string>).slug = "changed by a caller";
   // Remix builds new route objects from the same manifest for each request: same shape, other objects.
   const second = tree();
   const b = matchRoutes(second, "/org/acme/members")!;
