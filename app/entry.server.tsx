@@ -5,7 +5,7 @@ import { renderToReadableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { NonceProvider } from "./components/nonce-provider";
 import { isLocale } from "./i18n/config";
-import { createI18n } from "./i18n/translator.server";
+import { i18nFor } from "./i18n/translator.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -18,10 +18,10 @@ export default async function handleRequest(
 ) {
   // The Worker put this response's CSP nonce in the context; every inline script carries it.
   const { nonce } = loadContext;
-  // This request's own i18next instance, in the language the root loader decided (asked again only
-  // when the root loader did not answer, e.g. it threw).
+  // The i18next instance of the language the root loader decided (asked again only when the root
+  // loader did not answer, e.g. it threw); shared and read-only (ADR 027).
   const rootData = remixContext.staticHandlerContext.loaderData.root as { locale?: unknown } | null | undefined;
-  const i18n = createI18n(isLocale(rootData?.locale) ? rootData.locale : await loadContext.locale());
+  const i18n = i18nFor(isLocale(rootData?.locale) ? rootData.locale : await loadContext.locale());
   const controller = new AbortController();
   const timeoutId = setTimeout(() => controller.abort(), ABORT_DELAY);
 

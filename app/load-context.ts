@@ -18,7 +18,7 @@ import { type StripeEventQueue } from "./domain/billing/queue.server";
 import { stripeEventQueue } from "./infra/queues/stripe-events.server";
 import { type i18n } from "i18next";
 import { type Locale } from "./i18n/config";
-import { createI18n } from "./i18n/translator.server";
+import { i18nFor } from "./i18n/translator.server";
 import { detectLocale } from "./infra/i18n/locale.server";
 import { catalogChanged } from "./domain/catalog/catalog-version.server";
 
@@ -81,7 +81,7 @@ function localeOf(context: AppLoadContext, request: Request, secure: boolean): P
 function i18nOf(context: AppLoadContext): Promise<i18n> {
   let instance = instances.get(context);
   if (!instance) {
-    instance = context.locale().then(createI18n);
+    instance = context.locale().then(i18nFor);
     instances.set(context, instance);
   }
   return instance;

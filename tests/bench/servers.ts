@@ -37,6 +37,7 @@ export function snapshotBuild(): { dir: string; config: string; benchConfig: str
     [/^"gatehouse-server-build" = ".*"$/m, `"gatehouse-server-build" = "${appBuild}"`],
     [/^directory = "\.\/build\/client"$/m, `directory = "${join(dir, "build/client")}"`],
     [/^migrations_dir = ".*"$/m, `migrations_dir = "${join(repoRoot, "migrations")}"`],
+    [/^"@remix-run\/router" = ".*"$/m, `"@remix-run/router" = "${join(repoRoot, "app/infra/remix/router.server.ts")}"`],
   ]);
   const production = rewrite(base, [[/^main = ".*"$/m, `main = "${join(repoRoot, "app/worker.ts")}"`]]);
   const bench = rewrite(base, [

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import Stripe from "stripe";
 import { expect, test } from "vitest";
 import {
   control,
@@ -14,7 +15,7 @@ import {
   stripe,
   tenantState,
 } from "../factories/billing";
-import { agent, json, signedInAgent, countRows as count } from "../factories/http";
+import { agent, BASE, callWorker, json, signedInAgent, countRows as count } from "../factories/http";
 import { lastQueueRun, redeliver } from "../factories/queue";
 
 async function buyOrganization(seats = 5) {
@@ -339,6 +340,36 @@ test("webhook refuses bad signatures, stale timestamps, garbage and oversize bod
   for (const [body, sig] of cases) expect((await post(body, sig)).status).toBe(400);
   expect(await count("processed_webhook_events")).toBe(inbox);
   expect((await agent().fetch("/api/stripe/webhook")).status).toBe(405);
+});
+
+test("a webhook with a declared length is read whole, and a key imported for one secret never verifies with another", async () => {
+  const { customerId, url } = await buyOrganization();
+  await control.pay(url, "pay");
+  const id = (await eventsFor(customerId))[0]!.id;
+  const { payload, header } = await control.signEvent(id);
+  // As Stripe sends it: a Content-Length header, so the body is read in one go.
+  const request = (sig: string, length = new TextEncoder().encode(payload).byteLength) =>
+    new Request(`${BASE}/api/stripe/webhook`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Length": String(length), "Stripe-Signature": sig },
+      body: payload,
+    });
+  const ok = await callWorker(request(header));
+  expect(ok.status).toBe(200);
+  expect(await ok.json()).toMatchObject({ received: true, event: id });
+  // The same isolate verifying under another secret (a rotated one) must not use the key it remembers for ours.
+  const rotated = await callWorker(request(header), { ...env, STRIPE_WEBHOOK_SECRET: "whsec_rotated_secret" });
+  expect(rotated.status).toBe(400);
+  expect(await rotated.json()).toMatchObject({ error: "invalid_signature" });
+  const signedForRotated = await Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: "whsec_rotated_secret",
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+  expect((await callWorker(request(signedForRotated), { ...env, STRIPE_WEBHOOK_SECRET: "whsec_rotated_secret" })).status).toBe(200);
+  expect((await callWorker(request(signedForRotated))).status).toBe(400);
+  // A declared length over the webhook's limit is refused before a byte is read.
+  expect((await callWorker(request(header, 300_000))).status).toBe(400);
 });
 
 test("unknown event types are acknowledged and recorded as ignored", async () => {

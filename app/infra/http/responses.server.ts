@@ -79,7 +79,15 @@ export async function readTextLimited(request: Request, limit: number): Promise<
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limit) throw payloadTooLarge(limit);
   if (!request.body) return "";
-  const all = await readBounded(request.body, limit, () => payloadTooLarge(limit));
+  // A declared length is the body's length (the runtime holds the client to it), so a body that
+  // declared at most `limit` is read in one go; an undeclared one is counted as it streams.
+  const all = request.headers.has("Content-Length")
+    ? new Uint8Array(
+        await request.arrayBuffer().catch((e: unknown) => {
+          throw isAppError(e) ? e : badRequest("The request body could not be read.");
+        }),
+      )
+    : await readBounded(request.body, limit, () => payloadTooLarge(limit));
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
   } catch {

@@ -120,8 +120,9 @@ const EventFields = z.object({
             subscription_details: z.object({ subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish() }).nullish(),
           })
           .nullish(),
-      })
-      .passthrough(),
+      }),
+    // Only these fields are read here; the handlers read the verified payload itself. Stripping the
+    // rest (rather than copying every field through) keeps the webhook's own work small (issue 18).
   }),
 });
 

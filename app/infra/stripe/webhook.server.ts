@@ -4,8 +4,28 @@ import { AppError } from "../../domain/errors";
 import { toBillingEvent } from "./mappers.server";
 
 const TOLERANCE_SECONDS = 300;
-// Stateless: the SDK's signature check and Web Crypto, no client, key or connection behind them.
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
+// The SDK's signature check over Web Crypto, no client or connection behind it. The SDK imports the
+// webhook secret as an HMAC key for every event it checks; the key is the same for every event, so
+// the SubtleCrypto it is given imports each secret once per isolate (what it signs with is unchanged).
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_IMPORTED_KEYS = 8;
+const rememberingSubtle = {
+  importKey(format: "raw", keyData: Uint8Array<ArrayBuffer>, algorithm: HmacImportParams, extractable: boolean, usages: KeyUsage[]) {
+    const id = JSON.stringify([format, algorithm, extractable, usages, Array.from(keyData)]);
+    let key = importedKeys.get(id);
+    if (!key) {
+      if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+      key = crypto.subtle.importKey(format, keyData, algorithm, extractable, usages);
+      // A failed import is not remembered: the next event tries again.
+      key.catch(() => importedKeys.delete(id));
+      importedKeys.set(id, key);
+    }
+    return key;
+  },
+  sign: (algorithm: string, key: CryptoKey, data: Uint8Array<ArrayBuffer>) => crypto.subtle.sign(algorithm, key, data),
+  digest: (algorithm: string, data: Uint8Array<ArrayBuffer>) => crypto.subtle.digest(algorithm, data),
+};
+const cryptoProvider = Stripe.createSubtleCryptoProvider(rememberingSubtle as unknown as SubtleCrypto);
 
 /** A webhook counts only if its Stripe-Signature verifies over the raw body, signed within 5 minutes either side of now. */
 export async function verifyWebhook(deps: {
