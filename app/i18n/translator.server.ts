@@ -49,7 +49,8 @@ function rememberPlainTranslations(instance: i18n): void {
   const translate = instance.t.bind(instance) as (key: unknown, options?: unknown) => unknown;
   const remembered = new Map<string, unknown>();
   const remembering = (key: unknown, options?: unknown) => {
-    if (typeof key !== "string" || (options !== undefined && (typeof options !== "object" || options === null))) return translate(key, options);
+    if (typeof key !== "string" || (options !== undefined && (typeof options !== "object" || options === null)))
+      return translate(key, options);
     const o = (options ?? {}) as Record<string, unknown>;
     for (const name in o) if (o[name] !== undefined && !PLAIN_OPTIONS.has(name)) return translate(key, options);
     const id = JSON.stringify([o.lng ?? null, o.lngs ?? null, o.ns ?? null, o.keyPrefix ?? null, key]);

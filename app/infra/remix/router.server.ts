@@ -61,7 +61,7 @@ export function matchRoutes(
   locationArg: Parameters<typeof real.matchRoutes>[1],
   basename?: string,
 ): ReturnType<typeof real.matchRoutes> {
-  const tree = treeOf(routes as Route[]);
+  const tree = treeOf(routes);
   if (!tree) return real.matchRoutes(routes, locationArg, basename);
   const pathname = (typeof locationArg === "string" ? real.parsePath(locationArg).pathname : locationArg.pathname) || "/";
   const key = `${tree.key}\u0000${basename ?? ""}\u0000${pathname}`;

@@ -109,18 +109,17 @@ const EventFields = z.object({
   type: z.string().min(1),
   created: z.number(),
   data: z.object({
-    object: z
-      .object({
-        id: z.string().optional(),
-        object: z.string().optional(),
-        customer: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
-        subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
-        parent: z
-          .object({
-            subscription_details: z.object({ subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish() }).nullish(),
-          })
-          .nullish(),
-      }),
+    object: z.object({
+      id: z.string().optional(),
+      object: z.string().optional(),
+      customer: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+      subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+      parent: z
+        .object({
+          subscription_details: z.object({ subscription: z.union([z.string(), z.object({ id: z.string() })]).nullish() }).nullish(),
+        })
+        .nullish(),
+    }),
     // Only these fields are read here; the handlers read the verified payload itself. Stripping the
     // rest (rather than copying every field through) keeps the webhook's own work small (issue 18).
   }),
