@@ -54,9 +54,12 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 const Intent = z
   .object({
-    intent: z.enum(["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature", "product_text", "feature_text"], {
-      error: "Unknown action.",
-    }),
+    intent: z.enum(
+      ["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature", "product_text", "feature_text"],
+      {
+        error: "Unknown action.",
+      },
+    ),
   })
   .passthrough();
 const Flag = z.object({

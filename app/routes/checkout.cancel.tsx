@@ -16,7 +16,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const intentId = new URL(request.url).searchParams.get("intent") ?? "";
   const intent = /^int_[0-9a-z]{20}$/.test(intentId)
     ? await runLoader(async () =>
-        cancelIntent({ db: context.db, gateway: context.billing(), intentId, userId: user.id, now: context.now(), locale: await context.locale() }),
+        cancelIntent({
+          db: context.db,
+          gateway: context.billing(),
+          intentId,
+          userId: user.id,
+          now: context.now(),
+          locale: await context.locale(),
+        }),
       )
     : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });

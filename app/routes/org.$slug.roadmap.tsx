@@ -46,7 +46,10 @@ async function memberView(member: ManagedTenant | null | undefined, access: Acce
   const canPublish = holdsFeatureIn(access, tenant.id, PUBLISH);
   // What to offer when the tenant lacks it: the product that grants it (one more statement, only then).
   const via = publish?.via && typeof publish.via === "object" ? publish.via.productKey : null;
-  const upgrade = canPublish || tenantLive ? null : await productGranting({ db: context.db, feature: PUBLISH, preferKey: via, locale: await context.locale() });
+  const upgrade =
+    canPublish || tenantLive
+      ? null
+      : await productGranting({ db: context.db, feature: PUBLISH, preferKey: via, locale: await context.locale() });
   return {
     tenant,
     canPublish,

@@ -43,7 +43,9 @@ const FEATURES = {
   productFeatures: featuresOf(sql`pf.product_id = ${p.id} AND pf.price_id IS NULL`),
   priceFeatures: featuresOf(sql`pf.price_id = ${pp.id}`),
   // The trial a purchase at this price starts (trials as data, ADR 018), or null.
-  trial: sql<string | null>`(SELECT json_object('days', t.days, 'productKey', tp.key, 'productName', tp.name, 'productTranslations', tp.translations)
+  trial: sql<
+    string | null
+  >`(SELECT json_object('days', t.days, 'productKey', tp.key, 'productName', tp.name, 'productTranslations', tp.translations)
     FROM price_trials t JOIN product_prices tpp ON tpp.id = t.trial_price_id JOIN products tp ON tp.id = tpp.product_id
     WHERE t.price_id = ${pp.id})`,
 };

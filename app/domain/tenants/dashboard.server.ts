@@ -114,7 +114,10 @@ export function dashboardFromRows(rows: unknown[][], now: number, locale: Locale
       hasSeat: seatPlans.some((r) => Boolean(r.mine)),
       plans: own.map((r) => ({
         entitlementId: r.id,
-        product: { key: r.product_key, name: localizeCatalogRow({ name: r.product_name, translations: r.product_translations }, locale).name },
+        product: {
+          key: r.product_key,
+          name: localizeCatalogRow({ name: r.product_name, translations: r.product_translations }, locale).name,
+        },
         status: r.status,
         source: r.source,
         tier: r.tier,
