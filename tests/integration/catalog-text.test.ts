@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
 import { catalogChanged } from "../../app/domain/catalog/catalog-version.server";
+import { catalogSeedStatements } from "../../db/seed-catalog";
 import { agent, type Agent, form, signedInAgent } from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 import { systemAdmin } from "../factories/tenants";
@@ -261,4 +262,24 @@ test("the admin catalog page offers the Swedish and French fields, filled with t
   );
   expect(html).toContain('name="name_fr"');
   expect(html).toContain("Formation Accelerator");
+});
+
+test("seeding again keeps an admin's text and fills only a row that has none", async () => {
+  const addon = await translationsOf("products", "prd_uploads_addon");
+  const feature = await translationsOf("features", "ftr_roadmap_items_max");
+  try {
+    await env.DB.batch([
+      env.DB.prepare("UPDATE products SET translations = ? WHERE id = 'prd_uploads_addon'").bind(
+        JSON.stringify({ fr: { name: "Envois" } }),
+      ),
+      env.DB.prepare("UPDATE features SET translations = '{}' WHERE id = 'ftr_roadmap_items_max'"),
+    ]);
+    await env.DB.batch(catalogSeedStatements(Date.now()).map((sql) => env.DB.prepare(sql)));
+    expect(JSON.parse(await translationsOf("products", "prd_uploads_addon"))).toEqual({ fr: { name: "Envois" } });
+    expect(await translationsOf("features", "ftr_roadmap_items_max")).toBe(feature);
+    expect(JSON.parse(feature)).toMatchObject({ fr: { name: "Éléments de la feuille de route" } });
+  } finally {
+    await env.DB.prepare("UPDATE products SET translations = ? WHERE id = 'prd_uploads_addon'").bind(addon).run();
+    catalogChanged();
+  }
 });
