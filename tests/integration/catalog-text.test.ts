@@ -236,7 +236,12 @@ test("an admin edits a feature's Swedish name; bad text is a 422 naming the fiel
     const stored = await translationsOf("features", "ftr_uploads_pro");
     const catalogBefore = await version();
     const audits = (await one<{ n: number }>("SELECT count(*) AS n FROM audit_log"))!.n;
-    for (const bad of [{ name_fr: "x".repeat(81) }, { name_sv: "Program\u202eladdning" }, { description_fr: "d".repeat(501) }]) {
+    const bads: Record<string, string>[] = [
+      { name_fr: "x".repeat(81) },
+      { name_sv: "Program\u202eladdning" },
+      { description_fr: "d".repeat(501) },
+    ];
+    for (const bad of bads) {
       const res = await admin.agent.fetch("/admin/catalog", form({ intent: "feature_text", id: "ftr_uploads_pro", ...bad }));
       expect(res.status, JSON.stringify(bad)).toBe(422);
       const body = await res.text();
