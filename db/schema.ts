@@ -118,6 +118,9 @@ export const products = sqliteTable(
     // The version of the product's feature set: every grant or removal of a feature bumps it, and its
     // audit row names the old and the new set (versioned like prices, ADR 018 amendment).
     featuresVersion: integer("features_version").notNull().default(1),
+    // The name, description and button label in other languages, as JSON: {"sv": {"name": ..., "description": ...,
+    // "ctaLabel": ...}, "fr": {...}}. A missing or empty field shows the English column (ADR 026).
+    translations: text("translations").notNull().default("{}"),
     stripeProductId: text("stripe_product_id"),
     createdAt: createdAt(),
   },
@@ -184,6 +187,8 @@ export const features = sqliteTable(
     description: text("description").notNull().default(""),
     kind: text("kind", { enum: FEATURE_KINDS }).notNull(),
     scope: text("scope", { enum: FEATURE_SCOPES }).notNull(),
+    // The name and description in other languages, as products.translations holds them (ADR 026).
+    translations: text("translations").notNull().default("{}"),
     // When set, the catalog sync mirrors the feature to a Stripe Entitlements Feature with this lookup key.
     stripeLookupKey: text("stripe_lookup_key"),
     stripeFeatureId: text("stripe_feature_id"),

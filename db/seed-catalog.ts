@@ -2,6 +2,8 @@
 // script and the tests inside workerd apply exactly the same rows. Every statement is an upsert
 // keyed by a stable id, so running the seed twice changes nothing.
 
+import { type CatalogTranslations } from "../app/domain/catalog/catalog-text";
+
 type Price = {
   id: string;
   productId: string;
@@ -27,6 +29,11 @@ export const SEED_PRODUCTS = [
     seatBased: true,
     baseProductId: null,
     ctaLabel: null,
+    // Organization and Accelerator are brand names: the same in every language.
+    translations: {
+      sv: { description: "Licenser för hela teamet: pris per licensplats som blir lägre ju fler ni blir." },
+      fr: { description: "Des licences pour toute votre équipe : un prix par siège qui baisse à mesure que vous grandissez." },
+    },
   },
   {
     id: "prd_accelerator",
@@ -37,6 +44,16 @@ export const SEED_PRODUCTS = [
     seatBased: false,
     baseProductId: null,
     ctaLabel: "Enroll in Accelerator",
+    translations: {
+      sv: {
+        description: "Kursen i egen takt om hur man lanserar en licensierad SaaS-tjänst, med livslång tillgång.",
+        ctaLabel: "Anmäl dig till Accelerator",
+      },
+      fr: {
+        description: "La formation à suivre à votre rythme pour lancer un SaaS sous licence, avec un accès à vie.",
+        ctaLabel: "S’inscrire à Accelerator",
+      },
+    },
   },
   {
     // An add-on: an extra item on the tenant's Organization subscription (ADR 019).
@@ -48,6 +65,16 @@ export const SEED_PRODUCTS = [
     seatBased: false,
     baseProductId: "prd_organization",
     ctaLabel: null,
+    translations: {
+      sv: {
+        name: "Uppladdningar",
+        description: "Uppladdning av programvara för alla Organization-nivåer, fakturerat varje månad tillsammans med licensplatserna.",
+      },
+      fr: {
+        name: "Téléversements",
+        description: "Le téléversement de logiciels pour toute offre Organization, facturé chaque mois avec vos sièges.",
+      },
+    },
   },
 ] as const;
 
@@ -103,6 +130,7 @@ type SeedFeature = {
   description: string;
   kind: "boolean" | "limit";
   scope: "user" | "organization";
+  translations: CatalogTranslations;
 };
 
 // The features today's two products grant (ADR 017). Gates name these keys, never a product.
@@ -114,6 +142,10 @@ export const SEED_FEATURES = [
     description: "Every module and lesson under /accelerator.",
     kind: "boolean",
     scope: "user",
+    translations: {
+      sv: { name: "Accelerator-kursen", description: "Alla moduler och lektioner under /accelerator." },
+      fr: { name: "Formation Accelerator", description: "Tous les modules et toutes les leçons sous /accelerator." },
+    },
   },
   {
     id: "ftr_software_download",
@@ -122,6 +154,13 @@ export const SEED_FEATURES = [
     description: "Download the system catalog's software and the organisation's own.",
     kind: "boolean",
     scope: "user",
+    translations: {
+      sv: { name: "Nedladdning av programvara", description: "Ladda ned programvaran i systemkatalogen och organisationens egen." },
+      fr: {
+        name: "Téléchargement de logiciels",
+        description: "Téléchargez les logiciels du catalogue du système et ceux de l’organisation.",
+      },
+    },
   },
   {
     id: "ftr_roadmap_publish",
@@ -130,6 +169,10 @@ export const SEED_FEATURES = [
     description: "Publish the organisation's roadmap on a public page.",
     kind: "boolean",
     scope: "organization",
+    translations: {
+      sv: { name: "Offentlig färdplan", description: "Publicera organisationens färdplan på en offentlig sida." },
+      fr: { name: "Feuille de route publique", description: "Publiez la feuille de route de l’organisation sur une page publique." },
+    },
   },
   {
     id: "ftr_organization_manage",
@@ -138,6 +181,16 @@ export const SEED_FEATURES = [
     description: "Members, seats, billing and licence tokens for the organisation's owners and admins.",
     kind: "boolean",
     scope: "organization",
+    translations: {
+      sv: {
+        name: "Hantering av organisationen",
+        description: "Medlemmar, licensplatser, fakturering och licenstokens för organisationens ägare och administratörer.",
+      },
+      fr: {
+        name: "Gestion de l’organisation",
+        description: "Membres, sièges, facturation et jetons de licence pour les propriétaires et les administrateurs de l’organisation.",
+      },
+    },
   },
   {
     id: "ftr_uploads_pro",
@@ -146,6 +199,16 @@ export const SEED_FEATURES = [
     description: "Publish the organisation's own software for its members to download.",
     kind: "boolean",
     scope: "organization",
+    translations: {
+      sv: {
+        name: "Uppladdning av programvara",
+        description: "Publicera organisationens egen programvara så att medlemmarna kan ladda ned den.",
+      },
+      fr: {
+        name: "Téléversement de logiciels",
+        description: "Publiez les logiciels de l’organisation pour que ses membres les téléchargent.",
+      },
+    },
   },
   {
     id: "ftr_uploads_max_bytes",
@@ -154,6 +217,16 @@ export const SEED_FEATURES = [
     description: "The largest package (in bytes) the organisation may upload; the Worker's UPLOAD_MAX_BYTES stays the ceiling.",
     kind: "limit",
     scope: "organization",
+    translations: {
+      sv: {
+        name: "Uppladdningsstorlek",
+        description: "Det största paket (i byte) som organisationen får ladda upp; Workerns UPLOAD_MAX_BYTES är fortfarande taket.",
+      },
+      fr: {
+        name: "Taille de téléversement",
+        description: "Le plus gros paquet (en octets) que l’organisation peut téléverser ; UPLOAD_MAX_BYTES du Worker reste le plafond.",
+      },
+    },
   },
   {
     // A limit no seeded product grants (no limit today); a product or grant that names it caps a published roadmap.
@@ -163,6 +236,18 @@ export const SEED_FEATURES = [
     description: "How many items a published roadmap may hold; no limit unless a product or grant sets one.",
     kind: "limit",
     scope: "organization",
+    translations: {
+      sv: {
+        name: "Punkter i färdplanen",
+        description:
+          "Hur många punkter en publicerad färdplan får innehålla; ingen gräns om inte en produkt eller ett beviljande anger en.",
+      },
+      fr: {
+        name: "Éléments de la feuille de route",
+        description:
+          "Le nombre d’éléments qu’une feuille de route publiée peut contenir ; aucune limite sauf si un produit ou une attribution en fixe une.",
+      },
+    },
   },
 ] as const satisfies readonly SeedFeature[];
 
@@ -255,11 +340,16 @@ const MODULES = [
   },
 ];
 
+// The seeded text in other languages fills a row that has none; once an admin has typed any (ADR 026),
+// the row keeps theirs, so seeding again never undoes an edit.
+const KEEP_ADMIN_TEXT = (table: string) =>
+  `translations = CASE WHEN ${table}.translations = '{}' THEN excluded.translations ELSE ${table}.translations END`;
+
 export function catalogSeedStatements(now: number): string[] {
   const out: string[] = [];
   for (const p of SEED_PRODUCTS) {
     out.push(
-      `INSERT INTO products (id, key, name, description, kind, published, seat_based, base_product_id, cta_label, created_at) VALUES (${[
+      `INSERT INTO products (id, key, name, description, kind, published, seat_based, base_product_id, cta_label, translations, created_at) VALUES (${[
         p.id,
         p.key,
         p.name,
@@ -269,10 +359,13 @@ export function catalogSeedStatements(now: number): string[] {
         p.seatBased,
         p.baseProductId,
         p.ctaLabel,
+        JSON.stringify(p.translations),
         now,
       ]
         .map(q)
-        .join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
+        .join(
+          ", ",
+        )}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description, ${KEEP_ADMIN_TEXT("products")};`,
     );
   }
   // Prices are immutable: an existing row is left exactly as it is.
@@ -299,18 +392,21 @@ export function catalogSeedStatements(now: number): string[] {
   }
   for (const f of SEED_FEATURES) {
     out.push(
-      `INSERT INTO features (id, key, name, description, kind, scope, created_at, updated_at) VALUES (${[
+      `INSERT INTO features (id, key, name, description, kind, scope, translations, created_at, updated_at) VALUES (${[
         f.id,
         f.key,
         f.name,
         f.description,
         f.kind,
         f.scope,
+        JSON.stringify(f.translations),
         now,
         now,
       ]
         .map(q)
-        .join(", ")}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description;`,
+        .join(
+          ", ",
+        )}) ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description, ${KEEP_ADMIN_TEXT("features")};`,
     );
   }
   // A product's feature set and a price's trial are the admin's once seeded (changes are audited):

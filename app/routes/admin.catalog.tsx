@@ -18,6 +18,20 @@ import {
   RemoveProductFeatureInput,
   removeProductFeature,
 } from "../domain/catalog/features.server";
+import {
+  CATALOG_TEXT_LIMITS,
+  type CatalogTextField,
+  type CatalogTranslations,
+  FEATURE_TEXT_FIELDS,
+  FeatureTextInput,
+  parseTranslations,
+  PRODUCT_TEXT_FIELDS,
+  ProductTextInput,
+  textFieldName,
+  TRANSLATED_LOCALES,
+} from "../domain/catalog/catalog-text";
+import { setCatalogText } from "../domain/catalog/catalog-text.server";
+import { LOCALE_NAMES } from "../i18n/config";
 import { requireSystemAdmin } from "../infra/auth/admin-guard.server";
 import { runAction } from "../infra/http/action-result.server";
 import { parseWith, readForm } from "../infra/http/responses.server";
@@ -30,14 +44,22 @@ export const handle = { i18n: ["admin"] };
 export async function loader({ context }: LoaderFunctionArgs) {
   await requireSystemAdmin(context);
   const [products, { features, grants }] = await Promise.all([listCatalog({ db: context.db }), listFeatures({ db: context.db })]);
-  return { products, features, grants };
+  // The text in other languages as the forms show it (ADR 026).
+  return {
+    products: products.map((p) => ({ ...p, translations: parseTranslations(p.translations) })),
+    features: features.map((f) => ({ ...f, translations: parseTranslations(f.translations) })),
+    grants,
+  };
 }
 
 const Intent = z
   .object({
-    intent: z.enum(["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature"], {
-      error: "Unknown action.",
-    }),
+    intent: z.enum(
+      ["create_product", "create_price", "flag", "create_feature", "add_feature", "remove_feature", "product_text", "feature_text"],
+      {
+        error: "Unknown action.",
+      },
+    ),
   })
   .passthrough();
 const Flag = z.object({
@@ -105,6 +127,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       });
       return t("admin:catalog.done.removed");
     }
+    if (intent === "product_text" || intent === "feature_text") {
+      const target = intent === "product_text" ? "product" : "feature";
+      const input = parseWith(target === "product" ? ProductTextInput : FeatureTextInput, form);
+      const { changed } = await setCatalogText({ db: context.db, adminId: user.id, target, ...input, now });
+      return t(changed ? "admin:catalog.done.text" : "admin:catalog.done.textUnchanged");
+    }
     const flag = parseWith(Flag, form);
     await setCatalogFlag({ db: context.db, adminId: user.id, ...flag, now });
     return t(`admin:catalog.done.flag.${flag.target}.${flag.change}`);
@@ -123,6 +151,63 @@ function FlagButton(props: { target: "product" | "price"; id: string; change: "p
         {props.label}
       </SubmitButton>
     </Form>
+  );
+}
+
+/** The name, description (and a product's button label) in each language but English; empty shows the English. */
+function TextForm(props: {
+  intent: "product_text" | "feature_text";
+  id: string;
+  name: string;
+  fields: readonly CatalogTextField[];
+  translations: CatalogTranslations;
+}) {
+  const { t } = useTranslation("admin");
+  return (
+    <details>
+      <summary>{t("catalog.text.title", { name: props.name })}</summary>
+      <p className="muted">{t("catalog.text.note")}</p>
+      <Form method="post">
+        <input type="hidden" name="intent" value={props.intent} />
+        <input type="hidden" name="id" value={props.id} />
+        {TRANSLATED_LOCALES.map((locale) => (
+          <fieldset key={locale} className="inline-fields">
+            <legend>{LOCALE_NAMES[locale]}</legend>
+            {props.fields.map((field) => {
+              const name = textFieldName(field, locale);
+              const id = `${props.id}-${name}`;
+              return (
+                <div className="field" key={field}>
+                  <label htmlFor={id}>{t(`catalog.text.${field}`)}</label>
+                  {field === "description" ? (
+                    <textarea
+                      id={id}
+                      name={name}
+                      lang={locale}
+                      maxLength={CATALOG_TEXT_LIMITS[field].max}
+                      rows={2}
+                      defaultValue={props.translations[locale]?.[field] ?? ""}
+                    />
+                  ) : (
+                    <input
+                      id={id}
+                      name={name}
+                      type="text"
+                      lang={locale}
+                      maxLength={CATALOG_TEXT_LIMITS[field].max}
+                      defaultValue={props.translations[locale]?.[field] ?? ""}
+                    />
+                  )}
+                </div>
+              );
+            })}
+          </fieldset>
+        ))}
+        <SubmitButton className="button button-small" pendingLabel={t("working")}>
+          {t("catalog.text.save")}
+        </SubmitButton>
+      </Form>
+    </details>
   );
 }
 
@@ -293,6 +378,16 @@ export default function AdminCatalog() {
             </SubmitButton>
           </Form>
         </details>
+        {features.map((feature) => (
+          <TextForm
+            key={feature.id}
+            intent="feature_text"
+            id={feature.id}
+            name={feature.key}
+            fields={FEATURE_TEXT_FIELDS}
+            translations={feature.translations}
+          />
+        ))}
       </section>
       {products.map((p) => (
         <section className="card" key={p.id} aria-labelledby={`p-${p.id}`}>
@@ -351,6 +446,7 @@ export default function AdminCatalog() {
               ))}
             </tbody>
           </table>
+          <TextForm intent="product_text" id={p.id} name={p.name} fields={PRODUCT_TEXT_FIELDS} translations={p.translations} />
           <ProductFeatures product={p} features={features} grants={grants} />
           <details>
             <summary>{t("catalog.newPrice.title", { product: p.name })}</summary>

@@ -8,7 +8,9 @@ import { errorJson, jsonResponse } from "../infra/http/responses.server";
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request, { api: true });
   const id = params.id ?? "";
-  const intent = /^int_[0-9a-z]{20}$/.test(id) ? await getIntentForBuyer({ db: context.db, intentId: id, userId: user.id }) : null;
+  const intent = /^int_[0-9a-z]{20}$/.test(id)
+    ? await getIntentForBuyer({ db: context.db, intentId: id, userId: user.id, locale: await context.locale() })
+    : null;
   if (!intent) return errorJson(404, "not_found", "No such purchase.");
   return jsonResponse({ intent }, { headers: { "Cache-Control": "private, no-store" } });
 }

@@ -15,7 +15,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const intentId = new URL(request.url).searchParams.get("intent") ?? "";
   const intent = /^int_[0-9a-z]{20}$/.test(intentId)
-    ? await runLoader(() => cancelIntent({ db: context.db, gateway: context.billing(), intentId, userId: user.id, now: context.now() }))
+    ? await runLoader(async () =>
+        cancelIntent({
+          db: context.db,
+          gateway: context.billing(),
+          intentId,
+          userId: user.id,
+          now: context.now(),
+          locale: await context.locale(),
+        }),
+      )
     : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });
   return { state: intent.state, title: await pageTitle(context, "billing:checkoutCancel.title") };

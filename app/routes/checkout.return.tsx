@@ -17,7 +17,9 @@ const PATIENCE_MS = 60_000;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const intentId = new URL(request.url).searchParams.get("intent") ?? "";
-  const intent = /^int_[0-9a-z]{20}$/.test(intentId) ? await getIntentForBuyer({ db: context.db, intentId, userId: user.id }) : null;
+  const intent = /^int_[0-9a-z]{20}$/.test(intentId)
+    ? await getIntentForBuyer({ db: context.db, intentId, userId: user.id, locale: await context.locale() })
+    : null;
   if (!intent) throw new Response("No such purchase.", { status: 404 });
   return { intent, title: await pageTitle(context, "billing:checkoutReturn.title") };
 }

@@ -39,7 +39,7 @@ const Plan = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireSession(context, request);
   const q = Plan.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const { products } = await getPublicPricing({ db: context.db });
+  const { products } = await getPublicPricing({ db: context.db, locale: await context.locale() });
   const product =
     q.plan === undefined
       ? (products.find((p) => p.seatBased && p.kind === "subscription" && !p.addonOf) ?? products.find((p) => !p.addonOf))

@@ -35,7 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ]);
   const { user } = session;
   const [memberships, plans, observed, invitations, latest] = rows;
-  const tenants = dashboardFromRows([memberships!, plans!], now);
+  const tenants = dashboardFromRows([memberships!, plans!], now, await context.locale());
   // Downloads and client compliance (ADR 008): the latest versions this user may download, per request.
   const downloads = latestFromRows(latest!, { userId: user.id, isSystemAdmin: user.isSystemAdmin, access });
   const active = tenants.filter((t) => t.status === "active");

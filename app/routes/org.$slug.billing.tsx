@@ -30,7 +30,7 @@ const QuoteTime = strictInt({ min: 0, max: Number.MAX_SAFE_INTEGER, label: "The 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireSession(context, request);
   const tenant = await requireTenantManager(context, params.slug);
-  const { plan, offers } = await loadAddonOffers({ db: context.db, tenant, now: context.now() });
+  const { plan, offers } = await loadAddonOffers({ db: context.db, tenant, now: context.now(), locale: await context.locale() });
   const raw = new URL(request.url).searchParams.get("quantity");
   let quote: SeatQuote | null = null;
   // What the quote's refusal says, with its template and values when it has them (ADR 024).
@@ -74,6 +74,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           actorUserId: user.id,
           priceId: input.priceId,
           now: context.now(),
+          locale: await context.locale(),
         });
         return {
           requested: null,

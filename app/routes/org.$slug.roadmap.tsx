@@ -31,11 +31,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 async function memberContext(request: Request, context: LoaderFunctionArgs["context"], slug: string | undefined) {
   const { user } = await requireSession(context, request);
   const member = slug ? await memberTenant({ db: context.db, userId: user.id, slug }) : null;
-  return { user, ...(await memberView(member, await requireAccess(context, request), context.db)) };
+  return { user, ...(await memberView(member, await requireAccess(context, request), context)) };
 }
 
 // What a member of the tenant may do on its roadmap; not a member (or no such slug): 404.
-async function memberView(member: ManagedTenant | null | undefined, access: Access, db: LoaderFunctionArgs["context"]["db"]) {
+async function memberView(member: ManagedTenant | null | undefined, access: Access, context: LoaderFunctionArgs["context"]) {
   if (!member) throw new Response("No such organisation.", { status: 404 });
   // Only what the page needs: the join code is for owners and admins.
   const tenant = { id: member.id, name: member.name, slug: member.slug, role: member.role };
@@ -46,7 +46,10 @@ async function memberView(member: ManagedTenant | null | undefined, access: Acce
   const canPublish = holdsFeatureIn(access, tenant.id, PUBLISH);
   // What to offer when the tenant lacks it: the product that grants it (one more statement, only then).
   const via = publish?.via && typeof publish.via === "object" ? publish.via.productKey : null;
-  const upgrade = canPublish || tenantLive ? null : await productGranting({ db, feature: PUBLISH, preferKey: via });
+  const upgrade =
+    canPublish || tenantLive
+      ? null
+      : await productGranting({ db: context.db, feature: PUBLISH, preferKey: via, locale: await context.locale() });
   return {
     tenant,
     canPublish,
@@ -67,7 +70,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { tenant, canPublish, tenantLive, switchedOff, upgrade } = await memberView(
     rows[0]![0] as ManagedTenant | undefined,
     access,
-    context.db,
+    context,
   );
   const { published, items } = roadmapFromRows(rows[1]!);
   return {

@@ -20,7 +20,7 @@ export const handle = { i18n: ["billing"] };
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Pricing · Gatehouse" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const pricing = await getPublicPricing({ db: context.db });
+  const pricing = await getPublicPricing({ db: context.db, locale: await context.locale() });
   return { products: pricing.products, title: await pageTitle(context, "billing:pricing.title") };
 }
 
@@ -35,7 +35,7 @@ const UpgradeClick = z.object({
 export async function action({ request, context }: ActionFunctionArgs) {
   return runAction(async () => {
     const input = parseWith(UpgradeClick, await readForm(request));
-    const { products } = await getPublicPricing({ db: context.db });
+    const { products } = await getPublicPricing({ db: context.db, locale: await context.locale() });
     const product = products.find((p) => p.key === input.product);
     if (!product) throw invalidInput("That product is not on sale.", { product: ["That product is not on sale."] });
     if (product.seatBased && !priceForSeats(product.prices, input.interval, input.seats)) {

@@ -119,7 +119,7 @@ test("a past-due plan whose grace ran out counts nowhere: compliance, the dashbo
     const [first, ...rest] = complianceStatements(db, { tenantId: o.tenant.id, actor: { type: "scheduler" }, now, reason: "test" });
     await db.batch([first!, ...rest]);
     const tenant = await env.DB.prepare("SELECT compliance_status AS c FROM tenants WHERE id = ?").bind(o.tenant.id).first<{ c: string }>();
-    const [dashboard] = await getDashboard({ db, userId: o.owner.user.id, now });
+    const [dashboard] = await getDashboard({ db, userId: o.owner.user.id, now, locale: "en" });
     return {
       compliance: tenant!.c,
       observedSeats: dashboard!.seats.observed,

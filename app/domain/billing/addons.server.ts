@@ -4,8 +4,10 @@
 // event (the webhook's subscription sync gives it an entitlement). Removing it (the billing page or
 // Stripe's portal) asks Stripe to delete the item; the feature leaves with Stripe's event.
 import { and, eq, like } from "drizzle-orm";
+import { type Locale } from "../../i18n/config";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { auditInsert } from "../audit/audit.server";
+import { localizeCatalogRow } from "../catalog/catalog-text";
 import { ensureStripePrice, loadPrice } from "../catalog/stripe-catalog.server";
 import { isLive } from "../entitlements/live";
 import { AppError, withValues } from "../errors";
@@ -26,8 +28,11 @@ export type AddonOffer = {
   owned: boolean;
 };
 
-/** The add-ons the tenant's live subscription can carry (same billing interval: Stripe bills every item together). */
-export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now: number }): Promise<{
+/**
+ * The add-ons the tenant's live subscription can carry (same billing interval: Stripe bills every item
+ * together), named and described in `locale` where the catalog has the text (ADR 026).
+ */
+export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now: number; locale: Locale }): Promise<{
   plan: SeatPlan | null;
   offers: AddonOffer[];
 }> {
@@ -63,8 +68,7 @@ export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now
     offers: rows.map(({ price, product }) => ({
       priceId: price.id,
       productKey: product.key,
-      name: product.name,
-      description: product.description,
+      ...localizeCatalogRow({ name: product.name, description: product.description, translations: product.translations }, deps.locale),
       unitAmount: price.unitAmount,
       currency: price.currency,
       interval: plan.price.interval,
@@ -73,7 +77,7 @@ export async function loadAddonOffers(deps: { db: Db; tenant: ManagedTenant; now
   };
 }
 
-type AddonDeps = { db: Db; gateway: BillingGateway; tenant: ManagedTenant; priceId: string; now: number };
+type AddonDeps = { db: Db; gateway: BillingGateway; tenant: ManagedTenant; priceId: string; now: number; locale: Locale };
 
 /**
  * The tenant's live plan, the add-on offer a purchase (not yet owned) or a removal (owned) names,
@@ -130,6 +134,7 @@ export async function buyAddon(deps: {
   actorUserId: string;
   priceId: string;
   now: number;
+  locale: Locale;
 }): Promise<{ name: string }> {
   const { db, tenant, now } = deps;
   const { plan, offer, stripePriceId } = await addonOnPlan(deps, "buy");
@@ -173,6 +178,7 @@ export async function removeAddon(deps: {
   actorUserId: string;
   priceId: string;
   now: number;
+  locale: Locale;
 }): Promise<{ name: string }> {
   const { db, tenant, now } = deps;
   const { plan, offer, stripePriceId } = await addonOnPlan(deps, "remove");

@@ -1,6 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { type Locale } from "../../i18n/config";
 import { type Db, schema } from "../../infra/d1/db.server";
+import { localizeCatalogRow } from "../catalog/catalog-text";
 import { track } from "../analytics/track.server";
 import { statesBelow } from "./intent-state";
 import { type BillingGateway } from "./types";
@@ -24,8 +26,8 @@ export type IntentView = {
 const trialPrice = alias(schema.productPrices, "trial_price");
 const trialProduct = alias(schema.products, "trial_product");
 
-/** An intent as its buyer sees it; anyone else gets null (and a 404 at the edge). */
-export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId: string }): Promise<IntentView | null> {
+/** An intent as its buyer sees it (product names in `locale`, ADR 026); anyone else gets null (and a 404 at the edge). */
+export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId: string; locale: Locale }): Promise<IntentView | null> {
   const row = await deps.db
     .select({
       intent: schema.purchaseIntents,
@@ -34,6 +36,7 @@ export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId
       tenant: schema.tenants,
       trialDays: schema.priceTrials.days,
       trialProduct: trialProduct.name,
+      trialTranslations: trialProduct.translations,
     })
     .from(schema.purchaseIntents)
     .innerJoin(schema.products, eq(schema.products.id, schema.purchaseIntents.productId))
@@ -50,11 +53,17 @@ export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId
     state: row.intent.state,
     product: {
       key: row.product.key,
-      name: row.product.name,
+      name: localizeCatalogRow(row.product, deps.locale).name,
       seatBased: row.product.seatBased,
       startable: row.product.published && row.product.baseProductId === null,
     },
-    trial: row.trialDays !== null && row.trialProduct !== null ? { days: row.trialDays, productName: row.trialProduct } : null,
+    trial:
+      row.trialDays !== null && row.trialProduct !== null
+        ? {
+            days: row.trialDays,
+            productName: localizeCatalogRow({ name: row.trialProduct, translations: row.trialTranslations }, deps.locale).name,
+          }
+        : null,
     interval: row.interval,
     quantity: row.intent.quantity,
     tenant: row.tenant ? { id: row.tenant.id, name: row.tenant.name, slug: row.tenant.slug } : null,
@@ -73,6 +82,7 @@ export async function cancelIntent(deps: {
   intentId: string;
   userId: string;
   now: number;
+  locale: Locale;
 }): Promise<IntentView | null> {
   const view = await getIntentForBuyer(deps);
   if (!view) return null;

@@ -10,12 +10,14 @@
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { FEATURE_KINDS, FEATURE_SCOPES } from "../../../db/schema";
+import { type Locale } from "../../i18n/config";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { AuditReason } from "../audit/reason";
 import { type BillingGateway } from "../billing/types";
 import { conflict, invalidInput, notFound } from "../errors";
+import { localizeCatalogRow } from "./catalog-text";
 import { safeText, strictInt } from "../input";
 
 export const FeatureKey = z
@@ -57,18 +59,19 @@ export const RemoveProductFeatureInput = z.object({ productFeatureId: z.string()
 
 /**
  * The product a locked page offers for a feature: the one the user's closest miss came through, else
- * the first published product that grants it (null when none does). Only read on a refusal.
+ * the first published product that grants it (null when none does), named in `locale`. Only read on a refusal.
  */
-export async function productGranting(deps: { db: Db; feature: string; preferKey: string | null }) {
+export async function productGranting(deps: { db: Db; feature: string; preferKey: string | null; locale: Locale }) {
   const { products: p } = schema;
   const rows = await deps.db
-    .select({ key: p.key, name: p.name, kind: p.kind, published: p.published })
+    .select({ key: p.key, name: p.name, translations: p.translations, kind: p.kind, published: p.published })
     .from(schema.productFeatures)
     .innerJoin(schema.features, eq(schema.features.id, schema.productFeatures.featureId))
     .innerJoin(p, eq(p.id, schema.productFeatures.productId))
     .where(eq(schema.features.key, deps.feature))
     .orderBy(asc(p.createdAt));
-  return rows.find((r) => r.key === deps.preferKey) ?? rows.find((r) => r.published) ?? null;
+  const row = rows.find((r) => r.key === deps.preferKey) ?? rows.find((r) => r.published);
+  return row ? localizeCatalogRow(row, deps.locale) : null;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { type AnyColumn, and, asc, eq, sql } from "drizzle-orm";
 import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
+import { type Locale } from "../../i18n/config";
+import { localizeCatalogRow } from "./catalog-text";
 import { type PublicFeature, type PublicProduct, type PublicTrial } from "./pricing";
 
 const { products: p, productPrices: pp } = schema;
@@ -15,8 +17,10 @@ const FIELDS = {
   kind: p.kind,
   seatBased: p.seatBased,
   ctaLabel: p.ctaLabel,
+  translations: p.translations,
   baseKey: base.key,
   baseName: base.name,
+  baseTranslations: base.translations,
   priceId: pp.id,
   lookupKey: pp.lookupKey,
   currency: pp.currency,
@@ -29,16 +33,19 @@ const FIELDS = {
 };
 const COLUMNS = Object.entries(FIELDS) as [keyof typeof FIELDS, AnyColumn][];
 
-// A product's own features and a price's extra ones, as JSON arrays in the same statement.
+// A product's own features and a price's extra ones, as JSON arrays in the same statement. Their
+// translations come as the column's text (parsed, leniently, by localizeCatalogRow).
 const featuresOf = (where: ReturnType<typeof sql>) =>
-  sql<string>`(SELECT json_group_array(json_object('key', key, 'name', name, 'kind', kind, 'limit', limit_value)) FROM (
-    SELECT f.key, f.name, f.kind, pf.limit_value FROM product_features pf JOIN features f ON f.id = pf.feature_id
+  sql<string>`(SELECT json_group_array(json_object('key', key, 'name', name, 'translations', translations, 'kind', kind, 'limit', limit_value)) FROM (
+    SELECT f.key, f.name, f.translations, f.kind, pf.limit_value FROM product_features pf JOIN features f ON f.id = pf.feature_id
     WHERE ${where} ORDER BY f.key))`;
 const FEATURES = {
   productFeatures: featuresOf(sql`pf.product_id = ${p.id} AND pf.price_id IS NULL`),
   priceFeatures: featuresOf(sql`pf.price_id = ${pp.id}`),
   // The trial a purchase at this price starts (trials as data, ADR 018), or null.
-  trial: sql<string | null>`(SELECT json_object('days', t.days, 'productKey', tp.key, 'productName', tp.name)
+  trial: sql<
+    string | null
+  >`(SELECT json_object('days', t.days, 'productKey', tp.key, 'productName', tp.name, 'productTranslations', tp.translations)
     FROM price_trials t JOIN product_prices tpp ON tpp.id = t.trial_price_id JOIN products tp ON tp.id = tpp.product_id
     WHERE t.price_id = ${pp.id})`,
 };
@@ -55,8 +62,21 @@ const query = new QueryBuilder()
 const PUBLIC_PRICING = query.toSQL();
 type Row = (typeof query)["_"]["result"][number];
 
-/** Only published products with their published, unarchived prices: nothing else is public. */
-export async function getPublicPricing(deps: { db: Db }): Promise<{ products: PublicProduct[] }> {
+type StoredFeature = PublicFeature & { translations: string };
+type StoredTrial = PublicTrial & { productTranslations: string };
+
+/**
+ * Only published products with their published, unarchived prices: nothing else is public. Names,
+ * descriptions and button labels are in `locale` where the catalog has them, else English (ADR 026).
+ */
+export async function getPublicPricing(deps: { db: Db; locale: Locale }): Promise<{ products: PublicProduct[] }> {
+  const { locale } = deps;
+  const features = (json: unknown) => (JSON.parse(json as string) as StoredFeature[]).map((f) => localizeCatalogRow(f, locale));
+  const trial = (json: unknown): PublicTrial | null => {
+    if (json === null) return null;
+    const { productTranslations, ...t } = JSON.parse(json as string) as StoredTrial;
+    return { ...t, productName: localizeCatalogRow({ name: t.productName, translations: productTranslations }, locale).name };
+  };
   const raw = await deps.db.$client
     .prepare(PUBLIC_PRICING.sql)
     .bind(...PUBLIC_PRICING.params)
@@ -64,23 +84,28 @@ export async function getPublicPricing(deps: { db: Db }): Promise<{ products: Pu
   // Each value decoded by its column, as drizzle would (integer booleans, enums).
   const rows = raw.map((r) => ({
     ...(Object.fromEntries(COLUMNS.map(([name, col], i) => [name, r[i] === null ? null : col.mapFromDriverValue(r[i])])) as Row),
-    productFeatures: JSON.parse(r[COLUMNS.length] as string) as PublicFeature[],
-    priceFeatures: JSON.parse(r[COLUMNS.length + 1] as string) as PublicFeature[],
-    trial: r[COLUMNS.length + 2] === null ? null : (JSON.parse(r[COLUMNS.length + 2] as string) as PublicTrial),
+    productFeatures: features(r[COLUMNS.length]),
+    priceFeatures: features(r[COLUMNS.length + 1]),
+    trial: trial(r[COLUMNS.length + 2]),
   }));
 
   const byKey = new Map<string, PublicProduct>();
   for (const row of rows) {
     let entry = byKey.get(row.key);
     if (!entry) {
+      const text = localizeCatalogRow(
+        { name: row.name, description: row.description, ctaLabel: row.ctaLabel, translations: row.translations },
+        locale,
+      );
       entry = {
         key: row.key,
-        name: row.name,
-        description: row.description,
+        ...text,
         kind: row.kind,
         seatBased: row.seatBased,
-        ctaLabel: row.ctaLabel,
-        addonOf: row.baseKey !== null && row.baseName !== null ? { key: row.baseKey, name: row.baseName } : null,
+        addonOf:
+          row.baseKey !== null && row.baseName !== null
+            ? { key: row.baseKey, name: localizeCatalogRow({ name: row.baseName, translations: row.baseTranslations }, locale).name }
+            : null,
         features: row.productFeatures,
         prices: [],
       };

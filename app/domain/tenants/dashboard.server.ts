@@ -1,4 +1,6 @@
+import { type Locale } from "../../i18n/config";
 import { type Db } from "../../infra/d1/db.server";
+import { localizeCatalogRow } from "../catalog/catalog-text";
 import { isLive } from "../entitlements/live";
 import { type MembershipSummary, membershipsStatement } from "./memberships.server";
 
@@ -34,7 +36,7 @@ const ACTIVE_TENANTS = (user: string) => `(SELECT tenant_id FROM tenant_membersh
 
 const PLANS_SQL = (user: string) => `
     SELECT e.id, e.tenant_id, e.status, e.source, e.tier, e.quantity_seats, e.valid_from, e.valid_until, e.grace_until,
-           p.key AS product_key, p.name AS product_name, p.seat_based,
+           p.key AS product_key, p.name AS product_name, p.translations AS product_translations, p.seat_based,
            s.id AS sub_id, s.status AS sub_status, s.cancel_at_period_end, s.current_period_end, s.trial_end, s.trial_will_end_notified_at,
            (SELECT count(*) FROM tenant_entitlement_seat_assignments a WHERE a.entitlement_id = e.id AND a.released_at IS NULL) AS seats_used,
            EXISTS (SELECT 1 FROM tenant_entitlement_seat_assignments a
@@ -58,6 +60,7 @@ type PlanRow = {
   grace_until: number | null;
   product_key: string;
   product_name: string;
+  product_translations: string;
   seat_based: number;
   sub_id: string | null;
   sub_status: string | null;
@@ -78,16 +81,20 @@ export function dashboardStatements(d1: D1Database, user: string, key: string): 
 }
 
 /** Each of the user's organisations with the plans it holds (history included, newest first). */
-export async function getDashboard(deps: { db: Db; userId: string; now: number }): Promise<TenantDashboard[]> {
+export async function getDashboard(deps: { db: Db; userId: string; now: number; locale: Locale }): Promise<TenantDashboard[]> {
   const results = await deps.db.$client.batch(dashboardStatements(deps.db.$client, "?1", deps.userId));
   return dashboardFromRows(
     results.map((r) => r.results),
     deps.now,
+    deps.locale,
   ).map(({ customerId: _customerId, ...t }) => t);
 }
 
-/** The dashboard of the rows of `dashboardStatements`, with each tenant's Stripe customer (for resuming a paused plan). */
-export function dashboardFromRows(rows: unknown[][], now: number): (TenantDashboard & { customerId: string | null })[] {
+/**
+ * The dashboard of the rows of `dashboardStatements`, with each tenant's Stripe customer (for resuming
+ * a paused plan); product names in `locale` (ADR 026).
+ */
+export function dashboardFromRows(rows: unknown[][], now: number, locale: Locale): (TenantDashboard & { customerId: string | null })[] {
   const memberships = (rows[0] ?? []) as MembershipRow[];
   const plans = (rows[1] ?? []) as PlanRow[];
   return memberships.map(({ compliance, customerId, ...m }) => {
@@ -107,7 +114,10 @@ export function dashboardFromRows(rows: unknown[][], now: number): (TenantDashbo
       hasSeat: seatPlans.some((r) => Boolean(r.mine)),
       plans: own.map((r) => ({
         entitlementId: r.id,
-        product: { key: r.product_key, name: r.product_name },
+        product: {
+          key: r.product_key,
+          name: localizeCatalogRow({ name: r.product_name, translations: r.product_translations }, locale).name,
+        },
         status: r.status,
         source: r.source,
         tier: r.tier,

@@ -36,7 +36,7 @@ export async function requireFeature(
   const decision = access.features[feature];
   const reason = access.switchedOff ? "switched_off" : (decision?.reason ?? "no_entitlement");
   const via = decision?.via && typeof decision.via === "object" ? decision.via.productKey : null;
-  const product = await productGranting({ db: context.db, feature, preferKey: via });
+  const product = await productGranting({ db: context.db, feature, preferKey: via, locale: await context.locale() });
   // Locked views are counted for the funnel within the analytics limit (a reload loop writes nothing more);
   // not while the kill switch is on: it writes nothing, and a view it locks says nothing about the funnel.
   const view = `${product?.key}_locked_view`;
