@@ -8,7 +8,7 @@ import { pageTitle } from "../infra/i18n/locale.server";
 export const handle = { i18n: ["admin"] };
 
 // The admin pages have no meta of their own: they keep this title.
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Admin · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // The layout checks too, but every child loader and action checks for itself (.data requests skip layouts).
 export async function loader({ context }: LoaderFunctionArgs) {

@@ -8,7 +8,7 @@ import { pageTitle } from "../infra/i18n/locale.server";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Checkout canceled · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Stripe's cancel_url: the open Checkout Session is expired so the old link cannot be paid later.
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -8,7 +8,7 @@ import { pageTitle } from "../infra/i18n/locale.server";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Payment · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 const POLL_MS = 2_000;
 const PATIENCE_MS = 60_000;

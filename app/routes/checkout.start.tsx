@@ -1,4 +1,4 @@
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/cloudflare";
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { type FormEvent, useEffect, useState } from "react";
@@ -22,7 +22,7 @@ import { FieldError, type FormResult } from "../components/field";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Checkout · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 // Any published product by its key (the catalog is data, ADR 018), optionally one of its prices by id;
 // both are looked up in the public catalog below, so an unknown or unpublished one is a 404. Without
@@ -46,7 +46,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       : products.find((p) => p.key === q.plan);
   if (!product) throw new Response("That product is not on sale.", { status: 404 });
   // An add-on is an item on its base product's subscription, added on the billing page (ADR 019).
-  if (product.addonOf) throw new Response(addonCheckoutMessage(product.name, product.addonOf.name), { status: 409 });
+  if (product.addonOf) throw data(addonCheckoutMessage(product.name, product.addonOf.name), { status: 409 });
   const price = q.price
     ? (product.prices.find((p) => p.id === q.price) ?? null)
     : product.seatBased

@@ -22,7 +22,7 @@ import { usePageLocale } from "../i18n/use-page-locale";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Dashboard · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const now = context.now();

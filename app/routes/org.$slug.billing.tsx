@@ -20,7 +20,7 @@ import { pageTitle } from "../infra/i18n/locale.server";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Billing and seats · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 const Quantity = strictInt({ min: 0, max: 1000, label: "Seats" });
 // The quote's proration date (epoch ms) from the hidden field; its age is the domain's rule.

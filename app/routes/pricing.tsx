@@ -17,7 +17,7 @@ import { pageTitle } from "../infra/i18n/locale.server";
 
 export const handle = { i18n: ["billing"] };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Pricing · Gatehouse" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? "Gatehouse" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const pricing = await getPublicPricing({ db: context.db, locale: await context.locale() });

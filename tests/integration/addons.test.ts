@@ -238,6 +238,21 @@ test("an add-on is never a Checkout of its own: 409 without a live base subscrip
   });
   const posted = await buyer.fetch("/checkout/start?plan=uploads_addon", form({ priceId: ADDON_PRICE, organizationName: "Addon Only" }));
   expect(posted.status).toBe(409);
+  // In French, the page and the API's message say it in French, with the catalog's French names (ADR 024, 026).
+  const fr = { headers: { "Accept-Language": "fr" } };
+  const frPage = await buyer.fetch("/checkout/start?plan=uploads_addon", fr);
+  expect(frPage.status).toBe(409);
+  expect((await frPage.text()).replace(/&#x27;|&#39;/g, "'")).toContain(
+    "Téléversements est une option de Organization : il faut d'abord un abonnement Organization actif",
+  );
+  const frApi = await buyer.fetch("/api/billing/create-checkout-session", {
+    ...json({ priceId: ADDON_PRICE, organizationName: "Addon Only" }),
+    headers: { "Content-Type": "application/json", "Accept-Language": "fr" },
+  });
+  expect(await frApi.json()).toMatchObject({
+    error: "base_subscription_required",
+    message: expect.stringContaining("est une option de Organization"),
+  });
 
   // An owner with a live Organization subscription is sent to the billing page instead.
   const org = await ownerWithOrganization(2, "Addon Via Billing");

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { agent, type Agent, form, json, pageText, sameRateLimitWindow, signedInAgent } from "../factories/http";
+import { PRICE } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember } from "../factories/tenants";
 
@@ -108,4 +109,20 @@ test("the rate limit's refusal is in the reader's language, in JSON and on the p
   expect(await visible(sv)).toContain("För många försök. Vänta en minut och försök igen.");
   const en = await agent().fetch("/api/auth/login", json({ email: user.email, password: "wrong-again-password" }));
   expect(await en.json()).toEqual({ error: "rate_limited", message: "Too many attempts. Wait a minute and try again." });
+});
+
+test("a seat count outside its tier is refused in the reader's language, its field error too; nothing is started", async () => {
+  const { agent: buyer } = await signedInAgent();
+  const intents = async () => (await env.DB.prepare("SELECT count(*) AS n FROM purchase_intents").first<{ n: number }>())!.n;
+  const before = await intents();
+  const res = await buyer.fetch("/api/billing/create-checkout-session", {
+    ...json({ priceId: PRICE.max, quantity: 5, organizationName: "Lyon Trop Petit" }),
+    headers: { "Content-Type": "application/json", "Accept-Language": "fr" },
+  });
+  expect(res.status).toBe(422);
+  const body = (await res.json()) as { error: string; message: string; fieldErrors: { quantity: string[] } };
+  expect(body.error).toBe("invalid_input");
+  expect(body.message).toBe("Le palier MAX couvre de 21 à 50 sièges.");
+  expect(body.fieldErrors.quantity).toEqual(["Choisissez un nombre de sièges couvert par ce palier."]);
+  expect(await intents()).toBe(before);
 });

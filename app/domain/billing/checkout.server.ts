@@ -83,7 +83,7 @@ export async function startCheckout(deps: {
         status: 422,
         message,
         i18n,
-        details: { fieldErrors: { quantity: [`Choose between ${min} and ${max} seats for this tier.`] } },
+        details: { fieldErrors: { quantity: ["Choose a number of seats this tier covers."] } },
       });
     }
   } else if (quantity !== 1) {
@@ -165,8 +165,15 @@ export async function startCheckout(deps: {
 /** What refusing an add-on's Checkout says: where an add-on is bought instead (the billing page of a live base subscription). */
 export const addonCheckoutMessage = (addon: string, base: string, billingPath?: string) =>
   billingPath
-    ? `${addon} is an add-on of ${base}: add it to your ${base} subscription on the billing page, ${billingPath}.`
-    : `${addon} is an add-on of ${base}: it needs a live ${base} subscription first; owners and admins then add it on their organisation's billing page.`;
+    ? withValues("{{addon}} is an add-on of {{base}}: add it to your {{base}} subscription on the billing page, {{billingPath}}.", {
+        addon,
+        base,
+        billingPath,
+      })
+    : withValues(
+        "{{addon}} is an add-on of {{base}}: it needs a live {{base}} subscription first; owners and admins then add it on their organisation's billing page.",
+        { addon, base },
+      );
 
 /**
  * Add-ons are items on the base product's live subscription, bought on the billing page (ADR 019):
@@ -206,11 +213,11 @@ async function refuseAddonCheckout(
     : undefined;
   const tenant = live && managed.find((t) => t.id === live.tenantId);
   if (tenant) {
-    throw conflict("addon_on_billing_page", addonCheckoutMessage(deps.addon.name, baseName, `/org/${tenant.slug}/billing`), {
-      json: { billingUrl: `/org/${tenant.slug}/billing` },
-    });
+    const { message, i18n } = addonCheckoutMessage(deps.addon.name, baseName, `/org/${tenant.slug}/billing`);
+    throw conflict("addon_on_billing_page", message, { json: { billingUrl: `/org/${tenant.slug}/billing` } }, i18n);
   }
-  throw conflict("base_subscription_required", addonCheckoutMessage(deps.addon.name, baseName));
+  const { message, i18n } = addonCheckoutMessage(deps.addon.name, baseName);
+  throw conflict("base_subscription_required", message, undefined, i18n);
 }
 
 /** The tenant a purchase is for: the one named (if the buyer manages it), the buyer's only one, or a new one. */
