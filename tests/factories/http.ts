@@ -136,6 +136,17 @@ export async function sameRateLimitWindow(needMs: number, periodS = 60) {
 /** The page's text as a reader sees it (React separates adjacent text with <!-- -->). */
 export const pageText = async (res: Response) => (await res.text()).replace(/<!-- -->/g, "");
 
+/** The text a reader sees: tags, scripts and styles removed, entities for quotes decoded. */
+export const visibleText = (html: string) =>
+  html
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<style[\s\S]*?<\/style>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+
 /** Rows of `table` matching `where` (our own SQL, bound values), for before/after comparisons. */
 export const countRows = async (table: string, where = "1 = 1", ...binds: unknown[]) =>
   (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)

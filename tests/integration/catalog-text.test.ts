@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
 import { catalogChanged } from "../../app/domain/catalog/catalog-version.server";
 import { catalogSeedStatements } from "../../db/seed-catalog";
-import { agent, type Agent, form, signedInAgent } from "../factories/http";
+import { agent, type Agent, form, signedInAgent, visibleText } from "../factories/http";
 import { provisionedTenant } from "../factories/provisioned";
 import { systemAdmin } from "../factories/tenants";
 
@@ -18,17 +18,6 @@ const one = <T>(sql: string, ...binds: unknown[]) =>
 const version = async () => (await one<{ version: number }>("SELECT version FROM catalog_version WHERE id = 1"))!.version;
 const translationsOf = async (table: "products" | "features", id: string) =>
   (await one<{ translations: string }>(`SELECT translations FROM ${table} WHERE id = ?`, id))!.translations;
-
-/** The text a reader sees: tags, scripts and styles removed, entities for quotes decoded. */
-const visibleText = (html: string) =>
-  html
-    .replace(/<script[\s\S]*?<\/script>/g, " ")
-    .replace(/<style[\s\S]*?<\/style>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
 
 async function page(a: Agent, path: string, lang?: string, status = 200) {
   const res = await a.fetch(path, { headers: lang ? { "Accept-Language": lang } : {} });

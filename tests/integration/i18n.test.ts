@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
 import { resources } from "../../app/i18n/resources.server";
-import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent } from "../factories/http";
+import { agent, type Agent, form, json, signedInAgent, uniqueEmail, verifiedAgent, visibleText } from "../factories/http";
 import { PRICE, startCheckout, stripe } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
 import { SEED_FEATURES } from "../../db/seed-catalog";
@@ -16,16 +16,6 @@ const one = <T>(sql: string, ...binds: unknown[]) =>
     .bind(...binds)
     .first<T>();
 const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
-/** The text a reader sees: tags, scripts and styles removed, entities for quotes decoded. */
-const visibleText = (html: string) =>
-  html
-    .replace(/<script[\s\S]*?<\/script>/g, " ")
-    .replace(/<style[\s\S]*?<\/style>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ");
 
 async function page(a: Agent, path: string, headers: Record<string, string> = {}) {
   const res = await a.fetch(path, { headers });
