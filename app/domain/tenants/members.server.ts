@@ -35,7 +35,8 @@ export async function requestToJoin(deps: { db: Db; userId: string; code: string
     .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.userId, deps.userId)))
     .get();
   if (existing?.status === "active") {
-    throw conflict("already_member", withValues("You are already a member of {{organisation}}.", { organisation: tenant.name }));
+    const { message, i18n } = withValues("You are already a member of {{organisation}}.", { organisation: tenant.name });
+    throw conflict("already_member", message, undefined, i18n);
   }
   if (existing?.status === "pending") return { tenantName: tenant.name, status: "pending" as const, created: false };
   await db.batch([
@@ -138,9 +139,8 @@ export async function inviteMember(deps: {
     )
     .get();
   if (already) {
-    throw conflict("already_member", withValues("{{email}} is already a member.", { email }), {
-      fieldErrors: { email: ["Already a member."] },
-    });
+    const { message, i18n } = withValues("{{email}} is already a member.", { email });
+    throw conflict("already_member", message, { fieldErrors: { email: ["Already a member."] } }, i18n);
   }
   const id = newId("inv");
   const emailId = newId("eml");
