@@ -197,6 +197,11 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
     [signedIn, "/join"],
     [signedIn, "/invitations"],
   ];
+  // The audit log shows each entry's action as recorded (software.upload): data, like feature keys,
+  // even where an action is spelled like a translation key. Only that page, and only those actions.
+  const actions = new Set(
+    (await env.DB.prepare("SELECT DISTINCT action FROM audit_log").all<{ action: string }>()).results.map((r) => r.action),
+  );
   for (const lang of ["sv", "fr"]) {
     for (const [a, path] of pages) {
       const res = await a.fetch(path, { headers: { "Accept-Language": lang } });
@@ -205,7 +210,8 @@ test("no converted page shows a raw translation key, in Swedish or French", asyn
       const text = visibleText(html);
       // A key as a word of its own: a feature key shown as data (roadmap.items.max) is not a raw key.
       const words = new Set(text.split(/[\s,;()]+/).map((w) => w.replace(/[.:!?]+$/, "")));
-      for (const key of rawKeys) expect(words.has(key), `${lang} ${path} shows ${key}`).toBe(false);
+      const data = path === "/admin/audit" ? actions : new Set<string>();
+      for (const key of rawKeys) expect(words.has(key) && !data.has(key), `${lang} ${path} shows ${key}`).toBe(false);
     }
   }
 });
