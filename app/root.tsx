@@ -18,12 +18,11 @@ import { type ReactNode, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { useChangeLanguage } from "remix-i18next/react";
 import { DEFAULT_LOCALE, isLocale, LOCALE_NAMES, LOCALES, NAMESPACES, ROOT_NAMESPACES } from "./i18n/config";
-import { translateMessage } from "./i18n/messages";
+import { routeErrorMessage, translateMessage } from "./i18n/messages";
 import { useNonce } from "./components/nonce-provider";
 import { PlanPending } from "./components/plan-pending";
 import { requireAccess } from "./infra/auth/guards.server";
 import { holdsFeature } from "./domain/entitlements/access";
-import { type MessageI18n } from "./domain/errors";
 import styles from "./styles/app.css?url";
 
 // The icon is a static asset: without it every browser asks Remix for /favicon.ico, a 404 it logs as an error.
@@ -192,16 +191,12 @@ export function ErrorBoundary() {
   const { t } = useTranslation();
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
-    // runLoader's data is `{ error, message, i18n? }`: a message with values carries its template (ADR 024).
-    const carried = typeof error.data === "object" && error.data ? (error.data as { message?: unknown; i18n?: MessageI18n }) : null;
-    const message =
-      carried && "message" in carried ? String(carried.message) : typeof error.data === "string" ? error.data : error.statusText;
     return (
       <section className="card">
         <h1>
           {error.status} {t(`error.status.${error.status}`, { defaultValue: error.statusText })}
         </h1>
-        <p>{translateMessage(t, message, carried?.i18n)}</p>
+        <p>{routeErrorMessage(t, error.data) ?? translateMessage(t, error.statusText)}</p>
         <p>
           <Link to="/">{t("error.home")}</Link>
         </p>

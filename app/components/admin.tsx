@@ -3,8 +3,7 @@ import { type InputHTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { AUDIT_REASON_LENGTH } from "../domain/audit/reason";
 import { formatBytes, formatDate, formatDateTime, formatMoney, formatNumber } from "../i18n/format";
-import { type MessageI18n } from "../domain/errors";
-import { translateMessage } from "../i18n/messages";
+import { routeErrorMessage, translateMessage } from "../i18n/messages";
 import { usePageLocale } from "../i18n/use-page-locale";
 import { FormMessage } from "./field";
 
@@ -27,18 +26,10 @@ export function AdminBoundary() {
     );
   }
   if (isRouteErrorResponse(error)) {
-    // A guard's plain text, or runLoader's `{ message, i18n? }` (ADR 024); else the status in the reader's words.
-    const carried = typeof error.data === "object" && error.data ? (error.data as { message?: unknown; i18n?: MessageI18n }) : null;
     return (
       <section className="card narrow">
         <h1>{error.status}</h1>
-        <p>
-          {typeof error.data === "string"
-            ? translateMessage(t, error.data)
-            : typeof carried?.message === "string"
-              ? translateMessage(t, carried.message, carried.i18n)
-              : t(`common:error.status.${error.status}`, { defaultValue: error.statusText })}
-        </p>
+        <p>{routeErrorMessage(t, error.data) ?? t(`common:error.status.${error.status}`, { defaultValue: error.statusText })}</p>
       </section>
     );
   }

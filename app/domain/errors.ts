@@ -41,8 +41,12 @@ export const invalidInput = (message: string, fieldErrors: FieldErrors) =>
 
 export const notFound = (message: string) => new AppError({ code: "not_found", status: 404, message });
 
-export const conflict = (code: string, message: string, details?: AppError["details"], i18n?: MessageI18n) =>
-  new AppError({ code, status: 409, message, details, i18n });
+/** What a refusal says: plain English, or English with its template and values (`withValues`). */
+export type Message = string | { message: string; i18n?: MessageI18n };
+const messageOf = (m: Message): { message: string; i18n?: MessageI18n } => (typeof m === "string" ? { message: m } : m);
+
+export const conflict = (code: string, message: Message, details?: AppError["details"]) =>
+  new AppError({ code, status: 409, ...messageOf(message), details });
 
 /** Stripe could not be reached or failed on its side: a 502 the buyer can retry, never a 500. */
 export const paymentProviderUnavailable = () =>
@@ -61,7 +65,7 @@ export const paymentProviderRejected = (reason: string) =>
   });
 
 /** Signed in, but not allowed: the one 403 of domain code (the code the access guard uses too). */
-export const forbidden = (message: string, i18n?: MessageI18n) => new AppError({ code: "no_access", status: 403, message, i18n });
+export const forbidden = (message: Message) => new AppError({ code: "no_access", status: 403, ...messageOf(message) });
 
 // By shape as well as by class: the Worker entry and load context are one module graph and the
 // Remix server build another (under vitest-pool-workers they are two copies of this class), so an

@@ -15,3 +15,13 @@ export function translateMessage(t: TFunction, message: string, i18n?: MessageI1
   if (i18n && typeof i18n.key === "string") return t(i18n.key, { ...i18n.values, ...MESSAGE_OPTIONS, defaultValue: message });
   return t(message, { ...MESSAGE_OPTIONS, defaultValue: message });
 }
+
+/**
+ * What a route error's data says, translated: a guard's plain text, or runLoader's `{ message, i18n? }`
+ * (ADR 024); null when it carries no message (the boundary then says the status its own way).
+ */
+export function routeErrorMessage(t: TFunction, data: unknown): string | null {
+  if (typeof data === "string") return translateMessage(t, data);
+  const carried = typeof data === "object" && data !== null ? (data as { message?: unknown; i18n?: MessageI18n }) : null;
+  return typeof carried?.message === "string" ? translateMessage(t, carried.message, carried.i18n) : null;
+}

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { productGranting } from "../domain/catalog/features.server";
 import { type Access, holdsFeatureIn, switchedOffMessage, tenantHoldsLive } from "../domain/entitlements/access";
-import { forbidden } from "../domain/errors";
+import { forbidden, withValues } from "../domain/errors";
 import {
   addRoadmapItem,
   deleteRoadmapItem,
@@ -96,10 +96,7 @@ const PUBLISH = "roadmap.publish";
 // The refusal names the plan that would grant publishing; its template and values let the page say it in its language.
 const notLive = (product: { name: string } | null) =>
   product
-    ? forbidden(`Publishing a roadmap needs a live ${product.name} plan.`, {
-        key: "Publishing a roadmap needs a live {{plan}} plan.",
-        values: { plan: product.name },
-      })
+    ? forbidden(withValues("Publishing a roadmap needs a live {{plan}} plan.", { plan: product.name }))
     : forbidden("Publishing a roadmap needs a live paid plan.");
 
 // Members edit; making the roadmap live is an organisation-level action (an owner or admin, the

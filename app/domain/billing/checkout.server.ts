@@ -213,11 +213,11 @@ async function refuseAddonCheckout(
     : undefined;
   const tenant = live && managed.find((t) => t.id === live.tenantId);
   if (tenant) {
-    const { message, i18n } = addonCheckoutMessage(deps.addon.name, baseName, `/org/${tenant.slug}/billing`);
-    throw conflict("addon_on_billing_page", message, { json: { billingUrl: `/org/${tenant.slug}/billing` } }, i18n);
+    throw conflict("addon_on_billing_page", addonCheckoutMessage(deps.addon.name, baseName, `/org/${tenant.slug}/billing`), {
+      json: { billingUrl: `/org/${tenant.slug}/billing` },
+    });
   }
-  const { message, i18n } = addonCheckoutMessage(deps.addon.name, baseName);
-  throw conflict("base_subscription_required", message, undefined, i18n);
+  throw conflict("base_subscription_required", addonCheckoutMessage(deps.addon.name, baseName));
 }
 
 /** The tenant a purchase is for: the one named (if the buyer manages it), the buyer's only one, or a new one. */
@@ -258,12 +258,14 @@ async function refuseDuplicatePurchase(db: Db, tenantId: string, product: { key:
     )
     .get();
   if (live) {
-    const { message, i18n } = product.seatBased
-      ? withValues("This organisation already has a {{product}} subscription: change its seats on the billing page.", {
-          product: product.name,
-        })
-      : { message: "This organisation already has this product.", i18n: undefined };
-    throw conflict("already_purchased", message, undefined, i18n);
+    throw conflict(
+      "already_purchased",
+      product.seatBased
+        ? withValues("This organisation already has a {{product}} subscription: change its seats on the billing page.", {
+            product: product.name,
+          })
+        : "This organisation already has this product.",
+    );
   }
 }
 

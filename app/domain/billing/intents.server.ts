@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { type Locale } from "../../i18n/config";
 import { type Db, schema } from "../../infra/d1/db.server";
-import { localizeCatalogRow } from "../catalog/catalog-text";
+import { localizeCatalogRow, localizedName } from "../catalog/catalog-text";
 import { track } from "../analytics/track.server";
 import { statesBelow } from "./intent-state";
 import { type BillingGateway } from "./types";
@@ -61,7 +61,7 @@ export async function getIntentForBuyer(deps: { db: Db; intentId: string; userId
       row.trialDays !== null && row.trialProduct !== null
         ? {
             days: row.trialDays,
-            productName: localizeCatalogRow({ name: row.trialProduct, translations: row.trialTranslations }, deps.locale).name,
+            productName: localizedName(row.trialProduct, row.trialTranslations, deps.locale),
           }
         : null,
     interval: row.interval,

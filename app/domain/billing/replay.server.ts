@@ -28,10 +28,10 @@ export async function replayWebhookEvent(deps: {
     .get();
   if (!row) throw new AppError({ code: "not_found", status: 404, message: "No such event in the inbox." });
   if (!REPLAYABLE.has(row.status)) {
-    const { message, i18n } = withValues("This event is {{status}}; only failed and dead-lettered events are replayed.", {
-      status: row.status,
-    });
-    throw conflict("not_failed", message, undefined, i18n);
+    throw conflict(
+      "not_failed",
+      withValues("This event is {{status}}; only failed and dead-lettered events are replayed.", { status: row.status }),
+    );
   }
   if (!row.payload) throw conflict("no_payload", "This event has no stored payload to replay.");
   let outcome: string;

@@ -143,10 +143,10 @@ export async function resumeTenantSubscription(deps: { db: Db; gateway: BillingG
     now: deps.now,
   });
   if (plan.kind === "nothing_paused") {
-    const { message, i18n } = withValues("Nothing of {{organisation}} is paused, so there is nothing to resume.", {
-      organisation: tenant.name,
-    });
-    throw conflict("nothing_paused", message, undefined, i18n);
+    throw conflict(
+      "nothing_paused",
+      withValues("Nothing of {{organisation}} is paused, so there is nothing to resume.", { organisation: tenant.name }),
+    );
   }
   if (plan.kind === "no_payment_method") {
     throw new AppError({

@@ -58,6 +58,10 @@ export function localizeCatalogRow<T extends { name: string; translations: unkno
   return out as Omit<T, "translations">;
 }
 
+/** A product's or feature's name in `locale`, from its English name and its `translations`. */
+export const localizedName = (name: string, translations: unknown, locale: Locale): string =>
+  localizeCatalogRow({ name, translations }, locale).name;
+
 /** Each field's longest text (the English columns' bounds) and its label in messages. */
 export const CATALOG_TEXT_LIMITS: Record<CatalogTextField, { max: number; label: string }> = {
   name: { max: 80, label: "Name" },

@@ -2,7 +2,7 @@ import { type AnyColumn, and, asc, eq, sql } from "drizzle-orm";
 import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import { type Db, schema } from "../../infra/d1/db.server";
 import { type Locale } from "../../i18n/config";
-import { localizeCatalogRow } from "./catalog-text";
+import { localizeCatalogRow, localizedName } from "./catalog-text";
 import { type PublicFeature, type PublicProduct, type PublicTrial } from "./pricing";
 
 const { products: p, productPrices: pp } = schema;
@@ -75,7 +75,7 @@ export async function getPublicPricing(deps: { db: Db; locale: Locale }): Promis
   const trial = (json: unknown): PublicTrial | null => {
     if (json === null) return null;
     const { productTranslations, ...t } = JSON.parse(json as string) as StoredTrial;
-    return { ...t, productName: localizeCatalogRow({ name: t.productName, translations: productTranslations }, locale).name };
+    return { ...t, productName: localizedName(t.productName, productTranslations, locale) };
   };
   const raw = await deps.db.$client
     .prepare(PUBLIC_PRICING.sql)
@@ -104,7 +104,7 @@ export async function getPublicPricing(deps: { db: Db; locale: Locale }): Promis
         seatBased: row.seatBased,
         addonOf:
           row.baseKey !== null && row.baseName !== null
-            ? { key: row.baseKey, name: localizeCatalogRow({ name: row.baseName, translations: row.baseTranslations }, locale).name }
+            ? { key: row.baseKey, name: localizedName(row.baseName, row.baseTranslations, locale) }
             : null,
         features: row.productFeatures,
         prices: [],

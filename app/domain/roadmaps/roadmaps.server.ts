@@ -4,7 +4,7 @@ import { type Db, schema } from "../../infra/d1/db.server";
 import { newId } from "../../infra/ids";
 import { auditInsert } from "../audit/audit.server";
 import { tenantFeatures, tenantHoldsFeature } from "../entitlements/feature-grants.server";
-import { AppError, conflict } from "../errors";
+import { AppError, conflict, withValues } from "../errors";
 import { safeText } from "../input";
 import { type ManagedTenant } from "../seats/seats.server";
 
@@ -39,15 +39,12 @@ async function checkItemLimit(db: Db, tenantId: string, items: number, now: numb
   if (!cap || items <= cap.limit) return;
   throw conflict(
     "limit_reached",
-    `A published roadmap holds at most ${cap.limit} items on your plan (${cap.name}, ${ROADMAP_ITEMS_FEATURE}); this one would hold ${items}. ` +
-      `Remove items, or upgrade for a larger limit: ${ROADMAP_UPGRADE_URL}`,
-    { json: { feature: ROADMAP_ITEMS_FEATURE, limit: cap.limit, upgradeUrl: ROADMAP_UPGRADE_URL } },
-    {
-      key:
-        "A published roadmap holds at most {{count}} items on your plan ({{name}}, {{feature}}); this one would hold {{items}}. " +
+    withValues(
+      "A published roadmap holds at most {{count}} items on your plan ({{name}}, {{feature}}); this one would hold {{items}}. " +
         "Remove items, or upgrade for a larger limit: {{upgradeUrl}}",
-      values: { count: cap.limit, name: cap.name, feature: ROADMAP_ITEMS_FEATURE, items, upgradeUrl: ROADMAP_UPGRADE_URL },
-    },
+      { count: cap.limit, name: cap.name, feature: ROADMAP_ITEMS_FEATURE, items, upgradeUrl: ROADMAP_UPGRADE_URL },
+    ),
+    { json: { feature: ROADMAP_ITEMS_FEATURE, limit: cap.limit, upgradeUrl: ROADMAP_UPGRADE_URL } },
   );
 }
 

@@ -63,8 +63,9 @@ async function publishVersion(deps: {
     .from(schema.softwareVersions)
     .where(eq(schema.softwareVersions.applicationId, deps.applicationId));
   if (existing.some((v) => v.version === deps.pkg.version)) {
-    const { message, i18n } = duplicateVersion(deps.pkg.version);
-    throw conflict("duplicate_version", message, { fieldErrors: { version: ["This version is already published."] } }, i18n);
+    throw conflict("duplicate_version", duplicateVersion(deps.pkg.version), {
+      fieldErrors: { version: ["This version is already published."] },
+    });
   }
   const id = newId("ver");
   const key = `${deps.keyPrefix}/${id}/${deps.pkg.fileName}`;
@@ -107,8 +108,7 @@ async function publishVersion(deps: {
   } catch (e) {
     await deps.files.delete(key);
     if (e instanceof Error && /UNIQUE/.test(e.message)) {
-      const { message, i18n } = duplicateVersion(deps.pkg.version);
-      throw conflict("duplicate_version", message, undefined, i18n);
+      throw conflict("duplicate_version", duplicateVersion(deps.pkg.version));
     }
     throw e;
   }
@@ -136,8 +136,9 @@ export async function addSystemApplication(deps: { db: Db; actor: Actor; name: s
     .where(and(eq(schema.softwareApplications.catalogId, SYSTEM_CATALOG_ID), eq(schema.softwareApplications.slug, slug)))
     .get();
   if (taken) {
-    const { message, i18n } = withValues('An application called "{{name}}" already exists.', { name: deps.name });
-    throw conflict("duplicate_application", message, { fieldErrors: { name: ["Already in the catalog."] } }, i18n);
+    throw conflict("duplicate_application", withValues('An application called "{{name}}" already exists.', { name: deps.name }), {
+      fieldErrors: { name: ["Already in the catalog."] },
+    });
   }
   const id = newId("app");
   await deps.db.batch([

@@ -1,6 +1,6 @@
 import { type Locale } from "../../i18n/config";
 import { type Db } from "../../infra/d1/db.server";
-import { localizeCatalogRow } from "../catalog/catalog-text";
+import { localizedName } from "../catalog/catalog-text";
 import { isLive } from "../entitlements/live";
 import { type MembershipSummary, membershipsStatement } from "./memberships.server";
 
@@ -116,7 +116,7 @@ export function dashboardFromRows(rows: unknown[][], now: number, locale: Locale
         entitlementId: r.id,
         product: {
           key: r.product_key,
-          name: localizeCatalogRow({ name: r.product_name, translations: r.product_translations }, locale).name,
+          name: localizedName(r.product_name, r.product_translations, locale),
         },
         status: r.status,
         source: r.source,

@@ -35,8 +35,7 @@ export async function requestToJoin(deps: { db: Db; userId: string; code: string
     .where(and(eq(schema.tenantMemberships.tenantId, tenant.id), eq(schema.tenantMemberships.userId, deps.userId)))
     .get();
   if (existing?.status === "active") {
-    const { message, i18n } = withValues("You are already a member of {{organisation}}.", { organisation: tenant.name });
-    throw conflict("already_member", message, undefined, i18n);
+    throw conflict("already_member", withValues("You are already a member of {{organisation}}.", { organisation: tenant.name }));
   }
   if (existing?.status === "pending") return { tenantName: tenant.name, status: "pending" as const, created: false };
   await db.batch([
@@ -139,8 +138,9 @@ export async function inviteMember(deps: {
     )
     .get();
   if (already) {
-    const { message, i18n } = withValues("{{email}} is already a member.", { email });
-    throw conflict("already_member", message, { fieldErrors: { email: ["Already a member."] } }, i18n);
+    throw conflict("already_member", withValues("{{email}} is already a member.", { email }), {
+      fieldErrors: { email: ["Already a member."] },
+    });
   }
   const id = newId("inv");
   const emailId = newId("eml");

@@ -1,4 +1,4 @@
-import { AppError } from "../../domain/errors";
+import { AppError, withValues } from "../../domain/errors";
 
 // Rate limits through the Workers Rate Limiting binding (wrangler.toml [[ratelimits]]): one
 // binding per policy, a fixed window of `period` seconds per key. The binding counts; this module
@@ -20,11 +20,10 @@ export const rateLimited = (retryAfter: number) =>
   new AppError({
     code: "rate_limited",
     status: 429,
-    message: `Too many attempts. Wait ${retryAfter === 60 ? "a minute" : `${retryAfter} seconds`} and try again.`,
     // "a minute" is a whole sentence in the catalog; a count of seconds is a plural template.
     ...(retryAfter === 60
-      ? {}
-      : { i18n: { key: "Too many attempts. Wait {{count}} seconds and try again.", values: { count: retryAfter } } }),
+      ? { message: "Too many attempts. Wait a minute and try again." }
+      : withValues("Too many attempts. Wait {{count}} seconds and try again.", { count: retryAfter })),
     details: { retryAfter },
   });
 

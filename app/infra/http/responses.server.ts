@@ -47,8 +47,7 @@ export function formToObject(form: FormData): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of form.entries()) {
     if (typeof value !== "string") {
-      const { message, i18n } = withValues('Field "{{field}}" must be text.', { field: key });
-      throw new AppError({ code: "bad_request", status: 400, message, i18n });
+      throw new AppError({ code: "bad_request", status: 400, ...withValues('Field "{{field}}" must be text.', { field: key }) });
     }
     if (!(key in out)) out[key] = value;
   }
@@ -82,11 +81,7 @@ export async function readTextLimited(request: Request, limit: number): Promise<
   // A declared length is the body's length (the runtime holds the client to it), so a body that
   // declared at most `limit` is read in one go; an undeclared one is counted as it streams.
   const all = request.headers.has("Content-Length")
-    ? new Uint8Array(
-        await request.arrayBuffer().catch((e: unknown) => {
-          throw isAppError(e) ? e : badRequest("The request body could not be read.");
-        }),
-      )
+    ? new Uint8Array(await request.arrayBuffer().catch(unreadable))
     : await readBounded(request.body, limit, () => payloadTooLarge(limit));
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
@@ -95,16 +90,18 @@ export async function readTextLimited(request: Request, limit: number): Promise<
   }
 }
 
+/** A body that breaks off or that a guard cut short is the client's failure: a 4xx, never a 500. */
+const unreadable = (e: unknown): never => {
+  throw isAppError(e) ? e : badRequest("The request body could not be read.");
+};
+
 /** All of a stream's bytes, at most `limit` of them: past that the stream is cancelled and `tooLarge()` thrown. */
 export async function readBounded(stream: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    // A body that breaks off or that a guard cut short is the client's failure: a 4xx, never a 500.
-    const { done, value } = await reader.read().catch((e: unknown) => {
-      throw isAppError(e) ? e : badRequest("The request body could not be read.");
-    });
+    const { done, value } = await reader.read().catch(unreadable);
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
