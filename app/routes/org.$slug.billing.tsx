@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { z } from "zod";
 import { isAppError, type MessageI18n } from "../domain/errors";
@@ -102,12 +102,18 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   );
 }
 
+/** How long the page follows a confirmed seat change, waiting for Stripe's event. */
+const FOLLOW_MS = 120_000;
+
 export default function Billing() {
   const { t } = useTranslation("billing");
   const locale = usePageLocale();
   const money = (amount: number, currency: string) => formatMoney(amount, currency, locale);
   const { tenant, plan, offers, quote: initialQuote, quoteError: initialError } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  // The last answer stays on the page: a revalidation (the follow below) ends with no action data.
+  const answer = useActionData<typeof action>();
+  const [result, setResult] = useState(answer);
+  if (answer !== undefined && answer !== result) setResult(answer);
   const fetcher = useFetcher<typeof loader>();
   const revalidator = useRevalidator();
   // Without JavaScript the GET form's ?quantity=N is the chosen count; the quote for it is already rendered.
@@ -121,12 +127,18 @@ export default function Billing() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [seats, plan?.quantity, tenant.slug]);
 
-  // After a confirmed change, follow the page until Stripe's event has moved the capacity.
+  // After a confirmed change, follow the page until Stripe's event has moved the capacity (for at
+  // most FOLLOW_MS: a tab left open does not poll forever if the event never comes).
   const waitingFor = result?.ok && plan && result.requested != null && result.requested !== plan.quantity ? result.requested : null;
+  const followingSince = useRef(0);
+  useEffect(() => {
+    followingSince.current = Date.now();
+  }, [waitingFor]);
   useEffect(() => {
     if (waitingFor === null) return;
     const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
+      if (Date.now() - followingSince.current > FOLLOW_MS) clearInterval(timer);
+      else if (revalidator.state === "idle") revalidator.revalidate();
     }, 1000);
     return () => clearInterval(timer);
   }, [waitingFor, revalidator]);

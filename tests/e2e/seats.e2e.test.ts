@@ -1,5 +1,6 @@
 import { type BrowserContext, type Page } from "playwright-core";
 import { expect, test, inject } from "vitest";
+import { emulatorControl } from "../stripe-emulator/control";
 import { seatRaceWorld } from "../support/seat-race";
 import { webhooksProcessed } from "../support/webhooks-processed";
 import { appUrl, screenshot, signUp, uniqueEmail, browserForFile, hydrated, verifyInBrowser } from "./browser";
@@ -61,8 +62,26 @@ test("an admin approves a join request, runs out of seats, buys one more through
   expect(await owner.getByTestId("seat-preview").textContent()).toContain("€105 per month");
   expect(await owner.getByTestId("proration").textContent()).toMatch(/Due now, prorated for the rest of this period: €\d+/);
   await screenshot(owner, "seats-billing-preview");
-  await owner.getByRole("button", { name: "Buy 1 more seat" }).click();
-  await owner.getByTestId("change-result").waitFor();
+  // Stripe's events are held back a while: the page keeps following (a revalidation a second)
+  // until they come, however late. It once followed for one revalidation only, whose end cleared the
+  // action data it followed by, and the capacity never appeared when Stripe took longer than that.
+  const stripeControl = emulatorControl(inject("stripeUrl"));
+  await stripeControl.setMode("hold");
+  try {
+    let follows = 0;
+    owner.on("request", (r) => {
+      const url = new URL(r.url());
+      if (r.method() === "GET" && url.pathname.endsWith("/billing.data") && !url.searchParams.has("quantity")) follows++;
+    });
+    await owner.getByRole("button", { name: "Buy 1 more seat" }).click();
+    await owner.getByTestId("change-result").waitFor();
+    const before = follows;
+    await expect.poll(() => follows - before, { timeout: 15_000, interval: 250 }).toBeGreaterThanOrEqual(4);
+    expect(await owner.getByTestId("current-plan").textContent()).toContain("2 seats");
+  } finally {
+    await stripeControl.setMode("deliver");
+    await stripeControl.release();
+  }
   // Stripe's webhook arrives and the capacity grows; the page follows it.
   await owner.waitForFunction(() => document.querySelector('[data-testid="current-plan"]')?.textContent?.includes("3 seats"), null, {
     timeout: 30_000,
