@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect, test } from "vitest";
-import { agent, type Agent, form, json, pageText, sameRateLimitWindow, signedInAgent } from "../factories/http";
+import { agent, type Agent, form, json, pageText, sameRateLimitWindow, signedInAgent, visibleText } from "../factories/http";
 import { PRICE } from "../factories/billing";
 import { provisionedTenant } from "../factories/provisioned";
 import { addMember } from "../factories/tenants";
@@ -15,14 +15,8 @@ const fetchIn = (a: Agent, path: string, lang?: string, init: RequestInit = {}) 
 const postForm = (a: Agent, path: string, fields: Record<string, string>, lang?: string) =>
   fetchIn(a, path, lang, { ...form(fields), headers: { "Content-Type": "application/x-www-form-urlencoded" } });
 
-/** The text a reader sees: tags removed, entities for quotes decoded. */
-const visible = async (res: Response) =>
-  (await pageText(res))
-    .replace(/<script[\s\S]*?<\/script>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/\s+/g, " ");
+/** The text a reader sees (React's text separators dropped first, as pageText does). */
+const visible = async (res: Response) => visibleText(await pageText(res));
 
 test("the locked page says why in the reader's language, naming the product; its JSON refusal too", async () => {
   const { agent: outsider } = await signedInAgent();
