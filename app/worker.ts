@@ -10,7 +10,7 @@ import {
   withSecurityHeaders,
 } from "./infra/http/guards.server";
 import { directRoutes } from "./infra/http/direct-routes.server";
-import { storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
+import { isolateStorefrontMemory, storefrontHit, withStorefrontCache } from "./infra/http/storefront-cache.server";
 import { catalogVersion } from "./domain/catalog/public-pricing.server";
 import { isolateCatalogVersions } from "./domain/catalog/catalog-version.server";
 import { detectLocale } from "./infra/i18n/locale.server";
@@ -50,6 +50,7 @@ export default {
       // workerd's default cache; the DOM lib's CacheStorage type (also loaded) does not know `default`.
       cache,
       versions: isolateCatalogVersions,
+      memory: isolateStorefrontMemory,
       now: Date.now(),
       nonce: policy.nonce,
       // A storefront request carries no session cookie, so no saved choice: the `lang` cookie or Accept-Language.

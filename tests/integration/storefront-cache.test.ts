@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { expect, test, vi } from "vitest";
 import { CATALOG_VERSION_TRUST_MS, catalogChanged } from "../../app/domain/catalog/catalog-version.server";
+import { isolateStorefrontMemory } from "../../app/infra/http/storefront-cache.server";
 import { agent, BASE, callWorker, form, signedInAgent } from "../factories/http";
 import { systemAdmin } from "../factories/tenants";
 
@@ -24,6 +25,12 @@ async function withStillClock<T>(fn: (advance: (ms: number) => void) => Promise<
     vi.useRealTimers();
   }
 }
+
+// workerd's default cache (the DOM lib's CacheStorage type does not know `default`).
+const edgeCache = () => (caches as unknown as { default: Cache }).default;
+// The nonce a response's Content-Security-Policy allows, and the nonces its page's scripts carry.
+const cspNonce = (response: Response) => /'nonce-([^']+)'/.exec(response.headers.get("Content-Security-Policy")!)![1]!;
+const pageNonces = (html: string) => new Set([...html.matchAll(/ nonce="([^"]+)"/g)].map((m) => m[1]));
 
 // A D1 binding that fails the request if anything touches it.
 const noD1 = new Proxy({} as D1Database, {
@@ -61,12 +68,49 @@ test("the cached pricing page carries each response's own CSP nonce", async () =
   expect(hit.headers.get("X-Cache")).toBe("HIT");
   // Pages are never cached downstream (the route said nothing, so the security headers' default).
   expect(hit.headers.get("Cache-Control")).toBe("private, no-store");
-  const nonce = /'nonce-([^']+)'/.exec(hit.headers.get("Content-Security-Policy")!)![1]!;
   const html = await hit.text();
   expect(html).toContain("Upgrade Organization");
-  const nonces = [...html.matchAll(/ nonce="([^"]+)"/g)].map((m) => m[1]);
-  expect(nonces.length).toBeGreaterThan(0);
-  expect(new Set(nonces)).toEqual(new Set([nonce]));
+  expect(pageNonces(html)).toEqual(new Set([cspNonce(hit)]));
+});
+
+test("after the first hit this isolate answers from its own memory: with the Cache API failing, the page still comes, with its own nonce", async () => {
+  await freshCatalog();
+  await (await agent().fetch("/pricing")).text();
+  const match = vi.spyOn(edgeCache(), "match").mockRejectedValue(new Error("the Cache API was asked"));
+  try {
+    for (let i = 0; i < 2; i++) {
+      const hit = await agent().fetch("/pricing");
+      expect(hit.headers.get("X-Cache")).toBe("HIT");
+      const html = await hit.text();
+      expect(html).toContain("Upgrade Organization");
+      expect(pageNonces(html)).toEqual(new Set([cspNonce(hit)]));
+    }
+    expect(match).not.toHaveBeenCalled();
+  } finally {
+    match.mockRestore();
+  }
+});
+
+test("another isolate's copy comes from the Cache API, with this request's nonce, and is remembered here", async () => {
+  await freshCatalog();
+  const rendered = await agent().fetch("/pricing");
+  const renderedHtml = await rendered.text();
+  // As if another isolate had rendered it: this one has nothing in memory.
+  isolateStorefrontMemory.clear();
+  const match = vi.spyOn(edgeCache(), "match");
+  try {
+    const hit = await agent().fetch("/pricing");
+    expect(hit.headers.get("X-Cache")).toBe("HIT");
+    expect(match).toHaveBeenCalledTimes(1);
+    const html = await hit.text();
+    expect(cspNonce(hit)).not.toBe(cspNonce(rendered));
+    expect(pageNonces(html)).toEqual(new Set([cspNonce(hit)]));
+    expect(html.replaceAll(cspNonce(hit), "N")).toBe(renderedHtml.replaceAll(cspNonce(rendered), "N"));
+    await (await agent().fetch("/pricing")).text();
+    expect(match).toHaveBeenCalledTimes(1);
+  } finally {
+    match.mockRestore();
+  }
 });
 
 test("an admin's catalog change is a new cache key: the next anonymous request shows it at once", () =>

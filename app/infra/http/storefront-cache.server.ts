@@ -12,8 +12,12 @@
 //   links would be gone), and the visitor's language: the page is rendered in it.
 // - A request that carries a session cookie is never looked up nor stored (signed-in pages name
 //   the viewer); neither is a response that sets a cookie, or any status but 200.
-// - The HTML carries this response's CSP nonce: a hit gets the fresh request's nonce rewritten into
-//   every `nonce` attribute, so the page's inline scripts still match its Content-Security-Policy.
+// - The HTML carries the CSP nonce of the response that rendered it (kept in a header of the copy):
+//   a hit gets the fresh request's nonce in its place, so the page's inline scripts still match its
+//   Content-Security-Policy.
+// - Each isolate also keeps the copies it stored or fetched, under the same key, in its own memory
+//   (ADR 029): the Cache API shares a copy between isolates, the memory answers the next hit in this
+//   isolate with no I/O at all. Strings only, a bounded number, each for the edge copy's lifetime.
 // - `X-Cache: HIT | MISS` says what happened (absent when the cache was bypassed).
 import { carriesSessionCookie } from "../auth/session.server";
 import { type CatalogVersions } from "../../domain/catalog/catalog-version.server";
@@ -28,6 +32,41 @@ export const STOREFRONT_TTL_SECONDS = 60;
 const KEY_ORIGIN = "https://storefront-cache.gatehouse.internal";
 // The route's own Cache-Control, kept beside the edge copy's and restored on a hit.
 const ORIGINAL_CACHE_CONTROL = "X-Gatehouse-Cache-Control";
+// The CSP nonce the copy was rendered with: a hit puts its own in its place.
+const RENDERED_NONCE = "X-Gatehouse-Rendered-Nonce";
+/** How many copies an isolate keeps in memory (languages × the two paths × a catalog change or two). */
+export const STOREFRONT_MEMORY_COPIES = 32;
+
+/** A stored answer as a hit serves it: its headers, and its body cut at the rendering nonce. */
+export type StorefrontCopy = { status: number; headers: [string, string][]; parts: string[]; expiresAt: number };
+
+export type StorefrontMemory = {
+  get: (key: string, now: number) => StorefrontCopy | null;
+  set: (key: string, copy: StorefrontCopy) => void;
+  clear: () => void;
+};
+
+/** An isolate's own copies, by cache key; the oldest go first when full. */
+export function storefrontMemory(max = STOREFRONT_MEMORY_COPIES): StorefrontMemory {
+  const copies = new Map<string, StorefrontCopy>();
+  return {
+    get(key, now) {
+      const copy = copies.get(key);
+      if (copy && copy.expiresAt > now) return copy;
+      if (copy) copies.delete(key);
+      return null;
+    },
+    set(key, copy) {
+      copies.delete(key);
+      copies.set(key, copy);
+      while (copies.size > max) copies.delete(copies.keys().next().value!);
+    },
+    clear: () => copies.clear(),
+  };
+}
+
+/** This isolate's copies (module state on purpose, like the catalog version it is keyed by: strings and numbers only). */
+export const isolateStorefrontMemory: StorefrontMemory = storefrontMemory();
 
 /** What answering a hit needs: no D1, no load context. */
 export type StorefrontHitDeps = {
@@ -35,6 +74,8 @@ export type StorefrontHitDeps = {
   cache: Cache;
   /** This isolate's memory of the catalog version. */
   versions: CatalogVersions;
+  /** This isolate's copies of cached answers. */
+  memory: StorefrontMemory;
   now: number;
   /** The visitor's language (the `lang` cookie or Accept-Language; ADR 023): each has its own copy. */
   locale: () => Promise<string>;
@@ -74,8 +115,19 @@ export async function storefrontHit(request: Request, deps: StorefrontHitDeps): 
   if (!isStorefrontRequest(request)) return null;
   const version = deps.versions.trusted(deps.now);
   if (version === null) return null;
-  const hit = await deps.cache.match(storefrontKey(request, version, deps.release, await deps.locale()));
-  return hit ? served(hit, deps.nonce) : null;
+  return lookUp(storefrontKey(request, version, deps.release, await deps.locale()), deps);
+}
+
+// This isolate's copy, else the edge's (remembered here for the next hit); null when neither has one.
+async function lookUp(key: Request, deps: StorefrontHitDeps): Promise<Response | null> {
+  const mine = deps.memory.get(key.url, deps.now);
+  if (mine) return served(mine, deps.nonce);
+  const hit = await deps.cache.match(key);
+  if (!hit) return null;
+  const copy = await copyOf(hit, deps.now);
+  if (!copy) return null;
+  deps.memory.set(key.url, copy);
+  return served(copy, deps.nonce);
 }
 
 /**
@@ -90,19 +142,26 @@ export async function withStorefrontCache(
   if (!isStorefrontRequest(request)) return render(request);
   const version = await deps.versions.read({ read: deps.readVersion, now: deps.now });
   const key = storefrontKey(request, version, deps.release, await deps.locale());
-  const hit = await deps.cache.match(key);
-  if (hit) return served(hit, deps.nonce);
+  const hit = await lookUp(key, deps);
+  if (hit) return hit;
 
   const response = await render(request);
   if (response.status !== 200 || response.headers.has("Set-Cookie") || !response.body) return response;
-  // The body streams to the visitor and, after the response, into the cache; a failed put costs a
-  // miss, never the answer.
+  // The body streams to the visitor and, after the response, into the cache and this isolate's
+  // memory; a failed put costs a miss, never the answer.
   const [visitor, copy] = response.body.tee();
   const stored = new Headers(response.headers);
   stored.set(ORIGINAL_CACHE_CONTROL, response.headers.get("Cache-Control") ?? "");
+  stored.set(RENDERED_NONCE, deps.nonce);
   stored.set("Cache-Control", `public, s-maxage=${STOREFRONT_TTL_SECONDS}`);
+  const store = async () => {
+    const edge = new Response(await new Response(copy).text(), { status: 200, headers: stored });
+    const mine = await copyOf(edge.clone(), deps.now);
+    await deps.cache.put(key, edge);
+    if (mine) deps.memory.set(key.url, mine);
+  };
   deps.defer(
-    deps.cache.put(key, new Response(copy, { status: 200, headers: stored })).catch((e: unknown) => {
+    store().catch((e: unknown) => {
       console.error("storefront cache put failed", e);
     }),
   );
@@ -112,24 +171,31 @@ export async function withStorefrontCache(
   return new Response(visitor, { status: 200, statusText: response.statusText, headers });
 }
 
-function served(hit: Response, nonce: string): Response {
-  const headers = new Headers(hit.headers);
+// What a hit serves, made once per copy: the body cut at its rendering nonce, the headers a visitor gets.
+async function copyOf(stored: Response, now: number): Promise<StorefrontCopy | null> {
+  const nonce = stored.headers.get(RENDERED_NONCE);
+  const isHtml = (stored.headers.get("Content-Type") ?? "").includes("text/html");
+  // A page whose nonce is unknown could not run its scripts: render it again instead.
+  if (isHtml && !nonce) return null;
+  const text = await stored.text();
+  const headers = new Headers(stored.headers);
   const original = headers.get(ORIGINAL_CACHE_CONTROL);
-  headers.delete(ORIGINAL_CACHE_CONTROL);
   // What the route said (the security headers add `private, no-store` where it said nothing).
   if (original) headers.set("Cache-Control", original);
   else headers.delete("Cache-Control");
-  // The edge's own bookkeeping headers are not the visitor's business.
-  for (const name of ["CF-Cache-Status", "Age", "Expires"]) headers.delete(name);
+  // The edge's and our own bookkeeping headers are not the visitor's business.
+  for (const name of [ORIGINAL_CACHE_CONTROL, RENDERED_NONCE, "CF-Cache-Status", "Age", "Expires"]) headers.delete(name);
   headers.set("X-Cache", "HIT");
   headers.append("Vary", "Cookie");
-  const response = new Response(hit.body, { status: hit.status, headers });
-  if (!(headers.get("Content-Type") ?? "").includes("text/html")) return response;
-  return new HTMLRewriter()
-    .on("[nonce]", {
-      element(el) {
-        el.setAttribute("nonce", nonce);
-      },
-    })
-    .transform(response);
+  return {
+    status: stored.status,
+    headers: [...headers],
+    parts: isHtml && nonce ? text.split(nonce) : [text],
+    expiresAt: now + STOREFRONT_TTL_SECONDS * 1000,
+  };
+}
+
+// A nonce is 16 random bytes in base64: it occurs in the page only where the page was given it.
+function served(copy: StorefrontCopy, nonce: string): Response {
+  return new Response(copy.parts.join(nonce), { status: copy.status, headers: copy.headers });
 }

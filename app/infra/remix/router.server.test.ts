@@ -1,12 +1,20 @@
-import { type AgnosticRouteObject, matchRoutes as realMatchRoutes } from "@remix-run/router";
+import type * as Router from "@remix-run/router";
 import { existsSync, readFileSync } from "node:fs";
 import { expect, test } from "vitest";
-import { matchRoutes, MAX_REMEMBERED_PATHS } from "./router.server";
+import * as routerFile from "../../../node_modules/@remix-run/router/dist/router.js";
+import { matchRoutes, MAX_REMEMBERED_PATHS, rememberedPathCount } from "./router.server";
+
+// The router's ES module by path, as the Worker's copy imports it (under node, the package name
+// resolves to its CommonJS build, which nothing here patches or installs into).
+const router = routerFile as unknown as typeof Router & { GATEHOUSE_ownMatchRoutes: typeof Router.matchRoutes };
+const { createStaticHandler, matchRoutes: packageMatchRoutes } = router;
+// What the router itself answers, past any installed matcher (our patch's second function, ADR 030).
+const realMatchRoutes = router.GATEHOUSE_ownMatchRoutes;
 
 // The Worker's matchRoutes (ADR 027) must answer exactly what @remix-run/router answers, around the
 // caller's own route objects, however often it is asked.
 
-type Route = AgnosticRouteObject;
+type Route = Router.AgnosticRouteObject;
 
 /** A route tree shaped like the app's: a root layout, index routes, params, an optional segment, a splat. */
 const tree = (): Route[] => [
@@ -98,6 +106,23 @@ test("past the limit of remembered paths, matching still answers right", () => {
   for (let i = 0; i <= MAX_REMEMBERED_PATHS + 10; i++) matchRoutes(routes, `/org/tenant-${i}/members`);
   expect(shape(matchRoutes(routes, "/org/tenant-1/members"))).toEqual(shape(realMatchRoutes(routes, "/org/tenant-1/members")));
   expect(shape(matchRoutes(routes, "/dashboard"))).toEqual(shape(realMatchRoutes(routes, "/dashboard")));
+});
+
+test("the package's own matchRoutes, which the static handler calls from inside, goes through the memory once installed", async () => {
+  const routes = tree();
+  const unique = `/org/static-${crypto.randomUUID()}/members`;
+  const before = rememberedPathCount();
+  const handler = createStaticHandler(routes);
+  const context = await handler.query(new Request(`https://app.test${unique}`));
+  if (context instanceof Response) throw new Error("the static handler answered a Response");
+  expect(context.matches.map((m) => m.route.id)).toEqual(["root", "routes/org.$slug", "routes/org.$slug.members"]);
+  expect(rememberedPathCount()).toBe(before + 1);
+  // The same path again, through the handler and through the package's export: nothing new to remember.
+  await handler.query(new Request(`https://app.test${unique}`));
+  expect(shape(packageMatchRoutes(routes, unique))).toEqual(shape(realMatchRoutes(routes, unique)));
+  expect(rememberedPathCount()).toBe(before + 1);
+  packageMatchRoutes(routes, `${unique}-other`);
+  expect(rememberedPathCount()).toBe(before + 2);
 });
 
 test("the Worker bundle gets this module wherever it imports @remix-run/router", () => {

@@ -1,4 +1,4 @@
-// The Worker's copy of @remix-run/router, with route matching remembered per path (ADR 027).
+// The Worker's copy of @remix-run/router, with route matching remembered per path (ADR 027, 030).
 //
 // Remix matches a request's path against every route four times per document request (the request
 // handler, the static handler, the static router's <Routes>, and <Scripts>'s partial manifest), and
@@ -7,14 +7,21 @@
 // bundle (and tests/vitest.config.ts does the same in workerd), so every importer gets this module:
 // the real router, whose `matchRoutes` is replaced by one that remembers, per route tree and path,
 // which routes matched with which params, and hands back fresh match objects around the caller's own
-// route objects. The browser bundle is untouched.
+// route objects. The static handler calls the router's matchRoutes from inside the package, where
+// no export reaches; our patch of the package (.config/patches, ADR 030) lets this module install
+// the remembering matcher there too. The browser bundle installs nothing and matches as before.
 import type * as RouterModule from "@remix-run/router";
 import * as module from "../../../node_modules/@remix-run/router/dist/router.js";
 
 export * from "../../../node_modules/@remix-run/router/dist/router.js";
 
-// The file by path (the alias does not apply to it); its declarations are the package's index.d.ts.
-const real = module as unknown as typeof RouterModule;
+// The file by path (the alias does not apply to it); its declarations are the package's index.d.ts,
+// plus the two functions our patch adds.
+type MatchRoutes = typeof RouterModule.matchRoutes;
+const real = module as unknown as typeof RouterModule & {
+  GATEHOUSE_installMatchRoutes: (fn: typeof matchRoutes | null) => void;
+  GATEHOUSE_ownMatchRoutes: MatchRoutes;
+};
 
 type Route = { id?: string; path?: string; index?: boolean; caseSensitive?: boolean; children?: Route[] };
 type Match = { params: Record<string, string | undefined>; pathname: string; pathnameBase: string; route: Route };
@@ -62,12 +69,12 @@ export function matchRoutes(
   basename?: string,
 ): ReturnType<typeof real.matchRoutes> {
   const tree = treeOf(routes);
-  if (!tree) return real.matchRoutes(routes, locationArg, basename);
+  if (!tree) return real.GATEHOUSE_ownMatchRoutes(routes, locationArg, basename);
   const pathname = (typeof locationArg === "string" ? real.parsePath(locationArg).pathname : locationArg.pathname) || "/";
   const key = `${tree.key}\u0000${basename ?? ""}\u0000${pathname}`;
   let found = remembered.get(key);
   if (found === undefined) {
-    const matches = real.matchRoutes(routes, locationArg, basename) as Match[] | null;
+    const matches = real.GATEHOUSE_ownMatchRoutes(routes, locationArg, basename) as Match[] | null;
     found = matches && matches.map((m) => ({ id: m.route.id!, params: m.params, pathname: m.pathname, pathnameBase: m.pathnameBase }));
     if (remembered.size >= MAX_REMEMBERED_PATHS) remembered.clear();
     remembered.set(key, found);
@@ -80,3 +87,9 @@ export function matchRoutes(
     route: tree.byId.get(m.id)!,
   })) as ReturnType<typeof real.matchRoutes>;
 }
+
+// Every full match in this copy of the router, the static handler's included, goes through the memory.
+real.GATEHOUSE_installMatchRoutes(matchRoutes);
+
+/** How many paths are remembered now (tests). */
+export const rememberedPathCount = () => remembered.size;
