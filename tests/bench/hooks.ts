@@ -5,6 +5,10 @@
 export const BENCH_BARE_PATH = "/__bench/bare";
 export const BENCH_D1_READ_PATH = "/__bench/d1-read";
 export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
+/** The ceiling for one queue send: POST a webhook's body, sent as one message to a bench-only queue nobody consumes. */
+export const BENCH_QUEUE_SEND_PATH = "/__bench/queue-send";
+/** The bench-only queue's producer binding (tests/bench/servers.ts adds it to the bench's wrangler config). */
+export const BENCH_QUEUE_SINK_BINDING = "BENCH_QUEUE_SINK";
 /** GET ?prefix=evt_...: how many of those inbox rows the queue consumer has finished, and when (bench only). */
 export const BENCH_INBOX_PATH = "/__bench/inbox";
 /**

@@ -14,6 +14,7 @@ import {
   BENCH_BARE_PATH,
   BENCH_D1_READ_PATH,
   BENCH_D1_WRITE_PATH,
+  BENCH_QUEUE_SEND_PATH,
   BENCH_INBOX_PATH,
   BENCH_ONLY_MARKERS,
   BENCH_QUEUE_BACKLOG_PATH,
@@ -326,7 +327,8 @@ async function main() {
       if (!alone.ok) process.exitCode = 1;
       return;
     }
-    if (CONFIG.only && CONFIG.only !== "pages") throw new Error(`BENCH_ONLY=${CONFIG.only}: only "storm" and "pages" are known`);
+    if (CONFIG.only && CONFIG.only !== "pages" && CONFIG.only !== "webhooks")
+      throw new Error(`BENCH_ONLY=${CONFIG.only}: only "storm", "pages" and "webhooks" are known`);
     // The reader's session and D1 bookmark (ADR 021), as their browser sends them.
     const cookie = [world.reader.browser.cookie!, world.reader.browser.bookmark].filter(Boolean).join("; ");
     const asReader = { Cookie: cookie };
@@ -350,7 +352,13 @@ async function main() {
     // to the bare Worker and writes nothing: a quick before/after comparison, not a full run.
     for (const name of CONFIG.pages)
       if (!all.includes(name as Page)) throw new Error(`BENCH_PAGES: unknown page ${name} (known: ${all.join(", ")})`);
-    const names = CONFIG.only === "pages" && CONFIG.pages.length > 0 ? all.filter((n) => n === "bare" || CONFIG.pages.includes(n)) : all;
+    // BENCH_ONLY=webhooks loads the bare Worker, then the queue-send ceiling and the webhook ingest, and prints their ratios.
+    const names =
+      CONFIG.only === "webhooks"
+        ? (["bare"] as Page[])
+        : CONFIG.only === "pages" && CONFIG.pages.length > 0
+          ? all.filter((n) => n === "bare" || CONFIG.pages.includes(n))
+          : all;
     const spec = (name: Page, duration: number): LoadSpec => {
       const { path, headers, method } = page(name);
       return { ...base, url: `${appUrl}${path}`, headers, ...(method ? { method } : {}), duration, amount: CONFIG.maxRequests };
@@ -407,6 +415,18 @@ async function main() {
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
     const events = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "u" });
+    // The ceiling for one queue send: the same bodies, posted the same way, each sent as one message
+    // to a queue nobody consumes (no verification, no parsing): the webhook's own I/O alone.
+    const sinkEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "s" });
+    const sinkOutcomes: Outcomes = {};
+    const queueSendIdle = await idle(appUrl, BENCH_QUEUE_SEND_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
+    const queueSend = await load({
+      ...base,
+      duration: CONFIG.duration * 2,
+      amount: sinkEvents.length,
+      requests: uniqueEventRequests(sinkEvents, sinkOutcomes, BENCH_QUEUE_SEND_PATH),
+    });
+    log(`queue send ceiling: ${fmt.rps(queueSend.rps)} req/s, outcomes ${JSON.stringify(sinkOutcomes)}`);
     const uniqueOutcomes: Outcomes = {};
     const unique = await load({
       ...base,
@@ -415,6 +435,15 @@ async function main() {
       requests: uniqueEventRequests(events, uniqueOutcomes),
     });
     log(`webhooks unique: ${fmt.rps(unique.rps)} events/s, outcomes ${JSON.stringify(uniqueOutcomes)}`);
+    if (CONFIG.only === "webhooks") {
+      for (const [name, x] of [
+        ["bare", bare],
+        ["queue send ceiling", queueSend],
+        ["webhook ingest", unique],
+      ] as const)
+        console.info(`${name}: ${fmt.rps(x.rps)} req/s, ${fmt.pct((x.rps / bare.rps) * 100)} of bare`);
+      return;
+    }
     const consumer = await drained(appUrl, "evt_benchu", uniqueOutcomes.queued ?? 0);
     log(
       `queue consumer: ${consumer.done} of ${uniqueOutcomes.queued ?? 0} events in ${fmt.ms(consumer.ms)} ms: ${fmt.rps(consumer.rate)} events/s, drained ${fmt.ms(consumer.lagMs)} ms after the last acceptance`,
@@ -517,6 +546,7 @@ async function main() {
       row("Bare Worker (static string, same workerd)", bare, q.bare, "ceiling", "–"),
       row("Bare Worker + one D1 read (`SELECT 1`)", d1Read, q.d1Read, "ceiling for one read", "–"),
       row("Bare Worker + one D1 write (an inbox row, POST)", d1Write, q.d1Write, "ceiling for one write", "–"),
+      row("Bare Worker + one queue send (a webhook's body as one message, POST)", queueSend, queueSendIdle, "ceiling for one send", "–"),
       row("GET /api/public/pricing (anonymous)", apiPricing, q.apiPricing, "≥ 50% of bare", verdict(apiRatio >= 0.5), apiRatio >= 0.5),
       row("GET /pricing (anonymous, HTML)", pricing, q.pricing, "≥ 60% of bare", verdict(pricingOk), pricingOk),
       row("GET /dashboard (entitled user)", dashboard, q.dashboard, DASHBOARD_TARGET, verdict(dashboardOk), dashboardOk),

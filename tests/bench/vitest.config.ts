@@ -14,6 +14,8 @@ export default defineConfig({
       main: "./tests/bench/worker/entry.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        // The one-queue-send ceiling's queue (tests/bench/servers.ts adds the same to the bench's config).
+        queueProducers: { BENCH_QUEUE_SINK: { queueName: "gatehouse-bench-sink" } },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
           APP_URL: "http://127.0.0.1:8787",

@@ -4,6 +4,8 @@ import { agent, sendRequestsTo, signedInAgent } from "../../factories/http";
 import { provisionedTenant } from "../../factories/provisioned";
 import {
   BACKLOG_MAX_EVENTS,
+  BENCH_QUEUE_SEND_PATH,
+  BENCH_QUEUE_SINK_BINDING,
   BENCH_UNCHECKED_LESSON_PREFIX,
   D1_QUERIES_HEADER,
   D1_ROUND_TRIPS_HEADER,
@@ -43,6 +45,24 @@ test("the ceilings answer before the app, each with its D1 statement counted", a
   expect(await write.text()).toBe("ok");
   expect(write.headers.get(D1_QUERIES_HEADER)).toBe("1");
   expect(await benchWrites()).toEqual({ n: 1 });
+});
+
+test("the one-queue-send ceiling sends the posted body as one message to the bench's own queue, never the app's", async () => {
+  const sink = (env as unknown as Record<typeof BENCH_QUEUE_SINK_BINDING, Queue>)[BENCH_QUEUE_SINK_BINDING];
+  const sent = vi.spyOn(sink, "send");
+  const appQueue = vi.spyOn(env.STRIPE_EVENTS, "send");
+  try {
+    const body = JSON.stringify({ id: "evt_sink", type: "customer.created" });
+    const res = await agent().fetch(BENCH_QUEUE_SEND_PATH, { method: "POST", body });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ok");
+    expect(res.headers.get(D1_QUERIES_HEADER)).toBe("0");
+    expect(sent.mock.calls).toEqual([[{ kind: "event", payload: body }]]);
+    expect(appQueue).not.toHaveBeenCalled();
+  } finally {
+    sent.mockRestore();
+    appQueue.mockRestore();
+  }
 });
 
 test("the app's answers carry their D1 statement count and wait", async () => {

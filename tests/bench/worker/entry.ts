@@ -1,6 +1,6 @@
 // The bench's Worker entry (`npm run bench`; tests/bench/servers.ts points its wrangler config's
 // `main` here). It wraps the app's own Worker, which knows nothing of the bench:
-//   - answers the ceilings (bare Worker, one D1 read, one D1 write) before the app runs;
+//   - answers the ceilings (bare Worker, one D1 read, one D1 write, one queue send) before the app runs;
 //   - answers the renewal storm's seed and inbox/effects reads (./storm.ts) before the app runs;
 //   - enqueues a backlog of ignored events straight into the app's queue (./backlog.ts), so the
 //     bench can time the consumer's drain apart from the webhook's ingest;
@@ -9,7 +9,14 @@
 //   - serves /__bench/unchecked-lesson/<module>/<lesson> as the app's own /accelerator/<module>/<lesson>
 //     request, with the loaders of the bench's server build (./server-build.ts) skipping the access check.
 import app from "../../../app/worker";
-import { BENCH_UNCHECKED_LESSON_PREFIX, CHECKED_LESSON_PREFIX, D1_QUERIES_HEADER, D1_ROUND_TRIPS_HEADER, D1_WAIT_HEADER } from "../hooks";
+import {
+  BENCH_QUEUE_SINK_BINDING,
+  BENCH_UNCHECKED_LESSON_PREFIX,
+  CHECKED_LESSON_PREFIX,
+  D1_QUERIES_HEADER,
+  D1_ROUND_TRIPS_HEADER,
+  D1_WAIT_HEADER,
+} from "../hooks";
 import { benchBacklog } from "./backlog";
 import { benchCeiling } from "./ceilings";
 import { countingD1 } from "./counting-d1";
@@ -43,7 +50,8 @@ function withD1Counts(response: Response, d1: ReturnType<typeof countingD1>): Re
 export default {
   async fetch(request, env, ctx) {
     const d1 = countingD1(env.DB);
-    const ceiling = await benchCeiling(request, d1.db);
+    const sink = (env as unknown as Record<typeof BENCH_QUEUE_SINK_BINDING, Queue>)[BENCH_QUEUE_SINK_BINDING];
+    const ceiling = await benchCeiling(request, d1.db, sink);
     if (ceiling) return withD1Counts(ceiling, d1);
     const storm = await benchStorm(request, d1.db);
     if (storm) return withD1Counts(storm, d1);
