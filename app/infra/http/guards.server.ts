@@ -64,24 +64,42 @@ const STRIPE_JS = {
  * renders); style attributes are allowed (a few pages colour with them); nothing frames the app.
  */
 export function contentSecurityPolicy(policy: HeaderPolicy): string {
-  const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(policy.stripeApiOrigin ? [policy.stripeApiOrigin] : [])];
-  const stripeJs = policy.stripeJsOrigin
-    ? { script: [policy.stripeJsOrigin], frame: [policy.stripeJsOrigin], connect: [], img: [] }
-    : STRIPE_JS;
-  const list = (...sources: string[]) => sources.join(" ");
-  return [
-    "default-src 'self'",
-    `script-src ${list("'self'", `'nonce-${policy.nonce}'`, ...stripeJs.script)}`,
-    "style-src 'self' 'unsafe-inline'",
-    `img-src ${list("'self'", "data:", ...stripeJs.img)}`,
-    "font-src 'self'",
-    `connect-src ${list("'self'", ...stripeJs.connect)}`,
-    `frame-src ${list("'self'", ...stripeJs.frame)}`,
-    "object-src 'none'",
-    "base-uri 'self'",
-    `form-action ${formAction.join(" ")}`,
-    "frame-ancestors 'none'",
-  ].join("; ");
+  const [before, after] = cspAround(policy);
+  return `${before}${policy.nonce}${after}`;
+}
+
+// The policy is the same for every response of one configuration but for its nonce: built once per
+// configuration (a Worker has one), as the text before and after the nonce.
+const cspParts = new Map<string, [string, string]>();
+function cspAround(policy: HeaderPolicy): [string, string] {
+  const id = `${policy.stripeApiOrigin ?? ""} ${policy.stripeJsOrigin ?? ""}`;
+  let parts = cspParts.get(id);
+  if (!parts) {
+    const formAction = ["'self'", ...STRIPE_HOSTED_PAGES, ...(policy.stripeApiOrigin ? [policy.stripeApiOrigin] : [])];
+    const stripeJs = policy.stripeJsOrigin
+      ? { script: [policy.stripeJsOrigin], frame: [policy.stripeJsOrigin], connect: [], img: [] }
+      : STRIPE_JS;
+    const list = (...sources: string[]) => sources.join(" ");
+    const NONCE = "\u0000";
+    const text = [
+      "default-src 'self'",
+      `script-src ${list("'self'", `'nonce-${NONCE}'`, ...stripeJs.script)}`,
+      "style-src 'self' 'unsafe-inline'",
+      `img-src ${list("'self'", "data:", ...stripeJs.img)}`,
+      "font-src 'self'",
+      `connect-src ${list("'self'", ...stripeJs.connect)}`,
+      `frame-src ${list("'self'", ...stripeJs.frame)}`,
+      "object-src 'none'",
+      "base-uri 'self'",
+      `form-action ${formAction.join(" ")}`,
+      "frame-ancestors 'none'",
+    ].join("; ");
+    const at = text.indexOf(NONCE);
+    parts = [text.slice(0, at), text.slice(at + NONCE.length)];
+    if (cspParts.size >= 8) cspParts.clear();
+    cspParts.set(id, parts);
+  }
+  return parts;
 }
 
 export const PERMISSIONS_POLICY =
@@ -89,7 +107,20 @@ export const PERMISSIONS_POLICY =
 
 /** Every Worker response: CSP with this request's nonce, no framing or sniffing, HSTS once the app is on https. */
 export function withSecurityHeaders(response: Response, policy: HeaderPolicy): Response {
+  // Responses the Worker made have headers it may change in place; a fetched one's are immutable
+  // (TypeError), and then it is copied.
+  try {
+    setSecurityHeaders(response.headers, policy);
+    return response;
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   const headers = new Headers(response.headers);
+  setSecurityHeaders(headers, policy);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function setSecurityHeaders(headers: Headers, policy: HeaderPolicy): void {
   headers.set("Content-Security-Policy", contentSecurityPolicy(policy));
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
@@ -99,7 +130,6 @@ export function withSecurityHeaders(response: Response, policy: HeaderPolicy): R
   if (policy.appIsHttps) headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   // Pages can carry a user's data: nothing is cached unless the route said otherwise.
   if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private, no-store");
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** A body without Content-Length is streamed through a counter that fails past `limit`. */
