@@ -36,14 +36,24 @@ export const translatorFor = (locale: Locale): TFunction => i18nFor(locale).t;
 /** The most plain translations one instance remembers; past it the memory starts again. */
 export const MAX_REMEMBERED_TRANSLATIONS = 5_000;
 
-// What react-i18next's bound `t` passes besides the key: nothing that changes with the call.
-const PLAIN_OPTIONS = new Set(["lng", "lngs", "ns", "keyPrefix"]);
+// Options whose answer is an object a caller could change: never shared between calls.
+const OBJECT_ANSWERS = new Set(["returnObjects", "returnDetails"]);
+
+// A value that is plain data (or a list of strings, for lngs and ns) decides the answer alone, and
+// JSON tells any two apart (no NaN or Infinity, which JSON would write as null).
+const plainValue = (value: unknown) =>
+  value === null ||
+  typeof value === "string" ||
+  typeof value === "boolean" ||
+  (typeof value === "number" && Number.isFinite(value)) ||
+  (Array.isArray(value) && value.every((v) => typeof v === "string"));
 
 /**
- * A page calls `t` a few hundred times, mostly for a fixed string (no values, no count), and each
- * call resolves namespaces and fallbacks and scans for interpolation again. On a read-only instance
- * the answer to a key without values never changes, so it is looked up once per isolate; a call
- * with any other option (values, count, defaultValue, context) is translated as always.
+ * A page calls `t` a few hundred times, and each call resolves namespaces, fallbacks and plurals
+ * and interpolates again. On a read-only instance the answer to a key never changes for the same
+ * plain options (language, namespace, values, count, context, default), so it is looked up once
+ * per isolate (at most MAX_REMEMBERED_TRANSLATIONS answers, then the memory starts again). A call
+ * with any other option (an object, a function, an answer that is an object) is translated as always.
  */
 function rememberPlainTranslations(instance: i18n): void {
   const translate = instance.t.bind(instance) as (key: unknown, options?: unknown) => unknown;
@@ -52,8 +62,11 @@ function rememberPlainTranslations(instance: i18n): void {
     if (typeof key !== "string" || (options !== undefined && (typeof options !== "object" || options === null)))
       return translate(key, options);
     const o = (options ?? {}) as Record<string, unknown>;
-    for (const name in o) if (o[name] !== undefined && !PLAIN_OPTIONS.has(name)) return translate(key, options);
-    const id = JSON.stringify([o.lng ?? null, o.lngs ?? null, o.ns ?? null, o.keyPrefix ?? null, key]);
+    for (const name in o) {
+      const value = o[name];
+      if (value !== undefined && (OBJECT_ANSWERS.has(name) || !plainValue(value))) return translate(key, options);
+    }
+    const id = JSON.stringify(options === undefined ? [key] : [key, o]);
     if (remembered.has(id)) return remembered.get(id);
     const value = translate(key, options);
     if (remembered.size >= MAX_REMEMBERED_TRANSLATIONS) remembered.clear();
