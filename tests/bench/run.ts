@@ -587,7 +587,8 @@ async function main() {
           idleCell(webhookIdle),
           failures(unique),
           "≥ 70% of bare, all queued",
-          verdict(ingestOk),
+          // Beside the verdict: how close the webhook comes to its own I/O alone (the queue-send ceiling).
+          `${verdict(ingestOk)} (${fmt.pct((unique.rps / queueSend.rps) * 100)} of one queue send)`,
         ],
         {
           reqPerSec: Math.round(uniqueRate),
