@@ -55,7 +55,10 @@ absolute numbers depend on the machine and on what else runs on it.
   again in the bundle whose size it reports. The entry's own tests: \`npm run test:bench\`.
 - **Bare Worker**: \`GET /__bench/bare\` answered by the bench entry with a static string before the
   app runs, in the same workerd: the ceiling on this machine. \`GET /__bench/d1-read\` adds one D1 read
-  (\`SELECT 1\`), \`POST /__bench/d1-write\` one write shaped like the webhook's inbox row.
+  (\`SELECT 1\`), \`POST /__bench/d1-write\` one write shaped like the webhook's inbox row, and
+  \`POST /__bench/queue-send\` one queue send: the posted webhook body as one message to a bench-only
+  queue that nothing consumes (the webhook's own I/O without its verification; loaded like the
+  webhook row, with the same bodies).
 - **D1 queries** are counted by wrapping the D1 binding (tests/bench/worker/counting-d1.ts; each
   executed statement counts, a batch counts each statement): the bench entry hands the app an env
   whose \`DB\` is that request's wrapper and puts the count in the \`X-D1-Queries\` header.
@@ -111,7 +114,9 @@ Knobs (environment): \`BENCH_DURATION\` seconds per scenario (10), \`BENCH_CONNE
 buyers seeded (5), \`BENCH_WEBHOOK_EVENTS\` unique events prepared (4000),
 \`BENCH_SEATS\` / \`BENCH_SEAT_MEMBERS\` for the seat race (10 / 40), \`BENCH_STORM_TENANTS\` for
 the renewal storm (2000), \`BENCH_STORM_SECONDS\` bounding its send and its drain (300 each),
-\`BENCH_ONLY=storm\` to run only the renewal storm (printed, never written), \`BENCH_MAX_REQUESTS\` per
+\`BENCH_ONLY=storm\` to run only the renewal storm (printed, never written), \`BENCH_ONLY=webhooks\` to
+load only the bare Worker, the queue-send ceiling and the webhook ingest (printed, never written),
+\`BENCH_MAX_REQUESTS\` per
 load (50000), \`GATEHOUSE_BENCH_APP_PORT\` (8810), \`GATEHOUSE_BENCH_STRIPE_PORT\` (12211), \`BENCH_WRITE=0\` to
 only print, \`BENCH_COMMIT\` to label a run made from an exported tree without .git.
 

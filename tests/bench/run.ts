@@ -555,7 +555,7 @@ async function main() {
       hand(
         [
           "Access check cost (checked vs unchecked)",
-          `+${accessCost.toFixed(1)}% time/req`,
+          `${accessCost >= 0 ? "+" : "−"}${Math.abs(accessCost).toFixed(1)}% time/req`,
           `${signed(lesson.p50 - unchecked.p50)}`,
           `${signed(lesson.p99 - unchecked.p99)}`,
           "",
