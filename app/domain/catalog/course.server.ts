@@ -25,17 +25,21 @@ export async function getCourseOutline(deps: { db: Db }): Promise<CourseOutline>
   return outline;
 }
 
-export async function getLesson(deps: { db: Db; moduleSlug: string; lessonSlug: string }) {
-  return deps.db
-    .select({
-      moduleTitle: schema.courseModules.title,
-      moduleSlug: schema.courseModules.slug,
-      title: schema.courseLessons.title,
-      slug: schema.courseLessons.slug,
-      body: schema.courseLessons.body,
-    })
-    .from(schema.courseLessons)
-    .innerJoin(schema.courseModules, eq(schema.courseModules.id, schema.courseLessons.moduleId))
-    .where(and(eq(schema.courseModules.slug, deps.moduleSlug), eq(schema.courseLessons.slug, deps.lessonSlug)))
-    .get();
+export type Lesson = { moduleTitle: string; moduleSlug: string; title: string; slug: string; body: string };
+
+/**
+ * One lesson by its module's and its own slug, as a page statement (ADR 022): it rides in the
+ * session lookup's batch, and the page returns it only once access has been decided.
+ */
+export function lessonStatement(d1: D1Database, moduleSlug: string, lessonSlug: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT m.title AS moduleTitle, m.slug AS moduleSlug, l.title, l.slug, l.body
+         FROM course_lessons l JOIN course_modules m ON m.id = l.module_id
+        WHERE m.slug = ? AND l.slug = ?`,
+    )
+    .bind(moduleSlug, lessonSlug);
 }
+
+/** The lesson from `lessonStatement`'s rows, or null when there is none. */
+export const lessonFromRows = (rows: unknown[] | undefined): Lesson | null => (rows?.[0] as Lesson | undefined) ?? null;

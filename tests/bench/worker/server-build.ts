@@ -6,6 +6,7 @@ import { type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 import { routes as appRoutes } from "gatehouse-app-server-build";
 import { decideAccess } from "../../../app/domain/entitlements/access";
 import { isSecureAppUrl, lookupSession, type SessionLookup } from "../../../app/infra/auth/session.server";
+import { type PageRows, type PageStatements } from "../../../app/infra/d1/page-read.server";
 import { benchRequest } from "./scope";
 
 export * from "gatehouse-app-server-build";
@@ -16,24 +17,55 @@ type Loader = NonNullable<ServerBuild["routes"][string]["module"]["loader"]>;
 const unchecked = new WeakMap<AppLoadContext, AppLoadContext>();
 
 /**
- * The app's load context minus the access query: the session is looked up alone (the app batches
- * the user's access into that round trip on every GET), and access is granted to everything
- * without reading D1, as for an entitled user. Everything else is the app's own.
+ * The app's load context minus the access query: the session is looked up with the page's own
+ * statements in one batch, as the app does (ADR 022), but without the access statement the app adds
+ * to that batch on every GET, and access is granted to everything without reading D1, as for an
+ * entitled user. Everything else is the app's own.
  */
 function withoutAccessCheck(context: AppLoadContext, request: Request): AppLoadContext {
   let replaced = unchecked.get(context);
   if (replaced) return replaced;
+  const pages: { build: PageStatements; at: number; count: number }[] = [];
+  let sent = false;
   let lookup: Promise<SessionLookup> | undefined;
-  const session = () =>
-    (lookup ??= lookupSession({
-      db: context.db,
-      request,
-      now: context.now(),
-      defer: (p) => context.cloudflare.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
-      secure: isSecureAppUrl(context.config),
-    })).then((l) => l.session);
+  const lookupOnce = () =>
+    (lookup ??= (async () => {
+      // As the app's: every loader of the request adds its statements before the one round trip.
+      await new Promise((r) => setTimeout(r, 0));
+      return lookupSession({
+        db: context.db,
+        request,
+        now: context.now(),
+        defer: (p) => context.cloudflare.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
+        alongside: (sessionId) => {
+          sent = true;
+          const statements: D1PreparedStatement[] = [];
+          for (const page of pages) {
+            const own = page.build(context.db.$client, sessionId);
+            Object.assign(page, { at: statements.length, count: own.length });
+            statements.push(...own);
+          }
+          return statements;
+        },
+        secure: isSecureAppUrl(context.config),
+      }).finally(() => (sent = true));
+    })());
+  const session = () => lookupOnce().then((l) => l.session);
   const access = async () => ((await session()) ? decideAccess([], { now: context.now(), isSystemAdmin: true }) : null);
-  replaced = { ...context, session, access };
+  const readPage: AppLoadContext["readPage"] = async (build) => {
+    const page = sent ? null : { build, at: 0, count: 0 };
+    if (page) pages.push(page);
+    const { session: s, alongside } = await lookupOnce();
+    if (!s) return { session: null, access: null, rows: [] };
+    let rows: PageRows;
+    if (page && alongside) rows = alongside.slice(page.at, page.at + page.count);
+    else {
+      const own = build(context.db.$client, s.sessionId);
+      rows = own.length > 0 ? (await context.db.$client.batch(own)).map((r) => r.results) : [];
+    }
+    return { session: s, access: await access(), rows };
+  };
+  replaced = { ...context, session, access, readPage };
   unchecked.set(context, replaced);
   return replaced;
 }
