@@ -89,6 +89,10 @@ export function matchRoutes(
 }
 
 // Every full match in this copy of the router, the static handler's included, goes through the memory.
+if (typeof real.GATEHOUSE_installMatchRoutes !== "function") {
+  // node_modules installed without its postinstall step (npm's --ignore-scripts, say).
+  throw new Error("@remix-run/router is not patched: run `npm install` (its postinstall applies .config/patches, ADR 030)");
+}
 real.GATEHOUSE_installMatchRoutes(matchRoutes);
 
 /** How many paths are remembered now (tests). */
