@@ -2,7 +2,7 @@ import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
 import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession, readSessionToken } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
-import { type PageRows, type PageStatements } from "./infra/d1/page-read.server";
+import { type PageRows, type PageStatements, pageReads } from "./infra/d1/page-read.server";
 import { type AppConfig, readConfig } from "./infra/env.server";
 import { createStripeClient } from "./infra/stripe/client.server";
 import { createBillingGateway } from "./infra/stripe/gateway.server";
@@ -107,8 +107,7 @@ export function createLoadContext(deps: {
   const prefetchAccess = deps.request.method === "GET" || deps.request.method === "HEAD";
   const secure = isSecureAppUrl(config);
   // Page statements that asked to ride in the lookup's batch before it was sent (readPage).
-  const pages: { build: PageStatements; at: number; count: number }[] = [];
-  let sent = false;
+  const reads = pageReads(db.$client);
   const lookupOnce = () =>
     (lookup ??= (async () => {
       // Remix starts the root's and the page's loaders together: the batch waits one macrotask so
@@ -119,20 +118,9 @@ export function createLoadContext(deps: {
         request: deps.request,
         now: now(),
         defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
-        alongside: prefetchAccess
-          ? (sessionId) => {
-              sent = true;
-              const statements = [accessStatement(db.$client, { sessionId })];
-              for (const page of pages) {
-                const own = page.build(db.$client, sessionId);
-                Object.assign(page, { at: statements.length, count: own.length });
-                statements.push(...own);
-              }
-              return statements;
-            }
-          : undefined,
+        alongside: prefetchAccess ? (sessionId) => reads.alongside(sessionId, [accessStatement(db.$client, { sessionId })]) : undefined,
         secure,
-      }).finally(() => (sent = true));
+      }).finally(reads.sent);
     })());
   const session = () => lookupOnce().then((l) => l.session);
   const context: AppLoadContext = {
@@ -157,16 +145,8 @@ export function createLoadContext(deps: {
       })),
     readPage: async (build) => {
       // In the lookup's batch when it has not been sent yet (a GET's loaders), else a batch of its own.
-      const page = prefetchAccess && !sent ? { build, at: 0, count: 0 } : null;
-      if (page) pages.push(page);
-      const { session: s, alongside } = await lookupOnce();
+      const { session: s, rows } = await reads.read(build, prefetchAccess, lookupOnce);
       if (!s) return { session: null, access: null, rows: [] };
-      let rows: PageRows;
-      if (page && alongside) rows = alongside.slice(page.at, page.at + page.count);
-      else {
-        const own = build(db.$client, s.sessionId);
-        rows = own.length > 0 ? (await db.$client.batch(own)).map((r) => r.results) : [];
-      }
       return { session: s, access: await context.access(), rows };
     },
     // The SDK client is built on the gateway's first Stripe call: most requests that take a

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { type Db, schema } from "../../infra/d1/db.server";
 
 export type CourseOutline = { slug: string; title: string; summary: string; lessons: { slug: string; title: string }[] }[];

@@ -6,7 +6,7 @@ import { type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 import { routes as appRoutes } from "gatehouse-app-server-build";
 import { decideAccess } from "../../../app/domain/entitlements/access";
 import { isSecureAppUrl, lookupSession, type SessionLookup } from "../../../app/infra/auth/session.server";
-import { type PageRows, type PageStatements } from "../../../app/infra/d1/page-read.server";
+import { pageReads } from "../../../app/infra/d1/page-read.server";
 import { benchRequest } from "./scope";
 
 export * from "gatehouse-app-server-build";
@@ -25,8 +25,7 @@ const unchecked = new WeakMap<AppLoadContext, AppLoadContext>();
 function withoutAccessCheck(context: AppLoadContext, request: Request): AppLoadContext {
   let replaced = unchecked.get(context);
   if (replaced) return replaced;
-  const pages: { build: PageStatements; at: number; count: number }[] = [];
-  let sent = false;
+  const reads = pageReads(context.db.$client);
   let lookup: Promise<SessionLookup> | undefined;
   const lookupOnce = () =>
     (lookup ??= (async () => {
@@ -37,32 +36,15 @@ function withoutAccessCheck(context: AppLoadContext, request: Request): AppLoadC
         request,
         now: context.now(),
         defer: (p) => context.cloudflare.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
-        alongside: (sessionId) => {
-          sent = true;
-          const statements: D1PreparedStatement[] = [];
-          for (const page of pages) {
-            const own = page.build(context.db.$client, sessionId);
-            Object.assign(page, { at: statements.length, count: own.length });
-            statements.push(...own);
-          }
-          return statements;
-        },
+        alongside: (sessionId) => reads.alongside(sessionId),
         secure: isSecureAppUrl(context.config),
-      }).finally(() => (sent = true));
+      }).finally(reads.sent);
     })());
   const session = () => lookupOnce().then((l) => l.session);
   const access = async () => ((await session()) ? decideAccess([], { now: context.now(), isSystemAdmin: true }) : null);
   const readPage: AppLoadContext["readPage"] = async (build) => {
-    const page = sent ? null : { build, at: 0, count: 0 };
-    if (page) pages.push(page);
-    const { session: s, alongside } = await lookupOnce();
+    const { session: s, rows } = await reads.read(build, true, lookupOnce);
     if (!s) return { session: null, access: null, rows: [] };
-    let rows: PageRows;
-    if (page && alongside) rows = alongside.slice(page.at, page.at + page.count);
-    else {
-      const own = build(context.db.$client, s.sessionId);
-      rows = own.length > 0 ? (await context.db.$client.batch(own)).map((r) => r.results) : [];
-    }
     return { session: s, access: await access(), rows };
   };
   replaced = { ...context, session, access, readPage };
