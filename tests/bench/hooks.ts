@@ -9,6 +9,7 @@ export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
 export const BENCH_QUEUE_SEND_PATH = "/__bench/queue-send";
 /** The bench-only queue's producer binding (tests/bench/servers.ts adds it to the bench's wrangler config). */
 export const BENCH_QUEUE_SINK_BINDING = "BENCH_QUEUE_SINK";
+export const BENCH_QUEUE_SINK_NAME = "gatehouse-bench-sink";
 /** GET ?prefix=evt_...: how many of those inbox rows the queue consumer has finished, and when (bench only). */
 export const BENCH_INBOX_PATH = "/__bench/inbox";
 /**

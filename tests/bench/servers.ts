@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { seed } from "../../db/seed";
 import { startStripeEmulator } from "../stripe-emulator/harness";
 import { TEST_WEBHOOK_SECRET } from "../support/app-server";
-import { BENCH_BARE_PATH, BENCH_QUEUE_SINK_BINDING, D1_QUERIES_HEADER } from "./hooks";
+import { BENCH_BARE_PATH, BENCH_QUEUE_SINK_BINDING, BENCH_QUEUE_SINK_NAME, D1_QUERIES_HEADER } from "./hooks";
 import { repoRoot, runWrangler, startWranglerDev, type WranglerDev } from "../support/wrangler";
 
 export const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
@@ -51,7 +51,10 @@ export function snapshotBuild(): { dir: string; config: string; benchConfig: str
   const benchConfig = join(dir, "wrangler.bench.toml");
   writeFileSync(config, production);
   // The one-queue-send ceiling's queue: a producer only, so nothing consumes what it is sent.
-  writeFileSync(benchConfig, `${bench}\n[[queues.producers]]\nbinding = "${BENCH_QUEUE_SINK_BINDING}"\nqueue = "gatehouse-bench-sink"\n`);
+  writeFileSync(
+    benchConfig,
+    `${bench}\n[[queues.producers]]\nbinding = "${BENCH_QUEUE_SINK_BINDING}"\nqueue = "${BENCH_QUEUE_SINK_NAME}"\n`,
+  );
   return { dir, config, benchConfig };
 }
 

@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BENCH_QUEUE_SINK_BINDING, BENCH_QUEUE_SINK_NAME } from "./hooks";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -15,7 +16,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         // The one-queue-send ceiling's queue (tests/bench/servers.ts adds the same to the bench's config).
-        queueProducers: { BENCH_QUEUE_SINK: { queueName: "gatehouse-bench-sink" } },
+        queueProducers: { [BENCH_QUEUE_SINK_BINDING]: { queueName: BENCH_QUEUE_SINK_NAME } },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
           APP_URL: "http://127.0.0.1:8787",

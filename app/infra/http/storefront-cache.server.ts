@@ -124,7 +124,7 @@ async function lookUp(key: Request, deps: StorefrontHitDeps): Promise<Response |
   if (mine) return served(mine, deps.nonce);
   const hit = await deps.cache.match(key);
   if (!hit) return null;
-  const copy = await copyOf(hit, deps.now);
+  const copy = servable(hit) ? copyOf(hit, await hit.text(), deps.now) : null;
   if (!copy) return null;
   deps.memory.set(key.url, copy);
   return served(copy, deps.nonce);
@@ -155,10 +155,9 @@ export async function withStorefrontCache(
   stored.set(RENDERED_NONCE, deps.nonce);
   stored.set("Cache-Control", `public, s-maxage=${STOREFRONT_TTL_SECONDS}`);
   const store = async () => {
-    const edge = new Response(await new Response(copy).text(), { status: 200, headers: stored });
-    const mine = await copyOf(edge.clone(), deps.now);
-    await deps.cache.put(key, edge);
-    if (mine) deps.memory.set(key.url, mine);
+    const text = await new Response(copy).text();
+    await deps.cache.put(key, new Response(text, { status: 200, headers: stored }));
+    deps.memory.set(key.url, copyOf({ status: 200, headers: stored }, text, deps.now));
   };
   deps.defer(
     store().catch((e: unknown) => {
@@ -171,13 +170,14 @@ export async function withStorefrontCache(
   return new Response(visitor, { status: 200, statusText: response.statusText, headers });
 }
 
+const isHtml = (headers: Headers) => (headers.get("Content-Type") ?? "").includes("text/html");
+
+// A page whose rendering nonce is unknown could not run its scripts: it is rendered again instead.
+const servable = (stored: Response) => !isHtml(stored.headers) || stored.headers.has(RENDERED_NONCE);
+
 // What a hit serves, made once per copy: the body cut at its rendering nonce, the headers a visitor gets.
-async function copyOf(stored: Response, now: number): Promise<StorefrontCopy | null> {
+function copyOf(stored: { status: number; headers: Headers }, text: string, now: number): StorefrontCopy {
   const nonce = stored.headers.get(RENDERED_NONCE);
-  const isHtml = (stored.headers.get("Content-Type") ?? "").includes("text/html");
-  // A page whose nonce is unknown could not run its scripts: render it again instead.
-  if (isHtml && !nonce) return null;
-  const text = await stored.text();
   const headers = new Headers(stored.headers);
   const original = headers.get(ORIGINAL_CACHE_CONTROL);
   // What the route said (the security headers add `private, no-store` where it said nothing).
@@ -190,7 +190,7 @@ async function copyOf(stored: Response, now: number): Promise<StorefrontCopy | n
   return {
     status: stored.status,
     headers: [...headers],
-    parts: isHtml && nonce ? text.split(nonce) : [text],
+    parts: isHtml(stored.headers) && nonce ? text.split(nonce) : [text],
     expiresAt: now + STOREFRONT_TTL_SECONDS * 1000,
   };
 }
