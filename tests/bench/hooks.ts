@@ -5,6 +5,8 @@
 export const BENCH_BARE_PATH = "/__bench/bare";
 export const BENCH_D1_READ_PATH = "/__bench/d1-read";
 export const BENCH_D1_WRITE_PATH = "/__bench/d1-write";
+/** The ceiling for receiving a webhook: POST a webhook's body, read whole, answered "ok" (no queue, no verification). */
+export const BENCH_READ_BODY_PATH = "/__bench/read-body";
 /** The ceiling for one queue send: POST a webhook's body, sent as one message to a bench-only queue nobody consumes. */
 export const BENCH_QUEUE_SEND_PATH = "/__bench/queue-send";
 /** The bench-only queue's producer binding (tests/bench/servers.ts adds it to the bench's wrangler config). */

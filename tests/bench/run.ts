@@ -15,6 +15,7 @@ import {
   BENCH_D1_READ_PATH,
   BENCH_D1_WRITE_PATH,
   BENCH_QUEUE_SEND_PATH,
+  BENCH_READ_BODY_PATH,
   BENCH_INBOX_PATH,
   BENCH_ONLY_MARKERS,
   BENCH_QUEUE_BACKLOG_PATH,
@@ -418,6 +419,17 @@ async function main() {
     // The ceiling for one queue send: the same bodies, posted the same way, each sent as one message
     // to a queue nobody consumes (no verification, no parsing): the webhook's own I/O alone.
     const sinkEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "s" });
+    // One step below: the same bodies read whole and answered, nothing sent (receiving a webhook alone).
+    const readEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "r" });
+    const readOutcomes: Outcomes = {};
+    const readBodyIdle = await idle(appUrl, BENCH_READ_BODY_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
+    const readBody = await load({
+      ...base,
+      duration: CONFIG.duration * 2,
+      amount: readEvents.length,
+      requests: uniqueEventRequests(readEvents, readOutcomes, BENCH_READ_BODY_PATH),
+    });
+    log(`read body ceiling: ${fmt.rps(readBody.rps)} req/s, outcomes ${JSON.stringify(readOutcomes)}`);
     const sinkOutcomes: Outcomes = {};
     const queueSendIdle = await idle(appUrl, BENCH_QUEUE_SEND_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
     const queueSend = await load({
@@ -438,6 +450,7 @@ async function main() {
     if (CONFIG.only === "webhooks") {
       for (const [name, x] of [
         ["bare", bare],
+        ["read body ceiling", readBody],
         ["queue send ceiling", queueSend],
         ["webhook ingest", unique],
       ] as const)
@@ -546,6 +559,7 @@ async function main() {
       row("Bare Worker (static string, same workerd)", bare, q.bare, "ceiling", "–"),
       row("Bare Worker + one D1 read (`SELECT 1`)", d1Read, q.d1Read, "ceiling for one read", "–"),
       row("Bare Worker + one D1 write (an inbox row, POST)", d1Write, q.d1Write, "ceiling for one write", "–"),
+      row("Bare Worker + read a webhook's body (POST, nothing sent)", readBody, readBodyIdle, "ceiling for receiving", "–"),
       row("Bare Worker + one queue send (a webhook's body as one message, POST)", queueSend, queueSendIdle, "ceiling for one send", "–"),
       row("GET /api/public/pricing (anonymous)", apiPricing, q.apiPricing, "≥ 50% of bare", verdict(apiRatio >= 0.5), apiRatio >= 0.5),
       row("GET /pricing (anonymous, HTML)", pricing, q.pricing, "≥ 60% of bare", verdict(pricingOk), pricingOk),

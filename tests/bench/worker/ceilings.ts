@@ -4,6 +4,7 @@ import {
   BENCH_D1_WRITE_PATH,
   BENCH_INBOX_PATH,
   BENCH_QUEUE_SEND_PATH,
+  BENCH_READ_BODY_PATH,
   D1_WRITE_EVENT_TYPE,
 } from "../hooks";
 
@@ -11,8 +12,10 @@ import {
  * The ceilings `npm run bench` compares the app with, answered by the bench entry before the app
  * runs, in the same workerd: a static string; the same plus one D1 read; the same plus one D1
  * write shaped like the webhook's inbox row (same table and indexes, in the bench's throwaway
- * database); a posted webhook body sent as one queue message (to `sink`, a queue nobody consumes,
- * so the app's consumer never sees it), which is the webhook's own I/O without its verification.
+ * database); a posted webhook body read whole and nothing more (what receiving a webhook costs);
+ * the same body sent as one queue message (to `sink`, a queue nobody consumes, so the app's consumer
+ * never sees it), which is the webhook's own I/O without its verification. Locally a queue with no
+ * consumer answers a send without reading it, so this is a lower bound on one send's cost.
  */
 export async function benchCeiling(request: Request, db: D1Database, sink: Queue): Promise<Response | null> {
   const { pathname, searchParams } = new URL(request.url);
@@ -30,6 +33,10 @@ export async function benchCeiling(request: Request, db: D1Database, sink: Queue
   }
   if (pathname === BENCH_D1_READ_PATH) {
     await db.prepare("SELECT 1").first();
+    return new Response("ok");
+  }
+  if (pathname === BENCH_READ_BODY_PATH && request.method === "POST") {
+    await request.text();
     return new Response("ok");
   }
   if (pathname === BENCH_QUEUE_SEND_PATH && request.method === "POST") {

@@ -5,6 +5,7 @@ import { provisionedTenant } from "../../factories/provisioned";
 import {
   BACKLOG_MAX_EVENTS,
   BENCH_QUEUE_SEND_PATH,
+  BENCH_READ_BODY_PATH,
   BENCH_QUEUE_SINK_BINDING,
   BENCH_UNCHECKED_LESSON_PREFIX,
   D1_QUERIES_HEADER,
@@ -45,6 +46,34 @@ test("the ceilings answer before the app, each with its D1 statement counted", a
   expect(await write.text()).toBe("ok");
   expect(write.headers.get(D1_QUERIES_HEADER)).toBe("1");
   expect(await benchWrites()).toEqual({ n: 1 });
+});
+
+test("the read-body ceiling reads a posted body whole and sends nothing, to any queue", async () => {
+  const sink = (env as unknown as Record<typeof BENCH_QUEUE_SINK_BINDING, Queue>)[BENCH_QUEUE_SINK_BINDING];
+  const sent = vi.spyOn(sink, "send");
+  const appQueue = vi.spyOn(env.STRIPE_EVENTS, "send");
+  try {
+    const chunks = ['{"id":"evt_read",', '"type":"customer.created"}'];
+    let pulled = 0;
+    // A streamed body: the ceiling answers only once it has pulled every chunk.
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks[pulled++];
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    });
+    const res = await agent().fetch(BENCH_READ_BODY_PATH, { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ok");
+    expect(res.headers.get(D1_QUERIES_HEADER)).toBe("0");
+    expect(pulled).toBe(chunks.length + 1);
+    expect(sent).not.toHaveBeenCalled();
+    expect(appQueue).not.toHaveBeenCalled();
+  } finally {
+    sent.mockRestore();
+    appQueue.mockRestore();
+  }
 });
 
 test("the one-queue-send ceiling sends the posted body as one message to the bench's own queue, never the app's", async () => {
