@@ -117,7 +117,7 @@ buyers seeded (5), \`BENCH_WEBHOOK_EVENTS\` unique events prepared (4000),
 \`BENCH_SEATS\` / \`BENCH_SEAT_MEMBERS\` for the seat race (10 / 40), \`BENCH_STORM_TENANTS\` for
 the renewal storm (2000), \`BENCH_STORM_SECONDS\` bounding its send and its drain (300 each),
 \`BENCH_ONLY=storm\` to run only the renewal storm (printed, never written), \`BENCH_ONLY=webhooks\` to
-load only the bare Worker, the queue-send ceiling and the webhook ingest (printed, never written),
+load only the bare Worker, the read-body and queue-send ceilings and the webhook ingest (printed, never written),
 \`BENCH_MAX_REQUESTS\` per
 load (50000), \`GATEHOUSE_BENCH_APP_PORT\` (8810), \`GATEHOUSE_BENCH_STRIPE_PORT\` (12211), \`BENCH_WRITE=0\` to
 only print, \`BENCH_COMMIT\` to label a run made from an exported tree without .git.

@@ -353,7 +353,7 @@ async function main() {
     // to the bare Worker and writes nothing: a quick before/after comparison, not a full run.
     for (const name of CONFIG.pages)
       if (!all.includes(name as Page)) throw new Error(`BENCH_PAGES: unknown page ${name} (known: ${all.join(", ")})`);
-    // BENCH_ONLY=webhooks loads the bare Worker, then the queue-send ceiling and the webhook ingest, and prints their ratios.
+    // BENCH_ONLY=webhooks loads the bare Worker, then the read-body and queue-send ceilings and the webhook ingest, and prints their ratios.
     const names =
       CONFIG.only === "webhooks"
         ? (["bare"] as Page[])
