@@ -416,29 +416,24 @@ async function main() {
     const dupe = probeEvents[0]!;
     const dupeIdle = await idle(appUrl, "/api/stripe/webhook", postEvent(dupe));
     const events = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "u" });
-    // The ceiling for one queue send: the same bodies, posted the same way, each sent as one message
-    // to a queue nobody consumes (no verification, no parsing): the webhook's own I/O alone.
-    const sinkEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "s" });
-    // One step below: the same bodies read whole and answered, nothing sent (receiving a webhook alone).
-    const readEvents = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: "r" });
-    const readOutcomes: Outcomes = {};
-    const readBodyIdle = await idle(appUrl, BENCH_READ_BODY_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
-    const readBody = await load({
-      ...base,
-      duration: CONFIG.duration * 2,
-      amount: readEvents.length,
-      requests: uniqueEventRequests(readEvents, readOutcomes, BENCH_READ_BODY_PATH),
-    });
-    log(`read body ceiling: ${fmt.rps(readBody.rps)} req/s, outcomes ${JSON.stringify(readOutcomes)}`);
-    const sinkOutcomes: Outcomes = {};
-    const queueSendIdle = await idle(appUrl, BENCH_QUEUE_SEND_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
-    const queueSend = await load({
-      ...base,
-      duration: CONFIG.duration * 2,
-      amount: sinkEvents.length,
-      requests: uniqueEventRequests(sinkEvents, sinkOutcomes, BENCH_QUEUE_SEND_PATH),
-    });
-    log(`queue send ceiling: ${fmt.rps(queueSend.rps)} req/s, outcomes ${JSON.stringify(sinkOutcomes)}`);
+    // The webhook's ceilings, loaded like its row with bodies of the same size (each its own copies):
+    // the bodies read whole and answered, nothing sent (receiving a webhook alone); then each sent as
+    // one message to a queue nobody consumes (no verification, no parsing: the webhook's own I/O alone).
+    const ceilingLoad = async (name: string, path: string, tag: string) => {
+      const copies = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag });
+      const outcomes: Outcomes = {};
+      const idleProbe = await idle(appUrl, path, (i) => postEvent(probeEvents[i]!), probeEvents.length);
+      const result = await load({
+        ...base,
+        duration: CONFIG.duration * 2,
+        amount: copies.length,
+        requests: uniqueEventRequests(copies, outcomes, path),
+      });
+      log(`${name} ceiling: ${fmt.rps(result.rps)} req/s, outcomes ${JSON.stringify(outcomes)}`);
+      return { result, idleProbe };
+    };
+    const { result: readBody, idleProbe: readBodyIdle } = await ceilingLoad("read body", BENCH_READ_BODY_PATH, "r");
+    const { result: queueSend, idleProbe: queueSendIdle } = await ceilingLoad("queue send", BENCH_QUEUE_SEND_PATH, "s");
     const uniqueOutcomes: Outcomes = {};
     const unique = await load({
       ...base,
