@@ -59,8 +59,11 @@ absolute numbers depend on the machine and on what else runs on it.
   \`POST /__bench/read-body\` reads a posted webhook body whole and answers (receiving a webhook, nothing
   more), and \`POST /__bench/queue-send\` adds one queue send: the posted webhook body as one message to
   a bench-only queue that nothing consumes (the webhook's own I/O without its verification). Both are
-  loaded like the webhook row, with bodies of the same size. Locally a queue with no consumer answers a
-  send without reading the message, so the send ceiling is a lower bound on what one send costs.
+  loaded like the webhook row, with bodies of the same size, in the same rounds as the webhook, and
+  each round loads the bare Worker too: these three rows' "vs bare" is against that bare load, made
+  in the same minutes (a bare row loaded minutes earlier had read-body at 113% of it, which was the
+  machine's drift). Locally a queue with no consumer answers a send without reading the message, so
+  the send ceiling is a lower bound on what one send costs.
 - **D1 queries** are counted by wrapping the D1 binding (tests/bench/worker/counting-d1.ts; each
   executed statement counts, a batch counts each statement): the bench entry hands the app an env
   whose \`DB\` is that request's wrapper and puts the count in the \`X-D1-Queries\` header.
