@@ -430,7 +430,7 @@ async function main() {
     const copies = await Promise.all(
       posted.map((p) => signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: p.tag })),
     );
-    const events = copies[2];
+    const events = copies[2]!;
     const outcomes = posted.map((): Outcomes => ({}));
     const perRound = Math.ceil(CONFIG.webhookEvents / CONFIG.rounds);
     const hookRounds = { bare: [] as LoadResult[], posted: posted.map(() => [] as LoadResult[]) };
@@ -448,7 +448,7 @@ async function main() {
             ...base,
             duration: CONFIG.duration,
             amount: slice.length,
-            requests: uniqueEventRequests(slice, outcomes[slot]!, posted[slot].path),
+            requests: uniqueEventRequests(slice, outcomes[slot]!, posted[slot]!.path),
           }),
         );
       }
