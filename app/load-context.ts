@@ -1,6 +1,6 @@
 import { type AppLoadContext } from "@remix-run/cloudflare";
 import type Stripe from "stripe";
-import { type ActiveSession, isSecureAppUrl, type SessionLookup, lookupSession, readSessionToken } from "./infra/auth/session.server";
+import { type ActiveSession, isSecureAppUrl, lookupSession, readSessionToken } from "./infra/auth/session.server";
 import { type Db, createDb } from "./infra/d1/db.server";
 import { type PageRows, type PageStatements, pageReads } from "./infra/d1/page-read.server";
 import { type AppConfig, readConfig } from "./infra/env.server";
@@ -101,27 +101,25 @@ export function createLoadContext(deps: {
   const now = () => Date.now();
   let stripe: Stripe | undefined;
   let access: Promise<Access | null> | undefined;
-  let lookup: Promise<SessionLookup> | undefined;
   // A read fetches the user's access in the session lookup's round trip (every page's nav needs
   // it). A write computes it when first asked, so loaders after an action see what the action did.
   const prefetchAccess = deps.request.method === "GET" || deps.request.method === "HEAD";
   const secure = isSecureAppUrl(config);
   // Page statements that asked to ride in the lookup's batch before it was sent (readPage).
   const reads = pageReads(db.$client);
-  const lookupOnce = () =>
-    (lookup ??= (async () => {
-      // Remix starts the root's and the page's loaders together: the batch waits one macrotask so
-      // every loader of this request can add its statements before the one round trip is made.
-      if (prefetchAccess && readSessionToken(deps.request, { secure })) await new Promise((r) => setTimeout(r, 0));
-      return lookupSession({
+  // A GET with a session token waits for its loaders' statements; nothing else has any to wait for.
+  const lookupOnce = reads.once(
+    () =>
+      lookupSession({
         db,
         request: deps.request,
         now: now(),
         defer: (p) => deps.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
         alongside: prefetchAccess ? (sessionId) => reads.alongside(sessionId, [accessStatement(db.$client, { sessionId })]) : undefined,
         secure,
-      }).finally(reads.sent);
-    })());
+      }),
+    () => prefetchAccess && Boolean(readSessionToken(deps.request, { secure })),
+  );
   const session = () => lookupOnce().then((l) => l.session);
   const context: AppLoadContext = {
     cloudflare: { env: deps.env, ctx: deps.ctx },

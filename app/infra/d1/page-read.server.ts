@@ -33,9 +33,21 @@ export function pageReads(d1: D1Database) {
       }
       return statements;
     },
-    /** The lookup has answered (or failed): pages that come later read on their own. */
-    sent: () => {
-      sent = true;
+    /**
+     * The request's one session lookup, made when first asked. Remix starts the root's and the page's
+     * loaders together: when `wait()` says so, the lookup waits one macrotask so every loader of the
+     * request can add its statements before the one round trip. Once it has answered (or failed),
+     * pages that come later read on their own.
+     */
+    once(run: () => Promise<SessionLookup>, wait: () => boolean): () => Promise<SessionLookup> {
+      let lookup: Promise<SessionLookup> | undefined;
+      return () =>
+        (lookup ??= (async () => {
+          if (wait()) await new Promise((r) => setTimeout(r, 0));
+          return run();
+        })().finally(() => {
+          sent = true;
+        }));
     },
     /** A page's rows once `lookup` has answered; empty when the session is not active. */
     async read(

@@ -5,7 +5,7 @@
 import { type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 import { routes as appRoutes } from "gatehouse-app-server-build";
 import { decideAccess } from "../../../app/domain/entitlements/access";
-import { isSecureAppUrl, lookupSession, type SessionLookup } from "../../../app/infra/auth/session.server";
+import { isSecureAppUrl, lookupSession } from "../../../app/infra/auth/session.server";
 import { pageReads } from "../../../app/infra/d1/page-read.server";
 import { benchRequest } from "./scope";
 
@@ -26,20 +26,19 @@ function withoutAccessCheck(context: AppLoadContext, request: Request): AppLoadC
   let replaced = unchecked.get(context);
   if (replaced) return replaced;
   const reads = pageReads(context.db.$client);
-  let lookup: Promise<SessionLookup> | undefined;
-  const lookupOnce = () =>
-    (lookup ??= (async () => {
-      // As the app's: every loader of the request adds its statements before the one round trip.
-      await new Promise((r) => setTimeout(r, 0));
-      return lookupSession({
+  // As the app's: every loader of the request adds its statements before the one round trip.
+  const lookupOnce = reads.once(
+    () =>
+      lookupSession({
         db: context.db,
         request,
         now: context.now(),
         defer: (p) => context.cloudflare.ctx.waitUntil(p.catch((e) => console.error("session touch failed", e))),
         alongside: (sessionId) => reads.alongside(sessionId),
         secure: isSecureAppUrl(context.config),
-      }).finally(reads.sent);
-    })());
+      }),
+    () => true,
+  );
   const session = () => lookupOnce().then((l) => l.session);
   const access = async () => ((await session()) ? decideAccess([], { now: context.now(), isSystemAdmin: true }) : null);
   const readPage: AppLoadContext["readPage"] = async (build) => {
