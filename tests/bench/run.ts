@@ -141,6 +141,12 @@ async function backlogDrain(
  * events whose ids start with `prefix`; its rate is those events over the time from the first
  * one's acceptance to the last one's completion, both read from the inbox rows.
  */
+/** `items` starting at position `round` (wrapping): each round of a load runs its rows in a new order. */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const at = round % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+}
+
 async function drained(
   appUrl: string,
   prefix: string,
@@ -383,8 +389,7 @@ async function main() {
     const roundSeconds = CONFIG.duration / CONFIG.rounds;
     const rounds = Object.fromEntries(names.map((n) => [n, [] as LoadResult[]])) as Record<Page, LoadResult[]>;
     for (let i = 0; i < CONFIG.rounds; i++) {
-      const order = [...names.slice(i % names.length), ...names.slice(0, i % names.length)];
-      for (const name of order) rounds[name].push(await load(spec(name, roundSeconds)));
+      for (const name of rotated(names, i)) rounds[name].push(await load(spec(name, roundSeconds)));
       log(`round ${i + 1}/${CONFIG.rounds} done`);
     }
     const r = Object.fromEntries(names.map((n) => [n, pool(rounds[n])])) as Record<Page, LoadResult>;
@@ -420,47 +425,48 @@ async function main() {
     // queue nobody consumes (no verification, no parsing: the webhook's own I/O alone); the webhook.
     // Like the pages they run in rounds, in a rotating order, each round with a bare Worker load of
     // its own: their ratios then compare loads made in the same minutes, whatever the machine's drift.
-    const posted = [
-      { name: "read body", path: BENCH_READ_BODY_PATH, tag: "r" },
-      { name: "queue send", path: BENCH_QUEUE_SEND_PATH, tag: "s" },
-      { name: "webhook ingest", path: "/api/stripe/webhook", tag: "u" },
-    ] as const;
+    const perRound = Math.ceil(CONFIG.webhookEvents / CONFIG.rounds);
+    const posting = async (name: string, path: string, tag: string) => {
+      const copies = await signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag });
+      const outcomes: Outcomes = {};
+      const rounds: LoadResult[] = [];
+      const run = async (round: number) => {
+        const slice = copies.slice(round * perRound, (round + 1) * perRound);
+        rounds.push(
+          await load({ ...base, duration: CONFIG.duration, amount: slice.length, requests: uniqueEventRequests(slice, outcomes, path) }),
+        );
+      };
+      return { name, copies, outcomes, rounds, run };
+    };
     const readBodyIdle = await idle(appUrl, BENCH_READ_BODY_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
     const queueSendIdle = await idle(appUrl, BENCH_QUEUE_SEND_PATH, (i) => postEvent(probeEvents[i]!), probeEvents.length);
-    const copies = await Promise.all(
-      posted.map((p) => signedCopies({ template, secret: WEBHOOK_SECRET, count: CONFIG.webhookEvents, tag: p.tag })),
-    );
-    const events = copies[2]!;
-    const outcomes = posted.map((): Outcomes => ({}));
-    const perRound = Math.ceil(CONFIG.webhookEvents / CONFIG.rounds);
-    const hookRounds = { bare: [] as LoadResult[], posted: posted.map(() => [] as LoadResult[]) };
+    const [readBodyPosts, queueSendPosts, ingestPosts] = await Promise.all([
+      posting("read body", BENCH_READ_BODY_PATH, "r"),
+      posting("queue send", BENCH_QUEUE_SEND_PATH, "s"),
+      posting("webhook ingest", "/api/stripe/webhook", "u"),
+    ]);
+    const posted = [readBodyPosts, queueSendPosts, ingestPosts];
+    const bareRounds: LoadResult[] = [];
+    const loadBare = async () => {
+      bareRounds.push(await load(spec("bare", roundSeconds)));
+    };
     for (let round = 0; round < CONFIG.rounds; round++) {
-      const slots = [-1, 0, 1, 2];
-      const order = [...slots.slice(round % slots.length), ...slots.slice(0, round % slots.length)];
-      for (const slot of order) {
-        if (slot === -1) {
-          hookRounds.bare.push(await load(spec("bare", roundSeconds)));
-          continue;
-        }
-        const slice = copies[slot]!.slice(round * perRound, (round + 1) * perRound);
-        hookRounds.posted[slot]!.push(
-          await load({
-            ...base,
-            duration: CONFIG.duration,
-            amount: slice.length,
-            requests: uniqueEventRequests(slice, outcomes[slot]!, posted[slot]!.path),
-          }),
-        );
-      }
+      for (const run of rotated([loadBare, ...posted.map((p) => () => p.run(round))], round)) await run();
       log(`webhook round ${round + 1}/${CONFIG.rounds} done`);
     }
-    const hookBare = pool(hookRounds.bare);
-    const [readBody, queueSend, unique] = hookRounds.posted.map(pool) as [LoadResult, LoadResult, LoadResult];
-    const uniqueOutcomes = outcomes[2]!;
-    posted.forEach((p, i) =>
-      log(`${p.name}: ${fmt.rps([readBody, queueSend, unique][i]!.rps)} req/s, outcomes ${JSON.stringify(outcomes[i])}`),
-    );
+    const hookBare = pool(bareRounds);
+    const readBody = pool(readBodyPosts.rounds);
+    const queueSend = pool(queueSendPosts.rounds);
+    const unique = pool(ingestPosts.rounds);
+    for (const [p, x] of [
+      [readBodyPosts, readBody],
+      [queueSendPosts, queueSend],
+      [ingestPosts, unique],
+    ] as const)
+      log(`${p.name}: ${fmt.rps(x.rps)} req/s, outcomes ${JSON.stringify(p.outcomes)}`);
     log(`bare Worker in the webhook rounds: ${fmt.rps(hookBare.rps)} req/s`);
+    const events = ingestPosts.copies;
+    const uniqueOutcomes = ingestPosts.outcomes;
     if (CONFIG.only === "webhooks") {
       for (const [name, x] of [
         ["bare", hookBare],
